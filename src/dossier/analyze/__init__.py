@@ -1,0 +1,1 @@
+"""Per-article analysis steps (language, and later sentences, mentions, quotations)."""

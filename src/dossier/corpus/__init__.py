@@ -1,0 +1,1 @@
+"""Reading articles: readers for each input format, HTML extraction, cleaning."""

@@ -1,0 +1,1 @@
+"""Exports: JSON (schema dossier/1), JSON Lines, Parquet, Markdown, HTML."""
