@@ -15,7 +15,8 @@ class RawDocument:
     """One article-to-be as a reader found it, before extraction and cleaning.
 
     `source` is the file it came from, or "file#n" for the n-th record of an archive,
-    feed or JSON Lines file. `kind` says how to read `content`: "text" or "html".
+    feed or JSON Lines file. `kind` says how to read `content`: "text", "html" (a whole page, to extract the
+    article from) or "fragment" (HTML that is all article, e.g. a feed entry).
     `meta` holds what the container said about it (url, outlet, title, author,
     published, published_source, lang, partial, synthetic ...).
     """
@@ -51,7 +52,8 @@ class Article:
     source: str
     text: str
     url: str | None = None
-    outlet: str | None = None
+    outlet: str | None = None  # stable key: the registered domain, or a slug of the name
+    outlet_name: str | None = None  # the outlet's name as the input gave it
     title: str | None = None
     author: str | None = None
     published: str | None = None
@@ -61,6 +63,7 @@ class Article:
     partial: bool = False
     extractor: str | None = None
     synthetic: bool = False
+    repairs: list[str] = field(default_factory=list)  # what reading had to repair
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -1,18 +1,42 @@
 """HTML → main text and metadata.
 
-trafilatura does the work (the best-measured open extractor on our benchmarks); when it
-finds no body we fall back to readability-lxml, then to the page's paragraphs, in the
-spirit of Media Cloud's mcmetadata which tries several extractors in order.
+trafilatura does the body (the best-measured open extractor on our benchmarks, see
+bench/extraction.py and BENCHMARKS.md); when its output is missing or suspiciously short
+we also run readability-lxml and keep the longer, in the spirit of Media Cloud's
+mcmetadata which tries several extractors in order.
+
+Metadata (title, author, date, site name, canonical URL, language) is read by our own
+code from the publisher's structured data first — JSON-LD (schema.org NewsArticle),
+then <meta> tags (Open Graph, article:*, Dublin Core, parsely, sailthru), then the URL —
+and only then from trafilatura/htmldate heuristics. The publisher's own declarations are
+the most reliable source for a timeline, and we record where the date came from.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
+import warnings
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any, Iterable
 
 import trafilatura
+from lxml import etree
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
 
 MIN_BODY_CHARS = 80
+# below this many characters trafilatura's output is "suspect" and readability gets a try
+SUSPECT_BODY_CHARS = 1000
+MAX_HTML_CHARS = 20_000_000  # larger inputs are refused rather than parsed
+
+ARTICLE_TYPES = {
+    "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
+    "backgroundnewsarticle", "reviewnewsarticle", "blogposting", "socialmediaposting",
+    "liveblogposting", "report", "scholarlyarticle", "techarticle", "review", "posting",
+}
 
 
 class ExtractionError(ValueError):
@@ -23,17 +47,89 @@ class ExtractionError(ValueError):
 class ExtractedPage:
     text: str  # paragraphs separated by one blank line
     title: str | None = None
-    author: str | None = None
+    author: str | None = None  # plain names, comma-separated, no "By "
     published: str | None = None  # ISO date YYYY-MM-DD
-    published_source: str | None = None  # where the date came from, e.g. "meta"
+    published_source: str | None = None  # where the date came from: json-ld, meta, url, htmldate
     sitename: str | None = None
     url: str | None = None  # canonical URL when the page gives one
     lang: str | None = None  # as declared by the page
     extractor: str = "trafilatura"
+    modified: str | None = None  # ISO date of the last update, when declared
+
+
+# --------------------------------------------------------------------------- public
+
+
+def extract_html(html: str, url: str | None = None) -> ExtractedPage:
+    """Extract the article of one HTML page; raise ExtractionError when there is none."""
+    if not isinstance(html, str):
+        raise ExtractionError("input is not text")
+    if len(html) > MAX_HTML_CHARS:
+        raise ExtractionError(f"HTML too large ({len(html)} characters)")
+    if "\x00" in html[:10000]:
+        raise ExtractionError("input looks binary, not HTML")
+    if not html.strip():
+        raise ExtractionError("empty HTML")
+    try:
+        tree = load_html(html)
+    except Exception as exc:  # lxml can raise on pathological input
+        raise ExtractionError(f"HTML could not be parsed: {type(exc).__name__}") from exc
+    if tree is None:
+        raise ExtractionError("HTML could not be parsed")
+
+    meta = _meta_tags(tree)
+    article_ld, page_ld = _json_ld(tree)
+    text, extractor, doc = _body(tree, html, url)
+    if not text.strip():
+        raise ExtractionError("no article text found in the HTML")
+
+    published, source = _published(article_ld, meta, tree, url, doc)
+    sitename = _sitename(meta, page_ld, doc)
+    return ExtractedPage(
+        text=text,
+        title=_title(article_ld, meta, tree, sitename, doc),
+        author=_author(article_ld, meta, tree, doc),
+        published=published,
+        published_source=source,
+        sitename=sitename,
+        url=_canonical(meta, tree, url),
+        lang=_lang(tree, meta),
+        extractor=extractor,
+        modified=_iso_date(_first_str(article_ld.get("dateModified")) or meta.get("article:modified_time")),
+    )
+
+
+# --------------------------------------------------------------------------- body
+
+
+def _body(tree: HtmlElement, html: str, url: str | None) -> tuple[str, str, Any]:
+    """trafilatura first; readability when trafilatura's text is missing or short."""
+    try:
+        doc = trafilatura.bare_extraction(
+            tree,
+            url=url,
+            with_metadata=True,
+            favor_precision=True,
+            include_tables=True,
+            include_comments=False,
+        )
+    except Exception:  # trafilatura should not raise, but one bad page must not stop a build
+        doc = None
+    text = _paragraphs(doc.text or "") if doc is not None else ""
+    extractor = "trafilatura"
+    if len(text) < SUSPECT_BODY_CHARS:
+        try:
+            fallback = _paragraphs(_readability_text(html))
+        except Exception:  # readability raises on pages it cannot parse at all
+            fallback = ""
+        # readability is less precise: only take it when it finds clearly more text
+        if len(fallback) >= max(MIN_BODY_CHARS, 2 * len(text)):
+            text, extractor = fallback, "readability"
+    return text, extractor, doc
 
 
 def _paragraphs(text: str) -> str:
-    lines = [ln.strip() for ln in text.splitlines()]
+    lines = [" ".join(ln.split()) for ln in text.splitlines()]
     return "\n\n".join(ln for ln in lines if ln)
 
 
@@ -43,41 +139,382 @@ def _readability_text(html: str) -> str:
 
     summary = Document(html).summary(html_partial=True)
     tree = lxml_html.fromstring(summary)
-    blocks = [el.text_content().strip() for el in tree.iter("p", "h2", "h3", "li", "blockquote")]
-    return "\n\n".join(b for b in blocks if b)
+    blocks = [el.text_content().strip() for el in tree.iter("p", "h2", "h3", "li", "blockquote", "pre")]
+    return "\n".join(b for b in blocks if b)
 
 
-def extract_html(html: str, url: str | None = None) -> ExtractedPage:
-    """Extract the article of one HTML page; raise ExtractionError when there is none."""
-    doc = trafilatura.bare_extraction(
-        html,
-        url=url,
-        with_metadata=True,
-        favor_precision=True,
-        include_tables=True,
-        include_comments=False,
-    )
-    meta = doc.as_dict() if doc is not None else {}
-    text = _paragraphs(meta.get("text") or "")
-    extractor = "trafilatura"
-    if len(text) < MIN_BODY_CHARS:
+# --------------------------------------------------------------------------- structured data
+
+
+def _meta_tags(tree: HtmlElement) -> dict[str, str]:
+    """First non-empty content of every <meta name|property|itemprop>, keys lower-cased."""
+    found: dict[str, str] = {}
+    for el in tree.iter("meta"):
+        content = (el.get("content") or "").strip()
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = (el.get(attr) or "").strip().lower()
+            if key and key not in found:
+                found[key] = content
+    return found
+
+
+def _json_ld(tree: HtmlElement) -> tuple[dict, dict]:
+    """(the article object, a merged view of all objects) from the page's JSON-LD blocks.
+
+    Our own walker instead of a library (extruct would add a dependency): pages nest the
+    article inside @graph, lists or mainEntity, and many blocks are slightly broken JSON.
+    """
+    objects: list[dict] = []
+    for el in tree.xpath('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]'):
+        raw = (el.text or "").strip()
+        if not raw:
+            continue
         try:
-            fallback = _readability_text(html)
-        except Exception:  # readability raises on pages it cannot parse at all
-            fallback = ""
-        if len(fallback) > len(text):
-            text, extractor = _paragraphs(fallback), "readability"
-    if not text.strip():
-        raise ExtractionError("no article text found in the HTML")
-    lang_match = re.search(r"<html[^>]*\blang=[\"']?([A-Za-z]{2,3})", html[:5000], re.I)
-    return ExtractedPage(
-        text=text,
-        title=meta.get("title") or None,
-        author=meta.get("author") or None,
-        published=meta.get("date") or None,
-        published_source="meta" if meta.get("date") else None,
-        sitename=meta.get("sitename") or None,
-        url=meta.get("url") or url,
-        lang=lang_match.group(1).lower() if lang_match else None,
-        extractor=extractor,
-    )
+            data = json.loads(raw)
+        except ValueError:
+            try:  # common breakage: raw control characters (newlines) inside strings
+                data = json.loads(re.sub(r"[\x00-\x1f]+", " ", raw))
+            except ValueError:
+                continue
+        objects.extend(_walk_ld(data, 0))
+    article: dict = {}
+    for obj in objects:
+        if _ld_types(obj) & ARTICLE_TYPES:
+            article = obj
+            break
+    if not article:  # a WebPage whose mainEntity is not typed still often carries the dates
+        for obj in objects:
+            if obj.get("datePublished") and (obj.get("headline") or obj.get("author")):
+                article = obj
+                break
+    merged: dict = {}
+    for obj in objects:
+        for key, value in obj.items():
+            merged.setdefault(key, value)
+    return article, merged
+
+
+def _walk_ld(data: Any, depth: int) -> Iterable[dict]:
+    if depth > 6:
+        return
+    if isinstance(data, list):
+        for item in data:
+            yield from _walk_ld(item, depth + 1)
+    elif isinstance(data, dict):
+        yield data
+        for key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement"):
+            if isinstance(data.get(key), (list, dict)):
+                yield from _walk_ld(data[key], depth + 1)
+
+
+def _ld_types(obj: dict) -> set[str]:
+    types = obj.get("@type") or []
+    if isinstance(types, str):
+        types = [types]
+    return {t.lower() for t in types if isinstance(t, str)}
+
+
+def _first_str(value: Any) -> str | None:
+    """The first string in a JSON-LD value that may be a string, a list or an object."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, list):
+        for item in value:
+            found = _first_str(item)
+            if found:
+                return found
+    if isinstance(value, dict):
+        return _first_str(value.get("name") or value.get("@value"))
+    return None
+
+
+# --------------------------------------------------------------------------- date
+
+DATE_META_KEYS = (
+    "article:published_time", "og:article:published_time", "article.published", "published_time",
+    "datepublished", "publishdate", "publish-date", "publish_date", "pubdate", "parsely-pub-date",
+    "sailthru.date", "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.created",
+    "dc.date.created", "date", "cxenseparse:recs:publishtime", "og:published_time",
+    "article:published", "citation_publication_date",
+)
+ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+# /2023/12/22/, /2023-12-22/, /20231222 in a path; our own regex because htmldate's URL
+# rule also accepts year/month only, which is not a publication date
+URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:[/-]|$)|[/-]((?:19|20)\d{2})(\d{2})(\d{2})(?:[/-]|$)")
+
+
+def _published(article: dict, meta: dict[str, str], tree: HtmlElement, url: str | None,
+               doc: Any) -> tuple[str | None, str | None]:
+    """Publication date by source reliability: JSON-LD, meta tags, <time>, URL, htmldate.
+
+    The modified date is a last resort: it is an upper bound of the publication date.
+    """
+    raw = _first_str(article.get("datePublished")) or _first_str(article.get("dateCreated"))
+    if _iso_date(raw):
+        return _local_date(raw, tree), "json-ld"
+    for key in DATE_META_KEYS:
+        if _iso_date(meta.get(key)):
+            return _local_date(meta[key], tree), "meta"
+    for el in tree.xpath('//*[@itemprop="datePublished"]|//time[@pubdate]'):
+        found = _iso_date(el.get("datetime") or el.get("content") or el.text_content())
+        if found:
+            return found, "html"
+    found = _url_date(url)
+    if found:
+        return found, "url"
+    found = _iso_date(getattr(doc, "date", None)) if doc is not None else None
+    if found:
+        return found, "htmldate"
+    found = _iso_date(_first_str(article.get("dateModified")) or meta.get("article:modified_time"))
+    if found:
+        return found, "modified"
+    return None, None
+
+
+def _local_date(raw: str, tree: HtmlElement) -> str | None:
+    """The date in the publisher's own time zone when the declared stamp is UTC.
+
+    Many sites declare "2023-12-23T03:22:07Z" in JSON-LD but print "Dec 22, 10:22 PM EST"
+    from a <time datetime="...-05:00"> of the same instant; readers (and archives) know
+    the article by the printed date, so we take the local one when the page gives it.
+    """
+    plain = _iso_date(raw)
+    stamp = _timestamp(raw)
+    if stamp is None or stamp.utcoffset() is None or stamp.utcoffset().total_seconds() != 0:
+        return plain
+    for el in tree.iter("time"):
+        local = _timestamp(el.get("datetime"))
+        if local is None or local.utcoffset() is None or not local.utcoffset().total_seconds():
+            continue
+        if abs((local - stamp).total_seconds()) <= 60:
+            return local.date().isoformat()
+    return plain
+
+
+def _timestamp(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    value = value.strip()
+    # Python < 3.11 style offsets "-0500" and "Z" are normalised for fromisoformat
+    value = re.sub(r"Z$", "+00:00", value)
+    value = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", value)
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _iso_date(value: str | None) -> str | None:
+    """The calendar date as the publisher wrote it (no time-zone shift), or None."""
+    if not value or not isinstance(value, str):
+        return None
+    value = value.strip()
+    match = ISO_DATE.search(value[:40])
+    if match:
+        return _valid(*map(int, match.groups()))
+    if re.fullmatch(r"\d{10}(\d{3})?", value):  # Unix epoch seconds or milliseconds
+        seconds = int(value[:10])
+        return _valid_date(datetime.fromtimestamp(seconds, tz=timezone.utc).date())
+    from dateutil import parser
+
+    try:
+        with warnings.catch_warnings():  # "tzname EST not understood": the date is still right
+            warnings.simplefilter("ignore")
+            parsed = parser.parse(value[:60], fuzzy=False)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    return _valid_date(parsed.date())
+
+
+def _valid(year: int, month: int, day: int) -> str | None:
+    try:
+        return _valid_date(date(year, month, day))
+    except ValueError:
+        return None
+
+
+def _valid_date(d: date) -> str | None:
+    return d.isoformat() if 1990 <= d.year <= 2100 else None
+
+
+def _url_date(url: str | None) -> str | None:
+    if not url:
+        return None
+    for match in URL_DATE.finditer(url):
+        parts = [g for g in match.groups() if g]
+        found = _valid(*map(int, parts))
+        if found:
+            return found
+    return None
+
+
+# --------------------------------------------------------------------------- title, site
+
+TITLE_SEPARATORS = (" | ", " - ", " — ", " – ", " :: ", " · ", " » ", " : ")
+
+
+def _title(article: dict, meta: dict[str, str], tree: HtmlElement, sitename: str | None,
+           doc: Any) -> str | None:
+    """The article headline: <h1>, og:title or JSON-LD headline, <title> minus the site name."""
+    candidates = [
+        _first_str(article.get("headline")),
+        meta.get("og:title"),
+        meta.get("twitter:title"),
+    ]
+    h1 = _h1(tree)
+    page_title = _text_of(tree.find(".//title"))
+    for cand in [*candidates, page_title]:
+        if cand:
+            cand = _strip_site(_clean(cand), sitename)
+            # an <h1> agreeing with a declared title is the visible headline as printed
+            if h1 and _same_text(h1, cand):
+                return h1
+    for cand in candidates:
+        if cand:
+            return _strip_site(_clean(cand), sitename)
+    if h1:
+        return h1
+    if page_title:
+        return _strip_site(_clean(page_title), sitename)
+    return (getattr(doc, "title", None) or None) if doc is not None else None
+
+
+def _h1(tree: HtmlElement) -> str | None:
+    for el in tree.iter("h1"):
+        text = _text_of(el)
+        if text and 3 <= len(text) <= 300:
+            return text
+    return None
+
+
+def _same_text(a: str, b: str) -> bool:
+    return _norm(a) == _norm(b)
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+
+
+def _strip_site(title: str, sitename: str | None) -> str:
+    """Drop a trailing (or leading) " | Site" part that names the site."""
+    for sep in TITLE_SEPARATORS:
+        if sep not in title:
+            continue
+        head, _, tail = title.rpartition(sep)
+        if sitename and _site_like(tail, sitename) and len(head) > 3:
+            return _strip_site(head.strip(), sitename)
+        first, _, rest = title.partition(sep)
+        if sitename and _site_like(first, sitename) and len(rest) > 3:
+            return rest.strip()
+        # without a known site name: a short last part after " | " is almost always the site
+        if sep.strip() in "|·»" and len(tail) <= 30 and len(head) > 2 * len(tail):
+            return head.strip()
+    return title
+
+
+def _site_like(part: str, sitename: str) -> bool:
+    a, b = _norm(part).replace(" ", ""), _norm(sitename).replace(" ", "")
+    return bool(a) and bool(b) and (a == b or a in b or b in a)
+
+
+def _sitename(meta: dict[str, str], page_ld: dict, doc: Any) -> str | None:
+    publisher = page_ld.get("publisher")
+    for cand in (meta.get("og:site_name"), _first_str(publisher) if isinstance(publisher, (dict, list)) else None,
+                 meta.get("application-name"), getattr(doc, "sitename", None) if doc is not None else None):
+        if cand and len(cand) <= 100:
+            return _clean(cand)
+    return None
+
+
+# --------------------------------------------------------------------------- author
+
+AUTHOR_META_KEYS = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator",
+                    "dcterms.creator", "byl", "twitter:creator", "citation_author")
+BYLINE_PREFIX = re.compile(r"^\s*(?:written\s+|posted\s+|words\s+|reviewed\s+)?by[:\s]+", re.I)
+
+
+def _author(article: dict, meta: dict[str, str], tree: HtmlElement, doc: Any) -> str | None:
+    """Names from JSON-LD (people before organisations), then meta tags, then trafilatura."""
+    people, orgs = [], []
+    authors = article.get("author") or article.get("creator")
+    for item in authors if isinstance(authors, list) else [authors]:
+        name = _first_str(item)
+        if not name:
+            continue
+        is_org = isinstance(item, dict) and bool(_ld_types(item) & {"organization", "newsmediaorganization"})
+        (orgs if is_org else people).append(name)
+    for names in (people, orgs):
+        cleaned = _clean_authors(names)
+        if cleaned:
+            return cleaned
+    for key in AUTHOR_META_KEYS:
+        cleaned = _clean_authors([meta.get(key) or ""])
+        if cleaned:
+            return cleaned
+    names = [_text_of(el) or "" for el in tree.xpath('//a[@rel="author"]|//*[@itemprop="author"]/*[@itemprop="name"]')]
+    cleaned = _clean_authors(names[:5])
+    if cleaned:
+        return cleaned
+    return _clean_authors([getattr(doc, "author", None) or ""]) if doc is not None else None
+
+
+def _clean_authors(names: Iterable[str]) -> str | None:
+    """'By Jane Doe and John Roe' → 'Jane Doe, John Roe'; URLs, handles and e-mails dropped."""
+    out: list[str] = []
+    for raw in names:
+        if not raw or raw.startswith(("http://", "https://", "@", "www.")):
+            continue
+        raw = BYLINE_PREFIX.sub("", _clean(raw))
+        for part in re.split(r"\s*(?:,|;|\||&|\band\b|\bund\b|\bet\b|\by\b|\be\b)\s*", raw):
+            part = part.strip(" .-–—:")
+            if not part or "@" in part or "/" in part or len(part) > 60 or len(part.split()) > 6:
+                continue
+            if not any(ch.isalpha() for ch in part):
+                continue
+            if part.casefold() not in (o.casefold() for o in out):
+                out.append(part)
+    return ", ".join(out) or None
+
+
+# --------------------------------------------------------------------------- URL, lang
+
+
+def _canonical(meta: dict[str, str], tree: HtmlElement, url: str | None) -> str | None:
+    for el in tree.xpath('//link[@rel="canonical"][@href]'):
+        href = el.get("href", "").strip()
+        if href.startswith(("http://", "https://")):
+            return href
+    og_url = meta.get("og:url", "")
+    return og_url if og_url.startswith(("http://", "https://")) else url
+
+
+def _lang(tree: HtmlElement, meta: dict[str, str]) -> str | None:
+    for value in (tree.get("lang"), tree.get("{http://www.w3.org/XML/1998/namespace}lang"),
+                  meta.get("content-language"), meta.get("og:locale"), meta.get("language")):
+        match = re.match(r"\s*([A-Za-z]{2,3})(?:[-_]|\s*$)", value or "")
+        if match:
+            return match.group(1).lower()
+    return None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _text_of(el: HtmlElement | None) -> str | None:
+    if el is None:
+        return None
+    try:
+        text = el.text_content()
+    except (ValueError, etree.LxmlError):
+        return None
+    return _clean(text) or None
+
+
+def _clean(text: str) -> str:
+    """Collapse whitespace and undo entity double-encoding that meta tags often carry."""
+    import html as html_lib
+
+    return " ".join(html_lib.unescape(text).split())

@@ -1,0 +1,39 @@
+"""Language identification with py3langid (offline, its model ships in the package)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+MIN_CHARS = 20
+MIN_CONFIDENCE = 0.5
+SAMPLE_CHARS = 3000
+
+
+@lru_cache(maxsize=1)
+def _identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def detect_language(text: str) -> tuple[str | None, float]:
+    """ISO 639-1 code of the text's language and the model's confidence.
+
+    Returns (None, 0.0) when the text is too short to tell.
+    """
+    sample = text[:SAMPLE_CHARS]
+    if len(sample.strip()) < MIN_CHARS:
+        return None, 0.0
+    lang, confidence = _identifier().classify(sample)
+    return lang, float(confidence)
+
+
+def choose_language(text: str, given: str | None, declared: str | None) -> str | None:
+    """Given (by the input's metadata) beats detected; detected beats the page's declaration,
+    which templates often leave at a default."""
+    if given:
+        return given.strip().lower().split("-")[0].split("_")[0] or None
+    lang, confidence = detect_language(text)
+    if lang and confidence >= MIN_CONFIDENCE:
+        return lang
+    return declared or lang

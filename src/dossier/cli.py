@@ -1,0 +1,198 @@
+"""The `dossier` command line: build, export, demo."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from dossier import __version__
+from dossier.build import BuildOptions, BuildReport, build
+from dossier.corpus.readers import DEFAULT_MAX_BYTES
+from dossier.report.writers import BINARY_FORMATS, FORMATS, WRITERS
+from dossier.store import corpus as store
+from dossier.store.db import DEFAULT_DB, StoreError, connect
+
+DB_OPTION = click.option(
+    "--db",
+    "db_path",
+    default=lambda: os.environ.get("DOSSIER_DB", DEFAULT_DB),
+    show_default=f"$DOSSIER_DB or {DEFAULT_DB}",
+    type=click.Path(dir_okay=False),
+    help="SQLite database file.",
+)
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "examples" / "sample"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dossier")
+def main() -> None:
+    """Build a source-traced record of a news story from many outlets' articles.
+
+    \b
+    dossier build articles/            read, clean and store articles
+    dossier export --format json       write the dossier (schema dossier/1)
+    dossier demo                       build the bundled sample and write out/dossier.html
+    """
+
+
+class _Progress:
+    """A progress bar on a terminal; silence otherwise."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+        self.task = None
+
+    def __call__(self, event: str, value: object) -> None:
+        if not self.enabled:
+            return
+        if event == "files":
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(
+                TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TextColumn("files · {task.fields[docs]} documents"),
+                TimeElapsedColumn(), transient=True, console=_stderr_console(),
+            )
+            self.task = self.bar.add_task("read", total=int(value), docs=0)
+            self.bar.start()
+        elif self.bar is not None and event == "file_done":
+            self.bar.advance(self.task)
+        elif self.bar is not None and event == "documents":
+            self.bar.update(self.task, docs=value)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _print_summary(report: BuildReport, conn, verbose: bool) -> None:
+    counts = store.counts(conn)
+    echo = click.echo
+    echo(
+        f"Read {report.documents} documents from {report.files - report.files_unchanged} files "
+        f"in {report.elapsed:.1f} s"
+        + (f" ({report.files_unchanged} unchanged files not read again)" if report.files_unchanged else "")
+        + "."
+    )
+    echo(f"Stored {report.stored} articles ({report.new_articles} new); the database now holds {counts['articles']} articles.")
+    outlets = counts["outlets"]
+    shown = outlets if verbose else outlets[:8]
+    if outlets:
+        echo(f"Outlets ({len(outlets)}): " + ", ".join(f"{o['outlet']} {o['n']}" for o in shown) + (", …" if len(shown) < len(outlets) else ""))
+    if counts["languages"]:
+        echo("Languages: " + ", ".join(f"{l['lang']} {l['n']}" for l in counts["languages"]))
+    for label, items in (("skipped", report.skipped), ("repaired", report.repaired)):
+        if not items:
+            continue
+        limit = len(items) if verbose else 20
+        noun = "input" if len(items) == 1 else "inputs"
+        echo(f"{len(items)} {noun} {label}:")
+        for p in items[:limit]:
+            echo(f"  {p['source']} — {p['reason']}")
+        if len(items) > limit:
+            echo(f"  … and {len(items) - limit} more (see `dossier export --format json`, field problems, or use -v)")
+
+
+@main.command("build")
+@click.argument("paths", nargs=-1, required=True)
+@DB_OPTION
+@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True,
+              help="Skip any file or record larger than this.")
+@click.option("--workers", type=click.IntRange(min=1), default=lambda: os.cpu_count() or 1,
+              show_default="number of cores", help="Worker processes for the per-article analysis.")
+@click.option("--strict", is_flag=True, help="Exit non-zero if any input was skipped.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("-v", "--verbose", is_flag=True, help="List every outlet and every skipped input.")
+def build_command(paths, db_path, max_bytes, workers, strict, quiet, verbose) -> None:
+    """Read articles from PATHS and store them, cleaned, in the database.
+
+    PATHS are files, directories (read recursively), glob patterns, or - for standard
+    input. Formats: plain text, HTML, JSON Lines / JSON, WARC, RSS/Atom, each possibly
+    gzipped. A meta.jsonl beside files gives their url, outlet, published, ... Running
+    the same build again changes nothing; an interrupted build resumes where it stopped.
+    """
+    try:
+        conn = connect(db_path)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    progress = _Progress(enabled=not quiet and sys.stderr.isatty())
+    try:
+        report = build(list(paths), conn, BuildOptions(max_bytes=max_bytes, workers=workers), progress)
+    finally:
+        progress.close()
+    if not quiet:
+        _print_summary(report, conn, verbose)
+    if not report.anything_read:
+        click.echo("error: nothing could be read from the given paths", err=True)
+        sys.exit(1)
+    if strict and report.skipped:
+        click.echo(f"error: {len(report.skipped)} inputs skipped (--strict)", err=True)
+        sys.exit(1)
+
+
+@main.command("export")
+@DB_OPTION
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              show_default="standard output", help="File to write.")
+def export_command(db_path, fmt, output) -> None:
+    """Write the dossier: json (schema dossier/1), jsonl (one article per line),
+    parquet, md (a readable listing) or html (one self-contained page)."""
+    try:
+        conn = connect(db_path, create=False)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    write_export(conn, fmt, output)
+
+
+def write_export(conn, fmt: str, output: str) -> None:
+    """Write to a file atomically (a temporary file renamed into place), or to stdout."""
+    binary = fmt in BINARY_FORMATS
+    if output == "-":
+        if binary and sys.stdout.isatty():
+            raise click.ClickException(f"{fmt} is binary: give a file with -o")
+        stream = sys.stdout.buffer if binary else sys.stdout
+        WRITERS[fmt](conn, stream)
+        stream.flush()
+        return
+    target = Path(output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp")
+    with open(temporary, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as stream:
+        WRITERS[fmt](conn, stream)
+    temporary.replace(target)
+
+
+@main.command("demo")
+@click.option("--sample", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Sample corpus folder.", show_default="examples/sample of this checkout")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="out", show_default=True,
+              help="Folder for the database and the pages.")
+def demo_command(sample, out_dir) -> None:
+    """Build the bundled synthetic sample corpus and write out/dossier.html."""
+    sample_dir = Path(sample) if sample else SAMPLE_DIR
+    if not sample_dir.is_dir():
+        raise click.ClickException(f"sample corpus not found at {sample_dir}: run from a clone of dossier or give --sample")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    conn = connect(out / "dossier.db")
+    click.echo(f"Building the sample corpus in {sample_dir} (synthetic articles written for dossier) …")
+    report = build([str(sample_dir)], conn, BuildOptions(workers=os.cpu_count() or 1))
+    _print_summary(report, conn, verbose=False)
+    for fmt, name in (("html", "dossier.html"), ("json", "dossier.json"), ("md", "dossier.md")):
+        write_export(conn, fmt, str(out / name))
+    click.echo(f"Wrote {out / 'dossier.html'} (open it in a browser), {out / 'dossier.json'} and {out / 'dossier.md'}.")
+    click.echo(f"Explore further: dossier export --db {out / 'dossier.db'} --format md | less")
+
+
+if __name__ == "__main__":
+    main()

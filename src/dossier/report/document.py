@@ -1,0 +1,59 @@
+"""The export document (schema `dossier/1`, see DESIGN.md) built from the store.
+
+Arrays that later stages fill (actors, quotes, copies, events, stories, claims, flags)
+are present and empty until those stages exist. Nothing time-dependent goes in, so the
+same store always exports the same bytes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+from dossier import SCHEMA, __version__
+from dossier.store import corpus as store
+
+LATER_ARRAYS = ("actors", "quotes", "copies", "events", "stories", "claims", "flags")
+
+
+def export_article(record: dict[str, Any]) -> dict[str, Any]:
+    """One article in export shape: the DESIGN.md fields first, then our extensions."""
+    return {
+        "id": record["id"],
+        "source": record["source"],
+        "url": record["url"],
+        "outlet": record["outlet"],
+        "title": record["title"],
+        "author": record["author"],
+        "published": record["published"],
+        "published_range": None,
+        "lang": record["lang"],
+        "text": record["text"],
+        "removed": record["removed"],
+        # extensions of dossier/1
+        "outlet_name": record["outlet_name"],
+        "published_source": record["published_source"],
+        "partial": record["partial"],
+        "extractor": record["extractor"],
+        "synthetic": record["synthetic"],
+        "sources": [
+            {k: s[k] for k in ("source", "url", "outlet", "title", "published", "published_source", "removed")}
+            for s in record["sources"]
+        ],
+    }
+
+
+def iter_export_articles(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    for record in store.iter_articles(conn):
+        yield export_article(record)
+
+
+def build_document(conn: sqlite3.Connection) -> dict[str, Any]:
+    """The whole dossier as one JSON-ready object."""
+    document: dict[str, Any] = {"schema": SCHEMA, "generator": f"dossier {__version__}"}
+    document["articles"] = list(iter_export_articles(conn))
+    for name in LATER_ARRAYS:
+        document[name] = []
+    document["problems"] = store.problems(conn)
+    return document

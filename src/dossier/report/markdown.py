@@ -1,0 +1,68 @@
+"""A readable Markdown listing of the corpus."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from dossier.report.summary import language_counts, outlet_counts
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+
+
+def _inline(text: str | None) -> str:
+    """Escape Markdown syntax in text from articles, which we never trust."""
+    return _MD_SPECIAL.sub(r"\\\1", text or "")
+
+
+def _article(number: int, article: dict[str, Any]) -> list[str]:
+    title = _inline(article["title"]) or "(untitled)"
+    lines = [f"### {number}. {title}", ""]
+    outlet = _inline(article["outlet_name"] or article["outlet"] or "unknown outlet")
+    if article["outlet"] and article["outlet_name"] and article["outlet"] != article["outlet_name"]:
+        outlet += f" ({_inline(article['outlet'])})"
+    date = article["published"] or "no date"
+    if article["published_source"]:
+        date += f" (from {article['published_source']})"
+    facts = [f"**Outlet:** {outlet}", f"**Published:** {date}", f"**Language:** {article['lang'] or 'unknown'}"]
+    lines.append("- " + " · ".join(facts))
+    if article["author"]:
+        lines.append(f"- **Author:** {_inline(article['author'])}")
+    if article["url"]:
+        lines.append(f"- **URL:** <{article['url']}>" if " " not in article["url"] else f"- **URL:** {_inline(article['url'])}")
+    sources = [s["source"] for s in article["sources"]]
+    lines.append(f"- **Source:** `{sources[0]}`" + (f" and {len(sources) - 1} more: " + ", ".join(f"`{s}`" for s in sources[1:]) if len(sources) > 1 else ""))
+    lines.append(f"- **ID:** `{article['id']}`" + (" · partial text (summary only)" if article["partial"] else "") + (" · synthetic" if article["synthetic"] else ""))
+    if article["removed"]:
+        reasons = sorted({r["reason"] for r in article["removed"]})
+        lines.append(f"- **Removed by cleaning:** {len(article['removed'])} ({', '.join(reasons)})")
+    lines.append("")
+    for paragraph in article["text"].split("\n\n"):
+        lines.append("> " + _inline(paragraph))
+        lines.append(">")
+    if lines[-1] == ">":
+        lines.pop()
+    lines.append("")
+    return lines
+
+
+def render_markdown(document: dict[str, Any]) -> str:
+    articles = document["articles"]
+    outlets = outlet_counts(document)
+    lines = ["# Dossier", ""]
+    lines.append(
+        f"{len(articles)} articles from {len(outlets)} outlets; languages: "
+        + ", ".join(f"{lang} {n}" for lang, n in language_counts(document))
+        + f". Schema `{document['schema']}`."
+    )
+    lines += ["", "## Outlets", "", "| outlet | articles |", "| --- | ---: |"]
+    lines += [f"| {_inline(name)} | {n} |" for name, n in outlets]
+    lines += ["", "## Articles", ""]
+    for number, article in enumerate(articles, start=1):
+        lines += _article(number, article)
+    problems = document.get("problems", [])
+    if problems:
+        lines += ["## Skipped and repaired inputs", "", "| input | what happened | why |", "| --- | --- | --- |"]
+        lines += [f"| `{p['source']}` | {p['action']} | {_inline(p['reason'])} |" for p in problems]
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,68 @@
+"""Writing the export in each format: json, jsonl, parquet, md, html."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import IO, Any
+
+from dossier.report.document import build_document, iter_export_articles
+
+FORMATS = ("json", "jsonl", "parquet", "md", "html")
+BINARY_FORMATS = ("parquet",)
+
+
+def write_json(conn: sqlite3.Connection, out: IO[str]) -> None:
+    json.dump(build_document(conn), out, ensure_ascii=False, indent=1)
+    out.write("\n")
+
+
+def write_jsonl(conn: sqlite3.Connection, out: IO[str]) -> None:
+    """One article per line: streams, so it suits corpora too big for one JSON object."""
+    for article in iter_export_articles(conn):
+        out.write(json.dumps(article, ensure_ascii=False))
+        out.write("\n")
+
+
+def _parquet_schema() -> Any:
+    import pyarrow as pa
+
+    removed = pa.list_(pa.struct([("text", pa.string()), ("reason", pa.string())]))
+    return pa.schema(
+        [
+            ("id", pa.string()), ("source", pa.string()), ("url", pa.string()), ("outlet", pa.string()),
+            ("outlet_name", pa.string()), ("title", pa.string()), ("author", pa.string()),
+            ("published", pa.string()), ("published_source", pa.string()), ("lang", pa.string()),
+            ("text", pa.string()), ("removed", removed), ("partial", pa.bool_()),
+            ("extractor", pa.string()), ("synthetic", pa.bool_()), ("sources", pa.list_(pa.string())),
+        ]
+    )
+
+
+def write_parquet(conn: sqlite3.Connection, out: IO[bytes]) -> None:
+    """Articles as a Parquet table (one row per article; `sources` lists source names)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = _parquet_schema()
+    rows = []
+    for article in iter_export_articles(conn):
+        row = {name: article.get(name) for name in schema.names}
+        row["sources"] = [s["source"] for s in article["sources"]]
+        rows.append(row)
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), out)
+
+
+def write_markdown(conn: sqlite3.Connection, out: IO[str]) -> None:
+    from dossier.report.markdown import render_markdown
+
+    out.write(render_markdown(build_document(conn)))
+
+
+def write_html(conn: sqlite3.Connection, out: IO[str]) -> None:
+    from dossier.report.html import render_html
+
+    out.write(render_html(build_document(conn)))
+
+
+WRITERS = {"json": write_json, "jsonl": write_jsonl, "parquet": write_parquet, "md": write_markdown, "html": write_html}

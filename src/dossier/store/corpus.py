@@ -1,0 +1,241 @@
+"""Writing and reading the corpus: articles, their sources, removals and problems.
+
+Writes come in batches, each one transaction, so a build killed at any moment leaves
+the store as it was after the last whole batch; articles are keyed by content hash and
+sources by name, so writing the same batch twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from dossier.corpus.clean import learn_repeated_lines, remove_learned_lines
+from dossier.model import Article, Skip
+
+LEARNED_REASON_PREFIX = "repeated across outlet"
+
+
+@dataclass
+class FileDone:
+    """A file read to its end: what it produced, so stale rows from an older read go."""
+
+    file: str
+    size: int
+    mtime_ns: int
+    sources: set[str] = field(default_factory=set)
+    skipped: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Batch:
+    """What one transaction writes: articles and skips with the file each came from."""
+
+    articles: list[tuple[str, Article]] = field(default_factory=list)
+    skips: list[tuple[str, Skip]] = field(default_factory=list)
+    files_done: list[FileDone] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.articles) + len(self.skips)
+
+
+def _write_article(conn: sqlite3.Connection, file: str, article: Article) -> bool:
+    cursor = conn.execute(
+        "INSERT OR IGNORE INTO articles (id, base_text, text, lang) VALUES (?, ?, ?, ?)",
+        (article.id, article.text, article.text, article.lang),
+    )
+    conn.execute("DELETE FROM removals WHERE source = ?", (article.source,))
+    conn.execute(
+        """INSERT INTO sources (source, file, article_id, url, outlet, outlet_name, title, author,
+                               published, published_source, partial, extractor, synthetic)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (source) DO UPDATE SET
+               file = excluded.file, article_id = excluded.article_id, url = excluded.url,
+               outlet = excluded.outlet, outlet_name = excluded.outlet_name, title = excluded.title,
+               author = excluded.author, published = excluded.published,
+               published_source = excluded.published_source, partial = excluded.partial,
+               extractor = excluded.extractor, synthetic = excluded.synthetic""",
+        (
+            article.source, file, article.id, article.url, article.outlet, article.outlet_name,
+            article.title, article.author, article.published, article.published_source,
+            int(article.partial), article.extractor, int(article.synthetic),
+        ),
+    )
+    conn.executemany(
+        "INSERT INTO removals (source, seq, text, reason) VALUES (?, ?, ?, ?)",
+        [(article.source, seq, r.text, r.reason) for seq, r in enumerate(article.removed)],
+    )
+    for reason in article.repairs:
+        _write_problem(conn, article.source, file, "repaired", reason)
+    return cursor.rowcount == 1
+
+
+def _write_problem(conn: sqlite3.Connection, source: str, file: str, action: str, reason: str) -> None:
+    conn.execute(
+        """INSERT INTO problems (source, file, action, reason) VALUES (?, ?, ?, ?)
+           ON CONFLICT (source, action, reason) DO UPDATE SET
+               file = excluded.file, seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')""",
+        (source, file, action, reason),
+    )
+
+
+def _finish_file(conn: sqlite3.Connection, done: FileDone) -> None:
+    """Drop what an older read of this file produced and this read did not; mark it done."""
+    old_sources = [r[0] for r in conn.execute("SELECT source FROM sources WHERE file = ?", (done.file,))]
+    for source in old_sources:
+        if source not in done.sources:
+            conn.execute("DELETE FROM removals WHERE source = ?", (source,))
+            conn.execute("DELETE FROM sources WHERE source = ?", (source,))
+    keep = done.sources | done.skipped
+    for (source,) in conn.execute("SELECT DISTINCT source FROM problems WHERE file = ?", (done.file,)).fetchall():
+        if source not in keep:
+            conn.execute("DELETE FROM problems WHERE source = ?", (source,))
+    articles = len(done.sources)
+    conn.execute(
+        """INSERT INTO files (file, size, mtime_ns, articles, skipped) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (file) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
+               articles = excluded.articles, skipped = excluded.skipped,
+               done_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')""",
+        (done.file, done.size, done.mtime_ns, articles, len(done.skipped)),
+    )
+
+
+def save_batch(conn: sqlite3.Connection, batch: Batch) -> int:
+    """Write one batch in one transaction; return how many articles were new."""
+    new = 0
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for file, article in batch.articles:
+            new += _write_article(conn, file, article)
+        for file, skip in batch.skips:
+            _write_problem(conn, skip.source, file, "skipped", skip.reason)
+        for done in batch.files_done:
+            _finish_file(conn, done)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return new
+
+
+def finished_file_articles(conn: sqlite3.Connection, file: str, size: int, mtime_ns: int) -> int | None:
+    """How many articles a file gave when it was read to the end before, if it has not
+    changed since (same size and modification time); None when it must be read."""
+    row = conn.execute("SELECT size, mtime_ns, articles FROM files WHERE file = ?", (file,)).fetchone()
+    if row is None or row["size"] != size or row["mtime_ns"] != mtime_ns:
+        return None
+    return row["articles"]
+
+
+def learn_outlet_boilerplate(conn: sqlite3.Connection) -> int:
+    """Re-derive every article's text less the lines its outlets repeat; drop orphans.
+
+    Runs over the whole store at the end of each build, so the result depends only on
+    which articles are stored, not on the order or the batches they came in.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("DELETE FROM articles WHERE id NOT IN (SELECT article_id FROM sources)")
+        outlets: dict[str, set[str]] = defaultdict(set)
+        for row in conn.execute("SELECT DISTINCT article_id, outlet FROM sources WHERE outlet IS NOT NULL"):
+            outlets[row["article_id"]].add(row["outlet"])
+        texts = {row["id"]: (row["base_text"], row["text"]) for row in conn.execute("SELECT id, base_text, text FROM articles")}
+        pairs = [(outlet, texts[aid][0]) for aid in sorted(outlets) for outlet in sorted(outlets[aid]) if aid in texts]
+        learned = learn_repeated_lines(pairs)
+        changed = 0
+        for aid in sorted(texts):
+            base_text, current = texts[aid]
+            lines: set[str] = set()
+            for outlet in outlets.get(aid, ()):
+                lines |= learned.get(outlet, set())
+            text, removed = remove_learned_lines(base_text, lines) if lines else (base_text, [])
+            if not text.strip():  # never let learning empty an article
+                text, removed = base_text, []
+            if text != current:
+                changed += 1
+                conn.execute("UPDATE articles SET text = ? WHERE id = ?", (text, aid))
+            conn.execute("DELETE FROM removals WHERE article_id = ?", (aid,))
+            conn.executemany(
+                "INSERT INTO removals (article_id, seq, text, reason) VALUES (?, ?, ?, ?)",
+                [(aid, seq, r.text, r.reason) for seq, r in enumerate(removed)],
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return changed
+
+
+# --- reading ---------------------------------------------------------------------------
+
+PRIMARY_ORDER = "(s.published IS NULL), s.published, s.source"
+
+
+def _source_dict(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "source": row["source"],
+        "url": row["url"],
+        "outlet": row["outlet"],
+        "outlet_name": row["outlet_name"],
+        "title": row["title"],
+        "author": row["author"],
+        "published": row["published"],
+        "published_source": row["published_source"],
+        "partial": bool(row["partial"]),
+        "extractor": row["extractor"],
+        "synthetic": bool(row["synthetic"]),
+    }
+
+
+def iter_articles(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    """Every article with its primary source's metadata, all its sources and removals.
+
+    The primary source is the earliest dated one (then the first by name), so the
+    choice does not depend on the order in which sources arrived.
+    """
+    sources: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in conn.execute(f"SELECT s.* FROM sources s ORDER BY s.article_id, {PRIMARY_ORDER}"):
+        sources[row["article_id"]].append(_source_dict(row))
+    removals: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for row in conn.execute("SELECT source, article_id, text, reason FROM removals ORDER BY source, article_id, seq"):
+        key = row["source"] or "article:" + row["article_id"]
+        removals[key].append({"text": row["text"], "reason": row["reason"]})
+    rows = conn.execute("SELECT id, text, lang FROM articles").fetchall()
+    records = []
+    for row in rows:
+        article_sources = sources.get(row["id"], [])
+        if not article_sources:
+            continue
+        primary = article_sources[0]
+        records.append((primary["published"] is None, primary["published"] or "", row["id"], row, article_sources))
+    records.sort(key=lambda r: r[:3])
+    for _, _, aid, row, article_sources in records:
+        primary = article_sources[0]
+        removed = removals.get(primary["source"], []) + removals.get("article:" + aid, [])
+        for src in article_sources:
+            src["removed"] = removals.get(src["source"], [])
+        yield {"id": aid, **primary, "lang": row["lang"], "text": row["text"], "removed": removed, "sources": article_sources}
+
+
+def problems(conn: sqlite3.Connection, files: Iterable[str] | None = None) -> list[dict[str, str]]:
+    """Skips and repairs, for the given input files or for all."""
+    rows = conn.execute("SELECT source, file, action, reason FROM problems ORDER BY file, source, action, reason").fetchall()
+    wanted = set(files) if files is not None else None
+    return [dict(r) for r in rows if wanted is None or r["file"] in wanted]
+
+
+def counts(conn: sqlite3.Connection) -> dict[str, Any]:
+    """Numbers for the build summary."""
+    one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+    return {
+        "articles": one("SELECT COUNT(*) FROM articles"),
+        "sources": one("SELECT COUNT(*) FROM sources"),
+        "skipped": one("SELECT COUNT(*) FROM problems WHERE action = 'skipped'"),
+        "outlets": [dict(r) for r in conn.execute(
+            "SELECT outlet, COUNT(DISTINCT article_id) AS n FROM sources WHERE outlet IS NOT NULL GROUP BY outlet ORDER BY n DESC, outlet")],
+        "languages": [dict(r) for r in conn.execute(
+            "SELECT COALESCE(lang, 'unknown') AS lang, COUNT(*) AS n FROM articles GROUP BY lang ORDER BY n DESC, lang")],
+    }

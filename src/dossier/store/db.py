@@ -1,0 +1,62 @@
+"""Opening the database: WAL mode, foreign keys, and migrations to the current schema."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from dossier.store.schema import MIGRATIONS
+
+DEFAULT_DB = "dossier.db"
+
+
+class StoreError(Exception):
+    """The database cannot be opened or is not a dossier database."""
+
+
+def connect(path: str | Path = DEFAULT_DB, *, create: bool = True) -> sqlite3.Connection:
+    """Open (or create) a dossier database and bring its schema up to date."""
+    path = Path(path)
+    if not create and not path.exists():
+        raise StoreError(f"no database at {path}: run `dossier build PATH... --db {path}` first")
+    try:
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        migrate(conn)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a usable dossier database ({exc})") from exc
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply the migrations this database has not had yet; return the schema version."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise StoreError(f"database schema {version} is newer than this dossier knows ({len(MIGRATIONS)}); upgrade dossier")
+    for number in range(version, len(MIGRATIONS)):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # executescript would commit on its own; run the statements one by one instead.
+            for statement in _statements(MIGRATIONS[number]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return len(MIGRATIONS)
+
+
+def _statements(script: str) -> list[str]:
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements

@@ -1,0 +1,85 @@
+"""The SQLite schema as numbered migrations.
+
+Each migration runs once, in its own transaction, and bumps `PRAGMA user_version`; a
+database made by an older dossier is brought up to date when it is opened. Never edit
+a migration that has shipped: add the next one.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: the corpus: articles, where each came from, what cleaning removed, what failed.
+    """
+    CREATE TABLE articles (
+        id         TEXT PRIMARY KEY,          -- content hash of base_text
+        base_text  TEXT NOT NULL,             -- clean text after per-article cleaning
+        text       TEXT NOT NULL,             -- base_text less lines learned as outlet boilerplate
+        lang       TEXT,
+        added_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+
+    -- One row per file or record an article was read from; the same clean text from
+    -- two sources is one article with two rows here.
+    CREATE TABLE sources (
+        source           TEXT PRIMARY KEY,    -- file path, or "file#n" for the n-th record
+        file             TEXT NOT NULL,       -- the input file it came from
+        article_id       TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        url              TEXT,
+        outlet           TEXT,
+        outlet_name      TEXT,
+        title            TEXT,
+        author           TEXT,
+        published        TEXT,
+        published_source TEXT,
+        partial          INTEGER NOT NULL DEFAULT 0,
+        extractor        TEXT,
+        synthetic        INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX sources_article ON sources(article_id);
+    CREATE INDEX sources_file ON sources(file);
+    CREATE INDEX sources_outlet ON sources(outlet);
+
+    -- What cleaning removed: per source (patterns), or per article (learned lines).
+    CREATE TABLE removals (
+        source     TEXT REFERENCES sources(source) ON DELETE CASCADE,
+        article_id TEXT REFERENCES articles(id) ON DELETE CASCADE,
+        seq        INTEGER NOT NULL,
+        text       TEXT NOT NULL,
+        reason     TEXT NOT NULL,
+        CHECK ((source IS NULL) <> (article_id IS NULL))
+    );
+    CREATE INDEX removals_source ON removals(source);
+    CREATE INDEX removals_article ON removals(article_id);
+
+    -- Inputs that were skipped or repaired, with a plain reason.
+    CREATE TABLE problems (
+        source     TEXT NOT NULL,
+        file       TEXT NOT NULL,
+        action     TEXT NOT NULL CHECK (action IN ('skipped', 'repaired')),
+        reason     TEXT NOT NULL,
+        seen_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        PRIMARY KEY (source, action, reason)
+    );
+    CREATE INDEX problems_file ON problems(file);
+
+    -- Files read to the end, so that a rerun skips them while they are unchanged.
+    CREATE TABLE files (
+        file     TEXT PRIMARY KEY,
+        size     INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        articles INTEGER NOT NULL,
+        skipped  INTEGER NOT NULL,
+        done_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+
+    CREATE TABLE builds (
+        id         INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        inputs     TEXT NOT NULL,             -- JSON list of the PATH arguments
+        documents  INTEGER NOT NULL DEFAULT 0,
+        new_articles INTEGER NOT NULL DEFAULT 0,
+        skipped    INTEGER NOT NULL DEFAULT 0
+    );
+    """,
+]
