@@ -94,6 +94,14 @@ def test_normalize_hyphen_at_wrap_is_kept_without_space():
     assert "cross-border arrangement" in normalize_paragraphs(text)
 
 
+def test_normalize_leaves_lists_of_short_lines_alone():
+    schedule = "Patrol schedule\n\nWeek 1: Nogales – Sasabe\nWeek 2: Sasabe – Lukeville\nWeek 3: Lukeville – Yuma\nWeek 4: Yuma – San Luis"
+    assert paragraphs(normalize_paragraphs(schedule)) == [
+        "Patrol schedule", "Week 1: Nogales – Sasabe", "Week 2: Sasabe – Lukeville",
+        "Week 3: Lukeville – Yuma", "Week 4: Yuma – San Luis",
+    ]
+
+
 def _wrap(text: str, width: int) -> str:
     lines, line = [], ""
     for word in text.split():
@@ -239,6 +247,14 @@ def test_noise_es_removed_and_recorded(line, reason):
     result = clean_article("\n\n".join([*BODY_ES, line]), lang="es")
     assert result.removed == [Removal(text=line, reason=reason)]
     assert result.text == "\n\n".join(BODY_ES)
+
+
+def test_caption_given_twice_goes_twice():
+    caption = "Governor Elena Marsh speaks in Tucson on Thursday."
+    credited = caption + " Photograph: Rafael Ortega/EPA"
+    result = clean_article("\n\n".join([BODY_EN[0], caption, credited, *BODY_EN[1:]]))
+    assert reasons(result) == ["caption", "caption"]
+    assert result.text == "\n\n".join(BODY_EN)
 
 
 def test_every_reason_is_in_the_vocabulary():

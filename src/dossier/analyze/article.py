@@ -23,6 +23,7 @@ from dossier.corpus.extract import ExtractionError, extract_html
 from dossier.corpus.outlet import outlet_key
 from dossier.model import Article, RawDocument, Removal, Skip
 
+MIN_PAGE_WORDS = 10  # less than this from a whole HTML page is navigation, not an article
 MAX_TITLE_WORDS = 30
 MAX_TITLE_CHARS = 250
 BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "section", "article", "figcaption", "header", "footer"}
@@ -114,6 +115,8 @@ def analyze_document(doc: RawDocument) -> Article | Skip:
         except ExtractionError as exc:
             return Skip(doc.source, f"HTML page with no article text ({exc})")
         text, extractor, declared_lang = page.text, page.extractor, page.lang
+        if len(text.split()) < MIN_PAGE_WORDS:
+            return Skip(doc.source, f"HTML page with no article text (only {len(text.split())} words found)")
         title = title or _clean_field(page.title)
         author = author or _clean_field(page.author)
         url = url or page.url

@@ -74,7 +74,7 @@ class CleanResult:
 # --------------------------------------------------------------------------------------
 
 _NEWLINES = re.compile(r"\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
-_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _SENTENCE_END = re.compile(r"""[.!?:;…"'”’»)\]]$""")
 
 
@@ -86,7 +86,7 @@ def normalize_paragraphs(text: str) -> str:
     layout, not structure.
     """
     lines = [ln.strip() for ln in _NEWLINES.sub("\n", text).split("\n")]
-    lines = ["" if not _INVISIBLE.sub("", ln).strip() else ln for ln in lines]
+    lines = [ln if ln.strip(_INVISIBLE).strip() else "" for ln in lines]
     blocks = _blocks(lines)
     width = _wrap_width(blocks)
     paragraphs: list[str] = []
@@ -112,25 +112,28 @@ def _blocks(lines: list[str]) -> list[list[str]]:
 def _wrap_width(blocks: list[list[str]]) -> int:
     """The wrap width if the text is hard-wrapped, else 0.
 
-    Hard-wrapped: most lines that are not the last of their block have a similar length
-    (close to the widest) and end mid-sentence. Text with one paragraph per line fails both.
+    Hard-wrapped: most lines that are not the last of their block reach close to the
+    widest, end mid-sentence, and are continued by a line starting in lower case. Text with
+    one paragraph per line fails the first two; lists and tables of short lines the last.
     """
-    inner = [ln for b in blocks for ln in b[:-1]]
-    if len(inner) < 3:
+    pairs = [(b[i], b[i + 1]) for b in blocks for i in range(len(b) - 1)]
+    if len(pairs) < 3:
         return 0
-    width = max(len(ln) for ln in inner)
-    if width > 160:
+    width = max(len(line) for line, _ in pairs)
+    if not 40 <= width <= 160:
         return 0
-    near_width = sum(1 for ln in inner if len(ln) >= 0.6 * width)
-    mid_sentence = sum(1 for ln in inner if not _SENTENCE_END.search(ln))
-    if near_width >= 0.8 * len(inner) and mid_sentence >= 0.6 * len(inner):
+    near_width = sum(1 for line, _ in pairs if len(line) >= 0.7 * width)
+    mid_sentence = sum(1 for line, _ in pairs if not _SENTENCE_END.search(line))
+    continued = sum(1 for _, nxt in pairs if nxt[:1].islower())
+    n = len(pairs)
+    if near_width >= 0.8 * n and mid_sentence >= 0.6 * n and continued >= 0.4 * n:
         return width
     return 0
 
 
 def _block_is_wrapped(block: list[str], width: int) -> bool:
     """A block is one wrapped paragraph when all its lines but the last reach near the width."""
-    return len(block) > 1 and all(len(ln) >= 0.6 * width for ln in block[:-1])
+    return len(block) > 1 and all(len(ln) >= 0.7 * width for ln in block[:-1])
 
 
 def _join_wrapped(block: list[str]) -> str:
@@ -155,7 +158,7 @@ _CREDIT_WORD = r"(?:credits?|crédito?s?|source|fuente|by|de|por|courtesy(?: of)
 _NOISE_TABLE: list[tuple[str, str]] = [
     # footers: copyright notices
     (r"(?:copyright|©|\(c\))\s*(?:\d{4}|.{0,80}\b\d{4}\b).{0,200}", FOOTER),
-    (r".{0,120}\b(?:all rights reserved|todos los derechos reservados|derechos reservados)\b.{0,160}", FOOTER),
+    (r"(?=.{0,120}?\b(?:all rights reserved|derechos reservados)\b).{1,240}", FOOTER),
     (r"this material may not be published, broadcast, rewritten,? or redistributed\.?", FOOTER),
     (r"(?:queda )?prohibida (?:la|su) reproducción (?:total o parcial)?.{0,160}", FOOTER),
     # photo credits
@@ -205,6 +208,9 @@ _NOISE_TABLE: list[tuple[str, str]] = [
 NOISE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(pattern, re.IGNORECASE), reason) for pattern, reason in _NOISE_TABLE
 ]
+# The same table as one alternation (group n is row n), so a paragraph costs one match call.
+_NOISE_ANY = re.compile("|".join(f"(?P<r{i}>{pattern})" for i, (pattern, _) in enumerate(_NOISE_TABLE)), re.IGNORECASE)
+_NOISE_REASON = {f"r{i}": reason for i, (_, reason) in enumerate(_NOISE_TABLE)}
 
 # A caption: a short paragraph that ends with a photo credit.
 _CAPTION_PATTERNS: list[re.Pattern[str]] = [
@@ -214,6 +220,9 @@ _CAPTION_PATTERNS: list[re.Pattern[str]] = [
     re.compile(r"(?:caption|pie de foto)\s*:.{1,300}", re.IGNORECASE),
 ]
 
+CAPTION_TAIL = 130
+# Words without which a paragraph cannot be a reader prompt (a cheap first test).
+_PROMPT_HINTS = ("comment", "coment", "opini", "thoughts", "newsletter", "boletín", "inbox")
 # Prompt sentences that may follow questions addressed to readers.
 _PROMPT_SENTENCES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(
@@ -248,7 +257,8 @@ _AFFILIATION = re.compile(
 # Headline comparison: all quote marks alike, dashes alike, case and trailing punctuation ignored.
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "`": "'", "´": "'", "“": "'", "”": "'", "„": "'", "«": "'", "»": "'", '"': "'",
                          "–": "-", "—": "-", "‐": "-", "‑": "-"})
-_TRAILING_PUNCT = re.compile(r"[\s.!?:;,…\-]+$")
+_TRAILING_PUNCT = " .!?:;,…-'"
+MAX_HEADLINE_CHARS = 300
 _SITE_SUFFIX = re.compile(r"\s+[|\-]\s+[^|\-]{1,60}$")
 _LINK_BAR_SPLIT = re.compile(r"\s*[|•·]\s*")
 
@@ -265,46 +275,74 @@ def clean_article(text: str, title: str | None = None, author: str | None = None
     both run, since outlets mix languages in their furniture.
     """
     paragraphs = [p for p in normalize_paragraphs(text).split("\n\n") if p]
+    reasons, found_author = _classify(paragraphs, title)
+    _mark_caption_twins(paragraphs, reasons)
+    kept = [p for p, r in zip(paragraphs, reasons) if r is None]
+    removed = [Removal(text=p, reason=r) for p, r in zip(paragraphs, reasons) if r is not None]
+    return CleanResult(text="\n\n".join(kept), title=title, author=found_author or author, removed=removed)
+
+
+def _classify(paragraphs: list[str], title: str | None) -> tuple[list[str | None], str | None]:
+    """The removal reason of each paragraph (None: keep), and the author a byline names."""
     headline = _headline_key(title) if title else _first_headline_key(paragraphs)
-    first_kept_is_headline = title is None and headline is not None
-    kept: list[str] = []
-    removed: list[Removal] = []
+    keep_first = title is None  # without a title, the first copy of the headline stays as text
+    reasons: list[str | None] = []
     found_author: str | None = None
     after_byline = False
     for i, para in enumerate(paragraphs):
-        reason: str | None = None
         in_top = i < TOP_ZONE
-        if in_top and headline and _headline_matches(para, headline) and not (first_kept_is_headline and i == 0):
-            reason = REPEATED_HEADLINE
+        if in_top and headline and _headline_matches(para, headline) and not (keep_first and i == 0):
+            reason: str | None = REPEATED_HEADLINE
         elif in_top and (byline := _byline_author(para)) is not None:
             reason = BYLINE
-            if byline and found_author is None:
-                found_author = byline
+            found_author = found_author or byline or None
         elif after_byline and _is_affiliation(para):
-            reason = BYLINE
+            reason = BYLINE  # "By JANE DOE" then "Associated Press" on its own line
         else:
             reason = noise_reason(para)
         after_byline = reason == BYLINE and not _is_affiliation(para)
-        if reason:
-            removed.append(Removal(text=para, reason=reason))
-        else:
-            kept.append(para)
-    return CleanResult(text="\n\n".join(kept), title=title, author=found_author or author, removed=removed)
+        reasons.append(reason)
+    return reasons, found_author
+
+
+def _mark_caption_twins(paragraphs: list[str], reasons: list[str | None]) -> None:
+    """A paragraph next to a caption that is that caption without its credit is the caption too.
+
+    Pages often give the caption twice, once as image alt text and once with the credit.
+    """
+    for i, reason in enumerate(reasons):
+        if reason != CAPTION:
+            continue
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(paragraphs) and reasons[j] is None:
+                twin = paragraphs[j]
+                if len(twin) >= 20 and paragraphs[i].startswith(twin) and len(paragraphs[i]) - len(twin) <= CAPTION_TAIL:
+                    reasons[j] = CAPTION
 
 
 def noise_reason(paragraph: str) -> str | None:
     """Why this paragraph, on its own, is noise; None when it may be article text."""
     if len(paragraph) <= MAX_NOISE_CHARS:
-        for pattern, reason in NOISE_PATTERNS:
-            if pattern.fullmatch(paragraph):
-                return reason
+        m = _NOISE_ANY.fullmatch(paragraph)
+        if m:
+            return _NOISE_REASON[m.lastgroup]
         if _is_link_bar(paragraph):
             return LINK_BAR
-    if len(paragraph) <= MAX_CAPTION_CHARS and any(p.fullmatch(paragraph) for p in _CAPTION_PATTERNS):
+    if len(paragraph) <= MAX_CAPTION_CHARS and _is_caption(paragraph):
         return CAPTION
     if len(paragraph) <= MAX_PROMPT_CHARS:
-        return _reader_prompt(paragraph)
+        lowered = paragraph.lower()
+        if any(hint in lowered for hint in _PROMPT_HINTS):
+            return _reader_prompt(paragraph)
     return None
+
+
+def _is_caption(paragraph: str) -> bool:
+    """A paragraph that ends with a photo credit (checked on its tail: credits are short)."""
+    tail = paragraph[-CAPTION_TAIL:]
+    if "/" not in tail and ":" not in tail and not paragraph.lower().startswith(("caption", "pie de foto")):
+        return False
+    return any(p.fullmatch(paragraph) for p in _CAPTION_PATTERNS)
 
 
 def _reader_prompt(paragraph: str) -> str | None:
@@ -327,6 +365,8 @@ def _reader_prompt(paragraph: str) -> str | None:
 
 def _is_link_bar(paragraph: str) -> bool:
     """Four or more short labels separated by bars or bullets, none of them a sentence."""
+    if "|" not in paragraph and "•" not in paragraph and "·" not in paragraph:
+        return False
     parts = _LINK_BAR_SPLIT.split(paragraph.strip("|•· "))
     if len(parts) < 4:
         return False
@@ -342,10 +382,9 @@ def _is_link_bar(paragraph: str) -> bool:
 def _headline_key(text: str) -> set[str]:
     """Comparable forms of a headline: case, quotes, dashes, trailing punctuation and a site suffix ignored."""
     key = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
-    key = _TRAILING_PUNCT.sub("", " ".join(key.split()))
-    key = key.strip("' ")
+    key = " ".join(key.split()).rstrip(_TRAILING_PUNCT).lstrip("' ")
     keys = {key}
-    stripped = _TRAILING_PUNCT.sub("", _SITE_SUFFIX.sub("", key))
+    stripped = _SITE_SUFFIX.sub("", key).rstrip(_TRAILING_PUNCT)
     if stripped and len(stripped) >= 0.5 * len(key):
         keys.add(stripped)
     return keys
@@ -357,13 +396,13 @@ def _first_headline_key(paragraphs: list[str]) -> set[str] | None:
         return None
     keys = _headline_key(paragraphs[0])
     for para in paragraphs[1:TOP_ZONE]:
-        if _headline_key(para) & keys:
+        if _headline_matches(para, keys):
             return keys
     return None
 
 
 def _headline_matches(para: str, headline: set[str]) -> bool:
-    return bool(_headline_key(para) & headline)
+    return len(para) <= MAX_HEADLINE_CHARS and bool(_headline_key(para) & headline)
 
 
 def _byline_author(paragraph: str) -> str | None:

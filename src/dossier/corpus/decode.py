@@ -8,14 +8,15 @@ repaired, or raises `UnreadableInput` with a plain reason a user understands.
 from __future__ import annotations
 
 import codecs
-import gzip
 import io
 import zlib
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from charset_normalizer import from_bytes
 
 GZIP_MAGIC = b"\x1f\x8b"
+MIN_BYTES_TO_DETECT = 20
 
 # Magic numbers of formats that are surely not articles, to name them in the reason.
 BINARY_SIGNATURES = [
@@ -49,32 +50,72 @@ class Decoded:
     repairs: list[str] = field(default_factory=list)
 
 
+class GunzipStream(io.RawIOBase):
+    """A gzip stream (one member or many, as in WARC.gz) that ends early instead of
+    raising when the data is truncated or damaged, and says so in `damage`.
+
+    We wrote this because gzip.GzipFile raises EOFError on a truncated file and loses
+    the whole buffer it was decompressing, i.e. the records before the damage.
+    """
+
+    CHUNK = 1 << 16
+
+    def __init__(self, raw: BinaryIO):
+        self.raw = raw
+        self.decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        self.in_member = False
+        self.buffer = b""
+        self.finished = False
+        self.damage: str | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self) -> None:
+        while not self.buffer and not self.finished:
+            data = self.raw.read(self.CHUNK)
+            if not data:
+                if self.in_member:
+                    self.damage = "truncated gzip: kept the part that could be decompressed"
+                self.finished = True
+                return
+            try:
+                out = []
+                while data:
+                    if self.decompressor.eof:  # the next member of a multi-member file
+                        self.decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+                    self.in_member = True
+                    out.append(self.decompressor.decompress(data))
+                    data = self.decompressor.unused_data if self.decompressor.eof else b""
+                    if self.decompressor.eof:
+                        self.in_member = False
+                self.buffer = b"".join(out)
+            except zlib.error as exc:
+                self.damage = f"corrupt gzip data: kept the part before the damage ({exc})"
+                self.finished = True
+
+    def readinto(self, target) -> int:  # type: ignore[override]
+        self._fill()
+        n = min(len(target), len(self.buffer))
+        target[:n] = self.buffer[:n]
+        self.buffer = self.buffer[n:]
+        return n
+
+
+def is_gzip(stream: BinaryIO) -> bool:
+    """Peek at a buffered stream for the gzip magic number without consuming it."""
+    return stream.peek(2)[:2] == GZIP_MAGIC  # type: ignore[attr-defined]
+
+
 def gunzip(data: bytes, max_bytes: int) -> tuple[bytes, list[str]]:
     """Decompress gzip data, keeping what can be read of a truncated or corrupt stream."""
-    repairs: list[str] = []
-    out = io.BytesIO()
-    decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
-    try:
-        pos = 0
-        chunk = 1 << 16
-        while pos < len(data):
-            out.write(decompressor.decompress(data[pos : pos + chunk]))
-            if out.tell() > max_bytes:
-                raise UnreadableInput(f"decompressed size is over the limit of {max_bytes:,} bytes")
-            pos += chunk
-            if decompressor.eof and decompressor.unused_data:
-                # A multi-member gzip file: start the next member.
-                rest = decompressor.unused_data
-                decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
-                data, pos = rest, 0
-        out.write(decompressor.flush())
-        if not decompressor.eof:
-            repairs.append("truncated gzip: kept the part that could be decompressed")
-    except zlib.error as exc:
-        if out.tell() == 0:
-            raise UnreadableInput(f"corrupt gzip data ({exc})") from exc
-        repairs.append("corrupt gzip data: kept the part before the damage")
-    return out.getvalue(), repairs
+    stream = GunzipStream(io.BytesIO(data))
+    out = io.BufferedReader(stream).read(max_bytes + 1)
+    if len(out) > max_bytes:
+        raise UnreadableInput(f"decompressed size is over the limit of {max_bytes:,} bytes")
+    if stream.damage and not out:
+        raise UnreadableInput(stream.damage.replace(": kept the part", ": nothing"))
+    return out, [stream.damage] if stream.damage else []
 
 
 def open_maybe_gzip(data: bytes, max_bytes: int) -> tuple[bytes, list[str]]:
@@ -121,7 +162,9 @@ def decode_text(data: bytes) -> Decoded:
     if multibyte_chars and multibyte_chars >= bad:
         # Valid UTF-8 sequences dominate: the file is UTF-8 with some damage.
         return Decoded(lenient, [f"invalid UTF-8: replaced {bad} undecodable byte sequence(s)"])
-    best = from_bytes(data[:200_000]).best()
+    # charset-normalizer guesses wildly on a handful of high bytes; Windows-1252 is the
+    # likeliest single-byte encoding of news text, so it decides the small cases.
+    best = from_bytes(data[:200_000]).best() if non_ascii >= MIN_BYTES_TO_DETECT else None
     encoding = best.encoding if best is not None else "cp1252"
     if encoding in ("utf_8", "ascii"):  # cannot be: strict UTF-8 failed above
         encoding = "cp1252"

@@ -111,7 +111,7 @@ def _walk(directory: Path) -> list[Path]:
                 continue
             if format_from_name(name):
                 found.append(Path(root) / name)
-    return found
+    return sorted(found, key=lambda p: p.parts)
 
 
 def expand_inputs(args: list[str]) -> tuple[list[InputFile], list[Skip]]:

@@ -7,17 +7,15 @@ stops a build.
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import os
 import sys
-import zlib
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from dossier.corpus import feeds, warc
-from dossier.corpus.decode import UnreadableInput, bytes_to_text, open_maybe_gzip
+from dossier.corpus.decode import GunzipStream, UnreadableInput, bytes_to_text, is_gzip, open_maybe_gzip
 from dossier.corpus.inputs import InputFile, format_from_name
 from dossier.model import RawDocument, Skip
 
@@ -138,21 +136,6 @@ def _json_file(path: str, data: bytes, sidecar: dict[str, Any], max_bytes: int) 
         yield Skip(path, "JSON holds neither a record nor a list of records")
 
 
-class _SafeGzipLines:
-    """Iterate the lines of a possibly gzipped, possibly truncated stream."""
-
-    def __init__(self, stream: BinaryIO, path: str):
-        self.stream, self.path, self.problem = stream, path, None
-
-    def __iter__(self) -> Iterator[bytes]:
-        head = self.stream.peek(2)[:2] if hasattr(self.stream, "peek") else b""
-        source = gzip.GzipFile(fileobj=self.stream) if head == b"\x1f\x8b" else self.stream
-        try:
-            yield from source
-        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            self.problem = f"truncated or corrupt gzip: read what came before the damage ({exc})"
-
-
 def _read_bytes(input_file: InputFile, limit: int, stdin: BinaryIO | None) -> bytes:
     if input_file.is_stdin:
         return (stdin or sys.stdin.buffer).read()
@@ -175,38 +158,50 @@ def read_input(input_file: InputFile, max_bytes: int = DEFAULT_MAX_BYTES, stdin:
                 if fmt == "warc":
                     yield from warc.read_warc(path, handle, sidecar, max_bytes)
                     return
-                lines = _SafeGzipLines(handle, path)
+                gunzipped = GunzipStream(handle) if is_gzip(handle) else None
+                lines = io.BufferedReader(gunzipped) if gunzipped else handle
                 yield from _json_lines(path, iter(lines), sidecar, max_bytes)
-                if lines.problem:
-                    yield Skip(path, lines.problem)
+                if gunzipped is not None and gunzipped.damage:
+                    yield Skip(path, gunzipped.damage)
                 return
         size_limit = max_bytes if fmt in ("text", "html", None) else 10 * max_bytes
         data = _read_bytes(input_file, size_limit, stdin)
         if len(data) > size_limit:
             yield Skip(source_name, _size_reason(os.path.getsize(path), size_limit))
             return
-        if fmt is None:
-            try:
-                plain, _ = open_maybe_gzip(data, size_limit)
-            except UnreadableInput as exc:
-                yield Skip(source_name, str(exc))
-                return
-            fmt = sniff_format(plain[:4096])
-            if fmt in ("warc", "jsonl", "json", "feed"):
-                data = plain
-        if fmt == "warc":
-            yield from warc.read_warc(source_name, io.BytesIO(data), sidecar, max_bytes)
-        elif fmt == "jsonl":
-            yield from _json_lines(source_name, iter(data.splitlines()), sidecar, max_bytes)
-        elif fmt == "json":
-            yield from _json_file(source_name, data, sidecar, max_bytes)
-        elif fmt == "feed":
-            yield from feeds.read_feed(source_name, data, sidecar, max_bytes)
-        else:
+        if fmt in ("text", "html"):
             yield from _single_document(source_name, data, fmt, sidecar, max_bytes)
+            return
+        try:
+            plain, gzip_repairs = open_maybe_gzip(data, size_limit)
+        except UnreadableInput as exc:
+            yield Skip(source_name, str(exc))
+            return
+        if fmt is None:
+            fmt = sniff_format(plain[:4096])
+        if fmt in ("text", "html"):  # found by sniffing
+            yield from _single_document(source_name, plain, fmt, sidecar, max_bytes)
+            return
+        data = plain
+        for item in _container_items(fmt, source_name, data, sidecar, max_bytes):
+            if gzip_repairs and isinstance(item, RawDocument):
+                item.meta["repairs"] = gzip_repairs + item.meta.get("repairs", [])
+            yield item
     except PermissionError:
         yield Skip(source_name, "permission denied")
     except IsADirectoryError:
         yield Skip(source_name, "is a directory")
     except OSError as exc:
         yield Skip(source_name, f"cannot read: {exc.strerror or exc}")
+
+
+def _container_items(fmt: str, source_name: str, data: bytes, sidecar: dict[str, Any], max_bytes: int) -> Iterator[Item]:
+    """Formats that hold many records, read from bytes already decompressed."""
+    if fmt == "warc":
+        yield from warc.read_warc(source_name, io.BytesIO(data), sidecar, max_bytes)
+    elif fmt == "jsonl":
+        yield from _json_lines(source_name, iter(data.splitlines()), sidecar, max_bytes)
+    elif fmt == "json":
+        yield from _json_file(source_name, data, sidecar, max_bytes)
+    else:
+        yield from feeds.read_feed(source_name, data, sidecar, max_bytes)

@@ -8,14 +8,16 @@ the damage and reports the rest.
 
 from __future__ import annotations
 
+import io
 import re
+import zlib
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from dossier.corpus.decode import UnreadableInput, bytes_to_text
+from dossier.corpus.decode import GunzipStream, UnreadableInput, bytes_to_text, is_gzip
 from dossier.model import RawDocument, Skip
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -35,8 +37,12 @@ def _decode_payload(payload: bytes, content_type: str, max_bytes: int) -> tuple[
 
 def read_warc(path: str, stream: BinaryIO, sidecar: dict[str, Any], max_bytes: int) -> Iterator[RawDocument | Skip]:
     number = 0
+    # Undo gzip ourselves: our stream reads per-record gzip (the WARC.gz norm), a whole
+    # archive gzipped in one piece (which warcio refuses) and truncated files alike.
+    buffered = io.BufferedReader(stream) if not hasattr(stream, "peek") else stream
+    gunzipped = GunzipStream(buffered) if is_gzip(buffered) else None
     try:
-        for record in ArchiveIterator(stream):
+        for record in ArchiveIterator(io.BufferedReader(gunzipped) if gunzipped else buffered):
             if record.rec_type != "response" or record.http_headers is None:
                 continue
             content_type = record.http_headers.get_header("Content-Type") or ""
@@ -64,7 +70,12 @@ def read_warc(path: str, stream: BinaryIO, sidecar: dict[str, Any], max_bytes: i
             if repairs:
                 meta["repairs"] = repairs
             yield RawDocument(source, html, "html", meta)
-    except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
+    except (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error, AttributeError, TypeError) as exc:
+        # warcio raises many kinds of error on a damaged archive; all mean "stop here".
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         where = f"after record {number}" if number else "before any HTML record"
         yield Skip(path, f"truncated or corrupt WARC: stopped {where} ({reason[:200]})")
+        return
+    if gunzipped is not None and gunzipped.damage:
+        where = f"after record {number}" if number else "before any HTML record"
+        yield Skip(path, f"truncated or corrupt WARC: stopped {where} ({gunzipped.damage})")
