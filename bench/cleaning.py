@@ -125,6 +125,14 @@ def speed(items: list[tuple[str, str, str | None]], repeat: int) -> None:
         f"(best of {repeat}): {len(items) / best:,.0f} articles/s, {n_para / best:,.0f} paragraphs/s, "
         f"{best / len(items) * 1e6:.0f} µs/article"
     )
+    per_article = []
+    for _, body, title in items:
+        start = time.perf_counter()
+        clean_article(body, title=title)
+        per_article.append(time.perf_counter() - start)
+    per_article.sort()
+    median, p90 = per_article[len(per_article) // 2], per_article[int(len(per_article) * 0.9)]
+    print(f"per article: median {median * 1e6:.0f} µs, p90 {p90 * 1e6:.0f} µs, max {per_article[-1] * 1e6:.0f} µs")
     pairs = [(f"outlet{i % 20}", clean_article(b).text) for i, (_, b, _) in enumerate(items)]
     start = time.perf_counter()
     learn_repeated_lines(pairs)

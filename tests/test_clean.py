@@ -277,6 +277,11 @@ BODY_LOOKALIKES = [
     "Sign up for a local patrol volunteer shift costs nothing, the county says.",
     "Credit card fraud along the corridor has also risen, police said.",
     "Date: Thursday | Place: Tucson",
+    "Copyright infringement lawsuits filed in 2023 rose sharply.",
+    "The league said all rights reserved by the contract stay with the teams.",
+    "Get-out-the-vote groups mailed a newsletter to every home.",
+    "Follow the money on Facebook, one investigator told the committee.",
+    "Photographers from three agencies were turned back at the crossing.",
     # a closing paragraph with reporting plus a prompt: body, stays whole
     "The governors meet again in June. Nobody expects an easy meeting. Let us know in the comments.",
     # a question to readers without a prompt: stays

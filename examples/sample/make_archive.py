@@ -83,7 +83,7 @@ RECORDS = [
 <meta property="og:site_name" content="Harbor City Courier">
 <meta property="og:title" content="Sheinbaum says U.S. military action in Mexico is ruled out">
 <meta property="og:type" content="article">
-<meta property="article:published_time" content="2025-08-08T18:00:00-07:00">
+<meta property="article:published_time" content="2025-08-08T16:00:00-07:00">
 <meta name="author" content="Tomás Reyland, Continental Press">
 <link rel="canonical" href="https://harborcitycourier.example/world/2025/08/09/sheinbaum-us-military-ruled-out">
 <meta name="dossier:synthetic" content="true">

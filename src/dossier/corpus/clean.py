@@ -157,8 +157,9 @@ _CREDIT_WORD = r"(?:credits?|crédito?s?|source|fuente|by|de|por|courtesy(?: of)
 
 _NOISE_TABLE: list[tuple[str, str]] = [
     # footers: copyright notices
-    (r"(?:copyright|©|\(c\))\s*(?:\d{4}|.{0,80}\b\d{4}\b).{0,200}", FOOTER),
-    (r"(?=.{0,120}?\b(?:all rights reserved|derechos reservados)\b).{1,240}", FOOTER),
+    (r"(?:copyright\s*(?:©|\(c\))?|©|\(c\))\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)(?:\s.{0,200})?", FOOTER),
+    (r"©\s*[^.!?]{1,60}\b\d{4}\b.{0,160}", FOOTER),
+    (r"(?:.{0,160}?(?:[.,;|©]\s*|\d{4}\s+))?(?:all rights reserved|(?:todos los )?derechos reservados)\.?(?:\s.{0,160})?", FOOTER),
     (r"this material may not be published, broadcast, rewritten,? or redistributed\.?", FOOTER),
     (r"(?:queda )?prohibida (?:la|su) reproducción (?:total o parcial)?.{0,160}", FOOTER),
     # photo credits
@@ -186,7 +187,7 @@ _NOISE_TABLE: list[tuple[str, str]] = [
      r"(?:\s*[:|\-–—»]+\s*[^\n]{0,180}|\s*[.!»]*)", CROSS_PROMOTION),
     (r"(?:download|get) our (?:free )?(?:mobile )?app\b.{0,100}|descarga nuestra app\b.{0,100}", CROSS_PROMOTION),
     # newsletter and subscribe prompts
-    (r"(?:sign up|subscribe|register|suscríbete|suscribete|regístrate|registrate|inscríbete|recibe|get)\b.{0,80}\b(?:newsletters?|boletín|boletines|inbox|bandeja de entrada|daily briefing|email alerts?)\b.{0,120}", NEWSLETTER_PROMPT),
+    (r"(?:sign up|subscribe|register|suscríbete|suscribete|regístrate|registrate|inscríbete|(?:get|recibe) (?:the|our|nuestro|nuestra|el|la|los|las))\b.{0,80}\b(?:newsletters?|boletín|boletines|inbox|bandeja de entrada|daily briefing|email alerts?)\b.{0,120}", NEWSLETTER_PROMPT),
     (r"(?:subscribe|suscríbete|suscribete)(?: (?:now|today|here|ahora|aquí|gratis))?[.!]*", NEWSLETTER_PROMPT),
     (r"(?:subscribe|suscríbete|suscribete) (?:to|a) (?:our|nuestro|nuestra|nuestros|nuestras)\b.{0,80}", NEWSLETTER_PROMPT),
     # tag and region lines
@@ -200,14 +201,11 @@ _NOISE_TABLE: list[tuple[str, str]] = [
     (r"(?:share|share this(?: (?:article|story|post|page|video))?|share on (?:facebook|twitter|x|whatsapp|linkedin)|share via [\w ]{1,20}"
      r"|compartir|comparte(?: (?:esta|este) (?:nota|artículo|noticia|historia))?)(?:\s*(?:on|en|:)\s*[\w ,|]{0,60})?\W*", SHARE_PROMPT),
     (r"(?:(?:facebook|twitter|x|whatsapp|linkedin|e-?mail|correo|telegram|pinterest|reddit|copy link|copiar enlace|print|imprimir|messenger|flipboard|threads|bluesky)[\s,|·•/]*){2,}", SHARE_PROMPT),
-    (r"(?:follow (?:us|@?[\w.]+(?: [\w.]+){0,3}) on (?:twitter|x|facebook|instagram|tiktok|threads|linkedin|youtube|google news|bluesky)|síguenos en)\b.{0,120}", FOLLOW_PROMPT),
+    (r"(?:follow (?:us|me|@[\w.]+|(?-i:[A-Z][\w.]*(?: [A-Z][\w.]*){0,3})) on (?:twitter|x|facebook|instagram|tiktok|threads|linkedin|youtube|google news|bluesky)|síguenos en)\b.{0,120}", FOLLOW_PROMPT),
     # navigation left by extractors
     (r"skip to (?:main )?(?:content|navigation)(?:skip to (?:main )?(?:content|navigation))*|back to top|volver arriba|ir al contenido(?: principal)?", NAVIGATION),
 ]
 
-NOISE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(pattern, re.IGNORECASE), reason) for pattern, reason in _NOISE_TABLE
-]
 # The same table as one alternation (group n is row n), so a paragraph costs one match call.
 _NOISE_ANY = re.compile("|".join(f"(?P<r{i}>{pattern})" for i, (pattern, _) in enumerate(_NOISE_TABLE)), re.IGNORECASE)
 _NOISE_REASON = {f"r{i}": reason for i, (_, reason) in enumerate(_NOISE_TABLE)}

@@ -1,0 +1,121 @@
+"""The command line as a user types it: help, version, build, export in every format."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from conftest import SPANISH_BODY, wire_html, wire_text
+from dossier import SCHEMA, __version__
+from dossier.cli import main
+
+DESIGN_ARTICLE_FIELDS = {"id", "source", "url", "outlet", "title", "author", "published", "published_range", "lang", "text", "removed"}
+DESIGN_ARRAYS = {"articles", "actors", "quotes", "copies", "events", "stories", "claims", "flags"}
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(wire_text(extra=["Share your thoughts in the comments below!"]), encoding="utf-8")
+    (folder / "b.html").write_text(wire_html("Alcaldes piden fondos para patrullas", SPANISH_BODY, site="La Gaceta",
+                                             url="https://lagaceta.example/n/1"), encoding="utf-8")
+    (folder / "empty.txt").write_text("")
+    return folder
+
+
+def run(*args, input=None):
+    result = CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+    return result
+
+
+def test_help_and_version():
+    assert __version__ in run("--version").output
+    top = run("--help")
+    assert top.exit_code == 0 and "build" in top.output and "export" in top.output and "demo" in top.output
+    for command in ("build", "export", "demo"):
+        result = run(command, "--help")
+        assert result.exit_code == 0 and "Usage:" in result.output and "--help" in result.output
+
+
+def test_build_prints_a_summary_with_skips_and_is_idempotent(corpus, tmp_path):
+    db = str(tmp_path / "d.db")
+    first = run("build", str(corpus), "--db", db)
+    assert first.exit_code == 0, first.output
+    assert "Stored 2 articles (2 new)" in first.output
+    assert "Languages: en 1, es 1" in first.output
+    assert "1 input skipped:" in first.output and f"{corpus}/empty.txt — empty file" in first.output
+    second = run("build", str(corpus), "--db", db)
+    assert "Stored 0 articles (0 new); the database now holds 2 articles." in second.output
+    assert "1 input skipped:" in second.output  # still reported, though not read again
+    quiet = run("build", str(corpus), "--db", db, "-q")
+    assert quiet.output == ""
+
+
+def test_exit_codes(corpus, tmp_path):
+    db = str(tmp_path / "d.db")
+    assert run("build", str(corpus), "--db", db, "--strict").exit_code == 1
+    nothing = run("build", str(corpus / "empty.txt"), "--db", str(tmp_path / "e.db"))
+    assert nothing.exit_code == 1 and "nothing could be read" in nothing.output
+    assert run("build", str(tmp_path / "missing"), "--db", str(tmp_path / "f.db")).exit_code == 1
+    assert run("export", "--db", str(tmp_path / "never.db"), "--format", "json").exit_code == 1
+
+
+def test_stdin(tmp_path):
+    db = str(tmp_path / "d.db")
+    result = run("build", "-", "--db", db, input=wire_text())
+    assert result.exit_code == 0 and "Stored 1 articles (1 new)" in result.output
+    document = json.loads(run("export", "--db", db, "--format", "json").output)
+    assert document["articles"][0]["source"] == "<stdin>"
+
+
+def test_export_formats(corpus, tmp_path):
+    db = str(tmp_path / "d.db")
+    run("build", str(corpus), "--db", db)
+
+    document = json.loads(run("export", "--db", db, "--format", "json").output)
+    assert document["schema"] == SCHEMA
+    assert DESIGN_ARRAYS <= set(document)
+    assert all(document[name] == [] for name in DESIGN_ARRAYS - {"articles"})
+    assert len(document["articles"]) == 2
+    for article in document["articles"]:
+        assert DESIGN_ARTICLE_FIELDS <= set(article)
+    english = next(a for a in document["articles"] if a["lang"] == "en")
+    assert english["removed"] == [{"text": "Share your thoughts in the comments below!", "reason": "comment prompt"}]
+    assert document["problems"] == [{"source": f"{corpus}/empty.txt", "file": f"{corpus}/empty.txt", "action": "skipped", "reason": "empty file"}]
+
+    lines = run("export", "--db", db, "--format", "jsonl").output.splitlines()
+    assert [json.loads(line)["id"] for line in lines] == [a["id"] for a in document["articles"]]
+
+    parquet_path = tmp_path / "out" / "a.parquet"
+    assert run("export", "--db", db, "--format", "parquet", "-o", str(parquet_path)).exit_code == 0
+    table = pq.read_table(parquet_path)
+    assert table.num_rows == 2 and table.column("id").to_pylist() == [a["id"] for a in document["articles"]]
+
+    markdown = run("export", "--db", db, "--format", "md").output
+    assert markdown.startswith("# Dossier") and "Alcaldes piden fondos para patrullas" in markdown
+    assert "lagaceta.example" in markdown and "empty file" in markdown
+
+    html_path = tmp_path / "out" / "d.html"
+    run("export", "--db", db, "--format", "html", "-o", str(html_path))
+    page = html_path.read_text(encoding="utf-8")
+    assert "Content-Security-Policy" in page and "Alcaldes piden fondos para patrullas" in page
+
+
+def test_html_export_escapes_hostile_article_text(tmp_path):
+    db = str(tmp_path / "d.db")
+    hostile = wire_text("Title <script>alert('t')</script>", ["Body <img src=x onerror=alert(1)> and more words to make a paragraph."])
+    run("build", "-", "--db", db, input=hostile)
+    page = run("export", "--db", db, "--format", "html").output
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_module_entry_point_runs():
+    result = subprocess.run([sys.executable, "-m", "dossier", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and __version__ in result.stdout

@@ -1,0 +1,158 @@
+"""The store: idempotent builds, one article per clean text, resumable after SIGKILL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import WIRE_BODY, wire_text, write_jsonl
+from dossier.build import BuildOptions, build
+from dossier.report.document import build_document
+from dossier.store.db import connect
+from dossier.store.schema import MIGRATIONS
+
+FOOTER = "The Valley Tribune has served the river towns since 1921."
+
+
+def synthetic_corpus(folder: Path, n: int) -> Path:
+    """n different short articles (numbers and names vary), as text files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    places = ["San Lázaro", "Nogales", "Reynosa", "Matamoros", "Tijuana", "Mexicali", "Laredo"]
+    for i in range(n):
+        place = places[i % len(places)]
+        body = [
+            f"Officials in {place} reported {100 + i} crossings on day {i} of the count, the city said in a statement on Monday.",
+            f"\u201cWe need {i % 9 + 2} more inspectors at gate {i % 13},\u201d said the port director, who asked for federal help.",
+            f"The figure for report {i} compares with {90 + i * 3 % 70} in the same week last year, according to the ministry.",
+        ]
+        (folder / f"report-{i:05d}.txt").write_text(wire_text(f"Crossings Report Number {i} From {place}", body), encoding="utf-8")
+    return folder
+
+
+def export(conn) -> str:
+    return json.dumps(build_document(conn), sort_keys=True)
+
+
+def test_schema_is_migrated_once_and_reopens(tmp_path):
+    conn = connect(tmp_path / "x.db")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    conn.close()
+    again = connect(tmp_path / "x.db")
+    assert again.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_building_twice_changes_nothing(tmp_path, db):
+    corpus = synthetic_corpus(tmp_path / "in", 20)
+    first = build([str(corpus)], db)
+    before = export(db)
+    second = build([str(corpus)], db)
+    assert first.new_articles == 20 and second.new_articles == 0
+    assert second.files_unchanged == 20 and second.documents == 0
+    assert export(db) == before
+    # even when files must be read again (touched), nothing changes
+    for path in corpus.iterdir():
+        os.utime(path, None)
+    third = build([str(corpus)], db)
+    assert third.documents == 20 and third.new_articles == 0
+    assert export(db) == before
+
+
+def test_same_clean_text_from_two_sources_is_one_article_with_two_sources(tmp_path, db):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "wire.txt").write_text(wire_text(), encoding="utf-8")
+    (folder / "copy.txt").write_text(wire_text(extra=["Share your thoughts in the comments below!"]), encoding="utf-8")
+    write_jsonl(folder / "meta.jsonl", [
+        {"file": "wire.txt", "outlet": "North Wire", "published": "2025-03-04"},
+        {"file": "copy.txt", "url": "https://www.valleytribune.example/x", "published": "2025-03-05"},
+    ])
+    build([str(folder)], db)
+    [article] = build_document(db)["articles"]
+    assert article["source"].endswith("wire.txt")  # the earliest dated source is primary
+    assert [s["source"].rsplit("/", 1)[-1] for s in article["sources"]] == ["wire.txt", "copy.txt"]
+    assert article["sources"][1]["removed"] == [{"text": "Share your thoughts in the comments below!", "reason": "comment prompt"}]
+
+
+def test_a_changed_file_replaces_what_it_gave_before(tmp_path, db):
+    path = tmp_path / "items.jsonl"
+    write_jsonl(path, [{"text": wire_text()}, {"text": wire_text("Second Story", ["Different body text for the second record of the file."])}, {"title": "x"}])
+    build([str(path)], db)
+    assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 2
+    assert db.execute("SELECT COUNT(*) FROM problems").fetchone()[0] == 1
+    write_jsonl(path, [{"text": wire_text()}])
+    os.utime(path, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+    build([str(path)], db)
+    assert [r[0] for r in db.execute("SELECT source FROM sources")] == [f"{path}#1"]
+    assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 1
+    assert db.execute("SELECT COUNT(*) FROM problems").fetchone()[0] == 0
+
+
+def test_lines_repeated_across_an_outlet_are_learned_and_removed(tmp_path, db):
+    folder = synthetic_corpus(tmp_path / "in", 6)
+    records = []
+    for i, path in enumerate(sorted(folder.iterdir())):
+        path.write_text(path.read_text(encoding="utf-8") + f"\n{FOOTER}\n", encoding="utf-8")
+        records.append({"file": path.name, "url": f"https://www.valleytribune.example/{i}"})
+    write_jsonl(folder / "meta.jsonl", records)
+    build([str(folder)], db)
+    articles = build_document(db)["articles"]
+    assert len(articles) == 6
+    for article in articles:
+        assert FOOTER not in article["text"]
+        assert {"text": FOOTER, "reason": "repeated across outlet"} in article["removed"]
+        assert "Officials in" in article["text"]
+
+
+def test_parallel_workers_give_the_same_result_as_one(tmp_path):
+    corpus = synthetic_corpus(tmp_path / "in", 60)
+    one, two = connect(tmp_path / "one.db"), connect(tmp_path / "two.db")
+    build([str(corpus)], one, BuildOptions(workers=1))
+    build([str(corpus)], two, BuildOptions(workers=2))
+    assert export(one) == export(two)
+
+
+def test_a_build_killed_part_way_resumes_with_nothing_lost_or_doubled(tmp_path):
+    corpus = synthetic_corpus(tmp_path / "in", 3000)
+    reference = connect(tmp_path / "reference.db")
+    build([str(corpus)], reference, BuildOptions(workers=1))
+
+    db_path = tmp_path / "killed.db"
+    command = [sys.executable, "-m", "dossier", "build", str(corpus), "--db", str(db_path), "--workers", "1", "-q"]
+    process = subprocess.Popen(command)
+    stored = 0
+    deadline = time.time() + 120
+    while time.time() < deadline and process.poll() is None:
+        if db_path.exists():
+            try:
+                probe = connect(db_path)
+                stored = probe.execute("SELECT COUNT(*) FROM sources").fetchone()[0]
+                probe.close()
+            except Exception:
+                stored = 0
+            if stored >= 400:
+                break
+        time.sleep(0.02)
+    assert process.poll() is None, "the build finished before it could be killed; make the corpus bigger"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    partial = connect(db_path)
+    partial_count = partial.execute("SELECT COUNT(*) FROM sources").fetchone()[0]
+    assert 0 < partial_count < 3000
+    partial.close()
+
+    resumed = subprocess.run(command, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    final = connect(db_path)
+    assert final.execute("SELECT COUNT(*) FROM sources").fetchone()[0] == 3000
+    assert final.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 3000
+    assert export(final) == export(reference)
+    # the resumed build read only what the killed one had not finished
+    documents = final.execute("SELECT documents FROM builds ORDER BY id DESC LIMIT 1").fetchone()[0]
+    assert documents <= 3000 - partial_count + 200
