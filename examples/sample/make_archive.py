@@ -97,10 +97,10 @@ RECORDS = [
 <p class="byline">By Tomás Reyland, Continental Press</p>
 <p>MEXICO CITY (CP) — President Claudia Sheinbaum said on Friday that any U.S. military operation on Mexican territory was "absolutely ruled out," after reports that President Donald Trump had signed a directive telling the Pentagon to prepare options against Latin American drug cartels.</p>
 <p>Sheinbaum said her government had been told in advance that Washington was preparing new measures on the cartels, but that troops were never on the table. "It is not part of any agreement, far from it," she told reporters at the National Palace.</p>
-<p>The White House did not confirm the directive. Officials said protecting the homeland remained the president's first priority, and Secretary of State Marco Rubio said the designation of the cartels earlier this year had changed how Washington sees them. "We have to start treating them as armed terrorist organizations, not simply drug-dealing entities," Rubio said.</p>
+<p>The White House would not confirm that the directive exists. Officials said protecting the homeland remained the president's first priority, and Secretary of State Marco Rubio said the designation of the cartels earlier this year had changed how Washington sees them. "We have to start treating them as armed terrorist organizations, not simply drug-dealing entities," Rubio said.</p>
 <p>In February the administration designated eight cartels and other criminal groups as foreign terrorist organizations. Sheinbaum warned at the time that the label must not become an excuse to violate Mexico's sovereignty.</p>
 <div class="ad-slot">Advertisement</div>
-<p>Both governments point to results from their cooperation. U.S. figures show border crossings fell to a record low in June, and fentanyl seizures at the border have dropped by more than half.</p>
+<p>Both governments point to results from their cooperation. U.S. figures show border crossings fell to a record low in June, and seizures of fentanyl at the border are down by more than half.</p>
 <p>U.S. Ambassador Ronald Johnson credited the joint work of the two governments, saying the cartels are "going bankrupt and our countries are safer because of it."</p>
 <p>Sheinbaum, who took office in October, has sent thousands of National Guard troops to the northern border this year and handed dozens of accused cartel figures over to U.S. prosecutors.</p>
 <p>Harbor City Courier — Port Alder's hometown paper since 1911</p>
@@ -138,8 +138,8 @@ RECORDS = [
 <p class="byline">By Rick Sallow</p>
 <p>Mexico's President Claudia Sheinbaum says U.S. military action on Mexican soil is "completely off the table," Continental Press reported on Friday, after word spread that President Donald Trump had told the Pentagon to prepare options against the cartels.</p>
 <p>"It is not part of any agreement, far from it," Sheinbaum told reporters at the National Palace.</p>
-<p>The White House did not confirm the directive. Washington designated eight cartels and other criminal groups as foreign terrorist organizations in February, a move Sheinbaum warned must not become an excuse to violate Mexico's sovereignty.</p>
-<p>Cooperation is working, both sides say: border crossings fell to a record low in June, and fentanyl seizures at the border have dropped by about a third.</p>
+<p>The White House would not confirm that the directive exists. Washington designated eight cartels and other criminal groups as foreign terrorist organizations in February, a move Sheinbaum warned must not become an excuse to violate Mexico's sovereignty.</p>
+<p>Cooperation is working, both sides say: border crossings fell to a record low in June, and seizures of fentanyl at the border are down by about a third.</p>
 <p>U.S. Ambassador Ronald Johnson said the cartels are "going bankrupt and our countries are safer because of it."</p>
 <p>Sheinbaum has sent thousands of National Guard troops to the northern border this year and handed dozens of accused cartel figures over to U.S. prosecutors.</p>
 <p>Share your thoughts in the comments below!</p>

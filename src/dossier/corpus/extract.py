@@ -86,7 +86,7 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage:
     published, source = _published(article_ld, meta, tree, url)
     sitename = _sitename(meta, page_ld)
     title = _title(article_ld, meta, tree, sitename)
-    author = _author(article_ld, meta, tree)
+    author = _author(article_ld, meta, tree, sitename)
     headlines = [title, _first_str(article_ld.get("headline")), meta.get("og:title"),
                  _h1(tree), _text_of(tree.find(".//title"))]
     text = _drop_boilerplate(text, [h for h in headlines if h], author)
@@ -503,56 +503,86 @@ def _sitename(meta: dict[str, str], page_ld: dict) -> str | None:
 # --------------------------------------------------------------------------- author
 
 AUTHOR_META_KEYS = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator",
-                    "dcterms.creator", "byl", "twitter:creator", "citation_author")
-BYLINE_PREFIX = re.compile(r"^\s*(?:written\s+|posted\s+|words\s+|reviewed\s+)?by[:\s]+", re.I)
+                    "dcterms.creator", "byl", "citation_author")
+BYLINE_PREFIX = re.compile(
+    r"^\s*(?:(?:view|see) all (?:posts|articles|stories) by|(?:more )?(?:posts|articles|stories) by|"
+    r"written by|posted by|words by|reviewed by|by)[:\s]+", re.I)
+# words that mark a name as an organisation, a role or an affiliation rather than a person
+ORG_WORDS = re.compile(
+    r"\b(?:press|news|media|times|post|journal|gazette|telegram|tribune|herald|report|reporter|daily|"
+    r"weekly|magazine|channel|network|agency|staff|team|desk|editors?|editorial|redazione|redaction|"
+    r"contributors?|writers?|correspondent|officer|head of|director|university|institute|"
+    r"associated|reuters|wire|online|group|inc|ltd|llc|company|digital|tv|radio)\b|\.(?:com|org|net|co)\b", re.I)
+# trailing credentials ("MS, RDN") and byline-widget words ("Published", "Link Copied", "as told")
+CREDENTIALS = re.compile(r"(?:\s+(?!(?:II|III|IV)\b)(?:[A-Z]{2,4}|Ph\.?D\.?|M\.?D\.?))+$")
+TRAILING_JUNK = re.compile(
+    r"(?:\s+(?:(?i:published|updated|posted|link|copied|share|follow|email|twitter|contributor)|[a-z]+))+$")
 
 
-def _author(article: dict, meta: dict[str, str], tree: HtmlElement) -> str | None:
-    """Names from JSON-LD (people before organisations), then meta tags, then trafilatura."""
-    people, orgs = [], []
+def _author(article: dict, meta: dict[str, str], tree: HtmlElement, sitename: str | None = None) -> str | None:
+    """The first source that names people; an organisation only when no source names a person.
+
+    Sources in order of reliability: JSON-LD author, meta tags, rel=author links, then
+    trafilatura's byline heuristics. Many sites put their own name in the author field;
+    a later source often has the journalist, so organisations are only a last resort.
+    """
+    sources: list[list[str]] = []
     authors = article.get("author") or article.get("creator")
+    ld_people = []
     for item in authors if isinstance(authors, list) else [authors]:
         name = _first_str(item)
-        if not name:
-            continue
         is_org = isinstance(item, dict) and bool(_ld_types(item) & {"organization", "newsmediaorganization"})
-        (orgs if is_org else people).append(name)
-    for names in (people, orgs):
-        cleaned = _clean_authors(names)
-        if cleaned:
-            return cleaned
-    for key in AUTHOR_META_KEYS:
-        cleaned = _clean_authors([meta.get(key) or ""])
-        if cleaned:
-            return cleaned
-    names = [_text_of(el) or "" for el in tree.xpath('//a[@rel="author"]|//*[@itemprop="author"]/*[@itemprop="name"]')]
-    cleaned = _clean_authors(names[:5])
-    if cleaned:
-        return cleaned
+        if name and not is_org:
+            ld_people.append(name)
+    sources.append(ld_people)
+    sources.extend([meta.get(key) or ""] for key in AUTHOR_META_KEYS)
+    sources.append([_text_of(el) or "" for el in
+                    tree.xpath('//a[@rel="author"]|//*[@itemprop="author"]//*[@itemprop="name"]')][:5])
+    fallback: list[str] = []
+    for names in sources:
+        people, orgs = _split_names(names, sitename)
+        if people:
+            return ", ".join(people)
+        fallback = fallback or orgs
     try:  # trafilatura's byline heuristics (class="byline", "author" containers, ...)
         from trafilatura.metadata import extract_author
 
-        return _clean_authors([extract_author(tree) or ""])
+        people, orgs = _split_names([extract_author(tree) or ""], sitename)
     except Exception:
-        return None
+        people, orgs = [], []
+    if people:
+        return ", ".join(people)
+    fallback = fallback or orgs or [_first_str(i) for i in (authors if isinstance(authors, list) else [authors])
+                                    if _first_str(i)]
+    return ", ".join(fallback[:3]) or None
 
 
-def _clean_authors(names: Iterable[str]) -> str | None:
-    """'By Jane Doe and John Roe' → 'Jane Doe, John Roe'; URLs, handles and e-mails dropped."""
-    out: list[str] = []
+def _split_names(names: Iterable[str], sitename: str | None) -> tuple[list[str], list[str]]:
+    """'By Jane Doe MD and John Roe, Example News' → (['Jane Doe', 'John Roe'], ['Example News'])."""
+    people: list[str] = []
+    orgs: list[str] = []
     for raw in names:
         if not raw or raw.startswith(("http://", "https://", "@", "www.")):
             continue
         raw = BYLINE_PREFIX.sub("", _clean(raw))
         for part in re.split(r"\s*(?:,|;|\||&|\band\b|\bund\b|\bet\b|\by\b|\be\b)\s*", raw):
             part = part.strip(" .-–—:")
-            if not part or "@" in part or "/" in part or len(part) > 60 or len(part.split()) > 6:
+            if len(part.split()) > 2:  # keep "Team EBONY", strip "Jane Doe MS"
+                part = CREDENTIALS.sub("", part)
+            part = TRAILING_JUNK.sub("", part).strip(" .-–—:") if len(part.split()) > 1 else part
+            words = part.split()
+            if not words or "@" in part or "/" in part or len(part) > 60 or len(words) > 6:
                 continue
-            if not any(ch.isalpha() for ch in part):
+            if not any(ch.isalpha() for ch in part) or any(ch.isdigit() for ch in part):
+                continue  # dates, counters and user ids are not names
+            if len(words) == 1 and (part.isupper() or not part[0].isupper()):
+                continue  # credentials ("RDN") and handles, not names
+            known = [n.casefold() for n in people + orgs]
+            if part.casefold() in known:
                 continue
-            if part.casefold() not in (o.casefold() for o in out):
-                out.append(part)
-    return ", ".join(out) or None
+            is_org = bool(ORG_WORDS.search(part)) or (sitename is not None and _site_like(part, sitename))
+            (orgs if is_org or len(words) == 1 else people).append(part)
+    return people, orgs
 
 
 # --------------------------------------------------------------------------- URL, lang
