@@ -296,3 +296,14 @@ def test_stdin_is_sniffed_for_its_format():
     assert html_doc.kind == "html" and html_doc.source == "<stdin>"
     [skip] = list(read_input(InputFile("-"), stdin=io.BytesIO(b"")))
     assert isinstance(skip, Skip) and skip.reason == "empty file"
+
+
+def test_dossierignore_leaves_out_the_files_it_names(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.txt").write_text(wire_text())
+    (tmp_path / "gold.json").write_text("{}")
+    (tmp_path / "sub" / "b.txt").write_text(wire_text())
+    (tmp_path / "sub" / "draft-1.txt").write_text(wire_text())
+    (tmp_path / ".dossierignore").write_text("# comment\ngold.json\nsub/draft-*\n")
+    files, _ = expand_inputs([str(tmp_path)])
+    assert [f.path for f in files] == [f"{tmp_path}/a.txt", f"{tmp_path}/sub/b.txt"]

@@ -190,7 +190,7 @@ def build(
             batch = store.Batch()
     report.new_articles += store.save_batch(conn, batch)
 
-    store.learn_outlet_boilerplate(conn)
+    store.finalize(conn)
     input_names = {f.path if not f.is_stdin else "<stdin>" for f in files} | {p.source for p in arg_problems}
     report.problems = store.problems(conn, input_names)
     report.elapsed = time.time() - started

@@ -86,9 +86,13 @@ def fragment_to_text(fragment: str) -> str:
     return root.text_content()
 
 
+_LINE_EDGE_SPACES = re.compile(r"^ +| +$", re.M)
+
+
 def _tidy(text: str) -> str:
-    text = unicodedata.normalize("NFC", text)
-    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    """NFC, one space for runs of spaces, no spaces at line ends (one pass each)."""
+    text = _SPACES.sub(" ", unicodedata.normalize("NFC", text))
+    return _LINE_EDGE_SPACES.sub("", text)
 
 
 def _clean_field(value: Any) -> str | None:

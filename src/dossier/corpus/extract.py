@@ -1,9 +1,12 @@
 """HTML → main text and metadata.
 
-trafilatura does the body (the best-measured open extractor on our benchmarks, see
-bench/extraction.py and BENCHMARKS.md); when its output is missing or suspiciously short
-we also run readability-lxml and keep the longer, in the spirit of Media Cloud's
-mcmetadata which tries several extractors in order.
+trafilatura (favor_precision) does the body: the best-measured open extractor on our
+benchmarks (bench/extraction.py, BENCHMARKS.md). When its output is missing or shorter
+than a teaser we also run readability-lxml and keep that if it finds at least twice as
+much, in the spirit of Media Cloud's mcmetadata which tries several extractors in order.
+Then our own paragraph filter drops what trafilatura keeps inside article containers:
+the headline and byline repeated at the top, "Related:" links, share/newsletter
+prompts, photo credits.
 
 Metadata (title, author, date, site name, canonical URL, language) is read by our own
 code from the publisher's structured data first — JSON-LD (schema.org NewsArticle),
@@ -31,6 +34,7 @@ MIN_BODY_CHARS = 80
 # below this many characters trafilatura's output is "suspect" and readability gets a try
 SUSPECT_BODY_CHARS = 500
 MAX_HTML_CHARS = 20_000_000  # larger inputs are refused rather than parsed
+MAX_FALLBACK_HTML_CHARS = 5_000_000
 
 ARTICLE_TYPES = {
     "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
@@ -76,7 +80,16 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage:
         raise ExtractionError(f"HTML could not be parsed: {type(exc).__name__}") from exc
     if tree is None:
         raise ExtractionError("HTML could not be parsed")
+    try:
+        return _extract(tree, html, url)
+    except ExtractionError:
+        raise
+    except (ValueError, TypeError, AttributeError, RecursionError, etree.LxmlError) as exc:
+        # a bug or a pathological page must cost one article, never the build
+        raise ExtractionError(f"extraction failed: {type(exc).__name__}: {exc}") from exc
 
+
+def _extract(tree: HtmlElement, html: str, url: str | None) -> ExtractedPage:
     meta = _meta_tags(tree)
     article_ld, page_ld = _json_ld(tree)
     text, extractor = _body(tree, html, url)
@@ -85,7 +98,8 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage:
 
     published, source = _published(article_ld, meta, tree, url)
     sitename = _sitename(meta, page_ld)
-    title = _title(article_ld, meta, tree, sitename)
+    sites = [s for s in (sitename, _host_label(url), _host_label(meta.get("og:url"))) if s]
+    title = _title(article_ld, meta, tree, sites)
     author = _author(article_ld, meta, tree, sitename)
     headlines = [title, _first_str(article_ld.get("headline")), meta.get("og:title"),
                  _h1(tree), _text_of(tree.find(".//title"))]
@@ -124,7 +138,8 @@ def _body(tree: HtmlElement, html: str, url: str | None) -> tuple[str, str]:
         doc = None
     text = _paragraphs(doc.text or "") if doc is not None else ""
     extractor = "trafilatura"
-    if len(text) < SUSPECT_BODY_CHARS:
+    # readability is slow on huge pages; there the trafilatura result (or nothing) stands
+    if len(text) < SUSPECT_BODY_CHARS and len(html) <= MAX_FALLBACK_HTML_CHARS:
         try:
             fallback = _paragraphs(_readability_text(html))
         except Exception:  # readability raises on pages it cannot parse at all
@@ -176,7 +191,7 @@ MAX_BOILERPLATE_CHARS = 200
 def _drop_boilerplate(text: str, headlines: list[str], author: str | None) -> str:
     """Remove the repeated headline and byline at the top, and widget/promo paragraphs."""
     paras = text.split("\n\n")
-    heads = {_norm(h) for h in headlines} | {_norm(_strip_site(h, None)) for h in headlines}
+    heads = {_norm(h) for h in headlines} | {_norm(_strip_site(h, [])) for h in headlines}
     byline = _norm(author) if author else None
     out = []
     for i, para in enumerate(paras):
@@ -413,6 +428,10 @@ def _valid_date(d: date) -> str | None:
     return d.isoformat() if 1990 <= d.year <= 2100 else None
 
 
+URL_MONTH_DATE = re.compile(r"/((?:19|20)\d{2})/(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*/(\d{1,2})(?:/|$)", re.I)
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
 def _url_date(url: str | None) -> str | None:
     if not url:
         return None
@@ -421,6 +440,9 @@ def _url_date(url: str | None) -> str | None:
         found = _valid(*map(int, parts))
         if found:
             return found
+    match = URL_MONTH_DATE.search(url)  # /2023/dec/21/ as some newspapers write it
+    if match:
+        return _valid(int(match.group(1)), MONTHS.index(match.group(2).lower()) + 1, int(match.group(3)))
     return None
 
 
@@ -429,7 +451,12 @@ def _url_date(url: str | None) -> str | None:
 TITLE_SEPARATORS = (" | ", " - ", " — ", " – ", " :: ", " · ", " » ", " : ")
 
 
-def _title(article: dict, meta: dict[str, str], tree: HtmlElement, sitename: str | None) -> str | None:
+TITLE_LABELS = re.compile(
+    r"^(?:opinion|analysis|watch|video|exclusive|breaking|live|review|editorial|commentary|explainer)"
+    r"\s*\|\s*|^(?:watch|video|live|breaking)\s*:\s*|\s*[(\[](?:video|videos|photos?|pics|watch|gallery|live|updated?)[)\]]$", re.I)
+
+
+def _title(article: dict, meta: dict[str, str], tree: HtmlElement, sites: list[str]) -> str | None:
     """The article headline: <h1>, og:title or JSON-LD headline, <title> minus the site name."""
     candidates = [
         _first_str(article.get("headline")),
@@ -438,18 +465,27 @@ def _title(article: dict, meta: dict[str, str], tree: HtmlElement, sitename: str
     ]
     h1 = _h1(tree)
     page_title = _text_of(tree.find(".//title"))
+    # a "title" that is only the site's name (some sites put it in og:title) is no headline
+    candidates = [c for c in candidates if c and not any(_site_like(_clean(c), site) for site in sites)]
     for cand in [*candidates, page_title]:
         if cand:
-            cand = _strip_site(_clean(cand), sitename)
+            cand = _clean_title(cand, sites)
             # an <h1> agreeing with a declared title is the visible headline as printed
-            if h1 and _same_text(h1, cand):
-                return h1
+            if h1 and _same_text(_clean_title(h1, sites), cand):
+                return _clean_title(h1, sites)
     for cand in candidates:
         if cand:
-            return _strip_site(_clean(cand), sitename)
+            return _clean_title(cand, sites)
     if h1:
-        return h1
-    return _strip_site(_clean(page_title), sitename) if page_title else None
+        return _clean_title(h1, sites)
+    return _clean_title(page_title, sites) if page_title else None
+
+
+def _clean_title(title: str, sites: list[str]) -> str:
+    """Site name, section labels ("Opinion | ") and media markers ("(video)") removed."""
+    title = _strip_site(_clean(title), sites)
+    stripped = TITLE_LABELS.sub("", title).strip()
+    return stripped if len(stripped) > 3 else title
 
 
 def _h1(tree: HtmlElement) -> str | None:
@@ -469,26 +505,41 @@ def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text).split())
 
 
-def _strip_site(title: str, sitename: str | None) -> str:
-    """Drop a trailing (or leading) " | Site" part that names the site."""
+def _strip_site(title: str, sites: list[str]) -> str:
+    """Drop trailing (or leading) " | Site" parts that name the site, or a short "| Section"."""
     for sep in TITLE_SEPARATORS:
         if sep not in title:
             continue
         head, _, tail = title.rpartition(sep)
-        if sitename and _site_like(tail, sitename) and len(head) > 3:
-            return _strip_site(head.strip(), sitename)
+        if len(head) > 3 and any(_site_like(tail, site) for site in sites):
+            return _strip_site(head.strip(), sites)
         first, _, rest = title.partition(sep)
-        if sitename and _site_like(first, sitename) and len(rest) > 3:
-            return rest.strip()
-        # without a known site name: a short last part after " | " is almost always the site
+        if len(rest) > 3 and any(_site_like(first, site) for site in sites):
+            return _strip_site(rest.strip(), sites)
+        # a short last part after " | " is almost always the site or a section name
         if sep.strip() in "|·»" and len(tail) <= 30 and len(head) > 2 * len(tail):
-            return head.strip()
+            return _strip_site(head.strip(), sites)
     return title
 
 
-def _site_like(part: str, sitename: str) -> bool:
-    a, b = _norm(part).replace(" ", ""), _norm(sitename).replace(" ", "")
-    return bool(a) and bool(b) and (a == b or a in b or b in a)
+def _site_like(part: str, site: str) -> bool:
+    a, b = _norm(part).replace(" ", ""), _norm(site).replace(" ", "")
+    if not a or not b or len(part) > 50:
+        return False
+    return a == b or (min(len(a), len(b)) >= 4 and (a in b or b in a))
+
+
+def _host_label(url: str | None) -> str | None:
+    """'https://www.example-news.co.uk/x' → 'examplenews': the name part of the domain."""
+    match = re.match(r"https?://([^/:?#]+)", url or "")
+    if not match:
+        return None
+    labels = [lb for lb in match.group(1).lower().split(".") if lb and lb != "www"]
+    if len(labels) > 1:
+        labels.pop()  # the top-level domain
+    if len(labels) > 1 and labels[-1] in {"co", "com", "org", "net", "gov", "ac", "edu"}:
+        labels.pop()  # second-level registries such as .co.uk
+    return labels[-1].replace("-", "") if labels else None
 
 
 def _sitename(meta: dict[str, str], page_ld: dict) -> str | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import feedparser
 
+from dossier.corpus.outlet import display_name
 from dossier.model import RawDocument, Skip
 
 
@@ -36,7 +37,7 @@ def read_feed(path: str, data: bytes, sidecar: dict[str, Any], max_bytes: int) -
         else:
             yield Skip(path, "feed has no entries")
         return
-    feed_title = parsed.feed.get("title")
+    feed_title = display_name(parsed.feed["title"]) if parsed.feed.get("title") else None
     for number, entry in enumerate(parsed.entries, start=1):
         source = f"{path}#{number}"
         content = _longest_content(entry)

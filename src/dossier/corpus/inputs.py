@@ -6,6 +6,7 @@ input, and attaches sidecar metadata from a `meta.jsonl` beside the files it nam
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import json
 import os
@@ -16,6 +17,7 @@ from typing import Any
 from dossier.model import Skip
 
 SIDECAR_NAME = "meta.jsonl"
+IGNORE_NAME = ".dossierignore"  # glob patterns, one a line, of files a directory walk leaves out
 STDIN = "-"
 
 # Article formats by file ending (before an optional .gz). Directories are walked for
@@ -101,13 +103,31 @@ class _Sidecars:
         return self.cache[directory].get(path.name, {})
 
 
+def _ignore_patterns(directory: Path, inherited: list[str]) -> list[str]:
+    """Patterns from this directory's .dossierignore, relative to the walk's root."""
+    ignore_file = directory / IGNORE_NAME
+    if not ignore_file.is_file():
+        return inherited
+    try:
+        lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return inherited
+    patterns = [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    return inherited + [str(directory / p) for p in patterns]
+
+
 def _walk(directory: Path) -> list[Path]:
-    """Article files below a directory, sorted, hidden files and folders left out."""
+    """Article files below a directory, sorted; hidden files and folders, sidecars and
+    what a .dossierignore names are left out."""
     found = []
+    patterns_by_dir: dict[str, list[str]] = {}
     for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        parent = patterns_by_dir.get(os.path.dirname(root), [])
+        patterns = patterns_by_dir[root] = _ignore_patterns(Path(root), parent)
+        ignored = lambda name: any(fnmatch.fnmatch(os.path.join(root, name), p) for p in patterns)  # noqa: E731
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not ignored(d))
         for name in sorted(files):
-            if name.startswith(".") or name == SIDECAR_NAME:
+            if name.startswith(".") or name == SIDECAR_NAME or ignored(name):
                 continue
             if format_from_name(name):
                 found.append(Path(root) / name)

@@ -51,3 +51,17 @@ def outlet_key(url: str | None, name: str | None) -> str | None:
             return domain_of(lowered)
         return slug(name) or None
     return None
+
+
+_NAME_SUFFIX = re.compile(r"\s+(?:[\u2014\u2013|:]|-)\s+.*$")
+
+
+def display_name(name: str) -> str:
+    """A feed or page title reduced to the outlet: `The Ledger — World` → `The Ledger`."""
+    return _NAME_SUFFIX.sub("", name.strip()) or name.strip()
+
+
+def name_key(name: str) -> str:
+    """What two spellings of one outlet's name share: `The Meridian Ledger` → `meridian-ledger`."""
+    key = slug(display_name(name))
+    return key[4:] if key.startswith("the-") else key

@@ -8,12 +8,13 @@ sources by name, so writing the same batch twice changes nothing.
 from __future__ import annotations
 
 import sqlite3
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from dossier.corpus.clean import learn_repeated_lines, remove_learned_lines
+from dossier.corpus.outlet import name_key, outlet_key
 from dossier.model import Article, Skip
 
 LEARNED_REASON_PREFIX = "repeated across outlet"
@@ -128,6 +129,39 @@ def finished_file_articles(conn: sqlite3.Connection, file: str, size: int, mtime
     if row is None or row["size"] != size or row["mtime_ns"] != mtime_ns:
         return None
     return row["articles"]
+
+
+def finalize(conn: sqlite3.Connection) -> None:
+    """The corpus-level steps that end every build: outlet keys, then outlet boilerplate."""
+    unify_outlet_keys(conn)
+    learn_outlet_boilerplate(conn)
+
+
+def unify_outlet_keys(conn: sqlite3.Connection) -> int:
+    """Give sources that name an outlet but have no URL the domain key that sources
+    with a URL and the same outlet name have (`Valley Tribune` → `valleytribune.example`).
+
+    Re-derived from the whole store each build, so it does not depend on arrival order.
+    """
+    domains: dict[str, Counter] = defaultdict(Counter)
+    rows = conn.execute("SELECT outlet_name, outlet, url FROM sources WHERE outlet_name IS NOT NULL").fetchall()
+    for row in rows:
+        if row["url"] and row["outlet"]:
+            domains[name_key(row["outlet_name"])][row["outlet"]] += 1
+    changed = 0
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for row in conn.execute("SELECT source, outlet_name, outlet FROM sources WHERE url IS NULL AND outlet_name IS NOT NULL").fetchall():
+            counts = domains.get(name_key(row["outlet_name"]))
+            key = min(counts, key=lambda d: (-counts[d], d)) if counts else outlet_key(None, row["outlet_name"])
+            if key != row["outlet"]:
+                conn.execute("UPDATE sources SET outlet = ? WHERE source = ?", (key, row["source"]))
+                changed += 1
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return changed
 
 
 def learn_outlet_boilerplate(conn: sqlite3.Connection) -> int:
