@@ -162,12 +162,12 @@ def test_warc_gz_every_html_response_is_an_article(tmp_path):
     assert articles[1].published == "2025-03-01"  # the page's own date beats the crawl date
 
 
-def test_warc_record_date_is_used_when_the_page_has_none(tmp_path):
+def test_warc_record_date_is_kept_as_the_crawl_date_not_the_publication_date(tmp_path):
     page = "<html><body><article>" + "".join(f"<p>{p}</p>" for p in WIRE_BODY) + "</article></body></html>"
     path = tmp_path / "plain.warc"
     path.write_bytes(make_warc([("https://n.example/x", page)], gzip=False))
     [article], _ = read_all(path)
-    assert (article.published, article.published_source) == ("2025-03-05", "warc record date")
+    assert (article.published, article.published_source, article.fetched) == (None, None, "2025-03-05")
 
 
 def test_truncated_warc_keeps_the_records_before_the_damage(tmp_path):

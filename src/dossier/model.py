@@ -58,6 +58,7 @@ class Article:
     author: str | None = None
     published: str | None = None
     published_source: str | None = None
+    fetched: str | None = None  # the day a crawler fetched it (WARC-Date): a latest possible date
     lang: str | None = None
     removed: list[Removal] = field(default_factory=list)
     partial: bool = False

@@ -27,6 +27,8 @@ MIN_PAGE_WORDS = 10  # less than this from a whole HTML page is navigation, not 
 MAX_TITLE_WORDS = 30
 MAX_TITLE_CHARS = 250
 BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "section", "article", "figcaption", "header", "footer"}
+# Pages we write ourselves (the sample corpus, test fixtures) say they are synthetic.
+_SYNTHETIC_META = re.compile(r"<meta[^>]+name=[\"']dossier:synthetic[\"'][^>]+content=[\"']true", re.I)
 _SPACES = re.compile(r"[ \t\u00a0]+")
 
 
@@ -111,6 +113,7 @@ def analyze_document(doc: RawDocument) -> Article | Skip:
     outlet_name = _clean_field(meta.get("outlet"))
     published, published_source = meta.get("published"), meta.get("published_source")
     declared_lang, extractor = None, None
+    page_removed: list[Removal] = []
     repairs = list(meta.get("repairs", []))
 
     if doc.kind == "html":
@@ -118,7 +121,7 @@ def analyze_document(doc: RawDocument) -> Article | Skip:
             page = extract_html(doc.content, url)
         except ExtractionError as exc:
             return Skip(doc.source, f"HTML page with no article text ({exc})")
-        text, extractor, declared_lang = page.text, page.extractor, page.lang
+        text, extractor, declared_lang, page_removed = page.text, page.extractor, page.lang, page.removed
         if len(text.split()) < MIN_PAGE_WORDS:
             return Skip(doc.source, f"HTML page with no article text (only {len(text.split())} words found)")
         title = title or _clean_field(page.title)
@@ -134,8 +137,6 @@ def analyze_document(doc: RawDocument) -> Article | Skip:
         if not title:
             title, text = split_title(text)
 
-    if not published and meta.get("fetched"):
-        published, published_source = meta["fetched"], "warc record date"
     iso_published = normalize_date(published)
     if published and not iso_published:
         repairs.append(f"publication date {str(published)[:40]!r} not understood; left empty")
@@ -144,7 +145,7 @@ def analyze_document(doc: RawDocument) -> Article | Skip:
     cleaned = clean_article(_tidy(text), title=title, author=author, lang=meta.get("lang"))
     if not cleaned.text.strip():
         return Skip(doc.source, "no article text left after removing boilerplate")
-    removed: list[Removal] = cleaned.removed
+    removed: list[Removal] = page_removed + cleaned.removed
     return Article(
         id=article_id(cleaned.text),
         source=doc.source,
@@ -156,10 +157,11 @@ def analyze_document(doc: RawDocument) -> Article | Skip:
         author=cleaned.author or author,
         published=iso_published,
         published_source=published_source if iso_published else None,
+        fetched=normalize_date(meta.get("fetched")),
         lang=choose_language(cleaned.text, _clean_field(meta.get("lang")), declared_lang),
         removed=removed,
         partial=bool(meta.get("partial")),
         extractor=extractor or "text",
-        synthetic=bool(meta.get("synthetic")),
+        synthetic=bool(meta.get("synthetic")) or (doc.kind == "html" and bool(_SYNTHETIC_META.search(doc.content[:20000]))),
         repairs=repairs,
     )

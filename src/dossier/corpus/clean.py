@@ -181,6 +181,7 @@ _NOISE_TABLE: list[tuple[str, str]] = [
      r"(?:\s*(?:here|aquí))?(?:\s*[:\-–—»›→…]+\s*[^\n]{0,160}|\s*[.!»›→…]*)", READ_MORE),
     # cross-promotion and related links
     (r"for more\b.{0,80}\blike this\b.{0,80}", CROSS_PROMOTION),
+    (r"(?:read|find|get|see|discover) (?:more|other) (?:stories|news|articles|coverage) like this\b.{0,80}", CROSS_PROMOTION),
     (r"(?:related|related (?:stories|articles|content|coverage|news|links|reading)|more (?:stories|news|coverage) from [\w .'’-]{1,40}|see also|also read|read also|also see"
      r"|don'?’?t miss|you (?:may|might) also like|recommended(?: (?:stories|videos|for you|reading))?|trending(?: now)?|most (?:read|popular)|top stories|latest news"
      r"|lee también|lea también|te puede interesar|también te puede interesar|te recomendamos|notas relacionadas|relacionad[oa]s?|noticias relacionadas|ver también|mira también|no te pierdas|lo más leído)"

@@ -21,7 +21,7 @@ import json
 import re
 import unicodedata
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Iterable
 
@@ -29,6 +29,8 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
+
+from dossier.model import Removal
 
 MIN_BODY_CHARS = 80
 # below this many characters trafilatura's output is "suspect" and readability gets a try
@@ -59,6 +61,7 @@ class ExtractedPage:
     lang: str | None = None  # as declared by the page
     extractor: str = "trafilatura"
     modified: str | None = None  # ISO date of the last update, when declared
+    removed: list[Removal] = field(default_factory=list)  # paragraphs the extractor's filter dropped
 
 
 # --------------------------------------------------------------------------- public
@@ -103,7 +106,7 @@ def _extract(tree: HtmlElement, html: str, url: str | None) -> ExtractedPage:
     author = _author(article_ld, meta, tree, sitename)
     headlines = [title, _first_str(article_ld.get("headline")), meta.get("og:title"),
                  _h1(tree), _text_of(tree.find(".//title"))]
-    text = _drop_boilerplate(text, [h for h in headlines if h], author)
+    text, removed = _drop_boilerplate(text, [h for h in headlines if h], author)
     if not text.strip():
         raise ExtractionError("no article text found in the HTML")
     return ExtractedPage(
@@ -117,6 +120,7 @@ def _extract(tree: HtmlElement, html: str, url: str | None) -> ExtractedPage:
         lang=_lang(tree, meta),
         extractor=extractor,
         modified=_iso_date(_first_str(article_ld.get("dateModified")) or meta.get("article:modified_time")),
+        removed=removed,
     )
 
 
@@ -188,22 +192,26 @@ WIDGET_LABELS = {
 MAX_BOILERPLATE_CHARS = 200
 
 
-def _drop_boilerplate(text: str, headlines: list[str], author: str | None) -> str:
-    """Remove the repeated headline and byline at the top, and widget/promo paragraphs."""
+def _drop_boilerplate(text: str, headlines: list[str], author: str | None) -> tuple[str, list[Removal]]:
+    """Remove the repeated headline and byline at the top, and widget/promo paragraphs;
+    return what was removed so that the export can show it."""
     paras = text.split("\n\n")
     heads = {_norm(h) for h in headlines} | {_norm(_strip_site(h, [])) for h in headlines}
     byline = _norm(author) if author else None
-    out = []
+    out: list[str] = []
+    removed: list[Removal] = []
     for i, para in enumerate(paras):
         norm = _norm(para)
-        if i < 3 and not out and (norm in heads or (byline and norm in (byline, "by " + byline))):
-            continue  # the headline or byline printed above the article
-        if len(para) <= MAX_BOILERPLATE_CHARS and (
-            BOILERPLATE.search(para) or norm in WIDGET_LABELS or not norm
-        ):
-            continue
-        out.append(para)
-    return "\n\n".join(out)
+        if i < 3 and not out and norm in heads:
+            removed.append(Removal(para, "repeated headline"))  # printed above the article
+        elif i < 3 and not out and byline and norm in (byline, "by " + byline):
+            removed.append(Removal(para, "byline"))
+        elif len(para) <= MAX_BOILERPLATE_CHARS and (BOILERPLATE.search(para) or norm in WIDGET_LABELS or not norm):
+            if norm:
+                removed.append(Removal(para, "page furniture"))
+        else:
+            out.append(para)
+    return "\n\n".join(out), removed
 
 
 def _paragraphs(text: str) -> str:

@@ -17,6 +17,18 @@ from dossier.store import corpus as store
 LATER_ARRAYS = ("actors", "quotes", "copies", "events", "stories", "claims", "flags")
 
 
+def _published_range(record: dict[str, Any]) -> dict[str, Any] | None:
+    """Bounds on an undated article's publication date, each with its reason.
+
+    For now only the crawl date (a WARC record's date) is known: the article existed
+    then, so it was published on or before that day.
+    """
+    if record["published"] or not record.get("fetched"):
+        return None
+    return {"earliest": None, "latest": record["fetched"],
+            "reasons": [f"on or before {record['fetched']}: the day it was crawled (WARC record date)"]}
+
+
 def export_article(record: dict[str, Any]) -> dict[str, Any]:
     """One article in export shape: the DESIGN.md fields first, then our extensions."""
     return {
@@ -27,7 +39,7 @@ def export_article(record: dict[str, Any]) -> dict[str, Any]:
         "title": record["title"],
         "author": record["author"],
         "published": record["published"],
-        "published_range": None,
+        "published_range": _published_range(record),
         "lang": record["lang"],
         "text": record["text"],
         "removed": record["removed"],
@@ -38,7 +50,8 @@ def export_article(record: dict[str, Any]) -> dict[str, Any]:
         "extractor": record["extractor"],
         "synthetic": record["synthetic"],
         "sources": [
-            {k: s[k] for k in ("source", "url", "outlet", "title", "published", "published_source", "removed")}
+            {k: s[k] for k in ("source", "url", "outlet", "outlet_name", "title", "published", "published_source",
+                                "partial", "synthetic", "removed")}
             for s in record["sources"]
         ],
     }

@@ -51,17 +51,17 @@ def _write_article(conn: sqlite3.Connection, file: str, article: Article) -> boo
     conn.execute("DELETE FROM removals WHERE source = ?", (article.source,))
     conn.execute(
         """INSERT INTO sources (source, file, article_id, url, outlet, outlet_name, title, author,
-                               published, published_source, partial, extractor, synthetic)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               published, published_source, fetched, partial, extractor, synthetic)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (source) DO UPDATE SET
                file = excluded.file, article_id = excluded.article_id, url = excluded.url,
                outlet = excluded.outlet, outlet_name = excluded.outlet_name, title = excluded.title,
                author = excluded.author, published = excluded.published,
-               published_source = excluded.published_source, partial = excluded.partial,
+               published_source = excluded.published_source, fetched = excluded.fetched, partial = excluded.partial,
                extractor = excluded.extractor, synthetic = excluded.synthetic""",
         (
             article.source, file, article.id, article.url, article.outlet, article.outlet_name,
-            article.title, article.author, article.published, article.published_source,
+            article.title, article.author, article.published, article.published_source, article.fetched,
             int(article.partial), article.extractor, int(article.synthetic),
         ),
     )
@@ -218,6 +218,7 @@ def _source_dict(row: sqlite3.Row) -> dict[str, Any]:
         "author": row["author"],
         "published": row["published"],
         "published_source": row["published_source"],
+        "fetched": row["fetched"],
         "partial": bool(row["partial"]),
         "extractor": row["extractor"],
         "synthetic": bool(row["synthetic"]),

@@ -31,6 +31,7 @@ MIGRATIONS: list[str] = [
         author           TEXT,
         published        TEXT,
         published_source TEXT,
+        fetched          TEXT,                -- crawl date (WARC-Date): publication is on or before it
         partial          INTEGER NOT NULL DEFAULT 0,
         extractor        TEXT,
         synthetic        INTEGER NOT NULL DEFAULT 0
