@@ -70,3 +70,11 @@ def test_every_removal_is_recorded(sample):
         for removal in article["removed"]:
             assert removal["text"] and removal["reason"]
             assert removal["text"] not in article["text"].split("\n\n")
+
+
+def test_gold_file_agrees_with_the_sample_files():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, str(SAMPLE / "check_gold.py")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -180,6 +180,9 @@ def write_export(conn, fmt: str, output: str) -> None:
 def demo_command(sample, out_dir) -> None:
     """Build the bundled synthetic sample corpus and write out/dossier.html."""
     sample_dir = Path(sample) if sample else SAMPLE_DIR
+    relative = os.path.relpath(sample_dir)
+    if not relative.startswith(".."):
+        sample_dir = Path(relative)  # sources read `examples/sample/...`, wherever the clone is
     if not sample_dir.is_dir():
         raise click.ClickException(f"sample corpus not found at {sample_dir}: run from a clone of dossier or give --sample")
     out = Path(out_dir)
