@@ -183,7 +183,7 @@ def build(
         elif isinstance(result, FileEnd):
             done.size, done.mtime_ns = result.size, result.mtime_ns
             if not input_file.is_stdin:
-                batch.files_done.append(done)
+                batch.files_done.append(seen.pop(name))
             notify("documents", report.documents)
         if len(batch) >= options.batch_size:
             report.new_articles += store.save_batch(conn, batch)

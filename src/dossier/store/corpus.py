@@ -179,6 +179,9 @@ def learn_outlet_boilerplate(conn: sqlite3.Connection) -> int:
         texts = {row["id"]: (row["base_text"], row["text"]) for row in conn.execute("SELECT id, base_text, text FROM articles")}
         pairs = [(outlet, texts[aid][0]) for aid in sorted(outlets) for outlet in sorted(outlets[aid]) if aid in texts]
         learned = learn_repeated_lines(pairs)
+        stored_removals: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for row in conn.execute("SELECT article_id, text, reason FROM removals WHERE article_id IS NOT NULL ORDER BY article_id, seq"):
+            stored_removals[row["article_id"]].append((row["text"], row["reason"]))
         changed = 0
         for aid in sorted(texts):
             base_text, current = texts[aid]
@@ -188,9 +191,10 @@ def learn_outlet_boilerplate(conn: sqlite3.Connection) -> int:
             text, removed = remove_learned_lines(base_text, lines) if lines else (base_text, [])
             if not text.strip():  # never let learning empty an article
                 text, removed = base_text, []
-            if text != current:
-                changed += 1
-                conn.execute("UPDATE articles SET text = ? WHERE id = ?", (text, aid))
+            if text == current and [(r.text, r.reason) for r in removed] == stored_removals.get(aid, []):
+                continue  # most articles: nothing to write
+            changed += 1
+            conn.execute("UPDATE articles SET text = ? WHERE id = ?", (text, aid))
             conn.execute("DELETE FROM removals WHERE article_id = ?", (aid,))
             conn.executemany(
                 "INSERT INTO removals (article_id, seq, text, reason) VALUES (?, ?, ?, ?)",
