@@ -307,3 +307,9 @@ def test_dossierignore_leaves_out_the_files_it_names(tmp_path):
     (tmp_path / ".dossierignore").write_text("# comment\ngold.json\nsub/draft-*\n")
     files, _ = expand_inputs([str(tmp_path)])
     assert [f.path for f in files] == [f"{tmp_path}/a.txt", f"{tmp_path}/sub/b.txt"]
+
+
+def test_oversized_stdin_is_skipped_with_its_size():
+    data = (json.dumps({"text": wire_text()}) + "\n").encode() * 200
+    [skip] = list(read_input(InputFile("-"), max_bytes=1000, stdin=io.BytesIO(data)))
+    assert skip.source == "<stdin>" and "over the size limit" in skip.reason

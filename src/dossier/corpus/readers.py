@@ -138,7 +138,7 @@ def _json_file(path: str, data: bytes, sidecar: dict[str, Any], max_bytes: int) 
 
 def _read_bytes(input_file: InputFile, limit: int, stdin: BinaryIO | None) -> bytes:
     if input_file.is_stdin:
-        return (stdin or sys.stdin.buffer).read()
+        return (stdin or sys.stdin.buffer).read(limit + 1)
     with open(input_file.path, "rb") as handle:
         return handle.read(limit + 1)
 
@@ -164,10 +164,14 @@ def read_input(input_file: InputFile, max_bytes: int = DEFAULT_MAX_BYTES, stdin:
                 if gunzipped is not None and gunzipped.damage:
                     yield Skip(path, gunzipped.damage)
                 return
-        size_limit = max_bytes if fmt in ("text", "html", None) else 10 * max_bytes
+        # Containers (feeds, JSON arrays, and stdin, which may hold many records) may be
+        # larger than one article; each of their records is held to max_bytes.
+        container = input_file.is_stdin or fmt not in ("text", "html", None)
+        size_limit = 10 * max_bytes if container else max_bytes
         data = _read_bytes(input_file, size_limit, stdin)
         if len(data) > size_limit:
-            yield Skip(source_name, _size_reason(os.path.getsize(path), size_limit))
+            size = len(data) if input_file.is_stdin else os.path.getsize(path)
+            yield Skip(source_name, _size_reason(size, size_limit))
             return
         if fmt in ("text", "html"):
             yield from _single_document(source_name, data, fmt, sidecar, max_bytes)
