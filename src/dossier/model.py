@@ -78,3 +78,55 @@ class Skip:
 
     source: str
     reason: str
+
+
+@dataclass
+class QuoteSpan:
+    """One reported statement in one article's clean text, as an extractor found it.
+
+    All offsets index the article's clean text. `start/end` is the content (for a direct
+    quote, the words inside the quotation marks; for indirect speech, the reported
+    clause). `kind` is "direct", "indirect" or "fragment" (a quoted phrase inside a
+    sentence, e.g. a slogan). `speaker_*` is the source span as the article gives it (a
+    name, a role such as "the president", or a pronoun), `cue_*` the words that introduce
+    it ("said", "according to", "told reporters"), `via` an outlet credited for it.
+    """
+
+    start: int
+    end: int
+    kind: str
+    cue: str | None = None
+    cue_start: int | None = None
+    cue_end: int | None = None
+    speaker_name: str | None = None
+    speaker_start: int | None = None
+    speaker_end: int | None = None
+    via: str | None = None
+    via_start: int | None = None
+    via_end: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Mention:
+    """A mention of an actor in one article's clean text, resolved where we can.
+
+    `kind` is person|organization|country|group|outlet for names, "role" for a role
+    phrase ("Mexico's president", "the ambassador") and "pronoun" for he/she/they.
+    `actor` is a knowledge-base actor id, a corpus-local id ("local:david-saucedo") for a
+    person the KB lacks, or None when it could not be resolved; `name` is that actor's
+    display name. `via` says how it was resolved: "alias", "pattern", "role", "antecedent".
+    """
+
+    start: int
+    end: int
+    text: str
+    kind: str
+    actor: str | None = None
+    name: str | None = None
+    via: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
