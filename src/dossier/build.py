@@ -1,5 +1,9 @@
 """`dossier build`: read inputs, analyse each article, store them in batches, then link.
 
+Stages: read and clean (per file, in batches) → outlet keys and outlet boilerplate
+(`store.finalize`) → per-article analysis records on the final text
+(`store.analysis`) → corpus linking (`link.corpus`).
+
 The per-article analysis is a pure function, so it runs in a pool of worker processes;
 results come back in input order and are written in batches, one transaction each. A
 file is marked done in the same transaction as its last article, so a killed build
@@ -23,7 +27,9 @@ from dossier.analyze.article import analyze_document
 from dossier.corpus.inputs import InputFile, expand_inputs
 from dossier.corpus.readers import DEFAULT_MAX_BYTES, read_input
 from dossier.model import Article, RawDocument, Skip
+from dossier.link.corpus import link
 from dossier.store import corpus as store
+from dossier.store.analysis import AnalysisOptions, analyze_articles
 
 BATCH_SIZE = 200
 CHUNK_SIZE = 16
@@ -44,6 +50,8 @@ class BuildOptions:
     workers: int = 1
     batch_size: int = BATCH_SIZE
     stdin: BinaryIO | None = None
+    extractor: str = "rules"  # quotation extractor: "rules" (fast) or "model" (learned)
+    kb_file: str | None = None  # the user's own actors, added to the shipped KB
 
 
 @dataclass
@@ -58,6 +66,8 @@ class BuildReport:
     elapsed: float = 0.0
     problems: list[dict[str, str]] = field(default_factory=list)  # skips and repairs of these inputs
     unchanged_articles: int = 0
+    analysed: int = 0  # articles whose analysis record was (re)computed
+    linked: dict[str, int] = field(default_factory=dict)  # sizes of the corpus-level tables
 
     @property
     def skipped(self) -> list[dict[str, str]]:
@@ -191,6 +201,12 @@ def build(
     report.new_articles += store.save_batch(conn, batch)
 
     store.finalize(conn)
+    notify("stage", "analysing")
+    report.analysed = analyze_articles(
+        conn, AnalysisOptions(extractor=options.extractor, kb_file=options.kb_file, workers=options.workers),
+        lambda n: notify("analysed", n))
+    notify("stage", "linking")
+    report.linked = link(conn, options.kb_file)
     input_names = {f.path if not f.is_stdin else "<stdin>" for f in files} | {p.source for p in arg_problems}
     report.problems = store.problems(conn, input_names)
     report.elapsed = time.time() - started

@@ -90,6 +90,9 @@ def _print_summary(report: BuildReport, conn, verbose: bool) -> None:
         echo(f"Outlets ({len(outlets)}): " + ", ".join(f"{o['outlet']} {o['n']}" for o in shown) + (", …" if len(shown) < len(outlets) else ""))
     if counts["languages"]:
         echo("Languages: " + ", ".join(f"{l['lang']} {l['n']}" for l in counts["languages"]))
+    if report.linked:
+        echo(f"Found {report.linked['quote_occurrences']} quotations ({report.linked['quotes']} distinct statements) "
+             f"and {report.linked['actors']} actors" + (f"; analysed {report.analysed} articles anew." if report.analysed else "."))
     for label, items in (("skipped", report.skipped), ("repaired", report.repaired)):
         if not items:
             continue
@@ -109,10 +112,14 @@ def _print_summary(report: BuildReport, conn, verbose: bool) -> None:
               help="Skip any file or record larger than this.")
 @click.option("--workers", type=click.IntRange(min=1), default=lambda: os.cpu_count() or 1,
               show_default="number of cores", help="Worker processes for the per-article analysis.")
+@click.option("--kb", "kb_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Your own actors (CSV, JSON Lines or YAML; see the README), added to the shipped knowledge base.")
+@click.option("--quotes", "extractor", type=click.Choice(["rules", "model"]), default="rules", show_default=True,
+              help="Quotation extractor: fast rules, or the learned tagger (needs `pip install dossier[accurate]`).")
 @click.option("--strict", is_flag=True, help="Exit non-zero if any input was skipped.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("-v", "--verbose", is_flag=True, help="List every outlet and every skipped input.")
-def build_command(paths, db_path, max_bytes, workers, strict, quiet, verbose) -> None:
+def build_command(paths, db_path, max_bytes, workers, kb_file, extractor, strict, quiet, verbose) -> None:
     """Read articles from PATHS and store them, cleaned, in the database.
 
     PATHS are files, directories (read recursively), glob patterns, or - for standard
@@ -126,7 +133,12 @@ def build_command(paths, db_path, max_bytes, workers, strict, quiet, verbose) ->
         raise click.ClickException(str(exc)) from exc
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
     try:
-        report = build(list(paths), conn, BuildOptions(max_bytes=max_bytes, workers=workers), progress)
+        options = BuildOptions(max_bytes=max_bytes, workers=workers, extractor=extractor, kb_file=kb_file)
+        report = build(list(paths), conn, options, progress)
+    except ImportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except ValueError as exc:  # a user KB file that cannot be read
+        raise click.ClickException(str(exc)) from exc
     finally:
         progress.close()
     if not quiet:

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from dossier import SCHEMA, __version__
+from dossier.link.corpus import read_actors, read_quotes
 from dossier.store import corpus as store
 
-LATER_ARRAYS = ("actors", "quotes", "copies", "events", "stories", "claims", "flags")
+LATER_ARRAYS = ("copies", "events", "stories", "claims", "flags")
 
 
 def _published_range(record: dict[str, Any]) -> dict[str, Any] | None:
@@ -62,10 +63,21 @@ def iter_export_articles(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
         yield export_article(record)
 
 
+def with_outlets(quotes: list[dict[str, Any]], articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add to each quote the outlets that carried it (every source of every article it is in)."""
+    outlets = {a["id"]: sorted({s["outlet_name"] or s["outlet"] for s in a["sources"] if s["outlet_name"] or s["outlet"]})
+               for a in articles}
+    for quote in quotes:
+        quote["outlets"] = sorted({o for occ in quote["occurrences"] for o in outlets.get(occ["article"], [])})
+    return quotes
+
+
 def build_document(conn: sqlite3.Connection) -> dict[str, Any]:
     """The whole dossier as one JSON-ready object."""
     document: dict[str, Any] = {"schema": SCHEMA, "generator": f"dossier {__version__}"}
     document["articles"] = list(iter_export_articles(conn))
+    document["actors"] = read_actors(conn)
+    document["quotes"] = with_outlets(read_quotes(conn), document["articles"])
     for name in LATER_ARRAYS:
         document[name] = []
     document["problems"] = store.problems(conn)

@@ -28,4 +28,6 @@ def render_html(document: dict[str, Any]) -> str:
         outlets=outlet_counts(document),
         languages=language_counts(document),
         problems=document.get("problems", []),
+        statements=[q for q in document.get("quotes", []) if q.get("kind") != "fragment"],
+        names={a["id"]: a["outlet_name"] or a["outlet"] or a["id"] for a in document["articles"]},
     )

@@ -46,6 +46,29 @@ def _article(number: int, article: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _quotes(document: dict[str, Any]) -> list[str]:
+    """Who said what: each statement with its speaker, carriers and how copies reworded it."""
+    titles = {a["id"]: a["outlet_name"] or a["outlet"] or a["id"] for a in document["articles"]}
+    statements = [q for q in document.get("quotes", []) if q.get("kind") != "fragment"]
+    if not statements:
+        return []
+    lines = ["## Who said what", "", f"{len(statements)} statements (quoted phrases not counted).", ""]
+    for q in statements:
+        speaker = _inline(q["speaker_name"]) or "speaker unknown"
+        lines.append(f"- **{speaker}** ({q.get('kind', 'direct')}): “{_inline(q['text'])}”")
+        carriers = ", ".join(_inline(o) for o in q.get("outlets", []))
+        lines.append(f"  - carried by {len(q['occurrences'])} articles ({carriers})"
+                     + (f"; first seen in {_inline(titles.get(q['first_seen'], q['first_seen']))}" if q["first_seen"] else ""))
+        others = sorted({o["speaker_name"] for o in q["occurrences"] if o["speaker_name"] and o["speaker_name"] != q["speaker_name"]})
+        if others:
+            lines.append(f"  - also attributed to: {', '.join(_inline(n) for n in others)}")
+        for o in q["occurrences"]:
+            if o.get("changes"):
+                lines.append(f"  - reworded in {_inline(titles.get(o['article'], o['article']))}: “{_inline(o['text'])}”")
+    lines.append("")
+    return lines
+
+
 def render_markdown(document: dict[str, Any]) -> str:
     articles = document["articles"]
     outlets = outlet_counts(document)
@@ -57,7 +80,9 @@ def render_markdown(document: dict[str, Any]) -> str:
     )
     lines += ["", "## Outlets", "", "| outlet | articles |", "| --- | ---: |"]
     lines += [f"| {_inline(name)} | {n} |" for name, n in outlets]
-    lines += ["", "## Articles", ""]
+    lines.append("")
+    lines += _quotes(document)
+    lines += ["## Articles", ""]
     for number, article in enumerate(articles, start=1):
         lines += _article(number, article)
     problems = document.get("problems", [])

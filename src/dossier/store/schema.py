@@ -83,4 +83,42 @@ MIGRATIONS: list[str] = [
         skipped    INTEGER NOT NULL DEFAULT 0
     );
     """,
+    # 2: per-article analysis records (mentions, quotations) and what linking derives from them.
+    """
+    -- One compact analysis record per article, computed on articles.text; `key` says what it was
+    -- computed from (text hash, date, analyser and KB versions), so a change redoes only that article.
+    CREATE TABLE analyses (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        key        TEXT NOT NULL,
+        record     TEXT NOT NULL             -- JSON: {"mentions": [...], "quotes": [...]}
+    );
+
+    -- Actors mentioned in the corpus (KB actors and corpus-local ones), as exported.
+    CREATE TABLE actors (
+        id     TEXT PRIMARY KEY,
+        name   TEXT NOT NULL,
+        kind   TEXT NOT NULL,
+        record TEXT NOT NULL                 -- JSON: the export entry
+    );
+
+    -- One row per statement across the corpus, and one per place it occurs.
+    CREATE TABLE quotes (
+        id           TEXT PRIMARY KEY,
+        text         TEXT NOT NULL,
+        kind         TEXT NOT NULL,
+        speaker      TEXT,                   -- actor id
+        speaker_name TEXT,
+        first_seen   TEXT,
+        first_seen_candidates TEXT NOT NULL DEFAULT '[]'  -- JSON: every article dated on the earliest day
+    );
+    CREATE TABLE quote_occurrences (
+        quote_id   TEXT NOT NULL REFERENCES quotes(id) ON DELETE CASCADE,
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        start      INTEGER NOT NULL,
+        end        INTEGER NOT NULL,
+        record     TEXT NOT NULL,            -- JSON: the export occurrence
+        PRIMARY KEY (article_id, start, end)
+    );
+    CREATE INDEX quote_occurrences_quote ON quote_occurrences(quote_id);
+    """,
 ]

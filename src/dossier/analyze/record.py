@@ -1,0 +1,76 @@
+"""The per-article analysis record: actor mentions and quotations with their speakers.
+
+A pure function of one article's clean text and date, so it runs in worker processes;
+its output is the compact JSON record that corpus linking works from. The speaker of
+each quotation is resolved here, inside its article, because that needs the article's
+own mentions (a "he" or "the president" means whoever the article last named).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from dossier.analyze.mentions import find_mentions
+from dossier.kb import KnowledgeBase, load_kb
+from dossier.model import Mention, QuoteSpan
+
+RECORD_VERSION = "1"
+EXTRACTORS = ("rules", "model")
+
+
+def quote_extractor(name: str) -> Callable[[str, str | None], list[QuoteSpan]]:
+    """The quotation extractor by name: "rules" (fast, default) or "model" (learned, optional)."""
+    if name == "rules":
+        from dossier.analyze.quotes import extract_quotes
+    elif name == "model":
+        from dossier.analyze.quote_model import extract_quotes
+    else:
+        raise ValueError(f"unknown quotation extractor {name!r}; choose one of {', '.join(EXTRACTORS)}")
+    return extract_quotes
+
+
+@lru_cache(maxsize=4)
+def cached_kb(kb_file: str | None) -> KnowledgeBase:
+    """One knowledge base per process and user file (workers load it on first use)."""
+    return load_kb(Path(kb_file) if kb_file else None)
+
+
+def kb_fingerprint(kb_file: str | None) -> str:
+    """Changes when the shipped KB or the user's KB file changes, so analyses are redone."""
+    from dossier.kb import DATA
+
+    digest = hashlib.sha256(DATA.read_bytes())
+    if kb_file:
+        digest.update(Path(kb_file).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def speaker_mention(quote: QuoteSpan, mentions: list[Mention]) -> Mention | None:
+    """The mention that names the quotation's speaker: inside the speaker span, preferring
+    a resolved person, then any resolved actor, then the longest."""
+    if quote.speaker_start is None or quote.speaker_end is None:
+        return None
+    inside = [m for m in mentions if m.start < quote.speaker_end and m.end > quote.speaker_start]
+    if not inside:
+        return None
+    return max(inside, key=lambda m: (m.actor is not None, m.kind == "person", m.end - m.start, -m.start))
+
+
+def analyze_text(text: str, *, on: date | None, latest: date | None, lang: str | None,
+                 kb: KnowledgeBase, extractor: str = "rules") -> dict[str, Any]:
+    """Mentions and quotations of one article, each quotation with its resolved speaker."""
+    mentions = find_mentions(text, kb, on=on, latest=latest)
+    quotes = []
+    for quote in quote_extractor(extractor)(text, lang):
+        record = quote.to_dict()
+        mention = speaker_mention(quote, mentions)
+        record["speaker"] = mention.actor if mention else None
+        if mention is not None and mention.name:
+            record["speaker_resolved"] = mention.name
+        quotes.append(record)
+    return {"mentions": [m.to_dict() for m in mentions], "quotes": quotes}

@@ -1,0 +1,204 @@
+"""One record per statement: merge each quotation's occurrences across the corpus.
+
+Occurrences join when their normalised wording is the same, when one is contained in
+the other (a partial quote of a longer one), or when a reworded copy is still close
+(rapidfuzz ratio; a looser bar when both name the same speaker). Candidate pairs come
+from shared rare words, so the work grows with the corpus, not with its square.
+Each merged quote gets a canonical wording (the most common direct one), its speaker
+(the most common resolved one), the earliest article it appears in, and for each
+occurrence worded otherwise, the word-level difference.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+
+SAME_WORDING = 88  # ratio at or above which two wordings are one statement
+SAME_SPEAKER_WORDING = 70  # looser bar when both occurrences name the same speaker
+MIN_CONTAINED_WORDS = 4  # a contained wording shorter than this joins only with the same speaker
+MAX_POSTINGS = 200  # words in more wordings than this are too common to pair on
+_PUNCT = re.compile(r"[^\w\s]")
+_STOP = frozenset(
+    "a an the and or but of to in on for with at by from as is are was were be been it its this that these those "
+    "we our us i my you your he his she her they their them not no will would can could have has had do does "
+    "el la los las un una y o de del en con por para que es son fue se no lo al su sus".split()
+)
+
+
+def normalize_quote(text: str) -> str:
+    """Case, accents, quotation marks and punctuation do not make a different statement."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return " ".join(_PUNCT.sub(" ", text).split())
+
+
+@dataclass
+class Occurrence:
+    """One place a statement occurs: an extractor's span plus what linking needs."""
+
+    article: str
+    published: str | None
+    text: str
+    norm: str
+    record: dict[str, Any]
+    speaker: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.record["kind"]
+
+
+@dataclass
+class MergedQuote:
+    id: str
+    text: str
+    kind: str
+    speaker: str | None
+    speaker_name: str | None
+    first_seen: str | None
+    first_seen_candidates: list[str]
+    occurrences: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "text": self.text, "kind": self.kind, "speaker": self.speaker,
+                "speaker_name": self.speaker_name, "occurrences": self.occurrences,
+                "first_seen": self.first_seen, "first_seen_candidates": self.first_seen_candidates}
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _contained(short: str, long: str) -> bool:
+    return f" {short} " in f" {long} "
+
+
+def same_statement(a: Occurrence, b: Occurrence) -> bool:
+    """Whether two differently worded occurrences report the same statement."""
+    short, long = sorted((a.norm, b.norm), key=len)
+    same_speaker = a.speaker is not None and a.speaker == b.speaker
+    words = len(short.split())
+    if _contained(short, long):
+        return words >= MIN_CONTAINED_WORDS or (same_speaker and words >= 2)
+    if a.kind == "fragment" or b.kind == "fragment":
+        return False  # a short phrase is one statement only when it is contained as it is
+    ratio = fuzz.ratio(a.norm, b.norm)
+    if ratio >= SAME_WORDING:
+        return True
+    return same_speaker and words >= 6 and ratio >= SAME_SPEAKER_WORDING
+
+
+def _candidate_pairs(wordings: list[str]) -> set[tuple[int, int]]:
+    """Pairs of distinct wordings that share a content word not too common to mean anything."""
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, wording in enumerate(wordings):
+        for word in set(wording.split()) - _STOP:
+            postings[word].append(i)
+    pairs: set[tuple[int, int]] = set()
+    for ids in postings.values():
+        if len(ids) > MAX_POSTINGS:
+            continue
+        for x in range(len(ids)):
+            for y in range(x + 1, len(ids)):
+                pairs.add((ids[x], ids[y]))
+    return pairs
+
+
+def word_changes(original: str, copy: str) -> list[dict[str, str | None]]:
+    """Word-level differences between two wordings, ignoring case and punctuation."""
+    a, b = original.split(), copy.split()
+    na, nb = [normalize_quote(w) for w in a], [normalize_quote(w) for w in b]
+    changes = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=na, b=nb, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        kind = {"replace": "reworded", "delete": "omitted", "insert": "added"}[op]
+        changes.append({"kind": kind, "original": " ".join(a[i1:i2]) or None, "copy": " ".join(b[j1:j2]) or None})
+    return changes
+
+
+def _quote_id(text: str) -> str:
+    return "q" + hashlib.sha256(normalize_quote(text).encode("utf-8")).hexdigest()[:12]
+
+
+def merge_quotes(occurrences: list[Occurrence], actor_names: dict[str, str]) -> list[MergedQuote]:
+    """Group occurrences into statements; deterministic for the same input."""
+    occurrences = sorted(occurrences, key=lambda o: (o.article, o.record["start"], o.record["end"]))
+    wordings = sorted({o.norm for o in occurrences if o.norm})
+    index = {w: i for i, w in enumerate(wordings)}
+    by_wording: dict[int, list[Occurrence]] = defaultdict(list)
+    for o in occurrences:
+        if o.norm:
+            by_wording[index[o.norm]].append(o)
+    groups = _UnionFind(len(wordings))
+    for i, j in sorted(_candidate_pairs(wordings)):
+        if groups.find(i) == groups.find(j):
+            continue
+        # compare one representative per wording and speaker, not every occurrence
+        reps_i = {o.speaker: o for o in by_wording[i]}.values()
+        reps_j = {o.speaker: o for o in by_wording[j]}.values()
+        if any(same_statement(a, b) for a in reps_i for b in reps_j):
+            groups.union(i, j)
+    members: dict[int, list[Occurrence]] = defaultdict(list)
+    for i, wording in enumerate(wordings):
+        members[groups.find(i)].extend(by_wording[i])
+    merged = [_merge_group(group, actor_names) for group in members.values()]
+    merged.sort(key=lambda q: (q.first_seen is None, min(o["article"] for o in q.occurrences), q.id))
+    return merged
+
+
+def _canonical(group: list[Occurrence]) -> Occurrence:
+    """The wording most occurrences use, full statements before fragments, earliest first."""
+    kind_rank = {"direct": 0, "indirect": 1, "fragment": 2}
+    counts = Counter(o.norm for o in group)
+    return min(group, key=lambda o: (kind_rank.get(o.kind, 3), -counts[o.norm], o.published is None,
+                                     o.published or "", -len(o.norm), o.article, o.record["start"]))
+
+
+def _merge_group(group: list[Occurrence], actor_names: dict[str, str]) -> MergedQuote:
+    canonical = _canonical(group)
+    speakers = Counter(o.speaker for o in group if o.speaker)
+    speaker = None
+    if speakers:
+        earliest = {s: min((o.published or "9999", o.article) for o in group if o.speaker == s) for s in speakers}
+        speaker = min(speakers, key=lambda s: (-speakers[s], earliest[s], s))
+    names = Counter(o.record.get("speaker_name") for o in group if o.record.get("speaker_name"))
+    speaker_name = actor_names.get(speaker) if speaker else (names.most_common(1)[0][0] if names else None)
+    dated = sorted({(o.published, o.article) for o in group if o.published})
+    first_day = dated[0][0] if dated else None
+    candidates = sorted({a for day, a in dated if day == first_day})
+    kinds = {o.kind for o in group}
+    kind = "direct" if "direct" in kinds else ("indirect" if "indirect" in kinds else "fragment")
+    occurrences = []
+    for o in group:
+        record = dict(o.record)
+        record["article"] = o.article
+        record["text"] = o.text
+        if o.norm != canonical.norm:
+            record["changes"] = word_changes(canonical.text, o.text)
+        occurrences.append(record)
+    occurrences.sort(key=lambda r: (r["article"], r["start"]))
+    return MergedQuote(
+        id=_quote_id(canonical.text), text=canonical.text, kind=kind, speaker=speaker, speaker_name=speaker_name,
+        first_seen=candidates[0] if candidates else None, first_seen_candidates=candidates, occurrences=occurrences,
+    )

@@ -1,0 +1,142 @@
+"""The analysis stage of a build: one analysis record per article, redone only when stale.
+
+Runs after the corpus is stored and cleaned (so spans index the final `articles.text`).
+Each record's key says what it was computed from; an article whose text, date,
+extractor or knowledge base has not changed keeps its record, so a rebuild is cheap and
+a killed build resumes with the records already written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from multiprocessing import get_all_start_methods, get_context
+from typing import Any
+
+from dossier.analyze.record import RECORD_VERSION, analyze_text, cached_kb, kb_fingerprint
+
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    extractor: str = "rules"
+    kb_file: str | None = None
+    workers: int = 1
+
+
+@dataclass(frozen=True)
+class Task:
+    article_id: str
+    key: str
+    text: str
+    lang: str | None
+    on: str | None
+    latest: str | None
+
+
+def _dates(conn: sqlite3.Connection) -> dict[str, tuple[str | None, str | None]]:
+    """Each article's publication date (the earliest its sources give) and, failing that,
+    the latest day it can have been published (the earliest crawl date)."""
+    dates: dict[str, tuple[str | None, str | None]] = {}
+    for row in conn.execute("SELECT article_id, MIN(published) AS on_, MIN(fetched) AS latest FROM sources GROUP BY article_id"):
+        dates[row["article_id"]] = (row["on_"], None if row["on_"] else row["latest"])
+    return dates
+
+
+def stale_tasks(conn: sqlite3.Connection, options: AnalysisOptions) -> list[Task]:
+    """Articles with no analysis record, or one computed from something that changed."""
+    config = f"v{RECORD_VERSION}|{options.extractor}|kb:{kb_fingerprint(options.kb_file)}"
+    stored = {row[0]: row[1] for row in conn.execute("SELECT article_id, key FROM analyses")}
+    dates = _dates(conn)
+    tasks = []
+    for row in conn.execute("SELECT id, text, lang FROM articles ORDER BY id"):
+        on, latest = dates.get(row["id"], (None, None))
+        text_hash = hashlib.sha256(row["text"].encode("utf-8")).hexdigest()[:16]
+        key = f"{text_hash}|{on}|{latest}|{config}"
+        if stored.get(row["id"]) != key:
+            tasks.append(Task(row["id"], key, row["text"], row["lang"], on, latest))
+    return tasks
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def run_task(task: Task, options: AnalysisOptions) -> tuple[str, str, str]:
+    """Worker function: the record for one article as JSON (an error becomes an empty record)."""
+    try:
+        record = analyze_text(task.text, on=_day(task.on), latest=_day(task.latest), lang=task.lang,
+                              kb=cached_kb(options.kb_file), extractor=options.extractor)
+    except ImportError:
+        raise  # a missing optional dependency is the user's to fix, not one article's problem
+    except Exception as exc:  # one hostile article must not stop the build
+        record = {"mentions": [], "quotes": [], "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
+    return task.article_id, task.key, json.dumps(record, ensure_ascii=False, sort_keys=True)
+
+
+def _run_chunk(args: tuple[list[Task], AnalysisOptions]) -> list[tuple[str, str, str]]:
+    tasks, options = args
+    return [run_task(t, options) for t in tasks]
+
+
+def _results(tasks: list[Task], options: AnalysisOptions) -> Iterator[tuple[str, str, str]]:
+    if options.workers <= 1 or len(tasks) < 50:
+        cached_kb(options.kb_file)
+        for task in tasks:
+            yield run_task(task, options)
+        return
+    chunks = [(tasks[i:i + 25], options) for i in range(0, len(tasks), 25)]
+    method = "fork" if "fork" in get_all_start_methods() else "spawn"
+    cached_kb(options.kb_file)  # load once before forking, so workers share it
+    with ProcessPoolExecutor(options.workers, mp_context=get_context(method)) as pool:
+        for results in pool.map(_run_chunk, chunks):
+            yield from results
+
+
+def analyze_articles(conn: sqlite3.Connection, options: AnalysisOptions,
+                     progress: Callable[[int], None] | None = None) -> int:
+    """Bring every article's analysis record up to date; return how many were (re)done."""
+    tasks = stale_tasks(conn, options)
+    done = 0
+    pending: list[tuple[str, str, str]] = []
+    for result in _results(tasks, options):
+        pending.append(result)
+        if len(pending) >= BATCH:
+            _save(conn, pending)
+            done += len(pending)
+            pending = []
+            if progress:
+                progress(done)
+    _save(conn, pending)
+    return done + len(pending)
+
+
+def _save(conn: sqlite3.Connection, rows: list[tuple[str, str, str]]) -> None:
+    if not rows:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany(
+            """INSERT INTO analyses (article_id, key, record) VALUES (?, ?, ?)
+               ON CONFLICT (article_id) DO UPDATE SET key = excluded.key, record = excluded.record""",
+            [(aid, key, record) for aid, key, record in rows],
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def iter_records(conn: sqlite3.Connection) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(article id, analysis record) for every analysed article, by id."""
+    for row in conn.execute("SELECT article_id, record FROM analyses ORDER BY article_id"):
+        yield row["article_id"], json.loads(row["record"])
