@@ -81,7 +81,11 @@ def test_export_formats(corpus, tmp_path):
     document = json.loads(run("export", "--db", db, "--format", "json").output)
     assert document["schema"] == SCHEMA
     assert DESIGN_ARRAYS <= set(document)
-    assert all(document[name] == [] for name in DESIGN_ARRAYS - {"articles"})
+    assert all(document[name] == [] for name in DESIGN_ARRAYS - {"articles", "actors", "quotes"})
+    # the wire article quotes its mayor: a direct quote with her as speaker, and she is an actor
+    quote = next(q for q in document["quotes"] if q["text"].startswith("We cannot keep doing this"))
+    assert quote["occurrences"][0]["speaker_given"] == "Mayor Elena Quintero of San Lázaro"
+    assert any(a["name"] == "Elena Quintero" for a in document["actors"])
     assert len(document["articles"]) == 2
     for article in document["articles"]:
         assert DESIGN_ARTICLE_FIELDS <= set(article)

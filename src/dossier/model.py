@@ -104,6 +104,9 @@ class QuoteSpan:
     via: str | None = None
     via_start: int | None = None
     via_end: int | None = None
+    # a quote interrupted by its attribution ("We will," she said, "keep talking.") is one
+    # quote in several parts; start/end then run from the first part to the last
+    parts: list[tuple[int, int]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
