@@ -262,6 +262,7 @@ def _clean_speaker(text: str, span: tuple[int, int] | None) -> tuple[int, int] |
     s, e = span
     while e > s and text[e - 1] in " ,":
         e -= 1
+    e = s + len(_strip_period(text[s:e]))
     lowered = text[s:e].lower()
     for lead in ("and ", "but ", "so ", "y ", "pero ", "as ", "como "):
         if lowered.startswith(lead):
@@ -282,6 +283,11 @@ def _clean_speaker(text: str, span: tuple[int, int] | None) -> tuple[int, int] |
 _ABBREVIATIONS = frozenset("mr mrs ms dr jr sr st gen sen rep gov lt col sgt sra lic".split())
 _NOT_SPEAKERS = frozenset("earlier later meanwhile however also still yet now then today yesterday here there "
                           "instead moreover furthermore indeed thus hence reports report".split())
+_SPEAKER_NOUNS = frozenset(
+    "officials official spokesman spokeswoman spokesperson analysts analyst experts expert leaders leader minister "
+    "ministers president police authorities sources residents workers lawmakers senators investigators prosecutors "
+    "officers diplomats critics supporters organizers organisers unions union researchers scientists economists "
+    "agency ministry department government office company statement report".split())
 _DETERMINERS = frozenset(
     "the a an his her their its our my your this that these those some many several most both each one two three "
     "four five other another officials analysts experts critics residents witnesses sources authorities prosecutors "
@@ -292,7 +298,7 @@ _DETERMINERS = frozenset(
 def _plausible_speaker(phrase: str) -> bool:
     """A noun phrase that can speak: a pronoun, something with a name in it, or a phrase
     led by a determiner ("the ministry", "officials"); not a clause, an adverb or a quote."""
-    phrase = phrase.strip(" ,")
+    phrase = _strip_period(phrase.strip(" ,"))
     if not phrase or not any(c.isalnum() for c in phrase) or any(c in phrase for c in "“”\"«»;:") or _words(phrase) > 12:
         return False
     if re.fullmatch(_PRONOUN, phrase):
@@ -307,7 +313,16 @@ def _plausible_speaker(phrase: str) -> bool:
         return False
     if words[0].lower() in ("asked", "responding", "speaking", "according", "after", "before", "during", "despite"):
         return False
-    return any(w[:1].isupper() for w in words) or words[0].lower() in _DETERMINERS
+    return any(w[:1].isupper() for w in words) or words[0].lower() in _DETERMINERS or words[-1].lower() in _SPEAKER_NOUNS
+
+
+def _strip_period(phrase: str) -> str:
+    """"Quintero." at a sentence end is "Quintero"; "Jr." keeps its period."""
+    if phrase.endswith(".") and not phrase.endswith("..."):
+        last = re.findall(r"[\w’']+", phrase)[-1:] or [""]
+        if last[0].lower() not in _ABBREVIATIONS and not re.fullmatch(r"(?:[A-Z]\.)+", phrase.split()[-1]):
+            return phrase[:-1]
+    return phrase
 
 
 def _attribution_after(text: str, quoted: _Quoted, limit: int) -> tuple | None:
@@ -324,14 +339,14 @@ def _attribution_before(text: str, quoted: _Quoted, sentence_start: int) -> tupl
     m = _ACCORDING_BEFORE.search(before)
     if m and _plausible_speaker(m.group("spk")):
         return _clean_speaker(text, _span(m, "spk", sentence_start)), _span(m, "cue", sentence_start)
-    m = _BEFORE.match(before)
-    if m and _plausible_speaker(m.group("spk")):
-        return _clean_speaker(text, _span(m, "spk", sentence_start)), _span(m, "cue", sentence_start)
     m = _PARTICIPLE_BEFORE.search(before)  # "Rubio explained the policy, saying, \"...\"": the subject speaks
     if m:
         subject = _SUBJECT.match(before)
         if subject and _plausible_speaker(subject.group("spk")):
             return _clean_speaker(text, _span(subject, "spk", sentence_start)), _span(m, "cue", sentence_start)
+    m = _BEFORE.match(before)
+    if m and _plausible_speaker(m.group("spk")):
+        return _clean_speaker(text, _span(m, "spk", sentence_start)), _span(m, "cue", sentence_start)
     nearest = None  # "a policy he calls "hugs, not bullets"": the last speaker and cue before it
     for m in _NEAREST_ATTRIBUTION.finditer(before):
         if _plausible_speaker(m.group("spk")) and m.group("spk").split()[0].lower() not in _GENERIC_START:
