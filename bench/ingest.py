@@ -55,14 +55,14 @@ def write_html_corpus(folder: Path) -> int:
     return len(pages)
 
 
-def timed_build(folder: Path, workers: int) -> tuple[float, int]:
+def timed_build(folder: Path, workers: int) -> tuple[float, int, dict[str, float]]:
     with tempfile.TemporaryDirectory() as tmp:
         conn = connect(Path(tmp) / "bench.db")
         start = time.perf_counter()
         report = build([str(folder)], conn, BuildOptions(workers=workers))
         elapsed = time.perf_counter() - start
         conn.close()
-    return elapsed, report.stored
+    return elapsed, report.stored, report.stage_seconds
 
 
 def cpu_model() -> str:
@@ -93,11 +93,16 @@ def main() -> None:
         inputs = {"text": write_text_corpus(text_dir, args.texts), "html": write_html_corpus(html_dir)}
         for kind, folder in (("text", text_dir), ("html", html_dir)):
             for workers in args.workers:
-                elapsed, stored = timed_build(folder, workers)
+                elapsed, stored, stages = timed_build(folder, workers)
                 rate = inputs[kind] / elapsed
+                read_rate = inputs[kind] / stages["read"]
                 results.append({"input": kind, "workers": workers, "documents": inputs[kind], "stored": stored,
-                                "seconds": round(elapsed, 2), "per_second": round(rate, 1)})
-                print(f"{kind:5} workers={workers}: {inputs[kind]} documents ({stored} stored) in {elapsed:.1f} s = {rate:,.0f}/s")
+                                "seconds": round(elapsed, 2), "per_second": round(rate, 1),
+                                "read_per_second": round(read_rate, 1),
+                                "stage_seconds": {k: round(v, 2) for k, v in stages.items()}})
+                print(f"{kind:5} workers={workers}: {inputs[kind]} documents ({stored} stored) in {elapsed:.1f} s = {rate:,.0f}/s"
+                      f" (read and clean {stages['read']:.1f} s = {read_rate:,.0f}/s; analyse {stages['analyse']:.1f} s;"
+                      f" link {stages['link']:.1f} s)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if args.json:

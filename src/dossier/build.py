@@ -68,6 +68,7 @@ class BuildReport:
     unchanged_articles: int = 0
     analysed: int = 0  # articles whose analysis record was (re)computed
     linked: dict[str, int] = field(default_factory=dict)  # sizes of the corpus-level tables
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # read and store, analyse, link
 
     @property
     def skipped(self) -> list[dict[str, str]]:
@@ -201,12 +202,15 @@ def build(
     report.new_articles += store.save_batch(conn, batch)
 
     store.finalize(conn)
+    report.stage_seconds["read"] = time.time() - started
     notify("stage", "analysing")
     report.analysed = analyze_articles(
         conn, AnalysisOptions(extractor=options.extractor, kb_file=options.kb_file, workers=options.workers),
         lambda n: notify("analysed", n))
+    report.stage_seconds["analyse"] = time.time() - started - report.stage_seconds["read"]
     notify("stage", "linking")
     report.linked = link(conn, options.kb_file)
+    report.stage_seconds["link"] = time.time() - started - report.stage_seconds["read"] - report.stage_seconds["analyse"]
     input_names = {f.path if not f.is_stdin else "<stdin>" for f in files} | {p.source for p in arg_problems}
     report.problems = store.problems(conn, input_names)
     report.elapsed = time.time() - started

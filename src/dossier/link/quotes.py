@@ -24,7 +24,8 @@ from rapidfuzz import fuzz
 SAME_WORDING = 88  # ratio at or above which two wordings are one statement
 SAME_SPEAKER_WORDING = 70  # looser bar when both occurrences name the same speaker
 MIN_CONTAINED_WORDS = 4  # a contained wording shorter than this joins only with the same speaker
-MAX_POSTINGS = 200  # words in more wordings than this are too common to pair on
+MAX_POSTINGS = 500  # words in more wordings than this are too common to pair on
+RARE_WORDS = 3  # each wording is compared with those sharing one of its rarest words
 _PUNCT = re.compile(r"[^\w\s]")
 _STOP = frozenset(
     "a an the and or but of to in on for with at by from as is are was were be been it its this that these those "
@@ -102,6 +103,8 @@ def same_statement(a: Occurrence, b: Occurrence) -> bool:
         return words >= MIN_CONTAINED_WORDS or (same_speaker and words >= 2)
     if a.kind == "fragment" or b.kind == "fragment":
         return False  # a short phrase is one statement only when it is contained as it is
+    if 200 * len(short) / (len(short) + len(long)) < SAME_SPEAKER_WORDING:
+        return False  # too different in length for the ratio to reach the bar
     ratio = fuzz.ratio(a.norm, b.norm)
     if ratio >= SAME_WORDING:
         return True
@@ -109,18 +112,28 @@ def same_statement(a: Occurrence, b: Occurrence) -> bool:
 
 
 def _candidate_pairs(wordings: list[str]) -> set[tuple[int, int]]:
-    """Pairs of distinct wordings that share a content word not too common to mean anything."""
+    """Pairs of wordings worth comparing: each wording is paired with the others that
+    contain one of its RARE_WORDS least common content words (among those it shares). The same statement, however
+    reworded or shortened, keeps most of its rare words, so this finds it while the number
+    of pairs stays near linear in the corpus."""
     postings: dict[str, list[int]] = defaultdict(list)
+    words_of = []
     for i, wording in enumerate(wordings):
-        for word in set(wording.split()) - _STOP:
+        words = set(wording.split()) - _STOP
+        words_of.append(words)
+        for word in words:
             postings[word].append(i)
     pairs: set[tuple[int, int]] = set()
-    for ids in postings.values():
-        if len(ids) > MAX_POSTINGS:
-            continue
-        for x in range(len(ids)):
-            for y in range(x + 1, len(ids)):
-                pairs.add((ids[x], ids[y]))
+    for i, words in enumerate(words_of):
+        shared = [w for w in words if len(postings[w]) > 1]  # a word no other wording has pairs with nothing
+        rare = sorted(shared, key=lambda w: (len(postings[w]), w))[:RARE_WORDS]
+        for word in rare:
+            ids = postings[word]
+            if len(ids) > MAX_POSTINGS:
+                continue
+            for j in ids:
+                if j != i:
+                    pairs.add((min(i, j), max(i, j)))
     return pairs
 
 
@@ -151,13 +164,12 @@ def merge_quotes(occurrences: list[Occurrence], actor_names: dict[str, str]) -> 
         if o.norm:
             by_wording[index[o.norm]].append(o)
     groups = _UnionFind(len(wordings))
+    # compare one representative per wording and speaker, not every occurrence
+    reps = [list({o.speaker: o for o in by_wording[i]}.values()) for i in range(len(wordings))]
     for i, j in sorted(_candidate_pairs(wordings)):
         if groups.find(i) == groups.find(j):
             continue
-        # compare one representative per wording and speaker, not every occurrence
-        reps_i = {o.speaker: o for o in by_wording[i]}.values()
-        reps_j = {o.speaker: o for o in by_wording[j]}.values()
-        if any(same_statement(a, b) for a in reps_i for b in reps_j):
+        if any(same_statement(a, b) for a in reps[i] for b in reps[j]):
             groups.union(i, j)
     members: dict[int, list[Occurrence]] = defaultdict(list)
     for i, wording in enumerate(wordings):

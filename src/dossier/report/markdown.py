@@ -46,6 +46,16 @@ def _article(number: int, article: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _first_seen(quote: dict[str, Any], titles: dict[str, str]) -> str:
+    if not quote["first_seen"]:
+        return "; first seen: unknown (no dated article carries it)"
+    tied = quote.get("first_seen_candidates") or []
+    first = _inline(titles.get(quote["first_seen"], quote["first_seen"]))
+    if len(tied) > 1:
+        return f"; first seen on the same day in {len(tied)} articles, e.g. {first}"
+    return f"; first seen in {first}"
+
+
 def _quotes(document: dict[str, Any]) -> list[str]:
     """Who said what: each statement with its speaker, carriers and how copies reworded it."""
     titles = {a["id"]: a["outlet_name"] or a["outlet"] or a["id"] for a in document["articles"]}
@@ -58,7 +68,7 @@ def _quotes(document: dict[str, Any]) -> list[str]:
         lines.append(f"- **{speaker}** ({q.get('kind', 'direct')}): “{_inline(q['text'])}”")
         carriers = ", ".join(_inline(o) for o in q.get("outlets", []))
         lines.append(f"  - carried by {len(q['occurrences'])} articles ({carriers})"
-                     + (f"; first seen in {_inline(titles.get(q['first_seen'], q['first_seen']))}" if q["first_seen"] else ""))
+                     + _first_seen(q, titles))
         others = sorted({o["speaker_name"] for o in q["occurrences"] if o["speaker_name"] and o["speaker_name"] != q["speaker_name"]})
         if others:
             lines.append(f"  - also attributed to: {', '.join(_inline(n) for n in others)}")
