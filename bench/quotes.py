@@ -144,10 +144,12 @@ def _read_ann(path: Path):
     spans: dict[str, set[tuple[int, int]]] = {r: set() for r in ROLES}
     attributions = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("T"):
-            tid, info = line.split("\t")[:2]
-            kind, ranges = info.split(" ", 1)
-            parts = [tuple(map(int, r.split())) for r in ranges.split(";")]
+        fields = line.split("\t")
+        if line.startswith("T") and len(fields) >= 2 and " " in fields[1]:
+            tid, (kind, ranges) = fields[0], fields[1].split(" ", 1)
+            parts = [tuple(map(int, r.split())) for r in ranges.split(";") if len(r.split()) == 2]
+            if not parts:
+                continue
             t[tid] = (kind.lower(), (min(p[0] for p in parts), max(p[1] for p in parts)))
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("E"):

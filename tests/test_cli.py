@@ -123,3 +123,45 @@ def test_html_export_escapes_hostile_article_text(tmp_path):
 def test_module_entry_point_runs():
     result = subprocess.run([sys.executable, "-m", "dossier", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and __version__ in result.stdout
+
+
+def test_user_kb_file_names_an_actor_and_gives_her_roles(tmp_path):
+    kb = tmp_path / "actors.csv"
+    kb.write_text("id,name,kind,aliases,title,of,start,end,source\n"
+                  "me:quintero,Elena Quintero,person,Quintero|Mayor Quintero,Mayor of San Lázaro,Mexico,2021-10-01,,our notes\n",
+                  encoding="utf-8")
+    (tmp_path / "a.txt").write_text(wire_text(), encoding="utf-8")
+    db = str(tmp_path / "d.db")
+    result = run("build", str(tmp_path / "a.txt"), "--db", db, "--kb", str(kb))
+    assert result.exit_code == 0, result.output
+    document = json.loads(run("export", "--db", db, "--format", "json").output)
+    quote = next(q for q in document["quotes"] if q["text"].startswith("We cannot keep doing this"))
+    assert quote["speaker"] == "me:quintero" and quote["speaker_name"] == "Elena Quintero"
+    actor = next(a for a in document["actors"] if a["id"] == "me:quintero")
+    assert actor["roles"][0]["title"] == "Mayor of San Lázaro" and actor["roles"][0]["source"] == "our notes"
+    # the same build again, with the KB file changed, redoes the analysis with the new actors
+    kb.write_text(kb.read_text(encoding="utf-8").replace("me:quintero", "me:eq"), encoding="utf-8")
+    assert run("build", str(tmp_path / "a.txt"), "--db", db, "--kb", str(kb)).exit_code == 0
+    document = json.loads(run("export", "--db", db, "--format", "json").output)
+    assert any(q["speaker"] == "me:eq" for q in document["quotes"])
+
+
+def test_missing_quote_model_is_a_clear_error(tmp_path, monkeypatch):
+    from dossier.analyze import quote_model
+
+    monkeypatch.setattr(quote_model, "MODEL_DIR", tmp_path / "no-model")
+    quote_model._session.cache_clear()
+    (tmp_path / "a.txt").write_text(wire_text(), encoding="utf-8")
+    result = run("build", str(tmp_path / "a.txt"), "--db", str(tmp_path / "d.db"), "--quotes", "model", "--workers", "1")
+    assert result.exit_code == 1
+    assert "quotation tagger" in result.output
+    quote_model._session.cache_clear()
+
+
+def test_bad_user_kb_file_is_named_and_stops_before_reading(tmp_path):
+    kb = tmp_path / "actors.jsonl"
+    kb.write_text('{"name": "Ana Ruiz"}\n{not json\n', encoding="utf-8")
+    (tmp_path / "a.txt").write_text(wire_text(), encoding="utf-8")
+    result = run("build", str(tmp_path / "a.txt"), "--db", str(tmp_path / "d.db"), "--kb", str(kb))
+    assert result.exit_code == 1
+    assert "actors.jsonl: cannot be read as an actor file" in result.output

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from dossier import __version__
+from dossier.analyze.record import cached_kb
 from dossier.build import BuildOptions, BuildReport, build
 from dossier.corpus.readers import DEFAULT_MAX_BYTES
 from dossier.report.writers import BINARY_FORMATS, FORMATS, WRITERS
@@ -131,6 +132,11 @@ def build_command(paths, db_path, max_bytes, workers, kb_file, extractor, strict
         conn = connect(db_path)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
+    if kb_file:  # read the user's actors before any article, so a bad file stops nothing half-way
+        try:
+            cached_kb(kb_file)
+        except Exception as exc:
+            raise click.ClickException(f"{kb_file}: cannot be read as an actor file ({type(exc).__name__}: {exc})") from exc
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
     try:
         options = BuildOptions(max_bytes=max_bytes, workers=workers, extractor=extractor, kb_file=kb_file)

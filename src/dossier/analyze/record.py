@@ -34,9 +34,18 @@ def quote_extractor(name: str) -> Callable[[str, str | None], list[QuoteSpan]]:
     return extract_quotes
 
 
-@lru_cache(maxsize=4)
 def cached_kb(kb_file: str | None) -> KnowledgeBase:
-    """One knowledge base per process and user file (workers load it on first use)."""
+    """One knowledge base per process and version of the user's file (workers load it on
+    first use; an edited file is read again)."""
+    stamp = None
+    if kb_file:
+        stat = Path(kb_file).stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+    return _load_kb(kb_file, stamp)
+
+
+@lru_cache(maxsize=4)
+def _load_kb(kb_file: str | None, stamp: tuple[int, int] | None) -> KnowledgeBase:
     return load_kb(Path(kb_file) if kb_file else None)
 
 
