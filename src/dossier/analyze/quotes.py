@@ -470,11 +470,17 @@ def _indirect(text: str, start: int, end: int) -> QuoteSpan | None:
         if content and speaker and _plausible_speaker(text[speaker[0]:speaker[1]]):
             return _quote_span(text, [_trim_clause(text, *content)], "indirect", (speaker, cue), _via(text, start, end))
     m = _INDIRECT_SUBJECT_FIRST.match(sentence)
-    if m and _plausible_speaker(m.group("spk")) and m.group("spk").split()[0].lower() not in ("it",):
+    if m and _plausible_speaker(m.group("spk")):
         content = _trim_clause(text, *_span(m, "content", start))
-        opening = text[content[0]:content[1]].split(" ", 1)[0].lower()
+        if m.group("obj") and m.group("cue").lower() not in _TELL_VERBS:
+            content = (start + m.start("obj") + len(m.group("obj")) - len(m.group("obj").lstrip()), content[1])
+        elif m.group("when") or text[content[0]:content[0] + 12].split(" ")[0].lower() in _PREPOSITIONS:
+            that = re.search(r"\b(?:that|que)\b", text[content[0]:min(content[1], content[0] + 90)])
+            if that:  # "said during a rally in Michigan that ..." → the clause starts at "that"
+                content = (content[0] + that.start(), content[1])
+        opening = m.group("content").split(" ", 1)[0].lower()
         if _words(text[content[0]:content[1]]) >= 3 and not _starts_generic_clause(m.group("spk")) \
-                and opening not in ("and", "or", "but", "to", "y", "o", "pero", "the", "a", "an"):
+                and (opening not in ("and", "or", "but", "to", "y", "o", "pero", "the", "a", "an") or m.group("obj")):
             speaker = _clean_speaker(text, _span(m, "spk", start))
             return _quote_span(text, [content], "indirect", (speaker, _span(m, "cue", start)), _via(text, start, end))
     m = _INDIRECT_CONTENT_FIRST.match(sentence)
@@ -486,6 +492,10 @@ def _indirect(text: str, start: int, end: int) -> QuoteSpan | None:
             if _words(text[content[0]:content[1]]) >= 3:
                 return _quote_span(text, [content], "indirect", (speaker, _span(m, cue_group, start)), _via(text, start, end))
     return None
+
+
+_TELL_VERBS = frozenset("told tells tell warned warns assured assures informed informs reminded reminds asked asks".split())
+_PREPOSITIONS = frozenset("during at in on after before via through over by from late early last this".split())
 
 
 def _starts_generic_clause(speaker: str) -> bool:
