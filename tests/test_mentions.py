@@ -102,3 +102,13 @@ def test_sample_gold_actors_are_known_or_found(kb):
         if actor.get("fictional"):
             continue
         assert kb.find(actor["name"]) or any(kb.find(alias) for alias in actor["aliases"]), actor["name"]
+
+
+def test_an_unknown_organisation_is_not_a_person(kb):
+    text = "The Harbour Works Authority said the cranes were repaired. Inspector Tomas Vidal agreed."
+    mentions = {m.text: m for m in find_mentions(text, kb)}
+    assert mentions["Harbour Works Authority"].kind == "organization"
+    assert mentions["Harbour Works Authority"].actor == "local:harbour-works-authority"
+    assert mentions["Tomas Vidal"].kind == "person"
+    actors = {a["id"]: a for a in export_actors(list(mentions.values()), kb)}
+    assert actors["local:harbour-works-authority"]["kind"] == "organization"

@@ -41,6 +41,13 @@ _NOT_NAMES = frozenset(norm(w) for w in (
     "President Presidenta Presidente Secretary Minister Ambassador Senator Governor Mayor General Gen Sen Rep "
     "Mr Mrs Ms Dr Analyst Officials Security Foreign Defense State National Congress Government Mexican American "
     "U.S. US Mexico's Washington's Spokesperson Spokesman Spokeswoman Sr Sra Don Doña Lic".split()))
+# A capitalised name with one of these words is an organisation, not a person.
+_ORG_WORDS = frozenset(norm(w) for w in (
+    "Authority Ministry Department Agency Council Party Union Company Inc Corp Corporation Office Commission "
+    "Committee Court Police Army Navy Bank University Institute Association Federation Group Cartel Times Post "
+    "News Press Network Foundation Center Centre Secretariat Senate Congress Chamber Board Service Services "
+    "Administration Bureau Guard Force Forces Organization Organisation Coalition Alliance Church Airlines "
+    "Secretaría Consejo Instituto Partido Gobierno Ejército Guardia Comisión Universidad").split())
 _SHORT_ALIAS = 4  # aliases of one word this short must match with the same letter case
 _MAX_ALIAS_TOKENS = 8
 
@@ -254,7 +261,8 @@ def _unknown_people(text: str, taken: list[tuple[int, int]]) -> list[Mention]:
             if _overlaps(span, taken):
                 continue
             taken.append(span)
-            found.append(Mention(span[0], span[1], name, "person", f"local:{_slug(name)}", name, "pattern"))
+            kind = "organization" if any(norm(w) in _ORG_WORDS for w in name.split()) else "person"
+            found.append(Mention(span[0], span[1], name, kind, f"local:{_slug(name)}", name, "pattern"))
     return found
 
 

@@ -14,7 +14,10 @@ def export_actors(mentions: Iterable[Mention], kb: KnowledgeBase) -> list[dict[s
     """One entry per mentioned actor, by id: KB actors with their dated roles and where
     each fact comes from; local actors (people the KB lacks) with the forms seen."""
     forms: dict[str, Counter] = defaultdict(Counter)
+    kinds: dict[str, Counter] = defaultdict(Counter)
     for m in mentions:
+        if m.actor and m.kind in ("person", "organization", "group", "outlet", "country"):
+            kinds[m.actor][m.kind] += 1
         if m.actor:
             forms[m.actor][m.name or m.text] += 1
             if m.kind == "person" and m.text:
@@ -32,7 +35,8 @@ def export_actors(mentions: Iterable[Mention], kb: KnowledgeBase) -> list[dict[s
         seen = forms[actor_id]
         names = [n for n in seen if n]
         name = max(names, key=lambda n: (len(n.split()), seen[n], n)) if names else actor_id
-        out.append({"id": actor_id, "name": name, "kind": "person",
+        kind = kinds[actor_id].most_common(1)[0][0] if kinds[actor_id] else "person"
+        out.append({"id": actor_id, "name": name, "kind": kind,
                     "aliases": sorted(n for n in names if n != name), "roles": [],
                     "sources": ["corpus: named in the articles, not in the knowledge base"]})
     return out
