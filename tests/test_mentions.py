@@ -105,7 +105,7 @@ def test_sample_gold_actors_are_known_or_found(kb):
 
 
 def test_an_unknown_organisation_is_not_a_person(kb):
-    text = "The Harbour Works Authority said the cranes were repaired. Inspector Tomas Vidal agreed."
+    text = "The Harbour Works Authority said the cranes were repaired. Mayor Tomas Vidal said they were safe."
     mentions = {m.text: m for m in find_mentions(text, kb)}
     assert mentions["Harbour Works Authority"].kind == "organization"
     assert mentions["Harbour Works Authority"].actor == "local:harbour-works-authority"
