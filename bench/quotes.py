@@ -229,6 +229,57 @@ def pipeline_speed(limit: int | None, workers: int = 2, repeat: int = 5) -> floa
     return len(texts) / (time.perf_counter() - started)
 
 
+REAL = REPO.parent / "shared" / "data" / "real-corpus"
+
+
+def _last_name(name: str | None) -> str:
+    from dossier.kb.model import norm
+
+    return norm(name or "").split(" ")[-1] if name else ""
+
+
+def real_corpus(extractor: str) -> dict:
+    """The real-corpus quotes (a sample of direct quotations with a clear speaker): built end
+    to end with dossier, a quote passes when an occurrence in its article contains the gold
+    words and its speaker's last name is the gold speaker's (case and accents ignored)."""
+    import tempfile
+
+    from dossier.build import BuildOptions, build
+    from dossier.link.quotes import normalize_quote
+    from dossier.report.document import build_document
+    from dossier.store.db import connect
+
+    gold = json.loads((REAL / "gold.json").read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as tmp:
+        conn = connect(Path(tmp) / "real.db")
+        build([str(REAL / "articles")], conn, BuildOptions(workers=2, extractor=extractor))
+        document = build_document(conn)
+    actors = {a["id"]: a for a in document["actors"]}
+    article_of = {Path(s["source"]).stem: a["id"] for a in document["articles"] for s in a["sources"]}
+    found = right = 0
+    misses = []
+    for entry in gold["quotes"]:
+        want = normalize_quote(entry["contains"])
+        occurrences = [o for q in document["quotes"] for o in q["occurrences"]
+                       if o["article"] == article_of.get(entry["article"]) and want in normalize_quote(o["text"])]
+        if not occurrences:
+            misses.append((entry["article"], entry["contains"], "not found"))
+            continue
+        found += 1
+        names = set()
+        for o in occurrences:
+            actor = actors.get(o["speaker"]) if o["speaker"] else None
+            names |= {_last_name(n) for n in ([actor["name"], *actor["aliases"]] if actor else [])}
+            names |= {_last_name(o["speaker_given"]), _last_name(o["speaker_name"])}
+        if _last_name(entry["speaker"]) in names:
+            right += 1
+        else:
+            misses.append((entry["article"], entry["contains"], f"speaker {sorted(n for n in names if n)}"))
+    total = len(gold["quotes"])
+    return {"quotes": total, "found": found, "speaker_right": right,
+            "found_pct": 100 * found / total, "pass_pct": 100 * right / total, "misses": misses}
+
+
 def _row(name: str, scores: dict) -> str:
     return f"| {name} | " + " | ".join("{:.1f} / {:.1f} / {:.1f}".format(*scores[r]) for r in ROLES) + " |"
 
@@ -238,6 +289,7 @@ def main() -> None:
     parser.add_argument("--extractor", choices=("rules", "model"), default="rules")
     parser.add_argument("--limit", type=int, default=None, help="only the first N sentences / articles")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument("-v", "--verbose", action="store_true", help="list the real-corpus quotations missed")
     args = parser.parse_args()
     if not POLNEAR.is_dir():
         sys.exit(f"PolNeAR not found at {POLNEAR}")
@@ -256,6 +308,13 @@ def main() -> None:
     print(f"Speaker accuracy on quotes matched at 0.3: {articles['speaker_accuracy_0.3']:.1f} %")
     print(f"Speed: {articles['articles_per_second']:.0f} articles/s in one process "
           f"(dev articles, mean {articles['mean_chars']:.0f} characters)")
+    if REAL.is_dir():
+        real = real_corpus(args.extractor)
+        print(f"\nReal corpus ({real['quotes']} gold quotations, end to end): found {real['found']} "
+              f"({real['found_pct']:.0f} %), with the right speaker {real['speaker_right']} ({real['pass_pct']:.0f} %)")
+        if args.verbose:
+            for miss in real["misses"]:
+                print("  miss:", *miss)
     speed = pipeline_speed(args.limit) if args.extractor == "rules" else None
     if speed:
         print(f"Whole per-article analysis (mentions + quotations + speakers), 2 processes: {speed:.0f} articles/s")

@@ -112,3 +112,14 @@ def test_an_unknown_organisation_is_not_a_person(kb):
     assert mentions["Tomas Vidal"].kind == "person"
     actors = {a["id"]: a for a in export_actors(list(mentions.values()), kb)}
     assert actors["local:harbour-works-authority"]["kind"] == "organization"
+
+
+def test_a_quote_with_no_speaker_in_its_sentence_takes_the_person_named_before(kb):
+    from dossier.analyze.record import analyze_text
+
+    text = ("La presidenta Claudia Sheinbaum habló en la conferencia matutina del martes.\n\n"
+            "«Con México, colaboración y coordinación, nunca subordinación», puntualizó.")
+    record = analyze_text(text, on=date(2025, 2, 11), latest=None, lang="es", kb=kb)
+    (quote,) = record["quotes"]
+    assert quote["speaker"] == "wd:Q5771800" and quote["speaker_inferred"] is True
+    assert text[quote["speaker_start"]:quote["speaker_end"]] == "Claudia Sheinbaum"

@@ -166,3 +166,16 @@ def test_seed_quote_is_found_with_lopez_obrador_as_speaker():
     assert len(found) == 2  # one statement carried by two seed articles
     for _, kind, name in found:
         assert kind == "direct" and name and "López Obrador" in name
+
+
+def test_spanish_cue_without_subject_keeps_the_cue():
+    text = "«Con México, colaboración y coordinación, nunca subordinación», puntualizó."
+    (q,) = extract_quotes(text)
+    assert q.kind == "direct" and q.cue == "puntualizó" and q.speaker_start is None
+
+
+def test_mixed_quotation_marks_close_a_quote():
+    text = '“This transfer shows what two governments can do," Ambassador Ana Ruiz said in a statement.'
+    (q,) = extract_quotes(text)
+    assert content(text, q) == "This transfer shows what two governments can do"
+    assert speaker(text, q) == "Ambassador Ana Ruiz"

@@ -29,7 +29,8 @@ from dossier.analyze.cues import EN_VERBS, ES_VERBS, alternation
 from dossier.model import QuoteSpan
 
 _OPENERS = {"“": "”", "«": "»", "„": "“", '"': '"'}
-_ALT_CLOSERS = {"„": "”"}  # „ may also be closed by ”
+# „ may also be closed by ”; sloppy text closes “ with a straight quote, or " with ”
+_ALT_CLOSERS = {"„": "”", "“": '"', '"': "”"}
 _CUE = rf"(?:{alternation(EN_VERBS | ES_VERBS)})"
 # Verbs that introduce a clause in indirect speech ("X said that ...").
 _CLAUSE_VERBS = frozenset(
@@ -66,6 +67,9 @@ _ADVERBS = r"(?:,?\s+(?:[a-z]+ly|also|then|later|again|once|previously|repeatedl
 _AFTER_SPEAKER_CUE = re.compile(rf"^[ \t]*,?[ \t]*(?P<spk>{_NP}){_ADVERBS}\s+(?P<cue>{_CUE})\b")
 _AFTER_CUE_SPEAKER = re.compile(rf"^[ \t]*,?[ \t]*(?P<cue>{_CUE})\s+(?P<spk>(?:{_PRONOUN}|{_WORD}(?:\s+{_WORD}){{0,6}}?))(?=\s*(?:[,.;:!?]|$|\s+(?:on|in|at|during|after|before|when|while|who|en|durante)\b))")
 _NP_LONG = rf"(?:{_PRONOUN}|{_WORD}(?:,?\s+{_WORD}){{0,10}}?)"
+# Spanish drops the subject: `"...", puntualizó.` has a cue and no speaker; the speaker is
+# then whoever the article last named (resolved with the article's mentions).
+_AFTER_CUE_ONLY = re.compile(rf"^[ \t]*,?[ \t]*(?P<cue>{alternation(ES_VERBS)})\b(?=\s*[.,;]|\s+(?:en|durante|al|ante|a|este|esta|el|la)\b)")
 _BEFORE = re.compile(rf"^\s*{_LEAD}(?P<spk>{_NP_LONG}),?{_ADVERBS}\s+(?P<cue>{_CUE})\b[^“”\"«»]{{0,80}}?[:,]?\s*$")
 _ACCORDING_BEFORE = re.compile(rf"\b(?P<cue>[Aa]ccording\s+to|[Ss]egún|[Dd]e\s+acuerdo\s+con)\s+(?P<spk>[^,“”\"]{{2,80}}?),?\s*$")
 _PARTICIPLE_BEFORE = re.compile(r",\s*(?P<cue>saying|stating|adding|noting|warning|insisting|declaring|explaining|arguing|"
@@ -331,6 +335,9 @@ def _attribution_after(text: str, quoted: _Quoted, limit: int) -> tuple | None:
         m = pattern.match(after)
         if m and _plausible_speaker(m.group("spk")):
             return _clean_speaker(text, _span(m, "spk", quoted.close_at)), _span(m, "cue", quoted.close_at)
+    m = _AFTER_CUE_ONLY.match(after)
+    if m:
+        return None, _span(m, "cue", quoted.close_at)
     return None
 
 

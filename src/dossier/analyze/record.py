@@ -70,13 +70,36 @@ def speaker_mention(quote: QuoteSpan, mentions: list[Mention]) -> Mention | None
     return max(inside, key=lambda m: (m.actor is not None, m.kind == "person", m.end - m.start, -m.start))
 
 
+NEAREST_SPEAKER_CHARS = 400  # how far before a quote the article may have named its speaker
+
+
+def nearest_speaker(text: str, quote: QuoteSpan, mentions: list[Mention]) -> Mention | None:
+    """For a quotation whose sentence names no speaker: the person the article named last
+    before it (within NEAREST_SPEAKER_CHARS and not inside another quotation's words), as
+    news prose introduces a speaker and then quotes them."""
+    best = None
+    for m in mentions:
+        if m.end > quote.start:
+            break
+        if m.actor and m.kind in ("person", "role", "pronoun") and quote.start - m.end <= NEAREST_SPEAKER_CHARS:
+            best = m
+    return best
+
+
 def analyze_text(text: str, *, on: date | None, latest: date | None, lang: str | None,
                  kb: KnowledgeBase, extractor: str = "rules") -> dict[str, Any]:
     """Mentions and quotations of one article, each quotation with its resolved speaker."""
     mentions = find_mentions(text, kb, on=on, latest=latest)
     quotes = []
     for quote in quote_extractor(extractor)(text, lang):
+        inferred = None
+        if quote.speaker_start is None and quote.kind != "indirect":
+            inferred = nearest_speaker(text, quote, mentions)
+            if inferred is not None:
+                quote.speaker_start, quote.speaker_end, quote.speaker_name = inferred.start, inferred.end, inferred.text
         record = quote.to_dict()
+        if inferred is not None:
+            record["speaker_inferred"] = True  # named before the quotation, not in its sentence
         mention = speaker_mention(quote, mentions)
         record["speaker"] = mention.actor if mention else None
         if mention is not None and mention.name:
