@@ -123,3 +123,14 @@ def test_a_quote_with_no_speaker_in_its_sentence_takes_the_person_named_before(k
     (quote,) = record["quotes"]
     assert quote["speaker"] == "wd:Q5771800" and quote["speaker_inferred"] is True
     assert text[quote["speaker_start"]:quote["speaker_end"]] == "Claudia Sheinbaum"
+
+
+def test_pronoun_prefers_the_speaker_to_a_person_named_as_object_or_in_a_quote(kb):
+    from dossier.analyze.record import analyze_text
+
+    text = ("Andrés Manuel López Obrador said he would call Donald Trump on Monday.\n\n"
+            "\"We do not agree with Trump on that. War is the worst thing there is,\" he told a news conference.")
+    record = analyze_text(text, on=date(2019, 11, 5), latest=None, lang="en", kb=kb)
+    (quote,) = [q for q in record["quotes"] if q["kind"] == "direct"]
+    assert text[quote["speaker_start"]:quote["speaker_end"]] == "he"
+    assert quote["speaker"] == AMLO

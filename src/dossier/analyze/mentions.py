@@ -124,6 +124,9 @@ _ROLE_WITH_COUNTRY = re.compile(
     rf"|(?P<r3>presidente|presidenta|mandatario|mandataria)\s+(?P<c3>mexicano|mexicana|estadounidense))\b",
     re.IGNORECASE)
 _BARE_ROLE = re.compile(r"\b(?:[Tt]he|[Ee]l|[Ll]a)\s+(?P<r>president|presidente|presidenta|mandatario|mandataria|leader)\b(?!\s+(?:of|de)\b)(?!\s+[A-ZÁÉÍÓÚ])")
+_SPEAKS = re.compile(r"^[^.!?\n“”\"«»]{0,40}?\b(?:said|says|told|tells|added|argued|insisted|warned|stated|declared|"
+                     r"explained|wrote|replied|responded|dijo|afirmó|señaló|aseguró|declaró|explicó|añadió|"
+                     r"agregó|advirtió|sostuvo|respondió)\b")
 _PRONOUN = re.compile(r"\b(?P<p>he|she|He|She|él|ella|Él|Ella)\b")
 
 
@@ -374,7 +377,11 @@ def _resolve_short_forms(text: str, mentions: list[Mention], kb: KnowledgeBase) 
 
 def _resolve_antecedents(text: str, mentions: list[Mention], kb: KnowledgeBase,
                          on: date | None, latest: date | None) -> list[Mention]:
-    """Pronouns and bare roles take the nearest compatible person named before them."""
+    """Pronouns and bare roles take the nearest compatible person named before them,
+    outside quotation marks (a name quoted is not the narrative's subject)."""
+    from dossier.analyze.quotes import quoted_regions
+
+    quoted = quoted_regions(text)
     people: list[tuple[Mention, str | None]] = []  # resolved person mentions so far, with gender
     genders: dict[str, str | None] = {}
     countries: dict[str, int] = {}
@@ -386,14 +393,18 @@ def _resolve_antecedents(text: str, mentions: list[Mention], kb: KnowledgeBase,
         if m.actor and m.kind in ("person", "role"):
             gender = genders.get(m.actor) or _gender_of(m, text)
             genders[m.actor] = gender
-            people.append((m, gender))
+            if not any(s <= m.start < e for s, e in quoted):
+                people.append((m, gender))
             continue
         if m.kind == "pronoun" and m.actor is None:
             want = "f" if norm(m.text) in ("she", "ella") else "m"
-            for previous, gender in reversed(people):
-                if gender in (want, None) and m.start - previous.end < 600:
-                    m.actor, m.name, m.via = previous.actor, previous.name, "antecedent"
-                    break
+            compatible = [p for p, gender in people if gender in (want, None) and m.start - p.end < 600]
+            # a speaker before an object: in "López Obrador said he would call Trump. ... he said",
+            # "he" is López Obrador; prefer the last person who is the subject of a speech verb
+            speaking = [p for p in compatible if _SPEAKS.match(text[p.end:p.end + 80])]
+            chosen = (speaking or compatible or [None])[-1]
+            if chosen is not None:
+                m.actor, m.name, m.via = chosen.actor, chosen.name, "antecedent"
         elif m.kind == "role" and m.actor is None and _BARE_ROLE.fullmatch(m.text):
             noun = norm(m.text.split()[-1])
             want = "f" if noun in ("presidenta", "mandataria") else ("m" if noun in ("presidente", "mandatario") else None)

@@ -236,6 +236,12 @@ def _quoted_stretches(text: str) -> list[_Quoted]:
     return stretches
 
 
+def quoted_regions(text: str) -> list[tuple[int, int]]:
+    """Character ranges inside quotation marks: names there are quoted, not narrated, so
+    they are no antecedent for a "he" or "she" outside (`"We disagree with Trump," he said`)."""
+    return [(s, e) for q in _quoted_stretches(text) for s, e in q.parts]
+
+
 def _words(text: str) -> int:
     return len(text.split())
 

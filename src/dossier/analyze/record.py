@@ -9,13 +9,16 @@ own mentions (a "he" or "the president" means whoever the article last named).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from dossier.analyze.cues import EN_VERBS, ES_VERBS, alternation
 from dossier.analyze.mentions import find_mentions
+from dossier.analyze.quotes import quoted_regions
 from dossier.kb import KnowledgeBase, load_kb
 from dossier.model import Mention, QuoteSpan
 
@@ -73,17 +76,20 @@ def speaker_mention(quote: QuoteSpan, mentions: list[Mention]) -> Mention | None
 NEAREST_SPEAKER_CHARS = 400  # how far before a quote the article may have named its speaker
 
 
-def nearest_speaker(text: str, quote: QuoteSpan, mentions: list[Mention]) -> Mention | None:
+_SPEAKS = re.compile(rf"^[^.!?\n“”\"«»]{{0,40}}?\b(?:{alternation(EN_VERBS | ES_VERBS)})\b")
+
+
+def nearest_speaker(text: str, quote: QuoteSpan, mentions: list[Mention],
+                    quoted: list[tuple[int, int]]) -> Mention | None:
     """For a quotation whose sentence names no speaker: the person the article named last
-    before it (within NEAREST_SPEAKER_CHARS and not inside another quotation's words), as
-    news prose introduces a speaker and then quotes them."""
-    best = None
-    for m in mentions:
-        if m.end > quote.start:
-            break
-        if m.actor and m.kind in ("person", "role", "pronoun") and quote.start - m.end <= NEAREST_SPEAKER_CHARS:
-            best = m
-    return best
+    before it (within NEAREST_SPEAKER_CHARS, outside quotation marks), preferring one who
+    is the subject of a speech verb ("la mandataria confirmó que Trump ..." → the president),
+    as news prose introduces a speaker and then quotes them."""
+    candidates = [m for m in mentions
+                  if m.end <= quote.start and quote.start - m.end <= NEAREST_SPEAKER_CHARS and m.actor
+                  and m.kind in ("person", "role", "pronoun") and not any(s <= m.start < e for s, e in quoted)]
+    speaking = [m for m in candidates if _SPEAKS.match(text[m.end:m.end + 80])]
+    return (speaking or candidates or [None])[-1]
 
 
 def analyze_text(text: str, *, on: date | None, latest: date | None, lang: str | None,
@@ -91,10 +97,11 @@ def analyze_text(text: str, *, on: date | None, latest: date | None, lang: str |
     """Mentions and quotations of one article, each quotation with its resolved speaker."""
     mentions = find_mentions(text, kb, on=on, latest=latest)
     quotes = []
+    quoted = quoted_regions(text)
     for quote in quote_extractor(extractor)(text, lang):
         inferred = None
         if quote.speaker_start is None and quote.kind != "indirect":
-            inferred = nearest_speaker(text, quote, mentions)
+            inferred = nearest_speaker(text, quote, mentions, quoted)
             if inferred is not None:
                 quote.speaker_start, quote.speaker_end, quote.speaker_name = inferred.start, inferred.end, inferred.text
         record = quote.to_dict()
