@@ -1,9 +1,9 @@
 """The linking stage of a build: from per-article analysis records to corpus-level tables.
 
 Reads every article's analysis record (mentions and quotations), merges quotations
-into statements and collects the actors mentioned, then replaces the `quotes`,
-`quote_occurrences` and `actors` tables in one transaction, so the store always holds
-one whole, consistent linking.
+into statements, collects the actors mentioned and finds copies, then replaces the
+`quotes`, `quote_occurrences`, `actors` and `copies` tables in one transaction, so the
+store always holds one whole, consistent linking.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from dossier.analyze.record import cached_kb
 from dossier.link.actors import export_actors
+from dossier.link.copies import ArticleText, find_copies
 from dossier.link.quotes import MergedQuote, Occurrence, merge_quotes, normalize_quote
 from dossier.model import Mention
 from dossier.store.analysis import iter_records
@@ -69,13 +70,44 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None) -> dict[str, int]
         actors = export_actors(mentions + [Mention(0, 0, "", "person", actor=a) for a in sorted(missing)], kb)
         names = {a["id"]: a["name"] for a in actors}
     merged = merge_quotes(occurrences, names)
-    _write(conn, actors, merged)
-    return {"actors": len(actors), "quotes": len(merged), "quote_occurrences": len(occurrences)}
+    copies = duplicate_sources(conn) + find_copies(_article_texts(conn))
+    _write(conn, actors, merged, copies)
+    return {"actors": len(actors), "quotes": len(merged), "quote_occurrences": len(occurrences), "copies": len(copies)}
 
 
-def _write(conn: sqlite3.Connection, actors: list[dict[str, Any]], merged: list[MergedQuote]) -> None:
+def _article_texts(conn: sqlite3.Connection) -> list[ArticleText]:
+    outlets: dict[str, set[str]] = {}
+    dates = _article_dates(conn)
+    for row in conn.execute("SELECT article_id, outlet_name FROM sources WHERE outlet_name IS NOT NULL"):
+        outlets.setdefault(row[0], set()).add(row[1])
+    return [ArticleText(row[0], row[1], dates.get(row[0]), sorted(outlets.get(row[0], ())))
+            for row in conn.execute("SELECT id, text FROM articles ORDER BY id")]
+
+
+def duplicate_sources(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """The same clean text from several sources is one article; each later source is a
+    duplicate of the first (earliest dated, then by name)."""
+    by_article: dict[str, list[sqlite3.Row]] = {}
+    for row in conn.execute("SELECT article_id, source, published FROM sources ORDER BY article_id, "
+                            "(published IS NULL), published, source"):
+        by_article.setdefault(row["article_id"], []).append(row)
+    out = []
+    for article_id, rows in sorted(by_article.items()):
+        first = rows[0]
+        for row in rows[1:]:
+            out.append({"article": article_id, "of": article_id, "kind": "duplicate", "similarity": 1.0, "changes": [],
+                        "source": row["source"], "of_source": first["source"]})
+    return out
+
+
+def _write(conn: sqlite3.Connection, actors: list[dict[str, Any]], merged: list[MergedQuote],
+           copies: list[dict[str, Any]]) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
+        conn.execute("DELETE FROM copies")
+        conn.executemany("INSERT OR REPLACE INTO copies (article, of, source, kind, similarity, record) VALUES (?, ?, ?, ?, ?, ?)",
+                         [(c["article"], c["of"], c.get("source", ""), c["kind"], c["similarity"],
+                           json.dumps(c, ensure_ascii=False, sort_keys=True)) for c in copies])
         conn.execute("DELETE FROM quote_occurrences")
         conn.execute("DELETE FROM quotes")
         conn.execute("DELETE FROM actors")
@@ -109,6 +141,16 @@ def read_quotes(conn: sqlite3.Connection) -> list[dict[str, Any]]:
                        # extensions
                        "kind": row["kind"], "first_seen_candidates": json.loads(row["first_seen_candidates"])})
     return quotes
+
+
+def read_copies(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Copy relations in export shape: DESIGN.md's fields first, then ours."""
+    out = []
+    for row in conn.execute("SELECT record FROM copies ORDER BY of, article, source"):
+        record = json.loads(row[0])
+        head = {k: record.pop(k) for k in ("article", "of", "kind", "similarity", "changes")}
+        out.append({**head, **record})
+    return out
 
 
 def read_actors(conn: sqlite3.Connection) -> list[dict[str, Any]]:

@@ -121,4 +121,17 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX quote_occurrences_quote ON quote_occurrences(quote_id);
     """,
+    # 3: copy relations between articles (and duplicate sources of one article).
+    """
+    CREATE TABLE copies (
+        article    TEXT NOT NULL,              -- the copy
+        of         TEXT NOT NULL,              -- the article it was copied from
+        source     TEXT NOT NULL DEFAULT '',   -- for duplicates: the copy's source
+        kind       TEXT NOT NULL,
+        similarity REAL,
+        record     TEXT NOT NULL,              -- JSON: the export entry
+        PRIMARY KEY (article, of, source)
+    );
+    CREATE INDEX copies_of ON copies(of);
+    """,
 ]

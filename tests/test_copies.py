@@ -1,0 +1,141 @@
+"""Copy detection: kinds, direction and changes, on text we wrote and on the sample's gold."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import SAMPLE
+from dossier.build import build
+from dossier.link.copies import ArticleText, find_copies
+from dossier.report.document import build_document
+from dossier.store.db import connect
+
+WIRE = [
+    "HARBOR CITY (Coastal Wire) — The port authority said on Monday that it would close the north terminal for repairs until the end of April.",
+    "The closure will affect about 40 container ships a week, according to figures released by the authority.",
+    "\"We cannot keep the cranes running safely in their current state,\" port director Ana Ruiz told reporters at the terminal gate.",
+    "Shipping companies have been told to divert cargo to the south terminal, which will extend its opening hours during the closure.",
+    "Dock workers' union leader Tomas Vidal said the union had not been consulted and would ask the city council for a hearing next week.",
+    "The repairs are expected to cost about 12 million dollars, paid from the port's maintenance reserve and a state grant.",
+]
+
+
+def article(id_, paragraphs, published=None, outlets=()):
+    return ArticleText(id_, "\n\n".join(paragraphs), published, list(outlets))
+
+
+def relation(found, copy_id):
+    return next((r for r in found if r["article"] == copy_id), None)
+
+
+def test_reprint_with_new_dateline_and_a_dropped_paragraph_is_syndicated():
+    original = article("wire", WIRE, "2025-03-03", ["Coastal Wire"])
+    reprint = article("paper", ["HARBOR CITY — " + WIRE[0].split("— ", 1)[1], *WIRE[1:5]], "2025-03-04", ["Daily Paper"])
+    (r,) = find_copies([reprint, original])
+    assert (r["article"], r["of"], r["kind"]) == ("paper", "wire", "syndicated")
+    kinds = [c["kind"] for c in r["changes"]]
+    assert "credit removed" in kinds and "sentence dropped" in kinds
+    assert r["passages"] and all(p["same"] for p in r["passages"])
+
+
+def test_rewrite_that_changes_a_number_and_a_quote_says_so():
+    changed = list(WIRE)
+    changed[1] = "The closure will affect about 14 container ships a week, according to figures released by the authority."
+    changed[2] = "\"We cannot keep the old cranes working safely as they are,\" port director Ana Ruiz told reporters at the terminal gate."
+    found = find_copies([article("wire", WIRE, "2025-03-03"), article("blog", changed, "2025-03-05")])
+    r = relation(found, "blog")
+    assert r["of"] == "wire" and r["kind"] == "rewrite"
+    by_kind = {c["kind"]: c for c in r["changes"]}
+    assert by_kind["number changed"]["original"] == "40" and by_kind["number changed"]["copy"] == "14"
+    assert "quote reworded" in by_kind
+
+
+def test_heavy_rewrite_with_a_third_of_words_changed_is_still_found():
+    rewritten = [
+        "The port authority announced on Monday it will shut the north terminal for repair work until late April.",
+        "The shutdown is going to affect roughly 40 container ships each week, according to numbers the authority released.",
+        "\"We cannot keep the cranes running safely in their current state,\" port director Ana Ruiz told journalists at the gate.",
+        "Shipping firms were told to send cargo to the south terminal, which will stay open longer while the closure lasts.",
+    ]
+    found = find_copies([article("wire", WIRE, "2025-03-03"), article("rewrite", rewritten, "2025-03-04")])
+    r = relation(found, "rewrite")
+    assert r is not None and r["of"] == "wire" and r["kind"] == "rewrite"
+
+
+def test_two_reports_sharing_only_quotations_are_shared_source():
+    quote_a = "\"We cannot keep the cranes running safely in their current state,\" port director Ana Ruiz said."
+    quote_b = "\"The union was never asked, and we will take this to the council next week,\" union leader Tomas Vidal said."
+    one = article("one", ["Harbor City will lose its busiest terminal for two months this spring.", quote_a,
+                          "Local businesses worry about delays, and truckers expect longer lines at the south gate.",
+                          quote_b], "2025-03-04")
+    two = article("two", ["Port officials defended the timing of the repairs in a packed meeting on Monday evening.", quote_a,
+                          "Council members asked for a written plan for the diverted cargo before Friday.", quote_b,
+                          "The mayor did not attend the meeting and her office declined to comment on the closure."],
+                  "2025-03-04")
+    (r,) = find_copies([one, two])
+    assert r["kind"] == "shared-source"
+
+
+def test_unrelated_articles_on_the_same_topic_are_not_copies():
+    other = article("other", [
+        "The north terminal of the port reopened in 2019 after a two-year expansion that doubled its capacity.",
+        "Port officials said at the time that the new cranes would last for at least two decades of heavy use.",
+        "Container traffic has since grown by about a fifth, with most ships arriving from Asian ports.",
+    ], "2025-01-10")
+    assert find_copies([article("wire", WIRE, "2025-03-03"), other]) == []
+
+
+def test_reprints_of_one_wire_point_to_the_wire_not_to_each_other():
+    wire = article("wire", WIRE, "2025-03-03", ["Coastal Wire"])
+    reprints = [article(f"r{i}", WIRE[:5] + [f"Reprinted by outlet number {i} with permission of its editors today."],
+                        "2025-03-04", [f"Outlet {i}"]) for i in range(4)]
+    found = find_copies([*reprints, wire])
+    assert sorted((r["article"], r["of"]) for r in found) == [(f"r{i}", "wire") for i in range(4)]
+
+
+def test_direction_by_credit_when_dates_do_not_decide():
+    original = article("wire", WIRE, None, ["Coastal Wire"])
+    copy = article("copy", WIRE[1:] + ["This story was first published by Coastal Wire."], None, ["Daily Paper"])
+    (r,) = find_copies([original, copy])
+    assert (r["article"], r["of"], r["direction"]) == ("copy", "wire", "credited by the copy")
+    assert r["credited"] is True
+
+
+GOLD = json.loads((SAMPLE / "gold.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    conn = connect(tmp_path_factory.mktemp("copies") / "sample.db")
+    build([str(SAMPLE)], conn)
+    document = build_document(conn)
+    article_of = {s["source"][len(str(SAMPLE)) + 1:]: a["id"] for a in document["articles"] for s in a["sources"]}
+    return document, article_of
+
+
+def test_sample_gold_copies_are_found_with_kind_and_direction(sample):
+    document, article_of = sample
+    found = {(c["article"], c["of"]): c for c in document["copies"] if c["kind"] != "duplicate"}
+    duplicates = {(c["source"][len(str(SAMPLE)) + 1:], c["of_source"][len(str(SAMPLE)) + 1:])
+                  for c in document["copies"] if c["kind"] == "duplicate"}
+    for gold in GOLD["copies"]:
+        copy, of = article_of[gold["source"]], article_of[gold["of"]]
+        if copy == of:  # the same clean text: one article, the later source a duplicate
+            assert (gold["source"], gold["of"]) in duplicates or (gold["of"], gold["source"]) in duplicates, gold["source"]
+            continue
+        assert (copy, of) in found, (gold["source"], gold["of"])
+        assert found[(copy, of)]["kind"] == gold["kind"], (gold["source"], found[(copy, of)]["kind"])
+
+
+def test_sample_copies_outside_gold_are_few_and_within_one_story(sample):
+    """The gold lists the copies it was written with; an article that paraphrases another
+    outlet's facts on a related event (the sample has such reuse) may also be found."""
+    document, article_of = sample
+    story_of = {article_of[a["source"]]: a.get("story") for a in GOLD["articles"]}
+    gold_pairs = {(article_of[g["source"]], article_of[g["of"]]) for g in GOLD["copies"]}
+    extra = [c for c in document["copies"] if c["kind"] != "duplicate" and (c["article"], c["of"]) not in gold_pairs]
+    assert len(extra) <= 3
+    for c in extra:
+        assert story_of[c["article"]] == story_of[c["of"]]
