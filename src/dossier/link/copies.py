@@ -13,8 +13,11 @@ text is matched, and how much of the matched text is identical, decide the kind:
 * syndicated: the same body (matched sentences identical), with different boilerplate,
   headline or dropped paragraphs;
 * rewrite: one paraphrases or reuses the other (matched sentences reworded);
-* shared-source: both carry the same outside material, mostly the same quotations,
-  without one copying the other's prose.
+* shared-source: both carry passages of the same outside material (a wire story), each
+  with prose of its own.
+
+Sharing only quotations is not copying: independent reports of one statement quote the
+same words (that is what `quotes[]` records), so a relation needs matched prose.
 
 The original is the earlier published; on the same day or undated, the one the other
 credits by outlet name, else the longer. Changes in matched sentences are classified
@@ -41,6 +44,7 @@ MATCH_CONTAINMENT = 0.8
 MIN_COVERAGE = 0.25  # share of the copy's words in matched sentences to call it a copy at all
 SYNDICATED_IDENTICAL = 0.9  # share of matched words in identical sentences for "syndicated"
 MAX_PASSAGES = 30
+MIN_PROSE_SENTENCES = 2  # matched sentences outside quotation marks needed for any copy relation
 TOP_CANDIDATES = 5  # earlier articles each article is verified against
 MAX_HOLDERS = 25  # articles remembered per distinct sentence
 
@@ -83,13 +87,30 @@ class ArticleText:
         return sum(len(s.words) for s in self.sentences) or 1
 
 
+_BREAK = re.compile(r"[.!?]+[\"”’»)]*\s+|\n+")
+_ABBREVIATED = re.compile(r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Gen|Sen|Rep|Gov|Lt|Col|St|Jr|Sr|No|Sra|vs))\.$")
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence spans, not broken after "U.S." or "Mr."."""
+    spans, start = [], 0
+    for m in _BREAK.finditer(text):
+        head = text[max(start, m.start() - 4):m.start() + 1]
+        if "\n" not in m.group() and _ABBREVIATED.search(head):
+            continue
+        spans.append((start, m.end()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
 def split_sentences(text: str) -> list[Sentence]:
     """Sentences with their normalised words; quoted ones marked (shared quotations are
     what independent reports of the same event have in common)."""
     quoted_spans = [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
     out = []
-    for m in _SENTENCE.finditer(text):
-        start, end = m.start(), m.end()
+    for start, end in _sentence_spans(text):
         while start < end and text[start].isspace():
             start += 1
         while end > start and text[end - 1].isspace():
@@ -238,14 +259,17 @@ def classify(a: ArticleText, b: ArticleText) -> dict[str, Any] | None:
     copy_side = [y if copy is b else x for x, y in matched]
     prose_words = sum(len(z.words) for z in copy.sentences if not z.quoted) or 1
     prose_coverage = sum(len(z.words) for z in copy_side if not z.quoted) / prose_words
-    if quoted >= 0.6 and prose_coverage < 0.3:
-        kind = "shared-source"  # the same quotations in prose of their own
-    elif identical >= SYNDICATED_IDENTICAL and coverage_copy >= 0.5:
+    prose_matched = [pair for pair in matched if not (pair[0].quoted or pair[1].quoted)]
+    if len(prose_matched) < MIN_PROSE_SENTENCES or prose_coverage < MIN_COVERAGE / 2:
+        return None  # the same quotations, or a sentence in common: the same event, not a copy
+    if identical >= SYNDICATED_IDENTICAL and coverage_copy >= 0.5:
         kind = "syndicated"
+    elif quoted >= 0.5 and coverage_copy < 0.5:
+        kind = "shared-source"  # the same quotations and a little prose, each with its own
     elif coverage_copy >= MIN_COVERAGE:
         kind = "rewrite"
     else:
-        return None  # a sentence or two in common: the same topic, not a copy
+        return None
     changes: list[dict[str, Any]] = []
     for x, y in matched:
         if x.words != y.words:
