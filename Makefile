@@ -22,8 +22,12 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/extraction.py
+	$(BIN)/python bench/quotes.py
+	$(BIN)/python bench/copies.py
+	$(BIN)/python bench/clustering.py
 
 clean:
 	rm -rf out .pytest_cache

@@ -15,6 +15,7 @@ from typing import Any
 from dossier.analyze.record import cached_kb
 from dossier.link.actors import export_actors
 from dossier.link.copies import ArticleText, find_copies
+from dossier.link.events import LEAD_CHARS, EventArticle, export_events
 from dossier.link.quotes import MergedQuote, Occurrence, merge_quotes, normalize_quote
 from dossier.model import Mention
 from dossier.store.analysis import iter_records
@@ -71,8 +72,48 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None) -> dict[str, int]
         names = {a["id"]: a["name"] for a in actors}
     merged = merge_quotes(occurrences, names)
     copies = duplicate_sources(conn) + find_copies(_article_texts(conn))
-    _write(conn, actors, merged, copies)
-    return {"actors": len(actors), "quotes": len(merged), "quote_occurrences": len(occurrences), "copies": len(copies)}
+    events, stories = export_events(event_articles(conn, merged, copies), names)
+    _write(conn, actors, merged, copies, events, stories)
+    return {"actors": len(actors), "quotes": len(merged), "quote_occurrences": len(occurrences), "copies": len(copies),
+            "events": len(events), "stories": len(stories)}
+
+
+def event_articles(conn: sqlite3.Connection, merged: list[MergedQuote], copies: list[dict[str, Any]]) -> list[EventArticle]:
+    """What event grouping needs of each article: date, title, lead actors, quotes, copies."""
+    from datetime import date
+
+    rows = conn.execute(f"SELECT a.id, a.text, s.title, s.published FROM articles a JOIN sources s ON s.article_id = a.id "
+                        f"ORDER BY a.id, (s.published IS NULL), s.published, s.source").fetchall()
+    firsts: dict[str, sqlite3.Row] = {}
+    for row in rows:
+        firsts.setdefault(row["id"], row)
+    quotes: dict[str, set[str]] = {}
+    for quote in merged:
+        if quote.kind == "fragment":
+            continue
+        for occurrence in quote.occurrences:
+            quotes.setdefault(occurrence["article"], set()).add(quote.id)
+    linked: dict[str, set[str]] = {}
+    for c in copies:
+        if c["article"] != c["of"]:
+            linked.setdefault(c["article"], set()).add(c["of"])
+            linked.setdefault(c["of"], set()).add(c["article"])
+    actors: dict[str, set[str]] = {}
+    for article_id, record in iter_records(conn):
+        actors[article_id] = {m["actor"] for m in record.get("mentions", [])
+                              if m.get("actor") and m["start"] < LEAD_CHARS and m["kind"] in ("person", "organization", "group", "role")}
+    out = []
+    for article_id, row in sorted(firsts.items()):
+        try:
+            day = date.fromisoformat(row["published"][:10]) if row["published"] and len(row["published"]) >= 10 else None
+        except ValueError:
+            day = None
+        from dossier.link.events import lead_terms
+
+        out.append(EventArticle(article_id, day, row["title"], row["text"], actors.get(article_id, set()),
+                                quotes.get(article_id, set()), linked.get(article_id, set()),
+                                lead_terms(row["title"], row["text"])))
+    return out
 
 
 def _article_texts(conn: sqlite3.Connection) -> list[ArticleText]:
@@ -101,9 +142,15 @@ def duplicate_sources(conn: sqlite3.Connection) -> list[dict[str, Any]]:
 
 
 def _write(conn: sqlite3.Connection, actors: list[dict[str, Any]], merged: list[MergedQuote],
-           copies: list[dict[str, Any]]) -> None:
+           copies: list[dict[str, Any]], events: list[dict[str, Any]], stories: list[dict[str, Any]]) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
+        conn.execute("DELETE FROM events")
+        conn.execute("DELETE FROM stories")
+        conn.executemany("INSERT INTO events (id, seq, record) VALUES (?, ?, ?)",
+                         [(e["id"], n, json.dumps(e, ensure_ascii=False, sort_keys=True)) for n, e in enumerate(events)])
+        conn.executemany("INSERT INTO stories (id, seq, record) VALUES (?, ?, ?)",
+                         [(s["id"], n, json.dumps(s, ensure_ascii=False, sort_keys=True)) for n, s in enumerate(stories)])
         conn.execute("DELETE FROM copies")
         conn.executemany("INSERT OR REPLACE INTO copies (article, of, source, kind, similarity, record) VALUES (?, ?, ?, ?, ?, ?)",
                          [(c["article"], c["of"], c.get("source", ""), c["kind"], c["similarity"],
@@ -151,6 +198,17 @@ def read_copies(conn: sqlite3.Connection) -> list[dict[str, Any]]:
         head = {k: record.pop(k) for k in ("article", "of", "kind", "similarity", "changes")}
         out.append({**head, **record})
     return out
+
+
+def read_events(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Events and stories in export shape, in the order linking made them."""
+    def shaped(record: dict[str, Any], first: tuple[str, ...]) -> dict[str, Any]:
+        return {**{k: record.pop(k) for k in first}, **record}
+
+    events = [shaped(json.loads(r[0]), ("id", "title", "date", "date_range", "articles", "actors"))
+              for r in conn.execute("SELECT record FROM events ORDER BY seq")]
+    stories = [shaped(json.loads(r[0]), ("id", "title", "events")) for r in conn.execute("SELECT record FROM stories ORDER BY seq")]
+    return events, stories
 
 
 def read_actors(conn: sqlite3.Connection) -> list[dict[str, Any]]:

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from dossier import SCHEMA, __version__
-from dossier.link.corpus import read_actors, read_copies, read_quotes
+from dossier.link.corpus import read_actors, read_copies, read_events, read_quotes
 from dossier.store import corpus as store
 
-LATER_ARRAYS = ("events", "stories", "claims", "flags")
+LATER_ARRAYS = ("claims", "flags")
 
 
 def _published_range(record: dict[str, Any]) -> dict[str, Any] | None:
@@ -79,6 +79,7 @@ def build_document(conn: sqlite3.Connection) -> dict[str, Any]:
     document["actors"] = read_actors(conn)
     document["quotes"] = with_outlets(read_quotes(conn), document["articles"])
     document["copies"] = read_copies(conn)
+    document["events"], document["stories"] = read_events(conn)
     for name in LATER_ARRAYS:
         document[name] = []
     document["problems"] = store.problems(conn)

@@ -134,4 +134,17 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX copies_of ON copies(of);
     """,
+    # 4: events and stories (replaced as a whole by each linking).
+    """
+    CREATE TABLE events (
+        id     TEXT PRIMARY KEY,
+        seq    INTEGER NOT NULL,
+        record TEXT NOT NULL                 -- JSON: the export entry
+    );
+    CREATE TABLE stories (
+        id     TEXT PRIMARY KEY,
+        seq    INTEGER NOT NULL,
+        record TEXT NOT NULL
+    );
+    """,
 ]
