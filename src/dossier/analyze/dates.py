@@ -8,6 +8,8 @@ import re
 from dateutil import parser as date_parser
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_ISO_YEAR = re.compile(r"^(\d{4})$")
 EARLIEST_YEAR = 1800
 
 
@@ -15,7 +17,9 @@ def normalize_date(value: object) -> str | None:
     """An ISO date `YYYY-MM-DD` from ISO strings, RFC 2822 dates, epochs or dates; else None.
 
     Times are dropped without converting time zones: the calendar day the outlet wrote
-    is the one users see on the article.
+    is the one users see on the article. A date given only to the month or the year
+    stays that precise (`2019-11`, `2019`, ISO 8601's reduced precision): a made-up first
+    of the month would put the article on a day nobody gave it.
     """
     if value is None:
         return None
@@ -37,10 +41,22 @@ def normalize_date(value: object) -> str | None:
             return dt.date.fromisoformat(text[:10]).isoformat()
         except ValueError:
             return None
+    month = _ISO_MONTH.match(text)
+    if month:
+        return text if 1 <= int(month.group(2)) <= 12 and int(month.group(1)) >= EARLIEST_YEAR else None
+    year = _ISO_YEAR.match(text)
+    if year:
+        return text if int(text) >= EARLIEST_YEAR else None
     try:
-        parsed = date_parser.parse(text, fuzzy=False, default=dt.datetime(1, 1, 1))
+        # parsed twice with different defaults: what changes was not in the text
+        early = date_parser.parse(text, fuzzy=False, default=dt.datetime(1, 1, 1))
+        late = date_parser.parse(text, fuzzy=False, default=dt.datetime(1, 12, 28))
     except (ValueError, OverflowError, TypeError):
         return None
-    if parsed.year < EARLIEST_YEAR:
+    if early.year < EARLIEST_YEAR:
         return None
-    return parsed.date().isoformat()
+    if early.month != late.month:
+        return f"{early.year:04d}"
+    if early.day != late.day:
+        return f"{early.year:04d}-{early.month:02d}"
+    return early.date().isoformat()

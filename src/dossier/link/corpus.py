@@ -15,7 +15,7 @@ from typing import Any
 from dossier.analyze.record import cached_kb
 from dossier.link.actors import export_actors
 from dossier.link.copies import ArticleText, find_copies
-from dossier.link.events import LEAD_CHARS, EventArticle, export_events
+from dossier.link.events import LEAD_CHARS, EventArticle, export_events, lead_terms, period_of
 from dossier.link.quotes import MergedQuote, Occurrence, merge_quotes, normalize_quote
 from dossier.model import Mention
 from dossier.store.analysis import iter_records
@@ -108,11 +108,9 @@ def event_articles(conn: sqlite3.Connection, merged: list[MergedQuote], copies: 
             day = date.fromisoformat(row["published"][:10]) if row["published"] and len(row["published"]) >= 10 else None
         except ValueError:
             day = None
-        from dossier.link.events import lead_terms
-
         out.append(EventArticle(article_id, day, row["title"], row["text"], actors.get(article_id, set()),
                                 quotes.get(article_id, set()), linked.get(article_id, set()),
-                                lead_terms(row["title"], row["text"])))
+                                lead_terms(row["title"], row["text"]), period_of(row["published"])))
     return out
 
 

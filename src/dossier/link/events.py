@@ -23,7 +23,7 @@ from datetime import date
 from typing import Any
 
 LEAD_CHARS = 700
-MAX_DAYS = 5  # articles further apart than this report different happenings (bench/clustering.py sweep)
+MAX_DAYS = 2  # articles further apart than this report different happenings (2 to 8 score alike here)
 JOIN = 0.2  # similarity at which an article joins an event
 JOIN_UNDATED = 0.4  # a higher bar when the date cannot rule an event out
 STORY_JOIN = 0.18
@@ -43,6 +43,21 @@ def _norm(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
 
+def period_of(published: str | None) -> tuple[date, date] | None:
+    """The days a month- or year-precise date ("2019-11", "2019") can stand for."""
+    if not published or len(published) >= 10:
+        return None
+    try:
+        if len(published) == 7:
+            year, month = int(published[:4]), int(published[5:7])
+            end = date(year + (month == 12), month % 12 + 1, 1)
+            return date(year, month, 1), date.fromordinal(end.toordinal() - 1)
+        year = int(published[:4])
+        return date(year, 1, 1), date(year, 12, 31)
+    except ValueError:
+        return None
+
+
 def lead_terms(title: str | None, text: str) -> Counter:
     lead = f"{title or ''}\n{title or ''}\n{text[:LEAD_CHARS]}"  # the headline counts twice
     return Counter(w for w in _WORD.findall(_norm(lead)) if w not in _STOP)
@@ -58,6 +73,7 @@ class EventArticle:
     quotes: set[str] = field(default_factory=set)  # statements it carries
     copies: set[str] = field(default_factory=set)  # articles it copies or is copied by
     terms: Counter = field(default_factory=Counter)
+    period: tuple[date, date] | None = None  # when only the month or year is known
 
 
 @dataclass
@@ -90,6 +106,10 @@ def similarity(article: EventArticle, event: Event, idf: dict[str, float]) -> tu
     """How likely the article reports this event, and why (the evidence it shares)."""
     if event.days and article.day and min(abs((article.day - d).days) for d in event.days) > MAX_DAYS:
         return 0.0, {}
+    if event.days and not article.day and article.period:
+        low, high = article.period
+        if not any((low - d).days <= MAX_DAYS and (d - high).days <= MAX_DAYS for d in event.days):
+            return 0.0, {}  # a month-dated article cannot join an event of another month
     if any(a.id in article.copies for a in event.articles):
         return 1.0, {"copies": sorted(a.id for a in event.articles if a.id in article.copies)}
     terms = _cosine(article.terms, event.terms, idf)
