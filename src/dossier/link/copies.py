@@ -88,7 +88,7 @@ class ArticleText:
 
 
 _BREAK = re.compile(r"[.!?]+[\"”’»)]*\s+|\n+")
-_ABBREVIATED = re.compile(r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Gen|Sen|Rep|Gov|Lt|Col|St|Jr|Sr|No|Sra|vs))\.$")
+_ABBREVIATED = re.compile(r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Gen|Sen|Rep|Gov|Lt|Col|St|Jr|Sr|No|Sra|vs|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Inc|Corp|Co|Ltd|a\.m|p\.m))\.$")
 
 
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -205,35 +205,52 @@ def _credits(copy: ArticleText, original: ArticleText) -> bool:
     return any(len(o) > 3 and o.casefold() in text for o in original.outlets)
 
 
+MAX_EDIT_WORDS = 6  # a difference longer than this is a rewritten sentence, not an edit in it
+MIN_EDIT_RATIO = 0.6  # sentences less alike than this are reported whole, as reworded
+
+
 def _change_kind(original_words: str, copy_words: str, in_quote: bool) -> str:
     if in_quote:
         return "quote reworded"
-    if _NUMBER.search(original_words) or _NUMBER.search(copy_words):
+    if _NUMBER.search(original_words) and _NUMBER.search(copy_words):
         return "number changed"
     if re.search(r"\bformer\b|\bex-", copy_words, re.I) and not re.search(r"\bformer\b|\bex-", original_words, re.I):
         return "title changed"
-    if any(w[:1].isupper() for w in (original_words + " " + copy_words).split()):
+    if original_words and copy_words and all(w[:1].isupper() for w in (original_words + " " + copy_words).split()):
         return "name swapped"
+    if not original_words:
+        return "words added"
+    if not copy_words:
+        return "words omitted"
     return "reworded"
 
 
 def sentence_changes(original: ArticleText, copy: ArticleText, a: Sentence, b: Sentence) -> list[dict[str, Any]]:
-    """Word-level differences between two matched sentences, each classified."""
+    """Word-level edits between two matched sentences, each classified; a sentence that
+    was rewritten rather than edited is reported whole."""
     a_text, b_text = original.text[a.start:a.end], copy.text[b.start:b.end]
     a_tokens, b_tokens = a_text.split(), b_text.split()
-    matcher = difflib.SequenceMatcher(a=[_norm(t.strip(".,;:!?\"“”«»'’")) for t in a_tokens],
-                                      b=[_norm(t.strip(".,;:!?\"“”«»'’")) for t in b_tokens], autojunk=False)
+    strip = ".,;:!?\"“”«»'’()"
+    matcher = difflib.SequenceMatcher(a=[_norm(t.strip(strip)) for t in a_tokens],
+                                      b=[_norm(t.strip(strip)) for t in b_tokens], autojunk=False)
+    if matcher.ratio() < MIN_EDIT_RATIO:
+        return [{"kind": "sentence reworded", "original": a_text, "copy": b_text}]
     quoted_a = [(m.start(), m.end()) for m in _QUOTED.finditer(a_text)]
-    changes = []
     offsets, pos = [], 0
     for token in a_tokens:
         pos = a_text.index(token, pos)
         offsets.append(pos)
         pos += len(token)
+    changes = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             continue
-        original_words, copy_words = " ".join(a_tokens[i1:i2]), " ".join(b_tokens[j1:j2])
+        original_words = " ".join(t.strip(strip) for t in a_tokens[i1:i2]).strip()
+        copy_words = " ".join(t.strip(strip) for t in b_tokens[j1:j2]).strip()
+        if not original_words and not copy_words:
+            continue  # punctuation only
+        if i2 - i1 > MAX_EDIT_WORDS or j2 - j1 > MAX_EDIT_WORDS:
+            return [{"kind": "sentence reworded", "original": a_text, "copy": b_text}]
         at = offsets[i1] if i1 < len(offsets) else len(a_text)
         in_quote = any(s <= at < e for s, e in quoted_a)
         changes.append({"kind": _change_kind(original_words, copy_words, in_quote),

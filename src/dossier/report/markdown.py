@@ -79,6 +79,32 @@ def _quotes(document: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _events_and_copies(document: dict[str, Any]) -> list[str]:
+    """What happened (events by story) and who copied whom."""
+    titles = {a["id"]: a["outlet_name"] or a["outlet"] or a["id"] for a in document["articles"]}
+    lines: list[str] = []
+    events = {e["id"]: e for e in document.get("events", [])}
+    if events:
+        lines += ["## What happened", ""]
+        for story in document.get("stories", []):
+            lines += [f"### {_inline(story['title'])}", ""]
+            for event_id in story["events"]:
+                e = events[event_id]
+                outlets = sorted({titles[a] for a in e["articles"]})
+                lines.append(f"- **{e['date'] or 'undated'}** {_inline(e['title'])} — {len(e['articles'])} articles "
+                             f"({', '.join(_inline(o) for o in outlets)})")
+            lines.append("")
+    copies = [c for c in document.get("copies", []) if c["kind"] != "duplicate"]
+    if copies:
+        lines += ["## Who copied whom", "", "| copy | of | kind | similarity | changes |", "| --- | --- | --- | ---: | --- |"]
+        for c in copies:
+            changes = "; ".join(f"{ch['kind']}: {_inline(ch['original'] or '')} → {_inline(ch['copy'] or '')}"
+                                for ch in c["changes"] if ch["kind"] not in ("sentence dropped", "sentence added"))[:300]
+            lines.append(f"| {_inline(titles[c['article']])} | {_inline(titles[c['of']])} | {c['kind']} | {c['similarity']:.2f} | {changes} |")
+        lines.append("")
+    return lines
+
+
 def render_markdown(document: dict[str, Any]) -> str:
     articles = document["articles"]
     outlets = outlet_counts(document)
@@ -91,6 +117,7 @@ def render_markdown(document: dict[str, Any]) -> str:
     lines += ["", "## Outlets", "", "| outlet | articles |", "| --- | ---: |"]
     lines += [f"| {_inline(name)} | {n} |" for name, n in outlets]
     lines.append("")
+    lines += _events_and_copies(document)
     lines += _quotes(document)
     lines += ["## Articles", ""]
     for number, article in enumerate(articles, start=1):
