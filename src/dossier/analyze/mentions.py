@@ -50,13 +50,15 @@ _NEXT_TOKEN = re.compile(r"(?:[^\S\n]+|\. |-)(" + _TOKEN.pattern + ")")
 # The range after Þ holds Latin Extended letters of both cases; the code checks isupper().
 _NAME_START = re.compile(r"(?<![\w'’])(?<!\w[\-.])[A-ZÀ-ÖØ-ÞĀ-ɏ]")
 _CONNECTORS = frozenset("de del la las los y e of the van von da di al el bin dos das do".split())
-# Capitalised words that begin sentences or titles but are never names on their own.
-_NOT_NAMES = frozenset(norm(w) for w in (
+# Capitalised words that begin sentences or titles but are never names on their own:
+# function words (also never the start of a descriptor), then titles and adjectives.
+_FUNCTION_WORDS = frozenset(norm(w) for w in (
     "The A An And But Or If In On At For From To By With Without As After Before During Since While When Where "
     "What Who Why How This That These Those It Its We Our They Their He She His Her I You Your There Here "
     "Then Also However Meanwhile Still Later Earlier Now Today Yesterday Separately Instead Asked Speaking "
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August "
-    "September October November December El La Los Las Un Una Y En Con Por Para Según Pero Sin Este Esta "
+    "September October November December El La Los Las Un Una Y En Con Por Para Según Pero Sin Este Esta".split()))
+_NOT_NAMES = _FUNCTION_WORDS | frozenset(norm(w) for w in (
     "President Presidenta Presidente Secretary Minister Ambassador Senator Governor Mayor General Gen Sen Rep "
     "Mr Mrs Ms Dr Analyst Officials Security Foreign Defense State National Congress Government Mexican American "
     "U.S. US Mexico's Washington's Spokesperson Spokesman Spokeswoman Sr Sra Don Doña Lic".split()))
@@ -109,7 +111,9 @@ _HONORIFICS = r"(?:Mrs\.?|Mr\.?|Ms\.?|Dr\.?|Sra\.|Sr\.)"
 # A title that may stand before a surname alone ("Sen. Roe", "Mayor Solvang").
 _SURNAME_TITLES = re.compile(rf"(?:{_HONORIFICS}|Sen\.|Rep\.|Gov\.|Gen\.|Col\.|Lt\.|Sgt\.|Capt\.|Adm\.|Prof\.|"
                              r"Senator|Mayor|Governor|Ambassador|Judge)$")
-_DESCRIPTOR = (rf"(?:(?:(?:[A-ZÁÉÍÓÚÑ][\w’'\-]*|(?i:{_ADJECTIVES}))\s+)?(?i:{_LOWER_DESCRIPTORS})(?!\w)"
+# A descriptor is a capitalised title, an honorific, or a lower-case descriptor with at most
+# one word before it ("analyst", "Security analyst", "Authority spokesman").
+_DESCRIPTOR = (rf"(?:(?:(?:[A-ZÁÉÍÓÚÑ][\w’'\-]*|(?i:{_ADJECTIVES}))\s+)?{_LOWER_DESCRIPTORS}(?!\w)"
                rf"|{_TITLES}(?!\w)|{_HONORIFICS}(?!\w))")
 _NAME_WORD = r"(?:[A-ZÁÉÍÓÚÑÜ][\w'’\-]+|[A-Z]\.)"
 _NAME = rf"{_NAME_WORD}(?:\s+(?:(?:de|del|la|de\s+la|y)\s+)?{_NAME_WORD}){{0,3}}"
@@ -121,7 +125,7 @@ _VERB_BEFORE_NAME = re.compile(rf"\b{_REPORT_VERBS}\s+(?:(?P<desc>{_DESCRIPTOR})
 # ", president of the Port Alder Transit Workers Union," right after a name: that person's title.
 _APPOSITIVE = re.compile(
     rf",[^\S\n]+(?:(?:a|an|the|el|la|un|una)\s+)?(?P<desc>(?:[\w’'\-]+\s+){{0,2}}?(?i:{_ADJECTIVES}\s+)?"
-    rf"(?i:{_LOWER_DESCRIPTORS})\b[^,.;:\n\"“”«»()]{{0,80}}?)(?=\s*[,.;])")
+    rf"{_LOWER_DESCRIPTORS}\b(?:[^,.;:\n\"“”«»()]|\.(?=\S)){{0,80}}?)(?=\s*(?:[,;]|\.(?:\s|$)))")
 _NOT_DESCRIPTOR_START = frozenset("said says told who whom whose which that and but or dijo quien que y".split())
 
 # --------------------------------------------------------------------------- roles
@@ -318,7 +322,7 @@ def _trim_name(name: str) -> str:
 def _descriptor_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The descriptor without leading words that are no part of it ("On Tuesday analyst")."""
     for word in re.finditer(r"\S+", text[start:end]):
-        if norm(word.group()) not in _NOT_NAMES or word.end() + start == end:
+        if norm(word.group()) not in _FUNCTION_WORDS:
             return start + word.start(), end
     return None
 
@@ -444,7 +448,7 @@ def _role_windows(text: str) -> list[tuple[int, int]]:
 
 def _role_phrases(text: str, kb: KnowledgeBase, on: date | None, latest: date | None,
                   mentions: list[Mention]) -> list[Mention]:
-    taken = [(m.start, m.end) for m in mentions if m.kind in ("person", "role")]
+    taken = [(m.start, m.end) for m in mentions if m.kind != "country"]
     found: list[Mention] = []
     for lo, hi in _role_windows(text):
         for m in _ROLE_WITH_COUNTRY.finditer(text, lo, hi):
@@ -508,13 +512,19 @@ def _short_forms(text: str, mentions: list[Mention], kb: KnowledgeBase) -> list[
 
 
 def _gender_of(mention: Mention, text: str) -> str | None:
-    """"f", "m" or None, from a first name we know (in the text or the actor's full name)
-    or a gendered word just before or in the mention ("Mrs.", "la presidenta")."""
-    words = [norm(w) for w in _TOKEN.findall(text[max(0, mention.start - 12):mention.start]) + mention.text.split()]
+    """"f", "m" or None: from a first name we know (in the mention or the actor's full
+    name), else from a gendered word just before the mention or opening it ("Mrs.",
+    "la presidenta")."""
     firsts = {norm(n.split()[0]) for n in (mention.text, mention.name or "") if n.split()}
-    if firsts & _FEMALE_NAMES or any(w in _FEMALE_WORDS for w in words[-3:]):
+    if firsts & _FEMALE_NAMES:
         return "f"
-    if firsts & _MALE_NAMES or any(w in _MALE_WORDS for w in words[-3:]):
+    if firsts & _MALE_NAMES:
+        return "m"
+    words = [norm(w) for w in _TOKEN.findall(text[max(0, mention.start - 12):mention.start])[-2:]]
+    words += [norm(w) for w in mention.text.split()[:2]]
+    if any(w in _FEMALE_WORDS for w in words):
+        return "f"
+    if any(w in _MALE_WORDS for w in words):
         return "m"
     return None
 

@@ -19,6 +19,7 @@ from dossier.link.events import LEAD_CHARS, EventArticle, export_events, lead_te
 from dossier.link.quotes import MergedQuote, Occurrence, merge_quotes, normalize_quote
 from dossier.model import Mention
 from dossier.store.analysis import iter_records
+from dossier.store.corpus import PRIMARY_ORDER
 
 
 def _article_dates(conn: sqlite3.Connection) -> dict[str, str | None]:
@@ -83,7 +84,7 @@ def event_articles(conn: sqlite3.Connection, merged: list[MergedQuote], copies: 
     from datetime import date
 
     rows = conn.execute(f"SELECT a.id, a.text, s.title, s.published FROM articles a JOIN sources s ON s.article_id = a.id "
-                        f"ORDER BY a.id, (s.published IS NULL), s.published, s.source").fetchall()
+                        f"ORDER BY a.id, {PRIMARY_ORDER}").fetchall()
     firsts: dict[str, sqlite3.Row] = {}
     for row in rows:
         firsts.setdefault(row["id"], row)
@@ -127,8 +128,7 @@ def duplicate_sources(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """The same clean text from several sources is one article; each later source is a
     duplicate of the first (earliest dated, then by name)."""
     by_article: dict[str, list[sqlite3.Row]] = {}
-    for row in conn.execute("SELECT article_id, source, published FROM sources ORDER BY article_id, "
-                            "(published IS NULL), published, source"):
+    for row in conn.execute(f"SELECT s.article_id, s.source, s.published FROM sources s ORDER BY s.article_id, {PRIMARY_ORDER}"):
         by_article.setdefault(row["article_id"], []).append(row)
     out = []
     for article_id, rows in sorted(by_article.items()):

@@ -209,7 +209,9 @@ def learn_outlet_boilerplate(conn: sqlite3.Connection) -> int:
 
 # --- reading ---------------------------------------------------------------------------
 
-PRIMARY_ORDER = "(s.published IS NULL), s.published, s.source"
+# The primary source of an article: the earliest dated; on the same day, the publisher's own
+# page (a URL, a file of its own) before a record in an aggregator's feed or archive.
+PRIMARY_ORDER = "(s.published IS NULL), s.published, (s.url IS NULL), (s.source LIKE '%#%'), s.source"
 
 
 def _source_dict(row: sqlite3.Row) -> dict[str, Any]:
