@@ -166,3 +166,15 @@ def test_bad_user_kb_file_is_named_and_stops_before_reading(tmp_path):
     result = run("build", str(tmp_path / "a.txt"), "--db", str(tmp_path / "d.db"), "--kb", str(kb))
     assert result.exit_code == 1
     assert "actors.jsonl: cannot be read as an actor file" in result.output
+
+
+def test_html_report_shows_events_copies_and_quotes(tmp_path):
+    from conftest import SAMPLE
+
+    out = tmp_path / "out"
+    result = run("demo", "--sample", str(SAMPLE), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    page = (out / "dossier.html").read_text(encoding="utf-8")
+    assert "What happened" in page and "Who copied whom" in page and "Who said what" in page
+    assert "credit removed: “MEXICO CITY (CP)” → “MEXICO CITY”" in page
+    assert "built-in method" not in page

@@ -29,5 +29,8 @@ def render_html(document: dict[str, Any]) -> str:
         languages=language_counts(document),
         problems=document.get("problems", []),
         statements=[q for q in document.get("quotes", []) if q.get("kind") != "fragment"],
+        stories=document.get("stories", []),
+        events={e["id"]: e for e in document.get("events", [])},
+        copies=[c for c in document.get("copies", []) if c["kind"] != "duplicate"],
         names={a["id"]: a["outlet_name"] or a["outlet"] or a["id"] for a in document["articles"]},
     )
