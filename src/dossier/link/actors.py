@@ -1,4 +1,11 @@
-"""The `actors[]` of the export: every actor the corpus mentions, KB or corpus-local."""
+"""The `actors[]` of the export: every actor the corpus mentions, KB or corpus-local.
+
+A KB actor is exported as the KB has it (name, kind, aliases, dated roles, each role with
+its `source`). A corpus-local actor (`local:<slug>`, a person or organisation the KB
+lacks) has what the articles say about it: the fullest name they give, the other forms
+they write it in as aliases, and the descriptors they put next to it ("Security analyst",
+"president of the Port Alder Transit Workers Union") as roles without dates.
+"""
 
 from __future__ import annotations
 
@@ -7,36 +14,64 @@ from collections.abc import Iterable
 from typing import Any
 
 from dossier.kb import KnowledgeBase
+from dossier.kb.model import norm
 from dossier.model import Mention
+
+NAME_KINDS = ("person", "organization", "country", "group", "outlet")
+LOCAL_ROLE_SOURCE = "corpus: as the articles describe them"
+
+
+def _kb_entry(actor_dict: dict[str, Any]) -> dict[str, Any]:
+    """DESIGN.md's role fields first ({title, of, start, end}), then where each comes from."""
+    entry = dict(actor_dict)
+    entry["roles"] = [{"title": r["title"], "of": r["of"], "start": r["start"], "end": r["end"],
+                       "source": r["source"], **({"as_of": r["as_of"]} if r.get("as_of") else {})}
+                      for r in actor_dict["roles"]]
+    return entry
+
+
+def _local_entry(actor_id: str, names: Counter, forms: Counter, kinds: Counter, titles: Counter) -> dict[str, Any]:
+    """A corpus-local actor from its mentions: the fullest, most common name; every other
+    surface form as an alias; each descriptor once (first letter capitalised) as a role."""
+    name = max(names, key=lambda n: (len(n.split()), names[n], n)) if names else actor_id.split(":", 1)[-1]
+    kind = max(sorted(kinds), key=lambda k: kinds[k]) if kinds else "person"
+    seen_titles: dict[str, str] = {}
+    for title in sorted(titles, key=lambda t: (-titles[t], t)):
+        seen_titles.setdefault(norm(title), title[:1].upper() + title[1:])
+    roles = [{"title": title, "of": None, "start": None, "end": None, "source": LOCAL_ROLE_SOURCE}
+             for title in sorted(seen_titles.values())]
+    return {"id": actor_id, "name": name, "kind": kind,
+            "aliases": sorted(f for f in forms if f and f != name), "roles": roles,
+            "sources": ["corpus: named in the articles, not in the knowledge base"]}
 
 
 def export_actors(mentions: Iterable[Mention], kb: KnowledgeBase) -> list[dict[str, Any]]:
-    """One entry per mentioned actor, by id: KB actors with their dated roles and where
-    each fact comes from; local actors (people the KB lacks) with the forms seen."""
+    """One entry per actor mentioned at least once (by name, role or pronoun), sorted by id.
+
+    An id the KB does not know (a corpus-local actor, or a KB actor since removed) is
+    described from its mentions."""
+    mentioned: set[str] = set()
+    names: dict[str, Counter] = defaultdict(Counter)
     forms: dict[str, Counter] = defaultdict(Counter)
     kinds: dict[str, Counter] = defaultdict(Counter)
+    titles: dict[str, Counter] = defaultdict(Counter)
     for m in mentions:
-        if m.actor and m.kind in ("person", "organization", "group", "outlet", "country"):
+        if not m.actor:
+            continue
+        mentioned.add(m.actor)
+        if m.name:
+            names[m.actor][m.name] += 1
+        if m.kind in NAME_KINDS:
             kinds[m.actor][m.kind] += 1
-        if m.actor:
-            forms[m.actor][m.name or m.text] += 1
-            if m.kind == "person" and m.text:
-                forms[m.actor][m.text] += 0  # every surface form is an alias, even if never the name
+            if m.text:
+                forms[m.actor][" ".join(m.text.split())] += 1
+        elif m.kind == "role" and m.via == "apposition" and m.text:
+            titles[m.actor][" ".join(m.text.split())] += 1
     out = []
-    for actor_id in sorted(forms):
+    for actor_id in sorted(mentioned):
         actor = kb.actor(actor_id)
         if actor is not None:
-            entry = actor.to_dict()
-            entry["roles"] = [{"title": r["title"], "of": r["of"], "start": r["start"], "end": r["end"],
-                               "source": r["source"], **({"as_of": r["as_of"]} if "as_of" in r else {})}
-                              for r in entry["roles"]]
-            out.append(entry)
-            continue
-        seen = forms[actor_id]
-        names = [n for n in seen if n]
-        name = max(names, key=lambda n: (len(n.split()), seen[n], n)) if names else actor_id
-        kind = kinds[actor_id].most_common(1)[0][0] if kinds[actor_id] else "person"
-        out.append({"id": actor_id, "name": name, "kind": kind,
-                    "aliases": sorted(n for n in names if n != name), "roles": [],
-                    "sources": ["corpus: named in the articles, not in the knowledge base"]})
+            out.append(_kb_entry(actor.to_dict()))
+        else:
+            out.append(_local_entry(actor_id, names[actor_id], forms[actor_id], kinds[actor_id], titles[actor_id]))
     return out
