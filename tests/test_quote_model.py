@@ -72,3 +72,18 @@ def test_model_finds_indirect_speech_and_offsets_index_the_text():
     for q in quotes:
         assert 0 <= q.start < q.end <= len(text)
     assert qm.extract_quotes("") == [] and qm.extract_quotes("   ") == []
+
+
+def test_viterbi_never_starts_a_span_inside():
+    import numpy as np
+
+    # argmax would give O, I-content, I-content: a span with no beginning
+    scores = np.log(np.array([
+        [0.6, 0, 0, 0, 0, 0.1, 0.3],
+        [0.1, 0, 0, 0, 0, 0.3, 0.6],
+        [0.1, 0, 0, 0, 0, 0.1, 0.8],
+    ]) + 1e-9)
+    tags = qm.viterbi(scores)
+    labels = [qm.LABELS[t] for t in tags]
+    assert all(not (b.startswith("I-") and a[2:] != b[2:]) for a, b in zip(["O", *labels], labels))
+    assert labels[1:] == ["B-content", "I-content"] or labels == ["B-content", "I-content", "I-content"]

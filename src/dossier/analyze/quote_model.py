@@ -5,10 +5,10 @@ tags every word piece as the source, cue or content of an attribution, or none. 
 with onnxruntime and tokenizers only (no PyTorch) from the files in
 `dossier/models/quote_tagger/`; install them with `pip install dossier[accurate]`.
 
-The article is cut into overlapping windows of word pieces; each piece takes its tag
-from the window where it sits furthest from an edge. Tagged runs become spans in the
-article's own character offsets, and each content span is paired with the nearest cue
-and source around it.
+The article is cut into overlapping windows of word pieces; each piece takes its scores
+from the window where it sits furthest from an edge, and a constrained Viterbi pass picks
+the best well-formed BIO sequence. Tagged runs become spans in the article's own
+character offsets, and each content span is paired with the nearest cue and source.
 """
 
 from __future__ import annotations
@@ -142,12 +142,34 @@ def tag_pieces(text: str) -> tuple[list[int], list[tuple[int, int]]]:
         batch[row, :len(piece)] = piece
         mask[row, :len(piece)] = 1
     logits = session.run(None, {"input_ids": batch, "attention_mask": mask, "token_type_ids": np.zeros_like(batch)})[0]
-    predicted = logits.argmax(-1)
-    tags = []
-    for index in range(len(ids)):
-        w = best_window(index, ranges)
-        tags.append(int(predicted[w, index - ranges[w][0] + 1]))
-    return tags, list(offsets)
+    scores = np.stack([logits[w, index - ranges[w][0] + 1] for index in range(len(ids))
+                       for w in [best_window(index, ranges)]])
+    return viterbi(scores), list(offsets)
+
+
+def _allowed() -> list[list[bool]]:
+    """allowed[previous][current]: an I- tag only continues a span of its own role."""
+    return [[not current.startswith("I-") or previous[2:] == current[2:] for current in LABELS] for previous in LABELS]
+
+
+def viterbi(scores) -> list[int]:
+    """The best well-formed BIO sequence under the model's per-piece scores (argmax alone
+    can put an I-content after an O, which splits one quote into two)."""
+    import numpy as np
+
+    log_probs = scores - np.logaddexp.reduce(scores, axis=1, keepdims=True)
+    penalty = np.where(np.array(_allowed()), 0.0, -1e9)
+    start = np.array([-1e9 if label.startswith("I-") else 0.0 for label in LABELS])
+    best = log_probs[0] + start
+    back = np.zeros(log_probs.shape, dtype=np.int64)
+    for i in range(1, len(log_probs)):
+        total = best[:, None] + penalty
+        back[i] = total.argmax(0)
+        best = total.max(0) + log_probs[i]
+    tags = [int(best.argmax())]
+    for i in range(len(log_probs) - 1, 0, -1):
+        tags.append(int(back[i, tags[-1]]))
+    return tags[::-1]
 
 
 _WORD_SPLIT = re.compile(r"\S+")
