@@ -25,28 +25,30 @@ def _last_day_of_month(y: int, m: int) -> date:
     return (date(y + (m == 12), m % 12 + 1, 1)) - timedelta(days=1)
 
 
-def date_lo(value: str | None) -> date | None:
-    """First day on which a role with this start certainly held."""
-    if not value:
-        return None
+def _bounds(value: str) -> tuple[date, date]:
+    """The first and last day a day-, month- or year-precise ISO date can stand for."""
     parts = [int(p) for p in value.split("-")]
     if len(parts) == 3:
-        return date(*parts)
+        return date(*parts), date(*parts)
     if len(parts) == 2:
-        return _last_day_of_month(*parts) + timedelta(days=1)
-    return date(parts[0] + 1, 1, 1)
+        return date(parts[0], parts[1], 1), _last_day_of_month(*parts)
+    return date(parts[0], 1, 1), date(parts[0], 12, 31)
+
+
+def date_lo(value: str | None) -> date | None:
+    """First day on which a role with this start certainly held: after a partial start."""
+    if not value:
+        return None
+    first, last = _bounds(value)
+    return first if first == last else last + timedelta(days=1)
 
 
 def date_hi(value: str | None) -> date | None:
-    """Last day on which a role with this end certainly held."""
+    """Last day on which a role with this end certainly held: before a partial end."""
     if not value:
         return None
-    parts = [int(p) for p in value.split("-")]
-    if len(parts) == 3:
-        return date(*parts)
-    if len(parts) == 2:
-        return date(parts[0], parts[1], 1) - timedelta(days=1)
-    return date(parts[0], 1, 1) - timedelta(days=1)
+    first, last = _bounds(value)
+    return last if first == last else first - timedelta(days=1)
 
 
 @dataclass(frozen=True)
