@@ -32,24 +32,35 @@ as DESIGN.md exports them:
   the quoted words stay a fragment with the same speaker.
 
 Cue spans follow PolNeAR: the verb with its auxiliaries, negation and adverbs ("has
-repeatedly said", "did not say", "ha dicho"), "according to", the colon that introduces a
-quotation ("said:"); a listener ("told reporters") is not part of the cue. Speaker spans
-are the source noun phrase as PolNeAR marks it: a name with its role and determiners
-("Mexico's president Claudia Sheinbaum", "the ministry"), a pronoun ("he", "who"), and an
-appositive that identifies the speaker ("Len Burman, head of the Tax Policy Center").
-Resolving the span to an actor happens later, with the article's mentions.
+repeatedly said", "did not say", "ha dicho", "continued to warn"), "according to", the
+colon that introduces a quotation ("said:"); a listener ("told reporters") is not part of
+the cue. "When asked about X" reports a question: cue "asked", content "about X", no speaker.
+
+Speaker spans are the source noun phrase as the article gives it, in PolNeAR's bounds: a
+name with its role words and determiners ("Security analyst David Saucedo", "Mexico's
+president Claudia Sheinbaum", "the ministry", "officials"), a pronoun ("he", "who"), a
+role followed by the name ("his campaign manager, Jeff Weaver,"). One deliberate
+difference: a name followed by an appositive ("Juan Pérez, a spokesman for President
+Sheinbaum,") keeps the name alone, because actor resolution picks a person inside the
+span and the appositive may name someone else. `source_span(text, quote)` gives PolNeAR's
+longer span (with the appositive) for scoring.
 
 An outlet credited for the words ("told Reuters", "as quoted by the Associated Press",
-"..., the Times reported") goes in `via`; an outlet that speaks for itself ("AP reported
-that ...") is the speaker. A direct quote with no attribution in its sentence takes the
-nearest speaker in its paragraph (the statement before it, else after it), and a quote
-paragraph right after an attributed quote continues that quote's speaker.
+"..., the Times reported", "according to Continental Press" next to a person's
+attribution) goes in `via`; an outlet that speaks for itself ("AP reported that ...",
+"..., the Times reported." with no person) is the speaker.
+
+A direct quote with no attribution in its sentence takes the nearest speaker in its
+paragraph: the statement right before it (speaker and cue: a continuation), else the next
+statement's speaker, else the subject of the sentence before it ("López Obrador was blunt.
+"We will not ..."" → López Obrador, no cue). A quote paragraph right after an attributed
+quote continues that quote's speaker and cue, unless it has an attribution of its own.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -221,17 +232,24 @@ _ABBREVIATION = re.compile(
     r"[ap]\.m|Inc|Corp|Co|Ltd))\.$")
 
 
-def _sentence_bounds(text: str, para: Span, inside: list[Span]) -> list[Span]:
+def _sentence_bounds(text: str, para: Span, quoted: "_SpanIndex") -> list[Span]:
     """Sentences of one paragraph, not splitting after abbreviations ("U.S.", "Mr.") or
-    inside quotation marks (`inside` lists the quoted stretches)."""
+    inside quotation marks (`quoted` holds the quoted stretches)."""
     start, end = para
+    inside = quoted.overlapping(start, end)  # sorted, and quotations do not overlap
+    inside_starts = [s for s, _ in inside]
+
+    def within(pos: int) -> bool:
+        i = bisect_left(inside_starts, pos) - 1
+        return i >= 0 and pos < inside[i][1]
+
     bounds, last = [], start
     for m in _SENTENCE_END.finditer(text, start, end):
         if _ABBREVIATION.search(text, max(start, m.start() - 5), m.start() + 1):
             continue
-        if any(s < m.end() < e for s, e in inside):
+        if within(m.end()):
             continue  # a period inside a quotation ("A. B," she said) ends no sentence
-        if any(s < m.start() < e for s, e in inside):  # `"... it stop?" O'Malley said`: the attribution goes on
+        if within(m.start()):  # `"... it stop?" O'Malley said`: the attribution goes on
             stop = re.search(r"[.!?]", text[m.end():m.end() + 80])
             if _find_cues(text, m.end(), m.end() + (stop.start() if stop else 80)):
                 continue
@@ -251,7 +269,6 @@ _LY_NOUNS = frozenset("family ally rally assembly supply anomaly monopoly daily 
 _AUX = rf"(?:{alternation(CUE_AUXILIARIES)}|n[’']t|(?!(?:{'|'.join(_LY_NOUNS)})\b)[a-z]{{2,}}ly)"
 _VERBS = EN_VERBS | EN_ATTITUDE_VERBS | ES_VERBS
 _VERB_ALT = alternation(_VERBS)
-_WORD = re.compile(r"[\w’'\-]+")
 _NOUN_MARKERS = frozenset("the a an his her their its our my your this these those of for in on at with by from about "
                           "el la los las un una su sus del".split())
 _CONTRACTED = frozenset("he she it that who there what".split())  # "he's said" is a verb group
@@ -284,7 +301,7 @@ def _is_aux(word: str) -> bool:
         len(word) > 4 and word.endswith("ly") and word.islower() and word not in _LY_NOUNS)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Cue:
     """A cue found in the text: the verb with its auxiliaries and adverbs before it."""
 
@@ -302,54 +319,82 @@ class _Cue:
         return self.begin, self.stop
 
 
+def _trie(words: list[str]) -> str:
+    """A regex alternation shaped as a prefix tree: the engine tests one branch per
+    letter instead of every word, which keeps scanning whole articles fast."""
+    tree: dict = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    def build(node: dict) -> str:
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        optional = "" in node
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if optional else body
+    return build(tree)
+
+
+_SINGLE_VERBS = sorted(w for w in _VERBS | ES_PARTICIPLES | set(_PARTICLES) if " " not in w)
+_CANDIDATE = re.compile(rf"(?<![\w’'\-])(?:{_trie(_SINGLE_VERBS)})(?![\w’'\-])")
+_PREVIOUS_WORD = re.compile(r"([\w’'\-]+)\s*$")
+_NEXT_WORD = re.compile(r"\s*([\w’'\-]+)")
+
+
+def _previous_word(text: str, pos: int) -> re.Match | None:
+    """The word right before `pos` with only spaces between, or None."""
+    return _PREVIOUS_WORD.search(text, max(0, pos - 40), pos)
+
+
 @lru_cache(maxsize=4)
 def _all_cues(text: str) -> tuple[list[int], list[_Cue]]:
-    """Every cue verb in the text (a set lookup per word, not a regex alternation), each
-    with the verb group before it ("has repeatedly said"); found once per article, with
-    their start offsets for bisecting."""
-    words = list(_WORD.finditer(text))
+    """Every cue verb in the text, each with the verb group before it ("has repeatedly
+    said"); found once per article, with their start offsets for bisecting."""
     cues = []
-    for n, m in enumerate(words):
+    for m in _CANDIDATE.finditer(text):
         word = m.group()
         start, end = m.span()
-        if word in ES_PARTICIPLES and n > 0 and words[n - 1].group().lower() in _ES_PERFECT:
-            verb_start = words[n - 1].start()
-            n -= 1
-        elif word in _VERBS:
-            previous = words[n - 1].group() if n > 0 else ""
+        before = _previous_word(text, start)
+        previous = before.group(1) if before else ""
+        verb_start = start
+        if word in ES_PARTICIPLES and word not in _VERBS:
+            if previous.lower() not in _ES_PERFECT:
+                continue  # "dicho" alone is an adjective, "ha dicho" reports
+            verb_start = before.start(1)
+            before = _previous_word(text, verb_start)
+            previous = before.group(1) if before else ""
+        else:
             if previous.lower() in _NOUN_MARKERS or (previous.endswith(("’s", "'s", "s’", "s'"))
                                                      and previous.lower()[:-2] not in _CONTRACTED):
                 continue  # "the secretary of state", "Trump's claims", "the alleged": nouns and adjectives
             if word in _NOUN_LIKE and not _subject_before_noun_like(previous):
                 continue  # "in some states", "a Facebook post": a noun, not a verb
-            if word.startswith("continu") and n + 1 < len(words) and words[n + 1].group() == "to":
+            following = _NEXT_WORD.match(text, end)
+            if word.startswith("continu") and following and following.group(1) == "to":
                 continue  # "continues to build": the verb after "to" may be the cue
-            verb_start = start
             particle = _PARTICLES.get(word)
             if particle is not None:
-                if n + 1 < len(words) and words[n + 1].group() == particle:
-                    end = words[n + 1].end()
-                else:
+                if following is None or following.group(1) != particle:
                     continue
-            elif word in ("point", "points", "pointed", "pointing"):
-                continue
-        else:
-            continue
-        if n > 0 and words[n - 1].group().lower() in _BE and word.endswith(("ed", "told", "said", "thought", "felt",
-                                                                           "known", "written")):
-            continue  # passive: "was told", "has been felt" (who said it is not the subject)
+                end = following.end()
+            if previous.lower() in _BE and word.endswith(("ed", "told", "said", "thought", "felt", "known", "written")):
+                continue  # passive: "was told", "has been felt" (who said it is not the subject)
         begin = verb_start
-        k = n - 1
-        while k >= 0 and not text[words[k].end():begin].strip():
-            if _is_aux(words[k].group()):
-                begin = words[k].start()
-                k -= 1
-            elif words[k].group() == "to" and k > 0 and words[k - 1].group() in _ASPECT \
-                    and not text[words[k - 1].end():words[k].start()].strip():
-                begin = words[k - 1].start()  # "continue to warn", "went on to say"
-                k -= 2
+        while before is not None:
+            aux = before.group(1)
+            if _is_aux(aux):
+                begin = before.start(1)
+            elif aux == "to":
+                aspect = _previous_word(text, before.start(1))
+                if aspect is None or aspect.group(1) not in _ASPECT:
+                    break
+                begin = aspect.start(1)  # "continue to warn", "went on to say"
             else:
                 break
+            before = _previous_word(text, begin)
         cues.append(_Cue(begin, end, text[verb_start:end]))
     return [c.begin for c in cues], cues
 
@@ -430,6 +475,9 @@ def _np_before(text: str, lo: int, hi: int, appositive: bool = True) -> Span | N
         hi -= 1
     if hi <= lo:
         return None
+    clitic = _CLITIC_END.search(text, max(lo, hi - 12), hi)
+    if clitic and clitic.start() > lo:  # "El secretario me dijo": Spanish object pronouns come before the verb
+        hi = clitic.start()
     aside = _ASIDE_END.search(text, max(lo, hi - 40), hi + 1)
     if aside and aside.start() > lo:  # "Proponents of the bill, however, say ...": the aside is no part of it
         hi = aside.start()
@@ -483,7 +531,7 @@ def _np_before(text: str, lo: int, hi: int, appositive: bool = True) -> Span | N
         elif _is_name_word(word):
             if low.rstrip(".") in _STOP or low in _PRONOUNS:
                 break
-        elif word.isalpha() or "-" in word or "’" in word or "'" in word:
+        elif word.rstrip(".").isalpha() or "-" in word or "’" in word or "'" in word:
             after_determiner = i > 0 and tokens[i - 1].group().lower() in _DETERMINERS
             if low.endswith("ly") or (low.endswith("ed") and low not in _ADJ_ED and not after_determiner) \
                     or (low.endswith("ing") and not after_determiner) or low in _OBJECT_PRONOUNS:
@@ -506,6 +554,7 @@ def _np_before(text: str, lo: int, hi: int, appositive: bool = True) -> Span | N
     return accepted[0].start(), accepted[-1].end()
 
 
+_CLITIC_END = re.compile(r"\s+(?:me|te|le|les|nos|se(?:\s+l[oa]s?)?)$")
 _ASIDE_END = re.compile(
     r",\s*(?:however|though|too|meanwhile|in\s+turn|for\s+example|for\s+instance|of\s+course|in\s+fact|instead|"
     r"moreover|nonetheless|nevertheless|likewise|similarly|in\s+contrast|by\s+contrast|for\s+(?:his|her|their|its)\s+part|"
@@ -525,10 +574,12 @@ def _np_with_appositive(text: str, lo: int, comma: int) -> Span | None:
     if name is None:
         return None
     name_words = [t.group() for t in _tokens(text, *name)]
-    if _is_appositive(appositive) and any(_is_name_word(w) for w in name_words):
-        return name[0], comma + 1  # "Scott Reed, a longtime friend,"
     if any(w.lower() in ROLE_NOUNS for w in name_words) and _is_name_phrase(appositive):
-        return name[0], comma + 1  # "his campaign manager, Jeff Weaver,"
+        return name[0], comma + 1  # "his campaign manager, Jeff Weaver,": the name is in the appositive
+    if _is_appositive(appositive) and any(_is_name_word(w) for w in name_words):
+        # "Juan Pérez, a spokesman for President Sheinbaum,": the speaker is the name; the
+        # appositive may name someone else (PolNeAR's longer span: source_span)
+        return name
     return None
 
 
@@ -574,7 +625,7 @@ def _np_after(text: str, lo: int, hi: int, appositive: bool = True) -> Span | No
         elif _is_name_word(word):
             if low in _STOP:
                 break
-        elif word.isalpha() or "-" in word:
+        elif word.rstrip(".").isalpha() or "-" in word:
             after_determiner = bool(accepted) and accepted[-1].group().lower() in _DETERMINERS | NAME_MODIFIERS
             if low in _STOP or low.endswith("ly") or (
                     (low.endswith("ed") and low not in _ADJ_ED or low.endswith("ing")) and not after_determiner):
@@ -601,25 +652,28 @@ def _np_after(text: str, lo: int, hi: int, appositive: bool = True) -> Span | No
 
 
 _ABBREV_WORDS = frozenset("mr. mrs. ms. dr. jr. sr. st. gen. sen. rep. gov. lt. col. sgt. inc. co. corp. u.s.".split())
-_APPOSITIVE_AFTER = re.compile(r"\s*,\s*(?P<app>[^;:“”\"«»]{2,200}?)\s*[.!?]*\s*$")
+_APPOSITIVE_AFTER = re.compile(r"\s*,\s*(?P<app>[^;:“”\"«»]{2,200}?)\s*,?\s*[.!?]*\s*$")
 _RELATIVE_AFTER = re.compile(r"\s+(?P<app>(?:who|that)\s+[^,;:“”\"«»]{2,150}?)\s*[.!?]*\s*$")
 
 
-def _appositive_after(text: str, start: int, end: int, hi: int) -> int:
+def _appositive_after(text: str, start: int, end: int, hi: int, polnear: bool = False) -> int:
     """Where a speaker after its cue ends when an appositive or a restrictive relative
-    clause runs from it to `hi` (the sentence end or a tail such as ", adding ..."):
-    "said Len Burman, head of the Tax Policy Center", "said a cousin of the women, Kenny
-    LeBarón", "said a Mexican official who was not authorized to speak". A comma that closes
-    the appositive before the tail is kept; ", who led the delegation" is left out."""
+    clause runs from it to `hi` (the sentence end or a tail such as ", adding ...").
+    A role followed by a name takes the name ("said a cousin of the women, Kenny LeBarón").
+    A name followed by an appositive stays the name, as the appositive may name someone
+    else ("said Juan Pérez, a spokesman for President Sheinbaum"); with `polnear` it takes
+    the appositive or relative clause, as PolNeAR marks the source ("said Len Burman, head of
+    the Tax Policy Center,", "said a Mexican official who was not authorized to speak").
+    ", who led the delegation" is left out either way."""
     m = _APPOSITIVE_AFTER.match(text, end, hi)
     if m is not None:
         app = m.group("app")
         if re.match(r"wh(?:o|ose|ich)\b", app):
             return end  # an incidental relative clause is no part of the name
         role_then_name = _is_name_phrase(app) and any(w.lower() in ROLE_NOUNS for w in text[start:end].split())
-        if not (_is_appositive(app) or role_then_name):
+        if not (role_then_name or (polnear and _is_appositive(app))):
             m = None
-    if m is None:
+    if m is None and polnear:
         m = _RELATIVE_AFTER.match(text, end, hi)
     if m is None:
         return end
@@ -630,6 +684,32 @@ def _appositive_after(text: str, start: int, end: int, hi: int) -> int:
     if stop >= hi - 1 and rest.lstrip().startswith(","):
         stop = text.index(",", stop) + 1  # "Cornell Belcher, a pollster, in an interview": PolNeAR keeps the comma
     return stop
+
+
+def source_span(text: str, quote: QuoteSpan) -> Span | None:
+    """The quotation's source span as PolNeAR marks it: the speaker span with the
+    appositive or relative clause that identifies it ("Scott Reed, a longtime friend,"
+    before its cue; "said Len Burman, head of the Tax Policy Center"). QuoteSpan keeps the
+    name alone so that actor resolution cannot pick a person named in the appositive; the
+    benchmark scores this span."""
+    if quote.speaker_start is None or quote.speaker_end is None:
+        return None
+    start, end = quote.speaker_start, quote.speaker_end
+    if quote.cue_start is not None and quote.cue_start >= end:
+        between = text[end:quote.cue_start]
+        m = re.fullmatch(r"\s*,\s*([^,“”\"«»;:]{1,160}?)\s*,\s*", between)
+        if m and _is_appositive(m.group(1)):
+            return start, end + between.rindex(",") + 1
+        return start, end
+    if quote.cue_end is not None and start >= quote.cue_end:
+        newline = text.find("\n", end)
+        hi = len(text) if newline < 0 else newline
+        for m in _SENTENCE_END.finditer(text, end, hi):
+            if not _ABBREVIATION.search(text, max(end, m.start() - 5), m.start() + 1):
+                hi = m.end()
+                break
+        return start, _appositive_after(text, start, end, _sentence_tail_end(text, end, hi), polnear=True)
+    return start, end
 
 
 def _plausible_speaker(text: str, span: Span | None) -> bool:
@@ -863,7 +943,7 @@ def _join_interrupted(text: str, stretches: list[_Quoted]) -> list[_Quoted]:
                 attribution = _attribution_after(text, prev, q.open_at)
                 second = text[q.parts[0][0]:q.parts[0][0] + 1]
                 ends = max(attribution[0][1], attribution[1][1]) if attribution and attribution[0] else q.open_at
-                only_attribution = re.fullmatch(r"[^.!?]{0,40}?,\s*", text[ends:q.open_at]) is not None
+                only_attribution = re.fullmatch(r"[^.!?]{0,40}?,?\s*", text[ends:q.open_at]) is not None
                 if attribution and attribution[0] and only_attribution \
                         and (second.islower() or text[prev.parts[-1][1]] == ","):
                     prev.parts.extend(q.parts)
@@ -875,11 +955,31 @@ def _join_interrupted(text: str, stretches: list[_Quoted]) -> list[_Quoted]:
     return out
 
 
-def _sentence_of(sentences: list[Span], pos: int) -> Span:
-    for s, e in sentences:
-        if s <= pos < e:
-            return s, e
-    return sentences[-1] if sentences else (pos, pos)
+def _sentence_of(sentences: list[Span], starts: list[int], pos: int) -> Span:
+    """The sentence that holds `pos` (`starts` are the sentences' starts, for bisecting)."""
+    i = bisect_right(starts, pos) - 1
+    if i >= 0 and pos < sentences[i][1]:
+        return sentences[i]
+    return sentences[i] if i >= 0 else (sentences[0] if sentences else (pos, pos))
+
+
+class _SpanIndex:
+    """Spans sorted by start, to fetch the ones that overlap a range without scanning all
+    of them (an article may hold thousands of quotation marks)."""
+
+    def __init__(self, spans: list[Span]) -> None:
+        self.spans = sorted(spans)
+        self.starts = [s for s, _ in self.spans]
+        self.longest = max((e - s for s, e in self.spans), default=0)
+
+    def overlapping(self, lo: int, hi: int) -> list[Span]:
+        out = []
+        for s, e in self.spans[bisect_left(self.starts, lo - self.longest):]:
+            if s >= hi:
+                break
+            if e > lo:
+                out.append((s, e))
+        return out
 
 
 # --- indirect speech --------------------------------------------------------------------------
@@ -1083,12 +1183,6 @@ def _according_source(text: str, pos: int, end: int) -> Span | None:
     return pos, stop
 
 
-def _cut_relative(text: str, span: Span) -> Span:
-    """"a new poll that shows ..." → "a new poll": a relative clause is not the source."""
-    m = re.search(r"\s+(?:that|which|who|released|conducted|published|obtained)\b", text[span[0]:span[1]])
-    return (span[0], span[0] + m.start()) if m else span
-
-
 def _skip_space(text: str, pos: int) -> int:
     while pos < len(text) and text[pos] in " \t\u00a0":
         pos += 1
@@ -1189,6 +1283,13 @@ def _content_first(text: str, start: int, end: int, cue: _Cue) -> _Found | None:
     return _Found([first], speaker, cue_span, 1)
 
 
+def _known_before(known: list[tuple[int, Span]], start: int, pos: int) -> Span | None:
+    """The speaker of the last attribution found between `start` and `pos` (`known` is
+    sorted by cue offset)."""
+    i = bisect_left(known, (pos,)) - 1
+    return known[i][1] if i >= 0 and known[i][0] >= start else None
+
+
 def _clause_after(text: str, start: int, end: int, cue: _Cue, known: list[tuple[int, Span]]) -> _Found | None:
     """"X said (that) CLAUSE", "X told reporters CLAUSE", "X, who said CLAUSE, ...",
     "..., saying CLAUSE" (the subject of the sentence speaks), Spanish "X dijo que ..."."""
@@ -1200,8 +1301,8 @@ def _clause_after(text: str, start: int, end: int, cue: _Cue, known: list[tuple[
     if verb.lower() == "asked" and _ASKED_LEAD.search(text, start, cue.start()):
         return _asked(text, cue, end)
     if participle:
-        earlier = [spk for at, spk in known if start <= at < cue.start()]
-        speaker = earlier[-1] if earlier else _subject(text, start, cue.start())
+        earlier = _known_before(known, start, cue.start())
+        speaker = earlier or _subject(text, start, cue.start())
         response = _RESPONSE.match(text, speaker[1], cue.start()) if speaker else None
         if response:  # "The campaign responded Friday, saying ...": PolNeAR's cue runs from the verb
             cue_start = response.start("verb")
@@ -1210,8 +1311,8 @@ def _clause_after(text: str, start: int, end: int, cue: _Cue, known: list[tuple[
     else:
         speaker = _np_before(text, start, cue.start())
         if speaker is None and re.search(r"\b(?:and|but|y|pero)\s+$", text[start:cue.start()]):
-            earlier = [spk for at, spk in known if start <= at < cue.start()]  # "Fields tweeted a photo and said ..."
-            speaker = earlier[-1] if earlier else _subject(text, start, cue.start())
+            earlier = _known_before(known, start, cue.start())  # "Fields tweeted a photo and said ..."
+            speaker = earlier or _subject(text, start, cue.start())
         if speaker is None and base != "es":
             return None
     result = _content_after(text, cue, end, base)
@@ -1261,19 +1362,24 @@ def extract_quotes(text: str, lang: str | None = None) -> list[QuoteSpan]:
         return []
     paragraphs = _paragraphs(text)
     stretches = _join_interrupted(text, _quoted_stretches(text))
-    inside = [(q.open_at, q.close_at) for q in stretches]
-    sentences = [s for para in paragraphs for s in _sentence_bounds(text, para, inside)]
+    quoted_index = _SpanIndex([(q.open_at, q.close_at) for q in stretches])
+    sentences = [s for para in paragraphs for s in _sentence_bounds(text, para, quoted_index)]
+    sentence_starts = [s for s, _ in sentences]
     results: list[QuoteSpan] = []
     blocked: list[Span] = []  # words a direct quote already accounts for (its content, speaker, cue)
 
     for quoted in stretches:
-        s_start, s_end = _sentence_of(sentences, quoted.open_at)
-        last_sentence = _sentence_of(sentences, max(quoted.close_at - 1, quoted.open_at))
-        attribution = quoted.attribution or _attribution_after(text, quoted, last_sentence[1]) \
+        # attributions sit near their quote: bounded windows keep hostile text (a 40,000-
+        # character "sentence" full of quotation marks) linear
+        s_start, s_end = _sentence_of(sentences, sentence_starts, quoted.open_at)
+        s_start = max(s_start, quoted.open_at - _WINDOW)
+        last_end = _sentence_of(sentences, sentence_starts, max(quoted.close_at - 1, quoted.open_at))[1]
+        last_end = min(last_end, quoted.close_at + _WINDOW)
+        attribution = quoted.attribution or _attribution_after(text, quoted, last_end) \
             or _attribution_before(text, quoted, s_start)
         speaker, cue = attribution if attribution else (None, None)
         statement = _is_statement(text, quoted, s_start)
-        via = _via(text, s_start, max(s_end, last_sentence[1]), speaker)
+        via = _via(text, s_start, min(max(s_end, last_end), quoted.close_at + _WINDOW), speaker)
         prefix = text[s_start:quoted.open_at].strip()
         mixed = (not statement and attribution is not None and cue is not None and cue[0] >= quoted.close_at
                  and _words(prefix) >= 2 and not prefix.endswith((":", ",")))
@@ -1301,29 +1407,39 @@ def extract_quotes(text: str, lang: str | None = None) -> list[QuoteSpan]:
             inner_speaker, inner_cue = inner if inner else (None, None)
             results.append(_quote_span(text, child.parts, child_kind, inner_speaker, inner_cue))
 
-    quoted_parts = [part for q in stretches for part in q.parts]
-    known = [(q.cue_start, (q.speaker_start, q.speaker_end)) for q in results
-             if q.cue_start is not None and q.speaker_start is not None]
+    quoted_parts = _SpanIndex([part for q in stretches for part in q.parts])
+    blocked_index = _SpanIndex(blocked)
+    known = sorted((q.cue_start, (q.speaker_start, q.speaker_end)) for q in results
+                   if q.cue_start is not None and q.speaker_start is not None)
     for s_start, s_end in sentences:
-        for f in _indirect(text, s_start, s_end, blocked, known, quoted_parts):
+        if s_end - s_start > _MAX_SENTENCE:
+            continue  # no sentence is that long: a table, a list or broken text, not reported speech
+        for f in _indirect(text, s_start, s_end, blocked_index.overlapping(s_start, s_end), known,
+                           quoted_parts.overlapping(s_start, s_end)):
             via = _via(text, s_start, s_end, f.speaker)
             results.append(_quote_span(text, f.parts, "indirect", f.speaker, f.cue, via))
 
-    _absorb_quotes(results)
     results.sort(key=lambda q: (q.start, q.end))
+    _absorb_quotes(results)
     _continue_speakers(text, results, paragraphs, sentences)
     return results
+
+
+_WINDOW = 400  # characters around a quotation where its attribution may be
+_MAX_SENTENCE = 1500  # longer "sentences" get no indirect-speech analysis
 
 
 def _absorb_quotes(quotes: list[QuoteSpan]) -> None:
     """A quotation with no attribution of its own inside a reported clause (`she added that,
     after taxes, "They weren't living large."`) is part of that clause: a fragment with the
     clause's speaker and cue."""
-    clauses = [q for q in quotes if q.kind == "indirect"]
+    clauses = [q for q in quotes if q.kind == "indirect"]  # sorted by start, as `quotes` is
+    starts = [c.start for c in clauses]
     for q in quotes:
         if q.kind not in ("direct", "fragment") or q.speaker_start is not None or q.cue_start is not None:
             continue
-        clause = next((c for c in clauses if c.start <= q.start and q.end <= c.end + 2), None)
+        i = bisect_right(starts, q.start)
+        clause = next((c for c in reversed(clauses[max(0, i - 3):i]) if q.end <= c.end + 2), None)
         if clause is not None:
             q.kind = "fragment"
             q.speaker_name, q.speaker_start, q.speaker_end = clause.speaker_name, clause.speaker_start, clause.speaker_end
@@ -1338,21 +1454,26 @@ def _continue_speakers(text: str, quotes: list[QuoteSpan], paragraphs: list[Span
     continuation to the cue it goes on from), else the next one (its speaker only). A quote
     paragraph that follows an attributed quote paragraph continues that quote."""
     statements = [q for q in quotes if q.kind != "fragment" or (q.cue_start is not None and q.cue_start > q.end)]
+    paragraph_starts = [p[0] for p in paragraphs]
+    sentence_starts = [s[0] for s in sentences]
     for n, q in enumerate(statements):
         if q.kind != "direct" or q.speaker_start is not None or _has_own_attribution(text, q):
             continue
-        para = next((p for p in paragraphs if p[0] <= q.start < p[1] + 1), None)
-        if para is None:
+        i = bisect_right(paragraph_starts, q.start) - 1
+        if i < 0:
             continue
+        para = paragraphs[i]
         previous = statements[n - 1] if n > 0 else None
         source = None
         if previous is not None and previous.speaker_start is not None:
             same_paragraph = previous.start >= para[0]
-            gap = text[previous.end:q.start]
-            quoted_end = previous.kind != "indirect" or text[previous.end - 1] in "\"”»'" \
-                or re.match(r" ?[,.!?]? ?[\"”’»']", text[previous.end:previous.end + 4])
-            follows = not same_paragraph and quoted_end and q.start - previous.end < 400 \
-                and _opens_paragraph(text, q, para) and gap.count("\n") <= 3 and not re.search(r"[.!?]\s+\w", gap.strip(" \n\"”»'’“«."))
+            follows = False
+            if not same_paragraph and q.start - previous.end < 400 and _opens_paragraph(text, q, para):
+                gap = text[previous.end:q.start]
+                quoted_end = previous.kind != "indirect" or text[previous.end - 1] in "\"”»'" \
+                    or re.match(r" ?[,.!?]? ?[\"”’»']", text[previous.end:previous.end + 4])
+                follows = bool(quoted_end) and gap.count("\n") <= 3 \
+                    and not re.search(r"[.!?]\s+\w", gap.strip(" \n\"”»'’“«."))
             if same_paragraph or follows:
                 source = previous
         if source is not None:
@@ -1366,18 +1487,21 @@ def _continue_speakers(text: str, quotes: list[QuoteSpan], paragraphs: list[Span
             q.speaker_name, q.speaker_start, q.speaker_end = \
                 following.speaker_name, following.speaker_start, following.speaker_end
             continue
-        subject = _previous_subject(text, q, para, sentences)
+        subject = _previous_subject(text, q, para, sentences, sentence_starts)
         if subject is not None:  # `López Obrador was blunt. "We will not ..."`: the person just named
             q.speaker_name, q.speaker_start, q.speaker_end = text[subject[0]:subject[1]], subject[0], subject[1]
 
 
-def _previous_subject(text: str, q: QuoteSpan, para: Span, sentences: list[Span]) -> Span | None:
-    """The subject of the sentence before a quote in the same paragraph, when it names a
-    person or a role ("López Obrador was blunt.", "The president did not hold back.")."""
-    before = [s for s in sentences if para[0] <= s[0] and s[1] <= q.start and not text[s[1]:q.start].strip(" \"“«„'`") ]
-    if not before:
+def _previous_subject(text: str, q: QuoteSpan, para: Span, sentences: list[Span],
+                      starts: list[int]) -> Span | None:
+    """The subject of the sentence right before a quote in the same paragraph, when it
+    names a person or a role ("López Obrador was blunt.", "The president did not hold back.")."""
+    i = bisect_right(starts, q.start) - 1
+    while i >= 0 and sentences[i][1] > q.start:
+        i -= 1
+    if i < 0 or sentences[i][0] < para[0] or text[sentences[i][1]:q.start].strip(" \"“«„'`"):
         return None
-    s_start, s_end = before[-1]
+    s_start, s_end = sentences[i]
     subject = _subject(text, s_start, s_end)
     if subject is None or any(c in text[s_start:subject[0]] for c in "“\"«"):
         return None
