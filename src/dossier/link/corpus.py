@@ -211,3 +211,38 @@ def read_events(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], list[di
 
 def read_actors(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return [json.loads(row[0]) for row in conn.execute("SELECT record FROM actors ORDER BY id")]
+
+
+def write_claims_and_flags(conn: sqlite3.Connection, claims: list[dict[str, Any]], flags: list[dict[str, Any]]) -> None:
+    """Replace the claims and flags tables in one transaction (export shape records)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("DELETE FROM claims")
+        conn.execute("DELETE FROM flags")
+        conn.executemany("INSERT INTO claims (id, seq, record) VALUES (?, ?, ?)",
+                         [(c["id"], n, json.dumps(c, ensure_ascii=False, sort_keys=True)) for n, c in enumerate(claims)])
+        conn.executemany("INSERT INTO flags (id, seq, kind, severity, record) VALUES (?, ?, ?, ?, ?)",
+                         [(f["id"], n, f["kind"], f["severity"], json.dumps(f, ensure_ascii=False, sort_keys=True))
+                          for n, f in enumerate(flags)])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def read_claims(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Claims in export shape (DESIGN.md's fields first), in the order linking made them."""
+    out = []
+    for (record,) in conn.execute("SELECT record FROM claims ORDER BY seq"):
+        record = json.loads(record)
+        out.append({**{k: record.pop(k) for k in ("id", "text", "value", "unit", "occurrences") if k in record}, **record})
+    return out
+
+
+def read_flags(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Flags in export shape (DESIGN.md's fields first), in the order linking made them."""
+    out = []
+    for (record,) in conn.execute("SELECT record FROM flags ORDER BY seq"):
+        record = json.loads(record)
+        out.append({**{k: record.pop(k) for k in ("id", "kind", "severity", "message", "evidence") if k in record}, **record})
+    return out

@@ -1,7 +1,6 @@
 """The export document (schema `dossier/1`, see DESIGN.md) built from the store.
 
-Arrays that later stages fill (actors, quotes, copies, events, stories, claims, flags)
-are present and empty until those stages exist. Nothing time-dependent goes in, so the
+Every array of DESIGN.md is present (empty when its stage found nothing). Nothing time-dependent goes in, so the
 same store always exports the same bytes.
 """
 
@@ -12,11 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from dossier import SCHEMA, __version__
-from dossier.link.corpus import read_actors, read_copies, read_events, read_quotes
+from dossier.link.corpus import read_actors, read_claims, read_copies, read_events, read_flags, read_quotes
 from dossier.store import corpus as store
-
-LATER_ARRAYS = ("claims", "flags")
-
 
 def _published_range(record: dict[str, Any]) -> dict[str, Any] | None:
     """Bounds on an undated article's publication date, each with its reason.
@@ -80,7 +76,7 @@ def build_document(conn: sqlite3.Connection) -> dict[str, Any]:
     document["quotes"] = with_outlets(read_quotes(conn), document["articles"])
     document["copies"] = read_copies(conn)
     document["events"], document["stories"] = read_events(conn)
-    for name in LATER_ARRAYS:
-        document[name] = []
+    document["claims"] = read_claims(conn)
+    document["flags"] = read_flags(conn)
     document["problems"] = store.problems(conn)
     return document

@@ -147,4 +147,20 @@ MIGRATIONS: list[str] = [
         record TEXT NOT NULL
     );
     """,
+    # 5: numeric claims and flags (replaced as a whole by each linking, like events).
+    """
+    CREATE TABLE claims (
+        id     TEXT PRIMARY KEY,
+        seq    INTEGER NOT NULL,
+        record TEXT NOT NULL                 -- JSON: the export entry
+    );
+    CREATE TABLE flags (
+        id       TEXT PRIMARY KEY,
+        seq      INTEGER NOT NULL,
+        kind     TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        record   TEXT NOT NULL               -- JSON: the export entry
+    );
+    CREATE INDEX flags_kind ON flags(kind, severity);
+    """,
 ]
