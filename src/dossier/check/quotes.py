@@ -1,0 +1,242 @@
+"""Altered quote: the same statement quoted with different words, beyond punctuation and case.
+
+Two ways a quotation is found altered:
+
+1. Within a merged statement of `quotes[]`: an article's wording of a direct quotation
+   (or quoted fragment) differs from the wording most articles give. A shorter excerpt
+   of the same words is not an alteration (partial quotes are normal), nor is a gap
+   the article marks with an ellipsis, nor a translation (articles in another language
+   are not compared), nor a spelling variant of one word.
+2. Within a copy relation (`copies[]`, a rewrite or a reprint): the copy keeps the
+   original's sentence but puts other words in the same speaker's mouth, which quote
+   merging cannot join because no words are shared (``"absolutely ruled out"`` becoming
+   ``"completely off the table"``). The copy's wording must appear in no other article, and
+   the two sentences must agree outside the quotation marks.
+
+Indirect speech is not checked: it is the reporter's own wording.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from typing import Any
+
+from dossier.check.common import by_id, outlet, outlets, short, span, words
+from dossier.kb import KnowledgeBase
+
+KIND = "altered quote"
+QUOTED_KINDS = ("direct", "fragment")
+MIN_WORDS = 3  # wordings shorter than this are not compared
+MAX_REFERENCE_EVIDENCE = 3
+MIN_SHARED_WORDS = 3  # two wordings are one statement reworded when they share this many words in order
+SHARED_SHARE = 0.4  # ... and this share of the shorter one's words
+CONTEXT_JACCARD = 0.3  # copy route: sentences around the two quotations must share this much
+MIN_CONTEXT_WORDS = 4
+_ELLIPSIS = re.compile(r"\.\.\.|…|\[\.\.\.\]|\(\.\.\.\)")
+_CONTEXT_STOP = frozenset(
+    "a an the and or but of to in on for with at by from as is are was were be been it its this that these those "
+    "he she they we i you his her their our him them us not no will would can could has have had do does did said "
+    "says told say el la los las un una y o de del en con por para que es son fue se lo al su sus dijo".split())
+
+
+def _contiguous(short_words: list[str], long_words: list[str]) -> bool:
+    n = len(short_words)
+    return any(long_words[i:i + n] == short_words for i in range(len(long_words) - n + 1))
+
+
+def same_statement(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two wordings share enough words in order to be one statement reworded
+    (quote merging also joins different quotations that one indirect report contains)."""
+    matched = sum(block.size for block in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_matching_blocks())
+    return matched >= MIN_SHARED_WORDS and matched >= SHARED_SHARE * min(len(a), len(b))
+
+
+def _spelling_variant(a: str, b: str) -> bool:
+    """One word spelled two ways ("organisation"/"organization", "honor"/"honour")."""
+    if min(len(a), len(b)) < 5:
+        return False
+    return difflib.SequenceMatcher(a=a, b=b, autojunk=False).ratio() >= 0.85
+
+
+def differences(reference: list[str], wording: list[str]) -> tuple[list[str], list[str]]:
+    """(words removed, words added) from the reference to the wording, spelling variants aside;
+    the removed words at either end of the reference are an excerpt's cut, not a change."""
+    removed, added = [], []
+    ops = difflib.SequenceMatcher(a=reference, b=wording, autojunk=False).get_opcodes()
+    for n, (op, i1, i2, j1, j2) in enumerate(ops):
+        if op == "equal":
+            continue
+        if op == "delete" and (n == 0 or n == len(ops) - 1):
+            continue  # the excerpt starts later or stops earlier
+        if op == "replace" and i2 - i1 == j2 - j1 and all(_spelling_variant(a, b) for a, b in
+                                                         zip(reference[i1:i2], wording[j1:j2])):
+            continue
+        if op in ("delete", "replace"):
+            removed.append(" ".join(reference[i1:i2]))
+        if op in ("insert", "replace"):
+            added.append(" ".join(wording[j1:j2]))
+    return removed, added
+
+
+def describe(removed: list[str], added: list[str]) -> str:
+    parts = []
+    if removed:
+        parts.append("removed " + ", ".join(f"\u201c{w}\u201d" for w in removed))
+    if added:
+        parts.append("added " + ", ".join(f"\u201c{w}\u201d" for w in added))
+    return "; ".join(parts)
+
+
+def detect(document: dict[str, Any], records: dict[str, dict], kb: KnowledgeBase) -> list[dict[str, Any]]:
+    articles = by_id(document)
+    actor_names = {a["id"]: a["name"] for a in document.get("actors", [])}
+    flags = _within_quotes(document, articles, actor_names)
+    flags += _within_copies(document, articles, actor_names)
+    return flags
+
+
+def _speaker_name(occurrence: dict[str, Any], actor_names: dict[str, str], fallback: str | None = None) -> str:
+    name = actor_names.get(occurrence.get("speaker") or "") or occurrence.get("speaker_name") or fallback
+    return name or "the speaker"
+
+
+def _within_quotes(document: dict[str, Any], articles: dict[str, dict[str, Any]],
+                   actor_names: dict[str, str]) -> list[dict[str, Any]]:
+    flags = []
+    for quote in document.get("quotes", []):
+        wordings: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for o in quote["occurrences"]:
+            if o.get("kind") in QUOTED_KINDS and o["article"] in articles:
+                w = tuple(words(o.get("text") or ""))
+                if len(w) >= MIN_WORDS:
+                    wordings[w].append(o)
+        if len(wordings) < 2:
+            continue
+        support = {w: len({o["article"] for o in occ}) for w, occ in wordings.items()}
+        ranked = sorted(wordings, key=lambda w: (-support[w], -len(w), w))
+        for wording in ranked[1:]:
+            better = [r for r in ranked if support[r] >= support[wording] and r != wording]
+            if any(_contiguous(list(wording), list(r)) for r in better):
+                continue  # an excerpt of a wording others give
+            if any(_contiguous(list(r), list(wording)) for r in better):
+                continue  # a longer quotation that contains the others' words
+            better = [r for r in better if same_statement(r, wording)]
+            if not better:
+                continue  # merged with the others, but not the same words reworded
+            reference = max(better, key=lambda r: (difflib.SequenceMatcher(a=r, b=wording, autojunk=False).ratio(),
+                                                   support[r], r))
+            ref_occurrences = wordings[reference]
+            for o in wordings[wording]:
+                article = articles[o["article"]]
+                others = [x for x in ref_occurrences if x["article"] != o["article"]]
+                if not others or any(articles[x["article"]].get("lang") != article.get("lang") for x in others[:1]):
+                    continue  # the same article, or a translation
+                flag = _flag(o, others, list(reference), list(wording), article, articles, actor_names, quote["id"])
+                if flag:
+                    flags.append(flag)
+    return flags
+
+
+def _flag(o: dict[str, Any], others: list[dict[str, Any]], reference: list[str], wording: list[str],
+          article: dict[str, Any], articles: dict[str, dict[str, Any]], actor_names: dict[str, str],
+          quote_id: str | None) -> dict[str, Any] | None:
+    removed, added = differences(reference, wording)
+    if not removed and not added:
+        return None
+    text = article["text"][o["start"]:o["end"]]
+    if not added and _ELLIPSIS.search(text):
+        return None  # the gap is marked
+    other_articles = list({x["article"]: articles[x["article"]] for x in others}.values())
+    shown = others[0]
+    n = len(other_articles)
+    severity = "warning" if added else "info"  # words dropped from inside a quotation, no words put in
+    message = (f"{outlet(article)} quotes {_speaker_name(o, actor_names)} as saying \u201c{short(text)}\u201d, but "
+               f"{n} other article{'s' if n > 1 else ''} ({outlets(other_articles)}) quote "
+               f"\u201c{short(articles[shown['article']]['text'][shown['start']:shown['end']])}\u201d "
+               f"({describe(removed, added)}).")
+    evidence = span(o["article"], o["start"], o["end"])
+    for x in others[:MAX_REFERENCE_EVIDENCE]:
+        evidence += span(x["article"], x["start"], x["end"])
+    return {"kind": KIND, "severity": severity, "message": message, "evidence": evidence, "quote": quote_id,
+            "removed": removed, "added": added, "related": sorted(a["id"] for a in other_articles)}
+
+
+def _paragraph(text: str, start: int, end: int) -> tuple[int, int]:
+    left = text.rfind("\n", 0, start) + 1
+    right = text.find("\n", end)
+    return left, len(text) if right < 0 else right
+
+
+def _context(text: str, start: int, end: int, quoted: list[tuple[int, int]]) -> set[str]:
+    """Content words of the paragraph around a quotation, without any quoted words."""
+    left, right = _paragraph(text, start, end)
+    chars = list(text[left:right])
+    for s, e in quoted:
+        for i in range(max(s, left), min(e, right)):
+            chars[i - left] = " "
+    return {w for w in words("".join(chars)) if w not in _CONTEXT_STOP and not w.isdigit()}
+
+
+def _within_copies(document: dict[str, Any], articles: dict[str, dict[str, Any]],
+                   actor_names: dict[str, str]) -> list[dict[str, Any]]:
+    """A copy that puts new words in the mouth of the speaker its original quoted."""
+    occurrences: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    carried_by: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    quote_of: dict[int, str] = {}
+    for quote in document.get("quotes", []):
+        for o in quote["occurrences"]:
+            if o["article"] not in articles:
+                continue
+            occurrences[o["article"]].append(o)
+            quote_of[id(o)] = quote["id"]
+            carried_by[tuple(words(o.get("text") or ""))].add(o["article"])
+    normalized = {}
+
+    def norm_text(article_id: str) -> str:
+        if article_id not in normalized:
+            normalized[article_id] = " " + " ".join(words(articles[article_id]["text"])) + " "
+        return normalized[article_id]
+
+    flags = []
+    for relation in document.get("copies", []):
+        copy_id, original_id = relation["article"], relation["of"]
+        if relation.get("kind") not in ("syndicated", "rewrite") or copy_id == original_id:
+            continue
+        copy, original = articles.get(copy_id), articles.get(original_id)
+        if not copy or not original or copy.get("lang") != original.get("lang"):
+            continue
+        quoted_copy = [(o["start"], o["end"]) for o in occurrences[copy_id]]
+        quoted_original = [(o["start"], o["end"]) for o in occurrences[original_id]]
+        for o in occurrences[copy_id]:
+            w = tuple(words(o.get("text") or ""))
+            if (o.get("kind") not in QUOTED_KINDS or not o.get("speaker") or len(w) < 2
+                    or f" {' '.join(w)} " in norm_text(original_id) or carried_by[w] - {copy_id}):
+                continue  # the original has these words, or another article quotes them too
+            around = _context(copy["text"], o["start"], o["end"], quoted_copy)
+            best, best_score = None, 0.0
+            for x in occurrences[original_id]:
+                xw = words(x.get("text") or "")
+                if (x.get("kind") not in QUOTED_KINDS or x.get("speaker") != o.get("speaker") or len(xw) < 2
+                        or f" {' '.join(xw)} " in norm_text(copy_id) or quote_of[id(x)] == quote_of[id(o)]):
+                    continue  # another speaker, or words the copy keeps somewhere
+                theirs = _context(original["text"], x["start"], x["end"], quoted_original)
+                shared = around & theirs
+                score = len(shared) / (len(around | theirs) or 1)
+                if len(shared) >= MIN_CONTEXT_WORDS and score >= CONTEXT_JACCARD and score > best_score:
+                    best, best_score = x, score
+            if best is None:
+                continue
+            mine = copy["text"][o["start"]:o["end"]]
+            theirs_text = original["text"][best["start"]:best["end"]]
+            flags.append({
+                "kind": KIND, "severity": "warning",
+                "message": (f"{outlet(copy)}, in a {relation['kind']} of {outlet(original)}'s article, quotes "
+                            f"{_speaker_name(o, actor_names)} as saying \u201c{short(mine)}\u201d where {outlet(original)} "
+                            f"quotes \u201c{short(theirs_text)}\u201d in the same sentence."),
+                "evidence": span(copy_id, o["start"], o["end"]) + span(original_id, best["start"], best["end"]),
+                "quote": quote_of[id(o)], "removed": [" ".join(words(theirs_text))], "added": [" ".join(w)],
+                "related": [original_id],
+            })
+    return flags

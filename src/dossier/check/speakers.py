@@ -1,0 +1,90 @@
+"""Speaker conflict: the same quotation given to different people in different articles.
+
+Works on the merged statements of `quotes[]`: each occurrence carries the speaker its
+article gives. Only direct quotations of a few words count (a short phrase or a scare
+quote is said by many; indirect speech is the reporter's wording), and only speakers
+resolved to people (an agency's spokesman quoting a minister is not a conflict). An
+article that gives one quotation to two people is left out: that is an extraction doubt,
+not a claim of the article. The attribution most articles give is named as the majority.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from dossier.check.common import by_id, outlet, outlets, short, span, words
+from dossier.kb import KnowledgeBase
+
+KIND = "speaker conflict"
+MIN_WORDS = 5  # a quotation shorter than this is a phrase many people say
+MAX_RELATED_EVIDENCE = 3  # occurrences of the majority attribution shown as evidence
+
+
+def _evidence(occurrences: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for o in occurrences:
+        out += span(o["article"], o["start"], o["end"]) + span(o["article"], o.get("speaker_start"), o.get("speaker_end"))
+    return out
+
+
+def _same_person(a: str, b: str) -> bool:
+    """Two actor names that may be one person resolved twice ("Trump", "Donald J. Trump")."""
+    last_a, last_b = words(a)[-1:], words(b)[-1:]
+    return bool(last_a) and last_a == last_b
+
+
+def detect(document: dict[str, Any], records: dict[str, dict], kb: KnowledgeBase) -> list[dict[str, Any]]:
+    """One flag per article that gives a quotation to someone other than most articles do
+    (one flag per quotation when the articles are evenly split)."""
+    articles = by_id(document)
+    people = {a["id"]: a["name"] for a in document.get("actors", []) if a.get("kind") == "person"}
+    flags = []
+    for quote in document.get("quotes", []):
+        per_article: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+        for o in quote["occurrences"]:
+            if o.get("kind") == "direct" and o.get("speaker") in people and len(words(o.get("text") or "")) >= MIN_WORDS:
+                per_article[o["article"]][o["speaker"]].append(o)
+        by_speaker: dict[str, list[str]] = defaultdict(list)
+        for article_id, speakers in sorted(per_article.items()):
+            if len(speakers) == 1 and article_id in articles:
+                by_speaker[next(iter(speakers))].append(article_id)
+        if len(by_speaker) < 2:
+            continue
+        ranked = sorted(by_speaker, key=lambda s: (-len(by_speaker[s]), people[s]))
+        top = ranked[0]
+        if any(_same_person(people[top], people[s]) for s in ranked[1:]):
+            continue
+        text = short(quote["text"])
+        if len(by_speaker[top]) == len(by_speaker[ranked[1]]):
+            flags.append(_split_flag(quote, text, ranked, by_speaker, per_article, articles, people))
+            continue
+        majority_articles = [articles[a] for a in by_speaker[top]]
+        majority_evidence = _evidence([o for a in by_speaker[top][:MAX_RELATED_EVIDENCE] for o in per_article[a][top]])
+        for speaker in ranked[1:]:
+            for article_id in by_speaker[speaker]:
+                article = articles[article_id]
+                given = per_article[article_id][speaker]
+                n = len(majority_articles)
+                flags.append({
+                    "kind": KIND, "severity": "warning",
+                    "message": (f"{outlet(article)} attributes \u201c{text}\u201d to {people[speaker]}, but "
+                                f"{n} other article{'s' if n > 1 else ''} ({outlets(majority_articles)}) attribute it to "
+                                f"{people[top]}."),
+                    "evidence": _evidence(given) + majority_evidence,
+                    "quote": quote["id"], "speaker": speaker, "majority_speaker": top,
+                    "related": by_speaker[top],
+                })
+    return flags
+
+
+def _split_flag(quote: dict[str, Any], text: str, ranked: list[str], by_speaker: dict[str, list[str]],
+                per_article: dict[str, dict[str, list[dict[str, Any]]]], articles: dict[str, dict[str, Any]],
+                people: dict[str, str]) -> dict[str, Any]:
+    """The articles are evenly split: no attribution is the majority, so one flag shows all sides."""
+    sides = [f"{outlets([articles[a] for a in by_speaker[s]])} to {people[s]}" for s in ranked]
+    evidence = _evidence([o for s in ranked for a in by_speaker[s] for o in per_article[a][s]])
+    return {"kind": KIND, "severity": "warning",
+            "message": f"Articles disagree on who said \u201c{text}\u201d: {'; '.join(sides)}; no attribution is given by most sources.",
+            "evidence": evidence, "quote": quote["id"], "speakers": ranked,
+            "related": sorted(a for s in ranked for a in by_speaker[s])}
