@@ -9,7 +9,7 @@ The copy is credited when its text, its removed lines (bylines the cleaner took 
 author field or its own outlet names any of them.
 
 Severity: a warning when most of the copy is the other's material and the direction is
-sure (dated, or the original carries its own wire credit); info when the copy reuses
+sure (both dated to the day, or the original carries a wire credit, its own or another's); info when the copy reuses
 only part of it, when the direction rests on length alone, or when the copy credits some
 other wire or outlet (it may have taken the material from there).
 """
@@ -114,7 +114,10 @@ def _flag(relation: dict[str, Any], copy: dict[str, Any], original: dict[str, An
     wire_credit = credited_names(original) - own_names(original)
     self_credit = any(_mentions(original.get("text") or "", i) for n in own_names(original)
                       if (i := initials(n))) or bool(credited_names(original) & own_names(original))
-    sure = relation.get("direction") in SURE_DIRECTIONS or self_credit
+    days = [len(a.get("published") or "") >= 10 for a in (copy, original)]
+    # which of the two came first does not matter when the material is a wire's: the copy took it
+    # from the wire or from the original, and names neither
+    sure = (relation.get("direction") in SURE_DIRECTIONS and all(days)) or self_credit or bool(wire_credit)
     other_credit = credited_names(copy) - own_names(copy)
     severity = "warning" if coverage >= WARNING_COVERAGE and sure and not other_credit else "info"
     source = outlet(original)

@@ -31,7 +31,7 @@ QUOTED_KINDS = ("direct", "fragment")
 MIN_WORDS = 3  # wordings shorter than this are not compared
 MAX_REFERENCE_EVIDENCE = 3
 MIN_SHARED_WORDS = 3  # two wordings are one statement reworded when they share this many words in order
-SHARED_SHARE = 0.4  # ... and this share of the shorter one's words
+SHARED_SHARE = 0.4  # ... and this share of the longer one's words
 CONTEXT_JACCARD = 0.3  # copy route: sentences around the two quotations must share this much
 MIN_CONTEXT_WORDS = 4
 _ELLIPSIS = re.compile(r"\.\.\.|…|\[\.\.\.\]|\(\.\.\.\)")
@@ -41,6 +41,45 @@ _CONTEXT_STOP = frozenset(
     "says told say el la los las un una y o de del en con por para que es son fue se lo al su sus dijo".split())
 
 
+_CONTRACTIONS = [(re.compile(p, re.I), r) for p, r in (
+    (r"\bwon['’]t\b", "will not"), (r"\bcan['’]t\b", "can not"), (r"\bcannot\b", "can not"), (r"n['’]t\b", " not"),
+    (r"['’]re\b", " are"), (r"['’]ll\b", " will"), (r"['’]ve\b", " have"), (r"\bi['’]m\b", "i am"), (r"['’]d\b", " would"),
+    (r"\b(it|that|there|here|what|who|he|she)['’]s\b", r"\1 is"), (r"&", " and "), (r"\bokay\b", "ok"),
+    (r"\b(\d+)\s*%", r"\1 percent"), (r"\bper cent\b", "percent"))]
+# Languages of the countries whose officials a corpus quotes most; a speaker of another
+# language is quoted in translation, and two translations may differ in good faith.
+_ENGLISH = {"United States", "United Kingdom", "Canada", "Australia", "New Zealand", "Ireland"}
+_SPANISH = {"Mexico", "Spain", "Argentina", "Colombia", "Chile", "Peru", "Venezuela", "Ecuador", "Guatemala", "Cuba",
+            "Bolivia", "Dominican Republic", "Honduras", "Paraguay", "El Salvador", "Nicaragua", "Costa Rica",
+            "Panama", "Uruguay"}
+
+
+def quote_words(text: str) -> tuple[str, ...]:
+    """The words of a quotation, with contractions spelled out and "&", "okay", "%" written one way."""
+    for pattern, replacement in _CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    return tuple(words(text))
+
+
+def speaker_language(actor_id: str | None, kb: KnowledgeBase) -> str | None:
+    """The language a speaker most likely spoke, from the countries of their roles (None: unknown)."""
+    actor = kb.actor(actor_id) if actor_id else None
+    countries = {r.of for r in actor.roles} if actor else set()
+    if countries and countries <= _ENGLISH:
+        return "en"
+    if countries and countries <= _SPANISH:
+        return "es"
+    return None
+
+
+def _abbreviation(a: list[str], b: list[str]) -> bool:
+    """"U.S."/"United States", "EE UU"/"Estados Unidos": one side the other's initials (doubled in Spanish plurals)."""
+    short_side, long_side = sorted((a, b), key=len)
+    letters = "".join(short_side)
+    initials = "".join(w[0] for w in long_side)
+    return len(long_side) >= 2 and (letters == initials or letters == "".join(c * 2 for c in initials))
+
+
 def _contiguous(short_words: list[str], long_words: list[str]) -> bool:
     n = len(short_words)
     return any(long_words[i:i + n] == short_words for i in range(len(long_words) - n + 1))
@@ -48,9 +87,10 @@ def _contiguous(short_words: list[str], long_words: list[str]) -> bool:
 
 def same_statement(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Whether two wordings share enough words in order to be one statement reworded
-    (quote merging also joins different quotations that one indirect report contains)."""
+    (quote merging also joins different quotations that one indirect report contains);
+    a shorter excerpt is checked against the longer one's words before this."""
     matched = sum(block.size for block in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_matching_blocks())
-    return matched >= MIN_SHARED_WORDS and matched >= SHARED_SHARE * min(len(a), len(b))
+    return matched >= MIN_SHARED_WORDS and matched >= SHARED_SHARE * max(len(a), len(b))
 
 
 def _spelling_variant(a: str, b: str) -> bool:
@@ -68,11 +108,15 @@ def differences(reference: list[str], wording: list[str]) -> tuple[list[str], li
     for n, (op, i1, i2, j1, j2) in enumerate(ops):
         if op == "equal":
             continue
-        if op == "delete" and (n == 0 or n == len(ops) - 1):
-            continue  # the excerpt starts later or stops earlier
+        if op in ("delete", "insert") and (n == 0 or n == len(ops) - 1):
+            continue  # one quotation starts later or stops earlier than the other
         if op == "replace" and i2 - i1 == j2 - j1 and all(_spelling_variant(a, b) for a, b in
                                                          zip(reference[i1:i2], wording[j1:j2])):
             continue
+        if op == "replace" and _abbreviation(reference[i1:i2], wording[j1:j2]):
+            continue
+        if op == "replace" and n == len(ops) - 1 and j2 - j1 == 1 and " ".join(reference[i1:i2]).startswith(wording[j1]):
+            continue  # the text stops in the middle of the last word
         if op in ("delete", "replace"):
             removed.append(" ".join(reference[i1:i2]))
         if op in ("insert", "replace"):
@@ -92,7 +136,8 @@ def describe(removed: list[str], added: list[str]) -> str:
 def detect(document: dict[str, Any], records: dict[str, dict], kb: KnowledgeBase) -> list[dict[str, Any]]:
     articles = by_id(document)
     actor_names = {a["id"]: a["name"] for a in document.get("actors", [])}
-    flags = _within_quotes(document, articles, actor_names)
+    linked = {frozenset((c["article"], c["of"])) for c in document.get("copies", [])}
+    flags = _within_quotes(document, articles, actor_names, linked, kb)
     flags += _within_copies(document, articles, actor_names)
     return flags
 
@@ -102,14 +147,14 @@ def _speaker_name(occurrence: dict[str, Any], actor_names: dict[str, str], fallb
     return name or "the speaker"
 
 
-def _within_quotes(document: dict[str, Any], articles: dict[str, dict[str, Any]],
-                   actor_names: dict[str, str]) -> list[dict[str, Any]]:
+def _within_quotes(document: dict[str, Any], articles: dict[str, dict[str, Any]], actor_names: dict[str, str],
+                   linked: set[frozenset[str]], kb: KnowledgeBase) -> list[dict[str, Any]]:
     flags = []
     for quote in document.get("quotes", []):
         wordings: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for o in quote["occurrences"]:
             if o.get("kind") in QUOTED_KINDS and o["article"] in articles:
-                w = tuple(words(o.get("text") or ""))
+                w = quote_words(o.get("text") or "")
                 if len(w) >= MIN_WORDS:
                     wordings[w].append(o)
         if len(wordings) < 2:
@@ -133,7 +178,10 @@ def _within_quotes(document: dict[str, Any], articles: dict[str, dict[str, Any]]
                 others = [x for x in ref_occurrences if x["article"] != o["article"]]
                 if not others or any(articles[x["article"]].get("lang") != article.get("lang") for x in others[:1]):
                     continue  # the same article, or a translation
-                flag = _flag(o, others, list(reference), list(wording), article, articles, actor_names, quote["id"])
+                translated = speaker_language(o.get("speaker") or quote.get("speaker"), kb) not in (None, article.get("lang"))
+                copied = any(frozenset((o["article"], x["article"])) in linked for x in others)
+                flag = _flag(o, others, list(reference), list(wording), article, articles, actor_names, quote["id"],
+                             translated and not copied)
                 if flag:
                     flags.append(flag)
     return flags
@@ -141,7 +189,9 @@ def _within_quotes(document: dict[str, Any], articles: dict[str, dict[str, Any]]
 
 def _flag(o: dict[str, Any], others: list[dict[str, Any]], reference: list[str], wording: list[str],
           article: dict[str, Any], articles: dict[str, dict[str, Any]], actor_names: dict[str, str],
-          quote_id: str | None) -> dict[str, Any] | None:
+          quote_id: str | None, translated: bool) -> dict[str, Any] | None:
+    """`translated`: the speaker spoke another language and the articles do not copy each
+    other, so the two may be independent translations: info, not a warning."""
     removed, added = differences(reference, wording)
     if not removed and not added:
         return None
@@ -151,11 +201,14 @@ def _flag(o: dict[str, Any], others: list[dict[str, Any]], reference: list[str],
     other_articles = list({x["article"]: articles[x["article"]] for x in others}.values())
     shown = others[0]
     n = len(other_articles)
-    severity = "warning" if added else "info"  # words dropped from inside a quotation, no words put in
+    function_words_only = all(w in _CONTEXT_STOP for part in removed + added for w in part.split())
+    # words dropped from inside a quotation with none put in, "in" for "on", or another translation: info
+    severity = "warning" if added and not function_words_only and not translated else "info"
     message = (f"{outlet(article)} quotes {_speaker_name(o, actor_names)} as saying \u201c{short(text)}\u201d, but "
                f"{n} other article{'s' if n > 1 else ''} ({outlets(other_articles)}) quote "
                f"\u201c{short(articles[shown['article']]['text'][shown['start']:shown['end']])}\u201d "
-               f"({describe(removed, added)}).")
+               f"({describe(removed, added)})."
+               + (" The speaker did not speak the article's language: these may be two translations." if translated else ""))
     evidence = span(o["article"], o["start"], o["end"])
     for x in others[:MAX_REFERENCE_EVIDENCE]:
         evidence += span(x["article"], x["start"], x["end"])
@@ -191,12 +244,12 @@ def _within_copies(document: dict[str, Any], articles: dict[str, dict[str, Any]]
                 continue
             occurrences[o["article"]].append(o)
             quote_of[id(o)] = quote["id"]
-            carried_by[tuple(words(o.get("text") or ""))].add(o["article"])
+            carried_by[quote_words(o.get("text") or "")].add(o["article"])
     normalized = {}
 
     def norm_text(article_id: str) -> str:
         if article_id not in normalized:
-            normalized[article_id] = " " + " ".join(words(articles[article_id]["text"])) + " "
+            normalized[article_id] = " " + " ".join(quote_words(articles[article_id]["text"])) + " "
         return normalized[article_id]
 
     flags = []
@@ -210,14 +263,14 @@ def _within_copies(document: dict[str, Any], articles: dict[str, dict[str, Any]]
         quoted_copy = [(o["start"], o["end"]) for o in occurrences[copy_id]]
         quoted_original = [(o["start"], o["end"]) for o in occurrences[original_id]]
         for o in occurrences[copy_id]:
-            w = tuple(words(o.get("text") or ""))
+            w = quote_words(o.get("text") or "")
             if (o.get("kind") not in QUOTED_KINDS or not o.get("speaker") or len(w) < 2
                     or f" {' '.join(w)} " in norm_text(original_id) or carried_by[w] - {copy_id}):
                 continue  # the original has these words, or another article quotes them too
             around = _context(copy["text"], o["start"], o["end"], quoted_copy)
             best, best_score = None, 0.0
             for x in occurrences[original_id]:
-                xw = words(x.get("text") or "")
+                xw = quote_words(x.get("text") or "")
                 if (x.get("kind") not in QUOTED_KINDS or x.get("speaker") != o.get("speaker") or len(xw) < 2
                         or f" {' '.join(xw)} " in norm_text(copy_id) or quote_of[id(x)] == quote_of[id(o)]):
                     continue  # another speaker, or words the copy keeps somewhere
@@ -236,7 +289,7 @@ def _within_copies(document: dict[str, Any], articles: dict[str, dict[str, Any]]
                             f"{_speaker_name(o, actor_names)} as saying \u201c{short(mine)}\u201d where {outlet(original)} "
                             f"quotes \u201c{short(theirs_text)}\u201d in the same sentence."),
                 "evidence": span(copy_id, o["start"], o["end"]) + span(original_id, best["start"], best["end"]),
-                "quote": quote_of[id(o)], "removed": [" ".join(words(theirs_text))], "added": [" ".join(w)],
+                "quote": quote_of[id(o)], "removed": [" ".join(quote_words(theirs_text))], "added": [" ".join(w)],
                 "related": [original_id],
             })
     return flags
