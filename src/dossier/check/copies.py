@@ -8,7 +8,8 @@ turn: a dateline credit "MEXICO CITY (AP) —", a byline "By Ana Ruiz, Continent
 The copy is credited when its text, its removed lines (bylines the cleaner took out), its
 author field or its own outlet names any of them.
 
-Severity: a warning when most of the copy is the other's material and the direction is
+Severity: a warning when most of the copy is the other's material (and that material is
+more than a few lines of the original) and the direction is
 sure (both dated to the day, or the original carries a wire credit, its own or another's); info when the copy reuses
 only part of it, when the direction rests on length alone, or when the copy credits some
 other wire or outlet (it may have taken the material from there).
@@ -24,6 +25,8 @@ from dossier.kb import KnowledgeBase
 
 KIND = "uncredited copy"
 WARNING_COVERAGE = 0.5  # share of the copy's words in passages matched to the original
+MIN_MATERIAL_WORDS = 15  # words of the original in the matched passages: less is not material reproduced
+WARNING_MATERIAL_WORDS = 40
 MAX_EVIDENCE_PASSAGES = 12
 SURE_DIRECTIONS = ("published earlier",)
 # Wire services and syndicates whose name in a copy is a credit in itself.
@@ -31,9 +34,10 @@ WIRES = ("Associated Press", "AP", "Reuters", "Agence France-Presse", "AFP", "EF
          "Deutsche Presse-Agentur", "dpa", "ANSA", "Europa Press", "Notimex", "Xinhua", "Kyodo", "Press Association",
          "PA", "Canadian Press", "CNN Wire", "United Press International", "UPI", "Tribune News Service", "TNS")
 _NAME = r"(?:[A-Z][\w&'’.-]*|de|del|la|el|of|the)(?:[ \t]+(?:[A-Z][\w&'’.-]*|de|del|la|el|of|the)){0,5}"
+# "according to" and "via" name sources of facts ("according to a poll"), not of the text: left out
 _CREDIT_PHRASES = re.compile(
-    rf"(?:\bas reported by|\breported by|\baccording to|\bvia|\bcourtesy of|\bcon información de|\bfuente:|"
-    rf"\bsource:|\bpor)\s+(?P<name>(?:the\s+)?{_NAME})", re.I)
+    rf"(?i:\bas reported by|\breported by|\bcourtesy of|\bcon información de|\bfuente:|\bsource:|^por)[ \t]+"
+    rf"(?P<name>(?:the[ \t]+)?{_NAME})", re.M)
 _DATELINE_CREDIT = re.compile(r"^[A-ZÁÉÍÓÚÑ][A-ZÁÉÍÓÚÑ .,'’-]{2,40}\((?P<name>[^)]{1,40})\)\s*[—–-]", re.M)
 _BYLINE_OUTLET = re.compile(rf"^(?:By|Por)\s+[^,\n|]{{2,60}}[,|]\s*(?P<name>{_NAME})\s*$", re.M)
 _OUTLET_REPORTED = re.compile(rf"(?P<name>{_NAME})\s+(?:reported|reports|informó|publicó)\b")
@@ -105,11 +109,16 @@ def detect(document: dict[str, Any], records: dict[str, dict], kb: KnowledgeBase
         carried = _lines(copy)
         if any(_mentions(carried, name) for name in expected):
             continue
-        flags.append(_flag(relation, copy, original, expected))
+        material = sum(len(original["text"][p["of_start"]:p["of_end"]].split()) for p in relation.get("passages") or []
+                       if p.get("of_start") is not None and p.get("of_end") is not None)
+        if material < MIN_MATERIAL_WORDS:
+            continue  # a few names or a short line in common
+        flags.append(_flag(relation, copy, original, expected, material))
     return flags
 
 
-def _flag(relation: dict[str, Any], copy: dict[str, Any], original: dict[str, Any], expected: set[str]) -> dict[str, Any]:
+def _flag(relation: dict[str, Any], copy: dict[str, Any], original: dict[str, Any], expected: set[str],
+          material: int) -> dict[str, Any]:
     coverage = (relation.get("coverage") or {}).get("copy", relation.get("similarity", 0.0))
     wire_credit = credited_names(original) - own_names(original)
     self_credit = any(_mentions(original.get("text") or "", i) for n in own_names(original)
@@ -119,7 +128,8 @@ def _flag(relation: dict[str, Any], copy: dict[str, Any], original: dict[str, An
     # from the wire or from the original, and names neither
     sure = (relation.get("direction") in SURE_DIRECTIONS and all(days)) or self_credit or bool(wire_credit)
     other_credit = credited_names(copy) - own_names(copy)
-    severity = "warning" if coverage >= WARNING_COVERAGE and sure and not other_credit else "info"
+    substantial = coverage >= WARNING_COVERAGE and material >= WARNING_MATERIAL_WORDS
+    severity = "warning" if substantial and sure and not other_credit else "info"
     source = outlet(original)
     if wire_credit:
         whose = f"material {source} credits to {', '.join(sorted(wire_credit))}"

@@ -28,16 +28,18 @@ from dossier.kb import KnowledgeBase
 
 KIND = "altered quote"
 QUOTED_KINDS = ("direct", "fragment")
-MIN_WORDS = 3  # wordings shorter than this are not compared
+MIN_WORDS = 6  # shorter wordings are not compared within a statement (slogans: "make America whole again")
 MAX_REFERENCE_EVIDENCE = 3
 MIN_SHARED_WORDS = 3  # two wordings are one statement reworded when they share this many words in order
-SHARED_SHARE = 0.4  # ... and this share of the longer one's words
+SHARED_SHARE = 0.4  # ... and this share of the longer one's words when one article copies the other
+SHARED_SHARE_UNLINKED = 0.6  # ... or this share, between articles of one event (a speaker repeats a line in new words)
 CONTEXT_JACCARD = 0.3  # copy route: sentences around the two quotations must share this much
 MIN_CONTEXT_WORDS = 4
 _ELLIPSIS = re.compile(r"\.\.\.|…|\[\.\.\.\]|\(\.\.\.\)")
 _CONTEXT_STOP = frozenset(
     "a an the and or but of to in on for with at by from as is are was were be been it its this that these those "
-    "he she they we i you his her their our him them us not no will would can could has have had do does did said "
+    "he she they we i you his her their our him them us not no will would can could has have had do does did said which "
+    "who whom into onto about "
     "says told say el la los las un una y o de del en con por para que es son fue se lo al su sus dijo".split())
 
 
@@ -85,16 +87,22 @@ def _contiguous(short_words: list[str], long_words: list[str]) -> bool:
     return any(long_words[i:i + n] == short_words for i in range(len(long_words) - n + 1))
 
 
-def same_statement(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+def same_statement(a: tuple[str, ...], b: tuple[str, ...], share: float = 0.4) -> bool:
     """Whether two wordings share enough words in order to be one statement reworded
     (quote merging also joins different quotations that one indirect report contains);
     a shorter excerpt is checked against the longer one's words before this."""
     matched = sum(block.size for block in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_matching_blocks())
-    return matched >= MIN_SHARED_WORDS and matched >= SHARED_SHARE * max(len(a), len(b))
+    return matched >= MIN_SHARED_WORDS and matched >= share * max(len(a), len(b))
+
+
+def _variants(a: list[str], b: list[str]) -> bool:
+    return len(a) == len(b) > 0 and all(_spelling_variant(x, y) for x, y in zip(a, b))
 
 
 def _spelling_variant(a: str, b: str) -> bool:
-    """One word spelled two ways ("organisation"/"organization", "honor"/"honour")."""
+    """One word spelled two ways ("organisation"/"organization", "honor"/"honour"), or singular and plural."""
+    if a.rstrip("s") == b.rstrip("s"):
+        return True
     if min(len(a), len(b)) < 5:
         return False
     return difflib.SequenceMatcher(a=a, b=b, autojunk=False).ratio() >= 0.85
@@ -110,13 +118,16 @@ def differences(reference: list[str], wording: list[str]) -> tuple[list[str], li
             continue
         if op in ("delete", "insert") and (n == 0 or n == len(ops) - 1):
             continue  # one quotation starts later or stops earlier than the other
-        if op == "replace" and i2 - i1 == j2 - j1 and all(_spelling_variant(a, b) for a, b in
-                                                         zip(reference[i1:i2], wording[j1:j2])):
+        if op == "replace" and _variants(reference[i1:i2], wording[j1:j2]):
             continue
         if op == "replace" and _abbreviation(reference[i1:i2], wording[j1:j2]):
             continue
         if op == "replace" and n == len(ops) - 1 and j2 - j1 == 1 and " ".join(reference[i1:i2]).startswith(wording[j1]):
             continue  # the text stops in the middle of the last word
+        if op == "replace" and n == len(ops) - 1 and _variants(reference[i1:i2], wording[j1:j1 + i2 - i1]):
+            continue  # the wording goes on after the reference's last words
+        if op == "replace" and n == 0 and i2 - i1 <= j2 - j1 and _variants(reference[i1:i2], wording[j2 - (i2 - i1):j2]):
+            continue  # the wording starts earlier
         if op in ("delete", "replace"):
             removed.append(" ".join(reference[i1:i2]))
         if op in ("insert", "replace"):
@@ -149,6 +160,7 @@ def _speaker_name(occurrence: dict[str, Any], actor_names: dict[str, str], fallb
 
 def _within_quotes(document: dict[str, Any], articles: dict[str, dict[str, Any]], actor_names: dict[str, str],
                    linked: set[frozenset[str]], kb: KnowledgeBase) -> list[dict[str, Any]]:
+    event_of = {a: e["id"] for e in document.get("events", []) for a in e.get("articles", [])}
     flags = []
     for quote in document.get("quotes", []):
         wordings: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
@@ -167,17 +179,26 @@ def _within_quotes(document: dict[str, Any], articles: dict[str, dict[str, Any]]
                 continue  # an excerpt of a wording others give
             if any(_contiguous(list(r), list(wording)) for r in better):
                 continue  # a longer quotation that contains the others' words
-            better = [r for r in better if same_statement(r, wording)]
+            better = [r for r in better if same_statement(r, wording, SHARED_SHARE)]
             if not better:
                 continue  # merged with the others, but not the same words reworded
-            reference = max(better, key=lambda r: (difflib.SequenceMatcher(a=r, b=wording, autojunk=False).ratio(),
-                                                   support[r], r))
-            ref_occurrences = wordings[reference]
+            better.sort(key=lambda r: (-difflib.SequenceMatcher(a=r, b=wording, autojunk=False).ratio(), -support[r], r))
             for o in wordings[wording]:
                 article = articles[o["article"]]
-                others = [x for x in ref_occurrences if x["article"] != o["article"]]
-                if not others or any(articles[x["article"]].get("lang") != article.get("lang") for x in others[:1]):
-                    continue  # the same article, or a translation
+                # the reference: the closest better-supported wording in an article of the same
+                # event or copy family (a speaker says much the same words on other days too)
+                reference, others = None, []
+                for r in better:
+                    close = same_statement(r, wording, SHARED_SHARE_UNLINKED)
+                    others = [x for x in wordings[r] if x["article"] != o["article"]
+                              and articles[x["article"]].get("lang") == article.get("lang")
+                              and (close and event_of.get(x["article"]) == event_of.get(o["article"]) is not None
+                                   or frozenset((o["article"], x["article"])) in linked)]
+                    if others:
+                        reference = r
+                        break
+                if reference is None:
+                    continue
                 translated = speaker_language(o.get("speaker") or quote.get("speaker"), kb) not in (None, article.get("lang"))
                 copied = any(frozenset((o["article"], x["article"])) in linked for x in others)
                 flag = _flag(o, others, list(reference), list(wording), article, articles, actor_names, quote["id"],

@@ -13,6 +13,7 @@ every side names its speaker at the quotation.
 
 from __future__ import annotations
 
+import difflib
 from collections import defaultdict
 from typing import Any
 
@@ -21,6 +22,8 @@ from dossier.kb import KnowledgeBase
 
 KIND = "speaker conflict"
 MIN_WORDS = 5  # a quotation shorter than this is a phrase many people say
+MIN_CONTAINED = 6  # an excerpt this long of another occurrence's words is the same statement
+SAME_WORDS_RATIO = 0.8  # word-sequence similarity at which two wordings are the same statement
 MAX_RELATED_EVIDENCE = 3  # occurrences of the majority attribution shown as evidence
 
 
@@ -61,42 +64,79 @@ def detect(document: dict[str, Any], records: dict[str, dict], kb: KnowledgeBase
     people = {a["id"]: a["name"] for a in document.get("actors", []) if a.get("kind") == "person"}
     flags = []
     for quote in document.get("quotes", []):
-        per_article: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
-        for o in quote["occurrences"]:
-            if (o.get("kind") == "direct" and o.get("speaker") in people and len(words(o.get("text") or "")) >= MIN_WORDS
-                    and not _speaks_of_self(quote, o, people[o["speaker"]])):
-                per_article[o["article"]][o["speaker"]].append(o)
-        by_speaker: dict[str, list[str]] = defaultdict(list)
-        for article_id, speakers in sorted(per_article.items()):
-            if len(speakers) == 1 and article_id in articles:
-                by_speaker[next(iter(speakers))].append(article_id)
-        if len(by_speaker) < 2:
-            continue
-        ranked = sorted(by_speaker, key=lambda s: (-len(by_speaker[s]), people[s]))
-        top = ranked[0]
-        if any(_same_person(people[top], people[s]) for s in ranked[1:]):
-            continue
-        text = short(quote["text"])
-        if len(by_speaker[top]) == len(by_speaker[ranked[1]]):
-            named = all(_named(o, people[s], kb) for s in ranked for a in by_speaker[s] for o in per_article[a][s])
-            flags.append(_split_flag(quote, text, ranked, by_speaker, per_article, articles, people, named))
-            continue
-        majority_articles = [articles[a] for a in by_speaker[top]]
-        majority_evidence = _evidence([o for a in by_speaker[top][:MAX_RELATED_EVIDENCE] for o in per_article[a][top]])
-        for speaker in ranked[1:]:
-            for article_id in by_speaker[speaker]:
-                article = articles[article_id]
-                given = per_article[article_id][speaker]
-                n = len(majority_articles)
-                flags.append({
-                    "kind": KIND, "severity": "warning",
-                    "message": (f"{outlet(article)} attributes \u201c{text}\u201d to {people[speaker]}, but "
-                                f"{n} other article{'s' if n > 1 else ''} ({outlets(majority_articles)}) attribute it to "
-                                f"{people[top]}."),
-                    "evidence": _evidence(given) + majority_evidence,
-                    "quote": quote["id"], "speaker": speaker, "majority_speaker": top,
-                    "related": by_speaker[top],
-                })
+        usable = [o for o in quote["occurrences"]
+                  if o.get("kind") == "direct" and o.get("speaker") in people and len(words(o.get("text") or "")) >= MIN_WORDS
+                  and not _speaks_of_self(quote, o, people[o["speaker"]])]
+        for group in same_words_groups(usable):
+            flags += _conflicts(quote, group, articles, people, kb)
+    return flags
+
+
+def same_words_groups(occurrences: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Occurrences of a merged statement that carry the same words: one contains the other
+    (an excerpt of six words or more) or they are worded almost alike. Quote merging joins
+    looser chains (two statements that share a slogan), which are not one statement."""
+    wordings = sorted({tuple(words(o["text"])) for o in occurrences})
+    parent = list(range(len(wordings)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(wordings):
+        for j in range(i + 1, len(wordings)):
+            if find(i) != find(j) and _same_words(a, wordings[j]):
+                parent[find(j)] = find(i)
+    groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    index = {w: i for i, w in enumerate(wordings)}
+    for o in occurrences:
+        groups[find(index[tuple(words(o["text"]))])].append(o)
+    return [groups[k] for k in sorted(groups)]
+
+
+def _same_words(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    shorter, longer = sorted((a, b), key=len)
+    n = len(shorter)
+    if n >= MIN_CONTAINED and any(longer[i:i + n] == shorter for i in range(len(longer) - n + 1)):
+        return True
+    return difflib.SequenceMatcher(a=a, b=b, autojunk=False).ratio() >= SAME_WORDS_RATIO
+
+
+def _conflicts(quote: dict[str, Any], occurrences: list[dict[str, Any]], articles: dict[str, dict[str, Any]],
+               people: dict[str, str], kb: KnowledgeBase) -> list[dict[str, Any]]:
+    flags: list[dict[str, Any]] = []
+    per_article: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for o in occurrences:
+        per_article[o["article"]][o["speaker"]].append(o)
+    by_speaker: dict[str, list[str]] = defaultdict(list)
+    for article_id, speakers in sorted(per_article.items()):
+        if len(speakers) == 1 and article_id in articles:
+            by_speaker[next(iter(speakers))].append(article_id)
+    if len(by_speaker) < 2:
+        return []
+    ranked = sorted(by_speaker, key=lambda s: (-len(by_speaker[s]), people[s]))
+    top = ranked[0]
+    if any(_same_person(people[top], people[s]) for s in ranked[1:]):
+        return []
+    # the words this group carries (the merged statement's canonical text may be another group's)
+    text = short(max((o["text"] for o in occurrences), key=lambda t: (len(words(t)), t)))
+    if len(by_speaker[top]) == len(by_speaker[ranked[1]]):
+        named = all(_named(o, people[s], kb) for s in ranked for a in by_speaker[s] for o in per_article[a][s])
+        return [_split_flag(quote, text, ranked, by_speaker, per_article, articles, people, named)]
+    majority_articles = [articles[a] for a in by_speaker[top]]
+    majority_evidence = _evidence([o for a in by_speaker[top][:MAX_RELATED_EVIDENCE] for o in per_article[a][top]])
+    n = len(majority_articles)
+    for speaker in ranked[1:]:
+        for article_id in by_speaker[speaker]:
+            flags.append({
+                "kind": KIND, "severity": "warning",
+                "message": (f"{outlet(articles[article_id])} attributes \u201c{text}\u201d to {people[speaker]}, but "
+                            f"{n} other article{'s' if n > 1 else ''} ({outlets(majority_articles)}) attribute it to "
+                            f"{people[top]}."),
+                "evidence": _evidence(per_article[article_id][speaker]) + majority_evidence,
+                "quote": quote["id"], "speaker": speaker, "majority_speaker": top, "related": by_speaker[top],
+            })
     return flags
 
 
