@@ -20,6 +20,8 @@ from dossier.check import quotes as quotes_check
 from dossier.check import speakers as speakers_check
 from dossier.kb import Actor, KnowledgeBase, Role
 from dossier.report.document import build_document
+from dossier.report.html import render_html
+from dossier.report.markdown import render_markdown
 
 KB = KnowledgeBase([
     Actor("p:ortega", "Lucía Ortega Ruiz", "person", aliases=["Ortega", "Lucía Ortega"], roles=[Role("Governor", "Mexico")]),
@@ -293,6 +295,13 @@ def test_partial_reuse_or_another_credit_is_only_info():
     assert flag["severity"] == "info" and "Reuters" in flag["message"]
 
 
+def test_a_few_words_in_common_are_not_material_reproduced():
+    doc = _copy_doc(UNCREDITED)
+    doc["copies"][0]["passages"] = doc["copies"][0]["passages"][:1]
+    doc["copies"][0]["passages"][0]["of_end"] = doc["copies"][0]["passages"][0]["of_start"] + 40
+    assert copies_check.detect(doc, {}, KB) == []
+
+
 def test_initials_are_how_datelines_credit():
     assert copies_check.initials("Continental Press") == "CP"
     assert copies_check.initials("Reuters") is None
@@ -325,3 +334,6 @@ def test_flags_reach_the_store_and_the_export(tmp_path, db):
     assert json.loads(json.dumps(doc["flags"])) == doc["flags"]
     build([str(tmp_path / "news.jsonl")], db)  # building again changes nothing
     assert build_document(db)["flags"] == doc["flags"]
+    markdown, html = render_markdown(doc), render_html(doc)
+    assert "## Flags" in markdown and "uncredited copy" in markdown and "Harbor Gazette" in markdown
+    assert "<h2>Flags</h2>" in html and "uncredited copy" in html

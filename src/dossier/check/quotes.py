@@ -21,6 +21,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
+from functools import lru_cache
 from typing import Any
 
 from dossier.check.common import by_id, outlet, outlets, short, span, words
@@ -56,6 +57,7 @@ _SPANISH = {"Mexico", "Spain", "Argentina", "Colombia", "Chile", "Peru", "Venezu
             "Panama", "Uruguay"}
 
 
+@lru_cache(maxsize=65536)
 def quote_words(text: str) -> tuple[str, ...]:
     """The words of a quotation, with contractions spelled out and "&", "okay", "%" written one way."""
     for pattern, replacement in _CONTRACTIONS:
