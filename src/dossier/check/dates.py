@@ -57,7 +57,8 @@ _PREDICATE = "|".join(sorted((re.escape(p).replace(r"\ ", r"\s+") for p in _PRED
 _STATEMENT = re.compile(rf"\b(?P<predicate>{_PREDICATE})\s+(?:on\s+|el\s+|en\s+)?(?:{_EN_DATE}|{_ES_DATE})\b", re.I)
 _SUBJECT_STOP = frozenset(
     "which that who it they he she this these those the a an its their his her also first finally then later "
-    "officially formally when and que el la los las lo se ya también".split())
+    "officially formally when and after before since until while because once where whom whose but than "
+    "que el la los las lo se ya también cuando después antes desde".split())
 _CLAUSE_BREAK = re.compile(r"[.;:!?\n]")
 
 
