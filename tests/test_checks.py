@@ -164,6 +164,7 @@ def test_a_speaker_saying_it_otherwise_on_another_day_is_not_an_alteration():
     "WE ARE NOT GOING TO CUT THE BUS ROUTES THAT FAMILIES DEPEND ON!",  # case and punctuation
     "We are not going to cut … routes that families depend on",  # a gap the article marks
     "We are not going to cut the bus route that families depend on",  # singular for plural
+    "We are not going to cut the bus routes that [local] families depend on",  # an editor's insertion
     "We are not going to cut the bus routes that families depend on, and we never were",  # a longer quotation
 ])
 def test_no_alteration(variant):

@@ -45,6 +45,7 @@ _CONTEXT_STOP = frozenset(
 
 
 _CONTRACTIONS = [(re.compile(p, re.I), r) for p, r in (
+    (r"\[[^\]]{0,40}\]", " "),  # an editor's insertion: "he [Trump] is"
     (r"\bwon['’]t\b", "will not"), (r"\bcan['’]t\b", "can not"), (r"\bcannot\b", "can not"), (r"n['’]t\b", " not"),
     (r"['’]re\b", " are"), (r"['’]ll\b", " will"), (r"['’]ve\b", " have"), (r"\bi['’]m\b", "i am"), (r"['’]d\b", " would"),
     (r"\b(it|that|there|here|what|who|he|she)['’]s\b", r"\1 is"), (r"&", " and "), (r"\bokay\b", "ok"),
@@ -59,7 +60,8 @@ _SPANISH = {"Mexico", "Spain", "Argentina", "Colombia", "Chile", "Peru", "Venezu
 
 @lru_cache(maxsize=65536)
 def quote_words(text: str) -> tuple[str, ...]:
-    """The words of a quotation, with contractions spelled out and "&", "okay", "%" written one way."""
+    """The words of a quotation, with contractions spelled out, "&", "okay", "%" written one way and an
+    editor's [insertions] left out."""
     for pattern, replacement in _CONTRACTIONS:
         text = pattern.sub(replacement, text)
     return tuple(words(text))
