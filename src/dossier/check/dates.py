@@ -72,6 +72,7 @@ class DateStatement:
     month: int
     day: int
     year: int | None  # as written or inferred; None when neither is known
+    verb: str = ""  # the predicate as written: "took effect"
 
     def label(self) -> str:
         month = dt.date(2000, self.month, 1).strftime("%B")
@@ -120,7 +121,8 @@ def date_statements(article: dict[str, Any]) -> list[DateStatement]:
         except ValueError:
             continue  # "Feb. 30"
         predicate = _PREDICATES[" ".join(m.group("predicate").casefold().split())]
-        out.append(DateStatement(article["id"], m.start(), m.end(), predicate, subject, month, day, year))
+        out.append(DateStatement(article["id"], m.start(), m.end(), predicate, subject, month, day, year,
+                                 " ".join(m.group("predicate").split())))
     return out
 
 
@@ -182,7 +184,8 @@ def _compare(statements: list[DateStatement], articles: dict[str, dict[str, Any]
             flags.append({
                 "kind": KIND, "severity": "warning",
                 "message": (f"{outlet(article)} says \u201c{quoted}\u201d ({label}), but {n} other article"
-                            f"{'s' if n > 1 else ''} about the same event ({outlets(majority)}) give {top} for {what}."),
+                            f"{'s' if n > 1 else ''} about the same event ({outlets(majority)}) say {what} "
+                            f"{dates[top][0].verb} on {top}."),
                 "evidence": span(s.article, s.start, s.end) + evidence_of[top], "date": label, "majority_date": top,
                 "related": sorted(a["id"] for a in majority)})
     return flags

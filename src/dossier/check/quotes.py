@@ -31,6 +31,7 @@ KIND = "altered quote"
 QUOTED_KINDS = ("direct", "fragment")
 MIN_WORDS = 6  # shorter wordings are not compared within a statement (slogans: "make America whole again")
 MAX_REFERENCE_EVIDENCE = 3
+MAX_WORDINGS = 200  # wordings of one statement compared with each other (the most carried): pairs grow as the square
 MIN_SHARED_WORDS = 3  # two wordings are one statement reworded when they share this many words in order
 SHARED_SHARE = 0.4  # ... and this share of the longer one's words when one article copies the other
 SHARED_SHARE_UNLINKED = 0.6  # ... or this share, between articles of one event (a speaker repeats a line in new words)
@@ -157,6 +158,10 @@ def detect(document: dict[str, Any], records: dict[str, dict], kb: KnowledgeBase
     return flags
 
 
+def _spanned(occurrence: dict[str, Any]) -> bool:
+    return isinstance(occurrence.get("start"), int) and isinstance(occurrence.get("end"), int)
+
+
 def _speaker_name(occurrence: dict[str, Any], actor_names: dict[str, str], fallback: str | None = None) -> str:
     name = actor_names.get(occurrence.get("speaker") or "") or occurrence.get("speaker_name") or fallback
     return name or "the speaker"
@@ -169,14 +174,14 @@ def _within_quotes(document: dict[str, Any], articles: dict[str, dict[str, Any]]
     for quote in document.get("quotes", []):
         wordings: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for o in quote["occurrences"]:
-            if o.get("kind") in QUOTED_KINDS and o["article"] in articles:
+            if o.get("kind") in QUOTED_KINDS and o.get("article") in articles and _spanned(o):
                 w = quote_words(o.get("text") or "")
                 if len(w) >= MIN_WORDS:
                     wordings[w].append(o)
         if len(wordings) < 2:
             continue
         support = {w: len({o["article"] for o in occ}) for w, occ in wordings.items()}
-        ranked = sorted(wordings, key=lambda w: (-support[w], -len(w), w))
+        ranked = sorted(wordings, key=lambda w: (-support[w], -len(w), w))[:MAX_WORDINGS]
         for wording in ranked[1:]:
             better = [r for r in ranked if support[r] >= support[wording] and r != wording]
             if any(_contiguous(list(wording), list(r)) for r in better):
@@ -230,7 +235,7 @@ def _flag(o: dict[str, Any], others: list[dict[str, Any]], reference: list[str],
     # words dropped from inside a quotation with none put in, "in" for "on", or another translation: info
     severity = "warning" if added and not function_words_only and not translated else "info"
     message = (f"{outlet(article)} quotes {_speaker_name(o, actor_names)} as saying \u201c{short(text)}\u201d, but "
-               f"{n} other article{'s' if n > 1 else ''} ({outlets(other_articles)}) quote "
+               f"{n} other article{'s' if n > 1 else ''} ({outlets(other_articles)}) quote{'' if n > 1 else 's'} "
                f"\u201c{short(articles[shown['article']]['text'][shown['start']:shown['end']])}\u201d "
                f"({describe(removed, added)})."
                + (" The speaker did not speak the article's language: these may be two translations." if translated else ""))
@@ -265,7 +270,7 @@ def _within_copies(document: dict[str, Any], articles: dict[str, dict[str, Any]]
     quote_of: dict[int, str] = {}
     for quote in document.get("quotes", []):
         for o in quote["occurrences"]:
-            if o["article"] not in articles:
+            if o.get("article") not in articles or not _spanned(o):
                 continue
             occurrences[o["article"]].append(o)
             quote_of[id(o)] = quote["id"]

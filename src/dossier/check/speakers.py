@@ -14,7 +14,7 @@ every side names its speaker at the quotation.
 from __future__ import annotations
 
 import difflib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 from dossier.check.common import by_id, outlet, outlets, short, span, words
@@ -24,6 +24,7 @@ KIND = "speaker conflict"
 MIN_WORDS = 5  # a quotation shorter than this is a phrase many people say
 MIN_CONTAINED = 6  # an excerpt this long of another occurrence's words is the same statement
 SAME_WORDS_RATIO = 0.8  # word-sequence similarity at which two wordings are the same statement
+MAX_WORDINGS = 200
 MAX_RELATED_EVIDENCE = 3  # occurrences of the majority attribution shown as evidence
 
 
@@ -65,8 +66,8 @@ def detect(document: dict[str, Any], records: dict[str, dict], kb: KnowledgeBase
     flags = []
     for quote in document.get("quotes", []):
         usable = [o for o in quote["occurrences"]
-                  if o.get("kind") == "direct" and o.get("speaker") in people and len(words(o.get("text") or "")) >= MIN_WORDS
-                  and not _speaks_of_self(quote, o, people[o["speaker"]])]
+                  if o.get("kind") == "direct" and o.get("speaker") in people and isinstance(o.get("start"), int)
+                  and len(words(o.get("text") or "")) >= MIN_WORDS and not _speaks_of_self(quote, o, people[o["speaker"]])]
         for group in same_words_groups(usable):
             flags += _conflicts(quote, group, articles, people, kb)
     return flags
@@ -76,7 +77,10 @@ def same_words_groups(occurrences: list[dict[str, Any]]) -> list[list[dict[str, 
     """Occurrences of a merged statement that carry the same words: one contains the other
     (an excerpt of six words or more) or they are worded almost alike. Quote merging joins
     looser chains (two statements that share a slogan), which are not one statement."""
-    wordings = sorted({tuple(words(o["text"])) for o in occurrences})
+    carried = Counter(tuple(words(o["text"])) for o in occurrences)
+    # the most carried wordings only: pairs grow as the square, and a statement with hundreds of
+    # wordings is a slogan, whose rarest variants are extraction noise
+    wordings = sorted(sorted(carried, key=lambda w: (-carried[w], w))[:MAX_WORDINGS])
     parent = list(range(len(wordings)))
 
     def find(i: int) -> int:
@@ -91,7 +95,9 @@ def same_words_groups(occurrences: list[dict[str, Any]]) -> list[list[dict[str, 
     groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
     index = {w: i for i, w in enumerate(wordings)}
     for o in occurrences:
-        groups[find(index[tuple(words(o["text"]))])].append(o)
+        w = tuple(words(o["text"]))
+        if w in index:
+            groups[find(index[w])].append(o)
     return [groups[k] for k in sorted(groups)]
 
 
@@ -132,7 +138,7 @@ def _conflicts(quote: dict[str, Any], occurrences: list[dict[str, Any]], article
             flags.append({
                 "kind": KIND, "severity": "warning",
                 "message": (f"{outlet(articles[article_id])} attributes \u201c{text}\u201d to {people[speaker]}, but "
-                            f"{n} other article{'s' if n > 1 else ''} ({outlets(majority_articles)}) attribute it to "
+                            f"{n} other article{'s' if n > 1 else ''} ({outlets(majority_articles)}) attribute{'' if n > 1 else 's'} it to "
                             f"{people[top]}."),
                 "evidence": _evidence(per_article[article_id][speaker]) + majority_evidence,
                 "quote": quote["id"], "speaker": speaker, "majority_speaker": top, "related": by_speaker[top],
