@@ -43,7 +43,7 @@ _ES_DATE = (r"(?:(?:lunes|martes|miércoles|jueves|viernes|sábado|domingo)\s+)?
 # Predicates of things that happen once, on one day, normalised to one key each.
 _PREDICATES = {
     "took effect": "take effect", "takes effect": "take effect", "went into effect": "take effect",
-    "goes into effect": "take effect", "came into effect": "take effect", "came into force": "take effect",
+    "goes into effect": "take effect", "came into effect": "take effect", "became effective": "take effect", "came into force": "take effect",
     "entered into force": "take effect", "was signed": "sign", "were signed": "sign", "was published": "publish",
     "were published": "publish", "was held": "hold", "were held": "hold", "died": "die", "was killed": "kill",
     "were killed": "kill", "was arrested": "arrest", "were arrested": "arrest", "was sworn in": "sworn in",
