@@ -3,10 +3,15 @@
 Two ways a quotation is found altered:
 
 1. Within a merged statement of `quotes[]`: an article's wording of a direct quotation
-   (or quoted fragment) differs from the wording most articles give. A shorter excerpt
-   of the same words is not an alteration (partial quotes are normal), nor is a gap
-   the article marks with an ellipsis, nor a translation (articles in another language
-   are not compared), nor a spelling variant of one word.
+   (or quoted fragment) differs from the closest better-carried wording in an article of
+   the same event or copy family (a speaker who says a line again in other words on
+   another day has not been misquoted). A shorter or longer excerpt of the same words is
+   not an alteration (partial quotes are normal), nor is a gap the article marks with an
+   ellipsis, an editor's [insertion], a contraction, an abbreviation, a spelling variant,
+   or a text that stops mid-word. Articles in another language are not compared; when the
+   speaker spoke another language than the article's and the two articles do not copy
+   each other, they may be two translations, and the flag is only `info`. So is a change
+   of function words alone ("in" for "on") and words dropped with none added.
 2. Within a copy relation (`copies[]`, a rewrite or a reprint): the copy keeps the
    original's sentence but puts other words in the same speaker's mouth, which quote
    merging cannot join because no words are shared (``"absolutely ruled out"`` becoming
@@ -106,7 +111,7 @@ def _variants(a: list[str], b: list[str]) -> bool:
 
 def _spelling_variant(a: str, b: str) -> bool:
     """One word spelled two ways ("organisation"/"organization", "honor"/"honour"), or singular and plural."""
-    if a.rstrip("s") == b.rstrip("s"):
+    if min(len(a), len(b)) > 3 and a.rstrip("s") == b.rstrip("s"):
         return True
     if min(len(a), len(b)) < 5:
         return False
