@@ -1,7 +1,9 @@
 """Speaker conflict: the same quotation given to different people in different articles.
 
 Works on the merged statements of `quotes[]`: each occurrence carries the speaker its
-article gives. Only direct quotations of a few words count (a short phrase or a scare
+article gives. Occurrences are compared only with those that carry the same words (one
+contains the other, or nearly the same wording): quote merging also chains two
+statements that share a slogan. Only direct quotations of a few words count (a short phrase or a scare
 quote is said by many; indirect speech is the reporter's wording), and only speakers
 resolved to people (an agency's spokesman quoting a minister is not a conflict). An
 article that gives one quotation to two people is left out: that is an extraction doubt,
@@ -44,11 +46,10 @@ def _named(occurrence: dict[str, Any], name: str, kb: KnowledgeBase) -> bool:
     return any(len(w) > 2 and w in given for n in names for w in words(n))
 
 
-def _speaks_of_self(quote: dict[str, Any], occurrence: dict[str, Any], name: str) -> bool:
+def _speaks_of_self(said: set[str], name: str) -> bool:
     """A quotation that names its own speaker ("I spoke with President Sheinbaum") was
     most likely said by someone else: the analysis resolved the speaker wrongly."""
     surnames = {w for w in words(name)[1:] if len(w) > 3}  # "Claudia Sheinbaum Pardo": sheinbaum, pardo
-    said = set(words(occurrence.get("text") or "")) | set(words(quote.get("text") or ""))
     return bool(surnames & said)
 
 
@@ -67,8 +68,10 @@ def detect(document: dict[str, Any], records: dict[str, dict], kb: KnowledgeBase
     for quote in document.get("quotes", []):
         usable = [o for o in quote["occurrences"]
                   if o.get("kind") == "direct" and o.get("speaker") in people and isinstance(o.get("start"), int)
-                  and len(words(o.get("text") or "")) >= MIN_WORDS and not _speaks_of_self(quote, o, people[o["speaker"]])]
+                  and len(words(o.get("text") or "")) >= MIN_WORDS]
         for group in same_words_groups(usable):
+            said = {w for o in group for w in words(o["text"])}
+            group = [o for o in group if not _speaks_of_self(said, people[o["speaker"]])]
             flags += _conflicts(quote, group, articles, people, kb)
     return flags
 
