@@ -26,7 +26,7 @@ KIND = "speaker conflict"
 MIN_WORDS = 5  # a quotation shorter than this is a phrase many people say
 MIN_CONTAINED = 6  # an excerpt this long of another occurrence's words is the same statement
 SAME_WORDS_RATIO = 0.8  # word-sequence similarity at which two wordings are the same statement
-MAX_WORDINGS = 200
+MAX_WORDINGS = 100  # wordings of one statement compared pairwise (the most carried): pairs grow as the square
 MAX_RELATED_EVIDENCE = 3  # occurrences of the majority attribution shown as evidence
 
 
