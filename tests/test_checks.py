@@ -303,6 +303,12 @@ def test_a_few_words_in_common_are_not_material_reproduced():
     assert copies_check.detect(doc, {}, KB) == []
 
 
+def test_an_original_known_by_its_domain_is_credited_by_its_name():
+    doc = _copy_doc(UNCREDITED + "\n\n(AP)")
+    doc["articles"][0]["outlet_name"], doc["articles"][0]["text"] = "apnews.com", UNCREDITED
+    assert copies_check.detect(doc, {}, KB) == []
+
+
 def test_initials_are_how_datelines_credit():
     assert copies_check.initials("Continental Press") == "CP"
     assert copies_check.initials("Reuters") is None

@@ -84,6 +84,14 @@ def _mentions(text: str, name: str) -> bool:
     return name.casefold() in text.casefold()
 
 
+def _credits_domain(copy: dict[str, Any], original: dict[str, Any]) -> bool:
+    """An original known only by its domain is credited by the name the domain spells:
+    "(AP)" for apnews.com, "La Gaceta del Norte" for lagacetadelnorte.example."""
+    labels = {n.casefold().removeprefix("www.").split(".")[0] for n in own_names(original) if "." in n}
+    given = {re.sub(r"\W", "", n).casefold() for n in credited_names(copy)}
+    return any(g and len(g) >= 2 and label.startswith(g) for g in given for label in labels)
+
+
 def expected_credits(original: dict[str, Any]) -> set[str]:
     """Any of these in a copy credits the original: its outlet, their initials, what it credits."""
     names = own_names(original) | credited_names(original)
@@ -107,7 +115,7 @@ def detect(document: dict[str, Any], records: dict[str, dict], kb: KnowledgeBase
         if any(_mentions(name, e) or _mentions(e, name) for name in mine for e in expected):
             continue  # the copy is the outlet the original credits (the direction is the other way)
         carried = _lines(copy)
-        if any(_mentions(carried, name) for name in expected):
+        if any(_mentions(carried, name) for name in expected) or _credits_domain(copy, original):
             continue
         material = sum(len(original["text"][p["of_start"]:p["of_end"]].split()) for p in relation.get("passages") or []
                        if p.get("of_start") is not None and p.get("of_end") is not None)
