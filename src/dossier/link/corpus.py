@@ -75,8 +75,21 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None) -> dict[str, int]
     copies = duplicate_sources(conn) + find_copies(_article_texts(conn))
     events, stories = export_events(event_articles(conn, merged, copies), names)
     _write(conn, actors, merged, copies, events, stories)
+    flags = check_corpus(conn, kb)
     return {"actors": len(actors), "quotes": len(merged), "quote_occurrences": len(occurrences), "copies": len(copies),
-            "events": len(events), "stories": len(stories)}
+            "events": len(events), "stories": len(stories), "flags": len(flags)}
+
+
+def check_corpus(conn: sqlite3.Connection, kb: Any) -> list[dict[str, Any]]:
+    """Run the flag detectors on the document the linking just stored, and store their flags."""
+    from dossier.check import run_checks
+    from dossier.report.document import build_document  # imports this module: import here
+
+    document = build_document(conn)
+    document["claims"], document["flags"] = [], []
+    flags = run_checks(document, dict(iter_records(conn)), kb)
+    write_claims_and_flags(conn, [], flags)
+    return flags
 
 
 def event_articles(conn: sqlite3.Connection, merged: list[MergedQuote], copies: list[dict[str, Any]]) -> list[EventArticle]:
