@@ -27,6 +27,7 @@ SAME_WORDING = 88  # ratio at or above which two wordings are one statement
 SAME_SPEAKER_WORDING = 70  # looser bar when both occurrences name the same speaker
 MIN_CONTAINED_WORDS = 4  # a contained wording shorter than this joins only with the same speaker
 MAX_POSTINGS = 500  # words in more wordings than this are too common to pair on
+POSTINGS_BUDGET = 2000  # postings read per new wording, rarest words first
 CANDIDATES = 30  # each new wording is compared with the earlier ones sharing most of its content words
 _PUNCT = re.compile(r"[^\w\s]")
 _STOP = frozenset(
@@ -167,10 +168,14 @@ class QuoteIndex:
     def _join(self, i: int, occurrence: Occurrence) -> None:
         """Compare a new (wording, speaker) representative with the candidates of its wording."""
         shared: Counter = Counter()
-        for word in set(self.wordings[i].split()) - _STOP:
+        budget = POSTINGS_BUDGET
+        words = sorted(set(self.wordings[i].split()) - _STOP, key=lambda w: (len(self.postings.get(w, ())), w))
+        for word in words:  # rarest first: they tell statements apart, and bound the work
             postings = self.postings.get(word, ())
-            if len(postings) <= MAX_POSTINGS:
-                shared.update(postings)
+            if len(postings) > MAX_POSTINGS or (len(postings) > budget and shared):
+                break
+            shared.update(postings)
+            budget -= len(postings)
         shared.pop(i, None)
         for j, _ in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:CANDIDATES]:
             if j == i or self.groups.find(i) == self.groups.find(j):
