@@ -257,6 +257,57 @@ class Reader:
         rows = self._quote_rows(f"SELECT * FROM quotes{clause} ORDER BY rowid LIMIT ? OFFSET ?", (*params, limit, offset))
         return self.cache[key], rows
 
+    def quotes_json(self, limit: int, offset: int, speaker: str | None = None, article: str | None = None,
+                    kind: str | None = None) -> tuple[int, list[str]]:
+        """`quotes_page` as JSON text, one string per statement, for the API's hot path: the
+        occurrence records are stored as JSON and are spliced in as they are, not parsed and
+        serialised again (that round trip was most of the cost of a page)."""
+        where, params = [], []
+        if speaker:
+            where.append("speaker = ?")
+            params.append(speaker)
+        if kind:
+            where.append("kind = ?")
+            params.append(kind)
+        if article:
+            where.append("id IN (SELECT quote_id FROM quote_occurrences WHERE article_id = ?)")
+            params.append(article)
+        clause = (" WHERE " + " AND ".join(where)) if where else ""
+        index = self.index()
+        key = ("quotes-total", clause, tuple(params))
+        if key not in self.cache:
+            self.cache[key] = self.conn.execute(f"SELECT COUNT(*) FROM quotes{clause}", params).fetchone()[0]
+        rows = self.conn.execute(f"SELECT * FROM quotes{clause} ORDER BY rowid LIMIT ? OFFSET ?", (*params, limit, offset)).fetchall()
+        return self.cache[key], self._quotes_as_json(index, rows)
+
+    def quote_json(self, quote_id: str) -> str | None:
+        rows = self.conn.execute("SELECT * FROM quotes WHERE id = ?", (quote_id,)).fetchall()
+        return self._quotes_as_json(self.index(), rows)[0] if rows else None
+
+    def _quotes_as_json(self, index: Index, rows: list[sqlite3.Row]) -> list[str]:
+        ids = [r["id"] for r in rows]
+        occurrences: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        if ids:
+            marks = ",".join("?" * len(ids))
+            for quote_id, article_id, record in self.conn.execute(
+                    f"SELECT quote_id, article_id, record FROM quote_occurrences WHERE quote_id IN ({marks}) "
+                    f"ORDER BY quote_id, article_id, start", ids):
+                occurrences[quote_id].append((article_id, record))
+        dumps = json.dumps
+        out = []
+        for r in rows:
+            occ = occurrences.get(r["id"], [])
+            first = index.articles.get(r["first_seen"]) if r["first_seen"] else None
+            out.append(
+                f'{{"id":{dumps(r["id"])},"text":{dumps(r["text"], ensure_ascii=False)},"speaker":{dumps(r["speaker"])},'
+                f'"speaker_name":{dumps(r["speaker_name"], ensure_ascii=False)},"occurrences":[{",".join(o[1] for o in occ)}],'
+                f'"first_seen":{dumps(r["first_seen"])},"kind":{dumps(r["kind"])},'
+                f'"first_seen_candidates":{r["first_seen_candidates"]},'
+                f'"outlets":{dumps(sorted(index.outlets_of({o[0] for o in occ})), ensure_ascii=False)},'
+                f'"first_seen_date":{dumps(first.published if first else None)},'
+                f'"altered":{"true" if any(_has_changes(o[1]) for o in occ) else "false"}}}')
+        return out
+
     def quote(self, quote_id: str) -> dict[str, Any] | None:
         rows = self._quote_rows("SELECT * FROM quotes WHERE id = ?", (quote_id,))
         return rows[0] if rows else None
@@ -301,6 +352,12 @@ class Reader:
         total = self.conn.execute(f"SELECT COUNT(*) FROM actors{clause}", params).fetchone()[0]
         rows = self.conn.execute(f"SELECT record FROM actors{clause} ORDER BY id LIMIT ? OFFSET ?", (*params, limit, offset))
         return total, [json.loads(r[0]) for r in rows]
+
+
+def _has_changes(record: str) -> bool:
+    """Whether a stored occurrence record (JSON text) lists word changes, without parsing it."""
+    at = record.find('"changes":')
+    return at >= 0 and not record[at + 10:].lstrip().startswith("[]")
 
 
 def filter_flags(flags: list[dict[str, Any]], kind: str | None, severity: str | None) -> list[dict[str, Any]]:
