@@ -113,8 +113,8 @@ def search_quotes(conn: sqlite3.Connection, query: str, limit: int, offset: int)
         return 0, []
     total = conn.execute("SELECT COUNT(*) FROM web_fts_quotes WHERE web_fts_quotes MATCH ?", (expression,)).fetchone()[0]
     rows = conn.execute(
-        f"""SELECT q.id, q.speaker, q.speaker_name, q.kind, snippet(web_fts_quotes, 0, '{START}', '{END}', '…', 24) AS snip
+        f"""SELECT q.id, q.speaker, q.speaker_name, q.kind, q.first_seen, snippet(web_fts_quotes, 0, '{START}', '{END}', '…', 24) AS snip
             FROM web_fts_quotes JOIN quotes q ON q.rowid = web_fts_quotes.rowid
             WHERE web_fts_quotes MATCH ? ORDER BY rank LIMIT ? OFFSET ?""", (expression, limit, offset)).fetchall()
-    return total, [{"quote": r[0], "speaker": r[1], "speaker_name": r[2], "kind": r[3], "snippet": split_snippet(r[4])}
-                   for r in rows]
+    return total, [{"quote": r[0], "speaker": r[1], "speaker_name": r[2], "kind": r[3], "first_seen": r[4],
+                    "snippet": split_snippet(r[5])} for r in rows]
