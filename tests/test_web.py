@@ -389,3 +389,18 @@ def test_claims_and_flags_show_with_their_evidence_and_filters(writable, built):
     story_id = next(s["id"] for s in story if s["counts"]["flags"])
     story_page = c.get(f"/stories/{story_id}").text
     assert "one quote, two speakers" in story_page and "Claims <span class=\"muted\">(1)</span>" in story_page
+
+
+# --- the command ---------------------------------------------------------------------------
+
+def test_serve_command_refuses_a_missing_store_and_documents_the_token(tmp_path):
+    from click.testing import CliRunner
+
+    from dossier.cli import main
+
+    runner = CliRunner()
+    missing = runner.invoke(main, ["serve", "--db", str(tmp_path / "none.db")])
+    assert missing.exit_code == 1 and "no database at" in missing.output
+    assert not (tmp_path / "none.db").exists()
+    helped = runner.invoke(main, ["serve", "--help"])
+    assert helped.exit_code == 0 and "DOSSIER_TOKEN" in helped.output and "127.0.0.1" in helped.output

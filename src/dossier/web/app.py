@@ -39,6 +39,7 @@ MAX_BODY = 10_000_000  # bytes in one POST
 MAX_LIMIT = 500
 TIMELINE_MAX = 150  # events drawn on a story's timeline (the most covered ones)
 COVERAGE_EVENTS = 24  # events (columns) in a story's coverage table
+STORIES_PER_PAGE = 100
 LIST_MAX = 100  # statements, flags, claims listed on one page before "more"
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -268,9 +269,10 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
     # --- pages -----------------------------------------------------------------------
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def home(request: Request) -> Response:
+    async def home(offset: int = Query(0, ge=0)) -> Response:
         index = reader.index()
-        return render("index.html", stories=index.stories, problems_count=0)
+        return render("index.html", stories=index.stories[offset:offset + STORIES_PER_PAGE], offset=offset,
+                      total=len(index.stories), per_page=STORIES_PER_PAGE)
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     async def story_page(story_id: str) -> Response:
