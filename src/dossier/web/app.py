@@ -10,6 +10,7 @@ no inline handlers, nothing from elsewhere); writes need the bearer token from
 from __future__ import annotations
 
 import hmac
+import inspect
 import json
 import logging
 import os
@@ -79,6 +80,13 @@ def safe_url(url: str | None) -> str | None:
     if isinstance(url, str) and url.lower().startswith(("http://", "https://")):
         return url
     return None
+
+
+# Newer FastAPI traces and meters every request through OpenTelemetry's global providers; dossier is
+# an offline tool that reports nothing anywhere, so turn that off where the option exists.
+_NO_TELEMETRY: dict[str, Any] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False, "auto_configure": False}}
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters else {})
 
 
 def _templates() -> Environment:
@@ -218,7 +226,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
     db_path = str(db_path)
     reader = Reader(db_path)
     env = _templates()
-    app = FastAPI(title="dossier", version=__version__, docs_url=None, redoc_url=None,
+    app = FastAPI(title="dossier", version=__version__, docs_url=None, redoc_url=None, **_NO_TELEMETRY,
                   description="A source-traced record of a developing news story: stories, events, articles, "
                               "statements, actors, claims and flags, each with evidence spans into an article's "
                               "clean text. Lists are paginated with `limit` and `offset` and give `total` and `next`.")
