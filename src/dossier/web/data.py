@@ -23,6 +23,7 @@ from dossier.store.corpus import PRIMARY_ORDER
 from dossier.store.db import connect
 
 SEVERITIES = ("error", "warning", "info")
+QUOTE_MEMO = 50_000  # statements whose JSON a server keeps between requests
 
 
 def _js(value: str | None) -> str:
@@ -298,6 +299,17 @@ class Reader:
         return self._quotes_as_json(self.index(), rows)[0] if rows else None
 
     def _quotes_as_json(self, index: Index, rows: list[sqlite3.Row]) -> list[str]:
+        """Each statement as JSON text; memoised per store version (a statement's JSON only
+        changes when the store does), up to QUOTE_MEMO statements."""
+        memo = self.cache.setdefault("quote-json", {})
+        missing = [r for r in rows if r["id"] not in memo]
+        if missing:
+            if len(memo) + len(missing) > QUOTE_MEMO:
+                memo.clear()
+            memo.update(zip((r["id"] for r in missing), self._render_quotes_json(index, missing)))
+        return [memo[r["id"]] for r in rows]
+
+    def _render_quotes_json(self, index: Index, rows: list[sqlite3.Row]) -> list[str]:
         ids = [r["id"] for r in rows]
         occurrences: dict[str, list[tuple[str, str]]] = defaultdict(list)
         if ids:
