@@ -225,7 +225,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per URL set")
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--connections", type=int, nargs="+", default=[4, 16], help="concurrent connections (each level is run)")
     parser.add_argument("--work", default="/tmp/dossier-bench-api", help="folder for the corpus and the store")
     parser.add_argument("--load", choices=["auto", "wrk", "python"], default="auto")
     args = parser.parse_args()
@@ -271,11 +271,11 @@ def main() -> None:
         results = {}
         for name, paths in (("/api/quotes (random page of 50)", quote_paths), ("story pages (20 largest)", story_paths),
                             ("/api/stories", ["/api/stories?limit=50"])):
-            results[name] = load(base, paths, args.duration, args.connections, work, tool)
-            r = results[name]
-            print(f"{name:34s} p50 {r['p50_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms  {r['rps']:7.0f} req/s  "
-                  f"({r['requests']} requests, {r['errors']} errors, {tool}, {args.connections} connections, "
-                  f"{args.workers} server process(es))")
+            for connections in args.connections:
+                r = results[(name, connections)] = load(base, paths, args.duration, connections, work, tool)
+                print(f"{name:34s} p50 {r['p50_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms  {r['rps']:7.0f} req/s  "
+                      f"({r['requests']} requests, {r['errors']} errors, {tool}, {connections} connections, "
+                      f"{args.workers} server process(es))")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -113,13 +113,13 @@ def _page(items: list[Any], total: int, limit: int, offset: int, request: Reques
     return {"total": total, "limit": limit, "offset": offset, "next": following, "items": items}
 
 
-def _raw_page(items: list[str], total: int, limit: int, offset: int, request: Request) -> Response:
-    """`_page` for items that are JSON text already."""
+def _raw_page(items: list[bytes], total: int, limit: int, offset: int, request: Request) -> Response:
+    """`_page` for items that are UTF-8 JSON already."""
     following = None
     if offset + len(items) < total:
         following = str(request.url.include_query_params(offset=offset + limit, limit=limit))
     head = {"total": total, "limit": limit, "offset": offset, "next": following}
-    body = json.dumps(head)[:-1] + ',"items":[' + ",".join(items) + "]}"
+    body = json.dumps(head)[:-1].encode() + b',"items":[' + b",".join(items) + b"]}"
     return Response(body, media_type="application/json")
 
 

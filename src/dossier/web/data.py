@@ -265,8 +265,8 @@ class Reader:
         return self.cache[key], rows
 
     def quotes_json(self, limit: int, offset: int, speaker: str | None = None, article: str | None = None,
-                    kind: str | None = None) -> tuple[int, list[str]]:
-        """`quotes_page` as JSON text, one string per statement, for the API's hot path: the
+                    kind: str | None = None) -> tuple[int, list[bytes]]:
+        """`quotes_page` as UTF-8 JSON, one piece per statement, for the API's hot path: the
         occurrence records are stored as JSON and are spliced in as they are, not parsed and
         serialised again (that round trip was most of the cost of a page)."""
         where, params = [], []
@@ -294,19 +294,19 @@ class Reader:
                                      wanted).fetchall() if wanted else []
         return self.cache[key], self._quotes_as_json(index, rows)
 
-    def quote_json(self, quote_id: str) -> str | None:
+    def quote_json(self, quote_id: str) -> bytes | None:
         rows = self.conn.execute("SELECT * FROM quotes WHERE id = ?", (quote_id,)).fetchall()
         return self._quotes_as_json(self.index(), rows)[0] if rows else None
 
-    def _quotes_as_json(self, index: Index, rows: list[sqlite3.Row]) -> list[str]:
-        """Each statement as JSON text; memoised per store version (a statement's JSON only
+    def _quotes_as_json(self, index: Index, rows: list[sqlite3.Row]) -> list[bytes]:
+        """Each statement as UTF-8 JSON; memoised per store version (a statement's JSON only
         changes when the store does), up to QUOTE_MEMO statements."""
         memo = self.cache.setdefault("quote-json", {})
         missing = [r for r in rows if r["id"] not in memo]
         if missing:
             if len(memo) + len(missing) > QUOTE_MEMO:
                 memo.clear()
-            memo.update(zip((r["id"] for r in missing), self._render_quotes_json(index, missing)))
+            memo.update(zip((r["id"] for r in missing), (j.encode() for j in self._render_quotes_json(index, missing))))
         return [memo[r["id"]] for r in rows]
 
     def _render_quotes_json(self, index: Index, rows: list[sqlite3.Row]) -> list[str]:
