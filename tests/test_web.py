@@ -292,6 +292,9 @@ def test_writes_need_the_token(writable):
     (b"\x89PNG\r\n\x1a\n\x00\x00", "application/octet-stream", 415, "not accepted"),
     (b"\xff\xfe{\x00}", "application/json", 400, "not UTF-8"),
     (b'{"text": "' + b"a" * 300_000 + b'"}', "application/json", 413, "bytes"),
+    (b'{"text": "lone \\ud800 surrogate"}', "application/json", 422, "unpaired surrogate"),
+    (b"[" * 50_000 + b"]" * 50_000, "application/json", 400, "nested too deeply"),
+    (b'{"text": "ok"}', "", 415, "content type (none)"),
 ])
 def test_bad_bodies_get_4xx_with_a_clear_message(writable, body, content_type, status, words):
     c, _ = writable

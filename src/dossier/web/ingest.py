@@ -66,6 +66,13 @@ def _check_record(record: Any, where: str) -> dict[str, Any]:
             problems.append(f"{where}.{key}: must be a string or null, not {type(value).__name__}")
     if any(isinstance(record.get(k), str) and "\x00" in record[k] for k in ("text", "html")):
         problems.append(f"{where}: the text contains NUL bytes (binary data is not an article)")
+    for key in ("text", "html", *STRING_FIELDS):
+        value = record.get(key)
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                problems.append(f"{where}.{key}: not valid Unicode (an unpaired surrogate {value[exc.start]!r} at {exc.start})")
     if problems:
         raise BadInput(problems[0], details=problems)
     if content is None:
@@ -99,6 +106,8 @@ def parse_body(body: bytes, content_type: str, meta: dict[str, str]) -> Upload:
             value = json.loads(_utf8(body))
         except json.JSONDecodeError as exc:
             raise BadInput(f"the body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}", 400) from exc
+        except RecursionError as exc:
+            raise BadInput("the body is JSON nested too deeply to be articles", 400) from exc
         records = _records_from_json(value)
     elif media in JSONL_TYPES:
         records = []
@@ -109,6 +118,8 @@ def parse_body(body: bytes, content_type: str, meta: dict[str, str]) -> Upload:
                 records.append(json.loads(line))
             except json.JSONDecodeError as exc:
                 raise BadInput(f"line {number} is not valid JSON: {exc.msg} at column {exc.colno}", 400) from exc
+            except RecursionError as exc:
+                raise BadInput(f"line {number} is JSON nested too deeply to be an article", 400) from exc
     elif media in TEXT_TYPES + HTML_TYPES:
         try:
             decoded = bytes_to_text(body, len(body) + 1)
