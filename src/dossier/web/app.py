@@ -352,7 +352,8 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
             raise not_found("actor", actor_id)
         total, quotes = reader.quotes_page(LIST_MAX * 5, 0, speaker=actor_id)
         quotes.sort(key=lambda q: (q["first_seen_date"] is None, q["first_seen_date"] or "", q["id"]))
-        return render("actor.html", actor=actor, quotes=quotes, total_quotes=total)
+        roles = sorted(actor.get("roles") or [], key=lambda r: (str(r.get("start") or ""), str(r.get("end") or "")))
+        return render("actor.html", actor=actor, roles=roles, quotes=quotes, total_quotes=total)
 
     @app.get("/flags", response_class=HTMLResponse, include_in_schema=False)
     async def flags_page(kind: str | None = None, severity: str | None = None,
