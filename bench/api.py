@@ -258,7 +258,7 @@ def main() -> None:
         while url:
             page = get_json(url)
             stories += page["items"]
-            url = page["next"]
+            url = base + page["next"] if page["next"] else None
         stories = sorted(stories, key=lambda s: -s["counts"]["articles"])[:20]
         story_paths = [f"/stories/{s['id']}" for s in stories]
         rng = random.Random(1)

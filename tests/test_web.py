@@ -215,6 +215,7 @@ def test_quotes_are_paginated_with_total_and_next(client, built):
         assert page["total"] == len(document["quotes"]) and 1 <= len(page["items"]) <= 7  # no empty last page
         seen += [q["id"] for q in page["items"]]
         url = page["next"]
+        assert url is None or url.startswith("/api/quotes?")
     assert seen == [q["id"] for q in document["quotes"]]
     one = client.get(f"/api/quotes/{seen[0]}").json()
     expected = next(q for q in document["quotes"] if q["id"] == seen[0])

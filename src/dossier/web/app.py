@@ -105,19 +105,23 @@ def _error(status: int, message: str, details: list[Any] | None = None, headers:
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def _next(request: Request, count: int, total: int, limit: int, offset: int) -> str | None:
+    """The next page's path and query (relative, so the same for every host name), or None."""
+    if offset + count >= total:
+        return None
+    url = request.url.include_query_params(offset=offset + limit, limit=limit)
+    return f"{url.path}?{url.query}"
+
+
 def _page(items: list[Any], total: int, limit: int, offset: int, request: Request) -> dict[str, Any]:
     """The paginated envelope: items, total, and the URL of the next page (or null)."""
-    following = None
-    if offset + len(items) < total:
-        following = str(request.url.include_query_params(offset=offset + limit, limit=limit))
+    following = _next(request, len(items), total, limit, offset)
     return {"total": total, "limit": limit, "offset": offset, "next": following, "items": items}
 
 
 def _raw_page(items: list[bytes], total: int, limit: int, offset: int, request: Request) -> Response:
     """`_page` for items that are UTF-8 JSON already."""
-    following = None
-    if offset + len(items) < total:
-        following = str(request.url.include_query_params(offset=offset + limit, limit=limit))
+    following = _next(request, len(items), total, limit, offset)
     head = {"total": total, "limit": limit, "offset": offset, "next": following}
     body = json.dumps(head)[:-1].encode() + b',"items":[' + b",".join(items) + b"]}"
     return Response(body, media_type="application/json")
@@ -401,8 +405,11 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
     @app.get("/api/stories", tags=["stories"], summary="Stories, newest first, with their counts")
     async def api_stories(request: Request, limit: int = Limit, offset: int = Offset) -> Response:
         stories = reader.index().stories
-        items = [story_item(s) for s in stories[offset:offset + limit]]
-        return JSONResponse(_page(items, len(stories), limit, offset, request))
+        key = ("api-stories", limit, offset)
+        if key not in reader.cache:  # the same page is the same bytes until the store changes
+            items = [story_item(s) for s in stories[offset:offset + limit]]
+            reader.cache[key] = JSONResponse(_page(items, len(stories), limit, offset, request)).body
+        return Response(reader.cache[key], media_type="application/json")
 
     @app.get("/api/stories/{story_id}", tags=["stories"], summary="One story with its events")
     async def api_story(story_id: str) -> Response:
