@@ -154,6 +154,15 @@ def test_actor_page_lists_roles_with_dates_and_statements_over_time(client, buil
     assert dates == sorted(dates, key=lambda d: (d == "undated", d))
 
 
+def test_a_loopback_server_answers_only_to_its_own_host_names(built):
+    with TestClient(create_app(built[0], hosts=("127.0.0.1", "localhost", "[::1]")), base_url="http://localhost:8000") as local:
+        assert local.get("/api/status").status_code == 200
+        assert local.get("/api/status", headers={"Host": "127.0.0.1:8000"}).status_code == 200
+        assert local.get("/api/status", headers={"Host": "[::1]:8000"}).status_code == 200
+        rebound = local.get("/api/status", headers={"Host": "evil.example:8000"})
+        assert rebound.status_code == 421 and "evil.example" in rebound.json()["error"]
+
+
 def test_unknown_pages_are_404_pages_and_api_errors_are_json(client):
     page = client.get("/articles/nope")
     assert page.status_code == 404 and "text/html" in page.headers["content-type"] and "no article" in page.text

@@ -238,16 +238,21 @@ def serve_command(db_path, host, port, workers) -> None:
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     token = os.environ.get("DOSSIER_TOKEN") or None
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    from dossier.web.app import LOOPBACK_HOSTS
+
+    hosts = LOOPBACK_HOSTS if host in ("127.0.0.1", "localhost", "::1") else None  # on loopback, answer only to its names
+    if hosts is None:
         click.echo(f"warning: listening on {host}, reachable from other machines", err=True)
     click.echo(f"Serving {db_path} on http://{host}:{port}/ ({'accepts articles with the token' if token else 'read-only: set DOSSIER_TOKEN to accept articles'})")
     import uvicorn
 
     if workers > 1:
         os.environ["DOSSIER_DB"] = str(db_path)
+        if hosts:
+            os.environ["DOSSIER_HOSTS"] = ",".join(hosts)
         uvicorn.run("dossier.web.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning")
     else:
-        uvicorn.run(create_app(db_path, token), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(db_path, token, hosts=hosts), host=host, port=port, log_level="warning")
 
 
 if __name__ == "__main__":

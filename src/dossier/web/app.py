@@ -75,6 +75,27 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+class HostCheck:
+    """Answer only requests whose Host header names this server (by default its loopback
+    names), so a web page on another site cannot read the local server through DNS rebinding."""
+
+    def __init__(self, app: Any, hosts: tuple[str, ...]):
+        self.app, self.hosts = app, {h.lower() for h in hosts}
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), "")
+            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+            if name.lower() not in self.hosts:
+                response = _error(421, f"this server answers only to {', '.join(sorted(self.hosts))}, not to host {host!r}")
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def safe_url(url: str | None) -> str | None:
     """A URL fit for an href: http(s) only, so `javascript:` and `data:` never become links."""
     if isinstance(url, str) and url.lower().startswith(("http://", "https://")):
@@ -225,8 +246,10 @@ def evidence_items(reader: Reader, items: list[dict[str, Any]], key: str) -> lis
 
 # --- the application ---------------------------------------------------------------------
 
-def create_app(db_path: str | Path, token: str | None = None, max_body: int = MAX_BODY, kb_file: str | None = None) -> FastAPI:
-    """The server for one store. `token` enables `POST /api/articles`; None leaves it read-only."""
+def create_app(db_path: str | Path, token: str | None = None, max_body: int = MAX_BODY, kb_file: str | None = None,
+               hosts: tuple[str, ...] | None = None) -> FastAPI:
+    """The server for one store. `token` enables `POST /api/articles`; None leaves it read-only.
+    `hosts`: the Host names to answer to (None: any, as behind a proxy or in tests)."""
     db_path = str(db_path)
     reader = Reader(db_path)
     env = _templates()
@@ -239,6 +262,8 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
     static = Path(__file__).parent / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
     app.add_middleware(SecurityHeaders)
+    if hosts:
+        app.add_middleware(HostCheck, hosts=tuple(hosts))
 
     def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
         html = env.get_template(name).render(index=reader.index(), read_only=app.state.read_only, **context)
@@ -572,5 +597,6 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
 
 def app_from_env() -> FastAPI:
     """For `uvicorn --factory dossier.web.app:app_from_env` (several worker processes)."""
+    hosts = os.environ.get("DOSSIER_HOSTS")
     return create_app(os.environ.get("DOSSIER_DB", "dossier.db"), os.environ.get("DOSSIER_TOKEN") or None,
-                      int(os.environ.get("DOSSIER_MAX_BODY", MAX_BODY)))
+                      int(os.environ.get("DOSSIER_MAX_BODY", MAX_BODY)), hosts=tuple(hosts.split(",")) if hosts else None)
