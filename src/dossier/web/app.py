@@ -300,6 +300,13 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
             return _error(500, f"internal error ({type(exc).__name__}); the server log has the details")
         return render("error.html", status=500, status_code=500, message="internal error; the server log has the details")
 
+    def ensure_search() -> None:
+        """The search index, rebuilt if the store changed since; checked once per store version."""
+        reader.index()
+        if "search-ready" not in reader.cache:
+            fts.ensure_index(reader.conn)
+            reader.cache["search-ready"] = True
+
     def not_found(what: str, ident: str) -> StarletteHTTPException:
         return StarletteHTTPException(404, f"no {what} with id {ident!r}")
 
@@ -402,7 +409,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         problem = None
         if q.strip():
             try:
-                fts.ensure_index(reader.conn)
+                ensure_search()
                 total_a, articles = fts.search_articles(reader.conn, q, 50, 0)
                 total_s, statements = fts.search_quotes(reader.conn, q, 50, 0)
                 totals = (total_a, total_s)
@@ -583,7 +590,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
                                             description="what to search: articles or statements"),
                          limit: int = Limit, offset: int = Offset) -> Response:
         try:
-            fts.ensure_index(reader.conn)
+            ensure_search()
             find = fts.search_articles if scope == "articles" else fts.search_quotes
             total, items = find(reader.conn, q, limit, offset)
         except sqlite3.OperationalError as exc:
