@@ -417,3 +417,25 @@ def test_serve_command_refuses_a_missing_store_and_documents_the_token(tmp_path)
     assert not (tmp_path / "none.db").exists()
     helped = runner.invoke(main, ["serve", "--help"])
     assert helped.exit_code == 0 and "DOSSIER_TOKEN" in helped.output and "127.0.0.1" in helped.output
+
+
+def test_a_post_that_does_not_finish_in_time_answers_202_and_its_job_tells_the_result_later(writable):
+    import time
+
+    c, _ = writable
+    text = OWN_TEXT.replace("Port Quillon", "Port Amsel").replace("dredge", "widen")
+    response = c.post("/api/articles", params={"wait": 0}, json={"text": text, "outlet": "Amsel Post"}, headers=auth())
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert job["status"] in ("queued", "running") and response.headers["location"] == job["status_url"]
+    deadline = time.time() + 120
+    while True:
+        answer = c.get(job["status_url"])
+        if answer.status_code != 200 or answer.json().get("status") not in ("queued", "running"):
+            break
+        assert time.time() < deadline, "the build did not finish in 120 s"
+        time.sleep(0.2)
+    assert answer.status_code == 201 and answer.json()["new_articles"] == 1 and answer.json()["job"] == job["job"]
+    article_id = answer.json()["articles"][0]["id"]
+    assert c.get(f"/api/articles/{article_id}").json()["outlet_name"] == "Amsel Post"
+    assert c.get("/api/jobs/0000000000000000").status_code == 404

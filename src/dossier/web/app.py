@@ -9,13 +9,16 @@ no inline handlers, nothing from elsewhere); writes need the bearer token from
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import inspect
 import json
 import logging
 import os
 import sqlite3
+import uuid
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,7 +28,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dossier import __version__
@@ -37,6 +39,7 @@ from dossier.web.ingest import ACCEPTED, BadInput, ingest, parse_body
 log = logging.getLogger("dossier.web")
 
 MAX_BODY = 10_000_000  # bytes in one POST
+WAIT_SECONDS = 30.0  # a POST waits this long for its build, then answers 202 with the job to ask later
 MAX_LIMIT = 500
 TIMELINE_MAX = 150  # events drawn on a story's timeline (the most covered ones)
 COVERAGE_EVENTS = 24  # events (columns) in a story's coverage table
@@ -246,12 +249,61 @@ def evidence_items(reader: Reader, items: list[dict[str, Any]], key: str) -> lis
 
 # --- the application ---------------------------------------------------------------------
 
+class Job:
+    """One ingest: submitted to the server's single build thread, so builds never overlap."""
+
+    def __init__(self, articles: int):
+        self.id = uuid.uuid4().hex[:16]
+        self.articles = articles
+        self.status = "queued"
+        self.result: dict[str, Any] | None = None
+        self.error: str | None = None
+        self.future: asyncio.Future | None = None
+
+    def view(self) -> dict[str, Any]:
+        return {"job": self.id, "status": self.status, "articles": self.articles, "status_url": f"/api/jobs/{self.id}",
+                "message": "the articles are being read and linked; ask the status URL for the result"}
+
+
+class Jobs:
+    """The ingests of one server, run one at a time in a thread; the last few kept for their results."""
+
+    KEEP = 200
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dossier-ingest")
+        self.jobs: dict[str, Job] = {}
+
+    def submit(self, work: Any, articles: int) -> Job:
+        job = Job(articles)
+
+        def run() -> None:
+            job.status = "running"
+            try:
+                job.result = work()
+                job.status = "done"
+            except Exception as exc:  # a bug, not bad input (input was checked before): say so, keep serving
+                log.exception("ingest %s failed", job.id)
+                job.error, job.status = f"{type(exc).__name__}: {exc}", "failed"
+
+        job.future = asyncio.get_running_loop().run_in_executor(self.pool, run)
+        self.jobs[job.id] = job
+        finished = [j for j in self.jobs.values() if j.status in ("done", "failed")]
+        for old in finished[:max(0, len(self.jobs) - self.KEEP)]:
+            del self.jobs[old.id]
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        return self.jobs.get(job_id)
+
+
 def create_app(db_path: str | Path, token: str | None = None, max_body: int = MAX_BODY, kb_file: str | None = None,
                hosts: tuple[str, ...] | None = None) -> FastAPI:
     """The server for one store. `token` enables `POST /api/articles`; None leaves it read-only.
     `hosts`: the Host names to answer to (None: any, as behind a proxy or in tests)."""
     db_path = str(db_path)
     reader = Reader(db_path)
+    jobs = Jobs()
     env = _templates()
     app = FastAPI(title="dossier", version=__version__, docs_url=None, redoc_url=None, **_NO_TELEMETRY,
                   description="A source-traced record of a developing news story: stories, events, articles, "
@@ -514,7 +566,10 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
                   "text/plain": {"schema": {"type": "string"}}, "text/html": {"schema": {"type": "string"}}}}})
     async def api_add_articles(request: Request, url: str | None = Query(None, max_length=4000),
                                outlet: str | None = Query(None, max_length=500), title: str | None = Query(None, max_length=2000),
-                               published: str | None = Query(None, max_length=40)) -> Response:
+                               published: str | None = Query(None, max_length=40),
+                               wait: float = Query(WAIT_SECONDS, ge=0, le=3600, description=(
+                                   "seconds to wait for the build; if it takes longer the answer is 202 with the "
+                                   "job's URL (/api/jobs/{id}) to ask later"))) -> Response:
         if app.state.read_only:
             return _error(403, "this server is read-only: it was started without DOSSIER_TOKEN, so it accepts no articles")
         given = request.headers.get("authorization", "")
@@ -539,11 +594,31 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         except BadInput as exc:
             headers = {"Accept-Post": ", ".join(ACCEPTED)} if exc.status == 415 else None
             return _error(exc.status, exc.message, exc.details, headers=headers)
-        result = await run_in_threadpool(ingest, db_path, upload, kb_file)
-        if not result["articles"]:
+        job = jobs.submit(lambda: ingest(db_path, upload, kb_file), len(upload.records))
+        try:
+            await asyncio.wait_for(asyncio.shield(job.future), timeout=wait)
+        except asyncio.TimeoutError:
+            return JSONResponse(job.view(), status_code=202, headers={"Location": f"/api/jobs/{job.id}"})
+        return job_answer(job)
+
+    def job_answer(job: Job) -> Response:
+        """A finished job as the POST would have answered it."""
+        if job.error:
+            return _error(500, f"the build failed: {job.error}")
+        result = job.result or {}
+        if not result.get("articles"):
             return _error(422, "no article could be read from the body",
-                          [f"{s['source']}: {s['reason']}" for s in result["skipped"]])
-        return JSONResponse(result, status_code=201 if result["new_articles"] else 200)
+                          [f"{s['source']}: {s['reason']}" for s in result.get("skipped", [])])
+        return JSONResponse({**result, "job": job.id}, status_code=201 if result["new_articles"] else 200)
+
+    @app.get("/api/jobs/{job_id}", tags=["articles"], summary="A build started by POST /api/articles: queued, running or done")
+    async def api_job(job_id: str) -> Response:
+        job = jobs.get(job_id)
+        if job is None:
+            raise not_found("job", job_id)
+        if job.status in ("queued", "running"):
+            return JSONResponse(job.view())
+        return job_answer(job)
 
     @app.get("/api/quotes", tags=["quotes"], summary="Statements (one per quotation across articles) with occurrences")
     async def api_quotes(request: Request, speaker: str | None = Query(None, description="actor id"),
