@@ -229,8 +229,9 @@ def serve_command(db_path, host, port, workers) -> None:
     `Authorization: Bearer <token>` adds articles as `dossier build` would.
     """
     try:
-        import uvicorn  # noqa: F401  (the web extra)
-        from dossier.web.app import create_app
+        import uvicorn  # the web extra
+
+        from dossier.web.app import LOOPBACK_HOSTS, create_app
     except ImportError as exc:
         raise click.ClickException(f"the web server needs the web extra: pip install 'dossier[web]' ({exc})") from exc
     try:
@@ -238,14 +239,10 @@ def serve_command(db_path, host, port, workers) -> None:
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     token = os.environ.get("DOSSIER_TOKEN") or None
-    from dossier.web.app import LOOPBACK_HOSTS
-
     hosts = LOOPBACK_HOSTS if host in ("127.0.0.1", "localhost", "::1") else None  # on loopback, answer only to its names
     if hosts is None:
         click.echo(f"warning: listening on {host}, reachable from other machines", err=True)
     click.echo(f"Serving {db_path} on http://{host}:{port}/ ({'accepts articles with the token' if token else 'read-only: set DOSSIER_TOKEN to accept articles'})")
-    import uvicorn
-
     if workers > 1:
         os.environ["DOSSIER_DB"] = str(db_path)
         if hosts:
