@@ -439,3 +439,43 @@ def test_a_post_that_does_not_finish_in_time_answers_202_and_its_job_tells_the_r
     article_id = answer.json()["articles"][0]["id"]
     assert c.get(f"/api/articles/{article_id}").json()["outlet_name"] == "Amsel Post"
     assert c.get("/api/jobs/0000000000000000").status_code == 404
+
+
+# --- the pieces behind the pages ------------------------------------------------------------
+
+def test_evidence_spans_split_text_into_segments_that_keep_every_overlap():
+    from dossier.web.highlight import Span, segment
+
+    text = "The mayor said the plan costs 14 million.\n\nIt starts in May, she added, after the vote."
+    quote = Span(15, 41, "quote", "statement", "occ-15")
+    claim = Span(30, 40, "claim", "claim: 14 million", "ev-30")
+    across = Span(35, 60, "flag", "warning: spans two paragraphs", "ev-35")
+    outside = Span(80, 500, "cue", "clipped to the text")
+    paragraphs = segment(text, [quote, claim, across, outside])
+    assert len(paragraphs) == 2
+    first = paragraphs[0]
+    assert "".join(s.text for s in first) == text[:41]
+    assert [(s.text, s.classes) for s in first] == [
+        ("The mayor said ", ""), ("the plan costs ", "hl-quote"), ("14 mi", "hl-claim hl-quote"),
+        ("llion", "hl-claim hl-flag hl-quote"), (".", "hl-flag hl-quote")]
+    assert first[1].anchors == ["occ-15"] and first[2].anchors == ["ev-30"] and first[3].anchors == ["ev-35"]
+    second = paragraphs[1]
+    assert "".join(s.text for s in second) == text[43:]
+    assert second[0].classes == "hl-flag" and second[0].anchors == []  # the anchor is given once
+    assert second[-1].classes == "hl-cue" and second[-1].text == text[80:]
+
+
+def test_timeline_places_days_as_dots_ranges_as_bars_and_leaves_undated_events_unplaced():
+    from dossier.web.views import timeline
+
+    events = [
+        {"id": "a", "date": "2025-03-01", "date_range": {"earliest": "2025-03-01", "latest": "2025-03-01"}},
+        {"id": "b", "date": "2025-03-05", "date_range": {"earliest": "2025-03-04", "latest": "2025-03-11"}},
+        {"id": "c", "date": None, "date_range": None},
+    ]
+    t = timeline(events, width=320)
+    a, b, c = t["rows"]
+    assert (t["low"], t["high"]) == ("2025-03-01", "2025-03-11")
+    assert not a["range"] and a["dot"] == 8.0
+    assert b["range"] and b["x0"] < b["dot"] < b["x0"] + b["w"] and b["x0"] + b["w"] == 312.0
+    assert not c["dated"] and "dot" not in c
