@@ -479,3 +479,37 @@ def test_timeline_places_days_as_dots_ranges_as_bars_and_leaves_undated_events_u
     assert not a["range"] and a["dot"] == 8.0
     assert b["range"] and b["x0"] < b["dot"] < b["x0"] + b["w"] and b["x0"] + b["w"] == 312.0
     assert not c["dated"] and "dot" not in c
+
+
+def test_dossier_serve_runs_on_loopback_and_stops_cleanly(built):
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "DOSSIER_TOKEN"}
+    server = subprocess.Popen([sys.executable, "-m", "dossier", "serve", "--db", str(built[0]), "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                status = httpx.get(f"http://127.0.0.1:{port}/api/status", timeout=5)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None and time.time() < deadline, "the server did not start"
+                time.sleep(0.2)
+        assert status.status_code == 200 and status.json()["read_only"] is True
+        assert httpx.get(f"http://localhost:{port}/", timeout=5).status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/", headers={"Host": "rebind.example"}, timeout=5).status_code == 421
+    finally:
+        server.send_signal(signal.SIGINT)
+        output = server.communicate(timeout=30)[0].decode()
+    assert f"Serving {built[0]} on http://127.0.0.1:{port}/" in output and "read-only" in output
