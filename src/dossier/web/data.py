@@ -175,8 +175,12 @@ class Reader:
 
     def index(self) -> Index:
         if self._index is None or self.changed():
-            self._version = self.conn.execute("PRAGMA data_version").fetchone()[0]
-            self._index = build_index(self.conn)
+            self.conn.execute("BEGIN")  # one snapshot of every table, even while a build commits
+            try:
+                self._version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+                self._index = build_index(self.conn)
+            finally:
+                self.conn.execute("COMMIT")
             self.cache.clear()
         return self._index
 
