@@ -206,6 +206,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
     `hosts`: the Host names to answer to (None: any, as behind a proxy or in tests)."""
     db_path = str(db_path)
     reader = Reader(db_path)
+    reader.index()  # read the corpus-level tables now, not on the first visitor's request
     jobs = Jobs()
     env = _templates()
     app = FastAPI(title="dossier", version=__version__, docs_url=None, redoc_url=None, **_NO_TELEMETRY,
