@@ -120,6 +120,8 @@ def test_event_page_groups_articles_under_the_original_they_copy(client, built):
             assert original < copy
             assert f'rel-{c["kind"]}' in tree[original:copy + 300] or f'rel-{c["kind"]}' in tree[:copy]
     assert tree.count("rel-original") >= 1
+    duplicated = {c["article"] for c in document["copies"] if c["kind"] == "duplicate" and c["article"] in event["articles"]}
+    assert tree.count("the same text from") == len(duplicated)  # one article, several sources
 
 
 def test_article_page_highlights_quotes_speakers_and_cues_and_shows_what_cleaning_removed(client, built):
