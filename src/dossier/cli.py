@@ -36,6 +36,7 @@ def main() -> None:
     dossier build articles/            read, clean and store articles
     dossier export --format json       write the dossier (schema dossier/1)
     dossier demo                       build the bundled sample and write out/dossier.html
+    dossier serve --db FILE            browse it and query the API on http://127.0.0.1:8000/
     """
 
 
@@ -213,6 +214,42 @@ def demo_command(sample, out_dir) -> None:
         write_export(conn, fmt, str(out / name))
     click.echo(f"Wrote {out / 'dossier.html'} (open it in a browser), {out / 'dossier.json'} and {out / 'dossier.md'}.")
     click.echo(f"Explore further: dossier export --db {out / 'dossier.db'} --format md | less")
+    click.echo(f"Serve the pages and the API: dossier serve --db {out / 'dossier.db'}  (then open http://127.0.0.1:8000/)")
+
+
+@main.command("serve")
+@DB_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless told otherwise).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Server processes.")
+def serve_command(db_path, host, port, workers) -> None:
+    """Serve the web pages and the HTTP API (JSON under /api/, described at /docs).
+
+    Read-only unless DOSSIER_TOKEN is set: then POST /api/articles with
+    `Authorization: Bearer <token>` adds articles as `dossier build` would.
+    """
+    try:
+        import uvicorn  # the web extra
+
+        from dossier.web.app import LOOPBACK_HOSTS, create_app
+    except ImportError as exc:
+        raise click.ClickException(f"the web server needs the web extra: pip install 'dossier[web]' ({exc})") from exc
+    try:
+        connect(db_path, create=False).close()
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    token = os.environ.get("DOSSIER_TOKEN") or None
+    hosts = LOOPBACK_HOSTS if host in ("127.0.0.1", "localhost", "::1") else None  # on loopback, answer only to its names
+    if hosts is None:
+        click.echo(f"warning: listening on {host}, reachable from other machines", err=True)
+    click.echo(f"Serving {db_path} on http://{host}:{port}/ ({'accepts articles with the token' if token else 'read-only: set DOSSIER_TOKEN to accept articles'})")
+    if workers > 1:
+        os.environ["DOSSIER_DB"] = str(db_path)
+        if hosts:
+            os.environ["DOSSIER_HOSTS"] = ",".join(hosts)
+        uvicorn.run("dossier.web.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    else:
+        uvicorn.run(create_app(db_path, token, hosts=hosts), host=host, port=port, log_level="warning")
 
 
 if __name__ == "__main__":
