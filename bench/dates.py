@@ -1,0 +1,129 @@
+"""Publication-date inference from the text alone: how often the inferred range holds the true date.
+
+    .venv/bin/python bench/dates.py [--show N] [--gold-body]
+
+NAEB (../shared/data/article-extraction-naeb/, the development half that is there): each page
+is read as dossier reads it (extraction and cleaning), its metadata (meta tags, JSON-LD, URL,
+htmldate) thrown away, and `published_range` inferred from the clean text and the KB alone,
+with no crawl date. `--gold-body` uses the gold article bodies instead of our extraction.
+Real corpus (../shared/data/real-corpus/): the openings' texts, scored against meta.jsonl's
+dates (a month- or year-precise gold date counts as contained when the range meets it).
+
+Scores: articles with any bound; of those, how many ranges contain the true date; ranges with
+both bounds and their median width in days; the median distance from the earliest bound to the
+true date (how tight a lower bound alone is). Misses are printed for reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from dossier.analyze.dates import normalize_date
+from dossier.analyze.mentions import find_mentions
+from dossier.analyze.published_range import combine, infer_bounds
+from dossier.kb import load_kb
+from dossier.kb.model import _bounds as date_span
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+NAEB = SHARED / "data" / "article-extraction-naeb"
+REAL = SHARED / "data" / "real-corpus"
+
+
+def naeb_items(gold_body: bool) -> list[dict]:
+    from dossier.analyze.article import analyze_document
+    from dossier.model import Article, RawDocument
+
+    gold = json.loads((NAEB / "articles.json").read_text())
+    items = []
+    for key in sorted(gold):
+        g = gold[key]
+        path = NAEB / "html" / f"{key}.html.gz"
+        truth = normalize_date(g["date"]) if g["date"] and g["date"] != "NaT" else None
+        if not path.exists() or truth is None:
+            continue
+        if gold_body:
+            text = g["articleBody"]
+        else:
+            html = gzip.decompress(path.read_bytes()).decode("utf-8", errors="replace")
+            article = analyze_document(RawDocument(source=f"{key}.html", content=html, kind="html"))
+            if not isinstance(article, Article):
+                continue
+            text = article.text  # metadata (published, url) is not used
+        items.append({"id": key, "text": text, "truth": truth})
+    return items
+
+
+def real_items() -> list[dict]:
+    items = []
+    for line in (REAL / "articles" / "meta.jsonl").read_text().splitlines():
+        meta = json.loads(line)
+        if not meta.get("published"):
+            continue
+        text = (REAL / "articles" / meta["file"]).read_text(encoding="utf-8")
+        items.append({"id": meta["file"], "text": text, "truth": meta["published"]})
+    return items
+
+
+def score(items: list[dict], show: int, label: str) -> dict:
+    kb = load_kb()
+    bounded = contained = 0
+    widths, gaps, misses = [], [], []
+    t0 = time.perf_counter()
+    for item in items:
+        mentions = [m.to_dict() for m in find_mentions(item["text"], kb)]
+        result = combine(infer_bounds(item["text"], mentions, kb))
+        item["range"] = result
+        if not result or (result["earliest"] is None and result["latest"] is None):
+            continue
+        bounded += 1
+        first, last = date_span(item["truth"])
+        lo = date.fromisoformat(result["earliest"]) if result["earliest"] else date.min
+        hi = date.fromisoformat(result["latest"]) if result["latest"] else date.max
+        if lo <= last and first <= hi:
+            contained += 1
+        else:
+            misses.append(item)
+        if result["earliest"] and result["latest"]:
+            widths.append((hi - lo).days + 1)
+        if result["earliest"] and first == last:
+            gaps.append((first - lo).days)
+    secs = time.perf_counter() - t0
+    out = {
+        "set": label, "articles": len(items), "any_bound": bounded,
+        "contained": contained, "contained_pct": round(100 * contained / bounded, 1) if bounded else None,
+        "both_bounds": len(widths), "median_width_days": statistics.median(widths) if widths else None,
+        "median_days_after_earliest": statistics.median(gaps) if gaps else None,
+        "ms_per_article": round(1000 * secs / max(1, len(items)), 1),
+    }
+    print(json.dumps(out))
+    for item in misses[:show]:
+        print(f"  MISS {item['id']} true {item['truth']} range {item['range']['earliest']}..{item['range']['latest']}")
+        for r in item["range"]["reasons"][:4]:
+            s, e = r["start"], r["end"]
+            context = item["text"][max(0, (s or 0) - 80):(e or 0) + 40].replace("\n", " ") if s is not None else ""
+            print(f"     {r['reason']}\n       …{context}…")
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--show", type=int, default=10, help="misses to print per set")
+    parser.add_argument("--gold-body", action="store_true", help="NAEB gold bodies instead of our extraction")
+    args = parser.parse_args()
+    if not NAEB.is_dir() or not REAL.is_dir():
+        sys.exit(f"shared data not found under {SHARED / 'data'}")
+    score(naeb_items(args.gold_body), args.show, "NAEB dev" + (" (gold bodies)" if args.gold_body else ""))
+    score(real_items(), args.show, "real corpus (dated in meta.jsonl)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

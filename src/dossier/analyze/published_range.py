@@ -1,0 +1,447 @@
+"""Bounds on when an undated article was published, each with its reason and evidence span.
+
+An article without a day-precise date still says a lot about when it was written: the
+dates it mentions as past ("In June 2023", "el 5 de marzo de 2025"), relative words tied
+to a date ("yesterday, March 4"), and the titles it gives people ("Mexico's President
+Claudia Sheinbaum" was written on or after 2024-10-01, when she took office; "former
+President X" after X's term ended). Each bound is a dict:
+
+    {"bound": "earliest"|"latest", "date": "YYYY-MM-DD", "kind": <where it comes from>,
+     "reason": "on or after 2024-10-01: calls Claudia Sheinbaum President (chars 120–160)",
+     "start": int|None, "end": int|None}
+
+`kind` is one of "date in text", "relative date", "title", "former title", "metadata"
+and "crawl". `combine` turns bounds into `{"earliest", "latest", "reasons", "ignored"}`:
+when bounds contradict one another, the more reliable kind wins and the other is kept
+under "ignored" (a contradiction is itself worth showing).
+
+Conservative by design: a range that excludes the true date is worse than a wide one.
+A date in a sentence that looks ahead ("will", "scheduled", "until", "by 2030") gives
+no bound; a year alone counts only after a preposition that places something in it
+("in 2023", "since 2019"); titles give an upper bound only when the office has ended.
+
+Dates are found with our own patterns (English and Spanish month names) rather than a
+library: dateutil's fuzzy parser finds no spans and fills what is missing from defaults,
+and dateparser's search is slow and loads many languages; calendar arithmetic is the
+standard library's.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from dossier.kb import KnowledgeBase
+from dossier.kb.model import Role, date_hi, date_lo, norm
+
+# --------------------------------------------------------------------------- words
+_EN_MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
+    "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9,
+    "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}
+_ES_MONTHS = {
+    "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7, "agosto": 8,
+    "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
+}
+_WEEKDAYS = {
+    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+    "lunes": 0, "martes": 1, "miércoles": 2, "miercoles": 2, "jueves": 3, "viernes": 4, "sábado": 5,
+    "sabado": 5, "domingo": 6,
+}
+_ES_MONTH = r"(?P<m>" + "|".join(sorted(_ES_MONTHS, key=len, reverse=True)) + r")"
+_DAY = r"(?P<d>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<y>(?:19|20)\d\d)"
+_WEEKDAY = r"(?P<w>" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + r")"
+
+# Full dates, then month and year, then day and month without a year. Month names must be
+# capitalised in English ("may 5" is rarely a date); Spanish writes them in lower case.
+_I = "(?i:{})"
+_EN_M = r"(?P<m>" + "|".join(sorted({w.capitalize() for w in _EN_MONTHS} | {w.upper() for w in _EN_MONTHS if len(w) > 3},
+                                       key=len, reverse=True)) + r")\.?"
+_FULL = [
+    re.compile(rf"\b{_EN_M}\s+{_DAY},?\s+{_YEAR}\b"),
+    re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_EN_M},?\s+{_YEAR}\b"),
+    re.compile(rf"\b{_DAY}\s+de\s+{_I.format(_ES_MONTH)}\s+(?:de|del)\s+{_YEAR}\b"),
+    re.compile(rf"\b{_YEAR}-(?P<mm>[01]\d)-(?P<d>[0-3]\d)\b"),
+]
+_MONTH_YEAR = [
+    re.compile(rf"\b{_EN_M},?\s+(?:of\s+)?{_YEAR}\b"),
+    re.compile(rf"\b{_I.format(_ES_MONTH)}\s+(?:de|del)\s+{_YEAR}\b"),
+]
+_DAY_MONTH = [
+    re.compile(rf"\b{_EN_M}\s+{_DAY}\b(?!,?\s+(?:19|20)\d\d)(?![:.]\d)"),
+    re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_EN_M}\b(?!,?\s+(?:of\s+)?(?:19|20)\d\d)"),
+    re.compile(rf"\b{_DAY}\s+de\s+{_I.format(_ES_MONTH)}\b(?!\s+(?:de|del)\s+(?:19|20)\d\d)"),
+]
+# A year alone counts only where something is placed in it.
+_YEAR_ALONE = re.compile(
+    rf"\b(?i:in|since|during|throughout|early|late|mid|en|desde|durante|a\s+finales\s+de|a\s+principios\s+de)"
+    rf"\s+(?:the\s+year\s+|el\s+año\s+|(?i:early|late|mid)[\s-]+)?{_YEAR}\b(?![-–/]\d)(?!\s*(?:-|–|to|a|al)\s*\d)")
+# A weekday written with a date ("Tuesday, March 4"; "el martes 4 de marzo").
+_WEEKDAY_DATE = [
+    re.compile(rf"\b{_I.format(_WEEKDAY)},?\s+{_EN_M}\s+{_DAY}\b(?!,?\s+(?:19|20)\d\d)"),
+    re.compile(rf"\b{_I.format(_WEEKDAY)}\s+{_DAY}\s+de\s+{_I.format(_ES_MONTH)}\b(?!\s+(?:de|del)\s+(?:19|20)\d\d)"),
+]
+# Relative words right before a date: the article's own day follows from that date.
+_RELATIVE_BEFORE = re.compile(
+    r"(?i:\b(?P<rel>yesterday|today|this\s+morning|tonight|ayer|hoy|esta\s+mañana|anteayer|antier)"
+    r"(?:\s*\(|,\s*|\s+)(?:(?:on|el)\s+)?(?:[A-Za-zéá]+day|lunes|martes|miércoles|jueves|viernes|sábado|domingo)?,?\s*)$")
+_RELATIVE_DAYS = {"yesterday": 1, "ayer": 1, "anteayer": 2, "antier": 2, "today": 0, "hoy": 0,
+                  "this morning": 0, "esta mañana": 0, "tonight": 0}
+
+# A sentence that looks ahead: its dates may be in the future of the article.
+_FUTURE = re.compile(
+    r"(?i:\b(?:will|won['’]t|would|shall|going\s+to|scheduled|schedule|expected|expects|expect|plans?|planned|"
+    r"planning|set\s+to|set\s+for|due|upcoming|next|until|till|through|thru|by|before|deadline|starting|"
+    r"starts?|begins?|effective|ahead|forecasts?|projected|projects?|aims?|goal|target|hopes?|could|may|might|"
+    r"intends?|proposed|pending|soon|later|slated|estimated|anticipated|"
+    r"será|serán|serà|va\s+a|van\s+a|vamos\s+a|próxim[oa]s?|hasta|a\s+partir|prevé|previst[oa]s?|programad[oa]s?|"
+    r"antes|meta|para|podría|podrán?|habrá|tendrá|entrará|iniciará|comenzará|deberá|"
+    r"look\s+forward|coming|airs?|premieres?|opens?|on\s+sale|tickets?|releases?|launch(?:es)?|arrives?|"
+    r"available|returns?|runs?|kicks?\s+off|from)\b|['’]ll\b)")
+# ... and one that reports the past: only then is a date in it a lower bound.
+_PAST = re.compile(
+    r"(?i:\b(?:\w{3,}ed|was|were|had|did|said|told|took|came|went|began|became|won|lost|made|got|gave|saw|met|"
+    r"left|held|ran|brought|fell|rose|sent|spoke|wrote|paid|sold|bought|thought|found|led|kept|stood|"
+    r"last|ago|earlier|previously|"
+    r"fue|fueron|hubo|había|habían|dijo|dijeron|hizo|pasad[oa]|\w{3,}(?:ó|aron|ieron))\b)")
+_SENTENCE_END = re.compile(r"[.!?]\s|\n")
+
+
+def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence around a span: from the last end mark before it to the next after it."""
+    lo = max(text.rfind(". ", 0, start), text.rfind("? ", 0, start), text.rfind("! ", 0, start),
+             text.rfind("\n", 0, start))
+    m = _SENTENCE_END.search(text, end)
+    return lo + 1, (m.start() + 1 if m else len(text))
+
+
+def _looks_ahead(text: str, start: int, end: int) -> bool:
+    """True unless the date's sentence reports the past and does not look ahead."""
+    lo, hi = _sentence(text, start, end)
+    return _FUTURE.search(text, lo, hi) is not None or _PAST.search(text, lo, hi) is None
+
+
+def _month(word: str) -> int | None:
+    key = word.lower().rstrip(".")
+    return _EN_MONTHS.get(key) or _ES_MONTHS.get(key)
+
+
+def _day_of(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+# --------------------------------------------------------------------------- bounds
+@dataclass(frozen=True)
+class Bound:
+    """One bound on the publication date, with why and where the article says so."""
+
+    side: str  # "earliest" or "latest"
+    day: date
+    kind: str
+    why: str
+    start: int | None = None
+    end: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        where = f" (chars {self.start}–{self.end})" if self.start is not None else ""
+        word = "on or after" if self.side == "earliest" else "on or before"
+        return {"bound": self.side, "date": self.day.isoformat(), "kind": self.kind,
+                "reason": f"{word} {self.day.isoformat()}: {self.why}{where}",
+                "start": self.start, "end": self.end}
+
+
+# Which bound wins when two contradict: the lower the rank, the more it is trusted.
+KIND_RANK = {"metadata": 0, "crawl": 0, "relative date": 1, "date in text": 2, "former title": 3, "title": 4}
+
+
+def _explicit_dates(text: str) -> tuple[list[Bound], list[tuple[date, date, int, int]]]:
+    """Bounds from dates the text gives in full or to the month or year, and every such date
+    found (first day, last day, span) as anchors for the rest."""
+    bounds: list[Bound] = []
+    found: list[tuple[date, date, int, int]] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(s: int, e: int) -> bool:
+        return not any(s < te and e > ts for ts, te in taken)
+
+    for pattern in _FULL:
+        for m in pattern.finditer(text):
+            month = int(m.group("mm")) if "mm" in m.groupdict() and m.group("mm") else _month(m.group("m"))
+            day = _day_of(int(m.group("y")), month or 0, int(m.group("d"))) if month else None
+            if day is None or not free(m.start(), m.end()):
+                continue
+            taken.append((m.start(), m.end()))
+            found.append((day, day, m.start(), m.end()))
+            relative = _RELATIVE_BEFORE.search(text, max(0, m.start() - 40), m.start())
+            if relative:
+                offset = _RELATIVE_DAYS[" ".join(relative.group("rel").lower().split())]
+                on = day + timedelta(days=offset)
+                what = f"says “{relative.group('rel')}” of {day.isoformat()}"
+                bounds.append(Bound("earliest", on, "relative date", what, relative.start("rel"), m.end()))
+                bounds.append(Bound("latest", on, "relative date", what, relative.start("rel"), m.end()))
+            elif not _looks_ahead(text, m.start(), m.end()):
+                bounds.append(Bound("earliest", day, "date in text", f"mentions {m.group()!r} as past",
+                                    m.start(), m.end()))
+    for pattern in _MONTH_YEAR:
+        for m in pattern.finditer(text):
+            month = _month(m.group("m"))
+            if not month or not free(m.start(), m.end()):
+                continue
+            taken.append((m.start(), m.end()))
+            first, year = date(int(m.group("y")), month, 1), int(m.group("y"))
+            found.append((first, _month_end(year, month), m.start(), m.end()))
+            if not _looks_ahead(text, m.start(), m.end()):
+                bounds.append(Bound("earliest", first, "date in text", f"mentions {m.group()!r} as past",
+                                    m.start(), m.end()))
+    for m in _YEAR_ALONE.finditer(text):
+        s, e = m.start("y"), m.end("y")
+        if not free(s, e):
+            continue
+        year = int(m.group("y"))
+        found.append((date(year, 1, 1), date(year, 12, 31), s, e))
+        if not _looks_ahead(text, m.start(), m.end()):
+            # news from a year's last weeks speaks of the coming year as if it had begun ("rate
+            # cuts in 2024, which helped ..."), so a year alone bounds only from the December before
+            bounds.append(Bound("earliest", date(year - 1, 12, 1), "date in text",
+                                f"mentions {m.group()!r} as past (a year alone: from the December before, "
+                                f"as articles of a year's last weeks look ahead to the next)", s, e))
+    return bounds, found
+
+
+def _weekday_dates(text: str, years: range) -> list[Bound]:
+    """"Tuesday, March 4" without a year: the year is the one among `years` (the years the
+    article can be from) in which that day was that weekday, when there is exactly one."""
+    bounds: list[Bound] = []
+    for pattern in _WEEKDAY_DATE:
+        for m in pattern.finditer(text):
+            month, weekday = _month(m.group("m")), _WEEKDAYS.get(m.group("w").lower())
+            if not month or weekday is None:
+                continue
+            days = [d for y in years if (d := _day_of(y, month, int(m.group("d")))) and d.weekday() == weekday]
+            if len(days) != 1 or _looks_ahead(text, m.start(), m.end()):
+                continue
+            bounds.append(Bound("earliest", days[0], "date in text",
+                                f"mentions {m.group()!r} as past, a {m.group('w').capitalize()} in {days[0].year} "
+                                f"(the only such year from {years.start} to {years.stop - 1})", m.start(), m.end()))
+    return bounds
+
+
+# --------------------------------------------------------------------------- titles
+_TITLES = {  # words before a name -> the KB title they stand for
+    "president": "President", "presidente": "President", "presidenta": "President", "pres.": "President",
+    "vice president": "Vice President", "vice-president": "Vice President", "vicepresidente": "Vice President",
+    "vicepresidenta": "Vice President",
+    "prime minister": "Prime Minister", "primer ministro": "Prime Minister", "primera ministra": "Prime Minister",
+    "secretary of state": "Secretary of State", "secretario de estado": "Secretary of State",
+    "defense secretary": "Secretary of Defense", "secretary of defense": "Secretary of Defense",
+    "attorney general": "Attorney General",
+}
+_TITLE_WORDS = "|".join(sorted((re.escape(t).replace(r"\ ", r"\s+") for t in _TITLES), key=len, reverse=True))
+_COUNTRY_WORDS = {
+    "mexican": "Mexico", "mexico's": "Mexico", "mexico’s": "Mexico", "méxico": "Mexico", "mexico": "Mexico",
+    "mexicano": "Mexico", "mexicana": "Mexico", "u.s.": "United States", "us": "United States",
+    "american": "United States", "united states": "United States", "the united states": "United States",
+    "estados unidos": "United States", "ee.uu.": "United States", "ee. uu.": "United States",
+    "estadounidense": "United States",
+}
+_MODIFIERS = r"former|ex-|ex|then-|then|late|outgoing|incoming|future|next|acting|interim|would-be|soon-to-be|new"
+# "former Mexican President", "U.S. Secretary of State", "la presidenta de México", "el expresidente"
+_TITLE_BEFORE_NAME = re.compile(
+    rf"(?:(?P<mod>\b(?i:{_MODIFIERS})|\bex)[\s-]*)?"
+    rf"(?:(?P<c1>(?-i:Mexican|Mexico['’]s|U\.S\.|US|American))\s+)?"
+    rf"(?P<title>(?i:{_TITLE_WORDS}|ex-?presidente|ex-?presidenta|ex-?mandatari[oa]))"
+    rf"(?:\s+(?i:of|de)\s+(?P<c2>(?i:Mexico|México|the\s+United\s+States|Estados\s+Unidos|EE\.\s?UU\.)))?"
+    rf"(?P<elect>-elect)?,?\s+$")
+
+
+@dataclass(frozen=True)
+class Titled:
+    """A person named with a title: "former President Andrés Manuel López Obrador"."""
+
+    start: int  # the whole phrase, title and name
+    end: int
+    actor: str
+    name: str
+    title: str  # the KB title ("President")
+    country: str | None
+    former: bool
+    phrase: str
+    roles: tuple[Role, ...]  # the actor's KB roles of that title (and country, when given)
+
+
+def _matching_roles(roles: list[Role], title: str, country: str | None) -> tuple[Role, ...]:
+    return tuple(r for r in roles if r.title == title and (country is None or norm(r.of) == norm(country)))
+
+
+def titled_mentions(text: str, mentions: list[dict[str, Any]], kb: KnowledgeBase) -> list[Titled]:
+    """People the article names right after a title ("Mexican President Claudia Sheinbaum",
+    "el expresidente López Obrador") or with a role set off next to their name, when the
+    KB knows the person's dated roles of that title. Titles that say nothing about the
+    present ("then-", "late", "incoming", "-elect", "acting") are left out."""
+    found: list[Titled] = []
+    for m in mentions:
+        actor = kb.actor(m["actor"]) if m.get("actor") and m.get("kind") == "person" else None
+        if actor is None or m.get("via") not in ("alias", "antecedent"):
+            continue
+        name_start, name_end = m["start"], m["end"]
+        surface = text[name_start:name_end]
+        inner = re.match(rf"(?i:{_TITLE_WORDS})\s+", surface)  # an alias such as "President Trump"
+        head = text[max(0, name_start - 60):name_start + (inner.end() if inner else 0)]
+        hit = _TITLE_BEFORE_NAME.search(head)
+        if hit is None:
+            continue
+        mod = (hit.group("mod") or "").lower().rstrip("-")
+        raw = " ".join(hit.group("title").lower().split())
+        former = mod in ("former", "ex") or raw.startswith("ex")
+        if hit.group("elect") or (mod and not former):
+            continue
+        if raw.startswith("ex"):
+            title = "President"
+        else:
+            title = _TITLES.get(raw, "")
+        country_word = hit.group("c1") or hit.group("c2")
+        country = _COUNTRY_WORDS.get(" ".join(country_word.lower().split())) if country_word else None
+        roles = _matching_roles(actor.roles, title, country)
+        if not roles:
+            continue
+        start = max(0, name_start - 60) + hit.start()
+        name = surface[inner.end():] if inner else surface
+        found.append(Titled(start, name_end, actor.id, name, title, country, former,
+                            text[start:name_end], roles))
+    return found
+
+
+def _first_end(roles: tuple[Role, ...]) -> date | None:
+    ends = [d for r in roles if (d := date_hi(r.end))]
+    return min(ends) if ends else None
+
+
+def _office(t: Titled) -> str:
+    """"President of Mexico", "President of the United States"."""
+    countries = {r.of for r in t.roles}
+    if len(countries) != 1:
+        return t.title
+    (country,) = countries
+    return f"{t.title} of {'the ' if country.startswith('United') else ''}{country}"
+
+
+def title_bounds(titled: list[Titled]) -> list[Bound]:
+    """"President X" was written once X held the office, and while X held it (when the
+    office has ended); "former President X" after X's first term of it ended."""
+    bounds: list[Bound] = []
+    for t in titled:
+        office = _office(t)
+        if t.former:
+            ended = _first_end(t.roles)
+            if ended is not None:
+                bounds.append(Bound("earliest", ended + timedelta(days=1), "former title",
+                                    f"calls {t.name} former {t.title}; {t.name} was {office} until "
+                                    f"{ended.isoformat()}", t.start, t.end))
+            continue
+        starts = [date_lo(r.start) for r in t.roles]
+        if all(starts):
+            first = min(starts)  # type: ignore[type-var]
+            bounds.append(Bound("earliest", first, "title", f"calls {t.name} {t.title}; {t.name} became "
+                                f"{office} on {first.isoformat()}", t.start, t.end))
+        ends = [date_hi(r.end) for r in t.roles]
+        if all(ends):
+            last = max(ends)  # type: ignore[type-var]
+            bounds.append(Bound("latest", last, "title", f"calls {t.name} {t.title}, not former {t.title}; "
+                                f"{t.name} was {office} until {last.isoformat()}", t.start, t.end))
+    return bounds
+
+
+# --------------------------------------------------------------------------- combining
+def combine(bounds: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The range the bounds allow: the tightest of them, adding the most trusted first
+    (KIND_RANK) and setting aside any that would leave no date at all (kept in "ignored")."""
+    if not bounds:
+        return None
+    ordered = sorted(bounds, key=lambda b: (KIND_RANK.get(b["kind"], 9), b["bound"], b["date"], b.get("start") or 0))
+    lo: str | None = None
+    hi: str | None = None
+    kept, ignored = [], []
+    for b in ordered:
+        if b["bound"] == "earliest":
+            if hi is not None and b["date"] > hi:
+                ignored.append(b)
+                continue
+            lo = max(lo or b["date"], b["date"])
+        else:
+            if lo is not None and b["date"] < lo:
+                ignored.append(b)
+                continue
+            hi = min(hi or b["date"], b["date"])
+        kept.append(b)
+    binding = [b for b in kept if b["date"] == (lo if b["bound"] == "earliest" else hi)]
+    rest = [b for b in kept if b not in binding]
+    reasons = binding + sorted(rest, key=lambda b: (b["bound"], b["date"]), reverse=True)
+    seen: set[tuple[str, str, str]] = set()
+    unique = []
+    for b in reasons:  # one reason per (side, date, kind) is enough to show
+        key = (b["bound"], b["date"], b["kind"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(b)
+    return {"earliest": lo, "latest": hi, "reasons": unique[:12], "ignored": ignored[:12]}
+
+
+def infer_bounds(text: str, mentions: list[dict[str, Any]], kb: KnowledgeBase,
+                 latest: date | None = None) -> list[dict[str, Any]]:
+    """Every bound the text and the KB give (as dicts); `latest` is a known latest day (a
+    crawl date), used only to place weekday dates in a year."""
+    bounds, found = _explicit_dates(text)
+    bounds += title_bounds(titled_mentions(text, mentions, kb))
+    lows = [b.day for b in bounds if b.side == "earliest"]
+    years = [first.year for first, _, _, _ in found]
+    if latest is not None or years or lows:
+        top = latest.year if latest else max(years + [d.year for d in lows]) + 1
+        bottom = max(years + [d.year for d in lows]) - 1 if latest is None else top - 6
+        bounds += _weekday_dates(text, range(bottom, top + 1))
+    return [b.to_dict() for b in bounds]
+
+
+_SOURCE_WORDS = {"json-ld": "the page's JSON-LD", "meta": "the page's meta tags", "url": "the URL",
+                 "sidecar": "meta.jsonl", "record": "the input record", "feed": "the feed", "warc": "the WARC record"}
+
+
+def metadata_bounds(published: str | None, source: str | None = None) -> list[dict[str, Any]]:
+    """A month- or year-precise published date ("2019-11") bounds the day both ways."""
+    if not published or len(published) == 10:
+        return []
+    parts = [int(p) for p in published.split("-")]
+    if len(parts) == 2:
+        first, last, what = date(parts[0], parts[1], 1), _month_end(parts[0], parts[1]), "month"
+    else:
+        first, last, what = date(parts[0], 1, 1), date(parts[0], 12, 31), "year"
+    given = _SOURCE_WORDS.get(source or "", source or "the metadata")
+    why = f"{given} gives only the {what}, {published}"
+    return [Bound("earliest", first, "metadata", why).to_dict(), Bound("latest", last, "metadata", why).to_dict()]
+
+
+def crawl_bound(fetched: str | None) -> list[dict[str, Any]]:
+    if not fetched:
+        return []
+    return [Bound("latest", date.fromisoformat(fetched[:10]), "crawl", "the day it was crawled (WARC record date)")
+            .to_dict()]
+
+
+def published_range(inferred: list[dict[str, Any]] | None, published: str | None = None,
+                    published_source: str | None = None, fetched: str | None = None) -> dict[str, Any] | None:
+    """The article's range: null when it has a day-precise date; else the text's and KB's
+    bounds (`inferred`, from the analysis record) with the metadata's and the crawl's."""
+    if published and len(published) == 10:
+        return None
+    return combine(metadata_bounds(published, published_source) + crawl_bound(fetched) + list(inferred or []))
