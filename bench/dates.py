@@ -1,6 +1,7 @@
 """Publication-date inference from the text alone: how often the inferred range holds the true date.
 
     .venv/bin/python bench/dates.py [--show N] [--gold-body]
+    .venv/bin/python bench/dates.py --flags [--show N]    # the role-date check's flags on real coverage
 
 NAEB (../shared/data/article-extraction-naeb/, the development half that is there): each page
 is read as dossier reads it (extraction and cleaning), its metadata (meta tags, JSON-LD, URL,
@@ -8,6 +9,12 @@ htmldate) thrown away, and `published_range` inferred from the clean text and th
 with no crawl date. `--gold-body` uses the gold article bodies instead of our extraction.
 Real corpus (../shared/data/real-corpus/): the openings' texts, scored against meta.jsonl's
 dates (a month- or year-precise gold date counts as contained when the range meets it).
+PolNeAR dev (../shared/data/polnear/dev/text, 84 U.S. political articles of 2015–2016, dates
+from metadata.tsv).
+
+`--flags`: check/roles.py on the same three sets with their true dates given as the articles'
+`published` (real articles without planted errors): flags per 100 articles by severity, and
+each flag printed with its sentence for reading.
 
 Scores: articles with any bound; of those, how many ranges contain the true date; ranges with
 both bounds and their median width in days; the median distance from the earliest bound to the
@@ -35,6 +42,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 NAEB = SHARED / "data" / "article-extraction-naeb"
 REAL = SHARED / "data" / "real-corpus"
+POLNEAR = SHARED / "data" / "polnear"
 
 
 def naeb_items(gold_body: bool) -> list[dict]:
@@ -70,6 +78,46 @@ def real_items() -> list[dict]:
         text = (REAL / "articles" / meta["file"]).read_text(encoding="utf-8")
         items.append({"id": meta["file"], "text": text, "truth": meta["published"]})
     return items
+
+
+def polnear_items() -> list[dict]:
+    items = []
+    for line in (POLNEAR / "metadata.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+        row = line.split("\t")
+        path = POLNEAR / "dev" / "text" / f"{row[1]}.txt"
+        if row[0] == "dev" and path.exists():
+            items.append({"id": row[1], "text": path.read_text(encoding="utf-8"), "truth": row[5]})
+    return items
+
+
+def flags(sets: dict[str, list[dict]], show: int) -> None:
+    from dossier.analyze.record import analyze_text
+    from dossier.check import roles
+
+    kb = load_kb()
+    for label, items in sets.items():
+        articles, records = [], {}
+        for item in items:
+            day = date.fromisoformat(item["truth"]) if len(item["truth"]) == 10 else None
+            record = analyze_text(item["text"], on=day, latest=None, lang=None, kb=kb)
+            article = {"id": item["id"], "text": item["text"], "published": item["truth"], "published_range": None}
+            if day is None:  # month- or year-precise: the range the export would give
+                from dossier.analyze.published_range import published_range
+                inferred = record["published_range"] or {}
+                article["published_range"] = published_range(
+                    inferred.get("reasons", []) + inferred.get("ignored", []), item["truth"], "sidecar")
+            articles.append(article)
+            records[item["id"]] = record
+        found = roles.detect({"articles": articles}, records, kb)
+        by_severity = {s: sum(f["severity"] == s for f in found) for s in ("error", "warning", "info")}
+        per100 = {s: round(100 * n / len(items), 2) for s, n in by_severity.items()}
+        print(json.dumps({"set": label, "articles": len(items), "flags": by_severity, "per_100_articles": per100}))
+        texts = {a["id"]: a["text"] for a in articles}
+        for f in found[:show]:
+            e = f["evidence"][0]
+            text = texts[e["article"]]
+            print(f"  {f['severity']:7} {e['article'][:40]}: {f['message']}\n"
+                  f"           …{text[max(0, e['start'] - 120):e['end'] + 80]!r}…")
 
 
 def score(items: list[dict], show: int, label: str) -> dict:
@@ -117,11 +165,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", type=int, default=10, help="misses to print per set")
     parser.add_argument("--gold-body", action="store_true", help="NAEB gold bodies instead of our extraction")
+    parser.add_argument("--flags", action="store_true", help="the role-date check on real coverage")
     args = parser.parse_args()
-    if not NAEB.is_dir() or not REAL.is_dir():
+    if not NAEB.is_dir() or not REAL.is_dir() or not POLNEAR.is_dir():
         sys.exit(f"shared data not found under {SHARED / 'data'}")
-    score(naeb_items(args.gold_body), args.show, "NAEB dev" + (" (gold bodies)" if args.gold_body else ""))
+    naeb = naeb_items(args.gold_body)
+    label = "NAEB dev" + (" (gold bodies)" if args.gold_body else "")
+    if args.flags:
+        flags({label: naeb, "real corpus": real_items(), "PolNeAR dev": polnear_items()}, args.show)
+        return 0
+    score(naeb, args.show, label)
     score(real_items(), args.show, "real corpus (dated in meta.jsonl)")
+    score(polnear_items(), args.show, "PolNeAR dev")
     return 0
 
 

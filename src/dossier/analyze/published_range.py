@@ -261,6 +261,7 @@ _MODIFIERS = r"former|ex-|ex|then-|then|late|outgoing|incoming|future|next|actin
 _TITLE_BEFORE_NAME = re.compile(
     rf"(?:(?P<mod>\b(?i:{_MODIFIERS})|\bex)[\s-]*)?"
     rf"(?:(?P<c1>(?-i:Mexican|Mexico['’]s|U\.S\.|US|American))\s+)?"
+    rf"(?:(?P<mod2>\b(?i:{_MODIFIERS}))[\s-]*)?"
     rf"(?P<title>(?i:{_TITLE_WORDS}|ex-?presidente|ex-?presidenta|ex-?mandatari[oa]))"
     rf"(?:\s+(?i:of|de)\s+(?P<c2>(?i:Mexico|México|the\s+United\s+States|Estados\s+Unidos|EE\.\s?UU\.)))?"
     rf"(?P<elect>-elect)?,?\s+$")
@@ -278,7 +279,13 @@ class Titled:
     country: str | None
     former: bool
     phrase: str
-    roles: tuple[Role, ...]  # the actor's KB roles of that title (and country, when given)
+    roles: tuple[Role, ...]
+    name_start: int = 0  # where the name begins (after the title)
+
+    @property
+    def title_text(self) -> str:
+        """The title as written ("Mexico's former President")."""
+        return self.phrase[:self.name_start - self.start].strip(" ,")  # the actor's KB roles of that title (and country, when given)
 
 
 def _matching_roles(roles: list[Role], title: str, country: str | None) -> tuple[Role, ...]:
@@ -302,7 +309,7 @@ def titled_mentions(text: str, mentions: list[dict[str, Any]], kb: KnowledgeBase
         hit = _TITLE_BEFORE_NAME.search(head)
         if hit is None:
             continue
-        mod = (hit.group("mod") or "").lower().rstrip("-")
+        mod = (hit.group("mod") or hit.group("mod2") or "").lower().rstrip("-")
         raw = " ".join(hit.group("title").lower().split())
         former = mod in ("former", "ex") or raw.startswith("ex")
         if hit.group("elect") or (mod and not former):
@@ -319,7 +326,7 @@ def titled_mentions(text: str, mentions: list[dict[str, Any]], kb: KnowledgeBase
         start = max(0, name_start - 60) + hit.start()
         name = surface[inner.end():] if inner else surface
         found.append(Titled(start, name_end, actor.id, name, title, country, former,
-                            text[start:name_end], roles))
+                            text[start:name_end], roles, name_end - len(name)))
     return found
 
 

@@ -1,0 +1,168 @@
+"""Role-date conflicts: a title that did not hold on the article's date.
+
+"former President X" while X was in office, "Mexican President Claudia Sheinbaum" in an
+article dated before she took office (2024-10-01), "President X" for someone whose term
+had ended. The titles are read by `analyze.published_range.titled_mentions` (a title right
+before a KB person's name, for the offices the KB dates); the KB says when each person held
+each office.
+
+Severity: with a day-precise article date, "error" for a title its holder had not yet or
+still held ("President" before the term began, "former" during it); "info" for a plain
+title after the term ended (a courtesy many outlets still use, or meant at the time spoken
+of: "under President George W. Bush", which raises nothing) and for any conflict with only
+an inferred range (built without the titles themselves, which would be circular).
+
+A title may be meant at the time of the remarks the article reports, not at the article's
+date ("in 2019, then-President ..."): a sentence that gives a date at which the title was
+right raises nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from dossier.analyze.published_range import Titled, _explicit_dates, _sentence, combine, titled_mentions
+from dossier.kb import KnowledgeBase
+from dossier.kb.model import Role, _bounds, date_hi, date_lo
+
+KIND = "role-date conflict"
+_TITLE_KINDS = ("title", "former title")
+
+
+def _possible(role: Role) -> tuple[date, date]:
+    """The widest days the role may have held (a partial date stands for all its days)."""
+    start = _bounds(role.start)[0] if role.start else date.min
+    end = _bounds(role.end)[1] if role.end else date.max
+    return start, end
+
+
+def _certain(role: Role) -> tuple[date, date] | None:
+    """The days the role certainly held; an open end confirmed only `as_of` a day ends there."""
+    start = date_lo(role.start) or date.min
+    end = date_hi(role.end) if role.end else (date.fromisoformat(role.as_of) if role.as_of else date.max)
+    return (start, end) if start <= end else None
+
+
+def held_throughout(roles: tuple[Role, ...], lo: date, hi: date) -> bool:
+    """Some one term of the office certainly covers every day from lo to hi."""
+    return any((c := _certain(r)) is not None and c[0] <= lo and hi <= c[1] for r in roles)
+
+
+def not_held_throughout(roles: tuple[Role, ...], lo: date, hi: date) -> bool:
+    """No term of the office can have held on any day from lo to hi."""
+    return all(hi < _possible(r)[0] or lo > _possible(r)[1] for r in roles)
+
+
+def article_dates(article: dict[str, Any]) -> tuple[date, date, bool] | None:
+    """(earliest, latest, certain): the article's day, or its inferred range without title
+    bounds; None when neither bound is known on both sides."""
+    published = article.get("published")
+    if published and len(published) == 10:
+        day = date.fromisoformat(published)
+        return day, day, True
+    rng = article.get("published_range") or {}
+    bounds = [b for b in (rng.get("reasons") or []) + (rng.get("ignored") or [])
+              if isinstance(b, dict) and b.get("kind") not in _TITLE_KINDS]
+    combined = combine(bounds)
+    if not combined or not combined["earliest"] or not combined["latest"]:
+        return None
+    return date.fromisoformat(combined["earliest"]), date.fromisoformat(combined["latest"]), False
+
+
+def _conflict(t: Titled, lo: date, hi: date) -> str | None:
+    """What is wrong with the title over lo..hi: "not yet", "still", "no longer", or None."""
+    first_start = min(_possible(r)[0] for r in t.roles)
+    if t.former:
+        if held_throughout(t.roles, lo, hi):
+            return "still"
+        if hi < first_start:
+            return "not yet"
+        return None
+    if not not_held_throughout(t.roles, lo, hi):
+        return None
+    return "not yet" if hi < first_start else "no longer"
+
+
+# "under President Bush", "a chief of staff to President Clinton", "President Bush's troop surge":
+# the title is meant at the time of the term the sentence speaks of.
+_TERM_BEFORE = re.compile(r"(?i:\b(?:under|during|to|served|era\s+of|administration\s+of|term\s+of|bajo|durante|"
+                          r"gobierno\s+de|sexenio\s+de|administración\s+de)\s+(?:the\s+|el\s+|la\s+)?)$")
+_TERM_AFTER = re.compile(r"^['’]s\s+(?:\w+\s+)?(?:administration|presidency|era|term|tenure|government|years|"
+                         r"policy|policies|decision|order|surge|war|cabinet|White\s+House)\b")
+
+
+def _about_the_term(text: str, t: Titled) -> bool:
+    return bool(_TERM_BEFORE.search(text[max(0, t.start - 40):t.start])
+                or _TERM_AFTER.match(text[t.end:t.end + 40]))
+
+
+def _dated_in_sentence(text: str, t: Titled) -> list[tuple[date, date]]:
+    lo, hi = _sentence(text, t.start, t.end)
+    _, found = _explicit_dates(text[lo:hi])
+    return [(first, last) for first, last, _, _ in found]
+
+
+def _office(t: Titled) -> str:
+    countries = sorted({r.of for r in t.roles})
+    of = countries[0] if len(countries) == 1 else None
+    return f"{t.title} of {'the ' if of and of.startswith('United') else ''}{of}" if of else t.title
+
+
+def _when(lo: date, hi: date, certain: bool) -> str:
+    if certain:
+        return f"dated {lo.isoformat()}"
+    return f"dated only to between {lo.isoformat()} and {hi.isoformat()}"
+
+
+def _message(t: Titled, problem: str, lo: date, hi: date, certain: bool, kb: KnowledgeBase) -> str:
+    office, when = _office(t), _when(lo, hi, certain)
+    phrase = f"“{t.title_text}”"
+    if problem == "still":
+        term = next((r for r in t.roles if held_throughout((r,), lo, hi)), t.roles[0])
+        since = f" since {term.start}" if term.start else ""
+        return f"The article ({when}) calls {t.name} {phrase}, but {t.name} was {office}{since} and still in office then."
+    starts = sorted(r.start for r in t.roles if r.start)
+    if problem == "not yet":
+        others = ""
+        if certain and t.roles and len({r.of for r in t.roles}) == 1:
+            holders = [a.name for a in kb.holders(t.title, t.roles[0].of, lo) if a.id != t.actor]
+            others = f" (then the office was held by {', '.join(holders)})" if holders else ""
+        return (f"The article ({when}) calls {t.name} {phrase}, but {t.name} became {office} only on "
+                f"{starts[0] if starts else 'a later date'}{others}.")
+    ends = sorted(r.end for r in t.roles if r.end)
+    return (f"The article ({when}) calls {t.name} {phrase}, but {t.name}'s term as {office} had ended "
+            f"({ends[-1] if ends else 'earlier'}); “former” would be right.")
+
+
+def detect(document: dict, records: dict[str, dict], kb: KnowledgeBase) -> list[dict]:
+    """Role-date conflicts in every article with a date or a bounded range."""
+    flags: list[dict] = []
+    for article in document.get("articles", []):
+        record = records.get(article["id"]) or {}
+        dates = article_dates(article)
+        if dates is None or not record.get("mentions"):
+            continue
+        lo, hi, certain = dates
+        text = article["text"]
+        for t in titled_mentions(text, record["mentions"], kb):
+            problem = _conflict(t, lo, hi)
+            if problem is None:
+                continue
+            # a date in the sentence at which the title was right: it may be meant then
+            if any(_conflict(t, first, last) is None for first, last in _dated_in_sentence(text, t)):
+                continue
+            if problem == "no longer" and _about_the_term(text, t):
+                continue
+            # "President X" after the term is often the courtesy title or meant at the time
+            # spoken of: worth a look, never an alarm
+            severity = "info" if not certain or problem == "no longer" else "error"
+            flags.append({
+                "kind": KIND, "severity": severity,
+                "message": _message(t, problem, lo, hi, certain, kb),
+                "evidence": [{"article": article["id"], "start": t.start, "end": t.end}],
+                "actor": t.actor, "title": t.title, "former": t.former, "problem": problem,
+                "article_date": {"earliest": lo.isoformat(), "latest": hi.isoformat(), "certain": certain},
+            })
+    return flags
