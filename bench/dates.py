@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/dates.py [--show N] [--gold-body]
     .venv/bin/python bench/dates.py --flags [--show N]    # the role-date check's flags on real coverage
+    .venv/bin/python bench/dates.py --events [--show N]   # event dates (link/timeline.py) on the real corpus
 
 NAEB (../shared/data/article-extraction-naeb/, the development half that is there): each page
 is read as dossier reads it (extraction and cleaning), its metadata (meta tags, JSON-LD, URL,
@@ -11,6 +12,10 @@ Real corpus (../shared/data/real-corpus/): the openings' texts, scored against m
 dates (a month- or year-precise gold date counts as contained when the range meets it).
 PolNeAR dev (../shared/data/polnear/dev/text, 84 U.S. political articles of 2015–2016, dates
 from metadata.tsv).
+
+`--events`: each gold event of the real corpus (its gold articles, with meta.jsonl's dates and the
+text-only ranges) dated by link/timeline.py and compared with the gold day (gold ranges such as
+`2025-02-19/20` count either day; month-only gold dates are not scored).
 
 `--flags`: check/roles.py on the same three sets with their true dates given as the articles'
 `published` (real articles without planted errors): flags per 100 articles by severity, and
@@ -29,6 +34,7 @@ import json
 import statistics
 import sys
 import time
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -120,6 +126,48 @@ def flags(sets: dict[str, list[dict]], show: int) -> None:
                   f"           …{text[max(0, e['start'] - 120):e['end'] + 80]!r}…")
 
 
+def events(show: int) -> None:
+    from dossier.analyze.published_range import published_range
+    from dossier.link.timeline import event_date
+
+    kb = load_kb()
+    gold = json.loads((REAL / "gold.json").read_text())
+    metas = {json.loads(l)["file"]: json.loads(l) for l in (REAL / "articles" / "meta.jsonl").read_text().splitlines()}
+    articles = {}
+    for name, meta in metas.items():
+        text = (REAL / "articles" / name).read_text(encoding="utf-8")
+        inferred = combine(infer_bounds(text, [m.to_dict() for m in find_mentions(text, kb)], kb)) or {}
+        articles[name.removesuffix(".txt")] = {
+            "id": name.removesuffix(".txt"), "text": text, "published": meta["published"],
+            "published_range": published_range(inferred.get("reasons", []) + inferred.get("ignored", []),
+                                               meta["published"], "sidecar")}
+    members: dict[str, list[str]] = {}
+    for article, event in gold["event_of"].items():
+        members.setdefault(event, []).append(article.removesuffix(".txt"))
+    tally: Counter = Counter()
+    wrong = []
+    for event, info in sorted(gold["events"].items()):
+        truth = info["date"]
+        if len(truth) < 10:
+            tally["gold month only"] += 1
+            continue
+        days = {truth[:10]} | ({truth[:8] + truth[11:13]} if "/" in truth else set())
+        result = event_date({"id": event, "articles": members.get(event, [])}, articles)
+        tally[result["certainty"]] += 1
+        if result["date"]:
+            ok = result["date"] in days
+            tally[f"{result['certainty']} right" if ok else f"{result['certainty']} wrong"] += 1
+            if not ok:
+                wrong.append((event, truth, result))
+        elif result["latest"]:
+            tally["range holds" if min(days) <= result["latest"] else "range wrong"] += 1
+    print(json.dumps({"set": "real corpus gold events", **dict(sorted(tally.items()))}))
+    for event, truth, result in wrong[:show]:
+        print(f"  WRONG {event} gold {truth} ours {result['date']} ({result['certainty']})")
+        for r in result["reasons"][:2] + result["disagreements"][:2]:
+            print(f"     {r['reason']}")
+
+
 def score(items: list[dict], show: int, label: str) -> dict:
     kb = load_kb()
     bounded = contained = 0
@@ -166,7 +214,11 @@ def main() -> int:
     parser.add_argument("--show", type=int, default=10, help="misses to print per set")
     parser.add_argument("--gold-body", action="store_true", help="NAEB gold bodies instead of our extraction")
     parser.add_argument("--flags", action="store_true", help="the role-date check on real coverage")
+    parser.add_argument("--events", action="store_true", help="event dates on the real corpus's gold events")
     args = parser.parse_args()
+    if args.events:
+        events(args.show)
+        return 0
     if not NAEB.is_dir() or not REAL.is_dir() or not POLNEAR.is_dir():
         sys.exit(f"shared data not found under {SHARED / 'data'}")
     naeb = naeb_items(args.gold_body)
