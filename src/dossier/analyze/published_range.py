@@ -126,6 +126,32 @@ def _looks_ahead(text: str, start: int, end: int) -> bool:
     return _FUTURE.search(text, lo, hi) is not None or _PAST.search(text, lo, hi) is None
 
 
+# Words that put the date right after them in the future: "will take effect on April 10",
+# "is scheduled for March 2026", "next year, in 2027". Then the article predates that date.
+_TO_COME = re.compile(
+    r"(?i:\b(?:will|['’]ll|shall|scheduled|slated|set\s+to|set\s+for|expected\s+to|plans?\s+to|planned\s+for|"
+    r"upcoming|is\s+due|are\s+due|va\s+a|van\s+a|será|serán|se\s+realizará|está\s+previst[oa]|programad[oa]|"
+    r"próxim[oa])\b)")
+
+
+_EVENT_BEFORE = re.compile(
+    r"(?i:\b(?:elections?|nomination|race|campaign|primar(?:y|ies)|season|olympics|cup|games|budget|draft|class|"
+    r"elecciones|elección|candidatura|campaña|mundial|presupuesto)\s*)$")
+
+
+def _still_to_come(text: str, start: int) -> re.Match | None:
+    """The future word governing a date: within its clause just before it, with no past
+    form between ("will be finished by 2020" is no promise about 2020 once "finished")."""
+    lo, _ = _sentence(text, start, start)
+    window_start = max(lo, start - 50)
+    window = text[window_start:start]
+    cut = max(window.rfind(","), window.rfind(";"), window.rfind("“"), window.rfind('"'))
+    hits = list(_TO_COME.finditer(text, window_start + cut + 1, start))
+    if not hits or _PAST.search(text, hits[-1].end(), start):
+        return None
+    return hits[-1]
+
+
 def _month(word: str) -> int | None:
     key = word.lower().rstrip(".")
     return _EN_MONTHS.get(key) or _ES_MONTHS.get(key)
@@ -191,6 +217,8 @@ def _explicit_dates(text: str) -> tuple[list[Bound], list[tuple[date, date, int,
                 what = f"says “{relative.group('rel')}” of {day.isoformat()}"
                 bounds.append(Bound("earliest", on, "relative date", what, relative.start("rel"), m.end()))
                 bounds.append(Bound("latest", on, "relative date", what, relative.start("rel"), m.end()))
+            elif (cue := _still_to_come(text, m.start())) is not None:
+                bounds.append(_to_come(m, cue, day))
             elif not _looks_ahead(text, m.start(), m.end()):
                 bounds.append(Bound("earliest", day, "date in text", f"mentions {m.group()!r} as past",
                                     m.start(), m.end()))
@@ -202,7 +230,9 @@ def _explicit_dates(text: str) -> tuple[list[Bound], list[tuple[date, date, int,
             taken.append((m.start(), m.end()))
             first, year = date(int(m.group("y")), month, 1), int(m.group("y"))
             found.append((first, _month_end(year, month), m.start(), m.end()))
-            if not _looks_ahead(text, m.start(), m.end()):
+            if (cue := _still_to_come(text, m.start())) is not None:
+                bounds.append(_to_come(m, cue, _month_end(year, month)))
+            elif not _looks_ahead(text, m.start(), m.end()):
                 bounds.append(Bound("earliest", first, "date in text", f"mentions {m.group()!r} as past",
                                     m.start(), m.end()))
     for m in _YEAR_ALONE.finditer(text):
@@ -211,13 +241,22 @@ def _explicit_dates(text: str) -> tuple[list[Bound], list[tuple[date, date, int,
             continue
         year = int(m.group("y"))
         found.append((date(year, 1, 1), date(year, 12, 31), s, e))
-        if not _looks_ahead(text, m.start(), m.end()):
+        if _EVENT_BEFORE.search(text, max(0, m.start() - 30), m.start()):
+            continue  # "the nomination in 2020": an event that may still be ahead
+        if (cue := _still_to_come(text, m.start())) is not None:
+            bounds.append(_to_come(m, cue, date(year, 12, 31), s))
+        elif not _looks_ahead(text, m.start(), m.end()):
             # news from a year's last weeks speaks of the coming year as if it had begun ("rate
             # cuts in 2024, which helped ..."), so a year alone bounds only from the December before
             bounds.append(Bound("earliest", date(year - 1, 12, 1), "date in text",
                                 f"mentions {m.group()!r} as past (a year alone: from the December before, "
                                 f"as articles of a year's last weeks look ahead to the next)", s, e))
     return bounds, found
+
+
+def _to_come(m: re.Match, cue: re.Match, last: date, start: int | None = None) -> Bound:
+    return Bound("latest", last, "date in text", f"speaks of {m.group().strip()!r} as still to come "
+                 f"(“{cue.group()}”)", cue.start(), m.end())
 
 
 def _weekday_dates(text: str, years: range) -> list[Bound]:
