@@ -152,6 +152,27 @@ def _still_to_come(text: str, start: int) -> re.Match | None:
     return hits[-1]
 
 
+_DIGITS = re.compile(r"\d+")
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    """Stretches around the numbers of a text: every date pattern has a number, so the
+    patterns run only there (several times faster than scanning the whole text)."""
+    windows: list[tuple[int, int]] = []
+    for m in _DIGITS.finditer(text):
+        lo, hi = max(0, m.start() - 40), min(len(text), m.end() + 30)
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], hi)
+        else:
+            windows.append((lo, hi))
+    return windows
+
+
+def _finditer(pattern: re.Pattern, text: str, windows: list[tuple[int, int]]):
+    for lo, hi in windows:
+        yield from pattern.finditer(text, lo, hi)
+
+
 def _month(word: str) -> int | None:
     key = word.lower().rstrip(".")
     return _EN_MONTHS.get(key) or _ES_MONTHS.get(key)
@@ -198,12 +219,13 @@ def _explicit_dates(text: str) -> tuple[list[Bound], list[tuple[date, date, int,
     bounds: list[Bound] = []
     found: list[tuple[date, date, int, int]] = []
     taken: list[tuple[int, int]] = []
+    windows = _windows(text)
 
     def free(s: int, e: int) -> bool:
         return not any(s < te and e > ts for ts, te in taken)
 
     for pattern in _FULL:
-        for m in pattern.finditer(text):
+        for m in _finditer(pattern, text, windows):
             month = int(m.group("mm")) if "mm" in m.groupdict() and m.group("mm") else _month(m.group("m"))
             day = _day_of(int(m.group("y")), month or 0, int(m.group("d"))) if month else None
             if day is None or not free(m.start(), m.end()):
@@ -223,7 +245,7 @@ def _explicit_dates(text: str) -> tuple[list[Bound], list[tuple[date, date, int,
                 bounds.append(Bound("earliest", day, "date in text", f"mentions {m.group()!r} as past",
                                     m.start(), m.end()))
     for pattern in _MONTH_YEAR:
-        for m in pattern.finditer(text):
+        for m in _finditer(pattern, text, windows):
             month = _month(m.group("m"))
             if not month or not free(m.start(), m.end()):
                 continue
@@ -235,7 +257,7 @@ def _explicit_dates(text: str) -> tuple[list[Bound], list[tuple[date, date, int,
             elif not _looks_ahead(text, m.start(), m.end()):
                 bounds.append(Bound("earliest", first, "date in text", f"mentions {m.group()!r} as past",
                                     m.start(), m.end()))
-    for m in _YEAR_ALONE.finditer(text):
+    for m in _finditer(_YEAR_ALONE, text, windows):
         s, e = m.start("y"), m.end("y")
         if not free(s, e):
             continue
@@ -263,8 +285,9 @@ def _weekday_dates(text: str, years: range) -> list[Bound]:
     """"Tuesday, March 4" without a year: the year is the one among `years` (the years the
     article can be from) in which that day was that weekday, when there is exactly one."""
     bounds: list[Bound] = []
+    windows = _windows(text)
     for pattern in _WEEKDAY_DATE:
-        for m in pattern.finditer(text):
+        for m in _finditer(pattern, text, windows):
             month, weekday = _month(m.group("m")), _WEEKDAYS.get(m.group("w").lower())
             if not month or weekday is None:
                 continue
