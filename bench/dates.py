@@ -197,6 +197,7 @@ def score(items: list[dict], show: int, label: str) -> dict:
         "contained": contained, "contained_pct": round(100 * contained / bounded, 1) if bounded else None,
         "both_bounds": len(widths), "median_width_days": statistics.median(widths) if widths else None,
         "median_days_after_earliest": statistics.median(gaps) if gaps else None,
+        "earliest_within_7_days": sum(g <= 7 for g in gaps), "earliest_within_31_days": sum(g <= 31 for g in gaps),
         "ms_per_article": round(1000 * secs / max(1, len(items)), 1),
     }
     print(json.dumps(out))

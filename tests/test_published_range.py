@@ -176,3 +176,30 @@ def test_naeb_gold_bodies_ranges_hold_the_true_dates(kb):
             held += _contained(result, item["date"][:10])
     assert bounded >= 50
     assert held / bounded >= 0.93  # the misses read so far are gold dates older than the text they date
+
+
+def test_a_date_still_to_come_is_an_upper_bound(kb):
+    text = "The new tariffs will take effect on April 10, 2026, the ministry said."
+    (bound,) = bounds_of(text, kb)
+    assert (bound["bound"], bound["date"]) == ("latest", "2026-04-10")
+    assert "still to come" in bound["reason"] and text[bound["start"]:bound["end"]] == "will take effect on April 10, 2026"
+
+
+def test_date_stamps(kb):
+    published = "Border talks resume\nPublished: Friday, March 10, 2023 - 7:55am\n\nOfficials met."
+    (bound,) = bounds_of(published, kb)
+    assert (bound["bound"], bound["date"], bound["kind"]) == ("earliest", "2023-03-10", "date stamp")
+    updated = "Border talks resume\nUpdated: 2019-11-07 00:04\n\nOfficials met."
+    assert [(b["bound"], b["date"]) for b in bounds_of(updated, kb)] == [("latest", "2019-11-07")]
+    embedded = "Mexico will not be a colony, she wrote.\n\n— Jane Roe (@janeroe) November 5, 2019\n"
+    assert [(b["bound"], b["date"]) for b in bounds_of(embedded, kb)] == [("earliest", "2019-11-05")]
+    # a bare date line near the top is the least trusted bound: a title's end overrides it
+    widget = "Wednesday, March 11, 2026\n\nNews\n\nPresident Joe Biden said the talks went well."
+    result = combine(bounds_of(widget, kb))
+    assert (result["earliest"], result["latest"]) == ("2021-01-20", "2025-01-19")
+    assert [b["kind"] for b in result["ignored"]] == ["unlabelled date stamp"]
+
+
+def test_a_year_in_a_heading_or_after_an_event_noun_gives_no_bound(kb):
+    assert bounds_of("The Best Phone Apps in 2024\n\nWe tested forty apps.", kb) == []
+    assert bounds_of("He was the front-runner for the nomination in 2020, pundits said.", kb) == []

@@ -139,6 +139,14 @@ _EVENT_BEFORE = re.compile(
     r"elecciones|elección|candidatura|campaña|mundial|presupuesto)\s*)$")
 
 
+def _heading(text: str, position: int) -> bool:
+    """Is the position on a short line without a full stop (a heading)?"""
+    start = text.rfind("\n", 0, position) + 1
+    end = text.find("\n", position)
+    line = text[start:len(text) if end < 0 else end].strip()
+    return len(line.split()) <= 12 and not line.endswith((".", "”", '"'))
+
+
 def _still_to_come(text: str, start: int) -> re.Match | None:
     """The future word governing a date: within its clause just before it, with no past
     form between ("will be finished by 2020" is no promise about 2020 once "finished")."""
@@ -210,7 +218,8 @@ class Bound:
 
 
 # Which bound wins when two contradict: the lower the rank, the more it is trusted.
-KIND_RANK = {"metadata": 0, "crawl": 0, "relative date": 1, "date in text": 2, "former title": 3, "title": 4}
+KIND_RANK = {"metadata": 0, "crawl": 0, "relative date": 1, "date stamp": 2, "date in text": 2, "former title": 3,
+             "title": 4, "unlabelled date stamp": 5}
 
 
 def _explicit_dates(text: str) -> tuple[list[Bound], list[tuple[date, date, int, int]]]:
@@ -239,6 +248,8 @@ def _explicit_dates(text: str) -> tuple[list[Bound], list[tuple[date, date, int,
                 what = f"says “{relative.group('rel')}” of {day.isoformat()}"
                 bounds.append(Bound("earliest", on, "relative date", what, relative.start("rel"), m.end()))
                 bounds.append(Bound("latest", on, "relative date", what, relative.start("rel"), m.end()))
+            elif (stamp := _stamp(text, m, day)) is not None:
+                bounds.append(stamp)
             elif (cue := _still_to_come(text, m.start())) is not None:
                 bounds.append(_to_come(m, cue, day))
             elif not _looks_ahead(text, m.start(), m.end()):
@@ -265,6 +276,8 @@ def _explicit_dates(text: str) -> tuple[list[Bound], list[tuple[date, date, int,
         found.append((date(year, 1, 1), date(year, 12, 31), s, e))
         if _EVENT_BEFORE.search(text, max(0, m.start() - 30), m.start()):
             continue  # "the nomination in 2020": an event that may still be ahead
+        if _heading(text, m.start()):
+            continue  # "The Top Phone Apps in 2024": headings name the coming year to sell
         if (cue := _still_to_come(text, m.start())) is not None:
             bounds.append(_to_come(m, cue, date(year, 12, 31), s))
         elif not _looks_ahead(text, m.start(), m.end()):
@@ -274,6 +287,41 @@ def _explicit_dates(text: str) -> tuple[list[Bound], list[tuple[date, date, int,
                                 f"mentions {m.group()!r} as past (a year alone: from the December before, "
                                 f"as articles of a year's last weeks look ahead to the next)", s, e))
     return bounds, found
+
+
+# Date stamps: "Published: Friday, March 10, 2023 - 7:55am", "Updated: 2019-11-07 00:04",
+# "— Name (@handle) November 5, 2019" (an embedded post), or a line that is only a date
+# near the top ("Monday, May 13, 2024", "Sunday 17 December 2023 17:23, UK").
+_PUBLISHED_LABEL = re.compile(r"(?i:\b(?:published|posted|publicad[oa]|originally\s+published)\b[^\n]{0,25})$")
+_UPDATED_LABEL = re.compile(r"(?i:\b(?:updated|last\s+updated|modified|actualizad[oa])\b[^\n]{0,25})$")
+_EMBED = re.compile(r"\(@\w+\)\s*$")
+_STAMP_REST = re.compile(
+    r"(?i:\s|[-–—•|,.:()]|\b(?:at|a\.?m\.?|p\.?m\.?|[A-Z]{2,4}|uk|utc|gmt|de|del|h|hrs)\b|\d{1,2}[:.h]\d{2}(?::\d{2})?|"
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miércoles|jueves|viernes|"
+    r"sábado|domingo)\b)*")
+STAMP_HEAD = 400  # an unlabelled date line counts only this near the top (related-article lists come later)
+
+
+def _stamp(text: str, m: re.Match, day: date) -> Bound | None:
+    """A bound from a date stamp: "published" on or after it; "updated" on or before it; an
+    embedded post's date on or after it; a bare date line near the top on or after it (the
+    least trusted: a page's "today" widget is one, so any other evidence overrides it)."""
+    line_start = text.rfind("\n", 0, m.start()) + 1
+    before = text[line_start:m.start()]
+    if _PUBLISHED_LABEL.search(before):
+        return Bound("earliest", day, "date stamp", f"the text says it was published {m.group()!r}",
+                     m.start(), m.end())
+    if _EMBED.search(before):
+        return Bound("earliest", day, "date stamp", f"embeds a post dated {m.group()!r}", m.start(), m.end())
+    if m.start() < STAMP_HEAD and _UPDATED_LABEL.search(before):
+        return Bound("latest", day, "date stamp", f"the text says it was updated {m.group()!r}", m.start(), m.end())
+    line_end = text.find("\n", m.end())
+    after = text[m.end():len(text) if line_end < 0 else line_end]
+    bare = _STAMP_REST.fullmatch(before) and _STAMP_REST.fullmatch(after.split(" by ")[0].split(" por ")[0])
+    if m.start() < STAMP_HEAD and bare:
+        return Bound("earliest", day, "unlabelled date stamp", f"a line near the top gives only the date {m.group()!r}",
+                     m.start(), m.end())
+    return None
 
 
 def _to_come(m: re.Match, cue: re.Match, last: date, start: int | None = None) -> Bound:
