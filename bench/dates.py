@@ -115,9 +115,12 @@ def flags(sets: dict[str, list[dict]], show: int) -> None:
             articles.append(article)
             records[item["id"]] = record
         found = roles.detect({"articles": articles}, records, kb)
+        from dossier.analyze.published_range import titled_mentions
+        titles = sum(len(titled_mentions(a["text"], records[a["id"]]["mentions"], kb)) for a in articles)
         by_severity = {s: sum(f["severity"] == s for f in found) for s in ("error", "warning", "info")}
         per100 = {s: round(100 * n / len(items), 2) for s, n in by_severity.items()}
-        print(json.dumps({"set": label, "articles": len(items), "flags": by_severity, "per_100_articles": per100}))
+        print(json.dumps({"set": label, "articles": len(items), "titles_checked": titles, "flags": by_severity,
+                          "per_100_articles": per100}))
         texts = {a["id"]: a["text"] for a in articles}
         for f in found[:show]:
             e = f["evidence"][0]

@@ -117,3 +117,20 @@ def test_real_coverage_raises_no_warning_or_error(kb):
         path = folder / f"{name}.txt" if not name.startswith("/") else name
         flags = check(open(path, encoding="utf-8").read(), kb, published)
         assert [f for f in flags if f["severity"] != "info"] == [], name
+
+
+def test_other_titles_date_an_undated_article_for_the_check(kb):
+    """Undated, but "Secretary of State Marco Rubio" puts it on or after 2025-01-21, when
+    Trump was in office: "former President Trump" is a conflict, at info for a range."""
+    from dossier.analyze.published_range import published_range
+
+    text = ("U.S. Secretary of State Marco Rubio met Mexican officials. "
+            "Former President Donald Trump had called for strikes on cartels.")
+    record = analyze_text(text, on=None, latest=None, lang="en", kb=kb)
+    inferred = record["published_range"]
+    rng = published_range(inferred["reasons"] + inferred["ignored"])
+    article = {"id": "a1", "text": text, "published": None, "published_range": rng}
+    (flag,) = roles.detect({"articles": [article]}, {"a1": record}, kb)
+    assert flag["severity"] == "info" and flag["problem"] == "still"
+    assert flag["article_date"] == {"earliest": "2025-01-21", "latest": None, "certain": False}
+    assert "on or after 2025-01-21" in flag["message"]

@@ -55,20 +55,24 @@ def not_held_throughout(roles: tuple[Role, ...], lo: date, hi: date) -> bool:
     return all(hi < _possible(r)[0] or lo > _possible(r)[1] for r in roles)
 
 
-def article_dates(article: dict[str, Any]) -> tuple[date, date, bool] | None:
-    """(earliest, latest, certain): the article's day, or its inferred range without title
-    bounds; None when neither bound is known on both sides."""
+def article_dates(article: dict[str, Any], leave_out: list[tuple[int, int]] = ()) -> tuple[date, date, bool] | None:
+    """(earliest, latest, certain): the article's day, or its inferred range without the
+    bounds read from `leave_out` spans (the titles of the person being checked: they would
+    prove themselves right); an open end is date.max. None when no bound is known."""
     published = article.get("published")
     if published and len(published) == 10:
         day = date.fromisoformat(published)
         return day, day, True
     rng = article.get("published_range") or {}
     bounds = [b for b in (rng.get("reasons") or []) + (rng.get("ignored") or [])
-              if isinstance(b, dict) and b.get("kind") not in _TITLE_KINDS]
+              if isinstance(b, dict) and not (b.get("kind") in _TITLE_KINDS and b.get("start") is not None
+                                              and any(b["start"] < e and b["end"] > s for s, e in leave_out))]
     combined = combine(bounds)
-    if not combined or not combined["earliest"] or not combined["latest"]:
+    if not combined or not (combined["earliest"] or combined["latest"]):
         return None
-    return date.fromisoformat(combined["earliest"]), date.fromisoformat(combined["latest"]), False
+    lo = date.fromisoformat(combined["earliest"]) if combined["earliest"] else date.min
+    hi = date.fromisoformat(combined["latest"]) if combined["latest"] else date.max
+    return lo, hi, False
 
 
 def _conflict(t: Titled, lo: date, hi: date) -> str | None:
@@ -113,7 +117,11 @@ def _office(t: Titled) -> str:
 def _when(lo: date, hi: date, certain: bool) -> str:
     if certain:
         return f"dated {lo.isoformat()}"
-    return f"dated only to between {lo.isoformat()} and {hi.isoformat()}"
+    if hi == date.max:
+        return f"written on or after {lo.isoformat()} by its inferred date range"
+    if lo == date.min:
+        return f"written on or before {hi.isoformat()} by its inferred date range"
+    return f"written between {lo.isoformat()} and {hi.isoformat()} by its inferred date range"
 
 
 def _message(t: Titled, problem: str, lo: date, hi: date, certain: bool, kb: KnowledgeBase) -> str:
@@ -141,12 +149,15 @@ def detect(document: dict, records: dict[str, dict], kb: KnowledgeBase) -> list[
     flags: list[dict] = []
     for article in document.get("articles", []):
         record = records.get(article["id"]) or {}
-        dates = article_dates(article)
-        if dates is None or not record.get("mentions"):
+        if not record.get("mentions"):
             continue
-        lo, hi, certain = dates
         text = article["text"]
-        for t in titled_mentions(text, record["mentions"], kb):
+        titled = titled_mentions(text, record["mentions"], kb)
+        for t in titled:
+            dates = article_dates(article, [(o.start, o.end) for o in titled if o.actor == t.actor])
+            if dates is None:
+                continue
+            lo, hi, certain = dates
             problem = _conflict(t, lo, hi)
             if problem is None:
                 continue
@@ -163,6 +174,7 @@ def detect(document: dict, records: dict[str, dict], kb: KnowledgeBase) -> list[
                 "message": _message(t, problem, lo, hi, certain, kb),
                 "evidence": [{"article": article["id"], "start": t.start, "end": t.end}],
                 "actor": t.actor, "title": t.title, "former": t.former, "problem": problem,
-                "article_date": {"earliest": lo.isoformat(), "latest": hi.isoformat(), "certain": certain},
+                "article_date": {"earliest": None if lo == date.min else lo.isoformat(),
+                                 "latest": None if hi == date.max else hi.isoformat(), "certain": certain},
             })
     return flags
