@@ -64,3 +64,30 @@ def test_undated_leads_give_a_range_and_the_timeline_marks_it_uncertain():
     assert by_id["ranged"]["uncertain"] and by_id["ranged"]["latest"] == "2025-03-02"
     assert by_id["ranged"]["reasons"][0]["reason"].startswith("on or before 2025-03-02")
     assert by_id["nothing"]["certainty"] == "unknown"
+
+
+def test_sample_events_are_dated_on_their_gold_days(tmp_path):
+    import json
+
+    from conftest import SAMPLE
+    from dossier.build import build
+    from dossier.report.document import build_document
+    from dossier.store.db import connect
+
+    gold = json.loads((SAMPLE / "gold.json").read_text(encoding="utf-8"))
+    gold_day = {src: e["date"] for e in gold["events"] for src in e["sources"]}
+    conn = connect(tmp_path / "sample.db")
+    build([str(SAMPLE)], conn)
+    document = build_document(conn)
+    source_of = {a["id"]: a["sources"][0]["source"][len(str(SAMPLE)) + 1:] for a in document["articles"]}
+    rows = timeline(document["events"], document["articles"])
+    assert [r["date"] for r in rows] == sorted(r["date"] for r in rows)
+    members = {e["id"]: e["articles"] for e in document["events"]}
+    for row in rows:
+        days = {gold_day[source_of[a]] for a in members[row["event"]] if source_of[a] in gold_day}
+        assert row["date"] in days, (row["title"], days)
+        if len(days) == 1:
+            assert row["certainty"] == "certain" and not row["uncertain"]
+        for reason in row["reasons"]:
+            text = next(a["text"] for a in document["articles"] if a["id"] == reason["article"])
+            assert 0 <= reason["start"] < reason["end"] <= len(text)
