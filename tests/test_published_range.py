@@ -203,3 +203,11 @@ def test_date_stamps(kb):
 def test_a_year_in_a_heading_or_after_an_event_noun_gives_no_bound(kb):
     assert bounds_of("The Best Phone Apps in 2024\n\nWe tested forty apps.", kb) == []
     assert bounds_of("He was the front-runner for the nomination in 2020, pundits said.", kb) == []
+
+
+def test_relative_words_tied_to_a_date_bound_both_ways(kb):
+    week = combine(bounds_of("Last week, on March 4, 2025, the ministry announced 40 arrests.", kb))
+    assert (week["earliest"], week["latest"]) == ("2025-03-05", "2025-03-17")
+    year = combine(bounds_of("El año pasado, el 5 de marzo de 2024, la Marina informó del decomiso.", kb))
+    assert (year["earliest"], year["latest"]) == ("2025-01-01", "2025-12-31")
+    assert year["reasons"][0]["reason"].startswith("on or after 2025-01-01: says “El año pasado” of 2024-03-05")

@@ -88,10 +88,29 @@ _WEEKDAY_DATE = [
 ]
 # Relative words right before a date: the article's own day follows from that date.
 _RELATIVE_BEFORE = re.compile(
-    r"(?i:\b(?P<rel>yesterday|today|this\s+morning|tonight|ayer|hoy|esta\s+mañana|anteayer|antier)"
+    r"(?i:\b(?P<rel>yesterday|today|this\s+morning|tonight|ayer|hoy|esta\s+mañana|anteayer|antier|"
+    r"last\s+week|la\s+semana\s+pasada|earlier\s+this\s+week|this\s+week|esta\s+semana|"
+    r"last\s+month|el\s+mes\s+pasado|last\s+year|el\s+año\s+pasado)"
     r"(?:\s*\(|,\s*|\s+)(?:(?:on|el)\s+)?(?:[A-Za-zéá]+day|lunes|martes|miércoles|jueves|viernes|sábado|domingo)?,?\s*)$")
 _RELATIVE_DAYS = {"yesterday": 1, "ayer": 1, "anteayer": 2, "antier": 2, "today": 0, "hoy": 0,
                   "this morning": 0, "esta mañana": 0, "tonight": 0}
+# (fewest, most) days from the date to the article: a day of last week is 1 to 13 days back
+_RELATIVE_SPANS = {"last week": (1, 13), "la semana pasada": (1, 13), "earlier this week": (0, 6),
+                   "this week": (0, 6), "esta semana": (0, 6)}
+
+
+def _relative_range(word: str, day: date) -> tuple[date, date]:
+    """The days the article can be from when it says `word` of `day` ("yesterday, March 6")."""
+    if word in _RELATIVE_DAYS:
+        on = day + timedelta(days=_RELATIVE_DAYS[word])
+        return on, on
+    if word in _RELATIVE_SPANS:
+        fewest, most = _RELATIVE_SPANS[word]
+        return day + timedelta(days=fewest), day + timedelta(days=most)
+    if word in ("last month", "el mes pasado"):
+        first = _month_end(day.year, day.month) + timedelta(days=1)
+        return first, _month_end(first.year, first.month)
+    return date(day.year + 1, 1, 1), date(day.year + 1, 12, 31)  # last year, el año pasado
 
 # A sentence that looks ahead: its dates may be in the future of the article.
 _FUTURE = re.compile(
@@ -243,11 +262,10 @@ def _explicit_dates(text: str) -> tuple[list[Bound], list[tuple[date, date, int,
             found.append((day, day, m.start(), m.end()))
             relative = _RELATIVE_BEFORE.search(text, max(0, m.start() - 40), m.start())
             if relative:
-                offset = _RELATIVE_DAYS[" ".join(relative.group("rel").lower().split())]
-                on = day + timedelta(days=offset)
+                first, last = _relative_range(" ".join(relative.group("rel").lower().split()), day)
                 what = f"says “{relative.group('rel')}” of {day.isoformat()}"
-                bounds.append(Bound("earliest", on, "relative date", what, relative.start("rel"), m.end()))
-                bounds.append(Bound("latest", on, "relative date", what, relative.start("rel"), m.end()))
+                bounds.append(Bound("earliest", first, "relative date", what, relative.start("rel"), m.end()))
+                bounds.append(Bound("latest", last, "relative date", what, relative.start("rel"), m.end()))
             elif (stamp := _stamp(text, m, day)) is not None:
                 bounds.append(stamp)
             elif (cue := _still_to_come(text, m.start())) is not None:
