@@ -134,3 +134,8 @@ def test_other_titles_date_an_undated_article_for_the_check(kb):
     assert flag["severity"] == "info" and flag["problem"] == "still"
     assert flag["article_date"] == {"earliest": "2025-01-21", "latest": None, "certain": False}
     assert "on or after 2025-01-21" in flag["message"]
+
+
+def test_former_that_belongs_to_another_noun_raises_nothing(kb):
+    assert check("Former President Joe Biden aide Jane Roe said the bill would pass.", kb, "2023-05-02") == []
+    assert check("A former President Joe Biden adviser, Jane Roe, spoke.", kb, "2023-05-02") == []

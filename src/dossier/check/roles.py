@@ -97,6 +97,13 @@ _TERM_AFTER = re.compile(r"^['’]s\s+(?:\w+\s+)?(?:administration|presidency|er
                          r"policy|policies|decision|order|surge|war|cabinet|White\s+House)\b")
 
 
+# "former President Biden aide Jane Roe": "former" belongs to the aide.
+_NOUN_AFTER = re.compile(r"^['’]?s?\s+(?:administration\s+|campaign\s+|White\s+House\s+)?(?:adviser|advisor|aide|"
+                         r"official|staffer|spokes\w+|lawyer|attorney|ally|allies|appointee|nominee|envoy|chief|"
+                         r"secretary|director|counsel|strategist|donor|supporter)s?\b", re.IGNORECASE)
+KB_FROM = date(2000, 1, 1)  # the KB's heads of state and government start here (README of kb/)
+
+
 def _about_the_term(text: str, t: Titled) -> bool:
     return bool(_TERM_BEFORE.search(text[max(0, t.start - 40):t.start])
                 or _TERM_AFTER.match(text[t.end:t.end + 40]))
@@ -159,7 +166,9 @@ def detect(document: dict, records: dict[str, dict], kb: KnowledgeBase) -> list[
                 continue
             lo, hi, certain = dates
             problem = _conflict(t, lo, hi)
-            if problem is None:
+            if problem is None or (problem == "not yet" and hi < KB_FROM):
+                continue  # before 2000 the KB may lack an earlier term
+            if t.former and _NOUN_AFTER.match(text[t.end:t.end + 40]):
                 continue
             # a date in the sentence at which the title was right: it may be meant then
             if any(_conflict(t, first, last) is None for first, last in _dated_in_sentence(text, t)):
