@@ -211,3 +211,9 @@ def test_relative_words_tied_to_a_date_bound_both_ways(kb):
     year = combine(bounds_of("El año pasado, el 5 de marzo de 2024, la Marina informó del decomiso.", kb))
     assert (year["earliest"], year["latest"]) == ("2025-01-01", "2025-12-31")
     assert year["reasons"][0]["reason"].startswith("on or after 2025-01-01: says “El año pasado” of 2024-03-05")
+
+
+def test_a_title_set_off_after_the_name_counts_too(kb):
+    text = "Claudia Sheinbaum, Mexico's president, said the talks had gone well."
+    (bound,) = [b for b in bounds_of(text, kb) if b["kind"] == "title"]
+    assert bound["date"] == "2024-10-01" and text[bound["start"]:bound["end"]] == "Claudia Sheinbaum, Mexico's president"

@@ -139,3 +139,9 @@ def test_other_titles_date_an_undated_article_for_the_check(kb):
 def test_former_that_belongs_to_another_noun_raises_nothing(kb):
     assert check("Former President Joe Biden aide Jane Roe said the bill would pass.", kb, "2023-05-02") == []
     assert check("A former President Joe Biden adviser, Jane Roe, spoke.", kb, "2023-05-02") == []
+
+
+def test_spanish_former_title_while_in_office(kb):
+    (flag,) = check("El expresidente Andrés Manuel López Obrador dijo el viernes que México no combatirá.", kb,
+                    "2024-03-18")
+    assert flag["severity"] == "error" and "“expresidente”" in flag["message"]

@@ -402,23 +402,19 @@ _TITLE_BEFORE_NAME = re.compile(
 
 @dataclass(frozen=True)
 class Titled:
-    """A person named with a title: "former President Andrés Manuel López Obrador"."""
+    """A person named with a title: "former President Andrés Manuel López Obrador",
+    "Claudia Sheinbaum, Mexico's president"."""
 
     start: int  # the whole phrase, title and name
     end: int
     actor: str
-    name: str
+    name: str  # the name as written
     title: str  # the KB title ("President")
     country: str | None
     former: bool
     phrase: str
-    roles: tuple[Role, ...]
-    name_start: int = 0  # where the name begins (after the title)
-
-    @property
-    def title_text(self) -> str:
-        """The title as written ("Mexico's former President")."""
-        return self.phrase[:self.name_start - self.start].strip(" ,")  # the actor's KB roles of that title (and country, when given)
+    roles: tuple[Role, ...]  # the actor's KB roles of that title (and country, when given)
+    title_text: str  # the title as written ("Mexico's former President")
 
 
 def _matching_roles(roles: list[Role], title: str, country: str | None) -> tuple[Role, ...]:
@@ -458,8 +454,41 @@ def titled_mentions(text: str, mentions: list[dict[str, Any]], kb: KnowledgeBase
             continue
         start = max(0, name_start - 60) + hit.start()
         name = surface[inner.end():] if inner else surface
+        title_text = text[start:name_end - len(name)].strip(" ,")
         found.append(Titled(start, name_end, actor.id, name, title, country, former,
-                            text[start:name_end], roles, name_end - len(name)))
+                            text[start:name_end], roles, title_text))
+    return found + _appositive_titles(text, mentions, kb, found)
+
+
+_APPOSITIVE_TITLE = re.compile(
+    rf"^(?:(?:the|el|la)\s+)?(?:(?P<c1>(?-i:Mexican|Mexico['’]s|U\.S\.|US|American))\s+)?"
+    rf"(?P<title>(?i:{_TITLE_WORDS}))"
+    rf"(?:\s+(?:of|de)\s+(?P<c2>(?i:Mexico|México|the\s+United\s+States|Estados\s+Unidos|EE\.\s?UU\.)))?$",
+    re.IGNORECASE)
+
+
+def _appositive_titles(text: str, mentions: list[dict[str, Any]], kb: KnowledgeBase,
+                       taken: list[Titled]) -> list[Titled]:
+    """A role set off right after a KB person's name ("Claudia Sheinbaum, Mexico's president,"),
+    as mention resolution links them (via "apposition")."""
+    found: list[Titled] = []
+    people = {(m["end"], m.get("actor")): m for m in mentions if m.get("kind") == "person"}
+    for m in mentions:
+        actor = kb.actor(m["actor"]) if m.get("actor") and m.get("kind") == "role" else None
+        if actor is None or m.get("via") != "apposition":
+            continue
+        before = text[max(0, m["start"] - 2):m["start"]]
+        person = people.get((m["start"] - 2, m["actor"])) if before == ", " else None
+        hit = _APPOSITIVE_TITLE.match(" ".join(text[m["start"]:m["end"]].split()))
+        if person is None or hit is None or any(t.start < m["end"] and t.end > person["start"] for t in taken):
+            continue
+        title = _TITLES.get(" ".join(hit.group("title").lower().split()), "")
+        country_word = hit.group("c1") or hit.group("c2")
+        country = _COUNTRY_WORDS.get(" ".join(country_word.lower().split())) if country_word else None
+        roles = _matching_roles(actor.roles, title, country)
+        if roles:
+            found.append(Titled(person["start"], m["end"], actor.id, text[person["start"]:person["end"]], title,
+                                country, False, text[person["start"]:m["end"]], roles, text[m["start"]:m["end"]]))
     return found
 
 
