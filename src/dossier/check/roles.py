@@ -3,18 +3,22 @@
 "former President X" while X was in office, "Mexican President Claudia Sheinbaum" in an
 article dated before she took office (2024-10-01), "President X" for someone whose term
 had ended. The titles are read by `analyze.published_range.titled_mentions` (a title right
-before a KB person's name, for the offices the KB dates); the KB says when each person held
-each office.
+before a KB person's name, or set off after it, for the offices the KB dates); the KB says
+when each person held each office.
 
-Severity: with a day-precise article date, "error" for a title its holder had not yet or
-still held ("President" before the term began, "former" during it); "info" for a plain
-title after the term ended (a courtesy many outlets still use, or meant at the time spoken
-of: "under President George W. Bush", which raises nothing) and for any conflict with only
-an inferred range (built without the titles themselves, which would be circular).
+The article's date is its day-precise `published`; failing that, its `published_range`
+without the bounds read from the checked person's own titles (they would prove themselves
+right), so an undated article that names "Secretary of State Marco Rubio" (on or after
+2025-01-21) is checked for its "former President Trump".
 
-A title may be meant at the time of the remarks the article reports, not at the article's
-date ("in 2019, then-President ..."): a sentence that gives a date at which the title was
-right raises nothing.
+Severity: with a day-precise date, "error" for a title its holder had not yet or still
+held ("President" before the term began, "former" during it); "info" for a plain title
+after the term ended (a courtesy many outlets still use) and for any conflict with only a
+range. Nothing is raised when the title is meant at another time: a sentence that dates
+what it reports to a day the title was right ("In 2019, President Trump said"), "under
+President George W. Bush", "President Bush's troop surge", or a "former" that belongs to
+another noun ("former President Biden aide"); nor "not yet" before 2000, where the KB's
+heads of state begin. Rates on real coverage are in BENCHMARKS.md (Dates).
 """
 
 from __future__ import annotations
