@@ -9,7 +9,8 @@ day of its publication range, when only a range is known).
 
 `event_date` gives `{"date", "earliest", "latest", "certainty", "reasons", "disagreements"}`:
 certainty is "certain" when every article that dates the event agrees (and at least one
-does), "likely" when most do, "range" when only bounds are known, "unknown" with nothing.
+does), "likely" when they disagree (the day with most support wins; "yesterday" counts
+half, as it moves with a one-day error in the article's own date), "range" when only bounds are known, "unknown" with nothing.
 `timeline` orders events by date (or by the latest day they can have happened), marking
 the uncertain ones. Pure functions of the export's events and articles.
 """
@@ -34,6 +35,7 @@ _WEEKDAY_ALONE = re.compile(
     rf"|\b(?:[Ee]l|[Ee]ste|[Ee]l\s+pasado)\s+(?P<es>{_ES_WEEKDAYS}))\b"
     rf"(?!,?\s+(?:[A-Z][a-z]+\.?\s+\d|\d{{1,2}}\s+de\s))")
 _RELATIVE = re.compile(r"\b(?P<rel>[Yy]esterday|[Tt]oday|[Tt]his\s+morning|[Tt]onight|[Aa]yer|[Hh]oy|[Ee]sta\s+mañana)\b")
+RELATIVE = "said relative to the article's day"
 _RELATIVE_DAYS = {"yesterday": 1, "today": 0, "this morning": 0, "tonight": 0, "ayer": 1, "hoy": 0,
                   "esta mañana": 0}
 
@@ -97,8 +99,7 @@ def lead_dates(text: str, published: date) -> list[dict[str, Any]]:
         back = (published.weekday() - _WEEKDAYS[m.group(group).lower()]) % 7
         add(m.start(group), m.end(group), published - timedelta(days=back),
             "a weekday, the last such day up to the article")
-    stamps = [(e, date.fromisoformat(d)) for s, e, d, how in
-              [(s, e, d.isoformat(), how) for s, e, d, how in found] if how == "a full date"]
+    stamps = []
     for m in (hit for p in _FULL for hit in p.finditer(text, 0, lead_end)):  # stamps too, as anchors
         month = int(m.group("mm")) if m.groupdict().get("mm") else _month(m.group("m"))
         day = _day_of(int(m.group("y")), month or 0, int(m.group("d"))) if month else None
@@ -110,7 +111,7 @@ def lead_dates(text: str, published: date) -> list[dict[str, Any]]:
         anchor = next((d for e, d in sorted(stamps, reverse=True) if 0 <= m.start() - e <= 60), None)
         base = anchor or published
         add(m.start(), m.end(), base - timedelta(days=back),
-            f"said relative to {'the date written before it' if anchor else 'the article' + chr(39) + 's day'}")
+            "said relative to the date written before it" if anchor else RELATIVE)
     found.sort()
     return [{"date": d.isoformat(), "start": s, "end": e, "words": text[s:e], "how": how} for s, e, d, how in found]
 
@@ -139,7 +140,8 @@ def event_date(event: dict[str, Any], articles: dict[str, dict[str, Any]]) -> di
         mentions = lead_dates(article.get("text") or "", published)
         if mentions:
             first = mentions[0]  # a lead gives its news's day first
-            votes[first["date"]] += 1
+            # "yesterday" moves with a one-day error in the article's date, a weekday does not
+            votes[first["date"]] += 1 if first["how"] == RELATIVE else 2
             reasons.append({"reason": f"on {first['date']}: article {article_id} (published {published.isoformat()}) "
                                       f"says “{first['words']}”, {first['how']}",
                             "article": article_id, "start": first["start"], "end": first["end"], "date": first["date"]})
