@@ -217,3 +217,13 @@ def test_a_title_set_off_after_the_name_counts_too(kb):
     text = "Claudia Sheinbaum, Mexico's president, said the talks had gone well."
     (bound,) = [b for b in bounds_of(text, kb) if b["kind"] == "title"]
     assert bound["date"] == "2024-10-01" and text[bound["start"]:bound["end"]] == "Claudia Sheinbaum, Mexico's president"
+
+
+def test_hostile_text_is_handled_quickly(kb):
+    import time
+
+    for text in ("On March 4, 2025 the ministry said " * 5000, "in 2019 in 2020 since 2021 " * 5000,
+                 ("ab cd ef gh " * 3000) + "March 4, 2025!", "1 2 3 4 5 6 7 8 9 10 " * 10000):
+        started = time.perf_counter()
+        combine(infer_bounds(text, [], kb))
+        assert time.perf_counter() - started < 5, text[:40]

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -136,12 +137,16 @@ _PAST = re.compile(
 _SENTENCE_END = re.compile(r"[.!?]\s|\n")
 
 
+SENTENCE_REACH = 400  # characters either side: text without full stops is no sentence to scan whole
+
+
 def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
     """The sentence around a span: from the last end mark before it to the next after it."""
-    lo = max(text.rfind(". ", 0, start), text.rfind("? ", 0, start), text.rfind("! ", 0, start),
-             text.rfind("\n", 0, start))
-    m = _SENTENCE_END.search(text, end)
-    return lo + 1, (m.start() + 1 if m else len(text))
+    reach = max(0, start - SENTENCE_REACH)
+    lo = max(text.rfind(". ", reach, start), text.rfind("? ", reach, start), text.rfind("! ", reach, start),
+             text.rfind("\n", reach, start))
+    m = _SENTENCE_END.search(text, end, end + SENTENCE_REACH)
+    return (lo + 1 if lo >= 0 else reach), (m.start() + 1 if m else min(len(text), end + SENTENCE_REACH))
 
 
 def _looks_ahead(text: str, start: int, end: int) -> bool:
@@ -165,8 +170,10 @@ _EVENT_BEFORE = re.compile(
 
 def _heading(text: str, position: int) -> bool:
     """Is the position on a short line without a full stop (a heading)?"""
-    start = text.rfind("\n", 0, position) + 1
-    end = text.find("\n", position)
+    start = text.rfind("\n", max(0, position - 200), position) + 1
+    end = text.find("\n", position, position + 200)
+    if start == 0 and position > 200 or end < 0 and position + 200 < len(text):
+        return False  # a line this long is prose
     line = text[start:len(text) if end < 0 else end].strip()
     return len(line.split()) <= 12 and not line.endswith((".", "”", '"'))
 
@@ -200,9 +207,17 @@ def _windows(text: str) -> list[tuple[int, int]]:
     return windows
 
 
-def _finditer(pattern: re.Pattern, text: str, windows: list[tuple[int, int]]):
+MAX_DATES = 300  # per pattern: more is a table or a list, not prose to read bounds from
+
+
+def _finditer(pattern: re.Pattern, text: str, windows: list[tuple[int, int]]) -> Iterator[re.Match]:
+    count = 0
     for lo, hi in windows:
-        yield from pattern.finditer(text, lo, hi)
+        for m in pattern.finditer(text, lo, hi):
+            yield m
+            count += 1
+            if count >= MAX_DATES:
+                return
 
 
 def _month(word: str) -> int | None:
@@ -251,11 +266,14 @@ def _explicit_dates(text: str) -> tuple[list[Bound], list[tuple[date, date, int,
     found (first day, last day, span) as anchors for the rest."""
     bounds: list[Bound] = []
     found: list[tuple[date, date, int, int]] = []
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(text))  # characters already read as part of a date
     windows = _windows(text)
 
     def free(s: int, e: int) -> bool:
-        return not any(s < te and e > ts for ts, te in taken)
+        return not any(taken[s:e])
+
+    def take(s: int, e: int) -> None:
+        taken[s:e] = b"\x01" * (e - s)
 
     for pattern in _FULL:
         for m in _finditer(pattern, text, windows):
@@ -263,7 +281,7 @@ def _explicit_dates(text: str) -> tuple[list[Bound], list[tuple[date, date, int,
             day = _day_of(int(m.group("y")), month or 0, int(m.group("d"))) if month else None
             if day is None or not free(m.start(), m.end()):
                 continue
-            taken.append((m.start(), m.end()))
+            take(m.start(), m.end())
             found.append((day, day, m.start(), m.end()))
             relative = _RELATIVE_BEFORE.search(text, max(0, m.start() - 40), m.start())
             if relative:
@@ -283,7 +301,7 @@ def _explicit_dates(text: str) -> tuple[list[Bound], list[tuple[date, date, int,
             month = _month(m.group("m"))
             if not month or not free(m.start(), m.end()):
                 continue
-            taken.append((m.start(), m.end()))
+            take(m.start(), m.end())
             first, year = date(int(m.group("y")), month, 1), int(m.group("y"))
             found.append((first, _month_end(year, month), m.start(), m.end()))
             if (cue := _still_to_come(text, m.start())) is not None:
@@ -318,8 +336,10 @@ def _explicit_dates(text: str) -> tuple[list[Bound], list[tuple[date, date, int,
 _PUBLISHED_LABEL = re.compile(r"(?i:\b(?:published|posted|publicad[oa]|originally\s+published)\b[^\n]{0,25})$")
 _UPDATED_LABEL = re.compile(r"(?i:\b(?:updated|last\s+updated|modified|actualizad[oa])\b[^\n]{0,25})$")
 _EMBED = re.compile(r"\(@\w+\)\s*$")
+# What may stand beside a date on a stamp line: short words (at, a.m., EST, UK, de), times,
+# weekdays, punctuation. Each piece can match only one way, so a failing line fails fast.
 _STAMP_REST = re.compile(
-    r"(?i:\s|[-–—•|,.:()]|\b(?:at|a\.?m\.?|p\.?m\.?|[A-Z]{2,4}|uk|utc|gmt|de|del|h|hrs)\b|\d{1,2}[:.h]\d{2}(?::\d{2})?|"
+    r"(?i:\s|[-–—•|,.:()]|\b[a-z]{1,4}\b|\d{1,2}[:.h]\d{2}(?::\d{2})?|"
     r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miércoles|jueves|viernes|"
     r"sábado|domingo)\b)*")
 STAMP_HEAD = 400  # an unlabelled date line counts only this near the top (related-article lists come later)
@@ -329,8 +349,8 @@ def _stamp(text: str, m: re.Match, day: date) -> Bound | None:
     """A bound from a date stamp: "published" on or after it; "updated" on or before it; an
     embedded post's date on or after it; a bare date line near the top on or after it (the
     least trusted: a page's "today" widget is one, so any other evidence overrides it)."""
-    line_start = text.rfind("\n", 0, m.start()) + 1
-    before = text[line_start:m.start()]
+    line_start = text.rfind("\n", max(0, m.start() - 200), m.start()) + 1
+    before = text[max(line_start, m.start() - 200):m.start()]
     if _PUBLISHED_LABEL.search(before):
         return Bound("earliest", day, "date stamp", f"the text says it was published {m.group()!r}",
                      m.start(), m.end())
@@ -338,9 +358,10 @@ def _stamp(text: str, m: re.Match, day: date) -> Bound | None:
         return Bound("earliest", day, "date stamp", f"embeds a post dated {m.group()!r}", m.start(), m.end())
     if m.start() < STAMP_HEAD and _UPDATED_LABEL.search(before):
         return Bound("latest", day, "date stamp", f"the text says it was updated {m.group()!r}", m.start(), m.end())
-    line_end = text.find("\n", m.end())
-    after = text[m.end():len(text) if line_end < 0 else line_end]
-    bare = _STAMP_REST.fullmatch(before) and _STAMP_REST.fullmatch(after.split(" by ")[0].split(" por ")[0])
+    line_end = text.find("\n", m.end(), m.end() + 200)
+    after = text[m.end():m.end() + 200 if line_end < 0 else line_end]
+    after = after.split(" by ")[0].split(" por ")[0]
+    bare = len(before) < 60 and len(after) < 60 and _STAMP_REST.fullmatch(before) and _STAMP_REST.fullmatch(after)
     if m.start() < STAMP_HEAD and bare:
         return Bound("earliest", day, "unlabelled date stamp", f"a line near the top gives only the date {m.group()!r}",
                      m.start(), m.end())
@@ -473,6 +494,7 @@ def _appositive_titles(text: str, mentions: list[dict[str, Any]], kb: KnowledgeB
     as mention resolution links them (via "apposition")."""
     found: list[Titled] = []
     people = {(m["end"], m.get("actor")): m for m in mentions if m.get("kind") == "person"}
+    titled_people = {t.end for t in taken}  # names already read with a title before them
     for m in mentions:
         actor = kb.actor(m["actor"]) if m.get("actor") and m.get("kind") == "role" else None
         if actor is None or m.get("via") != "apposition":
@@ -480,7 +502,7 @@ def _appositive_titles(text: str, mentions: list[dict[str, Any]], kb: KnowledgeB
         before = text[max(0, m["start"] - 2):m["start"]]
         person = people.get((m["start"] - 2, m["actor"])) if before == ", " else None
         hit = _APPOSITIVE_TITLE.match(" ".join(text[m["start"]:m["end"]].split()))
-        if person is None or hit is None or any(t.start < m["end"] and t.end > person["start"] for t in taken):
+        if person is None or hit is None or person["end"] in titled_people:
             continue
         title = _TITLES.get(" ".join(hit.group("title").lower().split()), "")
         country_word = hit.group("c1") or hit.group("c2")
@@ -554,8 +576,9 @@ def combine(bounds: list[dict[str, Any]]) -> dict[str, Any] | None:
                 continue
             hi = min(hi or b["date"], b["date"])
         kept.append(b)
-    binding = [b for b in kept if b["date"] == (lo if b["bound"] == "earliest" else hi)]
-    rest = [b for b in kept if b not in binding]
+    is_binding = [b["date"] == (lo if b["bound"] == "earliest" else hi) for b in kept]
+    binding = [b for b, yes in zip(kept, is_binding) if yes]
+    rest = [b for b, yes in zip(kept, is_binding) if not yes]
     reasons = binding + sorted(rest, key=lambda b: (b["bound"], b["date"]), reverse=True)
     seen: set[tuple[str, str, str]] = set()
     unique = []
