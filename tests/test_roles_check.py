@@ -83,8 +83,8 @@ def test_a_title_before_the_term_is_an_error_and_after_it_only_info(kb):
 
 
 def test_a_title_meant_at_the_time_spoken_of_raises_nothing(kb):
-    assert check("The program began under President George W. Bush and grew.", kb, "2016-09-22") == []
-    assert check("President Bush's troop surge was debated again.", kb, "2016-09-22") == []
+    assert check("The program grew under President Barack Obama, officials said.", kb, "2019-06-01") == []
+    assert check("President Obama's health law was debated again.", kb, "2019-06-01") == []
     # the sentence dates the remarks inside the term
     assert check("In 2019, President Donald Trump said he would designate the cartels.", kb, "2023-03-01") == []
 

@@ -316,23 +316,24 @@ def _explicit_dates(text: str) -> tuple[list[Bound], list[tuple[date, date, int,
         year = int(m.group("y"))
         found.append((date(year, 1, 1), date(year, 12, 31), s, e))
         if _EVENT_BEFORE.search(text, max(0, m.start() - 30), m.start()):
-            continue  # "the nomination in 2020": an event that may still be ahead
+            continue  # "the election in 2028": an event that may still be ahead
         if _heading(text, m.start()):
-            continue  # "The Top Phone Apps in 2024": headings name the coming year to sell
+            continue  # "Best Budget Laptops in 2026": headings name the coming year to sell
         if (cue := _still_to_come(text, m.start())) is not None:
             bounds.append(_to_come(m, cue, date(year, 12, 31), s))
         elif not _looks_ahead(text, m.start(), m.end()):
-            # news from a year's last weeks speaks of the coming year as if it had begun ("rate
-            # cuts in 2024, which helped ..."), so a year alone bounds only from the December before
+            # news from a year's last weeks speaks of the coming year as if it had begun ("the
+            # price rises in 2026 that worried buyers", written in late 2025), so a year alone
+            # bounds only from the December before
             bounds.append(Bound("earliest", date(year - 1, 12, 1), "date in text",
                                 f"mentions {m.group()!r} as past (a year alone: from the December before, "
                                 f"as articles of a year's last weeks look ahead to the next)", s, e))
     return bounds, found
 
 
-# Date stamps: "Published: Friday, March 10, 2023 - 7:55am", "Updated: 2019-11-07 00:04",
-# "— Name (@handle) November 5, 2019" (an embedded post), or a line that is only a date
-# near the top ("Monday, May 13, 2024", "Sunday 17 December 2023 17:23, UK").
+# Date stamps: "Published: Tuesday, June 2, 2026 - 9:10am", "Updated: 2026-06-03 14:05",
+# "— Name (@handle) June 1, 2026" (an embedded post), or a line that is only a date near
+# the top ("Tuesday, June 2, 2026", "Tuesday 2 June 2026 09:10, BST").
 _PUBLISHED_LABEL = re.compile(r"(?i:\b(?:published|posted|publicad[oa]|originally\s+published)\b[^\n]{0,25})$")
 _UPDATED_LABEL = re.compile(r"(?i:\b(?:updated|last\s+updated|modified|actualizad[oa])\b[^\n]{0,25})$")
 _EMBED = re.compile(r"\(@\w+\)\s*$")

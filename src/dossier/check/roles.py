@@ -16,7 +16,7 @@ held ("President" before the term began, "former" during it); "info" for a plain
 after the term ended (a courtesy many outlets still use) and for any conflict with only a
 range. Nothing is raised when the title is meant at another time: a sentence that dates
 what it reports to a day the title was right ("In 2019, President Trump said"), "under
-President George W. Bush", "President Bush's troop surge", or a "former" that belongs to
+President Barack Obama", "President Obama's health law", or a "former" that belongs to
 another noun ("former President Biden aide"); nor "not yet" before 2000, where the KB's
 heads of state begin. Rates on real coverage are in BENCHMARKS.md (Dates).
 """
@@ -93,12 +93,13 @@ def _conflict(t: Titled, lo: date, hi: date) -> str | None:
     return "not yet" if hi < first_start else "no longer"
 
 
-# "under President Bush", "a chief of staff to President Clinton", "President Bush's troop surge":
+# "under President Obama", "an adviser to President Obama", "President Obama's health law":
 # the title is meant at the time of the term the sentence speaks of.
 _TERM_BEFORE = re.compile(r"(?i:\b(?:under|during|to|served|era\s+of|administration\s+of|term\s+of|bajo|durante|"
                           r"gobierno\s+de|sexenio\s+de|administración\s+de)\s+(?:the\s+|el\s+|la\s+)?)$")
 _TERM_AFTER = re.compile(r"^['’]s\s+(?:\w+\s+)?(?:administration|presidency|era|term|tenure|government|years|"
-                         r"policy|policies|decision|order|surge|war|cabinet|White\s+House)\b")
+                         r"policy|policies|decision|order|orders|surge|war|cabinet|law|laws|reform|program|plan|deal|doctrine|"
+                         r"White\s+House)\b")
 
 
 # "former President Biden aide Jane Roe": "former" belongs to the aide.
