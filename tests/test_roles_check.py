@@ -145,3 +145,10 @@ def test_spanish_former_title_while_in_office(kb):
     (flag,) = check("El expresidente Andrés Manuel López Obrador dijo el viernes que México no combatirá.", kb,
                     "2024-03-18")
     assert flag["severity"] == "error" and "“expresidente”" in flag["message"]
+
+
+def test_a_title_right_on_the_day_the_sentence_reports_raises_nothing(kb):
+    # Wednesday 2025-01-22: "on Friday" is 2025-01-17, before Trump's second term began
+    assert check("Former President Donald Trump said on Friday that tariffs would come.", kb, "2025-01-22") == []
+    (flag,) = check("Former President Donald Trump said on Tuesday that tariffs would come.", kb, "2025-01-22")
+    assert flag["severity"] == "error"  # Tuesday 2025-01-21: in office

@@ -15,7 +15,8 @@ Severity: with a day-precise date, "error" for a title its holder had not yet or
 held ("President" before the term began, "former" during it); "info" for a plain title
 after the term ended (a courtesy many outlets still use) and for any conflict with only a
 range. Nothing is raised when the title is meant at another time: a sentence that dates
-what it reports to a day the title was right ("In 2019, President Trump said"), "under
+what it reports to a day the title was right ("In 2019, President Trump said"; "former
+President Trump said on Friday" two days after his inauguration, of the Friday before), "under
 President Barack Obama", "President Obama's health law", or a "former" that belongs to
 another noun ("former President Biden aide"); nor "not yet" before 2000, where the KB's
 heads of state begin. Rates on real coverage are in BENCHMARKS.md (Dates).
@@ -30,6 +31,7 @@ from typing import Any
 from dossier.analyze.published_range import Titled, _explicit_dates, _sentence, combine, titled_mentions
 from dossier.kb import KnowledgeBase
 from dossier.kb.model import Role, _bounds, date_hi, date_lo
+from dossier.link.timeline import lead_dates
 
 KIND = "role-date conflict"
 _TITLE_KINDS = ("title", "former title")
@@ -114,10 +116,17 @@ def _about_the_term(text: str, t: Titled) -> bool:
                 or _TERM_AFTER.match(text[t.end:t.end + 40]))
 
 
-def _dated_in_sentence(text: str, t: Titled) -> list[tuple[date, date]]:
+def _dated_in_sentence(text: str, t: Titled, published: date | None) -> list[tuple[date, date]]:
+    """The days the title's sentence dates what it reports to: dates it gives, and with the
+    article's day known, "on Friday", "yesterday" (link.timeline resolves them)."""
     lo, hi = _sentence(text, t.start, t.end)
     _, found = _explicit_dates(text[lo:hi])
-    return [(first, last) for first, last, _, _ in found]
+    days = [(first, last) for first, last, _, _ in found]
+    if published is not None:
+        for hit in lead_dates(text[lo:hi], published):
+            day = date.fromisoformat(hit["date"])
+            days.append((day, day))
+    return days
 
 
 def _office(t: Titled) -> str:
@@ -176,7 +185,8 @@ def detect(document: dict, records: dict[str, dict], kb: KnowledgeBase) -> list[
             if t.former and _NOUN_AFTER.match(text[t.end:t.end + 40]):
                 continue
             # a date in the sentence at which the title was right: it may be meant then
-            if any(_conflict(t, first, last) is None for first, last in _dated_in_sentence(text, t)):
+            spoken = _dated_in_sentence(text, t, lo if certain else None)
+            if any(_conflict(t, first, last) is None for first, last in spoken):
                 continue
             if problem == "no longer" and _about_the_term(text, t):
                 continue
