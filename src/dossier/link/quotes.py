@@ -3,9 +3,9 @@
 Occurrences join when their normalised wording is the same, when one is contained in
 the other (a partial quote of a longer one), or when a reworded copy is still close
 (rapidfuzz ratio; a looser bar when both name the same speaker). Each new wording is
-compared only with the earlier ones sharing most of its content words (an inverted
-index), so the work grows with the corpus, not with its square, and a new article
-updates only the statements it touches (`QuoteIndex`).
+compared only with the earlier ones it shares a rare word with (inverted indexes), so
+the work grows with the corpus, not with its square, and a new article updates only
+the statements it touches (`QuoteIndex`).
 Each merged quote gets a canonical wording (the most common direct one), its speaker
 (the most common resolved one), the earliest article it appears in, and for each
 occurrence worded otherwise, the word-level difference.
@@ -27,8 +27,8 @@ SAME_WORDING = 88  # ratio at or above which two wordings are one statement
 SAME_SPEAKER_WORDING = 70  # looser bar when both occurrences name the same speaker
 MIN_CONTAINED_WORDS = 4  # a contained wording shorter than this joins only with the same speaker
 MAX_POSTINGS = 500  # words in more wordings than this are too common to pair on
-POSTINGS_BUDGET = 2000  # postings read per new wording, rarest words first
-CANDIDATES = 30  # each new wording is compared with the earlier ones sharing most of its content words
+RARE_WORDS = 3  # a wording is paired with those sharing one of its rarest words ...
+RARE_DF = 25  # ... or any word held by at most this many wordings
 _PUNCT = re.compile(r"[^\w\s]")
 _STOP = frozenset(
     "a an the and or but of to in on for with at by from as is are was were be been it its this that these those "
@@ -134,9 +134,8 @@ def _quote_id(text: str) -> str:
 class QuoteIndex:
     """Statements kept up to date occurrence by occurrence, for incremental linking.
 
-    Each distinct wording is compared, when it first arrives, with the CANDIDATES earlier
-    wordings that share most of its content words (words in more than MAX_POSTINGS
-    wordings do not count); a match joins their statements. `add` returns the statements
+    Each distinct wording is compared, when it first arrives, with the earlier wordings it
+    shares a rare word with (see `_join`); a match joins their statements. `add` returns the statements
     that changed, so a caller rewrites only those. `merge_quotes` adds in a fixed order,
     so a batch is deterministic.
     """
@@ -146,6 +145,7 @@ class QuoteIndex:
         self.wordings: list[str] = []
         self.index: dict[str, int] = {}
         self.postings: dict[str, list[int]] = defaultdict(list)
+        self.candidates: list[list[int]] = []  # earlier wordings each wording is compared with
         self.by_wording: list[list[Occurrence]] = []
         self.reps: list[dict[str | None, Occurrence]] = []  # one occurrence per wording and speaker
         self.groups = _UnionFind(0)
@@ -161,24 +161,28 @@ class QuoteIndex:
         self.reps.append({})
         self.groups.parent.append(i)
         self.members[i] = [i]
-        for word in set(norm.split()) - _STOP:
+        words = set(norm.split()) - _STOP
+        rare = sorted(words, key=lambda w: (len(self.postings.get(w, ())), w))[:RARE_WORDS]
+        candidates = {j for w in words if (w in rare and len(self.postings.get(w, ())) <= MAX_POSTINGS)
+                      or len(self.postings.get(w, ())) <= RARE_DF for j in self.postings.get(w, ())}
+        self.candidates.append(sorted(candidates))
+        for word in words:
             self.postings[word].append(i)
         return i
 
     def _join(self, i: int, occurrence: Occurrence) -> None:
-        """Compare a new (wording, speaker) representative with the candidates of its wording."""
-        shared: Counter = Counter()
-        budget = POSTINGS_BUDGET
-        words = sorted(set(self.wordings[i].split()) - _STOP, key=lambda w: (len(self.postings.get(w, ())), w))
-        for word in words:  # rarest first: they tell statements apart, and bound the work
-            postings = self.postings.get(word, ())
-            if len(postings) > MAX_POSTINGS or (len(postings) > budget and shared):
-                break
-            shared.update(postings)
-            budget -= len(postings)
-        shared.pop(i, None)
-        for j, _ in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:CANDIDATES]:
-            if j == i or self.groups.find(i) == self.groups.find(j):
+        """Compare a new (wording, speaker) representative with the candidates of its wording:
+        the earlier wordings holding one of its RARE_WORDS rarest words, or any of its words
+        that few wordings hold (so an earlier wording is found by its own rare words too).
+        The same statement, however reworded or shortened, keeps most of its rare words, so
+        this finds it while the pairs compared stay near linear in the corpus."""
+        mine = self.wordings[i]
+        for j in self.candidates[i]:
+            theirs = self.wordings[j]
+            short, long = (mine, theirs) if len(mine) <= len(theirs) else (theirs, mine)
+            if 200 * len(short) < SAME_SPEAKER_WORDING * (len(short) + len(long)) and f" {short} " not in f" {long} ":
+                continue  # too different in length for the ratio, and not contained: cheap to rule out
+            if self.groups.find(i) == self.groups.find(j):
                 continue
             if any(same_statement(occurrence, b) for b in self.reps[j].values()):
                 ri, rj = self.groups.find(i), self.groups.find(j)
