@@ -23,7 +23,7 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Callable, Iterable
 
@@ -31,6 +31,10 @@ LEAD_CHARS = 700
 MAX_DAYS = 2  # articles further apart than this report different happenings (2 to 8 score alike here)
 JOIN = 0.2  # similarity at which an article joins an event
 JOIN_UNDATED = 0.4  # a higher bar when the date cannot rule an event out
+JOIN_PERIOD = 0.3  # and one between the two when only the month (or year) is known
+DAY_COST = 0.05  # each day between an article and an event's nearest day lowers their similarity by this
+LEAD_TERM_CHARS = 1000  # the lead whose words are compared (page chrome skipped)
+STEM = 6  # words are cut to this many letters: a crude stemmer that also meets cognates (cartels, carteles)
 STORY_JOIN = 0.18
 CANDIDATES = 40  # events scored in full per article: the ones sharing the most rare evidence with it
 POSTING_CAP = 200  # a key carried by more events than this is too common to find candidates by
@@ -67,9 +71,56 @@ def period_of(published: str | None) -> tuple[date, date] | None:
         return None
 
 
+_NUMBER = re.compile(r"\d[\d,.]*\d")
+
+
+def lead_text(text: str) -> str:
+    """The opening prose of an article: lines with fewer than four words (menus, share buttons,
+    bylines, dates, photo credits) are page chrome, not the lead."""
+    out, size = [], 0
+    for line in text.splitlines():
+        if len(_WORD.findall(line)) < 4:
+            continue
+        out.append(line)
+        size += len(line) + 1
+        if size >= LEAD_TERM_CHARS:
+            break
+    return "\n".join(out)[:LEAD_TERM_CHARS]
+
+
+_MONTHS = {name: n for n, names in enumerate([
+    "january jan enero", "february feb febrero", "march mar marzo", "april apr abril", "may mayo", "june jun junio",
+    "july jul julio", "august aug agosto", "september sep sept septiembre setiembre", "october oct octubre",
+    "november nov noviembre", "december dec diciembre"], 1) for name in names.split()}
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_FULL_DATES = [
+    re.compile(rf"\b(?P<m>{_MONTH})\.? (?P<d>\d{{1,2}}),? (?P<y>(?:19|20)\d\d)\b", re.I),  # February 19, 2025
+    re.compile(rf"\b(?P<d>\d{{1,2}}) (?:de )?(?P<m>{_MONTH})\.?,? (?:de |del )?(?P<y>(?:19|20)\d\d)\b", re.I),  # 19 de febrero de 2025
+]
+
+
+def day_in_text(text: str, period: tuple[date, date] | None = None) -> date | None:
+    """The latest full date the lead writes out (an undated article's best guess at its event's
+    day), inside the article's month or year when that is known."""
+    found = []
+    for pattern in _FULL_DATES:
+        for match in pattern.finditer(lead_text(text)):
+            try:
+                day = date(int(match["y"]), _MONTHS[match["m"].casefold()], int(match["d"]))
+            except ValueError:
+                continue
+            if not period or period[0] <= day <= period[1]:
+                found.append(day)
+    return max(found, default=None)
+
+
 def lead_terms(title: str | None, text: str) -> Counter:
-    lead = f"{title or ''}\n{title or ''}\n{text[:LEAD_CHARS]}"  # the headline counts twice
-    return Counter(w for w in _WORD.findall(_norm(lead)) if w not in _STOP)
+    """Words (stemmed) and numbers of the headline and lead: what an article's event is told by.
+    Numbers ("#26") are the same in every language."""
+    lead = f"{title or ''}\n{title or ''}\n{lead_text(text)}"  # the headline counts twice
+    words = [w[:STEM] for w in _WORD.findall(_norm(lead)) if w not in _STOP]
+    numbers = ["#" + re.sub(r"[,.]", "", n) for n in _NUMBER.findall(lead)]
+    return Counter(words + numbers)
 
 
 @dataclass
@@ -117,13 +168,18 @@ class Event:
 Idf = Callable[[str], float]
 
 
+def _tf(count: int) -> float:
+    """Sublinear term frequency: a word said seven times ("Mexico") is not seven times the evidence."""
+    return 1 + math.log(count) if count > 0 else 0.0
+
+
 def _cosine(a: Counter, b: Counter, idf: Idf) -> float:
     shared = a.keys() & b.keys()
     if not shared:
         return 0.0
-    dot = sum(a[w] * b[w] * idf(w) ** 2 for w in shared)
-    na = math.sqrt(sum((c * idf(w)) ** 2 for w, c in a.items()))
-    nb = math.sqrt(sum((c * idf(w)) ** 2 for w, c in b.items()))
+    dot = sum(_tf(a[w]) * _tf(b[w]) * idf(w) ** 2 for w in shared)
+    na = math.sqrt(sum((_tf(c) * idf(w)) ** 2 for w, c in a.items()))
+    nb = math.sqrt(sum((_tf(c) * idf(w)) ** 2 for w, c in b.items()))
     return dot / (na * nb)
 
 
@@ -157,6 +213,8 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
     actors = len(shared_actors) / max(len(article.actors), 1) if article.actors else 0.0
     shared_quotes = sorted(article.quotes & event.quotes)
     score = 0.6 * terms + 0.25 * actors + (0.3 if shared_quotes else 0.0)
+    if article.day and event.days:  # the same happening is mostly reported the same day or the next
+        score -= DAY_COST * min(abs((article.day - d).days) for d in event.days)
     top_terms = sorted(article.terms.keys() & event.terms.keys(), key=lambda w: (-idf(w) * article.terms[w], w))[:8]
     return score, {"terms": top_terms, "actors": shared_actors, "quotes": shared_quotes[:5], "score": round(score, 3)}
 
@@ -216,6 +274,9 @@ class EventIndex:
         if article.id in self.event_of:
             key = self.event_of[article.id]
             return key, self.events[key].why[article.id]
+        guessed = None if article.day else day_in_text(article.text, article.period)
+        if guessed:
+            article = replace(article, day=guessed)
         self.documents += 1
         self.df.update(article.terms.keys())
         best, best_score, best_why = None, 0.0, {}
@@ -223,7 +284,7 @@ class EventIndex:
             score, why = similarity(article, self.events[key], self.idf, copied)
             if score > best_score:
                 best, best_score, best_why = key, score, why
-        bar = JOIN if article.day else JOIN_UNDATED
+        bar = JOIN if article.day else (JOIN_PERIOD if article.period else JOIN_UNDATED)
         if best is not None and best_score >= bar:
             event, why = self.events[best], best_why
         else:
@@ -231,6 +292,8 @@ class EventIndex:
             self.events[event.key] = event
         self._index(event, article)
         event.add(article)
+        if guessed:
+            why = {**why, "day_from_text": guessed.isoformat()}
         event.why[article.id] = why
         self.event_of[article.id] = event.key
         return event.key, why
