@@ -199,10 +199,12 @@ def _date_rules_out(article: EventArticle, event: Event) -> bool:
     return False
 
 
-def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[str] = ()) -> tuple[float, dict[str, Any]]:
+def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[str] = (),
+               explain: bool = True) -> tuple[float, dict[str, Any]]:
     """How likely the article reports this event, and why (the evidence it shares).
 
-    `copied` are the event's articles that this one copies or is copied by."""
+    `copied` are the event's articles that this one copies or is copied by; `explain=False`
+    skips the why (the index asks for it only for the event the article joins)."""
     if _date_rules_out(article, event):
         return 0.0, {}
     copied = sorted(copied)
@@ -215,6 +217,8 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
     score = 0.6 * terms + 0.25 * actors + (0.3 if shared_quotes else 0.0)
     if article.day and event.days:  # the same happening is mostly reported the same day or the next
         score -= DAY_COST * min(abs((article.day - d).days) for d in event.days)
+    if not explain:
+        return score, {}
     top_terms = sorted(article.terms.keys() & event.terms.keys(), key=lambda w: (-idf(w) * article.terms[w], w))[:8]
     return score, {"terms": top_terms, "actors": shared_actors, "quotes": shared_quotes[:5], "score": round(score, 3)}
 
@@ -252,21 +256,20 @@ class EventIndex:
         for other in article.copies:
             if other in self.event_of:
                 copied[self.event_of[other]].append(other)
-        found: set[str] = set(copied)
-        if article.day:
-            for offset in range(-MAX_DAYS, MAX_DAYS + 1):
-                found.update(self._by_day.get(article.day + timedelta(days=offset), ()))
+        # shared rare evidence, accumulated from the postings (inverted-index scoring)
+        weight: Counter = Counter()
         for key in self._keys(article):
             posting = self._postings.get(key)
             if posting and len(posting) <= POSTING_CAP:
-                found.update(posting)
+                gain = self.idf(key[2:]) if key.startswith("w:") else (3.0 if key.startswith("a:") else 10.0)
+                for event_key in posting:
+                    weight[event_key] += gain
+        found = set(weight) | set(copied)
+        if article.day:
+            for offset in range(-MAX_DAYS, MAX_DAYS + 1):
+                found.update(self._by_day.get(article.day + timedelta(days=offset), ()))
         if len(found) > CANDIDATES:
-            def overlap(key: str) -> tuple[float, str]:
-                event = self.events[key]
-                weight = sum(self.idf(w) for w in article.terms if w in event.terms)
-                weight += 3 * len(article.actors & event.actors.keys()) + 10 * len(article.quotes & event.quotes)
-                return (-(weight + (1000 if key in copied else 0)), key)
-            found = set(sorted(found, key=overlap)[:CANDIDATES])
+            found = set(sorted(found, key=lambda k: (-(weight[k] + (1000 if k in copied else 0)), k))[:CANDIDATES])
         return {key: copied.get(key, []) for key in found}
 
     def add(self, article: EventArticle) -> tuple[str, dict[str, Any]]:
@@ -279,14 +282,16 @@ class EventIndex:
             article = replace(article, day=guessed)
         self.documents += 1
         self.df.update(article.terms.keys())
-        best, best_score, best_why = None, 0.0, {}
-        for key, copied in sorted(self.candidates(article).items()):
-            score, why = similarity(article, self.events[key], self.idf, copied)
+        best, best_score = None, 0.0
+        candidates = self.candidates(article)
+        for key, copied in sorted(candidates.items()):
+            score, _ = similarity(article, self.events[key], self.idf, copied, explain=False)
             if score > best_score:
-                best, best_score, best_why = key, score, why
+                best, best_score = key, score
         bar = JOIN if article.day else (JOIN_PERIOD if article.period else JOIN_UNDATED)
         if best is not None and best_score >= bar:
-            event, why = self.events[best], best_why
+            event = self.events[best]
+            _, why = similarity(article, event, self.idf, candidates[best])
         else:
             event, why = Event(_event_key(article.id)), {"opened": True}
             self.events[event.key] = event
