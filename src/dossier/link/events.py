@@ -39,7 +39,8 @@ STORY_JOIN = 0.18
 CANDIDATES = 40  # events scored in full per article: the ones sharing the most rare evidence with it
 POSTING_CAP = 200  # a key carried by more events than this is too common to find candidates by
 TERMS_KEPT = 400  # an event keeps its heaviest terms (bounded memory and scoring cost at scale)
-STORY_SCAN = 30  # per key, the most recent events a new event is compared with for its story
+STORY_SCAN = 30  # per actor or term, the most recent events sharing it that an event is compared with for its story
+STORY_CHECKS = 8  # of those, the ones sharing most of its top terms are compared by vocabulary
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _STOP = frozenset("""
 the and for that with this from have has had was were are been will would could should their they them his her
@@ -149,8 +150,10 @@ class Event:
     quotes: set[str] = field(default_factory=set)
     days: Counter = field(default_factory=Counter)  # day -> articles published that day
     why: dict[str, dict[str, Any]] = field(default_factory=dict)
+    length: tuple[float, int] = (0.0, -1)  # cached tf-idf length, and the corpus size it was computed at
 
     def add(self, article: EventArticle) -> None:
+        self.length = (0.0, -1)
         self.articles.append(article.id)
         if not self.titled and article.title:
             self.title, self.titled = article.title, True
@@ -173,14 +176,17 @@ def _tf(count: int) -> float:
     return 1 + math.log(count) if count > 0 else 0.0
 
 
-def _cosine(a: Counter, b: Counter, idf: Idf) -> float:
+def _length(a: Counter, idf: Idf) -> float:
+    return math.sqrt(sum((_tf(c) * idf(w)) ** 2 for w, c in a.items()))
+
+
+def _cosine(a: Counter, b: Counter, idf: Idf, na: float | None = None, nb: float | None = None) -> float:
+    """Cosine of tf-idf vectors; the lengths may be given (the index caches them)."""
     shared = a.keys() & b.keys()
     if not shared:
         return 0.0
     dot = sum(_tf(a[w]) * _tf(b[w]) * idf(w) ** 2 for w in shared)
-    na = math.sqrt(sum((_tf(c) * idf(w)) ** 2 for w, c in a.items()))
-    nb = math.sqrt(sum((_tf(c) * idf(w)) ** 2 for w, c in b.items()))
-    return dot / (na * nb)
+    return dot / ((na or _length(a, idf)) * (nb or _length(b, idf)))
 
 
 def _flat(term: str) -> float:
@@ -200,17 +206,18 @@ def _date_rules_out(article: EventArticle, event: Event) -> bool:
 
 
 def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[str] = (),
-               explain: bool = True) -> tuple[float, dict[str, Any]]:
+               explain: bool = True, lengths: tuple[float, float] | None = None) -> tuple[float, dict[str, Any]]:
     """How likely the article reports this event, and why (the evidence it shares).
 
     `copied` are the event's articles that this one copies or is copied by; `explain=False`
-    skips the why (the index asks for it only for the event the article joins)."""
+    skips the why (the index asks for it only for the event the article joins); `lengths` are
+    the article's and the event's tf-idf vector lengths when the caller has them."""
     if _date_rules_out(article, event):
         return 0.0, {}
     copied = sorted(copied)
     if copied:
         return 1.0, {"copies": copied}
-    terms = _cosine(article.terms, event.terms, idf)
+    terms = _cosine(article.terms, event.terms, idf, *(lengths or ()))
     shared_actors = sorted(article.actors & event.actors.keys())
     actors = len(shared_actors) / max(len(article.actors), 1) if article.actors else 0.0
     shared_quotes = sorted(article.quotes & event.quotes)
@@ -284,14 +291,23 @@ class EventIndex:
         self.df.update(article.terms.keys())
         best, best_score = None, 0.0
         candidates = self.candidates(article)
+        memo: dict[str, float] = {}
+
+        def idf(term: str) -> float:  # document frequencies do not change during one add
+            if term not in memo:
+                memo[term] = self.idf(term)
+            return memo[term]
+
+        own = _length(article.terms, idf)
         for key, copied in sorted(candidates.items()):
-            score, _ = similarity(article, self.events[key], self.idf, copied, explain=False)
+            event = self.events[key]
+            score, _ = similarity(article, event, idf, copied, explain=False, lengths=(own, self._length(event)))
             if score > best_score:
                 best, best_score = key, score
         bar = JOIN if article.day else (JOIN_PERIOD if article.period else JOIN_UNDATED)
         if best is not None and best_score >= bar:
             event = self.events[best]
-            _, why = similarity(article, event, self.idf, candidates[best])
+            _, why = similarity(article, event, idf, candidates[best], lengths=(own, self._length(event)))
         else:
             event, why = Event(_event_key(article.id)), {"opened": True}
             self.events[event.key] = event
@@ -302,6 +318,14 @@ class EventIndex:
         event.why[article.id] = why
         self.event_of[article.id] = event.key
         return event.key, why
+
+    def _length(self, event: Event) -> float:
+        """The event's tf-idf length, recomputed when it changed or the corpus grew by a tenth."""
+        length, documents = event.length
+        if documents < 0 or self.documents > documents * 1.1 + 1:
+            length, documents = _length(event.terms, self.idf), self.documents
+            event.length = (length, documents)
+        return length
 
     def _index(self, event: Event, article: EventArticle) -> None:
         """Postings and day buckets for what the article brings to the event that it lacked."""
@@ -321,7 +345,7 @@ class EventIndex:
         """Events of one thread (keys, grouped): connected by shared actors or vocabulary.
 
         Each event is compared only with the most recent STORY_SCAN events sharing one of its
-        actors or rarer terms (the inverted index), not with every event."""
+        actors or top terms (the inverted index), not with every event."""
         keys = sorted(self.events)
         parent = {k: k for k in keys}
 
@@ -331,16 +355,28 @@ class EventIndex:
                 k = parent[k]
             return k
 
+        flat: dict[str, float] = {}
+
+        def flat_length(k: str) -> float:
+            if k not in flat:
+                flat[k] = _length(self.events[k].terms, _flat)
+            return flat[k]
+
         for key in keys:
             event = self.events[key]
-            probes = [f"a:{a}" for a in event.actors] + [f"w:{w}" for w, _ in event.terms.most_common(20)]
-            for probe in probes:
-                for other_key in self._postings.get(probe, [])[-STORY_SCAN:]:
-                    if other_key == key or find(other_key) == find(key):
-                        continue
-                    other = self.events[other_key]
-                    if len(event.actors.keys() & other.actors.keys()) >= 2 or _cosine(event.terms, other.terms, _flat) >= STORY_JOIN:
-                        parent[find(other_key)] = find(key)
+            by_actor: Counter = Counter()
+            for actor in event.actors:
+                by_actor.update(k for k in self._postings.get(f"a:{actor}", [])[-STORY_SCAN:] if k != key)
+            for other_key, shared in by_actor.items():
+                if shared >= 2:  # two actors in common: the same thread
+                    parent[find(other_key)] = find(key)
+            by_term: Counter = Counter()
+            for term, _ in event.terms.most_common(10):
+                by_term.update(k for k in self._postings.get(f"w:{term}", [])[-STORY_SCAN:] if k != key)
+            for other_key, _ in by_term.most_common(STORY_CHECKS):
+                if find(other_key) != find(key) and _cosine(event.terms, self.events[other_key].terms, _flat,
+                                                            flat_length(key), flat_length(other_key)) >= STORY_JOIN:
+                    parent[find(other_key)] = find(key)
         groups: dict[str, list[str]] = defaultdict(list)
         for key in keys:
             groups[find(key)].append(key)
