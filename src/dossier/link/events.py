@@ -8,10 +8,11 @@ far or opens a new one, so a new article never moves older ones.
 
 `EventIndex` does this incrementally: it keeps document frequencies running and finds the
 events an article could join without scanning them all (events on the days around the
-article's date, and an inverted index of rare lead terms, actors and quotes for articles
-without a day), so adding one article to a large corpus costs milliseconds. The batch
-`export_events` is the same code with the articles added in their own (date, id) order, so
-the same corpus always gives the same events.
+article's date, and an inverted index of rare lead terms, actors and quotes, which is all an
+undated article has), so adding one article to a large corpus costs about a millisecond. The
+batch `export_events` is the same code with the articles added in their own (date, id) order,
+so the same corpus always gives the same events; another arrival order gives nearly the same
+events, not exactly (BENCHMARKS.md measures how near).
 
 Stories join events that share actors and vocabulary across time.
 """
