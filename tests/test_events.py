@@ -128,16 +128,16 @@ def _shuffled_agreements(articles, seeds=range(5)):
 
 
 def test_shuffled_arrival_gives_nearly_the_events_of_date_order_on_the_sample(sample_articles):
-    # measured: 0.88 to 0.97 over 20 seeds (mean 0.955)
+    # measured: 0.88 to 1.0 over 20 seeds (mean 0.959; seeds 0-4: 0.881 to 1.0)
     agreements = _shuffled_agreements(sample_articles)
     assert min(agreements) >= 0.85 and sum(agreements) / len(agreements) >= 0.9
 
 
 @needs_shared
 def test_shuffled_arrival_gives_nearly_the_events_of_date_order_on_the_real_corpus(real_articles):
-    # measured: 0.79 to 0.93 over 20 seeds (mean 0.864): greedy single-pass assignment is order-sensitive
+    # measured: 0.85 to 0.95 over 20 seeds (mean 0.908; seeds 0-4: 0.848 to 0.943): a single pass is order-sensitive
     agreements = _shuffled_agreements(real_articles)
-    assert min(agreements) >= 0.75 and sum(agreements) / len(agreements) >= 0.82
+    assert min(agreements) >= 0.82 and sum(agreements) / len(agreements) >= 0.86
 
 
 def test_adding_an_article_twice_changes_nothing_and_says_why():

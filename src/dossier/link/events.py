@@ -300,13 +300,14 @@ class EventIndex:
             return memo[term]
 
         own = _length(article.terms, idf)
+        bar = JOIN if article.day else (JOIN_PERIOD if article.period else JOIN_UNDATED)
         for key, copied in sorted(candidates.items()):
             event = self.events[key]
             score, _ = similarity(article, event, idf, copied, explain=False, lengths=(own, self._length(event)))
-            if score > best_score:
+            # an event without a day cannot be ruled out by date either: it needs the undated bar
+            if score > best_score and score >= (bar if event.days else max(bar, JOIN_UNDATED)):
                 best, best_score = key, score
-        bar = JOIN if article.day else (JOIN_PERIOD if article.period else JOIN_UNDATED)
-        if best is not None and best_score >= bar:
+        if best is not None:
             event = self.events[best]
             _, why = similarity(article, event, idf, candidates[best], lengths=(own, self._length(event)))
         else:
