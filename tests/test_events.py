@@ -196,3 +196,16 @@ def test_synthetic_events_are_recovered_and_candidates_stay_few():
     found = {a: e["id"] for e in index.export()[0] for a in e["articles"]}
     assert _b_cubed_f1(found, gold) >= 0.95
     assert largest <= CANDIDATES  # each article is scored against a bounded set, not all 400 events
+
+
+def test_a_spanish_and_an_english_report_of_one_happening_join_through_shared_stems_and_numbers():
+    english = art("en", date(2025, 3, 5), "Port Alder transport workers protest the constitutional reform",
+                  "Municipal transport workers in Port Alder stopped 40 buses on Wednesday to protest the constitutional reform.")
+    spanish = art("es", date(2025, 3, 5), "Trabajadores del transporte de Port Alder protestan contra la reforma constitucional",
+                  "Los trabajadores del transporte municipal de Port Alder detuvieron 40 autobuses el miércoles en protesta por la reforma.")
+    other = art("x", date(2025, 3, 5), "Harbour authority closes north terminal",
+                "The harbour authority closed the north terminal for repairs, diverting container ships to the south terminal.")
+    events, _ = export_events([english, spanish, other], {})
+    assert sorted(sorted(e["articles"]) for e in events) == [["en", "es"], ["x"]]
+    why = next(e for e in events if "es" in e["articles"])["why"]["es"]
+    assert "#40" in why["terms"] and "reforma" in why["terms"]  # a number, and a cognate (reform / reforma)

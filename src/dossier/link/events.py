@@ -116,6 +116,14 @@ def day_in_text(text: str, period: tuple[date, date] | None = None) -> date | No
     return max(found, default=None)
 
 
+def _surface(article: EventArticle) -> dict[str, str]:
+    """Each stem of the article's lead with the first word it was cut from, to explain in words."""
+    out: dict[str, str] = {}
+    for word in _WORD.findall(f"{article.title or ''}\n{lead_text(article.text)}"):
+        out.setdefault(_norm(word)[:STEM], word.lower())
+    return out
+
+
 def lead_terms(title: str | None, text: str) -> Counter:
     """Words (stemmed) and numbers of the headline and lead: what an article's event is told by.
     Numbers ("#26") are the same in every language."""
@@ -228,7 +236,8 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
     if not explain:
         return score, {}
     top_terms = sorted(article.terms.keys() & event.terms.keys(), key=lambda w: (-idf(w) * article.terms[w], w))[:8]
-    return score, {"terms": top_terms, "actors": shared_actors, "quotes": shared_quotes[:5], "score": round(score, 3)}
+    words = _surface(article)
+    return score, {"terms": [words.get(t, t) for t in top_terms], "actors": shared_actors, "quotes": shared_quotes[:5], "score": round(score, 3)}
 
 
 def _event_key(article_id: str) -> str:
