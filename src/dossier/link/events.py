@@ -251,7 +251,11 @@ class EventIndex:
     dated article (day buckets), and for every article the events sharing a rare key with it
     (an inverted index of lead terms, actors and quotes whose posting lists are short), plus
     the events of the articles it copies. Only the CANDIDATES events sharing the most
-    idf-weighted evidence are scored in full."""
+    idf-weighted evidence are scored in full.
+
+    What a store must keep to resume: `events` (each Event's fields), `event_of`, `df` and
+    `documents`; the day buckets and postings follow from the events (`_index` of each event's
+    terms, actors, quotes and days). Nothing here reads the articles' texts after `add`."""
 
     def __init__(self) -> None:
         self.events: dict[str, Event] = {}
