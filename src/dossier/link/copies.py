@@ -27,17 +27,19 @@ credits by outlet name, else the longer. Changes in matched sentences are classi
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
+import struct
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from rensa import RMinHash, RMinHashLSH
+from rensa import RMinHash
 
-NUM_PERM = 128
-LSH_THRESHOLD = 0.5  # word-set Jaccard at which two sentences become candidates
-LSH_BANDS = 32
+MINHASH_SEED = 7
+KEY_BANDS = 3  # candidate keys per sentence
+KEY_ROWS = 3  # MinHash rows per key: sentences at Jaccard s share a key with probability s**3
 MIN_SENTENCE_WORDS = 6  # content words; shorter sentences ("He said no.") pair with everything
 MATCH_JACCARD = 0.45  # two sentences match at this word-set overlap (or containment below)
 MATCH_CONTAINMENT = 0.8
@@ -45,6 +47,7 @@ MIN_COVERAGE = 0.25  # share of the copy's words in matched sentences to call it
 SYNDICATED_IDENTICAL = 0.9  # share of matched words in identical sentences for "syndicated"
 MAX_PASSAGES = 30
 MIN_PROSE_SENTENCES = 2  # matched sentences outside quotation marks needed for any copy relation
+MIN_OTHER_PASSAGES = 3  # sentences a second source must explain that the first does not
 TOP_CANDIDATES = 5  # earlier articles each article is verified against
 MAX_HOLDERS = 25  # articles remembered per distinct sentence
 
@@ -127,39 +130,31 @@ def split_sentences(text: str) -> list[Sentence]:
     return out
 
 
-def _signature(words: frozenset[str]) -> RMinHash:
-    minhash = RMinHash(num_perm=NUM_PERM, seed=7)
-    minhash.update(sorted(words))
-    return minhash
+def _sentence_keys(contents: list[frozenset[str]]) -> list[int]:
+    """LSH band keys of each sentence's MinHash (fixed seed), as signed 64-bit ints.
+
+    Two sentences share a band key when their MinHash values agree on all KEY_ROWS rows of
+    that band, which happens with probability Jaccard**KEY_ROWS; the key is a blake2b hash
+    of (band, values), so it is the same in every process and fits an SQLite INTEGER."""
+    if not contents:
+        return []
+    digests = RMinHash.digests_from_token_sets([sorted(c) for c in contents], KEY_BANDS * KEY_ROWS, MINHASH_SEED)
+    keys = []
+    for digest in digests:
+        for band in range(KEY_BANDS):
+            values = digest[band * KEY_ROWS:(band + 1) * KEY_ROWS]
+            raw = hashlib.blake2b(struct.pack(f"<B{KEY_ROWS}I", band, *values), digest_size=8).digest()
+            keys.append(int.from_bytes(raw, "little", signed=True))
+    return keys
 
 
-def _candidates(article: ArticleText, lsh: RMinHashLSH, contents: list[frozenset[str]],
-                holders: dict[frozenset[str], list[int]]) -> Counter:
-    """Earlier articles sharing near-identical sentences with this one, by how many."""
-    hits: Counter = Counter()
-    for sentence in article.sentences:
-        if len(sentence.content) < MIN_SENTENCE_WORDS:
-            continue
-        for key in lsh.query(_signature(sentence.content)):
-            for holder in holders[contents[key]]:
-                hits[holder] += 1
-    return hits
-
-
-def _insert(index: int, article: ArticleText, lsh: RMinHashLSH, contents: list[frozenset[str]],
-            holders: dict[frozenset[str], list[int]]) -> None:
-    """Index an article's sentences; a sentence already indexed (a wire's reprints share
-    most) only adds the article to its holders, so families of copies stay cheap."""
-    for sentence in article.sentences:
-        if len(sentence.content) < MIN_SENTENCE_WORDS:
-            continue
-        known = holders.get(sentence.content)
-        if known is None:
-            holders[sentence.content] = [index]
-            contents.append(sentence.content)
-            lsh.insert(len(contents) - 1, _signature(sentence.content))
-        elif len(known) < MAX_HOLDERS and known[-1] != index:
-            known.append(index)
+def candidate_keys(article: ArticleText) -> list[int]:
+    """The article's candidate keys: band keys of every sentence with enough content words,
+    sorted and unique. Deterministic across processes and runs, so they can be stored."""
+    if not article.sentences:
+        article.sentences = split_sentences(article.text)
+    contents = [s.content for s in article.sentences if len(s.content) >= MIN_SENTENCE_WORDS]
+    return sorted(set(_sentence_keys(contents)))
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> tuple[float, float]:
@@ -329,38 +324,80 @@ def _direction(a: ArticleText, b: ArticleText) -> tuple[ArticleText, ArticleText
     return (a, b, "undecided") if a.id < b.id else (b, a, "undecided")
 
 
-def find_copies(articles: list[ArticleText]) -> list[dict[str, Any]]:
-    """Each copy with the one article it was copied from, in a stable order.
+class CopyIndex:
+    """Copies found incrementally: each added article is verified against the earlier-added
+    ones that share the most candidate keys with it.
 
-    Articles are taken earliest first; each is compared with the TOP_CANDIDATES earlier
-    ones that share the most near-identical sentences with it, so the work grows with the
-    corpus, not with its square, even when hundreds of reprints of one wire story arrive.
-    """
-    for article in articles:
-        if not article.sentences:
-            article.sentences = split_sentences(article.text)
-    order = sorted(range(len(articles)), key=lambda i: (articles[i].published is None, articles[i].published or "",
-                                                         articles[i].id))
-    lsh = RMinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM, num_bands=LSH_BANDS)
-    contents: list[frozenset[str]] = []
-    holders: dict[frozenset[str], list[int]] = {}
-    found = []
-    for i in order:
-        hits = _candidates(articles[i], lsh, contents, holders)
-        for j, _ in sorted(hits.items(), key=lambda kv: (-kv[1], articles[kv[0]].id))[:TOP_CANDIDATES]:
-            relation = classify(articles[j], articles[i])
+    The key -> articles map keeps at most MAX_HOLDERS articles per key (a wire's hundredth
+    reprint adds nothing to find it), and each article is classified against its
+    TOP_CANDIDATES, so the work per article stays flat as the index grows."""
+
+    def __init__(self) -> None:
+        self._holders: dict[int, int | list[int]] = {}  # a single holder kept as a bare int (memory)
+        self._articles: list[ArticleText] = []
+        self._found: list[dict[str, Any]] = []
+
+    def __len__(self) -> int:
+        return len(self._articles)
+
+    def candidates(self, keys: list[int]) -> list[int]:
+        """Indexes of the earlier articles sharing the most keys, most first."""
+        hits: Counter = Counter()
+        for key in keys:
+            holder = self._holders.get(key)
+            if holder is None:
+                continue
+            if isinstance(holder, int):
+                hits[holder] += 1
+            else:
+                hits.update(holder)
+        ranked = sorted(hits.items(), key=lambda kv: (-kv[1], self._articles[kv[0]].id))
+        return [i for i, _ in ranked[:TOP_CANDIDATES]]
+
+    def add(self, article: ArticleText) -> list[dict[str, Any]]:
+        """Index the article; the copy relations between it and earlier-added articles."""
+        keys = candidate_keys(article)
+        found = []
+        for j in self.candidates(keys):
+            relation = classify(self._articles[j], article)
             if relation is not None:
                 found.append(relation)
-        _insert(i, articles[i], lsh, contents, holders)
-    return closest_originals(found)
+        index = len(self._articles)
+        self._articles.append(article)
+        for key in keys:
+            holder = self._holders.get(key)
+            if holder is None:
+                self._holders[key] = index
+            elif isinstance(holder, int):
+                self._holders[key] = [holder, index]
+            elif len(holder) < MAX_HOLDERS:
+                holder.append(index)
+        self._found.extend(found)
+        return found
+
+    def relations(self) -> list[dict[str, Any]]:
+        """Every relation found so far, each copy with its closest original(s)."""
+        return closest_originals(self._found)
+
+
+def find_copies(articles: list[ArticleText]) -> list[dict[str, Any]]:
+    """Each copy with the article it was copied from, in a stable order: the articles are
+    added to a CopyIndex earliest first (undated last), so batch and incremental linking
+    are the same code."""
+    index = CopyIndex()
+    for article in sorted(articles, key=lambda a: (a.published is None, a.published or "", a.id)):
+        index.add(article)
+    return index.relations()
 
 
 def closest_originals(relations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Copies of one story resemble each other too; keep for each copy only its source.
+    """Copies of one story resemble each other too; keep for each copy only its source(s).
 
     Of the articles a copy resembles, those that are themselves copies of another of them
     are passed over (a wire's two reprints are not copies of each other), and of the rest
-    the most similar is its source.
+    the most similar is its source. A copy stitched from two articles (the first half of
+    one, the rest of another) has two sources: a further one is kept when its matched
+    passages are mostly other sentences of the copy than those already explained.
     """
     by_copy: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in relations:
@@ -370,7 +407,14 @@ def closest_originals(relations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for copy, candidates in by_copy.items():
         originals = {r["of"] for r in candidates}
         roots = [r for r in candidates if not any((r["of"], o) in copied_from for o in originals if o != r["of"])]
-        best = max(roots or candidates, key=lambda r: (r["kind"] != "shared-source", r["similarity"], r["of"]))
-        kept.append(best)
+        ranked = sorted(roots or candidates, key=lambda r: (r["kind"] != "shared-source", r["similarity"], r["of"]),
+                        reverse=True)
+        explained = {p["start"] for p in ranked[0]["passages"]}
+        kept.append(ranked[0])
+        for r in ranked[1:]:
+            new = [p for p in r["passages"] if p["start"] not in explained]
+            if r["kind"] != "shared-source" and len(new) >= MIN_OTHER_PASSAGES and len(new) >= 0.5 * len(r["passages"]):
+                kept.append(r)
+                explained.update(p["start"] for p in r["passages"])
     kept.sort(key=lambda c: (c["of"], c["article"]))
     return kept
