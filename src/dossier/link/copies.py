@@ -57,7 +57,13 @@ _STOP = frozenset(
     "does did said says el la los las un una y o de del en con por para que es son fue se lo al su sus".split())
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"”’»)]*|\n|$)")
 _WORD = re.compile(r"\w+")
-_QUOTED = re.compile(r"[\"“«„]([^\"”»“]{3,})[\"”»“]")
+# Double quotes, guillemets, and single quotes as British-style outlets use them ('...'): an
+# opening ' after a non-word and a closing ' before one, so "didn't" and "Trump's" are not quotes.
+# A quotation still open at the end of a paragraph runs to its end (a quote continued in the next
+# paragraph is not closed, by convention, and a text cut short leaves its last quote open). Both
+# single-quote forms stop at 400 characters: past that, an opening mark is more likely a stray one.
+_QUOTED = re.compile(r"[\"“«„]([^\"”»“]{3,})[\"”»“]|(?<!\w)['‘](?=\w)([^\n]{3,400}?)(?<=[\w.,!?])['’](?!\w)"
+                     r"|(?<!\w)[\"“«„'‘](?=\w)[^\n\"”»“]{3,400}$", re.M)
 _NUMBER = re.compile(r"\d")
 # A wire dateline and credit ("MEXICO CITY (CP) —"): reprints change it without changing the story.
 _DATELINE = re.compile(r"^[A-ZÁÉÍÓÚÑ][A-ZÁÉÍÓÚÑ .,'’-]{2,40}(?:\([^)]{1,40}\))?\s*[—–-]{1,2}\s*")
@@ -255,6 +261,9 @@ def sentence_changes(original: ArticleText, copy: ArticleText, a: Sentence, b: S
 
 def classify(a: ArticleText, b: ArticleText) -> dict[str, Any] | None:
     """The copy relation between two articles, or None when they only share a little."""
+    for article in (a, b):
+        if not article.sentences:
+            article.sentences = split_sentences(article.text)
     matched = align(a, b)
     if not matched:
         return None
