@@ -31,7 +31,8 @@ import hashlib
 import re
 import struct
 import unicodedata
-from collections import Counter, defaultdict
+import zlib
+from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,8 +51,10 @@ MIN_PROSE_SENTENCES = 2  # matched sentences outside quotation marks needed for 
 DENSE_SENTENCES = 4  # ... unless this many sentences match, covering DENSE_COVERAGE of the copy
 DENSE_COVERAGE = 0.4
 MIN_OTHER_PASSAGES = 3  # sentences a second source must explain that the first does not
+MIN_SHARED_KEYS = 3  # one shared key is one sentence pair at most, never a copy by itself
 TOP_CANDIDATES = 5  # earlier articles each article is verified against
-MAX_HOLDERS = 25  # articles remembered per distinct sentence
+MAX_HOLDERS = 25  # articles remembered per candidate key
+PREPARED_CACHE = 256  # earlier articles kept split into sentences
 
 _STOP = frozenset(
     "a an the and or but of to in on for with at by from as is are was were be been being it its this that these "
@@ -72,6 +75,8 @@ _DATELINE = re.compile(r"^[A-ZÁÉÍÓÚÑ][A-ZÁÉÍÓÚÑ .,'’-]{2,40}(?:\([
 
 
 def _norm(word: str) -> str:
+    if word.isascii():
+        return word.lower()
     word = unicodedata.normalize("NFKD", word)
     return "".join(c for c in word if not unicodedata.combining(c)).casefold()
 
@@ -146,9 +151,12 @@ def _sentence_keys(contents: list[frozenset[str]]) -> list[int]:
     of (band, values), so it is the same in every process and fits an SQLite INTEGER."""
     if not contents:
         return []
-    digests = RMinHash.digests_from_token_sets([sorted(c) for c in contents], KEY_BANDS * KEY_ROWS, MINHASH_SEED)
     keys = []
-    for digest in digests:
+    for content in contents:
+        # one RMinHash per sentence: rensa's batch call starts threads, slower for ~30 small sets
+        minhash = RMinHash(num_perm=KEY_BANDS * KEY_ROWS, seed=MINHASH_SEED)
+        minhash.update(sorted(content))
+        digest = minhash.digest()
         for band in range(KEY_BANDS):
             values = digest[band * KEY_ROWS:(band + 1) * KEY_ROWS]
             raw = hashlib.blake2b(struct.pack(f"<B{KEY_ROWS}I", band, *values), digest_size=8).digest()
@@ -344,18 +352,34 @@ class CopyIndex:
 
     The key -> articles map keeps at most MAX_HOLDERS articles per key (a wire's hundredth
     reprint adds nothing to find it), and each article is classified against its
-    TOP_CANDIDATES, so the work per article stays flat as the index grows."""
+    TOP_CANDIDATES, so the work per article stays flat as the index grows. Earlier articles
+    are kept as compressed text and re-split when they are candidates (a few per add; the
+    split sentences of all would take gigabytes at 100,000 articles)."""
 
     def __init__(self) -> None:
         self._holders: dict[int, int | list[int]] = {}  # a single holder kept as a bare int (memory)
-        self._articles: list[ArticleText] = []
+        self._stored: list[tuple[str, bytes, str | None, tuple[str, ...]]] = []  # id, zlib text, published, outlets
+        self._prepared: OrderedDict[int, ArticleText] = OrderedDict()  # recently split candidates
         self._found: list[dict[str, Any]] = []
 
     def __len__(self) -> int:
-        return len(self._articles)
+        return len(self._stored)
+
+    def _article(self, index: int) -> ArticleText:
+        article = self._prepared.get(index)
+        if article is None:
+            id_, text, published, outlets = self._stored[index]
+            article = ArticleText(id_, zlib.decompress(text).decode("utf-8"), published, list(outlets))
+            article.sentences = split_sentences(article.text)
+            self._prepared[index] = article
+            if len(self._prepared) > PREPARED_CACHE:
+                self._prepared.popitem(last=False)
+        else:
+            self._prepared.move_to_end(index)
+        return article
 
     def candidates(self, keys: list[int]) -> list[int]:
-        """Indexes of the earlier articles sharing the most keys, most first."""
+        """Indexes of the earlier articles sharing the most keys, most first (ties: by id)."""
         hits: Counter = Counter()
         for key in keys:
             holder = self._holders.get(key)
@@ -365,7 +389,7 @@ class CopyIndex:
                 hits[holder] += 1
             else:
                 hits.update(holder)
-        ranked = sorted(hits.items(), key=lambda kv: (-kv[1], self._articles[kv[0]].id))
+        ranked = sorted(hits.items(), key=lambda kv: (-kv[1], self._stored[kv[0]][0]))
         return [i for i, _ in ranked[:TOP_CANDIDATES]]
 
     def add(self, article: ArticleText) -> list[dict[str, Any]]:
@@ -373,11 +397,12 @@ class CopyIndex:
         keys = candidate_keys(article)
         found = []
         for j in self.candidates(keys):
-            relation = classify(self._articles[j], article)
+            relation = classify(self._article(j), article)
             if relation is not None:
                 found.append(relation)
-        index = len(self._articles)
-        self._articles.append(article)
+        index = len(self._stored)
+        self._stored.append((article.id, zlib.compress(article.text.encode("utf-8")), article.published,
+                             tuple(article.outlets)))
         for key in keys:
             holder = self._holders.get(key)
             if holder is None:
