@@ -51,7 +51,6 @@ MIN_PROSE_SENTENCES = 2  # matched sentences outside quotation marks needed for 
 DENSE_SENTENCES = 4  # ... unless this many sentences match, covering DENSE_COVERAGE of the copy
 DENSE_COVERAGE = 0.4
 MIN_OTHER_PASSAGES = 3  # sentences a second source must explain that the first does not
-MIN_SHARED_KEYS = 3  # one shared key is one sentence pair at most, never a copy by itself
 TOP_CANDIDATES = 5  # earlier articles each article is verified against
 MAX_HOLDERS = 25  # articles remembered per candidate key
 PREPARED_CACHE = 256  # earlier articles kept split into sentences
