@@ -48,8 +48,6 @@ MIN_COVERAGE = 0.25  # share of the copy's words in matched sentences to call it
 SYNDICATED_IDENTICAL = 0.9  # share of matched words in identical sentences for "syndicated"
 MAX_PASSAGES = 30
 MIN_PROSE_SENTENCES = 2  # matched sentences outside quotation marks needed for any copy relation
-DENSE_SENTENCES = 4  # ... unless this many sentences match, covering DENSE_COVERAGE of the copy
-DENSE_COVERAGE = 0.4
 MIN_OTHER_PASSAGES = 3  # sentences a second source must explain that the first does not
 TOP_CANDIDATES = 5  # earlier articles each article is verified against
 MAX_HOLDERS = 25  # articles remembered per candidate key
@@ -290,10 +288,7 @@ def classify(a: ArticleText, b: ArticleText) -> dict[str, Any] | None:
     prose_words = sum(len(z.words) for z in copy.sentences if not z.quoted) or 1
     prose_coverage = sum(len(z.words) for z in copy_side if not z.quoted) / prose_words
     prose_matched = [pair for pair in matched if not (pair[0].quoted or pair[1].quoted)]
-    # A copy of a quote-heavy article matches mostly quoted sentences; many matched sentences
-    # covering much of the copy, with some prose among them, still make it a copy.
-    dense = len(matched) >= DENSE_SENTENCES and coverage_copy >= DENSE_COVERAGE and prose_matched
-    if not dense and (len(prose_matched) < MIN_PROSE_SENTENCES or prose_coverage < MIN_COVERAGE / 2):
+    if len(prose_matched) < MIN_PROSE_SENTENCES or prose_coverage < MIN_COVERAGE / 2:
         return None  # the same quotations, or a sentence in common: the same event, not a copy
     if identical >= SYNDICATED_IDENTICAL and coverage_copy >= 0.5:
         kind = "syndicated"
