@@ -3,9 +3,10 @@
 Articles are generated from real texts (PolNeAR article texts and NAEB article bodies, read
 from ../shared/data at run time), varied so they are not exact duplicates:
 
-  * a window of 8-30 consecutive sentences of a random real text,
-  * 20 % of its sentences replaced by sentences of other real texts,
-  * 10 % of its words replaced by words of the pool,
+  * runs of 4-10 consecutive sentences from two or three random real texts,
+  * 30 % of their words replaced by words of the pool (about 1,200 real texts hold some
+    40,000 sentences, and 100,000 articles need about 2 million: without this every real
+    sentence would recur near-identical in some 50 articles),
   * a new first line (a headline made of pool words);
 
 and a share (--syndicated, 10 % by default) are syndicated-style copies of an article
@@ -77,19 +78,19 @@ def generate(n: int, syndicated: float, seed: int) -> list[tuple[str, str, str, 
             text = paras[0] + "\n\n" + rng.choice(DATELINES) + body
             out.append((f"g{i}", text, day, source[0]))
             continue
-        base = rng.choice(parsed)
-        sentences = [(k, s) for k, para in enumerate(base) for s in para]
-        length = rng.randint(8, 30)
-        start = rng.randrange(max(1, len(sentences) - length))
-        window = sentences[start:start + length]
-        paras: dict[int, list[str]] = {}
-        for k, sentence in window:
-            if rng.random() < 0.2:
-                sentence = rng.choice(pool)
-            words = [rng.choice(vocabulary) if rng.random() < 0.1 and w.isalpha() else w for w in sentence.split()]
-            paras.setdefault(k, []).append(" ".join(words))
+        paras: list[str] = []
+        for base in rng.sample(parsed, rng.randint(2, 3)):  # runs of sentences from two or three texts
+            sentences = [s for para in base for s in para]
+            length = rng.randint(4, 10)
+            start = rng.randrange(max(1, len(sentences) - length))
+            for sentence in sentences[start:start + length]:
+                words = [rng.choice(vocabulary) if rng.random() < 0.3 and w.isalpha() else w for w in sentence.split()]
+                if not paras or rng.random() < 0.5:
+                    paras.append(" ".join(words))
+                else:
+                    paras[-1] += " " + " ".join(words)
         headline = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(6, 11))).capitalize()
-        out.append((f"g{i}", headline + "\n\n" + "\n\n".join(" ".join(p) for p in paras.values()), day, None))
+        out.append((f"g{i}", headline + "\n\n" + "\n\n".join(paras), day, None))
     return out
 
 
