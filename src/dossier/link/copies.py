@@ -346,13 +346,16 @@ class CopyIndex:
 
     The key -> articles map keeps at most MAX_HOLDERS articles per key (a wire's hundredth
     reprint adds nothing to find it), and each article is classified against its
-    TOP_CANDIDATES, so the work per article stays flat as the index grows. Earlier articles
-    are kept as compressed text and re-split when they are candidates (a few per add; the
-    split sentences of all would take gigabytes at 100,000 articles)."""
+    TOP_CANDIDATES, so the work per article stays flat as the index grows. With compact
+    (the default) earlier articles are kept as compressed text and re-split when they are
+    candidates (a few per add; the split sentences of all would take gigabytes at 100,000
+    articles); find_copies, which holds every article anyway, keeps them split."""
 
-    def __init__(self) -> None:
+    def __init__(self, compact: bool = True) -> None:
+        self._compact = compact
         self._holders: dict[int, int | list[int]] = {}  # a single holder kept as a bare int (memory)
         self._stored: list[tuple[str, bytes, str | None, tuple[str, ...]]] = []  # id, zlib text, published, outlets
+        self._kept: list[ArticleText] = []  # the articles themselves when not compact
         self._prepared: OrderedDict[int, ArticleText] = OrderedDict()  # recently split candidates
         self._found: list[dict[str, Any]] = []
 
@@ -360,6 +363,8 @@ class CopyIndex:
         return len(self._stored)
 
     def _article(self, index: int) -> ArticleText:
+        if not self._compact:
+            return self._kept[index]
         article = self._prepared.get(index)
         if article is None:
             id_, text, published, outlets = self._stored[index]
@@ -395,8 +400,12 @@ class CopyIndex:
             if relation is not None:
                 found.append(relation)
         index = len(self._stored)
-        self._stored.append((article.id, zlib.compress(article.text.encode("utf-8")), article.published,
-                             tuple(article.outlets)))
+        if self._compact:
+            self._stored.append((article.id, zlib.compress(article.text.encode("utf-8")), article.published,
+                                 tuple(article.outlets)))
+        else:
+            self._stored.append((article.id, b"", article.published, tuple(article.outlets)))
+            self._kept.append(article)
         for key in keys:
             holder = self._holders.get(key)
             if holder is None:
@@ -417,7 +426,7 @@ def find_copies(articles: list[ArticleText]) -> list[dict[str, Any]]:
     """Each copy with the article it was copied from, in a stable order: the articles are
     added to a CopyIndex earliest first (undated last), so batch and incremental linking
     are the same code."""
-    index = CopyIndex()
+    index = CopyIndex(compact=False)
     for article in sorted(articles, key=lambda a: (a.published is None, a.published or "", a.id)):
         index.add(article)
     return index.relations()
