@@ -1,10 +1,12 @@
 """Who copied whom: duplicates, syndicated copies, rewrites and shared sources.
 
 Candidates come from sentences, not whole articles: every sentence of enough content
-words gets a MinHash signature of its word set (rensa, a Rust MinHash: the hashing is
-the hot loop), and LSH pairs sentences whose word sets overlap by about half or more.
-Whole-article shingles miss heavy rewrites (30 % of words changed leaves few 3-word
-shingles intact) while most rewritten sentences keep most of their words.
+words gets a small MinHash of its word set (rensa, a Rust MinHash), cut into LSH bands;
+each band is one candidate key (`candidate_keys`, stable 64-bit ints, so a store can keep
+them). Articles sharing keys share near-identical sentences. Whole-article shingles miss
+heavy rewrites (30 % of words changed leaves few 3-word shingles intact) while most
+rewritten sentences keep most of their words. `CopyIndex` adds articles one at a time
+against a key -> articles map; `find_copies` is the same index fed in date order.
 
 Each candidate pair of articles is then aligned sentence by sentence; how much of each
 text is matched, and how much of the matched text is identical, decide the kind:
