@@ -202,3 +202,12 @@ def test_shared_single_quoted_statement_is_not_a_copy():
     two = article("two", ["Port officials defended the timing of the repairs in a packed meeting on Monday evening.",
                           "In a statement, director Ana Ruiz said:", statement[:-40]], "2025-03-04")
     assert find_copies([one, two]) == []
+
+
+def test_an_original_added_after_its_copy_is_still_the_original():
+    """Incremental linking takes articles as they arrive; the direction comes from the dates."""
+    index = CopyIndex()
+    index.add(article("paper", ["HARBOR CITY — " + WIRE[0].split("— ", 1)[1], *WIRE[1:5]], "2025-03-04", ["Daily Paper"]))
+    (r,) = index.add(article("wire", WIRE, "2025-03-03", ["Coastal Wire"]))
+    assert (r["article"], r["of"], r["direction"]) == ("paper", "wire", "published earlier")
+    assert [(c["article"], c["of"]) for c in index.relations()] == [("paper", "wire")]
