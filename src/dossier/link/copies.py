@@ -197,7 +197,7 @@ def align(a: ArticleText, b: ArticleText) -> list[tuple[Sentence, Sentence]]:
             for i in index.get(word, ()):
                 counts[i] += 1
         best, best_score = None, 0.0
-        for i, _ in sorted(counts.items(), key=lambda kv: -kv[1])[:5]:
+        for i, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:5]:  # ties by position: hash order varies
             jaccard, containment = _jaccard(a.sentences[i].content, sentence.content)
             if (jaccard >= MATCH_JACCARD or containment >= MATCH_CONTAINMENT) and jaccard > best_score and i not in used:
                 best, best_score = i, jaccard
