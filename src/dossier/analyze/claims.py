@@ -483,6 +483,8 @@ def extract_claims(text: str, lang: str | None = None) -> list[dict[str, Any]]:
         if q:
             qualifier = next(name for i, (name, _) in enumerate(_QUALIFIERS) if q[f"q{i}"])
             claim_start = start - len(window) + q.start("q")
+        if qualifier == "more than" and q["q0"].lower() == "over" and unit in _DURATION_UNITS.values():
+            qualifier, claim_start = None, start  # "spread over three years": a preposition, not "more than"
         if vague:
             qualifier = qualifier or "vague"
         claim_end = counted_end if counted else end

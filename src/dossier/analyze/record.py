@@ -16,13 +16,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from dossier.analyze.claims import extract_claims
 from dossier.analyze.cues import EN_VERBS, ES_VERBS, alternation
 from dossier.analyze.mentions import find_mentions
 from dossier.analyze.quotes import quoted_regions
 from dossier.kb import KnowledgeBase, load_kb
 from dossier.model import Mention, QuoteSpan
 
-RECORD_VERSION = "1"
+RECORD_VERSION = "2"  # 2: numeric claims
 EXTRACTORS = ("rules", "model")
 
 
@@ -112,4 +113,4 @@ def analyze_text(text: str, *, on: date | None, latest: date | None, lang: str |
         if mention is not None and mention.name:
             record["speaker_resolved"] = mention.name
         quotes.append(record)
-    return {"mentions": [m.to_dict() for m in mentions], "quotes": quotes}
+    return {"mentions": [m.to_dict() for m in mentions], "quotes": quotes, "claims": extract_claims(text, lang)}

@@ -14,6 +14,7 @@ from typing import Any
 
 from dossier.analyze.record import cached_kb
 from dossier.link.actors import export_actors
+from dossier.link.claims import corpus_claims
 from dossier.link.copies import ArticleText, find_copies
 from dossier.link.events import LEAD_CHARS, EventArticle, export_events, lead_terms, period_of
 from dossier.link.quotes import MergedQuote, Occurrence, merge_quotes, normalize_quote
@@ -75,8 +76,10 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None) -> dict[str, int]
     copies = duplicate_sources(conn) + find_copies(_article_texts(conn))
     events, stories = export_events(event_articles(conn, merged, copies), names)
     _write(conn, actors, merged, copies, events, stories)
+    claims = corpus_claims(conn, events, stories, copies)
+    write_claims_and_flags(conn, claims, flags=[])
     return {"actors": len(actors), "quotes": len(merged), "quote_occurrences": len(occurrences), "copies": len(copies),
-            "events": len(events), "stories": len(stories)}
+            "events": len(events), "stories": len(stories), "claims": len(claims)}
 
 
 def event_articles(conn: sqlite3.Connection, merged: list[MergedQuote], copies: list[dict[str, Any]]) -> list[EventArticle]:

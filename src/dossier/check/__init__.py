@@ -1,0 +1,1 @@
+"""Flag detectors, one module per kind (placeholder: the flags branch provides the runner)."""

@@ -1,0 +1,114 @@
+"""Number mismatch: the same claim stated with values that cannot both be true.
+
+Works on the export's `claims[]` (link/claims.py), whose occurrences are already matched
+across articles: within a claim, the value most articles support is the reference, and
+each article whose value is incompatible with it (rounding and qualifiers allowed for:
+"about 70,000" and "70,123" agree, "more than 70,000" and "more than 17,000" do not) gets
+a flag naming both values and both outlets, with the spans of both.
+
+Severity: "warning" when a copy relation ties the two articles (a copy that changes a
+number is the classic error) or they report the same event on the same day; "info" when
+only the story ties them, or when a later article in the event gives a larger count (a
+toll that was updated, not contradicted).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from dossier.link.claims import claims_for, compatible, document_articles, link_claims
+
+KIND = "number mismatch"
+MAX_EVIDENCE = 6
+
+
+def _claims(document: dict[str, Any], records: dict[str, dict]) -> list[dict[str, Any]]:
+    """The document's claims with their match links, computed now if the document lacks them."""
+    claims = document.get("claims") or []
+    if claims and all("links" in c for c in claims):
+        return claims
+    articles = document_articles(document)
+    return link_claims(articles, claims_for(articles, records), document.get("events", []),
+                       document.get("stories", []), document.get("copies", []))
+
+
+def _describe(article: dict[str, Any]) -> str:
+    outlet = article.get("outlet") or "an article"
+    day = article.get("published")
+    return f"{outlet} ({day})" if day else outlet
+
+
+def _is_update(odd: dict[str, Any], ref: dict[str, Any], odd_article: dict, ref_article: dict) -> bool:
+    """A later article giving a larger count than an earlier one: most likely an updated toll."""
+    a, b = odd_article.get("published"), ref_article.get("published")
+    if not a or not b or a[:10] == b[:10] or odd["unit"] == "fraction":
+        return False
+    return (a > b) == (float(odd["value"]) > float(ref["value"]))
+
+
+def detect(document: dict[str, Any], records: dict[str, dict], kb: Any = None) -> list[dict[str, Any]]:
+    """One flag per article whose value of a claim contradicts the value most articles give."""
+    articles = {a["id"]: a for a in document.get("articles", [])}
+    flags = []
+    for claim in _claims(document, records):
+        occurrences = claim["occurrences"]
+        if len({o["article"] for o in occurrences}) < 2:
+            continue
+        linked: dict[int, dict[int, str]] = defaultdict(dict)
+        for link in claim.get("links", []):
+            linked[link["a"]][link["b"]] = link["tie"]
+            linked[link["b"]][link["a"]] = link["tie"]
+
+        def support(i: int) -> int:
+            return len({o["article"] for o in occurrences if compatible(o, occurrences[i])})
+
+        def order(i: int) -> tuple:
+            article = articles.get(occurrences[i]["article"], {})
+            return (-support(i), article.get("published") or "9999", occurrences[i]["article"], occurrences[i]["start"])
+
+        reference = min(range(len(occurrences)), key=order)
+        agreeing = {i for i, o in enumerate(occurrences) if compatible(o, occurrences[reference])}
+        flagged_articles = set()
+        for i, odd in enumerate(occurrences):
+            if i in agreeing or odd.get("vague") or odd["article"] in flagged_articles:
+                continue
+            partners = sorted((j for j in linked[i] if j in agreeing and occurrences[j]["article"] != odd["article"]),
+                              key=lambda j: ({"copy": 0, "event": 1, "story": 2}[linked[i][j]], order(j)))
+            if not partners:
+                continue
+            flagged_articles.add(odd["article"])
+            best = partners[0]
+            ref = occurrences[best]
+            tie = linked[i][best]
+            odd_article, ref_article = articles.get(odd["article"], {}), articles.get(ref["article"], {})
+            if tie == "copy":
+                severity = "warning"
+            elif tie == "event":
+                severity = "info" if _is_update(odd, ref, odd_article, ref_article) else "warning"
+            else:
+                severity = "info"
+            seen, evidence_partners = {odd["article"]}, []
+            for j in partners:
+                if occurrences[j]["article"] not in seen:
+                    seen.add(occurrences[j]["article"])
+                    evidence_partners.append(j)
+            evidence_partners = evidence_partners[:MAX_EVIDENCE]
+            others = len(evidence_partners) - 1
+            what = f" ({claim['counts']})" if claim.get("counts") and claim["counts"] not in odd["text"] else ""
+            relation = {"copy": "it copies or shares a source with that article",
+                        "event": "both report the same event", "story": "both cover the same story"}[tie]
+            message = (f"{_describe(odd_article)} gives \"{odd['text']}\"{what} where {_describe(ref_article)}"
+                       + (f" and {others} other article{'s' if others > 1 else ''}" if others > 0 else "")
+                       + f" give{'s' if others <= 0 else ''} \"{ref['text']}\"; {relation}.")
+            flags.append({
+                "kind": KIND, "severity": severity, "message": message,
+                "evidence": [{"article": odd["article"], "start": odd["start"], "end": odd["end"]}]
+                            + [{"article": occurrences[j]["article"], "start": occurrences[j]["start"],
+                                "end": occurrences[j]["end"]} for j in evidence_partners],
+                # extensions
+                "claim": claim["id"], "values": [odd["value"], ref["value"]], "tie": tie,
+                "related": [occurrences[j]["article"] for j in evidence_partners],
+            })
+    flags.sort(key=lambda f: (f["evidence"][0]["article"], f["evidence"][0]["start"]))
+    return flags

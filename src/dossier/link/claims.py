@@ -1,0 +1,379 @@
+"""Claims across articles: the same numeric claim, as each article of a story states it.
+
+Two numbers in two articles are "the same claim" when they measure the same thing: the
+same unit, the same counted noun (lemma, with a few synonyms and Spanish→English
+translations: "cárteles" = "cartels", "criminal organizations" = "criminal groups"), and
+similar sentence context (idf-weighted overlap of the words around them). Only articles
+that a copy relation, an event or a story ties together are compared; a copy relation is
+strong evidence and lowers the bar. Matches are grouped by average linkage, so one loose
+match cannot chain two different claims together.
+
+The output is DESIGN.md's `claims[]`, one entry per claim with every occurrence (article
+and span), plus extensions: what it counts, the values seen and the pairs of occurrences
+that matched directly with the reason (`links`), which the number-mismatch detector reads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from dossier.analyze.claims import _STOP, _fold, extract_claims, lemma
+
+# A match needs this much context overlap (idf-weighted Jaccard of the sentence words).
+SAME_HEAD = 0.22  # both count the same noun
+NO_HEAD = 0.40  # one or both count nothing named ("deaths ... at more than 70,000")
+COPY_DISCOUNT = 0.10  # copies (or copies of one original) need this much less
+MAX_PAIRS_PER_TERM = 200
+PREFIX = 5  # context words are compared by their first letters  # a context word shared by more claims than this is not used to find candidates
+
+# Counted nouns that name the same thing in these stories (lemmas → one key).
+_SYNONYMS = {
+    "cartel": "group", "organization": "group", "organisation": "group", "gang": "group", "group": "group",
+    "organizacion": "group", "grupo": "group", "pandilla": "group",
+    "officer": "officer", "policeman": "officer", "policemen": "officer", "police": "officer", "cop": "officer",
+    "agent": "officer", "policia": "officer", "agente": "officer", "elemento": "troop",
+    "troop": "troop", "soldier": "troop", "soldado": "troop", "militar": "troop", "tropa": "troop",
+    "death": "death", "dead": "death", "fatality": "death", "muerte": "death", "muerto": "death",
+    "fallecido": "death", "homicide": "homicide", "homicidio": "homicide", "murder": "homicide",
+    "asesinato": "homicide", "person": "person", "people": "person", "persona": "person", "gente": "person",
+    "migrant": "migrant", "migrante": "migrant", "immigrant": "migrant", "inmigrante": "migrant",
+    "seizure": "seizure", "decomiso": "seizure", "aseguramiento": "seizure",
+    "arrest": "arrest", "detenido": "arrest", "arresto": "arrest", "detencion": "arrest",
+    "country": "country", "pais": "country", "nation": "country", "nacion": "country",
+    "state": "state", "estado": "state", "year": "year", "ano": "year", "month": "month", "mes": "month",
+    "day": "day", "dia": "day", "week": "week", "semana": "week", "victim": "victim", "victima": "victim",
+    "ton": "ton", "tonelada": "ton", "kilogram": "kilogram", "kilo": "kilogram", "kilogramo": "kilogram",
+    "weapon": "weapon", "arma": "weapon", "gun": "weapon", "firearm": "weapon",
+    "american": "american", "estadounidense": "american", "mexican": "mexican", "mexicano": "mexican",
+    "territory": "territory", "territorio": "territory", "member": "member", "miembro": "member",
+    "integrante": "member", "worker": "worker", "trabajador": "worker", "job": "job", "empleo": "job",
+    "vehicle": "vehicle", "vehiculo": "vehicle", "child": "child", "children": "child", "nino": "child",
+    "woman": "woman", "women": "woman", "mujer": "woman", "man": "man", "men": "man", "hombre": "man",
+    "student": "student", "estudiante": "student", "journalist": "journalist", "periodista": "journalist",
+    "official": "official", "funcionario": "official", "vote": "vote", "voto": "vote",
+    "dollar": "dollar", "dolar": "dollar", "border": "border", "frontera": "border", "fentanilo": "fentanyl",
+    "overdose": "overdose", "sobredosis": "overdose", "crossing": "crossing", "cruce": "crossing",
+    "pill": "pill", "pastilla": "pill", "lab": "lab", "laboratory": "lab", "laboratorio": "lab",
+    "drug": "drug", "droga": "drug", "reduccion": "reduction", "caida": "fall", "designo": "designated",
+    "designated": "designated", "designar": "designated", "terrorista": "terrorist", "extranjera": "foreign",
+    "extranjero": "foreign", "criminal": "criminal", "criminale": "criminal", "febrero": "february",
+    "enero": "january", "junio": "june", "julio": "july", "marzo": "march", "abril": "april", "mayo": "may",
+    "agosto": "august", "septiembre": "september", "octubre": "october", "noviembre": "november",
+    "diciembre": "december", "gobierno": "government", "presidente": "president", "presidenta": "president",
+}
+_UNIT_CLASS = {"percent": "share", "fraction": "share"}
+_CONTEXT_WORD = re.compile(r"[^\W\d_][\w'’\-]+")
+_SENTENCE_END = re.compile(r"[.!?](?=[\"”’»)]*\s+[\"“«¿¡(]?[A-ZÁÉÍÓÚÑ])|\n")
+
+
+def canon(word: str | None, lang: str | None = "en") -> str | None:
+    """One key per counted thing across languages and close synonyms."""
+    if not word:
+        return None
+    base = lemma(word, lang) if " " not in word else word
+    return _SYNONYMS.get(base, base)
+
+
+@dataclass
+class ClaimArticle:
+    """What claim linking needs of an article."""
+    id: str
+    text: str
+    lang: str | None = None
+    published: str | None = None
+    outlet: str | None = None
+
+
+@dataclass
+class Occurrence:
+    article: str
+    claim: dict[str, Any]
+    lang: str | None
+    published: str | None
+    context: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def head(self) -> str | None:
+        return _SYNONYMS.get(self.claim.get("head") or "", self.claim.get("head"))
+
+    @property
+    def unit_class(self) -> str:
+        unit = self.claim["unit"]
+        return _UNIT_CLASS.get(unit, unit)
+
+
+def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    left = max(0, start - 300)
+    begin = left
+    for m in _SENTENCE_END.finditer(text, left, start):
+        begin = m.end()
+    m = _SENTENCE_END.search(text, end, min(len(text), end + 300))
+    return begin, (m.end() if m else min(len(text), end + 300))
+
+
+def context_terms(text: str, claim: dict[str, Any], lang: str | None) -> frozenset[str]:
+    """The content words of the claim's sentence, outside the number itself, as lemmas with
+    the shared synonyms/translations applied."""
+    begin, finish = _sentence(text, claim["start"], claim["end"])
+    terms = set()
+    for m in _CONTEXT_WORD.finditer(text, begin, finish):
+        if claim["number_start"] <= m.start() < claim["number_end"]:
+            continue
+        word = m.group(0)
+        if _fold(word) in _STOP or len(word) < 3:
+            continue
+        base = lemma(word, lang)
+        base = _SYNONYMS.get(base, base)
+        terms.add(base[:PREFIX])  # a crude stem that also bridges the languages: fentanyl/fentanilo, seized/seizures
+    if claim.get("head"):
+        terms.add("head:" + (_SYNONYMS.get(claim["head"], claim["head"])))
+    return frozenset(terms)
+
+
+# ---- values ---------------------------------------------------------------------------------
+
+def _rounding(value: float, unit: str) -> float:
+    """How far a stated number may be from the true one by rounding alone: half the place of
+    its last non-zero digit for round numbers ≥ 10 ("70,000" ± 5,000), nothing for small
+    exact counts ("eight"), 0.02 for fractions in words ("half")."""
+    if unit == "fraction":
+        return 0.02
+    if value != int(value):
+        decimals = len(repr(float(value)).split(".")[1].rstrip("0")) or 1
+        return 0.5 * 10 ** -decimals
+    n = int(abs(value))
+    if n < 10:
+        return 0.0
+    place = 1
+    while n % (place * 10) == 0:
+        place *= 10
+    return place / 2 if place > 1 else 0.5
+
+
+def _as_share(value: float, unit: str) -> float:
+    return value / 100 if unit == "percent" else value
+
+
+_LOWER = {"more than", "at least"}
+_UPPER = {"less than", "up to", "at most"}
+
+
+def interval(claim: dict[str, Any]) -> tuple[float, float, str]:
+    """(low, high, bound) the stated number allows, with rounding; bound is "lower", "upper" or "point"."""
+    unit = claim["unit"]
+    value = _as_share(float(claim["value"]), unit)
+    tolerance = _rounding(float(claim["value"]), unit)
+    tolerance = tolerance / 100 if unit == "percent" else tolerance
+    qualifier = claim.get("qualifier")
+    if qualifier in _LOWER:
+        return value - tolerance, math.inf, "lower"
+    if qualifier in _UPPER:
+        return -math.inf, value + tolerance, "upper"
+    if qualifier == "about":
+        spread = tolerance + 0.1 * abs(value)
+        return value - spread, value + spread, "point"
+    if qualifier == "nearly":
+        return value * 0.85 - tolerance, value + tolerance, "point"
+    return value - tolerance, value + tolerance, "point"
+
+
+def compatible(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two statements of one claim can both be true. Two bounds of the same kind must
+    state the same number ("more than 17,000" vs "more than 70,000" disagree, though both
+    could hold, because a copy that changes the bound changed the claim)."""
+    if a.get("vague") or b.get("vague"):
+        return True
+    la, ha, ka = interval(a)
+    lb, hb, kb = interval(b)
+    if ka == kb and ka != "point":
+        a_point = dict(a, qualifier=None)
+        b_point = dict(b, qualifier=None)
+        la, ha, _ = interval(a_point)
+        lb, hb, _ = interval(b_point)
+    return la <= hb + 1e-9 and lb <= ha + 1e-9
+
+
+# ---- matching -------------------------------------------------------------------------------
+
+def _ties(copies: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Articles tied by a copy relation: a copy and its original, and copies of one original."""
+    originals: dict[str, set[str]] = defaultdict(set)
+    for c in copies:
+        if c["article"] != c["of"]:
+            originals[c["article"]].add(c["of"])
+    tied: dict[str, set[str]] = defaultdict(set)
+    for copy, ofs in originals.items():
+        for of in ofs:
+            tied[copy].add(of)
+            tied[of].add(copy)
+    children: dict[str, set[str]] = defaultdict(set)
+    for copy, ofs in originals.items():
+        for of in ofs:
+            children[of].add(copy)
+    for of, kids in children.items():
+        for kid in kids:
+            tied[kid] |= kids - {kid}
+    return tied
+
+
+def _groups(events: list[dict[str, Any]], stories: list[dict[str, Any]]) -> tuple[dict[str, str], dict[str, str]]:
+    event_of = {a: e["id"] for e in events for a in e.get("articles", [])}
+    story_of_event = {e: s["id"] for s in stories for e in s.get("events", [])}
+    story_of = {a: story_of_event.get(e, e) for a, e in event_of.items()}
+    return event_of, story_of
+
+
+def match_score(a: Occurrence, b: Occurrence, idf: dict[str, float], tied: bool) -> float:
+    """How surely two occurrences state the same claim (0 when they cannot)."""
+    if a.unit_class != b.unit_class or a.article == b.article:
+        return 0.0
+    if a.head and b.head and a.head != b.head:
+        return 0.0
+    union = a.context | b.context
+    if not union:
+        return 0.0
+    shared = sum(idf.get(t, 1.0) for t in a.context & b.context)
+    overlap = shared / sum(idf.get(t, 1.0) for t in union)
+    bar = (SAME_HEAD if a.head and b.head else NO_HEAD) - (COPY_DISCOUNT if tied else 0.0)
+    return overlap if overlap >= bar else 0.0
+
+
+def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[dict[str, Any]]],
+                events: list[dict[str, Any]], stories: list[dict[str, Any]],
+                copies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """DESIGN.md's `claims[]`: each article's claims, matched across the articles that an
+    event, a story or a copy relation ties together."""
+    by_id = {a.id: a for a in articles}
+    occurrences: list[Occurrence] = []
+    for article_id in sorted(claims_by_article):
+        article = by_id.get(article_id)
+        if article is None:
+            continue
+        for claim in claims_by_article[article_id]:
+            occurrences.append(Occurrence(article_id, claim, article.lang, article.published,
+                                          context_terms(article.text, claim, article.lang)))
+    df = Counter(t for o in occurrences for t in o.context)
+    n = max(1, len(occurrences))
+    idf = {t: math.log(1 + n / c) for t, c in df.items()}
+    tied = _ties(copies)
+    event_of, story_of = _groups(events, stories)
+
+    # Candidate pairs: same unit class, sharing a counted noun or at least two context words.
+    postings: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, o in enumerate(occurrences):
+        for t in o.context:
+            postings[(o.unit_class, t)].append(i)
+    shared: Counter = Counter()
+    for (_, term), ids in postings.items():
+        if len(ids) > MAX_PAIRS_PER_TERM and not term.startswith("head:"):
+            continue
+        for x in range(len(ids)):
+            for y in range(x + 1, len(ids)):
+                shared[(ids[x], ids[y])] += 1
+    scores: dict[tuple[int, int], float] = {}
+    reasons: dict[tuple[int, int], str] = {}
+    for (i, j), count in shared.items():
+        a, b = occurrences[i], occurrences[j]
+        if count < 2 and not (a.head and a.head == b.head):
+            continue
+        is_tied = b.article in tied.get(a.article, ())
+        same_event = a.article in event_of and event_of.get(a.article) == event_of.get(b.article)
+        same_story = a.article in story_of and story_of.get(a.article) == story_of.get(b.article)
+        if not (is_tied or same_event or same_story):
+            continue
+        score = match_score(a, b, idf, is_tied)
+        if score > 0:
+            scores[(i, j)] = score
+            reasons[(i, j)] = "copy" if is_tied else ("event" if same_event else "story")
+
+    clusters = _average_linkage(len(occurrences), scores)
+    out = []
+    for members in clusters:
+        out.append(_export(members, occurrences, by_id, scores, reasons))
+    out.sort(key=lambda c: (-len({o["article"] for o in c["occurrences"]}), c["id"]))
+    return out
+
+
+def _average_linkage(n: int, scores: dict[tuple[int, int], float]) -> list[list[int]]:
+    """Merge the best-scoring pairs first; two groups join only when the mean score over all
+    their cross pairs (0 for pairs that did not match) stays at least half the joining pair's."""
+    cluster_of = list(range(n))
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    for (i, j), score in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])):
+        ci, cj = cluster_of[i], cluster_of[j]
+        if ci == cj:
+            continue
+        cross = [scores.get((min(x, y), max(x, y)), 0.0) for x in members[ci] for y in members[cj]]
+        if sum(cross) / len(cross) < score / 2:
+            continue
+        for x in members[cj]:
+            cluster_of[x] = ci
+        members[ci].extend(members.pop(cj))
+    return [sorted(m) for m in members.values()]
+
+
+def _export(members: list[int], occurrences: list[Occurrence], by_id: dict[str, ClaimArticle],
+            scores: dict[tuple[int, int], float], reasons: dict[tuple[int, int], str]) -> dict[str, Any]:
+    items = [occurrences[i] for i in members]
+    # The claim's own value is the one most articles give (ties: the earliest article).
+    votes = Counter((o.claim["value"], o.claim.get("qualifier")) for o in items)
+    first = min(items, key=lambda o: (o.published or "9999", o.article, o.claim["start"]))
+    value, qualifier = max(votes, key=lambda v: (votes[v], v == (first.claim["value"], first.claim.get("qualifier"))))
+    lead = next(o for o in sorted(items, key=lambda o: (o.published or "9999", o.article, o.claim["start"]))
+                if (o.claim["value"], o.claim.get("qualifier")) == (value, qualifier))
+    counts = lead.claim.get("counts") or lead.claim.get("about")
+    digest = hashlib.sha1("|".join(f"{o.article}:{o.claim['start']}" for o in items).encode()).hexdigest()[:11]
+    position = {i: n for n, i in enumerate(members)}
+    links = [{"a": position[i], "b": position[j], "score": round(s, 3), "tie": reasons[(i, j)]}
+             for (i, j), s in sorted(scores.items()) if i in position and j in position]
+    return {
+        "id": "c" + digest,
+        "text": lead.claim["text"],
+        "value": value,
+        "unit": lead.claim["unit"],
+        "occurrences": [{
+            "article": o.article, "start": o.claim["start"], "end": o.claim["end"], "value": o.claim["value"],
+            "text": o.claim["text"], "unit": o.claim["unit"], "qualifier": o.claim.get("qualifier"),
+            **({"vague": True} if o.claim.get("vague") else {}),
+        } for o in items],
+        # extensions
+        "qualifier": qualifier,
+        "counts": counts,
+        "head": lead.head,
+        "values": sorted({str(o.claim["value"]) for o in items}),
+        "links": links,
+    }
+
+
+def claims_for(articles: list[ClaimArticle], records: dict[str, dict[str, Any]] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Each article's claims: from its analysis record when it has them, else extracted now."""
+    out = {}
+    for article in articles:
+        record = (records or {}).get(article.id) or {}
+        claims = record.get("claims")
+        out[article.id] = claims if claims is not None else extract_claims(article.text, article.lang)
+    return out
+
+
+def document_articles(document: dict[str, Any]) -> list[ClaimArticle]:
+    """The export's articles as claim linking needs them."""
+    return [ClaimArticle(a["id"], a.get("text") or "", a.get("lang"), a.get("published"), a.get("outlet"))
+            for a in document.get("articles", [])]
+
+
+def corpus_claims(conn: Any, events: list[dict[str, Any]], stories: list[dict[str, Any]],
+                  copies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`claims[]` for the store: articles and their analysis records read from the database."""
+    from dossier.store.analysis import iter_records
+
+    meta = {row[0]: (row[1], row[2]) for row in conn.execute(
+        "SELECT article_id, MIN(published), MIN(outlet_name) FROM sources GROUP BY article_id")}
+    articles = [ClaimArticle(row[0], row[1], row[2], *meta.get(row[0], (None, None)))
+                for row in conn.execute("SELECT id, text, lang FROM articles ORDER BY id")]
+    records = dict(iter_records(conn))
+    return link_claims(articles, claims_for(articles, records), events, stories, copies)
