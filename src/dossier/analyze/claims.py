@@ -49,7 +49,7 @@ _SCALES = {
     "hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12,
     "mil": 1_000, "millón": 1_000_000, "millon": 1_000_000, "millones": 1_000_000,
     "billón": 10**12, "billon": 10**12, "billones": 10**12,
-    "bn": 1_000_000_000, "mn": 1_000_000,
+    "bn": 1_000_000_000, "mn": 1_000_000, "dozen": 12, "docenas": 12,
 }
 _NUMBER_WORDS = {**_EN_UNITS, **_ES_UNITS}
 
@@ -141,7 +141,7 @@ _PHONE = re.compile(r"(?:\+\d{1,3}[\s.\-]?)?(?:\(\d{2,4}\)[\s.\-]?|\d{2,4}[\s.\-
 
 _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
 _WORD_NUM = (r"(?:" + "|".join(sorted((re.escape(w) for w in _NUMBER_WORDS), key=len, reverse=True)) + r")")
-_SCALE = r"(?:hundred|thousand|million|billion|trillion|mil\s+millones|millones|millón|millon|mil|billones|billón|bn|mn)(?!\w)"
+_SCALE = r"(?:dozen|hundred|thousand|million|billion|trillion|mil\s+millones|millones|millón|millon|mil|billones|billón|bn|mn)(?!\w)"
 _SPELLED = (rf"{_WORD_NUM}(?:(?:[\s\-]+|\s+(?:and|y)\s+){_WORD_NUM})*"
             rf"(?:[\s\-]+{_SCALE}(?:[\s\-]+(?:and\s+)?{_WORD_NUM}(?:[\s\-]+{_WORD_NUM})*)?)*")
 _WEAK_SCALED = rf"(?:one|un|una|a)\s+(?:{_SCALE}(?:\s+(?:de\s+)?)?)"
@@ -151,7 +151,7 @@ _VAGUE_RE = "|".join(sorted((re.escape(v).replace(r"\ ", r"\s+") for v in _VAGUE
 _EXACT_RE = "|".join(sorted((re.escape(v).replace(r"\ ", r"\s+") for v in _EXACT_WORDS), key=len, reverse=True))
 
 _NUMBER = re.compile(
-    r"(?<![\w$€£.,\-/])"
+    r"(?<![\w$€£.,\-/:])"
     r"(?P<cur>" + "|".join(f"(?:{p})" for _, p in _CURRENCY_BEFORE) + r")?"
     r"(?:(?P<digits>" + _DIGITS + r")(?P<dscale>[^\S\n]?(?:" + _SCALE + r"|[mMbBkK](?![\w'’])))?"
     r"|(?P<fraction>(?:" + _FRACTION_RE + r"))(?!\w)"
@@ -244,8 +244,8 @@ def _parse_spelled(raw: str) -> float | None:
         if token in _NUMBER_WORDS or token in _ES_WEAK:
             current += _NUMBER_WORDS.get(token, _ES_WEAK.get(token, 0))
             seen = True
-        elif token in ("hundred",):
-            current = (current or 1) * 100
+        elif token in ("hundred", "dozen"):
+            current = (current or 1) * (100 if token == "hundred" else 12)
             seen = True
         elif token in ("mil", "thousand"):
             total += (current or 1) * 1000
@@ -333,7 +333,10 @@ _CLAUSE_BREAK = re.compile(r"[.;:!?()\[\]\"“”«»—–\n]|,\s")
 
 
 def _plural(word: str) -> bool:
-    w = _fold(word).strip("'")
+    w = _fold(word)
+    if w.endswith("'s"):
+        return False  # "the country's": a possessive modifier
+    w = w.strip("'")
     return w in _IRREGULAR_PLURALS or (len(w) > 2 and w.endswith("s") and not w.endswith(("ss", "us", "is")))
 
 
@@ -347,24 +350,34 @@ def _counted(text: str, end: int, lang: str) -> tuple[str, int, int, str | None]
     if of:
         pos = of.end()
     words: list[re.Match] = []
-    for m in _NP_TOKEN.finditer(text, pos, min(len(text), pos + 120)):
+    while len(words) < 5:
+        m = _NP_TOKEN.match(text, pos)
+        if not m:
+            break
         token = m.group(1)
-        if not re.match(r"[^\W\d_]", token) or token.lower() in _STOP or len(words) >= 5:
+        if not re.match(r"[^\W\d_]", token) or (token.lower() in _STOP and not (token.isupper() and len(token) > 1)):
             break
         if lang == "es" and words and not _plural(token):
             break
         words.append(m)
+        pos = m.end()
         if lang != "es" and _plural(token):
             break
     if not words:
         return "", end, end, None
     if lang != "es" and not _plural(words[-1].group(1)):
         police = [i for i, w in enumerate(words) if w.group(1).lower() == "police"]
-        words = words[:police[0] + 1] if police else words[:1]  # no plural noun: keep the word right after ("a 9 percent raise")
+        possessive = _fold(words[0].group(1)).endswith("'s")
+        words = words[:police[0] + 1] if police else (words[:3] if possessive else words[:1])  # no plural noun: keep the word right after ("a 9 percent raise")
     words = words[:3] if lang == "es" else words
     head_token = (words[0] if lang == "es" else words[-1]).group(1)
     head = lemma(head_token, lang)
     start, stop = words[0].start(1), words[-1].end(1)
+    # "nine women and children": the number counts both, so neither alone.
+    coordinated = re.match(r"[^\S\n]+(?:and|y)[^\S\n]+([^\W\d_][\w'’\-]*)", text[stop:stop + 40])
+    if coordinated and _plural(coordinated.group(1)) and coordinated.group(1).lower() not in _STOP:
+        head = head + "+" + lemma(coordinated.group(1), lang)
+        stop += coordinated.end(1)
     # "70,000 Americans die annually": keep what happened to what was counted.
     tail = re.match(r"[^\S\n]+(\w+)(?:[^\S\n]+(\w+(?:[^\S\n]+(?:year|año))?))?", text[stop:stop + 40])
     if tail and tail.group(1).lower() in _EVENT_VERBS:

@@ -73,7 +73,12 @@ def detect(document: dict[str, Any], records: dict[str, dict], kb: Any = None) -
         for i, odd in enumerate(occurrences):
             if i in agreeing or odd.get("vague") or odd["article"] in flagged_articles:
                 continue
-            partners = sorted((j for j in linked[i] if j in agreeing and occurrences[j]["article"] != odd["article"]),
+            own = [o for o in occurrences if o["article"] == odd["article"]]
+            if any(compatible(o, occurrences[reference]) for o in own):
+                continue  # the article also gives the agreed value: its other number is about something else
+            partners = sorted((j for j in linked[i] if j in agreeing and occurrences[j]["article"] != odd["article"]
+                               and not any(compatible(o, odd) for o in occurrences
+                                           if o["article"] == occurrences[j]["article"])),
                               key=lambda j: ({"copy": 0, "event": 1, "story": 2}[linked[i][j]], order(j)))
             if not partners:
                 continue

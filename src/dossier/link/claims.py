@@ -24,10 +24,10 @@ from typing import Any
 
 from dossier.analyze.claims import _STOP, _fold, extract_claims, lemma
 
-# A match needs this much context overlap (idf-weighted Jaccard of the sentence words).
-SAME_HEAD = 0.22  # both count the same noun
-NO_HEAD = 0.40  # one or both count nothing named ("deaths ... at more than 70,000")
-COPY_DISCOUNT = 0.10  # copies (or copies of one original) need this much less
+# A match needs this much context overlap (idf-weighted Jaccard of the sentence words), by
+# what ties the two articles: (both count the same noun, one or both count nothing named
+# as in "deaths ... at more than 70,000"). Copies need less; articles of one story more.
+BARS = {"copy": (0.15, 0.30), "event": (0.25, 0.45), "story": (0.35, 0.55)}
 MAX_PAIRS_PER_TERM = 200
 PREFIX = 5  # context words are compared by their first letters  # a context word shared by more claims than this is not used to find candidates
 
@@ -228,7 +228,7 @@ def _groups(events: list[dict[str, Any]], stories: list[dict[str, Any]]) -> tupl
     return event_of, story_of
 
 
-def match_score(a: Occurrence, b: Occurrence, idf: dict[str, float], tied: bool) -> float:
+def match_score(a: Occurrence, b: Occurrence, idf: dict[str, float], tie: str) -> float:
     """How surely two occurrences state the same claim (0 when they cannot)."""
     if a.unit_class != b.unit_class or a.article == b.article:
         return 0.0
@@ -239,7 +239,8 @@ def match_score(a: Occurrence, b: Occurrence, idf: dict[str, float], tied: bool)
         return 0.0
     shared = sum(idf.get(t, 1.0) for t in a.context & b.context)
     overlap = shared / sum(idf.get(t, 1.0) for t in union)
-    bar = (SAME_HEAD if a.head and b.head else NO_HEAD) - (COPY_DISCOUNT if tied else 0.0)
+    same_head, no_head = BARS[tie]
+    bar = same_head if a.head and b.head else no_head
     return overlap if overlap >= bar else 0.0
 
 
@@ -286,12 +287,17 @@ def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[
         same_story = a.article in story_of and story_of.get(a.article) == story_of.get(b.article)
         if not (is_tied or same_event or same_story):
             continue
-        score = match_score(a, b, idf, is_tied)
+        tie = "copy" if is_tied else ("event" if same_event else "story")
+        score = match_score(a, b, idf, tie)
         if score > 0:
             scores[(i, j)] = score
-            reasons[(i, j)] = "copy" if is_tied else ("event" if same_event else "story")
+            reasons[(i, j)] = tie
 
-    clusters = _average_linkage(len(occurrences), scores)
+    def cannot_link(x: int, y: int) -> bool:  # one article, two values: two different claims
+        a, b = occurrences[x], occurrences[y]
+        return a.article == b.article and not compatible(a.claim, b.claim)
+
+    clusters = _average_linkage(len(occurrences), scores, cannot_link)
     out = []
     for members in clusters:
         out.append(_export(members, occurrences, by_id, scores, reasons))
@@ -299,9 +305,10 @@ def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[
     return out
 
 
-def _average_linkage(n: int, scores: dict[tuple[int, int], float]) -> list[list[int]]:
+def _average_linkage(n: int, scores: dict[tuple[int, int], float], cannot_link: Any) -> list[list[int]]:
     """Merge the best-scoring pairs first; two groups join only when the mean score over all
-    their cross pairs (0 for pairs that did not match) stays at least half the joining pair's."""
+    their cross pairs (0 for pairs that did not match) stays at least half the joining pair's,
+    and never when that would put one article's two different numbers in one claim."""
     cluster_of = list(range(n))
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
     for (i, j), score in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -310,6 +317,8 @@ def _average_linkage(n: int, scores: dict[tuple[int, int], float]) -> list[list[
             continue
         cross = [scores.get((min(x, y), max(x, y)), 0.0) for x in members[ci] for y in members[cj]]
         if sum(cross) / len(cross) < score / 2:
+            continue
+        if any(cannot_link(x, y) for x in members[ci] for y in members[cj]):
             continue
         for x in members[cj]:
             cluster_of[x] = ci
