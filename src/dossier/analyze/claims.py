@@ -59,10 +59,10 @@ _VAGUE = {
     "hundreds of thousands": 200_000, "millions": 2_000_000, "billions": 2_000_000_000,
     "several": 3, "a few": 2, "a handful": 3, "numerous": 3, "many": 3,
     "decenas": 20, "cientos": 200, "centenares": 200, "miles": 2_000, "decenas de miles": 20_000,
-    "cientos de miles": 200_000, "millones": 2_000_000, "varios": 3, "varias": 3, "unos cuantos": 2,
+    "cientos de miles": 200_000, "miles de millones": 2_000_000_000, "millones": 2_000_000, "varios": 3, "varias": 3, "unos cuantos": 2,
     "unas cuantas": 2, "numerosos": 3, "numerosas": 3,
 }
-_EXACT_WORDS = {"a dozen": 12, "one dozen": 12, "una docena": 12, "a couple of": 2, "un par de": 2,
+_EXACT_WORDS = {"half a dozen": 6, "medio centenar": 50, "un centenar": 100, "a dozen": 12, "one dozen": 12, "una docena": 12, "a couple of": 2, "un par de": 2,
                 "a pair of": 2, "a hundred": 100, "a thousand": 1000, "a million": 1_000_000}
 
 _FRACTIONS = {
@@ -98,6 +98,7 @@ _CURRENCY_AFTER = [
     ("MXN", r"(?:Mexican\s+)?pesos?(?:\s+mexicanos)?|(?:de\s+)?pesos(?:\s+mexicanos)?|MXN"),
     ("EUR", r"euros?|(?:de\s+)?euros|EUR"),
 ]
+_DEGREES = r"[^\S\n]?(?:[º°]\s?[FC]?|degrees(?:\s+(?:Fahrenheit|Celsius))?|grados(?:\s+(?:centígrados|Celsius))?)"
 _PERCENT = r"%|\s?percent(?:age\s+points?)?|\s?per\s+cent|\s?por\s+ciento|\s?puntos\s+porcentuales"
 _DURATION_UNITS = {
     "year": "years", "years": "years", "año": "years", "años": "years", "month": "months", "months": "months",
@@ -115,6 +116,7 @@ _MEASURE_UNITS = {
     "barrels": "barrels", "barriles": "barrels", "acres": "acres", "hectares": "ha", "hectáreas": "ha",
 }
 
+_CURRENCY_NOUNS = {"dollar": "USD", "dolar": "USD", "dolare": "USD", "peso": "MXN", "euro": "EUR", "pound": "GBP"}
 _MONTHS = (r"jan(?:uary|\.)?|feb(?:ruary|\.)?|mar(?:ch|\.)?|apr(?:il|\.)?|may|june?|july?|aug(?:ust|\.)?|"
            r"sept?(?:ember|\.)?|oct(?:ober|\.)?|nov(?:ember|\.)?|dec(?:ember|\.)?|enero|febrero|marzo|abril|mayo|"
            r"junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre")
@@ -130,7 +132,7 @@ _LABEL_BEFORE = re.compile(
     r"game|week|semana|round|ronda|district|distrito|precinct|ward|zona|zone|region|región|channel|canal|"
     r"version|versión|model|modelo|version|ley|law|covid|sars|top|fig|figure|table|tabla|step|paso|"
     r"year|año|día|day|of\s+the\s+year|calle|street|st|avenue|ave|avenida|av|km|kilómetro|kilometro|"
-    r"tweet|post|photo|foto|image|imagen|video|slide|grupo|group|team|equipo|sección)\.?[^\S\n]*#?"
+    r"tweet|post|photo|foto|image|imagen|video|slide|grupo|group|team|equipo|sección|age|aged|edad)\.?:?[^\S\n]*#?"
     r"|#)$", re.I)
 _AFTER_DATE = re.compile(rf"^(?:st|nd|rd|th|º|°|ª|o|a)?(?:\s+(?:de\s+)?(?:{_MONTHS})\b|,?\s*\d{{4}}\b|\s*(?:a\.m\.|p\.m\.|am\b|pm\b|"
                          rf"h\b|hrs\b|horas\b|GMT|UTC|ET\b|EST|EDT|PT\b|PST|CT\b)|:\d\d|\s*o['’]clock)", re.I)
@@ -154,16 +156,17 @@ _NUMBER = re.compile(
     r"(?<![\w$€£.,\-/:])"
     r"(?P<cur>" + "|".join(f"(?:{p})" for _, p in _CURRENCY_BEFORE) + r")?"
     r"(?:(?P<digits>" + _DIGITS + r")(?P<dscale>[^\S\n]?(?:" + _SCALE + r"|[mMbBkK](?![\w'’])))?"
+    r"|(?P<exact>(?:" + _EXACT_RE + r"))(?!\w)"
     r"|(?P<fraction>(?:" + _FRACTION_RE + r"))(?!\w)"
     r"|(?P<onein>(?:one|uno|una)\s+(?:in|of|out\s+of|de\s+cada)\s+(?:\d+|" + _WORD_NUM + r"))(?!\w)"
-    r"|(?P<exact>(?:" + _EXACT_RE + r"))(?!\w)"
     r"|(?P<vague>(?:" + _VAGUE_RE + r"))(?!\w)"
     r"|(?P<spelled>" + _WEAK_SCALED + r"|" + _SPELLED + r")(?!\w))",
     re.I,
 )
 _UNIT_AFTER = re.compile(
     r"(?P<percent>" + _PERCENT + r")(?!\w)"
-    r"|[^\S\n]+(?P<money>" + "|".join(f"(?:{p})" for _, p in _CURRENCY_AFTER) + r")(?!\w)",
+    r"|[^\S\n]+(?P<money>" + "|".join(f"(?:{p})" for _, p in _CURRENCY_AFTER) + r")(?!\w)"
+    r"|(?P<degrees>" + _DEGREES + r")(?!\w)",
     re.I,
 )
 _WORD = re.compile(r"[^\W\d_][\w'’\-]*|\d[\d,.]*", re.U)
@@ -188,7 +191,7 @@ _STOP = _STOP_EN | _STOP_ES
 # Verbs that, right after the counted noun, say what happened to what was counted
 # ("70,000 Americans die annually", "14 policías murieron").
 _EVENT_VERBS = frozenset("""
-die died dying dead killed were murdered injured wounded hurt arrested detained deported missing displaced
+die died dying dead killed murdered injured wounded hurt arrested detained deported missing displaced
 fled crossed remain remained live lived work worked lost
 mueren murieron muertos fallecieron asesinados heridos detenidos arrestados deportados desaparecidos
 desplazados cruzaron viven trabajan perdieron
@@ -314,8 +317,10 @@ def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
         line_start = text.rfind("\n", 0, start) + 1
         if re.fullmatch(r"[^\S\n]*(?:[#(]?)", text[line_start:start]) and re.match(r"^[.)][^\S\n]", after):
             return True  # list item "1. ..." / "2) ..."
-        if re.search(r"(?:^|\W)[A-ZÁÉÍÓÚÑ][\w\-]+,[^\S\n]$", before) and re.match(r"^,", after) and len(raw) <= 3:
-            return True  # age after a name: "John Smith, 45,"
+        if re.search(r"(?:^|\W)[A-ZÁÉÍÓÚÑ][\w\-]+,[^\S\n]$", before) and re.match(r"^[,.;)]", after) and len(raw) <= 3:
+            return True  # age after a name: "John Smith, 45," / "said Brown, 41."
+        if re.match(r"^[^\S\n]?[x×][^\S\n]?\d", after) or re.search(r"\d[^\S\n]?[x×][^\S\n]?$", before):
+            return True  # dimensions "17.5 x 5.2 x 12 inches"
         if re.match(r"^[\-\s]?(?:year|años?)[\-\s]old\b|^\s+años\s+de\s+edad", after, re.I) or re.search(r"\baged\s+$|\bde\s+$(?<=edad de )", before, re.I):
             return True  # ages
     if _LABEL_BEFORE.search(before):
@@ -463,9 +468,12 @@ def extract_claims(text: str, lang: str | None = None) -> list[dict[str, Any]]:
         currency = _currency_code(m["cur"], _CURRENCY_BEFORE)
         percent = False
         unit_match = _UNIT_AFTER.match(text, end)
+        degrees = False
         if unit_match:
             if unit_match["percent"]:
                 percent = True
+            elif unit_match["degrees"]:
+                degrees = True
             elif not currency:
                 currency = _currency_code(unit_match["money"], _CURRENCY_AFTER)
             end = unit_match.end()
@@ -481,7 +489,9 @@ def extract_claims(text: str, lang: str | None = None) -> list[dict[str, Any]]:
                 continue  # "six", "2" alone: nothing counted, not a claim worth keeping
         if m["spelled"] and raw.lower().startswith(("un ", "una ")) and currency is None and not counted:
             continue
-        unit = _unit_for(kind, currency, percent, head, counted)
+        if not currency and head in _CURRENCY_NOUNS and _OF.match(text, end):
+            currency = _CURRENCY_NOUNS[head]  # "billions of dollars", "millones de pesos"
+        unit = "degrees" if degrees else _unit_for(kind, currency, percent, head, counted)
         if unit != "count" and unit not in ("USD", "MXN", "EUR", "GBP", "percent", "fraction") and counted:
             # "3.5 tons of cocaine", "eleven months without a contract": the unit, then what it measures
             more, _, more_end, more_head = _counted(text, counted_start + len(counted.split()[0]), lang)

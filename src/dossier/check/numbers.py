@@ -7,13 +7,14 @@ each article whose value is incompatible with it (rounding and qualifiers allowe
 a flag naming both values and both outlets, with the spans of both.
 
 Severity: "warning" when a copy relation ties the two articles (a copy that changes a
-number is the classic error) or they report the same event on the same day; "info" when
-only the story ties them, or when a later article in the event gives a larger count (a
-toll that was updated, not contradicted).
+number is the classic error) or they report the same event; "info" when only the story
+ties them, or, within an event, when a later article gives a larger count or the number
+is a casualty toll (figures updated between reports, not contradicted).
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -21,6 +22,9 @@ from dossier.link.claims import claims_for, compatible, document_articles, link_
 
 KIND = "number mismatch"
 MAX_EVIDENCE = 6
+# Casualty tolls change by the hour; two outlets' different tolls are usually two moments.
+_TOLL = re.compile(r"\b(?:killed|dead|died|deaths?|dying|wounded|injured|hurt|missing|casualties|toll|"
+                   r"muert[oa]s?|murieron|fallecid[oa]s|herid[oa]s|desaparecid[oa]s|víctimas)\b", re.I)
 
 
 def _claims(document: dict[str, Any], records: dict[str, dict]) -> list[dict[str, Any]]:
@@ -45,6 +49,11 @@ def _is_update(odd: dict[str, Any], ref: dict[str, Any], odd_article: dict, ref_
     if not a or not b or a[:10] == b[:10] or odd["unit"] == "fraction":
         return False
     return (a > b) == (float(odd["value"]) > float(ref["value"]))
+
+
+def _toll(article: dict[str, Any], occurrence: dict[str, Any]) -> bool:
+    text = article.get("text") or ""
+    return bool(_TOLL.search(text[max(0, occurrence["start"] - 80):occurrence["end"] + 80]))
 
 
 def detect(document: dict[str, Any], records: dict[str, dict], kb: Any = None) -> list[dict[str, Any]]:
@@ -90,7 +99,8 @@ def detect(document: dict[str, Any], records: dict[str, dict], kb: Any = None) -
             if tie == "copy":
                 severity = "warning"
             elif tie == "event":
-                severity = "info" if _is_update(odd, ref, odd_article, ref_article) else "warning"
+                update = _is_update(odd, ref, odd_article, ref_article) or _toll(odd_article, odd)
+                severity = "info" if update else "warning"
             else:
                 severity = "info"
             seen, evidence_partners = {odd["article"]}, []
@@ -103,6 +113,8 @@ def detect(document: dict[str, Any], records: dict[str, dict], kb: Any = None) -
             what = f" ({claim['counts']})" if claim.get("counts") and claim["counts"] not in odd["text"] else ""
             relation = {"copy": "it copies or shares a source with that article",
                         "event": "both report the same event", "story": "both cover the same story"}[tie]
+            if severity == "info" and tie == "event":
+                relation += " (the figure may have been updated between the two reports)"
             message = (f"{_describe(odd_article)} gives \"{odd['text']}\"{what} where {_describe(ref_article)}"
                        + (f" and {others} other article{'s' if others > 1 else ''}" if others > 0 else "")
                        + f" give{'s' if others <= 0 else ''} \"{ref['text']}\"; {relation}.")
