@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 # --- number words -------------------------------------------------------------------------
@@ -202,6 +203,7 @@ _OF = re.compile(r"[^\S\n]+(?:of|de)(?:[^\S\n]+(?:the|its|his|her|their|our|thes
                  r"nuestros|nuestras|esos|esas|estos|estas|all|todos|todas))?(?=[^\S\n]+\w)", re.I)
 
 
+@lru_cache(maxsize=65536)
 def _fold(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
@@ -291,10 +293,44 @@ def _scale_of(scale: str) -> float:
     return float(_SCALES.get(scale, 1))
 
 
-def _excluded_regions(text: str) -> list[tuple[int, int]]:
-    regions = [(m.start(), m.end()) for m in _URLISH.finditer(text)]
-    regions += [(m.start(), m.end()) for m in _PHONE.finditer(text)]
-    return regions
+def _in_url_or_phone(text: str, start: int) -> bool:
+    """Whether the number at `start` is part of a URL, e-mail address or phone number (checked
+    on the whitespace-delimited token around it, which is far cheaper than scanning the text)."""
+    left = start
+    while left > 0 and not text[left - 1].isspace() and start - left < 300:
+        left -= 1
+    right = start
+    while right < len(text) and not text[right].isspace() and right - start < 300:
+        right += 1
+    token = text[left:right]
+    if ("/" in token or "@" in token or "www." in token) and _URLISH.search(token):
+        return True
+    window_start = max(0, start - 20)
+    return any(m.start() <= start - window_start < m.end()
+               for m in _PHONE.finditer(text[window_start:start + 25]))
+
+
+# Where a number expression may start: digits, currency signs, or the first word of one.
+_TRIGGER_WORDS = frozenset(
+    re.split(r"[\s\-]+", phrase)[0]
+    for phrase in [*_NUMBER_WORDS, *_ES_WEAK, *_VAGUE, *_EXACT_WORDS, *_FRACTIONS, "one", "a", "us", "usd", "u",
+                   "mxn", "mx", "eur", "gbp", "uno", "una"]
+)
+_TOKEN_START = re.compile(r"[$€£]|(?<![\w$€£])\w")
+
+
+def _candidates(text: str):
+    for t in _TOKEN_START.finditer(text):
+        pos = t.start()
+        char = text[pos]
+        if char.isdigit() or char in "$€£":
+            yield pos
+            continue
+        end = pos
+        while end < len(text) and (text[end].isalpha()):
+            end += 1
+        if text[pos:end].lower() in _TRIGGER_WORDS:
+            yield pos
 
 
 def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
@@ -438,12 +474,16 @@ def _currency_code(raw: str | None, table: list[tuple[str, str]]) -> str | None:
 def extract_claims(text: str, lang: str | None = None) -> list[dict[str, Any]]:
     """Every numeric claim in the text, in order, each with its span and normalised value."""
     lang = (lang or "en")[:2].lower()
-    excluded = _excluded_regions(text)
     claims: list[dict[str, Any]] = []
     last_end = -1
-    for m in _NUMBER.finditer(text):
+    for position in _candidates(text):
+        if position < last_end:
+            continue
+        m = _NUMBER.match(text, position)
+        if m is None:
+            continue
         start, end = m.start(), m.end()
-        if start < last_end or any(s <= start < e for s, e in excluded):
+        if _in_url_or_phone(text, start):
             continue
         raw = m.group(0)
         if m["spelled"] and raw.strip().lower() in _WEAK | {"a"}:

@@ -228,6 +228,33 @@ def _groups(events: list[dict[str, Any]], stories: list[dict[str, Any]]) -> tupl
     return event_of, story_of
 
 
+def _scopes(article_ids: list[str], tied: dict[str, set[str]], event_of: dict[str, str],
+            story_of: dict[str, str]) -> dict[str, str]:
+    """Each article's group of articles that may share claims (union of story, event and copy ties)."""
+    parent = {a: a for a in article_ids}
+
+    def find(a: str) -> str:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(a: str, b: str) -> None:
+        if a in parent and b in parent:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+
+    for key_of in (event_of, story_of):
+        first: dict[str, str] = {}
+        for article, key in sorted(key_of.items()):
+            union(first.setdefault(key, article), article)
+    for article, others in tied.items():
+        for other in others:
+            union(article, other)
+    return {a: find(a) for a in article_ids}
+
+
 def match_score(a: Occurrence, b: Occurrence, idf: dict[str, float], tie: str) -> float:
     """How surely two occurrences state the same claim (0 when they cannot)."""
     if a.unit_class != b.unit_class or a.article == b.article:
@@ -264,18 +291,21 @@ def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[
     tied = _ties(copies)
     event_of, story_of = _groups(events, stories)
 
-    # Candidate pairs: same unit class, sharing a counted noun or at least two context words.
-    postings: dict[tuple[str, str], list[int]] = defaultdict(list)
+    # Candidate pairs: in articles that a story, an event or a copy ties together, of the same
+    # unit class, sharing a counted noun or at least two context words.
+    scope = _scopes([a.id for a in articles], tied, event_of, story_of)
+    postings: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for i, o in enumerate(occurrences):
         for t in o.context:
-            postings[(o.unit_class, t)].append(i)
+            postings[(scope[o.article], o.unit_class, t)].append(i)
     shared: Counter = Counter()
-    for (_, term), ids in postings.items():
-        if len(ids) > MAX_PAIRS_PER_TERM and not term.startswith("head:"):
+    for (_, _, term), ids in postings.items():
+        if len(ids) < 2 or (len(ids) > MAX_PAIRS_PER_TERM and not term.startswith("head:")):
             continue
         for x in range(len(ids)):
             for y in range(x + 1, len(ids)):
-                shared[(ids[x], ids[y])] += 1
+                if occurrences[ids[x]].article != occurrences[ids[y]].article:
+                    shared[(ids[x], ids[y])] += 1
     scores: dict[tuple[int, int], float] = {}
     reasons: dict[tuple[int, int], str] = {}
     for (i, j), count in shared.items():
