@@ -38,9 +38,11 @@ def _claims(document: dict[str, Any], records: dict[str, dict]) -> list[dict[str
 
 
 def _describe(article: dict[str, Any]) -> str:
-    outlet = article.get("outlet") or "an article"
+    """"borderbeat.example (2024-03-18)", or the title when the outlet is unknown."""
+    title = (article.get("title") or "").strip()
+    name = article.get("outlet") or (f"the article \"{title[:70]}\"" if title else f"article {article.get('id', '')[:10]}")
     day = article.get("published")
-    return f"{outlet} ({day})" if day else outlet
+    return f"{name} ({day})" if day else name
 
 
 def _is_update(odd: dict[str, Any], ref: dict[str, Any], odd_article: dict, ref_article: dict) -> bool:
@@ -54,6 +56,27 @@ def _is_update(odd: dict[str, Any], ref: dict[str, Any], odd_article: dict, ref_
 def _toll(article: dict[str, Any], occurrence: dict[str, Any]) -> bool:
     text = article.get("text") or ""
     return bool(_TOLL.search(text[max(0, occurrence["start"] - 80):occurrence["end"] + 80]))
+
+
+STRONG = 0.6  # context overlap at which two articles of one event surely state the same figure
+
+
+def _severity(tie: str, score: float, odd: dict[str, Any], ref: dict[str, Any],
+              odd_article: dict[str, Any], ref_article: dict[str, Any]) -> str:
+    """Warning for a copy that changed a number, and for two same-day reports of one event that
+    state one figure differently; info whenever an update or a different count is plausible
+    (undated articles, different days, casualty tolls, sentences listing several tallies)."""
+    if tie == "copy":
+        crowded = odd.get("crowded") or ref.get("crowded")
+        return "warning" if not crowded or score >= STRONG else "info"
+    if odd.get("crowded") or ref.get("crowded"):
+        return "info"
+    if tie != "event" or score < STRONG:
+        return "info"
+    a, b = odd_article.get("published"), ref_article.get("published")
+    if not a or not b or a[:10] != b[:10] or _toll(odd_article, odd) or _is_update(odd, ref, odd_article, ref_article):
+        return "info"
+    return "warning"
 
 
 def detect(document: dict[str, Any], records: dict[str, dict], kb: Any = None) -> list[dict[str, Any]]:
@@ -96,13 +119,12 @@ def detect(document: dict[str, Any], records: dict[str, dict], kb: Any = None) -
             ref = occurrences[best]
             tie = linked[i][best]
             odd_article, ref_article = articles.get(odd["article"], {}), articles.get(ref["article"], {})
-            if tie == "copy":
-                severity = "warning"
-            elif tie == "event":
-                update = _is_update(odd, ref, odd_article, ref_article) or _toll(odd_article, odd)
-                severity = "info" if update else "warning"
-            else:
-                severity = "info"
+            score = max(l["score"] for l in claim.get("links", []) if {l["a"], l["b"]} == {i, best})
+            severity = _severity(tie, score, odd, ref, odd_article, ref_article)
+            relation = {"copy": "it copies or shares a source with that article",
+                        "event": "both report the same event", "story": "both cover the same story"}[tie]
+            if severity == "info" and tie == "event":
+                relation += " (the figure may have been updated between the two reports, or count something else)"
             seen, evidence_partners = {odd["article"]}, []
             for j in partners:
                 if occurrences[j]["article"] not in seen:
@@ -111,10 +133,6 @@ def detect(document: dict[str, Any], records: dict[str, dict], kb: Any = None) -
             evidence_partners = evidence_partners[:MAX_EVIDENCE]
             others = len(evidence_partners) - 1
             what = f" ({claim['counts']})" if claim.get("counts") and claim["counts"] not in odd["text"] else ""
-            relation = {"copy": "it copies or shares a source with that article",
-                        "event": "both report the same event", "story": "both cover the same story"}[tie]
-            if severity == "info" and tie == "event":
-                relation += " (the figure may have been updated between the two reports)"
             message = (f"{_describe(odd_article)} gives \"{odd['text']}\"{what} where {_describe(ref_article)}"
                        + (f" and {others} other article{'s' if others > 1 else ''}" if others > 0 else "")
                        + f" give{'s' if others <= 0 else ''} \"{ref['text']}\"; {relation}.")

@@ -27,7 +27,8 @@ from dossier.analyze.claims import _STOP, _fold, extract_claims, lemma
 # A match needs this much context overlap (idf-weighted Jaccard of the sentence words), by
 # what ties the two articles: (both count the same noun, one or both count nothing named
 # as in "deaths ... at more than 70,000"). Copies need less; articles of one story more.
-BARS = {"copy": (0.15, 0.30), "event": (0.25, 0.45), "story": (0.35, 0.55)}
+BARS = {"copy": (0.30, 0.40), "event": (0.45, 0.60), "story": (0.55, 0.70)}
+NAME_REACH = 8  # words before a number in its clause where the names it is about are looked for
 MAX_PAIRS_PER_TERM = 200
 PREFIX = 5  # context words are compared by their first letters  # a context word shared by more claims than this is not used to find candidates
 
@@ -96,6 +97,8 @@ class Occurrence:
     lang: str | None
     published: str | None
     context: frozenset[str] = field(default_factory=frozenset)
+    names: frozenset[str] = field(default_factory=frozenset)
+    crowded: bool = False
 
     @property
     def head(self) -> str | None:
@@ -133,6 +136,40 @@ def context_terms(text: str, claim: dict[str, Any], lang: str | None) -> frozens
     if claim.get("head"):
         terms.add("head:" + (_SYNONYMS.get(claim["head"], claim["head"])))
     return frozenset(terms)
+
+
+_NAME = re.compile(r"\b[A-ZÁÉÍÓÚÑ][\w'’\-]+")
+_CLAUSE = re.compile(r"[,;:.!?()\"“”«»—–\n]")
+
+
+def local_names(text: str, claim: dict[str, Any]) -> frozenset[str]:
+    """Capitalised words in the few words before the number, within its clause, and in what it
+    counts: whose number it is ("Ted Cruz has 11 delegates" vs "Marco Rubio has won 25")."""
+    start = claim["number_start"]
+    before = text[max(0, start - 120):start]
+    clause = _CLAUSE.split(before)[-1]
+    words = clause.split()[-NAME_REACH:]
+    window = " ".join(words) + " " + (claim.get("counts") or "")
+    names = set()
+    for m in _NAME.finditer(window):
+        folded = _fold(m.group(0)).strip("'")
+        if folded.endswith("'s"):
+            folded = folded[:-2]
+        if folded not in _STOP and len(folded) > 2:
+            names.add(folded)
+    return frozenset(names)
+
+
+def _crowding(claims: list[dict[str, Any]], text: str) -> list[bool]:
+    """Whether each claim shares its sentence with another number of the same unit (a list of
+    tallies, "Cruz has 11 delegates, Rubio has 10"), where matching by context is unsafe."""
+    sentences = [_sentence(text, c["start"], c["end"]) for c in claims]
+    out = []
+    for i, c in enumerate(claims):
+        unit = _UNIT_CLASS.get(c["unit"], c["unit"])
+        out.append(any(j != i and sentences[j] == sentences[i] and _UNIT_CLASS.get(d["unit"], d["unit"]) == unit
+                       for j, d in enumerate(claims)))
+    return out
 
 
 # ---- values ---------------------------------------------------------------------------------
@@ -261,6 +298,8 @@ def match_score(a: Occurrence, b: Occurrence, idf: dict[str, float], tie: str) -
         return 0.0
     if a.head and b.head and a.head != b.head:
         return 0.0
+    if a.names and b.names and not a.names & b.names:
+        return 0.0  # about different people or places
     union = a.context | b.context
     if not union:
         return 0.0
@@ -282,9 +321,11 @@ def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[
         article = by_id.get(article_id)
         if article is None:
             continue
-        for claim in claims_by_article[article_id]:
+        claims = claims_by_article[article_id]
+        for claim, crowded in zip(claims, _crowding(claims, article.text)):
             occurrences.append(Occurrence(article_id, claim, article.lang, article.published,
-                                          context_terms(article.text, claim, article.lang)))
+                                          context_terms(article.text, claim, article.lang),
+                                          local_names(article.text, claim), crowded))
     df = Counter(t for o in occurrences for t in o.context)
     n = max(1, len(occurrences))
     idf = {t: math.log(1 + n / c) for t, c in df.items()}
@@ -379,6 +420,7 @@ def _export(members: list[int], occurrences: list[Occurrence], by_id: dict[str, 
             "article": o.article, "start": o.claim["start"], "end": o.claim["end"], "value": o.claim["value"],
             "text": o.claim["text"], "unit": o.claim["unit"], "qualifier": o.claim.get("qualifier"),
             **({"vague": True} if o.claim.get("vague") else {}),
+            **({"crowded": True} if o.crowded else {}),
         } for o in items],
         # extensions
         "qualifier": qualifier,
