@@ -341,8 +341,8 @@ def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[
             postings[(scope[o.article], o.unit_class, t)].append(i)
     shared: Counter = Counter()
     for (_, _, term), ids in postings.items():
-        if len(ids) < 2 or (len(ids) > MAX_PAIRS_PER_TERM and not term.startswith("head:")):
-            continue
+        if len(ids) < 2 or len(ids) > MAX_PAIRS_PER_TERM:
+            continue  # a word shared by this many claims of one group does not tell claims apart
         for x in range(len(ids)):
             for y in range(x + 1, len(ids)):
                 if occurrences[ids[x]].article != occurrences[ids[y]].article:
@@ -364,9 +364,12 @@ def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[
             scores[(i, j)] = score
             reasons[(i, j)] = tie
 
-    def cannot_link(x: int, y: int) -> bool:  # one article, two values: two different claims
-        a, b = occurrences[x], occurrences[y]
-        return a.article == b.article and not compatible(a.claim, b.claim)
+    def cannot_link(group_a: list[int], group_b: list[int]) -> bool:  # one article, two values: two claims
+        by_article: dict[str, list[int]] = defaultdict(list)
+        for x in group_a:
+            by_article[occurrences[x].article].append(x)
+        return any(not compatible(occurrences[x].claim, occurrences[y].claim)
+                   for y in group_b for x in by_article.get(occurrences[y].article, ()))
 
     clusters = _average_linkage(len(occurrences), scores, cannot_link)
     out = []
@@ -379,21 +382,34 @@ def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[
 def _average_linkage(n: int, scores: dict[tuple[int, int], float], cannot_link: Any) -> list[list[int]]:
     """Merge the best-scoring pairs first; two groups join only when the mean score over all
     their cross pairs (0 for pairs that did not match) stays at least half the joining pair's,
-    and never when that would put one article's two different numbers in one claim."""
+    and never when that would put one article's two different numbers in one claim. The sums
+    of scores between groups are kept up to date, so a merge costs what the groups touch."""
     cluster_of = list(range(n))
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    between: dict[int, dict[int, float]] = defaultdict(dict)
+    for (i, j), score in scores.items():
+        between[i][j] = between[i].get(j, 0.0) + score
+        between[j][i] = between[j].get(i, 0.0) + score
     for (i, j), score in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])):
         ci, cj = cluster_of[i], cluster_of[j]
         if ci == cj:
             continue
-        cross = [scores.get((min(x, y), max(x, y)), 0.0) for x in members[ci] for y in members[cj]]
-        if sum(cross) / len(cross) < score / 2:
+        mean = between[ci].get(cj, 0.0) / (len(members[ci]) * len(members[cj]))
+        if mean < score / 2:
             continue
-        if any(cannot_link(x, y) for x in members[ci] for y in members[cj]):
+        if cannot_link(members[ci], members[cj]):
             continue
+        if len(members[ci]) < len(members[cj]):
+            ci, cj = cj, ci
         for x in members[cj]:
             cluster_of[x] = ci
         members[ci].extend(members.pop(cj))
+        for k, value in between.pop(cj).items():
+            between[k].pop(cj, None)
+            if k == ci:
+                continue
+            between[ci][k] = between[ci].get(k, 0.0) + value
+            between[k][ci] = between[k].get(ci, 0.0) + value
     return [sorted(m) for m in members.values()]
 
 
