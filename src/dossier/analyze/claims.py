@@ -156,7 +156,7 @@ _EXACT_RE = "|".join(sorted((re.escape(v).replace(r"\ ", r"\s+") for v in _EXACT
 _NUMBER = re.compile(
     r"(?<![\w$€£.,\-/:])"
     r"(?P<cur>" + "|".join(f"(?:{p})" for _, p in _CURRENCY_BEFORE) + r")?"
-    r"(?:(?P<digits>" + _DIGITS + r")(?P<dscale>[^\S\n]?(?:" + _SCALE + r"|[mMbBkK](?![\w'’])))?"
+    r"(?:(?P<digits>" + _DIGITS + r")(?P<dscale>(?:[^\S\n]|-)?" + _SCALE + r"|[mMbBkK](?![\w'’]))?"
     r"|(?P<exact>(?:" + _EXACT_RE + r"))(?!\w)"
     r"|(?P<fraction>(?:" + _FRACTION_RE + r"))(?!\w)"
     r"|(?P<onein>(?:one|uno|una)\s+(?:in|of|out\s+of|de\s+cada)\s+(?:\d+|" + _WORD_NUM + r"))(?!\w)"
@@ -269,7 +269,7 @@ def _number_value(m: re.Match) -> tuple[float | None, str, bool]:
     """(value, kind, vague) of a matched number expression."""
     if m["digits"]:
         value = _parse_digits(m["digits"])
-        scale = (m["dscale"] or "").strip().lower()
+        scale = (m["dscale"] or "").strip(" -").lower()
         if scale:
             value *= {"m": 1e6, "b": 1e9, "k": 1e3}.get(scale, 0) or _scale_of(scale)
         return value, "number", False
@@ -347,8 +347,8 @@ def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
         if re.search(r"[A-Za-z][\-]?$", before) and not re.search(r"(?:US|MX|U\.S\.)[\-]?$", before):
             return True  # MS-13, COVID-19, G20
         if re.match(r"^-?[A-Za-z]", after) and not re.match(r"^-?(?:year|month|week|day|hour|mile|page|point|"
-                                                           r"member|man|person|foot|meter|ton|km|kg|percent|"
-                                                           r"[mbk]\b)", after, re.I):
+                                                           r"member|man|person|foot|meter|ton|km|kg|percent)|"
+                                                           r"^[mbk]\b", after, re.I):
             return True  # 5G, F16 (letters glued to digits)
         line_start = text.rfind("\n", 0, start) + 1
         if re.fullmatch(r"[^\S\n]*(?:[#(]?)", text[line_start:start]) and re.match(r"^[.)][^\S\n]", after):
@@ -494,6 +494,12 @@ def extract_claims(text: str, lang: str | None = None) -> list[dict[str, Any]]:
             continue  # "once", "dos" in English text are not numbers
         if m["vague"] and raw.lower() in ("many", "several", "numerous", "a few") and not m["vague"].lower() == raw.lower():
             continue
+        if (m["fraction"] or m["exact"]) and re.match(r"-[^\W\d_]", text[end:end + 2]):
+            continue  # "a quarter-century", "half-brother": part of a word, not a share
+        if m["digits"] and len(re.sub(r"\D", "", m["digits"])) > 12:
+            continue  # an identifier (tweet id, account number), not a quantity
+        if m["dscale"] and m["dscale"] in "mMbB" and not m["cur"]:
+            continue  # "5m" is as likely metres as millions without a currency sign
         value, kind, vague = _number_value(m)
         if value is None:
             continue
