@@ -30,6 +30,7 @@ from dossier.analyze.claims import _STOP, _fold, extract_claims, lemma
 BARS = {"copy": (0.30, 0.40), "event": (0.45, 0.60), "story": (0.55, 0.70)}
 NAME_REACH = 8  # words before a number in its clause where the names it is about are looked for
 MAX_PAIRS_PER_TERM = 200
+CONTEXT_WORDS = 8  # content words taken on each side of the number
 PREFIX = 5  # context words are compared by their first letters  # a context word shared by more claims than this is not used to find candidates
 
 # Counted nouns that name the same thing in these stories (lemmas → one key).
@@ -120,10 +121,12 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def context_terms(text: str, claim: dict[str, Any], lang: str | None) -> frozenset[str]:
-    """The content words of the claim's sentence, outside the number itself, as lemmas with
-    the shared synonyms/translations applied."""
+    """The content words around the number in its sentence (CONTEXT_WORDS each side, so a
+    long sentence does not dilute the overlap), as crude stems with the shared
+    synonyms/translations applied, plus the counted noun."""
     begin, finish = _sentence(text, claim["start"], claim["end"])
-    terms = set()
+    before: list[str] = []
+    after: list[str] = []
     for m in _CONTEXT_WORD.finditer(text, begin, finish):
         if claim["number_start"] <= m.start() < claim["number_end"]:
             continue
@@ -131,8 +134,9 @@ def context_terms(text: str, claim: dict[str, Any], lang: str | None) -> frozens
         if _fold(word) in _STOP or len(word) < 3:
             continue
         base = lemma(word, lang)
-        base = _SYNONYMS.get(base, base)
-        terms.add(base[:PREFIX])  # a crude stem that also bridges the languages: fentanyl/fentanilo, seized/seizures
+        base = _SYNONYMS.get(base, base)[:PREFIX]  # a crude stem that also bridges the languages: fentanyl/fentanilo
+        (before if m.start() < claim["number_start"] else after).append(base)
+    terms = set(before[-CONTEXT_WORDS:]) | set(after[:CONTEXT_WORDS])
     if claim.get("head"):
         terms.add("head:" + (_SYNONYMS.get(claim["head"], claim["head"])))
     return frozenset(terms)
@@ -142,20 +146,36 @@ _NAME = re.compile(r"\b[A-ZÁÉÍÓÚÑ][\w'’\-]+")
 _CLAUSE = re.compile(r"[,;:.!?()\"“”«»—–\n]")
 
 
+_NOT_NAMES = frozenset("""january february march april may june july august september october november december
+monday tuesday wednesday thursday friday saturday sunday enero febrero marzo abril mayo junio julio agosto
+septiembre setiembre octubre noviembre diciembre lunes martes miercoles jueves viernes sabado domingo
+sept sep oct nov dec jan feb mar apr aug""".split())
+_OPENING = re.compile(r"(?:^|[.!?:]\s+|\n\s*|[\"“«(]\s*)$")
+
+
 def local_names(text: str, claim: dict[str, Any]) -> frozenset[str]:
     """Capitalised words in the few words before the number, within its clause, and in what it
-    counts: whose number it is ("Ted Cruz has 11 delegates" vs "Marco Rubio has won 25")."""
+    counts: whose number it is ("Ted Cruz has 11 delegates" vs "Marco Rubio has won 25").
+    Months, weekdays and a sentence's first word are not names."""
     start = claim["number_start"]
-    before = text[max(0, start - 120):start]
-    clause = _CLAUSE.split(before)[-1]
-    words = clause.split()[-NAME_REACH:]
-    window = " ".join(words) + " " + (claim.get("counts") or "")
+    left = max(0, start - 120)
+    before = text[left:start]
+    cut = max((m.end() for m in re.finditer(_CLAUSE.pattern + r"|\s(?:and|but|while|y|pero|mientras)\s", before)), default=0)
+    words = list(re.finditer(r"\S+", before[cut:]))[-NAME_REACH:]
+    window_start = left + cut + (words[0].start() if words else len(before) - cut)
+    spans = [(m.start() + window_start, m.group(0)) for m in _NAME.finditer(text, window_start, start)]
+    if claim.get("counts"):
+        offset = text.find(claim["counts"], claim["number_start"])
+        if offset >= 0:
+            spans += [(m.start(), m.group(0)) for m in _NAME.finditer(text, offset, offset + len(claim["counts"]))]
     names = set()
-    for m in _NAME.finditer(window):
-        folded = _fold(m.group(0)).strip("'")
+    for position, word in spans:
+        if _OPENING.search(text[max(0, position - 3):position]) or position == 0:
+            continue
+        folded = _fold(word).strip("'")
         if folded.endswith("'s"):
             folded = folded[:-2]
-        if folded not in _STOP and len(folded) > 2:
+        if folded not in _STOP and folded not in _NOT_NAMES and len(folded) > 2:
             names.add(folded)
     return frozenset(names)
 
@@ -381,7 +401,7 @@ def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[
 
 def _average_linkage(n: int, scores: dict[tuple[int, int], float], cannot_link: Any) -> list[list[int]]:
     """Merge the best-scoring pairs first; two groups join only when the mean score over all
-    their cross pairs (0 for pairs that did not match) stays at least half the joining pair's,
+    their cross pairs (0 for pairs that did not match) stays at least a third of the joining pair's,
     and never when that would put one article's two different numbers in one claim. The sums
     of scores between groups are kept up to date, so a merge costs what the groups touch."""
     cluster_of = list(range(n))
@@ -395,7 +415,7 @@ def _average_linkage(n: int, scores: dict[tuple[int, int], float], cannot_link: 
         if ci == cj:
             continue
         mean = between[ci].get(cj, 0.0) / (len(members[ci]) * len(members[cj]))
-        if mean < score / 2:
+        if mean < score / 3:
             continue
         if cannot_link(members[ci], members[cj]):
             continue
