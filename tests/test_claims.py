@@ -48,6 +48,9 @@ def test_english_claims_with_value_qualifier_unit_and_what_they_count():
         head="cocaine")
     one("The fund lost US$1.2 billion last quarter.", value=1_200_000_000, unit="USD")
     one("Mexico handed over two dozen suspected cartel members.", value=24, head="member")
+    one("Nearly 6 in 10 voters backed the measure.", text="Nearly 6 in 10 voters", value=0.6, unit="fraction",
+        qualifier="nearly")
+    one("Guam is one of five U.S. territories without a vote.", text="five U.S. territories", value=5, head="territory")
 
 
 def test_vague_quantities_are_kept_but_marked():
@@ -69,6 +72,7 @@ def test_spanish_claims():
     one("Unos 1.500 elementos de la Guardia Nacional llegaron.", "es", value=1500, qualifier="about")
     one("La inflación fue de 4,5 por ciento en marzo.", "es", value=4.5, unit="percent")
     one("El gobierno gastó cien mil pesos.", "es", value=100_000, unit="MXN")
+    one("Uno de cada cuatro votantes no decidió.", "es", value=0.25, unit="fraction")
 
 
 @pytest.mark.parametrize("text", [
@@ -84,6 +88,11 @@ def test_spanish_claims():
     "1. Open the door\n2. Close it",
     "One of the officials said so. Un acuerdo fue firmado.",
     "The box measures 17.5 x 5.2 x 12 inches.",
+    "The motorcade reached 1600 Pennsylvania Avenue at noon.",
+    "Fold the sheet and snap it in half.",
+    "The trial enrolled children aged six to 17.",
+    "The post was stamped 1449075600 by the server.",
+    "After a quarter-century of talks, nothing changed.",
 ])
 def test_what_is_not_a_claim_is_left_out(text):
     assert extract_claims(text, "es" if " el " in f" {text.lower()} " else "en") == []

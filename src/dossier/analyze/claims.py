@@ -25,7 +25,7 @@ from typing import Any
 # --- number words -------------------------------------------------------------------------
 
 _EN_UNITS = {
-    "zero": 0, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
     "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
     "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "one": 1,
@@ -134,7 +134,7 @@ _LABEL_BEFORE = re.compile(
     r"version|versión|model|modelo|version|ley|law|covid|sars|top|fig|figure|table|tabla|step|paso|"
     r"year|año|día|day|of\s+the\s+year|calle|street|st|avenue|ave|avenida|av|km|kilómetro|kilometro|"
     r"tweet|post|photo|foto|image|imagen|video|slide|grupo|group|team|equipo|sección|age|aged|edad|code|ecode|código|codigo|id|ref|zip|cp)\.?:?[^\S\n]*#?"
-    r"|#)$", re.I)
+    r"|#|code:[^\S\n]*)$", re.I)
 _AFTER_DATE = re.compile(rf"^(?:st|nd|rd|th|º|°|ª|o|a)?(?:\s+(?:de\s+)?(?:{_MONTHS})\b|,?\s*\d{{4}}\b|\s*(?:a\.m\.|p\.m\.|am\b|pm\b|"
                          rf"h\b|hrs\b|horas\b|GMT|UTC|ET\b|EST|EDT|PT\b|PST|CT\b)|:\d\d|\s*o['’]clock)", re.I)
 _BEFORE_DATE = re.compile(rf"(?:\b(?:{_MONTHS})[^\S\n]*|\b(?:{_WEEKDAYS}),?[^\S\n]+(?:el[^\S\n]+)?|\bel[^\S\n]+día[^\S\n]+|"
@@ -156,10 +156,10 @@ _EXACT_RE = "|".join(sorted((re.escape(v).replace(r"\ ", r"\s+") for v in _EXACT
 _NUMBER = re.compile(
     r"(?<![\w$€£.,\-/:])"
     r"(?P<cur>" + "|".join(f"(?:{p})" for _, p in _CURRENCY_BEFORE) + r")?"
-    r"(?:(?P<digits>" + _DIGITS + r")(?P<dscale>(?:[^\S\n]|-)?" + _SCALE + r"|[mMbBkK](?![\w'’]))?"
+    r"(?:(?P<onein>(?:\d{1,3}|uno|una|" + _WORD_NUM + r")\s+(?:in|out\s+of|de\s+cada)\s+(?:\d{1,3}|" + _WORD_NUM + r"))(?!\w)"
+    r"|(?P<digits>" + _DIGITS + r")(?P<dscale>(?:[^\S\n]|-)?" + _SCALE + r"|[mMbBkK](?![\w'’]))?"
     r"|(?P<exact>(?:" + _EXACT_RE + r"))(?!\w)"
     r"|(?P<fraction>(?:" + _FRACTION_RE + r"))(?!\w)"
-    r"|(?P<onein>(?:one|uno|una)\s+(?:in|of|out\s+of|de\s+cada)\s+(?:\d+|" + _WORD_NUM + r"))(?!\w)"
     r"|(?P<vague>(?:" + _VAGUE_RE + r"))(?!\w)"
     r"|(?P<spelled>" + _WEAK_SCALED + r"|" + _SPELLED + r")(?!\w))",
     re.I,
@@ -276,9 +276,9 @@ def _number_value(m: re.Match) -> tuple[float | None, str, bool]:
     if m["fraction"]:
         return _FRACTIONS[re.sub(r"\s+", " ", m["fraction"].lower())], "fraction", False
     if m["onein"]:
-        last = re.split(r"\s+", m["onein"])[-1]
-        n = float(last) if last.isdigit() else _NUMBER_WORDS.get(last.lower())
-        return (1 / n if n else None), "fraction", False
+        parts = re.split(r"\s+", m["onein"])
+        k, n = (float(p) if p.isdigit() else _NUMBER_WORDS.get(p.lower(), _ES_WEAK.get(p.lower())) for p in (parts[0], parts[-1]))
+        return ((k / n) if k and n and k <= n else None), "fraction", False
     if m["exact"]:
         return float(_EXACT_WORDS[re.sub(r"\s+", " ", m["exact"].lower())]), "number", False
     if m["vague"]:
@@ -357,6 +357,11 @@ def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
             return True  # age after a name: "John Smith, 45," / "said Brown, 41."
         if re.match(r"^[^\S\n]?[x×][^\S\n]?\d", after) or re.search(r"\d[^\S\n]?[x×][^\S\n]?$", before):
             return True  # dimensions "17.5 x 5.2 x 12 inches"
+        if re.search(r"\b(?:aged?|ages|edades?)[^\S\n]+\w+[^\S\n]+(?:to|and|a|y)[^\S\n]+$", before, re.I):
+            return True  # "aged six to 17"
+        if re.match(r"^[^\S\n]+(?:[A-Z][\w.]*[^\S\n]+){1,3}(?:Avenue|Ave\.?|Street|St\.|Road|Rd\.|Boulevard|Blvd\.?|"
+                    r"Drive|Dr\.|Lane|Place|Way|Parkway|Plaza)\b", after):
+            return True  # an address: "1600 Pennsylvania Avenue"
         if re.match(r"^[\-\s]?(?:year|años?)[\-\s]old\b|^\s+años\s+de\s+edad", after, re.I) or re.search(r"\baged\s+$|\bde\s+$(?<=edad de )", before, re.I):
             return True  # ages
     if _LABEL_BEFORE.search(before):
@@ -369,7 +374,7 @@ def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
 _NP_END = re.compile(r"[,.;:!?()\[\]\"“”«»—–]")
 _IRREGULAR_PLURALS = frozenset("""people children men women personnel staff cattle feet data media
 fish sheep aircraft gente""".split())
-_NP_TOKEN = re.compile(r"[^\S\n]*([^\W\d_][\w'’\-]*|\S)")
+_NP_TOKEN = re.compile(r"[^\S\n]*((?:[A-Z]\.){2,}|[^\W\d_][\w'’\-]*|\S)")
 _CLAUSE_BREAK = re.compile(r"[.;:!?()\[\]\"“”«»—–\n]|,\s")
 
 
@@ -500,6 +505,12 @@ def extract_claims(text: str, lang: str | None = None) -> list[dict[str, Any]]:
             continue  # an identifier (tweet id, account number), not a quantity
         if m["dscale"] and m["dscale"] in "mMbB" and not m["cur"]:
             continue  # "5m" is as likely metres as millions without a currency sign
+        if m["fraction"] and m["fraction"].lower().split()[-1] in ("half", "mitad") \
+                and not _OF.match(text, end) and not re.search(r"\b(?:by|en|por)[^\S\n]+$", text[max(0, start - 6):start]) \
+                and not _QUALIFIER_RE.search(text[max(0, start - 30):start]):
+            continue  # "snap in half", "half murder": not a share of anything
+        if m["digits"] and re.fullmatch(r"\d{7,}", m["digits"]):
+            continue  # a timestamp or identifier; news prints large quantities with separators
         value, kind, vague = _number_value(m)
         if value is None:
             continue
