@@ -127,7 +127,7 @@ _WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|mar
 _LABEL_BEFORE = re.compile(
     r"(?:\b(?:no|nos|núm|num|nº|n°|number|número|numero|section|sección|seccion|article|artículo|articulo|art|"
     r"chapter|capítulo|capitulo|title|título|rule|page|página|pagina|p|pp|vol|volume|volumen|route|ruta|highway|"
-    r"carretera|interstate|i|exit|room|suite|apartment|apt|unit|flight|vuelo|line|línea|linea|platform|"
+    r"carretera|interstate|i|exit|type|tipo|room|suite|apartment|apt|unit|flight|vuelo|line|línea|linea|platform|"
     r"gate|lot|case|docket|resolution|bill|h\.r|s|amendment|enmienda|fracción|fraccion|inciso|paragraph|"
     r"párrafo|parrafo|item|class|grade|level|nivel|phase|fase|stage|etapa|season|temporada|episode|episodio|"
     r"game|week|semana|round|ronda|district|distrito|precinct|ward|zona|zone|region|región|channel|canal|"
@@ -353,12 +353,23 @@ def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
         line_start = text.rfind("\n", 0, start) + 1
         if re.fullmatch(r"[^\S\n]*(?:[#(]?)", text[line_start:start]) and re.match(r"^[.)][^\S\n]", after):
             return True  # list item "1. ..." / "2) ..."
-        if re.search(r"(?:^|\W)[A-ZÁÉÍÓÚÑ][\w\-]+,[^\S\n]$", before) and re.match(r"^[,.;)]", after) and len(raw) <= 3:
+        if re.search(r"(?:(?:^|\W)[A-ZÁÉÍÓÚÑ][\w\-]+|\b(?:man|woman|boy|girl|teen|victim|suspect|driver|hombre|mujer|"
+                     r"joven|víctima)),[^\S\n]$", before) and re.match(r"^[,.;)]", after) and len(raw) <= 3:
             return True  # age after a name: "John Smith, 45," / "said Brown, 41."
         if re.match(r"^[^\S\n]?[x×][^\S\n]?\d", after) or re.search(r"\d[^\S\n]?[x×][^\S\n]?$", before):
             return True  # dimensions "17.5 x 5.2 x 12 inches"
         if re.search(r"\b(?:aged?|ages|edades?)[^\S\n]+\w+[^\S\n]+(?:to|and|a|y)[^\S\n]+$", before, re.I):
             return True  # "aged six to 17"
+        if re.search(r"\b(?:turn(?:ed|s|ing)?|cumpli[óo]|cumple)[^\S\n]+$", before, re.I) \
+                or re.match(r"^[^\S\n]+(?:and|y)[^\S\n]+\d{1,3}[^\S\n]+(?:years[^\S\n]+old|años)", after):
+            return True  # "when they turned 18", "27 and 29 years old"
+        if re.match(r"^[^\S\n]+years[^\S\n]+old", after) and re.search(r"\d[^\S\n]+(?:and|y)[^\S\n]+$", before):
+            return True
+        if re.search(r"(?:^|[^\W\d_]|,)[^\S\n]+[A-Z][\w\-]*[^\S\n]$", before) \
+                and not re.match(r"^[^\S\n]+[a-z]", after) \
+                and not re.search(r"\b(?:About|Around|Over|Nearly|Almost|Some|Only|Just|US|U\.S\.|Than)[^\S\n]$", before) \
+                and not re.match(r"^[^\S\n]?(?:%|percent|per[^\S\n]cent|por[^\S\n]ciento)", after):
+            return True  # a name with a number in it, mid-sentence: "the Ram 1500", "The Sims 4", "Big 12"
         if re.match(r"^[^\S\n]+(?:[A-Z][\w.]*[^\S\n]+){1,3}(?:Avenue|Ave\.?|Street|St\.|Road|Rd\.|Boulevard|Blvd\.?|"
                     r"Drive|Dr\.|Lane|Place|Way|Parkway|Plaza)\b", after):
             return True  # an address: "1600 Pennsylvania Avenue"
