@@ -93,7 +93,7 @@ def test_spanish_claims():
     "The trial enrolled children aged six to 17.",
     "The post was stamped 1449075600 by the server.",
     "After a quarter-century of talks, nothing changed.",
-    "We compared the Ram 1500, the F-150 and the Big 12 schedule.",
+    "We compared the Ram 1500, the F-150 and teams of the Big 12, the Pac-12 and the SEC.",
     "It raises the risk of type 2 diabetes.",
     "A man, 45, was hurt. The couple, 27 and 29 years old, fled. She turned 18.",
 ])
