@@ -63,7 +63,7 @@ _VAGUE = {
     "cientos de miles": 200_000, "miles de millones": 2_000_000_000, "millones": 2_000_000, "varios": 3, "varias": 3, "unos cuantos": 2,
     "unas cuantas": 2, "numerosos": 3, "numerosas": 3,
 }
-_EXACT_WORDS = {"half a dozen": 6, "medio centenar": 50, "un centenar": 100, "a dozen": 12, "one dozen": 12, "una docena": 12, "a couple of": 2, "un par de": 2,
+_EXACT_WORDS = {"half a dozen": 6, "half a million": 500_000, "half a billion": 500_000_000, "medio centenar": 50, "un centenar": 100, "a dozen": 12, "one dozen": 12, "una docena": 12, "a couple of": 2, "un par de": 2,
                 "a pair of": 2, "a hundred": 100, "a thousand": 1000, "a million": 1_000_000}
 
 _FRACTIONS = {
@@ -333,6 +333,13 @@ def _candidates(text: str):
             yield pos
 
 
+def _after_name(before: str) -> bool:
+    """Whether the text before a number ends in a capitalised word inside a sentence ("the
+    Ram", "Teamsters Local", "Windows"): the number is then likely part of a name."""
+    return bool(re.search(r"(?:^|[^\W\d_]|,)[^\S\n]+[A-Z][\w\-]*[^\S\n]$", before)
+                and not re.search(r"\b(?:About|Around|Over|Nearly|Almost|Some|Only|Just|US|U\.S\.|Than)[^\S\n]$", before))
+
+
 def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
     before = text[max(0, start - 40):start]
     after = text[end:end + 30]
@@ -365,11 +372,9 @@ def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
             return True  # "when they turned 18", "27 and 29 years old"
         if re.match(r"^[^\S\n]+years[^\S\n]+old", after) and re.search(r"\d[^\S\n]+(?:and|y)[^\S\n]+$", before):
             return True
-        if re.search(r"(?:^|[^\W\d_]|,)[^\S\n]+[A-Z][\w\-]*[^\S\n]$", before) \
-                and not re.match(r"^[^\S\n]+[a-z]", after) \
-                and not re.search(r"\b(?:About|Around|Over|Nearly|Almost|Some|Only|Just|US|U\.S\.|Than)[^\S\n]$", before) \
+        if _after_name(before) and not re.match(r"^[^\S\n]+[a-z]", after) \
                 and not re.match(r"^[^\S\n]?(?:%|percent|per[^\S\n]cent|por[^\S\n]ciento)", after):
-            return True  # a name with a number in it, mid-sentence: "the Ram 1500", "The Sims 4", "Big 12"
+            return True  # a name with a number in it, mid-sentence: "the Ram 1500", "Big 12"
         if re.match(r"^[^\S\n]+(?:[A-Z][\w.]*[^\S\n]+){1,3}(?:Avenue|Ave\.?|Street|St\.|Road|Rd\.|Boulevard|Blvd\.?|"
                     r"Drive|Dr\.|Lane|Place|Way|Parkway|Plaza)\b", after):
             return True  # an address: "1600 Pennsylvania Avenue"
@@ -432,7 +437,8 @@ def _counted(text: str, end: int, lang: str) -> tuple[str, int, int, str | None]
     start, stop = words[0].start(1), words[-1].end(1)
     # "nine women and children": the number counts both, so neither alone.
     coordinated = re.match(r"[^\S\n]+(?:and|y)[^\S\n]+([^\W\d_][\w'’\-]*)", text[stop:stop + 40])
-    if coordinated and _plural(coordinated.group(1)) and coordinated.group(1).lower() not in _STOP:
+    if coordinated and _plural(coordinated.group(1)) and coordinated.group(1).islower() \
+            and coordinated.group(1) not in _STOP:
         head = head + "+" + lemma(coordinated.group(1), lang)
         stop += coordinated.end(1)
     # "70,000 Americans die annually": keep what happened to what was counted.
@@ -516,6 +522,9 @@ def extract_claims(text: str, lang: str | None = None) -> list[dict[str, Any]]:
             continue  # an identifier (tweet id, account number), not a quantity
         if m["dscale"] and m["dscale"] in "mMbB" and not m["cur"]:
             continue  # "5m" is as likely metres as millions without a currency sign
+        if m["fraction"] and re.match(r"[^\S\n]+a[^\S\n]+(?:century|decade|year|month|week|day|dozen|hundred|thousand|"
+                                      r"million|billion|trillion|mile|pound|gallon)\b", text[end:end + 20], re.I):
+            continue  # "half a century", "half a billion": a quantity, not a share (left out rather than misread)
         if m["fraction"] and m["fraction"].lower().split()[-1] in ("half", "mitad") \
                 and not _OF.match(text, end) and not re.search(r"\b(?:by|en|por)[^\S\n]+$", text[max(0, start - 6):start]) \
                 and not _QUALIFIER_RE.search(text[max(0, start - 30):start]):
@@ -550,6 +559,9 @@ def extract_claims(text: str, lang: str | None = None) -> list[dict[str, Any]]:
                 and not _OF.match(text, end) and not re.match(r"[^\S\n]+[^\W\d_]", text[end:end + 3]):
             continue
         counted, counted_start, counted_end, head = _counted(text, end, lang)
+        if m["digits"] and not m["cur"] and not (counted and _plural(counted.split()[0])) \
+                and _after_name(text[max(0, start - 40):start]) and not _UNIT_AFTER.match(text, m.end()):
+            continue  # "Windows 10 while ...", "Future 45 ran ads", "Local 294 in Albany"
         if m["vague"] and m["vague"].lower() in ("many", "numerous", "numerosos", "numerosas"):
             continue  # too vague to be a claim at all
         if kind == "number" and not currency and not percent and not counted:
