@@ -525,6 +525,10 @@ def extract_claims(text: str, lang: str | None = None) -> list[dict[str, Any]]:
         if m["fraction"] and re.match(r"[^\S\n]+a[^\S\n]+(?:century|decade|year|month|week|day|dozen|hundred|thousand|"
                                       r"million|billion|trillion|mile|pound|gallon)\b", text[end:end + 20], re.I):
             continue  # "half a century", "half a billion": a quantity, not a share (left out rather than misread)
+        if m["fraction"] and re.match(r"(?:a|one|un|una)\s", m["fraction"], re.I) \
+                and re.match(r"[^\S\n]+(?!of\b|de\b)[a-z][a-z\-]*\b", text[end:end + 30]) \
+                and not re.match(r"[^\S\n]+(?:of|de|del|percent|por)\b", text[end:end + 12]):
+            continue  # "a third vehicle", "un tercer": an ordinal, not a share
         if m["fraction"] and m["fraction"].lower().split()[-1] in ("half", "mitad") \
                 and not _OF.match(text, end) and not re.search(r"\b(?:by|en|por)[^\S\n]+$", text[max(0, start - 6):start]) \
                 and not _QUALIFIER_RE.search(text[max(0, start - 30):start]):
