@@ -58,10 +58,10 @@ _NUMBER_WORDS = {**_EN_UNITS, **_ES_UNITS}
 _VAGUE = {
     "dozens": 24, "scores": 40, "hundreds": 200, "thousands": 2_000, "tens of thousands": 20_000,
     "hundreds of thousands": 200_000, "millions": 2_000_000, "billions": 2_000_000_000,
-    "several": 3, "a few": 2, "a handful": 3, "numerous": 3, "many": 3,
+    "several": 3, "a few": 2, "a handful": 3,
     "decenas": 20, "cientos": 200, "centenares": 200, "miles": 2_000, "decenas de miles": 20_000,
     "cientos de miles": 200_000, "miles de millones": 2_000_000_000, "millones": 2_000_000, "varios": 3, "varias": 3, "unos cuantos": 2,
-    "unas cuantas": 2, "numerosos": 3, "numerosas": 3,
+    "unas cuantas": 2,
 }
 _EXACT_WORDS = {"half a dozen": 6, "half a million": 500_000, "half a billion": 500_000_000, "medio centenar": 50, "un centenar": 100, "a dozen": 12, "one dozen": 12, "una docena": 12, "a couple of": 2, "un par de": 2,
                 "a pair of": 2, "a hundred": 100, "a thousand": 1000, "a million": 1_000_000}
@@ -469,7 +469,7 @@ def _subject(text: str, start: int) -> str | None:
     return " ".join(words) or None
 
 
-def _unit_for(kind: str, currency: str | None, percent: bool, head: str | None, counted: str) -> str:
+def _unit_for(kind: str, currency: str | None, percent: bool, counted: str) -> str:
     if currency:
         return currency
     if percent:
@@ -493,6 +493,33 @@ def _currency_code(raw: str | None, table: list[tuple[str, str]]) -> str | None:
     return None
 
 
+def _not_a_quantity(m: re.Match, text: str, lang: str) -> bool:
+    """Number-looking words that are not quantities here, told by the words around them."""
+    start, end = m.start(), m.end()
+    raw = m.group(0).strip().lower()
+    if m["spelled"] and (raw in _WEAK | {"a"} or (lang == "en" and raw in _ES_UNITS)):
+        return True  # "one of them", "un acuerdo"; "once" and "dos" in English text
+    if (m["fraction"] or m["exact"]) and re.match(r"-[^\W\d_]", text[end:end + 2]):
+        return True  # "a quarter-century", "half-brother": part of a word, not a share
+    if m["digits"] and (len(re.sub(r"\D", "", m["digits"])) > 12 or re.fullmatch(r"\d{7,}", m["digits"])):
+        return True  # an identifier or timestamp: news prints large quantities with separators
+    if m["dscale"] and m["dscale"] in "mMbB" and not m["cur"]:
+        return True  # "5m" is as likely metres as millions without a currency sign
+    if m["fraction"]:
+        if re.match(r"[^\S\n]+a[^\S\n]+(?:century|decade|year|month|week|day|dozen|hundred|thousand|million|billion|"
+                    r"trillion|mile|pound|gallon)\b", text[end:end + 20], re.I):
+            return True  # "half a century": a quantity, not a share (left out rather than misread)
+        if re.match(r"(?:a|one|un|una)\s", m["fraction"], re.I) \
+                and re.match(r"[^\S\n]+[a-z][a-z\-]*\b", text[end:end + 30]) \
+                and not re.match(r"[^\S\n]+(?:of|de|del|percent|por)\b", text[end:end + 12]):
+            return True  # "a third vehicle": an ordinal, not a share
+        if m["fraction"].lower().split()[-1] in ("half", "mitad") and not _OF.match(text, end) \
+                and not re.search(r"\b(?:by|en|por)[^\S\n]+$", text[max(0, start - 6):start]) \
+                and not _QUALIFIER_RE.search(text[max(0, start - 30):start]):
+            return True  # "snap in half", "half murder": not a share of anything
+    return False
+
+
 def extract_claims(text: str, lang: str | None = None) -> list[dict[str, Any]]:
     """Every numeric claim in the text, in order, each with its span and normalised value."""
     lang = (lang or "en")[:2].lower()
@@ -507,34 +534,8 @@ def extract_claims(text: str, lang: str | None = None) -> list[dict[str, Any]]:
         start, end = m.start(), m.end()
         if _in_url_or_phone(text, start):
             continue
-        raw = m.group(0)
-        if m["spelled"] and raw.strip().lower() in _WEAK | {"a"}:
+        if _not_a_quantity(m, text, lang):
             continue
-        if m["spelled"] and raw.strip().lower() in ("once", "hasta", "justo") and lang != "es":
-            continue
-        if m["spelled"] and lang == "en" and raw.strip().lower() in _ES_UNITS:
-            continue  # "once", "dos" in English text are not numbers
-        if m["vague"] and raw.lower() in ("many", "several", "numerous", "a few") and not m["vague"].lower() == raw.lower():
-            continue
-        if (m["fraction"] or m["exact"]) and re.match(r"-[^\W\d_]", text[end:end + 2]):
-            continue  # "a quarter-century", "half-brother": part of a word, not a share
-        if m["digits"] and len(re.sub(r"\D", "", m["digits"])) > 12:
-            continue  # an identifier (tweet id, account number), not a quantity
-        if m["dscale"] and m["dscale"] in "mMbB" and not m["cur"]:
-            continue  # "5m" is as likely metres as millions without a currency sign
-        if m["fraction"] and re.match(r"[^\S\n]+a[^\S\n]+(?:century|decade|year|month|week|day|dozen|hundred|thousand|"
-                                      r"million|billion|trillion|mile|pound|gallon)\b", text[end:end + 20], re.I):
-            continue  # "half a century", "half a billion": a quantity, not a share (left out rather than misread)
-        if m["fraction"] and re.match(r"(?:a|one|un|una)\s", m["fraction"], re.I) \
-                and re.match(r"[^\S\n]+(?!of\b|de\b)[a-z][a-z\-]*\b", text[end:end + 30]) \
-                and not re.match(r"[^\S\n]+(?:of|de|del|percent|por)\b", text[end:end + 12]):
-            continue  # "a third vehicle", "un tercer": an ordinal, not a share
-        if m["fraction"] and m["fraction"].lower().split()[-1] in ("half", "mitad") \
-                and not _OF.match(text, end) and not re.search(r"\b(?:by|en|por)[^\S\n]+$", text[max(0, start - 6):start]) \
-                and not _QUALIFIER_RE.search(text[max(0, start - 30):start]):
-            continue  # "snap in half", "half murder": not a share of anything
-        if m["digits"] and re.fullmatch(r"\d{7,}", m["digits"]):
-            continue  # a timestamp or identifier; news prints large quantities with separators
         value, kind, vague = _number_value(m)
         if value is None:
             continue
@@ -543,8 +544,6 @@ def extract_claims(text: str, lang: str | None = None) -> list[dict[str, Any]]:
                 and not m["cur"] and not m["dscale"]:
             continue
         if not m["digits"] and _is_label_or_date(text, start, end, False):
-            continue
-        if m["spelled"] and lang == "es" and raw.strip().lower() in ("once",) and text[end:end + 1] != " ":
             continue
         currency = _currency_code(m["cur"], _CURRENCY_BEFORE)
         percent = False
@@ -558,24 +557,22 @@ def extract_claims(text: str, lang: str | None = None) -> list[dict[str, Any]]:
             elif not currency:
                 currency = _currency_code(unit_match["money"], _CURRENCY_AFTER)
             end = unit_match.end()
-        if m["vague"] and m["vague"].lower() in ("many", "numerous", "numerosos", "numerosas", "varios", "varias",
-                                                 "several", "a few", "a handful", "unos cuantos", "unas cuantas") \
+        if m["vague"] and m["vague"].lower() in ("varios", "varias", "several", "a few", "a handful", "unos cuantos",
+                                                 "unas cuantas") \
                 and not _OF.match(text, end) and not re.match(r"[^\S\n]+[^\W\d_]", text[end:end + 3]):
-            continue
+            continue  # "several" alone
         counted, counted_start, counted_end, head = _counted(text, end, lang)
         if m["digits"] and not m["cur"] and not (counted and _plural(counted.split()[0])) \
                 and _after_name(text[max(0, start - 40):start]) and not _UNIT_AFTER.match(text, m.end()):
             continue  # "Windows 10 while ...", "Future 45 ran ads", "Local 294 in Albany"
-        if m["vague"] and m["vague"].lower() in ("many", "numerous", "numerosos", "numerosas"):
-            continue  # too vague to be a claim at all
         if kind == "number" and not currency and not percent and not counted:
             if not m["digits"] or value < 10:
                 continue  # "six", "2" alone: nothing counted, not a claim worth keeping
-        if m["spelled"] and raw.lower().startswith(("un ", "una ")) and currency is None and not counted:
+        if m["spelled"] and m["spelled"].lower().startswith(("un ", "una ")) and currency is None and not counted:
             continue
         if not currency and head in _CURRENCY_NOUNS and _OF.match(text, end):
             currency = _CURRENCY_NOUNS[head]  # "billions of dollars", "millones de pesos"
-        unit = "degrees" if degrees else _unit_for(kind, currency, percent, head, counted)
+        unit = "degrees" if degrees else _unit_for(kind, currency, percent, counted)
         if unit != "count" and unit not in ("USD", "MXN", "EUR", "GBP", "percent", "fraction") and counted:
             # "3.5 tons of cocaine", "eleven months without a contract": the unit, then what it measures
             more, _, more_end, more_head = _counted(text, counted_start + len(counted.split()[0]), lang)
