@@ -73,6 +73,7 @@ def test_spanish_claims():
     one("La inflación fue de 4,5 por ciento en marzo.", "es", value=4.5, unit="percent")
     one("El gobierno gastó cien mil pesos.", "es", value=100_000, unit="MXN")
     one("Uno de cada cuatro votantes no decidió.", "es", value=0.25, unit="fraction")
+    one("Preocupan las decenas de miles de muertes por sobredosis.", "es", value=20_000, qualifier="vague")
 
 
 @pytest.mark.parametrize("text", [
@@ -84,6 +85,7 @@ def test_spanish_claims():
     "Read it at https://example.com/2024/05/story-12345 today.",
     "Section 230 and Article 27 were cited, as was MS-13 and COVID-19.",
     "El artículo 27 de la Constitución fue citado.",
+    "Propuso reformar los artículos 19 y 40 de la Constitución.",
     "\"We will not bend,\" said Maria Lopez, 45, a teacher.",
     "1. Open the door\n2. Close it",
     "One of the officials said so. Un acuerdo fue firmado.",

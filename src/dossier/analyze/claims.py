@@ -134,11 +134,14 @@ _LABEL_BEFORE = re.compile(
     r"version|versión|model|modelo|version|ley|law|covid|sars|top|fig|figure|table|tabla|step|paso|"
     r"year|año|día|day|of\s+the\s+year|calle|street|st|avenue|ave|avenida|av|km|kilómetro|kilometro|"
     r"tweet|post|photo|foto|image|imagen|video|slide|grupo|group|team|equipo|sección|age|aged|edad|code|ecode|código|codigo|id|ref|zip|cp)\.?:?[^\S\n]*#?"
-    r"|#|code:[^\S\n]*)$", re.I)
+    r"|#|code:[^\S\n]*|\b(?:articles|artículos|articulos|sections|secciones)[^\S\n]+)$", re.I)
 _AFTER_DATE = re.compile(rf"^(?:st|nd|rd|th|º|°|ª|o|a)?(?:\s+(?:de\s+)?(?:{_MONTHS})\b|,?\s*\d{{4}}\b|\s*(?:a\.m\.|p\.m\.|am\b|pm\b|"
                          rf"h\b|hrs\b|horas\b|GMT|UTC|ET\b|EST|EDT|PT\b|PST|CT\b)|:\d\d|\s*o['’]clock)", re.I)
-_BEFORE_DATE = re.compile(rf"(?:\b(?:{_MONTHS})[^\S\n]*|\b(?:{_WEEKDAYS}),?[^\S\n]+(?:el[^\S\n]+)?|\bel[^\S\n]+día[^\S\n]+|"
-                          rf"\b(?:las|la|a\s+las)[^\S\n]+)$", re.I)
+_BEFORE_DATE = re.compile(rf"(?:\b(?:{_MONTHS})[^\S\n]*|\b(?:{_WEEKDAYS}),?[^\S\n]+(?:el[^\S\n]+)?|\bel[^\S\n]+día[^\S\n]+)$",
+                          re.I)
+_BEFORE_TIME = re.compile(r"\b(?:a[^\S\n]+)?las?[^\S\n]+$", re.I)  # "a las 10": a time (digits only)
+_LABEL_LIST = re.compile(r"\b(?:articles|artículos|articulos|sections|secciones|chapters|capítulos|amendments|enmiendas)"
+                         r"[^\S\n]+\d+(?:[^\S\n]*,[^\S\n]*\d+)*[^\S\n]*,?[^\S\n]*(?:(?:y|e|and|o|or)[^\S\n]+)?$", re.I)
 _URLISH = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|\b[\w\-]+(?:\.[\w\-]+)+/\S*|\S+\.(?:html?|php|aspx?|jpe?g|png)\b", re.I)
 _PHONE = re.compile(r"(?:\+\d{1,3}[\s.\-]?)?(?:\(\d{2,4}\)[\s.\-]?|\d{2,4}[\s.\-])\d{3,4}[\s.\-]\d{3,4}\b")
 
@@ -381,6 +384,8 @@ def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
         if re.match(r"^[\-\s]?(?:year|años?)[\-\s]old\b|^\s+años\s+de\s+edad", after, re.I) or re.search(r"\baged\s+$|\bde\s+$(?<=edad de )", before, re.I):
             return True  # ages
     if _LABEL_BEFORE.search(before):
+        return True
+    if digits and (_BEFORE_TIME.search(before) or _LABEL_LIST.search(before)):
         return True
     if _AFTER_DATE.match(after) or _BEFORE_DATE.search(before):
         return True
