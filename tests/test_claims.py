@@ -166,6 +166,18 @@ def test_different_things_counted_and_updated_tolls_are_not_warnings():
     assert [f for f in detect(document, {}) if f["severity"] != "info"] == []
 
 
+def test_a_later_copy_with_a_higher_toll_is_an_update_not_a_warning():
+    wire = "A landslide in the mountain town killed 14 people on Sunday, the regional governor said."
+    later = "A landslide in the mountain town killed 19 people on Sunday, the regional governor said on Monday."
+    copies = [{"article": "later", "of": "wire", "kind": "rewrite"}]
+    document = _document({"wire": wire, "later": later}, copies, [{"id": "e1", "articles": ["wire", "later"]}],
+                         {"wire": "2025-03-02", "later": "2025-03-03"})
+    flags = detect(document, {})
+    assert [f["severity"] for f in flags] == ["info"] and "19 people" in flags[0]["message"]
+    document["articles"][1]["published"] = "2025-03-02"  # same day: a copy that changed the toll
+    assert [f["severity"] for f in detect(document, {})] == ["warning"]
+
+
 @pytest.fixture(scope="module")
 def sample_document(tmp_path_factory):
     conn = connect(tmp_path_factory.mktemp("claims") / "sample.db")

@@ -7,9 +7,10 @@ each article whose value is incompatible with it (rounding and qualifiers allowe
 a flag naming both values and both outlets, with the spans of both.
 
 Severity: "warning" when a copy relation ties the two articles (a copy that changes a
-number is the classic error) or they report the same event; "info" when only the story
-ties them, or, within an event, when a later article gives a larger count or the number
-is a casualty toll (figures updated between reports, not contradicted).
+number is the classic error) or they report the same event on the same day with a strong
+match; "info" when only the story ties them, when either article is undated or they are of
+different days, when the number is a casualty toll (tolls are updated between reports; a
+later copy with a higher toll is an update too), or when the sentence lists several tallies.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ def _severity(tie: str, score: float, odd: dict[str, Any], ref: dict[str, Any],
     state one figure differently; info whenever an update or a different count is plausible
     (undated articles, different days, casualty tolls, sentences listing several tallies)."""
     if tie == "copy":
+        if _toll(odd_article, odd) and _is_update(odd, ref, odd_article, ref_article):
+            return "info"  # a later version of a story with a higher toll: an update, not an error
         crowded = odd.get("crowded") or ref.get("crowded")
         return "warning" if not crowded or score >= STRONG else "info"
     if odd.get("crowded") or ref.get("crowded"):
