@@ -95,25 +95,29 @@ def detect(document: dict[str, Any], records: dict[str, dict], kb: Any = None) -
             linked[link["a"]][link["b"]] = link["tie"]
             linked[link["b"]][link["a"]] = link["tie"]
 
+        exact = [i for i, o in enumerate(occurrences) if not o.get("vague")]
+        if len({occurrences[i]["article"] for i in exact}) < 2:
+            continue  # vague quantities ("several", "dozens") never contradict anything
+
         def support(i: int) -> int:
-            return len({o["article"] for o in occurrences if compatible(o, occurrences[i])})
+            return len({occurrences[j]["article"] for j in exact if compatible(occurrences[j], occurrences[i])})
 
         def order(i: int) -> tuple:
             article = articles.get(occurrences[i]["article"], {})
             return (-support(i), article.get("published") or "9999", occurrences[i]["article"], occurrences[i]["start"])
 
-        reference = min(range(len(occurrences)), key=order)
+        reference = min(exact, key=order)
         agreeing = {i for i, o in enumerate(occurrences) if compatible(o, occurrences[reference])}
         flagged_articles = set()
         for i, odd in enumerate(occurrences):
             if i in agreeing or odd.get("vague") or odd["article"] in flagged_articles:
                 continue
-            own = [o for o in occurrences if o["article"] == odd["article"]]
+            own = [o for o in occurrences if o["article"] == odd["article"] and not o.get("vague")]
             if any(compatible(o, occurrences[reference]) for o in own):
                 continue  # the article also gives the agreed value: its other number is about something else
             partners = sorted((j for j in linked[i] if j in agreeing and occurrences[j]["article"] != odd["article"]
                                and not any(compatible(o, odd) for o in occurrences
-                                           if o["article"] == occurrences[j]["article"])),
+                                           if o["article"] == occurrences[j]["article"] and not o.get("vague"))),
                               key=lambda j: ({"copy": 0, "event": 1, "story": 2}[linked[i][j]], order(j)))
             if not partners:
                 continue

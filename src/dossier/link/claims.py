@@ -438,7 +438,8 @@ def _export(members: list[int], occurrences: list[Occurrence], by_id: dict[str, 
             scores: dict[tuple[int, int], float], reasons: dict[tuple[int, int], str]) -> dict[str, Any]:
     items = [occurrences[i] for i in members]
     # The claim's own value is the one most articles give (ties: the earliest article).
-    votes = Counter((o.claim["value"], o.claim.get("qualifier")) for o in items)
+    exact = [o for o in items if not o.claim.get("vague")] or items  # "several" never outvotes "eight"
+    votes = Counter((o.claim["value"], o.claim.get("qualifier")) for o in exact)
     first = min(items, key=lambda o: (o.published or "9999", o.article, o.claim["start"]))
     value, qualifier = max(votes, key=lambda v: (votes[v], v == (first.claim["value"], first.claim.get("qualifier"))))
     lead = next(o for o in sorted(items, key=lambda o: (o.published or "9999", o.article, o.claim["start"]))
