@@ -178,6 +178,21 @@ def test_a_later_copy_with_a_higher_toll_is_an_update_not_a_warning():
     assert [f["severity"] for f in detect(document, {})] == ["warning"]
 
 
+def test_vague_quantities_neither_hide_nor_make_a_mismatch():
+    wire = ("A relative said that eight children had survived the attack on the road. "
+            "Several of the children hid in the brush for hours, he said.")
+    copy = ("A relative said that six children had survived the attack on the road. "
+            "Several of the children hid in the brush for hours, he said.")
+    vague = ("A relative said that several children had survived the attack on the road. "
+             "Several of the children hid in the brush for hours, he said.")
+    copies = [{"article": "copy", "of": "wire", "kind": "rewrite"}]
+    document = _document({"wire": wire, "copy": copy}, copies, [{"id": "e1", "articles": ["wire", "copy"]}])
+    flags = detect(document, {})
+    assert [(f["severity"], f["values"]) for f in flags] == [("warning", [6, 8])]
+    document = _document({"wire": wire, "copy": vague}, copies, [{"id": "e1", "articles": ["wire", "copy"]}])
+    assert detect(document, {}) == []
+
+
 @pytest.fixture(scope="module")
 def sample_document(tmp_path_factory):
     conn = connect(tmp_path_factory.mktemp("claims") / "sample.db")

@@ -85,6 +85,7 @@ def _severity(tie: str, score: float, odd: dict[str, Any], ref: dict[str, Any],
 def detect(document: dict[str, Any], records: dict[str, dict], kb: Any = None) -> list[dict[str, Any]]:
     """One flag per article whose value of a claim contradicts the value most articles give."""
     articles = {a["id"]: a for a in document.get("articles", [])}
+    copied = {c["article"] for c in document.get("copies", []) if c["article"] != c["of"]}  # on a tie, originals win
     flags = []
     for claim in _claims(document, records):
         occurrences = claim["occurrences"]
@@ -104,7 +105,8 @@ def detect(document: dict[str, Any], records: dict[str, dict], kb: Any = None) -
 
         def order(i: int) -> tuple:
             article = articles.get(occurrences[i]["article"], {})
-            return (-support(i), article.get("published") or "9999", occurrences[i]["article"], occurrences[i]["start"])
+            return (-support(i), article.get("published") or "9999", occurrences[i]["article"] in copied,
+                    occurrences[i]["article"], occurrences[i]["start"])
 
         reference = min(exact, key=order)
         agreeing = {i for i, o in enumerate(occurrences) if compatible(o, occurrences[reference])}
@@ -115,7 +117,8 @@ def detect(document: dict[str, Any], records: dict[str, dict], kb: Any = None) -
             own = [o for o in occurrences if o["article"] == odd["article"] and not o.get("vague")]
             if any(compatible(o, occurrences[reference]) for o in own):
                 continue  # the article also gives the agreed value: its other number is about something else
-            partners = sorted((j for j in linked[i] if j in agreeing and occurrences[j]["article"] != odd["article"]
+            partners = sorted((j for j in linked[i] if j in agreeing and not occurrences[j].get("vague")
+                               and occurrences[j]["article"] != odd["article"]
                                and not any(compatible(o, odd) for o in occurrences
                                            if o["article"] == occurrences[j]["article"] and not o.get("vague"))),
                               key=lambda j: ({"copy": 0, "event": 1, "story": 2}[linked[i][j]], order(j)))
