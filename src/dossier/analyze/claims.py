@@ -63,8 +63,9 @@ _VAGUE = {
     "cientos de miles": 200_000, "miles de millones": 2_000_000_000, "millones": 2_000_000, "varios": 3, "varias": 3, "unos cuantos": 2,
     "unas cuantas": 2,
 }
-_EXACT_WORDS = {"half a dozen": 6, "half a million": 500_000, "half a billion": 500_000_000, "medio centenar": 50, "un centenar": 100, "a dozen": 12, "one dozen": 12, "una docena": 12, "a couple of": 2, "un par de": 2,
-                "a pair of": 2, "a hundred": 100, "a thousand": 1000, "a million": 1_000_000}
+_EXACT_WORDS = {"half a dozen": 6, "half a million": 500_000, "half a billion": 500_000_000, "medio centenar": 50,
+                "un centenar": 100, "a dozen": 12, "one dozen": 12, "una docena": 12, "a couple of": 2, "un par de": 2,
+                "a hundred": 100, "a thousand": 1000, "a million": 1_000_000}
 
 _FRACTIONS = {
     "half": 0.5, "a half": 0.5, "one half": 0.5, "a third": 1 / 3, "one third": 1 / 3, "one-third": 1 / 3,
@@ -173,7 +174,6 @@ _UNIT_AFTER = re.compile(
     r"|(?P<degrees>" + _DEGREES + r")(?!\w)",
     re.I,
 )
-_WORD = re.compile(r"[^\W\d_][\w'’\-]*|\d[\d,.]*", re.U)
 
 _STOP_EN = frozenset("""
 a an the of in on at for to from with by and or but nor that who whom whose which what where when while as than
@@ -392,7 +392,6 @@ def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
     return False
 
 
-_NP_END = re.compile(r"[,.;:!?()\[\]\"“”«»—–]")
 _IRREGULAR_PLURALS = frozenset("""people children men women personnel staff cattle feet data media
 fish sheep aircraft gente""".split())
 _NP_TOKEN = re.compile(r"[^\S\n]*((?:[A-Z]\.){2,}|[^\W\d_][\w'’\-]*|\S)")
