@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from dossier.analyze.claims import extract_claims
 from dossier.analyze.cues import EN_VERBS, ES_VERBS, alternation
 from dossier.analyze.mentions import find_mentions
 from dossier.analyze.published_range import combine, infer_bounds
@@ -23,7 +24,7 @@ from dossier.analyze.quotes import quoted_regions
 from dossier.kb import KnowledgeBase, load_kb
 from dossier.model import Mention, QuoteSpan
 
-RECORD_VERSION = "2"  # 2: adds "published_range"
+RECORD_VERSION = "3"  # 2: adds "published_range"; 3: numeric claims
 EXTRACTORS = ("rules", "model")
 
 
@@ -116,4 +117,4 @@ def analyze_text(text: str, *, on: date | None, latest: date | None, lang: str |
     found = [m.to_dict() for m in mentions]
     # without a day-precise date: bounds from the text and the KB, each with its reason
     dated_range = None if on is not None else combine(infer_bounds(text, found, kb, latest=latest))
-    return {"mentions": found, "quotes": quotes, "published_range": dated_range}
+    return {"mentions": found, "quotes": quotes, "published_range": dated_range, "claims": extract_claims(text, lang)}

@@ -14,6 +14,7 @@ from typing import Any
 
 from dossier.analyze.record import cached_kb
 from dossier.link.actors import export_actors
+from dossier.link.claims import corpus_claims
 from dossier.link.copies import ArticleText, find_copies
 from dossier.link.events import LEAD_CHARS, EventArticle, export_events, lead_terms, period_of
 from dossier.link.quotes import MergedQuote, Occurrence, merge_quotes, normalize_quote
@@ -75,20 +76,22 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None) -> dict[str, int]
     copies = duplicate_sources(conn) + find_copies(_article_texts(conn))
     events, stories = export_events(event_articles(conn, merged, copies), names)
     _write(conn, actors, merged, copies, events, stories)
+    claims = corpus_claims(conn, events, stories, copies)
+    write_claims_and_flags(conn, claims, flags=[])
     flags = check_corpus(conn, kb)
     return {"actors": len(actors), "quotes": len(merged), "quote_occurrences": len(occurrences), "copies": len(copies),
-            "events": len(events), "stories": len(stories), "flags": len(flags)}
+            "events": len(events), "stories": len(stories), "claims": len(claims), "flags": len(flags)}
 
 
 def check_corpus(conn: sqlite3.Connection, kb: Any) -> list[dict[str, Any]]:
-    """Run the flag detectors on the document the linking just stored, and store their flags."""
+    """Run the flag detectors on the document the linking just stored (claims included), and store their flags."""
     from dossier.check import run_checks
     from dossier.report.document import build_document  # imports this module: import here
 
     document = build_document(conn)
-    document["claims"], document["flags"] = [], []
+    claims, document["flags"] = document["claims"], []
     flags = run_checks(document, dict(iter_records(conn)), kb)
-    write_claims_and_flags(conn, [], flags)
+    write_claims_and_flags(conn, claims, flags)
     return flags
 
 
