@@ -119,9 +119,11 @@ def _print_summary(report: BuildReport, conn, verbose: bool) -> None:
 @click.option("--quotes", "extractor", type=click.Choice(["rules", "model"]), default="rules", show_default=True,
               help="Quotation extractor: fast rules, or the learned tagger (needs `pip install dossier[accurate]`).")
 @click.option("--strict", is_flag=True, help="Exit non-zero if any input was skipped.")
+@click.option("--relink", is_flag=True,
+              help="Link the whole corpus anew instead of adding the new articles to the saved linking state.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("-v", "--verbose", is_flag=True, help="List every outlet and every skipped input.")
-def build_command(paths, db_path, max_bytes, workers, kb_file, extractor, strict, quiet, verbose) -> None:
+def build_command(paths, db_path, max_bytes, workers, kb_file, extractor, strict, relink, quiet, verbose) -> None:
     """Read articles from PATHS and store them, cleaned, in the database.
 
     PATHS are files, directories (read recursively), glob patterns, or - for standard
@@ -140,7 +142,8 @@ def build_command(paths, db_path, max_bytes, workers, kb_file, extractor, strict
             raise click.ClickException(f"{kb_file}: cannot be read as an actor file ({type(exc).__name__}: {exc})") from exc
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
     try:
-        options = BuildOptions(max_bytes=max_bytes, workers=workers, extractor=extractor, kb_file=kb_file)
+        options = BuildOptions(max_bytes=max_bytes, workers=workers, extractor=extractor, kb_file=kb_file,
+                               relink=relink)
         report = build(list(paths), conn, options, progress)
     except ImportError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -163,4 +163,13 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX flags_kind ON flags(kind, severity);
     """,
+    # 6: the linking state saved between builds (link/linker.py), so a build links only its new articles.
+    """
+    CREATE TABLE link_state (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        version TEXT NOT NULL,               -- linker.STATE_VERSION
+        kb      TEXT NOT NULL,               -- fingerprint of the knowledge base it was linked with
+        state   BLOB NOT NULL                -- zlib-compressed pickle of the Linker
+    );
+    """,
 ]
