@@ -14,6 +14,7 @@ from typing import Any
 from dossier import SCHEMA, __version__
 from dossier.analyze.published_range import published_range
 from dossier.link.corpus import read_actors, read_claims, read_copies, read_events, read_flags, read_quotes
+from dossier.link.timeline import timeline
 from dossier.store import corpus as store
 
 def _published_range(record: dict[str, Any], inferred: dict[str, Any] | None = None) -> dict[str, Any] | None:
@@ -70,6 +71,24 @@ def with_outlets(quotes: list[dict[str, Any]], articles: list[dict[str, Any]]) -
     return quotes
 
 
+def dated_events(events: list[dict[str, Any]], articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Give each event the day it happened (from its articles' leads, with certainty and
+    reasons; the most common publication day stays as `published_date`) and return the
+    timeline: events in date order, the uncertain ones marked."""
+    rows = timeline(events, articles)
+    by_id = {row["event"]: row for row in rows}
+    for event in events:
+        when = by_id.get(event["id"])
+        if when is None:
+            continue
+        event["published_date"] = event["date"]
+        if when["date"]:
+            event["date"] = when["date"]
+        event["date_certainty"] = when["certainty"]
+        event["date_reasons"] = when["reasons"] + when["disagreements"]
+    return rows
+
+
 def build_document(conn: sqlite3.Connection) -> dict[str, Any]:
     """The whole dossier as one JSON-ready object."""
     document: dict[str, Any] = {"schema": SCHEMA, "generator": f"dossier {__version__}"}
@@ -78,6 +97,7 @@ def build_document(conn: sqlite3.Connection) -> dict[str, Any]:
     document["quotes"] = with_outlets(read_quotes(conn), document["articles"])
     document["copies"] = read_copies(conn)
     document["events"], document["stories"] = read_events(conn)
+    document["timeline"] = dated_events(document["events"], document["articles"])
     document["claims"] = read_claims(conn)
     document["flags"] = read_flags(conn)
     document["problems"] = store.problems(conn)

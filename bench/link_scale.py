@@ -1,0 +1,109 @@
+"""Linking at scale: a full link of N articles, and adding one article to a linked store.
+
+The store is built by `dossier build` from a corpus `bench/corpus_gen.py` generates from
+the statistics of real text (../shared/data/), so every stage before linking is the real
+one. Then, on that store:
+
+1. full link: every article fed to a fresh `Linker` (actors, statements, copies, events),
+   the tables written, claims and flags derived, the state saved; time per step, peak
+   memory (RSS) and the saved state's size;
+2. add one article: the linker holds all but the last K articles (by date); each of the K
+   is added and its changed rows written in one transaction, as `dossier build` does for
+   a new file and `dossier serve` for a posted article; p50/p95/max latency. Claims and
+   flags are derived over the corpus after a batch, timed apart.
+
+    .venv/bin/python bench/link_scale.py --articles 10000 [--store FILE] [--hold-out 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from dossier.analyze.record import cached_kb, kb_fingerprint
+from dossier.link.corpus import _link_full, apply_changes, claims_and_flags, link_inputs
+from dossier.link.linker import Linker, save_state
+from dossier.store.db import connect
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def make_store(articles: int, path: Path) -> None:
+    corpus = path.parent / f"corpus-{articles}"
+    if not corpus.exists():
+        subprocess.run([sys.executable, str(REPO / "bench" / "corpus_gen.py"), str(corpus), "--articles", str(articles)],
+                       check=True)
+    started = time.time()
+    subprocess.run([str(Path(sys.executable).parent / "dossier"), "build", str(corpus), "--db", str(path), "-q",
+                    "--workers", "2"], check=True)
+    print(f"built the store: {time.time() - started:.0f} s (read, clean, analyse, link)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=10000)
+    parser.add_argument("--store", type=Path, default=None, help="an existing store to link (else one is built)")
+    parser.add_argument("--hold-out", type=int, default=200)
+    parser.add_argument("--skip-full", action="store_true", help="only the add-one-article measure")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="dossier-link-"))
+    store = args.store or tmp / "store.db"
+    if not store.exists():
+        make_store(args.articles, store)
+    conn = connect(store)
+    n = conn.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+          f"store {store} with {n:,} analysed articles")
+    kb = cached_kb(None)
+    fingerprint = kb_fingerprint(None)
+
+    if not args.skip_full:
+        started = time.time()
+        sizes = _link_full(conn, kb, fingerprint)
+        full = time.time() - started
+        state = conn.execute("SELECT length(state) FROM link_state").fetchone()[0]
+        print(f"full link: {full:.1f} s ({n / full:,.0f} articles/s), peak RSS {rss_mb():,.0f} MB, "
+              f"saved state {state / 2**20:,.0f} MB; {sizes}")
+
+    ids = [row[0] for row in conn.execute("SELECT article_id FROM analyses")]
+    inputs = list(link_inputs(conn, ids))
+    head, tail = inputs[:-args.hold_out], inputs[-args.hold_out:]
+    linker = Linker(kb, fingerprint)
+    started = time.time()
+    for item in head:
+        linker.add(item)
+    indexed = time.time() - started
+    print(f"linker over {len(head):,} articles: {indexed:.1f} s ({len(head) / indexed:,.0f} articles/s, "
+          f"the in-memory part of a full link), peak RSS {rss_mb():,.0f} MB")
+    latencies = []
+    for item in tail:
+        started = time.perf_counter()
+        changes = linker.add(item)
+        apply_changes(conn, linker, changes)
+        latencies.append((time.perf_counter() - started) * 1000)
+    latencies.sort()
+    p95 = latencies[int(0.95 * (len(latencies) - 1))]
+    print(f"add one article to {len(head):,}: p50 {statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms, "
+          f"max {latencies[-1]:.1f} ms (link and write its rows; {len(tail)} articles)")
+    started = time.time()
+    claims_and_flags(conn, kb)
+    print(f"claims and flags over the corpus after the batch: {time.time() - started:.1f} s")
+    started = time.time()
+    save_state(conn, linker)
+    print(f"state saved: {time.time() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Event dates in the export: each of the sample's events is dated on the day it happened
+(gold.json), with its certainty and reasons, and the timeline lists events in date order."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dossier.build import build
+from dossier.report.document import build_document
+from dossier.store.db import connect
+
+SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sample"
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    conn = connect(tmp_path_factory.mktemp("sample-timeline") / "sample.db")
+    build([str(SAMPLE)], conn)
+    document = build_document(conn)
+    article_of = {s["source"][len(str(SAMPLE)) + 1:]: a["id"] for a in document["articles"] for s in a["sources"]}
+    return document, article_of
+
+
+GOLD_EVENTS = json.loads((SAMPLE / "gold.json").read_text(encoding="utf-8"))["events"]
+# Event grouping joins the strike's two days into one event (sample B³ 0.982, BENCHMARKS.md),
+# so the second day's event is dated on the first; a known miss of grouping, not of dating.
+JOINED = pytest.mark.xfail(reason="grouping joins the transit strike's two events", strict=True)
+
+
+@pytest.mark.parametrize("gold_event", [pytest.param(e, marks=JOINED) if e["key"] == "transit-talks-resume" else e
+                                        for e in GOLD_EVENTS], ids=lambda e: e["key"])
+def test_each_event_is_dated_on_the_day_it_happened(sample, gold_event):
+    document, article_of = sample
+    members = {article_of[s] for s in gold_event["sources"] if s in article_of}
+    event = max(document["events"], key=lambda e: len(members & set(e["articles"])))
+    assert event["date"] == gold_event["date"], (event["title"], event["date_reasons"])
+    assert event["date_certainty"] in ("certain", "likely")
+    for reason in event["date_reasons"]:
+        if reason.get("start") is not None:  # the evidence is a span of a member article
+            assert reason["article"] in event["articles"]
+            text = next(a["text"] for a in document["articles"] if a["id"] == reason["article"])
+            assert 0 <= reason["start"] < reason["end"] <= len(text)
+
+
+def test_the_timeline_is_in_date_order_with_uncertain_events_marked(sample):
+    document, _ = sample
+    timeline = document["timeline"]
+    assert {row["event"] for row in timeline} == {e["id"] for e in document["events"]}
+    days = [row["date"] or row["latest"] for row in timeline if row["date"] or row["latest"]]
+    assert days == sorted(days)
+    assert all(row["uncertain"] == (row["certainty"] != "certain") for row in timeline)
