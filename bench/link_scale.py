@@ -83,7 +83,8 @@ def main() -> None:
     linker = Linker(kb, fingerprint)
     started = time.time()
     for item in head:
-        linker.add(item)
+        linker.add(item, merge=False)
+    linker.quotes.all()
     indexed = time.time() - started
     print(f"linker over {len(head):,} articles: {indexed:.1f} s ({len(head) / indexed:,.0f} articles/s, "
           f"the in-memory part of a full link), peak RSS {rss_mb():,.0f} MB")

@@ -79,7 +79,7 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str) -> dict[str,
     linker = Linker(kb, fingerprint)
     ids = [row[0] for row in conn.execute("SELECT article_id FROM analyses")]
     for item in link_inputs(conn, ids):
-        linker.add(item)
+        linker.add(item, merge=False)
     linker.max_source_rowid = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM sources").fetchone()[0]
     events = [linker.event_record(key) for key in linker.events.events]
     events.sort(key=lambda e: (event_seq(e), e["id"]))

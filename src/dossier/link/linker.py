@@ -127,8 +127,9 @@ class Linker:
         self.actors.kb = kb
 
     # -- adding articles -----------------------------------------------------------------
-    def add(self, item: LinkInput) -> Changes:
-        """Link one article into the corpus; return what changed."""
+    def add(self, item: LinkInput, merge: bool = True) -> Changes:
+        """Link one article into the corpus; return what changed. A full link passes
+        merge=False and takes every statement from `quotes.all()` at the end."""
         changes = Changes(articles={item.id})
         if item.id in self.linked:
             return changes
@@ -144,7 +145,7 @@ class Linker:
             wording = item.text[quote["start"]:quote["end"]]
             occurrences.append(Occurrence(article=item.id, published=item.published, text=wording,
                                           norm=normalize_quote(wording), record=quote, speaker=quote.get("speaker")))
-        changed, retired = self.quotes.add(occurrences)
+        changed, retired = self.quotes.add(occurrences, merge=merge)
         changes.quotes = {q.id: q for q in changed}
         changes.retired_quotes = set(retired)
 
@@ -158,8 +159,7 @@ class Linker:
         for copy in changes.copies:
             self.kept[copy] = self._closest(copy)
 
-        statements = {q.id for q in changed if q.kind != "fragment"
-                      and any(o["article"] == item.id for o in q.occurrences)}
+        statements = {self.quotes.statement_of(o.norm) for o in occurrences if o.norm and o.kind != "fragment"}
         lead_actors = {m.actor for m in mentions if m.actor and m.start < LEAD_CHARS and m.kind in LEAD_ACTOR_KINDS}
         article = EventArticle(item.id, day_of(item.published), item.title, item.text, lead_actors, statements, linked,
                                lead_terms(item.title, item.text), period_of(item.published))

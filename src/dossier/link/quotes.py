@@ -14,6 +14,7 @@ occurrence worded otherwise, the word-level difference.
 from __future__ import annotations
 
 import difflib
+from functools import lru_cache
 import hashlib
 import re
 import unicodedata
@@ -116,6 +117,12 @@ def same_statement(a: Occurrence, b: Occurrence) -> bool:
 
 def word_changes(original: str, copy: str) -> list[dict[str, str | None]]:
     """Word-level differences between two wordings, ignoring case and punctuation."""
+    return [dict(change) for change in _word_changes(original, copy)]
+
+
+@lru_cache(maxsize=65536)  # a statement's variants are diffed again each time it grows
+def _word_changes(original: str, copy: str) -> list[dict[str, str | None]]:
+    """Word-level differences between two wordings, ignoring case and punctuation."""
     a, b = original.split(), copy.split()
     na, nb = [normalize_quote(w) for w in a], [normalize_quote(w) for w in b]
     changes = []
@@ -194,11 +201,16 @@ class QuoteIndex:
                 if old is not None:
                     self._retired.append(old)
 
-    def add(self, occurrences: list[Occurrence]) -> tuple[list[MergedQuote], list[str]]:
+    def add(self, occurrences: list[Occurrence], merge: bool = True) -> tuple[list[MergedQuote], list[str]]:
         """Add one article's (or several articles') occurrences; return the statements that
-        changed, and the ids of statements that no longer exist (merged into another)."""
+        changed, and the ids of statements that no longer exist (merged into another).
+        With merge=False nothing is merged or returned yet (a full link calls `all` once at
+        the end: re-merging a statement carried by thousands of articles at every article
+        would be quadratic)."""
         self._retired = []
         touched = {self._add_occurrence(o) for o in sorted(occurrences, key=_position) if o.norm}
+        if not merge:
+            return [], []
         roots = sorted({self.groups.find(i) for i in touched})
         changed = []
         for root in roots:
@@ -210,6 +222,12 @@ class QuoteIndex:
             changed.append(merged)
         retired = sorted(set(self._retired) - {q.id for q in changed})
         return changed, retired
+
+    def statement_of(self, norm: str) -> str | None:
+        """A key of the statement a wording belongs to (its group's first wording), stable
+        as articles arrive unless two older statements merge."""
+        i = self.index.get(norm)
+        return None if i is None else f"r{self.groups.find(i)}"
 
     def _add_occurrence(self, o: Occurrence) -> int:
         i = self.index.get(o.norm)
@@ -227,7 +245,11 @@ class QuoteIndex:
 
     def all(self) -> list[MergedQuote]:
         """Every statement, in the export's order."""
-        merged = [self.merged(root) for root in self.members]
+        merged = []
+        for root in self.members:
+            quote = self.merged(root)
+            self.quote_ids[root] = quote.id
+            merged.append(quote)
         merged.sort(key=lambda q: (q.first_seen is None, min(o["article"] for o in q.occurrences), q.id))
         return merged
 
