@@ -393,9 +393,12 @@ def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[
                    for y in group_b for x in by_article.get(occurrences[y].article, ()))
 
     clusters = _average_linkage(len(occurrences), scores, cannot_link)
+    pairs_of: dict[int, list[tuple[int, int]]] = defaultdict(list)  # each occurrence's scored pairs, once
+    for pair in sorted(scores):
+        pairs_of[pair[0]].append(pair)
     out = []
     for members in clusters:
-        out.append(_export(members, occurrences, by_id, scores, reasons))
+        out.append(_export(members, occurrences, by_id, scores, reasons, pairs_of))
     out.sort(key=lambda c: (-len({o["article"] for o in c["occurrences"]}), c["id"]))
     return out
 
@@ -435,7 +438,8 @@ def _average_linkage(n: int, scores: dict[tuple[int, int], float], cannot_link: 
 
 
 def _export(members: list[int], occurrences: list[Occurrence], by_id: dict[str, ClaimArticle],
-            scores: dict[tuple[int, int], float], reasons: dict[tuple[int, int], str]) -> dict[str, Any]:
+            scores: dict[tuple[int, int], float], reasons: dict[tuple[int, int], str],
+            pairs_of: dict[int, list[tuple[int, int]]]) -> dict[str, Any]:
     items = [occurrences[i] for i in members]
     # The claim's own value is the one most articles give (ties: the earliest article).
     exact = [o for o in items if not o.claim.get("vague")] or items  # "several" never outvotes "eight"
@@ -447,8 +451,9 @@ def _export(members: list[int], occurrences: list[Occurrence], by_id: dict[str, 
     counts = lead.claim.get("counts") or lead.claim.get("about")
     digest = hashlib.sha1("|".join(f"{o.article}:{o.claim['start']}" for o in items).encode()).hexdigest()[:11]
     position = {i: n for n, i in enumerate(members)}
-    links = [{"a": position[i], "b": position[j], "score": round(s, 3), "tie": reasons[(i, j)]}
-             for (i, j), s in sorted(scores.items()) if i in position and j in position]
+    pairs = sorted(pair for i in members for pair in pairs_of.get(i, ()) if pair[1] in position)
+    links = [{"a": position[i], "b": position[j], "score": round(scores[(i, j)], 3), "tie": reasons[(i, j)]}
+             for i, j in pairs]
     return {
         "id": "c" + digest,
         "text": lead.claim["text"],
