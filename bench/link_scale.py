@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--store", type=Path, default=None, help="an existing store to link (else one is built)")
     parser.add_argument("--hold-out", type=int, default=200)
     parser.add_argument("--skip-full", action="store_true", help="only the add-one-article measure")
+    parser.add_argument("--skip-claims", action="store_true", help="do not derive claims and flags after the batch")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="dossier-link-"))
     store = args.store or tmp / "store.db"
@@ -98,9 +99,10 @@ def main() -> None:
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
     print(f"add one article to {len(head):,}: p50 {statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms, "
           f"max {latencies[-1]:.1f} ms (link and write its rows; {len(tail)} articles)")
-    started = time.time()
-    claims_and_flags(conn, kb)
-    print(f"claims and flags over the corpus after the batch: {time.time() - started:.1f} s")
+    if not args.skip_claims:
+        started = time.time()
+        claims_and_flags(conn, kb)
+        print(f"claims and flags over the corpus after the batch: {time.time() - started:.1f} s")
     started = time.time()
     save_state(conn, linker)
     print(f"state saved: {time.time() - started:.1f} s")

@@ -15,6 +15,21 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SAMPLE = REPO / "examples" / "sample"
 
+@pytest.fixture(scope="session")
+def built_sample(tmp_path_factory):
+    """The bundled sample built once for the session, as the JSON export gives it:
+    (document, source path relative to the sample → article id). Read it; do not change it."""
+    from dossier.build import build
+    from dossier.report.document import build_document
+
+    conn = connect(tmp_path_factory.mktemp("sample") / "sample.db")
+    build([str(SAMPLE)], conn)
+    document = json.loads(json.dumps(build_document(conn)))
+    conn.close()
+    article_of = {s["source"][len(str(SAMPLE)) + 1:]: a["id"] for a in document["articles"] for s in a["sources"]}
+    return document, article_of
+
+
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"{SHARED} is absent (real evaluation data lives there)")
 
 # Our own short wire-style article (synthetic; not from any outlet).

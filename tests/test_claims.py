@@ -11,11 +11,8 @@ import pytest
 
 from conftest import SAMPLE
 from dossier.analyze.claims import extract_claims
-from dossier.build import build
 from dossier.check.numbers import detect
 from dossier.link.claims import ClaimArticle, claims_for, compatible, link_claims
-from dossier.report.document import build_document
-from dossier.store.db import connect
 
 
 def one(sentence: str, lang: str = "en", **expected) -> dict:
@@ -194,12 +191,8 @@ def test_vague_quantities_neither_hide_nor_make_a_mismatch():
 
 
 @pytest.fixture(scope="module")
-def sample_document(tmp_path_factory):
-    conn = connect(tmp_path_factory.mktemp("claims") / "sample.db")
-    build([str(SAMPLE)], conn)
-    document = build_document(conn)
-    conn.close()
-    return json.loads(json.dumps(document))  # as the JSON export gives it
+def sample_document(built_sample):
+    return built_sample[0]
 
 
 def test_sample_export_has_claims_and_every_planted_number_mismatch_is_flagged(sample_document):

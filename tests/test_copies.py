@@ -7,10 +7,7 @@ import json
 import pytest
 
 from conftest import SAMPLE
-from dossier.build import build
 from dossier.link.copies import ArticleText, CopyIndex, candidate_keys, find_copies
-from dossier.report.document import build_document
-from dossier.store.db import connect
 
 WIRE = [
     "HARBOR CITY (Coastal Wire) — The port authority said on Monday that it would close the north terminal for repairs until the end of April.",
@@ -107,12 +104,8 @@ GOLD = json.loads((SAMPLE / "gold.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    conn = connect(tmp_path_factory.mktemp("copies") / "sample.db")
-    build([str(SAMPLE)], conn)
-    document = build_document(conn)
-    article_of = {s["source"][len(str(SAMPLE)) + 1:]: a["id"] for a in document["articles"] for s in a["sources"]}
-    return document, article_of
+def sample(built_sample):
+    return built_sample
 
 
 def test_sample_gold_copies_are_found_with_kind_and_direction(sample):

@@ -15,10 +15,7 @@ import re
 import pytest
 
 from conftest import SAMPLE
-from dossier.build import build
 from dossier.check import MODULES
-from dossier.report.document import build_document
-from dossier.store.db import connect
 
 GOLD = json.loads((SAMPLE / "gold.json").read_text(encoding="utf-8"))
 MODULE_OF = {kind: name for name, kind in MODULES.items()}
@@ -29,16 +26,8 @@ def _installed(kind: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    conn = connect(tmp_path_factory.mktemp("sample-flags") / "sample.db")
-    build([str(SAMPLE)], conn)
-    document = build_document(conn)
-    conn.close()
-    article_of = {}
-    for article in document["articles"]:
-        for src in article["sources"]:
-            article_of[src["source"][len(str(SAMPLE)) + 1:]] = article["id"]
-    return document, article_of
+def sample(built_sample):
+    return built_sample
 
 
 def _gold_spans(document, article_id, evidence):

@@ -8,10 +8,7 @@ import pytest
 from rapidfuzz import fuzz
 
 from conftest import SAMPLE
-from dossier.build import build
 from dossier.link.quotes import normalize_quote
-from dossier.report.document import build_document
-from dossier.store.db import connect
 
 GOLD = json.loads((SAMPLE / "gold.json").read_text(encoding="utf-8"))
 # Renderings in another language are out of reach of wording-based merging, and so are
@@ -25,15 +22,8 @@ def _reworded(gold_text, occurrence):
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    conn = connect(tmp_path_factory.mktemp("sample-quotes") / "sample.db")
-    build([str(SAMPLE)], conn)
-    document = build_document(conn)
-    article_of = {}
-    for article in document["articles"]:
-        for src in article["sources"]:
-            article_of[src["source"][len(str(SAMPLE)) + 1:]] = article["id"]
-    return document, article_of
+def sample(built_sample):
+    return built_sample
 
 
 def _occurrences_in(document, article_id, wording):

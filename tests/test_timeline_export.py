@@ -8,20 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from dossier.build import build
-from dossier.report.document import build_document
-from dossier.store.db import connect
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sample"
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    conn = connect(tmp_path_factory.mktemp("sample-timeline") / "sample.db")
-    build([str(SAMPLE)], conn)
-    document = build_document(conn)
-    article_of = {s["source"][len(str(SAMPLE)) + 1:]: a["id"] for a in document["articles"] for s in a["sources"]}
-    return document, article_of
+def sample(built_sample):
+    return built_sample
 
 
 GOLD_EVENTS = json.loads((SAMPLE / "gold.json").read_text(encoding="utf-8"))["events"]
