@@ -4,7 +4,7 @@ Articles are generated from real texts (PolNeAR article texts and NAEB article b
 from ../shared/data at run time), varied so they are not exact duplicates:
 
   * runs of 4-10 consecutive sentences from two or three random real texts,
-  * 30 % of their words replaced by words of the pool (about 1,200 real texts hold some
+  * 30 % of their words replaced by words of the pool (about 1,100 real texts hold some
     40,000 sentences, and 100,000 articles need about 2 million: without this every real
     sentence would recur near-identical in some 50 articles),
   * a new first line (a headline made of pool words);
