@@ -152,3 +152,13 @@ def test_a_title_right_on_the_day_the_sentence_reports_raises_nothing(kb):
     assert check("Former President Donald Trump said on Friday that tariffs would come.", kb, "2025-01-22") == []
     (flag,) = check("Former President Donald Trump said on Tuesday that tariffs would come.", kb, "2025-01-22")
     assert flag["severity"] == "error"  # Tuesday 2025-01-21: in office
+
+
+def test_hypothetical_predicated_and_other_places_titles_raise_nothing(kb):
+    # read in real 2016 coverage: campaign talk, a future predicate, a state's office
+    assert check("Advisers wondered what a President Donald Trump would do on trade.", kb, "2016-02-20") == []
+    assert check("The party must change once Obama is former President Barack Obama next year.", kb, "2016-08-19") == []
+    assert check("Florida's attorney general, Pam Bondi, promised to prosecute the attackers.", kb, "2016-07-11") == []
+    # the same titles said plainly are still conflicts
+    assert [f["severity"] for f in check("President Donald Trump signed the order.", kb, "2016-02-20")] == ["error"]
+    assert [f["severity"] for f in check("Mexico's President Claudia Sheinbaum spoke.", kb, "2023-06-01")] == ["error"]

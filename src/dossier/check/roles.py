@@ -110,6 +110,22 @@ _NOUN_AFTER = re.compile(r"^['’]?s?\s+(?:administration\s+|campaign\s+|White\s
                          r"secretary|director|counsel|strategist|donor|supporter)s?\b", re.IGNORECASE)
 KB_FROM = date(2000, 1, 1)  # the KB's heads of state and government start here (README of kb/)
 
+# Read in real false alarms (PolNeAR, 2016): "a President Trump would ..." (hypothetical),
+# "once Obama is former president Obama" (predicated, in the future), "Florida's attorney
+# general, Pam Bondi" (an office of somewhere else than the KB's).
+_HYPOTHETICAL = re.compile(r"(?i:\b(?:a|an|un|una)\s+)$")
+_PREDICATED = re.compile(r"(?i:\b(?:is|be|becomes|become|became|was|will\s+be|would\s+be|será|sería|sea)\s+)$")
+_POSSESSOR = re.compile(r"(?P<owner>[A-Z][\w.]+(?:\s+[A-Z][\w.]+)*)['’]s\s+(?:[A-Z][a-z]+\s+)?$")
+
+
+def _not_the_kb_office(text: str, t: Titled) -> bool:
+    """The title belongs to another place than the office the KB knows ("Florida's ...")."""
+    match = _POSSESSOR.search(text[max(0, t.start - 60):t.start])
+    if not match:
+        return False
+    owner = match.group("owner").casefold()
+    return not any(owner in (r.of or "").casefold() or (r.of or "").casefold() in owner for r in t.roles)
+
 
 def _about_the_term(text: str, t: Titled) -> bool:
     return bool(_TERM_BEFORE.search(text[max(0, t.start - 40):t.start])
@@ -183,6 +199,9 @@ def detect(document: dict, records: dict[str, dict], kb: KnowledgeBase) -> list[
             if problem is None or (problem == "not yet" and hi < KB_FROM):
                 continue  # before 2000 the KB may lack an earlier term
             if t.former and _NOUN_AFTER.match(text[t.end:t.end + 40]):
+                continue
+            before = text[max(0, t.start - 30):t.start]
+            if _HYPOTHETICAL.search(before) or _PREDICATED.search(before) or _not_the_kb_office(text, t):
                 continue
             # a date in the sentence at which the title was right: it may be meant then
             spoken = _dated_in_sentence(text, t, lo if certain else None)
