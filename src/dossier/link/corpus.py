@@ -125,8 +125,9 @@ def link_inputs(conn: sqlite3.Connection, ids: list[str], chunk: int = 500) -> I
                             json.loads(row[3]), row[2])
 
 
-def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes) -> None:
-    """Rewrite the rows an incremental link changed, in one transaction."""
+def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes, stories: bool = True) -> None:
+    """Rewrite the rows an incremental link changed, in one transaction. Stories are
+    regrouped from all events (cheap per batch, not per article: see bench/link_scale.py)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.executemany("INSERT OR REPLACE INTO actors (id, name, kind, record) VALUES (?, ?, ?, ?)",
@@ -150,7 +151,7 @@ def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes) ->
             record = linker.event_record(key)
             conn.execute("INSERT OR REPLACE INTO events (id, seq, record) VALUES (?, ?, ?)",
                          (key, event_seq(record), json.dumps(record, ensure_ascii=False, sort_keys=True)))
-        if changes.events:
+        if changes.events and stories:
             conn.execute("DELETE FROM stories")
             conn.executemany("INSERT INTO stories (id, seq, record) VALUES (?, ?, ?)",
                              [(s["id"], n, json.dumps(s, ensure_ascii=False, sort_keys=True))
