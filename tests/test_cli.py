@@ -81,7 +81,8 @@ def test_export_formats(corpus, tmp_path):
     document = json.loads(run("export", "--db", db, "--format", "json").output)
     assert document["schema"] == SCHEMA
     assert DESIGN_ARRAYS <= set(document)
-    assert all(document[name] == [] for name in DESIGN_ARRAYS - {"articles", "actors", "quotes", "events", "stories"})
+    assert all(document[name] == [] for name in DESIGN_ARRAYS - {"articles", "actors", "quotes", "events", "stories", "claims"})
+    assert any(c["text"] == "312 incidents" for c in document["claims"])  # "The cities reported 312 incidents ..."
     assert sum(len(e["articles"]) for e in document["events"]) == 2 and len(document["stories"]) >= 1
     # the wire article quotes its mayor: a direct quote with her as speaker, and she is an actor
     quote = next(q for q in document["quotes"] if q["text"].startswith("We cannot keep doing this"))

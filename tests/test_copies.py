@@ -8,7 +8,7 @@ import pytest
 
 from conftest import SAMPLE
 from dossier.build import build
-from dossier.link.copies import ArticleText, find_copies
+from dossier.link.copies import ArticleText, CopyIndex, candidate_keys, find_copies
 from dossier.report.document import build_document
 from dossier.store.db import connect
 
@@ -139,3 +139,75 @@ def test_sample_copies_outside_gold_are_few_and_within_one_story(sample):
     assert len(extra) <= 3
     for c in extra:
         assert story_of[c["article"]] == story_of[c["of"]]
+
+
+COUNCIL = [
+    "RIVERTON (Valley Post) — The city council voted on Tuesday to raise bus fares by 25 cents from the first of June.",
+    "Council members said the increase would cover a budget gap left by rising fuel costs and a smaller state grant.",
+    "Riders' association chair Mei Lin told the meeting that the poorest commuters would pay the price for the decision.",
+    "The transit agency will add two night routes to the airport and the hospital district later in the summer.",
+    "Fares for students and pensioners stay at their current level until a review of discounts next spring.",
+    "The vote passed seven to four after a debate that lasted more than three hours in the packed chamber.",
+]
+
+
+def test_candidate_keys_are_signed_64_bit_and_the_same_in_another_process():
+    import subprocess
+    import sys
+
+    text = "\n\n".join(WIRE)
+    keys = candidate_keys(ArticleText("x", text, None, []))
+    assert keys == sorted(set(keys)) and all(-2**63 <= k < 2**63 for k in keys)
+    assert 2 * len(WIRE) <= len(keys) <= 3 * len(WIRE)  # a few keys per sentence of enough content words
+    code = ("import sys, json; from dossier.link.copies import ArticleText, candidate_keys; "
+            "print(json.dumps(candidate_keys(ArticleText('y', sys.stdin.read(), None, []))))")
+    other = subprocess.run([sys.executable, "-c", code], input=text, capture_output=True, text=True, check=True,
+                           env={"PYTHONHASHSEED": "123", "PATH": ""})
+    assert json.loads(other.stdout) == keys
+
+
+def test_copy_index_finds_a_copy_when_it_is_added_and_agrees_with_find_copies():
+    wire = article("wire", WIRE, "2025-03-03", ["Coastal Wire"])
+    other = article("council", COUNCIL, "2025-03-03", ["Valley Post"])
+    reprint = article("paper", WIRE[:5] + ["The paper's own reporter visited the terminal gate on Tuesday morning."],
+                      "2025-03-04", ["Daily Paper"])
+    index = CopyIndex()
+    assert index.add(wire) == [] and index.add(other) == []
+    (r,) = index.add(reprint)
+    assert (r["article"], r["of"], r["kind"]) == ("paper", "wire", "syndicated")
+    assert index.relations() == find_copies([reprint, other, wire])
+
+
+def test_a_copy_stitched_from_two_articles_keeps_both_sources():
+    wire = article("wire", WIRE, "2025-03-03")
+    council = article("council", COUNCIL, "2025-03-03")
+    stitched = article("digest", WIRE[:3] + COUNCIL[3:], "2025-03-05")
+    found = find_copies([wire, council, stitched])
+    assert sorted(r["of"] for r in found if r["article"] == "digest") == ["council", "wire"]
+    # each source is credited with its own passages of the copy, not the other's
+    by_source = {r["of"]: {p["start"] for p in r["passages"]} for r in found if r["article"] == "digest"}
+    assert not by_source["wire"] & by_source["council"]
+
+
+def test_shared_single_quoted_statement_is_not_a_copy():
+    """British-style outlets quote in single marks; a statement both carry, one of them
+    cut off before its closing mark, is still a quotation, not copied prose."""
+    statement = ("'We cannot keep the cranes running safely in their current state. The terminal will reopen "
+                 "when every crane has been inspected and repaired by the manufacturer's own engineers. "
+                 "Shipping lines have been told to plan for the south gate until the end of April.'")
+    one = article("one", ["Harbor City will lose its busiest terminal for two months this spring, officials said.",
+                          "Port director Ana Ruiz said in a statement on Monday:", statement,
+                          "Local businesses worry about delays, and truckers expect longer lines at the south gate."],
+                  "2025-03-04")
+    two = article("two", ["Port officials defended the timing of the repairs in a packed meeting on Monday evening.",
+                          "In a statement, director Ana Ruiz said:", statement[:-40]], "2025-03-04")
+    assert find_copies([one, two]) == []
+
+
+def test_an_original_added_after_its_copy_is_still_the_original():
+    """Incremental linking takes articles as they arrive; the direction comes from the dates."""
+    index = CopyIndex()
+    index.add(article("paper", ["HARBOR CITY — " + WIRE[0].split("— ", 1)[1], *WIRE[1:5]], "2025-03-04", ["Daily Paper"]))
+    (r,) = index.add(article("wire", WIRE, "2025-03-03", ["Coastal Wire"]))
+    assert (r["article"], r["of"], r["direction"]) == ("paper", "wire", "published earlier")
+    assert [(c["article"], c["of"]) for c in index.relations()] == [("paper", "wire")]

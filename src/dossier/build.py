@@ -52,6 +52,7 @@ class BuildOptions:
     stdin: BinaryIO | None = None
     extractor: str = "rules"  # quotation extractor: "rules" (fast) or "model" (learned)
     kb_file: str | None = None  # the user's own actors, added to the shipped KB
+    relink: bool = False  # link the whole corpus anew, not only the new articles
 
 
 @dataclass
@@ -209,7 +210,7 @@ def build(
         lambda n: notify("analysed", n))
     report.stage_seconds["analyse"] = time.time() - started - report.stage_seconds["read"]
     notify("stage", "linking")
-    report.linked = link(conn, options.kb_file)
+    report.linked = link(conn, options.kb_file, full=options.relink)
     report.stage_seconds["link"] = time.time() - started - report.stage_seconds["read"] - report.stage_seconds["analyse"]
     input_names = {f.path if not f.is_stdin else "<stdin>" for f in files} | {p.source for p in arg_problems}
     report.problems = store.problems(conn, input_names)

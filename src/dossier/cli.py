@@ -36,6 +36,7 @@ def main() -> None:
     dossier build articles/            read, clean and store articles
     dossier export --format json       write the dossier (schema dossier/1)
     dossier demo                       build the bundled sample and write out/dossier.html
+    dossier serve --db FILE            browse it and query the API on http://127.0.0.1:8000/
     """
 
 
@@ -118,9 +119,11 @@ def _print_summary(report: BuildReport, conn, verbose: bool) -> None:
 @click.option("--quotes", "extractor", type=click.Choice(["rules", "model"]), default="rules", show_default=True,
               help="Quotation extractor: fast rules, or the learned tagger (needs `pip install dossier[accurate]`).")
 @click.option("--strict", is_flag=True, help="Exit non-zero if any input was skipped.")
+@click.option("--relink", is_flag=True,
+              help="Link the whole corpus anew instead of adding the new articles to the saved linking state.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("-v", "--verbose", is_flag=True, help="List every outlet and every skipped input.")
-def build_command(paths, db_path, max_bytes, workers, kb_file, extractor, strict, quiet, verbose) -> None:
+def build_command(paths, db_path, max_bytes, workers, kb_file, extractor, strict, relink, quiet, verbose) -> None:
     """Read articles from PATHS and store them, cleaned, in the database.
 
     PATHS are files, directories (read recursively), glob patterns, or - for standard
@@ -139,7 +142,8 @@ def build_command(paths, db_path, max_bytes, workers, kb_file, extractor, strict
             raise click.ClickException(f"{kb_file}: cannot be read as an actor file ({type(exc).__name__}: {exc})") from exc
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
     try:
-        options = BuildOptions(max_bytes=max_bytes, workers=workers, extractor=extractor, kb_file=kb_file)
+        options = BuildOptions(max_bytes=max_bytes, workers=workers, extractor=extractor, kb_file=kb_file,
+                               relink=relink)
         report = build(list(paths), conn, options, progress)
     except ImportError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -213,6 +217,42 @@ def demo_command(sample, out_dir) -> None:
         write_export(conn, fmt, str(out / name))
     click.echo(f"Wrote {out / 'dossier.html'} (open it in a browser), {out / 'dossier.json'} and {out / 'dossier.md'}.")
     click.echo(f"Explore further: dossier export --db {out / 'dossier.db'} --format md | less")
+    click.echo(f"Serve the pages and the API: dossier serve --db {out / 'dossier.db'}  (then open http://127.0.0.1:8000/)")
+
+
+@main.command("serve")
+@DB_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless told otherwise).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Server processes.")
+def serve_command(db_path, host, port, workers) -> None:
+    """Serve the web pages and the HTTP API (JSON under /api/, described at /docs).
+
+    Read-only unless DOSSIER_TOKEN is set: then POST /api/articles with
+    `Authorization: Bearer <token>` adds articles as `dossier build` would.
+    """
+    try:
+        import uvicorn  # the web extra
+
+        from dossier.web.app import LOOPBACK_HOSTS, create_app
+    except ImportError as exc:
+        raise click.ClickException(f"the web server needs the web extra: pip install 'dossier[web]' ({exc})") from exc
+    try:
+        connect(db_path, create=False).close()
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    token = os.environ.get("DOSSIER_TOKEN") or None
+    hosts = LOOPBACK_HOSTS if host in ("127.0.0.1", "localhost", "::1") else None  # on loopback, answer only to its names
+    if hosts is None:
+        click.echo(f"warning: listening on {host}, reachable from other machines", err=True)
+    click.echo(f"Serving {db_path} on http://{host}:{port}/ ({'accepts articles with the token' if token else 'read-only: set DOSSIER_TOKEN to accept articles'})")
+    if workers > 1:
+        os.environ["DOSSIER_DB"] = str(db_path)
+        if hosts:
+            os.environ["DOSSIER_HOSTS"] = ",".join(hosts)
+        uvicorn.run("dossier.web.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    else:
+        uvicorn.run(create_app(db_path, token, hosts=hosts), host=host, port=port, log_level="warning")
 
 
 if __name__ == "__main__":

@@ -16,13 +16,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from dossier.analyze.claims import extract_claims
 from dossier.analyze.cues import EN_VERBS, ES_VERBS, alternation
 from dossier.analyze.mentions import find_mentions
+from dossier.analyze.published_range import combine, infer_bounds
 from dossier.analyze.quotes import quoted_regions
 from dossier.kb import KnowledgeBase, load_kb
 from dossier.model import Mention, QuoteSpan
 
-RECORD_VERSION = "1"
+RECORD_VERSION = "3"  # 2: adds "published_range"; 3: numeric claims
 EXTRACTORS = ("rules", "model")
 
 
@@ -112,4 +114,7 @@ def analyze_text(text: str, *, on: date | None, latest: date | None, lang: str |
         if mention is not None and mention.name:
             record["speaker_resolved"] = mention.name
         quotes.append(record)
-    return {"mentions": [m.to_dict() for m in mentions], "quotes": quotes}
+    found = [m.to_dict() for m in mentions]
+    # without a day-precise date: bounds from the text and the KB, each with its reason
+    dated_range = None if on is not None else combine(infer_bounds(text, found, kb, latest=latest))
+    return {"mentions": found, "quotes": quotes, "published_range": dated_range, "claims": extract_claims(text, lang)}

@@ -45,33 +45,58 @@ def _local_entry(actor_id: str, names: Counter, forms: Counter, kinds: Counter, 
             "sources": ["corpus: named in the articles, not in the knowledge base"]}
 
 
+class ActorIndex:
+    """What the corpus says of each actor, kept up to date article by article.
+
+    `add` takes one article's mentions and returns the ids whose entry may have changed
+    (a new actor, or a local actor with a new name, form or descriptor), so an
+    incremental link rewrites only those rows."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.mentioned: set[str] = set()
+        self.names: dict[str, Counter] = defaultdict(Counter)
+        self.forms: dict[str, Counter] = defaultdict(Counter)
+        self.kinds: dict[str, Counter] = defaultdict(Counter)
+        self.titles: dict[str, Counter] = defaultdict(Counter)
+
+    def add(self, mentions: Iterable[Mention]) -> set[str]:
+        changed: set[str] = set()
+        for m in mentions:
+            if not m.actor:
+                continue
+            known = self.kb.actor(m.actor) is not None
+            if m.actor not in self.mentioned:
+                self.mentioned.add(m.actor)
+                changed.add(m.actor)
+            if m.name:
+                self.names[m.actor][m.name] += 1
+            if m.kind in NAME_KINDS:
+                self.kinds[m.actor][m.kind] += 1
+                if m.text:
+                    self.forms[m.actor][" ".join(m.text.split())] += 1
+            elif m.kind == "role" and m.via == "apposition" and m.text:
+                self.titles[m.actor][" ".join(m.text.split())] += 1
+            if not known:
+                changed.add(m.actor)  # a local entry is described by its mentions
+        return changed
+
+    def entry(self, actor_id: str) -> dict[str, Any]:
+        actor = self.kb.actor(actor_id)
+        if actor is not None:
+            return _kb_entry(actor.to_dict())
+        return _local_entry(actor_id, self.names[actor_id], self.forms[actor_id], self.kinds[actor_id],
+                            self.titles[actor_id])
+
+    def all(self) -> list[dict[str, Any]]:
+        return [self.entry(actor_id) for actor_id in sorted(self.mentioned)]
+
+
 def export_actors(mentions: Iterable[Mention], kb: KnowledgeBase) -> list[dict[str, Any]]:
     """One entry per actor mentioned at least once (by name, role or pronoun), sorted by id.
 
     An id the KB does not know (a corpus-local actor, or a KB actor since removed) is
     described from its mentions."""
-    mentioned: set[str] = set()
-    names: dict[str, Counter] = defaultdict(Counter)
-    forms: dict[str, Counter] = defaultdict(Counter)
-    kinds: dict[str, Counter] = defaultdict(Counter)
-    titles: dict[str, Counter] = defaultdict(Counter)
-    for m in mentions:
-        if not m.actor:
-            continue
-        mentioned.add(m.actor)
-        if m.name:
-            names[m.actor][m.name] += 1
-        if m.kind in NAME_KINDS:
-            kinds[m.actor][m.kind] += 1
-            if m.text:
-                forms[m.actor][" ".join(m.text.split())] += 1
-        elif m.kind == "role" and m.via == "apposition" and m.text:
-            titles[m.actor][" ".join(m.text.split())] += 1
-    out = []
-    for actor_id in sorted(mentioned):
-        actor = kb.actor(actor_id)
-        if actor is not None:
-            out.append(_kb_entry(actor.to_dict()))
-        else:
-            out.append(_local_entry(actor_id, names[actor_id], forms[actor_id], kinds[actor_id], titles[actor_id]))
-    return out
+    index = ActorIndex(kb)
+    index.add(mentions)
+    return index.all()

@@ -1,10 +1,12 @@
 """Who copied whom: duplicates, syndicated copies, rewrites and shared sources.
 
 Candidates come from sentences, not whole articles: every sentence of enough content
-words gets a MinHash signature of its word set (rensa, a Rust MinHash: the hashing is
-the hot loop), and LSH pairs sentences whose word sets overlap by about half or more.
-Whole-article shingles miss heavy rewrites (30 % of words changed leaves few 3-word
-shingles intact) while most rewritten sentences keep most of their words.
+words gets a small MinHash of its word set (rensa, a Rust MinHash), cut into LSH bands;
+each band is one candidate key (`candidate_keys`, stable 64-bit ints, so a store can keep
+them). Articles sharing keys share near-identical sentences. Whole-article shingles miss
+heavy rewrites (30 % of words changed leaves few 3-word shingles intact) while most
+rewritten sentences keep most of their words. `CopyIndex` adds articles one at a time
+against a key -> articles map; `find_copies` is the same index fed in date order.
 
 Each candidate pair of articles is then aligned sentence by sentence; how much of each
 text is matched, and how much of the matched text is identical, decide the kind:
@@ -27,17 +29,22 @@ credits by outlet name, else the longer. Changes in matched sentences are classi
 from __future__ import annotations
 
 import difflib
+import json
+import hashlib
 import re
+import struct
 import unicodedata
-from collections import Counter, defaultdict
+import zlib
+from array import array
+from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from rensa import RMinHash, RMinHashLSH
+from rensa import RMinHash
 
-NUM_PERM = 128
-LSH_THRESHOLD = 0.5  # word-set Jaccard at which two sentences become candidates
-LSH_BANDS = 32
+MINHASH_SEED = 7
+KEY_BANDS = 3  # candidate keys per sentence
+KEY_ROWS = 3  # MinHash rows per key: sentences at Jaccard s share a key with probability s**3
 MIN_SENTENCE_WORDS = 6  # content words; shorter sentences ("He said no.") pair with everything
 MATCH_JACCARD = 0.45  # two sentences match at this word-set overlap (or containment below)
 MATCH_CONTAINMENT = 0.8
@@ -45,8 +52,10 @@ MIN_COVERAGE = 0.25  # share of the copy's words in matched sentences to call it
 SYNDICATED_IDENTICAL = 0.9  # share of matched words in identical sentences for "syndicated"
 MAX_PASSAGES = 30
 MIN_PROSE_SENTENCES = 2  # matched sentences outside quotation marks needed for any copy relation
+MIN_OTHER_PASSAGES = 3  # sentences a second source must explain that the first does not
 TOP_CANDIDATES = 5  # earlier articles each article is verified against
-MAX_HOLDERS = 25  # articles remembered per distinct sentence
+MAX_HOLDERS = 25  # articles remembered per candidate key
+PREPARED_CACHE = 256  # earlier articles kept split into sentences
 
 _STOP = frozenset(
     "a an the and or but of to in on for with at by from as is are was were be been being it its this that these "
@@ -54,13 +63,21 @@ _STOP = frozenset(
     "does did said says el la los las un una y o de del en con por para que es son fue se lo al su sus".split())
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"”’»)]*|\n|$)")
 _WORD = re.compile(r"\w+")
-_QUOTED = re.compile(r"[\"“«„]([^\"”»“]{3,})[\"”»“]")
+# Double quotes, guillemets, and single quotes as British-style outlets use them ('...'): an
+# opening ' after a non-word and a closing ' before one, so "didn't" and "Trump's" are not quotes.
+# A quotation still open at the end of a paragraph runs to its end (a quote continued in the next
+# paragraph is not closed, by convention, and a text cut short leaves its last quote open). Both
+# single-quote forms stop at 400 characters: past that, an opening mark is more likely a stray one.
+_QUOTED = re.compile(r"[\"“«„]([^\"”»“]{3,})[\"”»“]|(?<!\w)['‘](?=\w)([^\n]{3,400}?)(?<=[\w.,!?])['’](?!\w)"
+                     r"|(?<!\w)[\"“«„'‘](?=\w)[^\n\"”»“]{3,400}$", re.M)
 _NUMBER = re.compile(r"\d")
 # A wire dateline and credit ("MEXICO CITY (CP) —"): reprints change it without changing the story.
 _DATELINE = re.compile(r"^[A-ZÁÉÍÓÚÑ][A-ZÁÉÍÓÚÑ .,'’-]{2,40}(?:\([^)]{1,40}\))?\s*[—–-]{1,2}\s*")
 
 
 def _norm(word: str) -> str:
+    if word.isascii():
+        return word.lower()
     word = unicodedata.normalize("NFKD", word)
     return "".join(c for c in word if not unicodedata.combining(c)).casefold()
 
@@ -127,39 +144,34 @@ def split_sentences(text: str) -> list[Sentence]:
     return out
 
 
-def _signature(words: frozenset[str]) -> RMinHash:
-    minhash = RMinHash(num_perm=NUM_PERM, seed=7)
-    minhash.update(sorted(words))
-    return minhash
+def _sentence_keys(contents: list[frozenset[str]]) -> list[int]:
+    """LSH band keys of each sentence's MinHash (fixed seed), as signed 64-bit ints.
+
+    Two sentences share a band key when their MinHash values agree on all KEY_ROWS rows of
+    that band, which happens with probability Jaccard**KEY_ROWS; the key is a blake2b hash
+    of (band, values), so it is the same in every process and fits an SQLite INTEGER."""
+    if not contents:
+        return []
+    keys = []
+    for content in contents:
+        # one RMinHash per sentence: rensa's batch call starts threads, slower for ~30 small sets
+        minhash = RMinHash(num_perm=KEY_BANDS * KEY_ROWS, seed=MINHASH_SEED)
+        minhash.update(sorted(content))
+        digest = minhash.digest()
+        for band in range(KEY_BANDS):
+            values = digest[band * KEY_ROWS:(band + 1) * KEY_ROWS]
+            raw = hashlib.blake2b(struct.pack(f"<B{KEY_ROWS}I", band, *values), digest_size=8).digest()
+            keys.append(int.from_bytes(raw, "little", signed=True))
+    return keys
 
 
-def _candidates(article: ArticleText, lsh: RMinHashLSH, contents: list[frozenset[str]],
-                holders: dict[frozenset[str], list[int]]) -> Counter:
-    """Earlier articles sharing near-identical sentences with this one, by how many."""
-    hits: Counter = Counter()
-    for sentence in article.sentences:
-        if len(sentence.content) < MIN_SENTENCE_WORDS:
-            continue
-        for key in lsh.query(_signature(sentence.content)):
-            for holder in holders[contents[key]]:
-                hits[holder] += 1
-    return hits
-
-
-def _insert(index: int, article: ArticleText, lsh: RMinHashLSH, contents: list[frozenset[str]],
-            holders: dict[frozenset[str], list[int]]) -> None:
-    """Index an article's sentences; a sentence already indexed (a wire's reprints share
-    most) only adds the article to its holders, so families of copies stay cheap."""
-    for sentence in article.sentences:
-        if len(sentence.content) < MIN_SENTENCE_WORDS:
-            continue
-        known = holders.get(sentence.content)
-        if known is None:
-            holders[sentence.content] = [index]
-            contents.append(sentence.content)
-            lsh.insert(len(contents) - 1, _signature(sentence.content))
-        elif len(known) < MAX_HOLDERS and known[-1] != index:
-            known.append(index)
+def candidate_keys(article: ArticleText) -> list[int]:
+    """The article's candidate keys: band keys of every sentence with enough content words,
+    sorted and unique. Deterministic across processes and runs, so they can be stored."""
+    if not article.sentences:
+        article.sentences = split_sentences(article.text)
+    contents = [s.content for s in article.sentences if len(s.content) >= MIN_SENTENCE_WORDS]
+    return sorted(set(_sentence_keys(contents)))
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> tuple[float, float]:
@@ -185,7 +197,7 @@ def align(a: ArticleText, b: ArticleText) -> list[tuple[Sentence, Sentence]]:
             for i in index.get(word, ()):
                 counts[i] += 1
         best, best_score = None, 0.0
-        for i, _ in sorted(counts.items(), key=lambda kv: -kv[1])[:5]:
+        for i, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:5]:  # ties by position: hash order varies
             jaccard, containment = _jaccard(a.sentences[i].content, sentence.content)
             if (jaccard >= MATCH_JACCARD or containment >= MATCH_CONTAINMENT) and jaccard > best_score and i not in used:
                 best, best_score = i, jaccard
@@ -260,6 +272,9 @@ def sentence_changes(original: ArticleText, copy: ArticleText, a: Sentence, b: S
 
 def classify(a: ArticleText, b: ArticleText) -> dict[str, Any] | None:
     """The copy relation between two articles, or None when they only share a little."""
+    for article in (a, b):
+        if not article.sentences:
+            article.sentences = split_sentences(article.text)
     matched = align(a, b)
     if not matched:
         return None
@@ -329,38 +344,108 @@ def _direction(a: ArticleText, b: ArticleText) -> tuple[ArticleText, ArticleText
     return (a, b, "undecided") if a.id < b.id else (b, a, "undecided")
 
 
-def find_copies(articles: list[ArticleText]) -> list[dict[str, Any]]:
-    """Each copy with the one article it was copied from, in a stable order.
+class CopyIndex:
+    """Copies found incrementally: each added article is verified against the earlier-added
+    ones that share the most candidate keys with it.
 
-    Articles are taken earliest first; each is compared with the TOP_CANDIDATES earlier
-    ones that share the most near-identical sentences with it, so the work grows with the
-    corpus, not with its square, even when hundreds of reprints of one wire story arrive.
-    """
-    for article in articles:
-        if not article.sentences:
+    The key -> articles map keeps at most MAX_HOLDERS articles per key (a wire's hundredth
+    reprint adds nothing to find it), and each article is classified against its
+    TOP_CANDIDATES, so the work per article stays flat as the index grows. With compact
+    (the default) earlier articles are kept as compressed text and re-split when they are
+    candidates (a few per add; the split sentences of all would take gigabytes at 100,000
+    articles); find_copies, which holds every article anyway, keeps them split."""
+
+    def __init__(self, compact: bool = True) -> None:
+        self._compact = compact
+        # A single holder is kept as a bare int, more as an array (memory; arrays are not
+        # tracked by the garbage collector, whose full passes over millions of lists stall adds).
+        self._holders: dict[int, int | array[int]] = {}
+        self._stored: list[tuple[str, bytes, str | None, tuple[str, ...]]] = []  # id, zlib text, published, outlets
+        self._kept: list[ArticleText] = []  # the articles themselves when not compact
+        self._prepared: OrderedDict[int, ArticleText] = OrderedDict()  # recently split candidates
+        self._found: list[bytes] = []  # relations as compressed JSON: at 100,000 articles the dicts took ~400 MB
+
+    def __len__(self) -> int:
+        return len(self._stored)
+
+    def _article(self, index: int) -> ArticleText:
+        if not self._compact:
+            return self._kept[index]
+        article = self._prepared.get(index)
+        if article is None:
+            id_, text, published, outlets = self._stored[index]
+            article = ArticleText(id_, zlib.decompress(text).decode("utf-8"), published, list(outlets))
             article.sentences = split_sentences(article.text)
-    order = sorted(range(len(articles)), key=lambda i: (articles[i].published is None, articles[i].published or "",
-                                                         articles[i].id))
-    lsh = RMinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM, num_bands=LSH_BANDS)
-    contents: list[frozenset[str]] = []
-    holders: dict[frozenset[str], list[int]] = {}
-    found = []
-    for i in order:
-        hits = _candidates(articles[i], lsh, contents, holders)
-        for j, _ in sorted(hits.items(), key=lambda kv: (-kv[1], articles[kv[0]].id))[:TOP_CANDIDATES]:
-            relation = classify(articles[j], articles[i])
+            self._prepared[index] = article
+            if len(self._prepared) > PREPARED_CACHE:
+                self._prepared.popitem(last=False)
+        else:
+            self._prepared.move_to_end(index)
+        return article
+
+    def candidates(self, keys: list[int]) -> list[int]:
+        """Indexes of the earlier articles sharing the most keys, most first (ties: by id)."""
+        hits: Counter = Counter()
+        for key in keys:
+            holder = self._holders.get(key)
+            if holder is None:
+                continue
+            if isinstance(holder, int):
+                hits[holder] += 1
+            else:
+                hits.update(holder)
+        ranked = sorted(hits.items(), key=lambda kv: (-kv[1], self._stored[kv[0]][0]))
+        return [i for i, _ in ranked[:TOP_CANDIDATES]]
+
+    def add(self, article: ArticleText) -> list[dict[str, Any]]:
+        """Index the article; the copy relations between it and earlier-added articles."""
+        keys = candidate_keys(article)
+        found = []
+        for j in self.candidates(keys):
+            relation = classify(self._article(j), article)
             if relation is not None:
                 found.append(relation)
-        _insert(i, articles[i], lsh, contents, holders)
-    return closest_originals(found)
+        index = len(self._stored)
+        if self._compact:
+            self._stored.append((article.id, zlib.compress(article.text.encode("utf-8")), article.published,
+                                 tuple(article.outlets)))
+        else:
+            self._stored.append((article.id, b"", article.published, tuple(article.outlets)))
+            self._kept.append(article)
+        for key in keys:
+            holder = self._holders.get(key)
+            if holder is None:
+                self._holders[key] = index
+            elif isinstance(holder, int):
+                self._holders[key] = array("l", (holder, index))
+            elif len(holder) < MAX_HOLDERS:
+                holder.append(index)
+        self._found.extend(zlib.compress(json.dumps(r, ensure_ascii=False).encode("utf-8")) for r in found)
+        return found
+
+    def relations(self) -> list[dict[str, Any]]:
+        """Every relation found so far, each copy with its closest original(s)."""
+        return closest_originals([json.loads(zlib.decompress(r)) for r in self._found])
+
+
+def find_copies(articles: list[ArticleText]) -> list[dict[str, Any]]:
+    """Each copy with the article it was copied from, in a stable order: the articles are
+    added to a CopyIndex earliest first (undated last), so batch and incremental linking
+    are the same code."""
+    index = CopyIndex(compact=False)
+    for article in sorted(articles, key=lambda a: (a.published is None, a.published or "", a.id)):
+        index.add(article)
+    return index.relations()
 
 
 def closest_originals(relations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Copies of one story resemble each other too; keep for each copy only its source.
+    """Copies of one story resemble each other too; keep for each copy only its source(s).
 
     Of the articles a copy resembles, those that are themselves copies of another of them
     are passed over (a wire's two reprints are not copies of each other), and of the rest
-    the most similar is its source.
+    the most similar is its source. A copy stitched from two articles (the first half of
+    one, the rest of another) has two sources: a further one is kept when its matched
+    passages are mostly other sentences of the copy than those already explained.
     """
     by_copy: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in relations:
@@ -370,7 +455,14 @@ def closest_originals(relations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for copy, candidates in by_copy.items():
         originals = {r["of"] for r in candidates}
         roots = [r for r in candidates if not any((r["of"], o) in copied_from for o in originals if o != r["of"])]
-        best = max(roots or candidates, key=lambda r: (r["kind"] != "shared-source", r["similarity"], r["of"]))
-        kept.append(best)
+        ranked = sorted(roots or candidates, key=lambda r: (r["kind"] != "shared-source", r["similarity"], r["of"]),
+                        reverse=True)
+        explained = {p["start"] for p in ranked[0]["passages"]}
+        kept.append(ranked[0])
+        for r in ranked[1:]:
+            new = [p for p in r["passages"] if p["start"] not in explained]
+            if r["kind"] != "shared-source" and len(new) >= MIN_OTHER_PASSAGES and len(new) >= 0.5 * len(r["passages"]):
+                kept.append(r)
+                explained.update(p["start"] for p in r["passages"])
     kept.sort(key=lambda c: (c["of"], c["article"]))
     return kept

@@ -1,8 +1,9 @@
 """The linking stage of a build: from per-article analysis records to corpus-level tables.
 
-Reads every article's analysis record (mentions and quotations), merges quotations
-into statements, collects the actors mentioned and finds copies, then replaces the
-`quotes`, `quote_occurrences`, `actors` and `copies` tables in one transaction, so the
+`link` feeds the articles' analysis records to a `Linker` (link/linker.py: actors,
+statements, copies, events), then derives claims and flags. A full link replaces the
+tables in one transaction; an incremental one (a saved state that matches the store)
+rewrites, in one transaction, only the rows its new articles changed. Either way the
 store always holds one whole, consistent linking.
 """
 
@@ -12,36 +13,19 @@ import json
 import sqlite3
 from typing import Any
 
-from dossier.analyze.record import cached_kb
-from dossier.link.actors import export_actors
-from dossier.link.copies import ArticleText, find_copies
-from dossier.link.events import LEAD_CHARS, EventArticle, export_events, lead_terms, period_of
-from dossier.link.quotes import MergedQuote, Occurrence, merge_quotes, normalize_quote
-from dossier.model import Mention
+from collections.abc import Iterator
+
+from dossier.analyze.record import cached_kb, kb_fingerprint
+from dossier.link.claims import corpus_claims
+from dossier.link.events import LEAD_CHARS, EventArticle, lead_terms, period_of
+from dossier.link.linker import Changes, Linker, LinkInput, event_seq, load_state, save_state
+from dossier.link.quotes import MergedQuote
 from dossier.store.analysis import iter_records
 from dossier.store.corpus import PRIMARY_ORDER
 
 
 def _article_dates(conn: sqlite3.Connection) -> dict[str, str | None]:
     return {row[0]: row[1] for row in conn.execute("SELECT article_id, MIN(published) FROM sources GROUP BY article_id")}
-
-
-def collect(conn: sqlite3.Connection) -> tuple[list[Occurrence], list[Mention]]:
-    """Every quotation occurrence and every mention in the store's analysis records."""
-    dates = _article_dates(conn)
-    texts = {row[0]: row[1] for row in conn.execute("SELECT id, text FROM articles")}
-    occurrences: list[Occurrence] = []
-    mentions: list[Mention] = []
-    for article_id, record in iter_records(conn):
-        text = texts.get(article_id)
-        if text is None:
-            continue
-        mentions.extend(Mention(**m) for m in record.get("mentions", []))
-        for quote in record.get("quotes", []):
-            wording = text[quote["start"]:quote["end"]]
-            occurrences.append(Occurrence(article=article_id, published=dates.get(article_id), text=wording,
-                                          norm=normalize_quote(wording), record=quote, speaker=quote.get("speaker")))
-    return occurrences, mentions
 
 
 def occurrence_export(record: dict[str, Any]) -> dict[str, Any]:
@@ -60,23 +44,141 @@ def occurrence_export(record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def link(conn: sqlite3.Connection, kb_file: str | None = None) -> dict[str, int]:
-    """Rebuild the corpus-level tables from the analysis records; return their sizes."""
+def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = False) -> dict[str, int]:
+    """Bring the corpus-level tables up to date with the analysis records; return their sizes.
+
+    With a saved linking state that matches the store, only the articles added since are
+    linked (their rows rewritten, nothing else); otherwise, or with `full`, the corpus is
+    linked anew (see `link.linker`)."""
     kb = cached_kb(kb_file)
-    occurrences, mentions = collect(conn)
-    speakers = {o.speaker for o in occurrences if o.speaker}
-    actors = export_actors(mentions, kb)
-    names = {a["id"]: a["name"] for a in actors}
-    missing = speakers - names.keys()
-    if missing:  # a speaker resolved without a mention of its own still needs an entry
-        actors = export_actors(mentions + [Mention(0, 0, "", "person", actor=a) for a in sorted(missing)], kb)
-        names = {a["id"]: a["name"] for a in actors}
-    merged = merge_quotes(occurrences, names)
-    copies = duplicate_sources(conn) + find_copies(_article_texts(conn))
-    events, stories = export_events(event_articles(conn, merged, copies), names)
-    _write(conn, actors, merged, copies, events, stories)
-    return {"actors": len(actors), "quotes": len(merged), "quote_occurrences": len(occurrences), "copies": len(copies),
-            "events": len(events), "stories": len(stories)}
+    fingerprint = kb_fingerprint(kb_file)
+    current = {row[0]: row[1] for row in conn.execute("SELECT article_id, key FROM analyses")}
+    linker = None if full else load_state(conn, kb, fingerprint)
+    if linker is not None and any(current.get(a) != k for a, k in linker.linked.items()):
+        linker = None  # an article's text or analysis changed, or it is gone: its old links cannot be undone
+    if linker is None:
+        sizes = _link_full(conn, kb, fingerprint)
+        sizes["linked_new"] = sizes["articles"]
+        return sizes
+    new = [a for a in current if a not in linker.linked]
+    max_source = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM sources").fetchone()[0]
+    if new or max_source != linker.max_source_rowid:
+        changes = Changes()
+        for item in link_inputs(conn, new):
+            changes.update(linker.add(item))
+        apply_changes(conn, linker, changes)
+        linker.max_source_rowid = max_source
+        claims_and_flags(conn, kb)
+        save_state(conn, linker)
+    sizes = table_sizes(conn)
+    sizes["linked_new"] = len(new)
+    return sizes
+
+
+def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str) -> dict[str, int]:
+    linker = Linker(kb, fingerprint)
+    ids = [row[0] for row in conn.execute("SELECT article_id FROM analyses")]
+    for item in link_inputs(conn, ids):
+        linker.add(item)
+    linker.max_source_rowid = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM sources").fetchone()[0]
+    events = [linker.event_record(key) for key in linker.events.events]
+    events.sort(key=lambda e: (event_seq(e), e["id"]))
+    _write(conn, linker.actors.all(), linker.quotes.all(), duplicate_sources(conn) + linker.copy_records(),
+           events, linker.story_records())
+    claims_and_flags(conn, kb)
+    save_state(conn, linker)
+    return table_sizes(conn)
+
+
+def table_sizes(conn: sqlite3.Connection) -> dict[str, int]:
+    tables = ("articles", "actors", "quotes", "quote_occurrences", "copies", "events", "stories", "claims", "flags")
+    return {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
+
+
+def link_inputs(conn: sqlite3.Connection, ids: list[str], chunk: int = 500) -> Iterator[LinkInput]:
+    """What linking needs of these articles, earliest first (undated last), read in chunks."""
+    wanted = set(ids)
+    primary: dict[str, tuple[str | None, str | None]] = {}
+    outlets: dict[str, set[str]] = {}
+    for row in conn.execute(f"SELECT s.article_id, s.title, s.published, s.outlet_name FROM sources s "
+                            f"ORDER BY s.article_id, {PRIMARY_ORDER}"):
+        if row[0] not in wanted:
+            continue
+        primary.setdefault(row[0], (row[1], row[2]))
+        if row[3]:
+            outlets.setdefault(row[0], set()).add(row[3])
+    dates = _article_dates(conn) if len(wanted) > 1000 else {
+        a: conn.execute("SELECT MIN(published) FROM sources WHERE article_id = ?", (a,)).fetchone()[0] for a in wanted}
+    order = sorted(wanted, key=lambda a: (dates.get(a) is None, dates.get(a) or "", a))
+    for start in range(0, len(order), chunk):
+        part = order[start:start + chunk]
+        marks = ",".join("?" * len(part))
+        rows = {row[0]: row for row in conn.execute(
+            f"SELECT a.id, a.text, an.key, an.record FROM articles a JOIN analyses an ON an.article_id = a.id "
+            f"WHERE a.id IN ({marks})", part)}
+        for article_id in part:
+            row = rows.get(article_id)
+            if row is None:
+                continue
+            title, _ = primary.get(article_id, (None, None))
+            yield LinkInput(article_id, row[1], title, dates.get(article_id), sorted(outlets.get(article_id, ())),
+                            json.loads(row[3]), row[2])
+
+
+def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes) -> None:
+    """Rewrite the rows an incremental link changed, in one transaction."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany("INSERT OR REPLACE INTO actors (id, name, kind, record) VALUES (?, ?, ?, ?)",
+                         [(e["id"], e["name"], e["kind"], json.dumps(e, ensure_ascii=False, sort_keys=True))
+                          for e in (linker.actors.entry(a) for a in sorted(changes.actors))])
+        gone = sorted(changes.retired_quotes | set(changes.quotes))
+        conn.executemany("DELETE FROM quote_occurrences WHERE quote_id = ?", [(q,) for q in gone])
+        conn.executemany("DELETE FROM quotes WHERE id = ?", [(q,) for q in gone])
+        _insert_quotes(conn, [changes.quotes[q] for q in sorted(changes.quotes)])
+        conn.executemany("DELETE FROM copies WHERE article = ? AND of != article", [(c,) for c in sorted(changes.copies)])
+        conn.executemany("INSERT OR REPLACE INTO copies (article, of, source, kind, similarity, record) VALUES (?, ?, ?, ?, ?, ?)",
+                         [(c["article"], c["of"], c.get("source", ""), c["kind"], c["similarity"],
+                           json.dumps(c, ensure_ascii=False, sort_keys=True)) for c in linker.copy_records(changes.copies)])
+        new_sources = conn.execute("SELECT DISTINCT article_id FROM sources WHERE rowid > ?",
+                                   (linker.max_source_rowid,)).fetchall()
+        duplicates = [d for d in duplicate_sources(conn, [r[0] for r in new_sources])]
+        conn.executemany("INSERT OR REPLACE INTO copies (article, of, source, kind, similarity, record) VALUES (?, ?, ?, ?, ?, ?)",
+                         [(c["article"], c["of"], c.get("source", ""), c["kind"], c["similarity"],
+                           json.dumps(c, ensure_ascii=False, sort_keys=True)) for c in duplicates])
+        for key in sorted(changes.events):
+            record = linker.event_record(key)
+            conn.execute("INSERT OR REPLACE INTO events (id, seq, record) VALUES (?, ?, ?)",
+                         (key, event_seq(record), json.dumps(record, ensure_ascii=False, sort_keys=True)))
+        if changes.events:
+            conn.execute("DELETE FROM stories")
+            conn.executemany("INSERT INTO stories (id, seq, record) VALUES (?, ?, ?)",
+                             [(s["id"], n, json.dumps(s, ensure_ascii=False, sort_keys=True))
+                              for n, s in enumerate(linker.story_records())])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def claims_and_flags(conn: sqlite3.Connection, kb: Any) -> None:
+    """Claims and flags from the linked tables (recomputed over the corpus)."""
+    events, stories = read_events(conn)
+    claims = corpus_claims(conn, events, stories, read_copies(conn))
+    write_claims_and_flags(conn, claims, flags=[])
+    check_corpus(conn, kb)
+
+
+def check_corpus(conn: sqlite3.Connection, kb: Any) -> list[dict[str, Any]]:
+    """Run the flag detectors on the document the linking just stored (claims included), and store their flags."""
+    from dossier.check import run_checks
+    from dossier.report.document import build_document  # imports this module: import here
+
+    document = build_document(conn)
+    claims, document["flags"] = document["claims"], []
+    flags = run_checks(document, dict(iter_records(conn)), kb)
+    write_claims_and_flags(conn, claims, flags)
+    return flags
 
 
 def event_articles(conn: sqlite3.Connection, merged: list[MergedQuote], copies: list[dict[str, Any]]) -> list[EventArticle]:
@@ -115,20 +217,15 @@ def event_articles(conn: sqlite3.Connection, merged: list[MergedQuote], copies: 
     return out
 
 
-def _article_texts(conn: sqlite3.Connection) -> list[ArticleText]:
-    outlets: dict[str, set[str]] = {}
-    dates = _article_dates(conn)
-    for row in conn.execute("SELECT article_id, outlet_name FROM sources WHERE outlet_name IS NOT NULL"):
-        outlets.setdefault(row[0], set()).add(row[1])
-    return [ArticleText(row[0], row[1], dates.get(row[0]), sorted(outlets.get(row[0], ())))
-            for row in conn.execute("SELECT id, text FROM articles ORDER BY id")]
-
-
-def duplicate_sources(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+def duplicate_sources(conn: sqlite3.Connection, ids: list[str] | None = None) -> list[dict[str, Any]]:
     """The same clean text from several sources is one article; each later source is a
-    duplicate of the first (earliest dated, then by name)."""
+    duplicate of the first (earliest dated, then by name). For all articles, or these."""
     by_article: dict[str, list[sqlite3.Row]] = {}
-    for row in conn.execute(f"SELECT s.article_id, s.source, s.published FROM sources s ORDER BY s.article_id, {PRIMARY_ORDER}"):
+    query = f"SELECT s.article_id, s.source, s.published FROM sources s ORDER BY s.article_id, {PRIMARY_ORDER}"
+    if ids is not None:
+        query = (f"SELECT s.article_id, s.source, s.published FROM sources s WHERE s.article_id = ? "
+                 f"ORDER BY {PRIMARY_ORDER}")
+    for row in (conn.execute(query) if ids is None else (r for a in ids for r in conn.execute(query, (a,)))):
         by_article.setdefault(row["article_id"], []).append(row)
     out = []
     for article_id, rows in sorted(by_article.items()):
@@ -146,7 +243,7 @@ def _write(conn: sqlite3.Connection, actors: list[dict[str, Any]], merged: list[
         conn.execute("DELETE FROM events")
         conn.execute("DELETE FROM stories")
         conn.executemany("INSERT INTO events (id, seq, record) VALUES (?, ?, ?)",
-                         [(e["id"], n, json.dumps(e, ensure_ascii=False, sort_keys=True)) for n, e in enumerate(events)])
+                         [(e["id"], event_seq(e), json.dumps(e, ensure_ascii=False, sort_keys=True)) for e in events])
         conn.executemany("INSERT INTO stories (id, seq, record) VALUES (?, ?, ?)",
                          [(s["id"], n, json.dumps(s, ensure_ascii=False, sort_keys=True)) for n, s in enumerate(stories)])
         conn.execute("DELETE FROM copies")
@@ -158,20 +255,25 @@ def _write(conn: sqlite3.Connection, actors: list[dict[str, Any]], merged: list[
         conn.execute("DELETE FROM actors")
         conn.executemany("INSERT INTO actors (id, name, kind, record) VALUES (?, ?, ?, ?)",
                          [(a["id"], a["name"], a["kind"], json.dumps(a, ensure_ascii=False, sort_keys=True)) for a in actors])
-        for quote in merged:
-            conn.execute(
-                "INSERT INTO quotes (id, text, kind, speaker, speaker_name, first_seen, first_seen_candidates) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (quote.id, quote.text, quote.kind, quote.speaker, quote.speaker_name, quote.first_seen,
-                 json.dumps(quote.first_seen_candidates)))
-            conn.executemany(
-                "INSERT OR IGNORE INTO quote_occurrences (quote_id, article_id, start, end, record) VALUES (?, ?, ?, ?, ?)",
-                [(quote.id, o["article"], o["start"], o["end"], json.dumps(occurrence_export(o), ensure_ascii=False))
-                 for o in quote.occurrences],
-            )
+        _insert_quotes(conn, merged)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def _insert_quotes(conn: sqlite3.Connection, merged: list[MergedQuote]) -> None:
+    for quote in merged:
+        conn.execute(
+            "INSERT OR REPLACE INTO quotes (id, text, kind, speaker, speaker_name, first_seen, first_seen_candidates) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (quote.id, quote.text, quote.kind, quote.speaker, quote.speaker_name, quote.first_seen,
+             json.dumps(quote.first_seen_candidates)))
+        conn.executemany(
+            "INSERT OR IGNORE INTO quote_occurrences (quote_id, article_id, start, end, record) VALUES (?, ?, ?, ?, ?)",
+            [(quote.id, o["article"], o["start"], o["end"], json.dumps(occurrence_export(o), ensure_ascii=False))
+             for o in quote.occurrences],
+        )
 
 
 def read_quotes(conn: sqlite3.Connection) -> list[dict[str, Any]]:
@@ -204,10 +306,45 @@ def read_events(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], list[di
         return {**{k: record.pop(k) for k in first}, **record}
 
     events = [shaped(json.loads(r[0]), ("id", "title", "date", "date_range", "articles", "actors"))
-              for r in conn.execute("SELECT record FROM events ORDER BY seq")]
+              for r in conn.execute("SELECT record FROM events ORDER BY seq, id")]
     stories = [shaped(json.loads(r[0]), ("id", "title", "events")) for r in conn.execute("SELECT record FROM stories ORDER BY seq")]
     return events, stories
 
 
 def read_actors(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return [json.loads(row[0]) for row in conn.execute("SELECT record FROM actors ORDER BY id")]
+
+
+def write_claims_and_flags(conn: sqlite3.Connection, claims: list[dict[str, Any]], flags: list[dict[str, Any]]) -> None:
+    """Replace the claims and flags tables in one transaction (export shape records)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("DELETE FROM claims")
+        conn.execute("DELETE FROM flags")
+        conn.executemany("INSERT INTO claims (id, seq, record) VALUES (?, ?, ?)",
+                         [(c["id"], n, json.dumps(c, ensure_ascii=False, sort_keys=True)) for n, c in enumerate(claims)])
+        conn.executemany("INSERT INTO flags (id, seq, kind, severity, record) VALUES (?, ?, ?, ?, ?)",
+                         [(f["id"], n, f["kind"], f["severity"], json.dumps(f, ensure_ascii=False, sort_keys=True))
+                          for n, f in enumerate(flags)])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def read_claims(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Claims in export shape (DESIGN.md's fields first), in the order linking made them."""
+    out = []
+    for (record,) in conn.execute("SELECT record FROM claims ORDER BY seq"):
+        record = json.loads(record)
+        out.append({**{k: record.pop(k) for k in ("id", "text", "value", "unit", "occurrences") if k in record}, **record})
+    return out
+
+
+def read_flags(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Flags in export shape (DESIGN.md's fields first), in the order linking made them."""
+    out = []
+    for (record,) in conn.execute("SELECT record FROM flags ORDER BY seq"):
+        record = json.loads(record)
+        out.append({**{k: record.pop(k) for k in ("id", "kind", "severity", "message", "evidence") if k in record}, **record})
+    return out

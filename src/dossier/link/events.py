@@ -3,10 +3,16 @@
 An article's event is decided by its lead (headline and first paragraphs), as an editor
 would: the words of the lead (TF-IDF), the actors it names, the statements it quotes, the
 articles it copies or is copied by, and its date (an event is one happening: articles
-more than MAX_DAYS apart do not share one). Articles are taken in date order and each
-joins the most similar event so far or opens a new one, so a new article never moves
-older ones; the order is the articles' own (date, id), not their arrival, so the same
-corpus always gives the same events.
+more than MAX_DAYS apart do not share one). Each article joins the most similar event so
+far or opens a new one, so a new article never moves older ones.
+
+`EventIndex` does this incrementally: it keeps document frequencies running and finds the
+events an article could join without scanning them all (events on the days around the
+article's date, and an inverted index of rare lead terms, actors and quotes, which is all an
+undated article has), so adding one article to a large corpus costs about a millisecond. The
+batch `export_events` is the same code with the articles added in their own (date, id) order,
+so the same corpus always gives the same events; another arrival order gives nearly the same
+events, not exactly (BENCHMARKS.md measures how near).
 
 Stories join events that share actors and vocabulary across time.
 """
@@ -18,15 +24,24 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any, Callable, Iterable
 
 LEAD_CHARS = 700
 MAX_DAYS = 2  # articles further apart than this report different happenings (2 to 8 score alike here)
 JOIN = 0.2  # similarity at which an article joins an event
 JOIN_UNDATED = 0.4  # a higher bar when the date cannot rule an event out
+JOIN_PERIOD = 0.3  # and one between the two when only the month (or year) is known
+DAY_COST = 0.05  # each day between an article and an event's nearest day lowers their similarity by this
+LEAD_TERM_CHARS = 1000  # the lead whose words are compared (page chrome skipped)
+STEM = 6  # words are cut to this many letters: a crude stemmer that also meets cognates (cartels, carteles)
 STORY_JOIN = 0.18
+CANDIDATES = 40  # events scored in full per article: the ones sharing the most rare evidence with it
+POSTING_CAP = 200  # a key carried by more events than this is too common to find candidates by
+TERMS_KEPT = 400  # an event keeps its heaviest terms (bounded memory and scoring cost at scale)
+STORY_SCAN = 30  # per actor or term, the most recent events sharing it that an event is compared with for its story
+STORY_CHECKS = 8  # of those, the ones sharing most of its top terms are compared by vocabulary
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _STOP = frozenset("""
 the and for that with this from have has had was were are been will would could should their they them his her
@@ -58,9 +73,64 @@ def period_of(published: str | None) -> tuple[date, date] | None:
         return None
 
 
+_NUMBER = re.compile(r"\d[\d,.]*\d")
+
+
+def lead_text(text: str) -> str:
+    """The opening prose of an article: lines with fewer than four words (menus, share buttons,
+    bylines, dates, photo credits) are page chrome, not the lead."""
+    out, size = [], 0
+    for line in text.splitlines():
+        if len(_WORD.findall(line)) < 4:
+            continue
+        out.append(line)
+        size += len(line) + 1
+        if size >= LEAD_TERM_CHARS:
+            break
+    return "\n".join(out)[:LEAD_TERM_CHARS]
+
+
+_MONTHS = {name: n for n, names in enumerate([
+    "january jan enero", "february feb febrero", "march mar marzo", "april apr abril", "may mayo", "june jun junio",
+    "july jul julio", "august aug agosto", "september sep sept septiembre setiembre", "october oct octubre",
+    "november nov noviembre", "december dec diciembre"], 1) for name in names.split()}
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_FULL_DATES = [
+    re.compile(rf"\b(?P<m>{_MONTH})\.? (?P<d>\d{{1,2}}),? (?P<y>(?:19|20)\d\d)\b", re.I),  # February 19, 2025
+    re.compile(rf"\b(?P<d>\d{{1,2}}) (?:de )?(?P<m>{_MONTH})\.?,? (?:de |del )?(?P<y>(?:19|20)\d\d)\b", re.I),  # 19 de febrero de 2025
+]
+
+
+def day_in_text(text: str, period: tuple[date, date] | None = None) -> date | None:
+    """The latest full date the lead writes out (an undated article's best guess at its event's
+    day), inside the article's month or year when that is known."""
+    found = []
+    for pattern in _FULL_DATES:
+        for match in pattern.finditer(lead_text(text)):
+            try:
+                day = date(int(match["y"]), _MONTHS[match["m"].casefold()], int(match["d"]))
+            except ValueError:
+                continue
+            if not period or period[0] <= day <= period[1]:
+                found.append(day)
+    return max(found, default=None)
+
+
+def _surface(article: EventArticle) -> dict[str, str]:
+    """Each stem of the article's lead with the first word it was cut from, to explain in words."""
+    out: dict[str, str] = {}
+    for word in _WORD.findall(f"{article.title or ''}\n{lead_text(article.text)}"):
+        out.setdefault(_norm(word)[:STEM], word.lower())
+    return out
+
+
 def lead_terms(title: str | None, text: str) -> Counter:
-    lead = f"{title or ''}\n{title or ''}\n{text[:LEAD_CHARS]}"  # the headline counts twice
-    return Counter(w for w in _WORD.findall(_norm(lead)) if w not in _STOP)
+    """Words (stemmed) and numbers of the headline and lead: what an article's event is told by.
+    Numbers ("#26") are the same in every language."""
+    lead = f"{title or ''}\n{title or ''}\n{lead_text(text)}"  # the headline counts twice
+    words = [w[:STEM] for w in _WORD.findall(_norm(lead)) if w not in _STOP]
+    numbers = ["#" + re.sub(r"[,.]", "", n) for n in _NUMBER.findall(lead)]
+    return Counter(words + numbers)
 
 
 @dataclass
@@ -78,119 +148,284 @@ class EventArticle:
 
 @dataclass
 class Event:
-    articles: list[EventArticle] = field(default_factory=list)
+    """What the index keeps of an event: its members' ids and the pooled evidence, not the articles."""
+
+    key: str
+    articles: list[str] = field(default_factory=list)
+    title: str = ""
+    titled: bool = False
     terms: Counter = field(default_factory=Counter)
     actors: Counter = field(default_factory=Counter)
     quotes: set[str] = field(default_factory=set)
-    days: list[date] = field(default_factory=list)
+    days: Counter = field(default_factory=Counter)  # day -> articles published that day
+    why: dict[str, dict[str, Any]] = field(default_factory=dict)
+    length: tuple[float, int] = (0.0, -1)  # cached tf-idf length, and the corpus size it was computed at
 
     def add(self, article: EventArticle) -> None:
-        self.articles.append(article)
+        self.length = (0.0, -1)
+        self.articles.append(article.id)
+        if not self.titled and article.title:
+            self.title, self.titled = article.title, True
+        elif not self.titled and len(self.articles) == 1:
+            self.title = article.text[:80]  # until an article with a headline joins
         self.terms.update(article.terms)
+        if len(self.terms) > 2 * TERMS_KEPT:
+            self.terms = Counter(dict(self.terms.most_common(TERMS_KEPT)))
         self.actors.update(article.actors)
         self.quotes |= article.quotes
         if article.day:
-            self.days.append(article.day)
+            self.days[article.day] += 1
 
 
-def _cosine(a: Counter, b: Counter, idf: dict[str, float]) -> float:
-    dot = sum(a[w] * b[w] * idf.get(w, 1.0) ** 2 for w in a.keys() & b.keys())
-    if not dot:
+Idf = Callable[[str], float]
+
+
+def _tf(count: int) -> float:
+    """Sublinear term frequency: a word said seven times ("Mexico") is not seven times the evidence."""
+    return 1 + math.log(count) if count > 0 else 0.0
+
+
+def _length(a: Counter, idf: Idf) -> float:
+    return math.sqrt(sum((_tf(c) * idf(w)) ** 2 for w, c in a.items()))
+
+
+def _cosine(a: Counter, b: Counter, idf: Idf, na: float | None = None, nb: float | None = None) -> float:
+    """Cosine of tf-idf vectors; the lengths may be given (the index caches them)."""
+    shared = a.keys() & b.keys()
+    if not shared:
         return 0.0
-    na = math.sqrt(sum((c * idf.get(w, 1.0)) ** 2 for w, c in a.items()))
-    nb = math.sqrt(sum((c * idf.get(w, 1.0)) ** 2 for w, c in b.items()))
-    return dot / (na * nb)
+    dot = sum(_tf(a[w]) * _tf(b[w]) * idf(w) ** 2 for w in shared)
+    return dot / ((na or _length(a, idf)) * (nb or _length(b, idf)))
 
 
-def similarity(article: EventArticle, event: Event, idf: dict[str, float]) -> tuple[float, dict[str, Any]]:
-    """How likely the article reports this event, and why (the evidence it shares)."""
-    if event.days and article.day and min(abs((article.day - d).days) for d in event.days) > MAX_DAYS:
-        return 0.0, {}
-    if event.days and not article.day and article.period:
+def _flat(term: str) -> float:
+    """Stories weigh every shared word alike: a thread's vocabulary is its common words."""
+    return 1.0
+
+
+def _date_rules_out(article: EventArticle, event: Event) -> bool:
+    if not event.days:
+        return False
+    if article.day:
+        return min(abs((article.day - d).days) for d in event.days) > MAX_DAYS
+    if article.period:  # a month-dated article cannot join an event of another month
         low, high = article.period
-        if not any((low - d).days <= MAX_DAYS and (d - high).days <= MAX_DAYS for d in event.days):
-            return 0.0, {}  # a month-dated article cannot join an event of another month
-    if any(a.id in article.copies for a in event.articles):
-        return 1.0, {"copies": sorted(a.id for a in event.articles if a.id in article.copies)}
-    terms = _cosine(article.terms, event.terms, idf)
-    shared_actors = sorted(article.actors & set(event.actors))
+        return not any((low - d).days <= MAX_DAYS and (d - high).days <= MAX_DAYS for d in event.days)
+    return False
+
+
+def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[str] = (),
+               explain: bool = True, lengths: tuple[float, float] | None = None) -> tuple[float, dict[str, Any]]:
+    """How likely the article reports this event, and why (the evidence it shares).
+
+    `copied` are the event's articles that this one copies or is copied by; `explain=False`
+    skips the why (the index asks for it only for the event the article joins); `lengths` are
+    the article's and the event's tf-idf vector lengths when the caller has them."""
+    if _date_rules_out(article, event):
+        return 0.0, {}
+    copied = sorted(copied)
+    if copied:
+        return 1.0, {"copies": copied}
+    terms = _cosine(article.terms, event.terms, idf, *(lengths or ()))
+    shared_actors = sorted(article.actors & event.actors.keys())
     actors = len(shared_actors) / max(len(article.actors), 1) if article.actors else 0.0
     shared_quotes = sorted(article.quotes & event.quotes)
     score = 0.6 * terms + 0.25 * actors + (0.3 if shared_quotes else 0.0)
-    top_terms = sorted(article.terms.keys() & event.terms.keys(), key=lambda w: -idf.get(w, 1.0) * article.terms[w])[:8]
-    return score, {"terms": top_terms, "actors": shared_actors, "quotes": shared_quotes[:5], "score": round(score, 3)}
+    if article.day and event.days:  # the same happening is mostly reported the same day or the next
+        score -= DAY_COST * min(abs((article.day - d).days) for d in event.days)
+    if not explain:
+        return score, {}
+    top_terms = sorted(article.terms.keys() & event.terms.keys(), key=lambda w: (-idf(w) * article.terms[w], w))[:8]
+    words = _surface(article)
+    return score, {"terms": [words.get(t, t) for t in top_terms], "actors": shared_actors, "quotes": shared_quotes[:5], "score": round(score, 3)}
 
 
-def group_events(articles: list[EventArticle]) -> list[tuple[Event, dict[str, dict[str, Any]]]]:
-    """Events in date order, each with why every article joined it."""
-    documents = len(articles) or 1
-    df = Counter(w for a in articles for w in a.terms)
-    idf = {w: math.log((1 + documents) / (1 + n)) + 1 for w, n in df.items()}
-    ordered = sorted(articles, key=lambda a: (a.day is None, a.day or date.min, a.id))
-    events: list[tuple[Event, dict[str, dict[str, Any]]]] = []
-    for article in ordered:
-        best, best_score, best_why = None, 0.0, {}
-        for index, (event, _) in enumerate(events):
-            score, why = similarity(article, event, idf)
-            if score > best_score:
-                best, best_score, best_why = index, score, why
-        bar = JOIN if article.day else JOIN_UNDATED
-        if best is not None and best_score >= bar:
-            events[best][0].add(article)
-            events[best][1][article.id] = best_why
+def _event_key(article_id: str) -> str:
+    return "e" + hashlib.sha256(article_id.encode()).hexdigest()[:10]
+
+
+class EventIndex:
+    """Articles assigned to events one at a time, in memory; the store persists what it returns.
+
+    Candidate events are found sublinearly: the events with an article within MAX_DAYS of a
+    dated article (day buckets), and for every article the events sharing a rare key with it
+    (an inverted index of lead terms, actors and quotes whose posting lists are short), plus
+    the events of the articles it copies. Only the CANDIDATES events sharing the most
+    idf-weighted evidence are scored in full.
+
+    What a store must keep to resume: `events` (each Event's fields), `event_of`, `df` and
+    `documents`; the day buckets and postings follow from the events (`_index` of each event's
+    terms, actors, quotes and days). Nothing here reads the articles' texts after `add`."""
+
+    def __init__(self) -> None:
+        self.events: dict[str, Event] = {}
+        self.event_of: dict[str, str] = {}  # article id -> event key
+        self.df: Counter = Counter()  # lead-term document frequencies, kept running
+        self.documents = 0
+        self._by_day: dict[date, list[str]] = defaultdict(list)  # day -> events with an article that day
+        self._postings: dict[str, list[str]] = defaultdict(list)  # "w:term" / "a:actor" / "q:quote" -> events
+
+    def idf(self, term: str) -> float:
+        return math.log((1 + self.documents) / (1 + self.df.get(term, 0))) + 1
+
+    def _keys(self, article: EventArticle) -> list[str]:
+        return [f"w:{w}" for w in article.terms] + [f"a:{a}" for a in article.actors] + [f"q:{q}" for q in article.quotes]
+
+    def candidates(self, article: EventArticle) -> dict[str, list[str]]:
+        """Events this article could join, each with the articles of it that this one copies."""
+        copied: dict[str, list[str]] = defaultdict(list)
+        for other in article.copies:
+            if other in self.event_of:
+                copied[self.event_of[other]].append(other)
+        # shared rare evidence, accumulated from the postings (inverted-index scoring)
+        weight: Counter = Counter()
+        for key in self._keys(article):
+            posting = self._postings.get(key)
+            if posting and len(posting) <= POSTING_CAP:
+                gain = self.idf(key[2:]) if key.startswith("w:") else (3.0 if key.startswith("a:") else 10.0)
+                for event_key in posting:
+                    weight[event_key] += gain
+        found = set(weight) | set(copied)
+        if article.day:
+            for offset in range(-MAX_DAYS, MAX_DAYS + 1):
+                found.update(self._by_day.get(article.day + timedelta(days=offset), ()))
+        if len(found) > CANDIDATES:
+            found = set(sorted(found, key=lambda k: (-(weight[k] + (1000 if k in copied else 0)), k))[:CANDIDATES])
+        return {key: copied.get(key, []) for key in found}
+
+    def add(self, article: EventArticle) -> tuple[str, dict[str, Any]]:
+        """Put the article in the event it reports (opening one if none fits); return the key and why."""
+        if article.id in self.event_of:
+            key = self.event_of[article.id]
+            return key, self.events[key].why[article.id]
+        guessed = None if article.day else day_in_text(article.text, article.period)
+        if guessed:
+            article = replace(article, day=guessed)
+        self.documents += 1
+        self.df.update(article.terms.keys())
+        best, best_score = None, 0.0
+        candidates = self.candidates(article)
+        memo: dict[str, float] = {}
+
+        def idf(term: str) -> float:  # document frequencies do not change during one add
+            if term not in memo:
+                memo[term] = self.idf(term)
+            return memo[term]
+
+        own = _length(article.terms, idf)
+        bar = JOIN if article.day else (JOIN_PERIOD if article.period else JOIN_UNDATED)
+        for key, copied in sorted(candidates.items()):
+            event = self.events[key]
+            score, _ = similarity(article, event, idf, copied, explain=False, lengths=(own, self._length(event)))
+            # an event without a day cannot be ruled out by date either: it needs the undated bar
+            if score > best_score and score >= (bar if event.days else max(bar, JOIN_UNDATED)):
+                best, best_score = key, score
+        if best is not None:
+            event = self.events[best]
+            _, why = similarity(article, event, idf, candidates[best], lengths=(own, self._length(event)))
         else:
-            event = Event()
-            event.add(article)
-            events.append((event, {article.id: {"opened": True}}))
-    return events
+            event, why = Event(_event_key(article.id)), {"opened": True}
+            self.events[event.key] = event
+        self._index(event, article)
+        event.add(article)
+        if guessed:
+            why = {**why, "day_from_text": guessed.isoformat()}
+        event.why[article.id] = why
+        self.event_of[article.id] = event.key
+        return event.key, why
 
+    def _length(self, event: Event) -> float:
+        """The event's tf-idf length, recomputed when it changed or the corpus grew by a tenth."""
+        length, documents = event.length
+        if documents < 0 or self.documents > documents * 1.1 + 1:
+            length, documents = _length(event.terms, self.idf), self.documents
+            event.length = (length, documents)
+        return length
 
-def group_stories(events: list[Event], idf: dict[str, float] | None = None) -> list[list[int]]:
-    """Events of one thread: connected by shared actors and vocabulary."""
-    parent = list(range(len(events)))
+    def _index(self, event: Event, article: EventArticle) -> None:
+        """Postings and day buckets for what the article brings to the event that it lacked."""
+        for w in article.terms:
+            if w not in event.terms:
+                self._postings[f"w:{w}"].append(event.key)
+        for a in article.actors:
+            if a not in event.actors:
+                self._postings[f"a:{a}"].append(event.key)
+        for q in article.quotes:
+            if q not in event.quotes:
+                self._postings[f"q:{q}"].append(event.key)
+        if article.day and article.day not in event.days:
+            self._by_day[article.day].append(event.key)
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    def stories(self) -> list[list[str]]:
+        """Events of one thread (keys, grouped): connected by shared actors or vocabulary.
 
-    for i in range(len(events)):
-        for j in range(i + 1, len(events)):
-            a, b = events[i], events[j]
-            shared = set(a.actors) & set(b.actors)
-            if len(shared) >= 2 or _cosine(a.terms, b.terms, idf or {}) >= STORY_JOIN:
-                parent[find(j)] = find(i)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(events)):
-        groups[find(i)].append(i)
-    return sorted(groups.values())
+        Each event is compared only with the most recent STORY_SCAN events sharing one of its
+        actors or top terms (the inverted index), not with every event."""
+        keys = sorted(self.events)
+        parent = {k: k for k in keys}
 
+        def find(k: str) -> str:
+            while parent[k] != k:
+                parent[k] = parent[parent[k]]
+                k = parent[k]
+            return k
 
-def _event_id(article_ids: list[str]) -> str:
-    return "e" + hashlib.sha256(min(article_ids).encode()).hexdigest()[:10]
+        flat: dict[str, float] = {}
+
+        def flat_length(k: str) -> float:
+            if k not in flat:
+                flat[k] = _length(self.events[k].terms, _flat)
+            return flat[k]
+
+        for key in keys:
+            event = self.events[key]
+            by_actor: Counter = Counter()
+            for actor in event.actors:
+                by_actor.update(k for k in self._postings.get(f"a:{actor}", [])[-STORY_SCAN:] if k != key)
+            for other_key, shared in by_actor.items():
+                if shared >= 2:  # two actors in common: the same thread
+                    parent[find(other_key)] = find(key)
+            by_term: Counter = Counter()
+            for term, _ in event.terms.most_common(10):
+                by_term.update(k for k in self._postings.get(f"w:{term}", [])[-STORY_SCAN:] if k != key)
+            for other_key, _ in by_term.most_common(STORY_CHECKS):
+                if find(other_key) != find(key) and _cosine(event.terms, self.events[other_key].terms, _flat,
+                                                            flat_length(key), flat_length(other_key)) >= STORY_JOIN:
+                    parent[find(other_key)] = find(key)
+        groups: dict[str, list[str]] = defaultdict(list)
+        for key in keys:
+            groups[find(key)].append(key)
+        return list(groups.values())
+
+    def export(self, actor_names: dict[str, str] | None = None) -> tuple[list[dict], list[dict]]:
+        """DESIGN.md's events[] and stories[]: events by date, each with why every article joined it."""
+        def first_day(event: Event) -> tuple[bool, date, str]:
+            return (not event.days, min(event.days) if event.days else date.min, event.key)
+
+        ordered = sorted(self.events.values(), key=first_day)
+        events_out = []
+        for event in ordered:
+            days = sorted(event.days)
+            common = max(days, key=lambda d: (event.days[d], -d.toordinal())) if days else None
+            events_out.append({
+                "id": event.key, "title": event.title or "",
+                "date": common.isoformat() if common else None,
+                "date_range": {"earliest": days[0].isoformat(), "latest": days[-1].isoformat()} if days else None,
+                "articles": list(event.articles), "actors": [a for a, _ in event.actors.most_common(10)],
+                "why": dict(event.why),
+            })
+        position = {e["id"]: n for n, e in enumerate(events_out)}
+        stories_out = []
+        for members in sorted(self.stories(), key=lambda m: min(position[k] for k in m)):
+            members = sorted(members, key=position.__getitem__)
+            biggest = max(members, key=lambda k: (len(self.events[k].articles), k))
+            stories_out.append({"id": "s" + members[0][1:], "title": events_out[position[biggest]]["title"], "events": members})
+        return events_out, stories_out
 
 
 def export_events(articles: list[EventArticle], actor_names: dict[str, str]) -> tuple[list[dict], list[dict]]:
-    """DESIGN.md's events[] and stories[] for these articles."""
-    grouped = group_events(articles)
-    events_out = []
-    for event, why in grouped:
-        members = event.articles
-        ids = [a.id for a in members]
-        days = sorted(event.days)
-        head = next((a for a in members if a.title), members[0])
-        counts = Counter(event.actors)
-        events_out.append({
-            "id": _event_id(ids), "title": head.title or head.text[:80],
-            "date": days[0].isoformat() if days and days[0] == days[-1] else (Counter(days).most_common(1)[0][0].isoformat() if days else None),
-            "date_range": {"earliest": days[0].isoformat(), "latest": days[-1].isoformat()} if days else None,
-            "articles": ids, "actors": [a for a, _ in counts.most_common(10)],
-            "why": why,
-        })
-    stories_out = []
-    for members in group_stories([e for e, _ in grouped]):
-        events = [events_out[i] for i in members]
-        biggest = max(events, key=lambda e: (len(e["articles"]), e["id"]))
-        stories_out.append({"id": "s" + events[0]["id"][1:], "title": biggest["title"], "events": [e["id"] for e in events]})
-    return events_out, stories_out
+    """DESIGN.md's events[] and stories[] for these articles: the index fed in (date, id) order."""
+    index = EventIndex()
+    for article in sorted(articles, key=lambda a: (a.day is None, a.day or date.min, a.id)):
+        index.add(article)
+    return index.export(actor_names)

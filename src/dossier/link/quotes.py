@@ -2,8 +2,10 @@
 
 Occurrences join when their normalised wording is the same, when one is contained in
 the other (a partial quote of a longer one), or when a reworded copy is still close
-(rapidfuzz ratio; a looser bar when both name the same speaker). Candidate pairs come
-from shared rare words, so the work grows with the corpus, not with its square.
+(rapidfuzz ratio; a looser bar when both name the same speaker). Each new wording is
+compared only with the earlier ones it shares a rare word with (inverted indexes), so
+the work grows with the corpus, not with its square, and a new article updates only
+the statements it touches (`QuoteIndex`).
 Each merged quote gets a canonical wording (the most common direct one), its speaker
 (the most common resolved one), the earliest article it appears in, and for each
 occurrence worded otherwise, the word-level difference.
@@ -25,7 +27,8 @@ SAME_WORDING = 88  # ratio at or above which two wordings are one statement
 SAME_SPEAKER_WORDING = 70  # looser bar when both occurrences name the same speaker
 MIN_CONTAINED_WORDS = 4  # a contained wording shorter than this joins only with the same speaker
 MAX_POSTINGS = 500  # words in more wordings than this are too common to pair on
-RARE_WORDS = 3  # each wording is compared with those sharing one of its rarest words
+RARE_WORDS = 3  # a wording is paired with those sharing one of its rarest words ...
+RARE_DF = 25  # ... or any word held by at most this many wordings
 _PUNCT = re.compile(r"[^\w\s]")
 _STOP = frozenset(
     "a an the and or but of to in on for with at by from as is are was were be been it its this that these those "
@@ -111,32 +114,6 @@ def same_statement(a: Occurrence, b: Occurrence) -> bool:
     return same_speaker and words >= 6 and ratio >= SAME_SPEAKER_WORDING
 
 
-def _candidate_pairs(wordings: list[str]) -> set[tuple[int, int]]:
-    """Pairs of wordings worth comparing: each wording is paired with the others that
-    contain one of its RARE_WORDS least common content words (among those it shares). The same statement, however
-    reworded or shortened, keeps most of its rare words, so this finds it while the number
-    of pairs stays near linear in the corpus."""
-    postings: dict[str, list[int]] = defaultdict(list)
-    words_of = []
-    for i, wording in enumerate(wordings):
-        words = set(wording.split()) - _STOP
-        words_of.append(words)
-        for word in words:
-            postings[word].append(i)
-    pairs: set[tuple[int, int]] = set()
-    for i, words in enumerate(words_of):
-        shared = [w for w in words if len(postings[w]) > 1]  # a word no other wording has pairs with nothing
-        rare = sorted(shared, key=lambda w: (len(postings[w]), w))[:RARE_WORDS]
-        for word in rare:
-            ids = postings[word]
-            if len(ids) > MAX_POSTINGS:
-                continue
-            for j in ids:
-                if j != i:
-                    pairs.add((min(i, j), max(i, j)))
-    return pairs
-
-
 def word_changes(original: str, copy: str) -> list[dict[str, str | None]]:
     """Word-level differences between two wordings, ignoring case and punctuation."""
     a, b = original.split(), copy.split()
@@ -154,29 +131,124 @@ def _quote_id(text: str) -> str:
     return "q" + hashlib.sha256(normalize_quote(text).encode("utf-8")).hexdigest()[:12]
 
 
+class QuoteIndex:
+    """Statements kept up to date occurrence by occurrence, for incremental linking.
+
+    Each distinct wording is compared, when it first arrives, with the earlier wordings it
+    shares a rare word with (see `_join`); a match joins their statements. `add` returns the statements
+    that changed, so a caller rewrites only those. `merge_quotes` adds in a fixed order,
+    so a batch is deterministic.
+    """
+
+    def __init__(self, actor_names: dict[str, str] | None = None) -> None:
+        self.actor_names = actor_names if actor_names is not None else {}
+        self.wordings: list[str] = []
+        self.index: dict[str, int] = {}
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        self.candidates: list[list[int]] = []  # earlier wordings each wording is compared with
+        self.by_wording: list[list[Occurrence]] = []
+        self.reps: list[dict[str | None, Occurrence]] = []  # one occurrence per wording and speaker
+        self.groups = _UnionFind(0)
+        self.members: dict[int, list[int]] = {}  # group root -> wordings
+        self.quote_ids: dict[int, str] = {}  # group root -> id of its merged record as last returned
+        self._retired: list[str] = []
+
+    def _new_wording(self, norm: str) -> int:
+        i = len(self.wordings)
+        self.wordings.append(norm)
+        self.index[norm] = i
+        self.by_wording.append([])
+        self.reps.append({})
+        self.groups.parent.append(i)
+        self.members[i] = [i]
+        words = set(norm.split()) - _STOP
+        rare = sorted(words, key=lambda w: (len(self.postings.get(w, ())), w))[:RARE_WORDS]
+        candidates = {j for w in words if (w in rare and len(self.postings.get(w, ())) <= MAX_POSTINGS)
+                      or len(self.postings.get(w, ())) <= RARE_DF for j in self.postings.get(w, ())}
+        self.candidates.append(sorted(candidates))
+        for word in words:
+            self.postings[word].append(i)
+        return i
+
+    def _join(self, i: int, occurrence: Occurrence) -> None:
+        """Compare a new (wording, speaker) representative with the candidates of its wording:
+        the earlier wordings holding one of its RARE_WORDS rarest words, or any of its words
+        that few wordings hold (so an earlier wording is found by its own rare words too).
+        The same statement, however reworded or shortened, keeps most of its rare words, so
+        this finds it while the pairs compared stay near linear in the corpus."""
+        mine = self.wordings[i]
+        for j in self.candidates[i]:
+            theirs = self.wordings[j]
+            short, long = (mine, theirs) if len(mine) <= len(theirs) else (theirs, mine)
+            if 200 * len(short) < SAME_SPEAKER_WORDING * (len(short) + len(long)) and f" {short} " not in f" {long} ":
+                continue  # too different in length for the ratio, and not contained: cheap to rule out
+            if self.groups.find(i) == self.groups.find(j):
+                continue
+            if any(same_statement(occurrence, b) for b in self.reps[j].values()):
+                ri, rj = self.groups.find(i), self.groups.find(j)
+                self.groups.union(ri, rj)
+                root = self.groups.find(i)
+                other = rj if root == ri else ri
+                self.members[root] = self.members.get(root, []) + self.members.pop(other, [])
+                old = self.quote_ids.pop(other, None)
+                if old is not None:
+                    self._retired.append(old)
+
+    def add(self, occurrences: list[Occurrence]) -> tuple[list[MergedQuote], list[str]]:
+        """Add one article's (or several articles') occurrences; return the statements that
+        changed, and the ids of statements that no longer exist (merged into another)."""
+        self._retired = []
+        touched = {self._add_occurrence(o) for o in sorted(occurrences, key=_position) if o.norm}
+        roots = sorted({self.groups.find(i) for i in touched})
+        changed = []
+        for root in roots:
+            merged = self.merged(root)
+            old = self.quote_ids.get(root)
+            if old is not None and old != merged.id:
+                self._retired.append(old)
+            self.quote_ids[root] = merged.id
+            changed.append(merged)
+        retired = sorted(set(self._retired) - {q.id for q in changed})
+        return changed, retired
+
+    def _add_occurrence(self, o: Occurrence) -> int:
+        i = self.index.get(o.norm)
+        if i is None:
+            i = self._new_wording(o.norm)
+        self.by_wording[i].append(o)
+        if o.speaker not in self.reps[i]:
+            self.reps[i][o.speaker] = o
+            self._join(i, o)
+        return i
+
+    def merged(self, root: int) -> MergedQuote:
+        group = [o for i in self.members[root] for o in self.by_wording[i]]
+        return _merge_group(group, self.actor_names)
+
+    def all(self) -> list[MergedQuote]:
+        """Every statement, in the export's order."""
+        merged = [self.merged(root) for root in self.members]
+        merged.sort(key=lambda q: (q.first_seen is None, min(o["article"] for o in q.occurrences), q.id))
+        return merged
+
+
 def merge_quotes(occurrences: list[Occurrence], actor_names: dict[str, str]) -> list[MergedQuote]:
-    """Group occurrences into statements; deterministic for the same input."""
-    occurrences = sorted(occurrences, key=lambda o: (o.article, o.record["start"], o.record["end"]))
-    wordings = sorted({o.norm for o in occurrences if o.norm})
-    index = {w: i for i, w in enumerate(wordings)}
-    by_wording: dict[int, list[Occurrence]] = defaultdict(list)
+    """Group occurrences into statements; deterministic for the same input (a QuoteIndex
+    fed in a fixed order: by date, then article, then position)."""
+    index = QuoteIndex(actor_names)
+    by_article: dict[str, list[Occurrence]] = defaultdict(list)
     for o in occurrences:
-        if o.norm:
-            by_wording[index[o.norm]].append(o)
-    groups = _UnionFind(len(wordings))
-    # compare one representative per wording and speaker, not every occurrence
-    reps = [list({o.speaker: o for o in by_wording[i]}.values()) for i in range(len(wordings))]
-    for i, j in sorted(_candidate_pairs(wordings)):
-        if groups.find(i) == groups.find(j):
-            continue
-        if any(same_statement(a, b) for a in reps[i] for b in reps[j]):
-            groups.union(i, j)
-    members: dict[int, list[Occurrence]] = defaultdict(list)
-    for i, wording in enumerate(wordings):
-        members[groups.find(i)].extend(by_wording[i])
-    merged = [_merge_group(group, actor_names) for group in members.values()]
-    merged.sort(key=lambda q: (q.first_seen is None, min(o["article"] for o in q.occurrences), q.id))
-    return merged
+        by_article[o.article].append(o)
+    order = sorted(by_article, key=lambda a: (by_article[a][0].published is None, by_article[a][0].published or "", a))
+    for article in order:
+        for o in sorted(by_article[article], key=_position):
+            if o.norm:
+                index._add_occurrence(o)
+    return index.all()
+
+
+def _position(o: Occurrence) -> tuple:
+    return o.article, o.record["start"], o.record["end"], o.norm, o.speaker or ""
 
 
 def _canonical(group: list[Occurrence]) -> Occurrence:

@@ -1,36 +1,31 @@
 """The export document (schema `dossier/1`, see DESIGN.md) built from the store.
 
-Arrays that later stages fill (actors, quotes, copies, events, stories, claims, flags)
-are present and empty until those stages exist. Nothing time-dependent goes in, so the
+Every array of DESIGN.md is present (empty when its stage found nothing). Nothing time-dependent goes in, so the
 same store always exports the same bytes.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
 from dossier import SCHEMA, __version__
-from dossier.link.corpus import read_actors, read_copies, read_events, read_quotes
+from dossier.analyze.published_range import published_range
+from dossier.link.corpus import read_actors, read_claims, read_copies, read_events, read_flags, read_quotes
 from dossier.store import corpus as store
 
-LATER_ARRAYS = ("claims", "flags")
+def _published_range(record: dict[str, Any], inferred: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """Bounds on an article's publication date when it has no day-precise one, each with
+    its reason: the analysis record's inference from the text and the KB (`inferred`),
+    a month- or year-precise date from the metadata, and the crawl date (the article
+    existed then, so it was published on or before that day)."""
+    bounds = (inferred or {}).get("reasons", []) + (inferred or {}).get("ignored", [])
+    return published_range(bounds, record["published"], record["published_source"], record.get("fetched"))
 
 
-def _published_range(record: dict[str, Any]) -> dict[str, Any] | None:
-    """Bounds on an undated article's publication date, each with its reason.
-
-    For now only the crawl date (a WARC record's date) is known: the article existed
-    then, so it was published on or before that day.
-    """
-    if record["published"] or not record.get("fetched"):
-        return None
-    return {"earliest": None, "latest": record["fetched"],
-            "reasons": [f"on or before {record['fetched']}: the day it was crawled (WARC record date)"]}
-
-
-def export_article(record: dict[str, Any]) -> dict[str, Any]:
+def export_article(record: dict[str, Any], inferred: dict[str, Any] | None = None) -> dict[str, Any]:
     """One article in export shape: the DESIGN.md fields first, then our extensions."""
     return {
         "id": record["id"],
@@ -40,7 +35,7 @@ def export_article(record: dict[str, Any]) -> dict[str, Any]:
         "title": record["title"],
         "author": record["author"],
         "published": record["published"],
-        "published_range": _published_range(record),
+        "published_range": _published_range(record, inferred),
         "lang": record["lang"],
         "text": record["text"],
         "removed": record["removed"],
@@ -59,8 +54,11 @@ def export_article(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def iter_export_articles(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    # only the inferred ranges of the analysis records, not their mentions and quotes
+    inferred = {row[0]: json.loads(row[1]) for row in conn.execute(
+        "SELECT article_id, json_extract(record, '$.published_range') FROM analyses") if row[1]}
     for record in store.iter_articles(conn):
-        yield export_article(record)
+        yield export_article(record, inferred.get(record["id"]))
 
 
 def with_outlets(quotes: list[dict[str, Any]], articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -80,7 +78,7 @@ def build_document(conn: sqlite3.Connection) -> dict[str, Any]:
     document["quotes"] = with_outlets(read_quotes(conn), document["articles"])
     document["copies"] = read_copies(conn)
     document["events"], document["stories"] = read_events(conn)
-    for name in LATER_ARRAYS:
-        document[name] = []
+    document["claims"] = read_claims(conn)
+    document["flags"] = read_flags(conn)
     document["problems"] = store.problems(conn)
     return document

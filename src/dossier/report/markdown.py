@@ -105,6 +105,19 @@ def _events_and_copies(document: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _flags(document: dict[str, Any]) -> list[str]:
+    """Where sources disagree: each flag with its message and the evidence it points to."""
+    texts = {a["id"]: (a["outlet_name"] or a["outlet"] or a["id"], a["text"]) for a in document["articles"]}
+    flags = document.get("flags", [])
+    lines = ["## Flags", ""] if flags else []
+    for f in flags:
+        lines.append(f"- **{f['severity']}** · {f['kind']}: {_inline(f['message'])}")
+        for e in f["evidence"][:4]:
+            name, text = texts.get(e["article"], (e["article"], ""))
+            lines.append(f"  - {_inline(name)}: “{_inline(text[e['start']:e['end']][:200])}”")
+    return lines + ([""] if flags else [])
+
+
 def render_markdown(document: dict[str, Any]) -> str:
     articles = document["articles"]
     outlets = outlet_counts(document)
@@ -117,6 +130,7 @@ def render_markdown(document: dict[str, Any]) -> str:
     lines += ["", "## Outlets", "", "| outlet | articles |", "| --- | ---: |"]
     lines += [f"| {_inline(name)} | {n} |" for name, n in outlets]
     lines.append("")
+    lines += _flags(document)
     lines += _events_and_copies(document)
     lines += _quotes(document)
     lines += ["## Articles", ""]

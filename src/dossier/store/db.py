@@ -39,6 +39,10 @@ def migrate(conn: sqlite3.Connection) -> int:
     for number in range(version, len(MIGRATIONS)):
         conn.execute("BEGIN IMMEDIATE")
         try:
+            # another connection may have migrated while we waited for the lock: read again inside it
+            if conn.execute("PRAGMA user_version").fetchone()[0] > number:
+                conn.execute("COMMIT")
+                continue
             # executescript would commit on its own; run the statements one by one instead.
             for statement in _statements(MIGRATIONS[number]):
                 conn.execute(statement)

@@ -147,4 +147,29 @@ MIGRATIONS: list[str] = [
         record TEXT NOT NULL
     );
     """,
+    # 5: numeric claims and flags (replaced as a whole by each linking, like events).
+    """
+    CREATE TABLE claims (
+        id     TEXT PRIMARY KEY,
+        seq    INTEGER NOT NULL,
+        record TEXT NOT NULL                 -- JSON: the export entry
+    );
+    CREATE TABLE flags (
+        id       TEXT PRIMARY KEY,
+        seq      INTEGER NOT NULL,
+        kind     TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        record   TEXT NOT NULL               -- JSON: the export entry
+    );
+    CREATE INDEX flags_kind ON flags(kind, severity);
+    """,
+    # 6: the linking state saved between builds (link/linker.py), so a build links only its new articles.
+    """
+    CREATE TABLE link_state (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        version TEXT NOT NULL,               -- linker.STATE_VERSION
+        kb      TEXT NOT NULL,               -- fingerprint of the knowledge base it was linked with
+        state   BLOB NOT NULL                -- zlib-compressed pickle of the Linker
+    );
+    """,
 ]

@@ -1,0 +1,230 @@
+"""Incremental corpus linking: every linking step's state, kept from one build to the next.
+
+A `Linker` holds the in-memory indexes of the linking steps (actors, statements, copies,
+events) and takes articles one at a time; each `add` returns what changed, so the store
+rewrites only those rows. The whole state is saved in the store (`link_state`, one
+pickled blob) at the end of a link, so the next build adds its new articles to it instead
+of relinking the corpus, and `dossier serve` keeps one resident to link posted articles.
+
+A full link is the same code: a fresh Linker fed every article in (date, id) order. An
+incremental add can group a few things differently from a full link of the same articles
+(events and statements are assigned greedily as articles arrive); `dossier build
+--relink` gives the canonical result. Whenever the saved state does not match the store
+(an article's text or analysis changed, an article was removed, another dossier version
+or knowledge base), the link is redone in full.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import sqlite3
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from dossier.kb import KnowledgeBase
+from dossier.link.actors import ActorIndex
+from dossier.link.copies import ArticleText, CopyIndex, closest_originals
+from dossier.link.events import LEAD_CHARS, Event, EventArticle, EventIndex, lead_terms, period_of
+from dossier.link.quotes import MergedQuote, Occurrence, QuoteIndex, normalize_quote
+from dossier.model import Mention
+
+STATE_VERSION = "1"
+LEAD_ACTOR_KINDS = ("person", "organization", "group", "role")
+
+
+@dataclass
+class LinkInput:
+    """What linking needs of one article (its primary source's date and title)."""
+
+    id: str
+    text: str
+    title: str | None
+    published: str | None
+    outlets: list[str]
+    record: dict[str, Any]  # the per-article analysis record
+    key: str  # the analysis key it was computed with
+
+
+@dataclass
+class Changes:
+    """Rows an add touched: rewrite these and nothing else."""
+
+    actors: set[str] = field(default_factory=set)
+    quotes: dict[str, MergedQuote] = field(default_factory=dict)
+    retired_quotes: set[str] = field(default_factory=set)
+    copies: set[str] = field(default_factory=set)  # copy article ids whose relations changed
+    events: set[str] = field(default_factory=set)
+    articles: set[str] = field(default_factory=set)
+
+    def update(self, other: "Changes") -> None:
+        self.actors |= other.actors
+        for quote_id in other.retired_quotes:
+            self.quotes.pop(quote_id, None)
+        self.retired_quotes |= other.retired_quotes
+        self.quotes.update(other.quotes)
+        self.retired_quotes -= set(self.quotes)
+        self.copies |= other.copies
+        self.events |= other.events
+        self.articles |= other.articles
+
+
+class _Names:
+    """Actor display names for statement merging, read from the actor index when asked."""
+
+    def __init__(self, actors: ActorIndex) -> None:
+        self.actors = actors
+
+    def get(self, actor_id: str, default: str | None = None) -> str | None:
+        if actor_id not in self.actors.mentioned:
+            return default
+        return self.actors.entry(actor_id)["name"]
+
+
+def day_of(published: str | None) -> date | None:
+    if not published or len(published) < 10:
+        return None
+    try:
+        return date.fromisoformat(published[:10])
+    except ValueError:
+        return None
+
+
+class Linker:
+    """The linking state of one store; see the module docstring."""
+
+    def __init__(self, kb: KnowledgeBase, kb_fingerprint: str = "") -> None:
+        self.kb = kb
+        self.kb_fingerprint = kb_fingerprint
+        self.actors = ActorIndex(kb)
+        self.quotes = QuoteIndex(_Names(self.actors))  # type: ignore[arg-type]
+        self.copies = CopyIndex()
+        self.events = EventIndex()
+        self.linked: dict[str, str] = {}  # article id -> the analysis key it was linked with
+        self.relations: dict[str, list[bytes]] = defaultdict(list)  # copy id -> its candidate relations (zlib JSON)
+        self.kept: dict[str, list[dict[str, Any]]] = {}  # copy id -> the relations exported for it
+        self.max_source_rowid = 0
+
+    # -- state ---------------------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["kb"] = None  # the knowledge base is loaded from its own files
+        state["actors"] = dict(self.actors.__dict__, kb=None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        actors = state.pop("actors")
+        self.__dict__.update(state)
+        self.actors = ActorIndex.__new__(ActorIndex)
+        self.actors.__dict__.update(actors)
+        self.quotes.actor_names = _Names(self.actors)
+
+    def attach(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.actors.kb = kb
+
+    # -- adding articles -----------------------------------------------------------------
+    def add(self, item: LinkInput) -> Changes:
+        """Link one article into the corpus; return what changed."""
+        changes = Changes(articles={item.id})
+        if item.id in self.linked:
+            return changes
+        self.linked[item.id] = item.key
+        record = item.record
+        mentions = [Mention(**m) for m in record.get("mentions", [])]
+        speakers = {q.get("speaker") for q in record.get("quotes", []) if q.get("speaker")}
+        missing = speakers - self.actors.mentioned
+        changes.actors |= self.actors.add(mentions + [Mention(0, 0, "", "person", actor=a) for a in sorted(missing)])
+
+        occurrences = []
+        for quote in record.get("quotes", []):
+            wording = item.text[quote["start"]:quote["end"]]
+            occurrences.append(Occurrence(article=item.id, published=item.published, text=wording,
+                                          norm=normalize_quote(wording), record=quote, speaker=quote.get("speaker")))
+        changed, retired = self.quotes.add(occurrences)
+        changes.quotes = {q.id: q for q in changed}
+        changes.retired_quotes = set(retired)
+
+        found = self.copies.add(ArticleText(item.id, item.text, item.published, item.outlets))
+        linked: set[str] = set()
+        for relation in found:
+            copy = relation["article"]
+            self.relations[copy].append(zlib.compress(json.dumps(relation, ensure_ascii=False).encode("utf-8")))
+            changes.copies.add(copy)
+            linked.add(relation["of"] if copy == item.id else copy)
+        for copy in changes.copies:
+            self.kept[copy] = self._closest(copy)
+
+        statements = {q.id for q in changed if q.kind != "fragment"
+                      and any(o["article"] == item.id for o in q.occurrences)}
+        lead_actors = {m.actor for m in mentions if m.actor and m.start < LEAD_CHARS and m.kind in LEAD_ACTOR_KINDS}
+        article = EventArticle(item.id, day_of(item.published), item.title, item.text, lead_actors, statements, linked,
+                               lead_terms(item.title, item.text), period_of(item.published))
+        key, _ = self.events.add(article)
+        changes.events.add(key)
+        return changes
+
+    def _closest(self, copy: str) -> list[dict[str, Any]]:
+        mine = [json.loads(zlib.decompress(r)) for r in self.relations[copy]]
+        originals = {r["of"] for r in mine}
+        theirs = [json.loads(zlib.decompress(r)) for o in sorted(originals) for r in self.relations.get(o, ())]
+        return [r for r in closest_originals(mine + [r for r in theirs if r["of"] in originals]) if r["article"] == copy]
+
+    # -- export shapes ---------------------------------------------------------------------
+    def copy_records(self, copies: set[str] | None = None) -> list[dict[str, Any]]:
+        ids = sorted(self.kept) if copies is None else sorted(copies)
+        out = [r for c in ids for r in self.kept.get(c, [])]
+        out.sort(key=lambda c: (c["of"], c["article"]))
+        return out
+
+    def event_record(self, key: str) -> dict[str, Any]:
+        event = self.events.events[key]
+        days = sorted(event.days)
+        common = max(days, key=lambda d: (event.days[d], -d.toordinal())) if days else None
+        return {"id": event.key, "title": event.title or "", "date": common.isoformat() if common else None,
+                "date_range": {"earliest": days[0].isoformat(), "latest": days[-1].isoformat()} if days else None,
+                "articles": list(event.articles), "actors": [a for a, _ in event.actors.most_common(10)],
+                "why": dict(event.why)}
+
+    def story_records(self) -> list[dict[str, Any]]:
+        def first_day(event: Event) -> tuple[bool, date, str]:
+            return (not event.days, min(event.days) if event.days else date.min, event.key)
+
+        position = {e.key: n for n, e in enumerate(sorted(self.events.events.values(), key=first_day))}
+        out = []
+        for members in sorted(self.events.stories(), key=lambda m: min(position[k] for k in m)):
+            members = sorted(members, key=position.__getitem__)
+            biggest = max(members, key=lambda k: (len(self.events.events[k].articles), k))
+            out.append({"id": "s" + members[0][1:], "title": self.events.events[biggest].title or "", "events": members})
+        return out
+
+
+def event_seq(record: dict[str, Any]) -> int:
+    """Events are listed by first day, undated last (ties by id, in the query)."""
+    earliest = (record.get("date_range") or {}).get("earliest")
+    return date.fromisoformat(earliest).toordinal() if earliest else 10**7
+
+
+# -- the store side ------------------------------------------------------------------------
+def save_state(conn: sqlite3.Connection, linker: Linker) -> None:
+    blob = zlib.compress(pickle.dumps(linker, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    with conn:
+        conn.execute("INSERT OR REPLACE INTO link_state (id, version, kb, state) VALUES (1, ?, ?, ?)",
+                     (STATE_VERSION, linker.kb_fingerprint, blob))
+
+
+def load_state(conn: sqlite3.Connection, kb: KnowledgeBase, kb_fingerprint: str) -> Linker | None:
+    """The saved linking state, or None when there is none or it was made for another
+    dossier version or knowledge base."""
+    row = conn.execute("SELECT version, kb, state FROM link_state WHERE id = 1").fetchone()
+    if row is None or row[0] != STATE_VERSION or row[1] != kb_fingerprint:
+        return None
+    try:
+        linker = pickle.loads(zlib.decompress(row[2]))
+    except Exception:  # a state from another build of the code: relink in full
+        return None
+    linker.attach(kb)
+    return linker

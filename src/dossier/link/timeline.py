@@ -1,0 +1,179 @@
+"""Event dates and the timeline: when each event happened, how sure we are, and why.
+
+An event's date comes from its articles. A dated article's lead usually says when the
+happening was, relative to the article's own day: "on Thursday, Feb. 20", "on Tuesday",
+"yesterday", "el martes", "el 5 de marzo". Each such mention, resolved against the
+article's publication day, is a vote for a day, with its evidence span. Every article
+also bounds the event: it happened on or before the article was published (the earliest
+day of its publication range, when only a range is known).
+
+`event_date` gives `{"date", "earliest", "latest", "certainty", "reasons", "disagreements"}`:
+certainty is "certain" when every article that dates the event agrees (and at least one
+does), "likely" when they disagree (the day with most support wins; "yesterday" counts
+half, as it moves with a one-day error in the article's own date), "range" when only bounds are known, "unknown" with nothing.
+`timeline` orders events by date (or by the latest day they can have happened), marking
+the uncertain ones. Pure functions of the export's events and articles.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date, timedelta
+from typing import Any
+
+from dossier.analyze.published_range import (_DAY_MONTH, _FULL, _FUTURE, _WEEKDAY_DATE, _WEEKDAYS, _day_of, _month,
+                                              _sentence)
+
+LEAD_CHARS = 800  # the headline and first paragraphs, where the event's own date is given
+_EN_WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_ES_WEEKDAYS = "lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo"
+# English weekdays are capitalised, so "said Friday" will do ("Black Friday" will not); Spanish
+# ones need their article ("el martes").
+_WEEKDAY_ALONE = re.compile(
+    rf"(?:(?<![Bb]lack\s)(?<![Gg]ood\s)(?<![Cc]yber\s)\b(?P<en>{_EN_WEEKDAYS})(?!\s+[A-Z])(?!,?\s+(?:[A-Z][a-z]+\.?\s+)?\d)"
+    rf"|\b(?:[Ee]l|[Ee]ste|[Ee]l\s+pasado)\s+(?P<es>{_ES_WEEKDAYS}))\b"
+    rf"(?!,?\s+(?:[A-Z][a-z]+\.?\s+\d|\d{{1,2}}\s+de\s))")
+_RELATIVE = re.compile(r"\b(?P<rel>[Yy]esterday|[Tt]oday|[Tt]his\s+morning|[Tt]onight|[Aa]yer|[Hh]oy|[Ee]sta\s+mañana)\b")
+RELATIVE = "said relative to the article's day"
+_RELATIVE_DAYS = {"yesterday": 1, "today": 0, "this morning": 0, "tonight": 0, "ayer": 1, "hoy": 0,
+                  "esta mañana": 0}
+
+
+# A date in a sentence ("on March 4", "el 5 de marzo", "(Feb. 20)"), not a stamp.
+_IN_PROSE = re.compile(r"(?:\b(?:[Oo]n|[Ee]l|[Dd]el|[Ss]ince|[Ll]ast|[Tt]his|[Ee]ste|pasado)|\()\s*$")
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def _latest_on_or_before(day: date, month: int, dom: int) -> date | None:
+    """The last day with this month and day of month on or before `day` (within a year)."""
+    for year in (day.year, day.year - 1):
+        candidate = _day_of(year, month, dom)
+        if candidate is not None and candidate <= day:
+            return candidate
+    return None
+
+
+def lead_dates(text: str, published: date) -> list[dict[str, Any]]:
+    """Days the article's lead gives for what it reports, resolved against its publication
+    day, in the order they appear; each with the words that say so and their span."""
+    lead_end = min(len(text), LEAD_CHARS)
+    found: list[tuple[int, int, date, str]] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(start: int, end: int, day: date | None, how: str, prose: bool = True) -> None:
+        if day is None or day > published or (published - day).days > 366:
+            return  # after the article, or too far back to be its news
+        if not prose and not _IN_PROSE.search(text, max(0, start - 12), start):
+            return  # a date stamp under the headline dates the article, not its news
+        lo, _ = _sentence(text, start, end)
+        if _FUTURE.search(text, max(lo, start - 50), start):
+            return  # "will take effect on Feb. 19": not what happened
+        if any(start < e and end > s for s, e in taken):
+            return
+        taken.append((start, end))
+        found.append((start, end, day, how))
+
+    for pattern in _FULL:
+        for m in pattern.finditer(text, 0, lead_end):
+            month = int(m.group("mm")) if m.groupdict().get("mm") else _month(m.group("m"))
+            add(m.start(), m.end(), _day_of(int(m.group("y")), month or 0, int(m.group("d"))) if month else None,
+                "a full date", prose=False)
+    for m in (hit for p in _WEEKDAY_DATE for hit in p.finditer(text, 0, lead_end)):
+        month = _month(m.group("m"))
+        day = _latest_on_or_before(published, month, int(m.group("d"))) if month else None
+        if day is not None and day.weekday() == _WEEKDAYS.get(m.group("w").lower()):
+            add(m.start(), m.end(), day, "a weekday and date, in the year of the article", prose=False)
+    for m in (hit for p in _DAY_MONTH for hit in p.finditer(text, 0, lead_end)):
+        month = _month(m.group("m"))
+        add(m.start(), m.end(), _latest_on_or_before(published, month, int(m.group("d"))) if month else None,
+            "a date without a year, the last such day before the article", prose=False)
+    for m in _WEEKDAY_ALONE.finditer(text, 0, lead_end):
+        group = "en" if m.group("en") else "es"
+        back = (published.weekday() - _WEEKDAYS[m.group(group).lower()]) % 7
+        add(m.start(group), m.end(group), published - timedelta(days=back),
+            "a weekday, the last such day up to the article")
+    stamps = []
+    for m in (hit for p in _FULL for hit in p.finditer(text, 0, lead_end)):  # stamps too, as anchors
+        month = int(m.group("mm")) if m.groupdict().get("mm") else _month(m.group("m"))
+        day = _day_of(int(m.group("y")), month or 0, int(m.group("d"))) if month else None
+        if day is not None:
+            stamps.append((m.end(), day))
+    for m in _RELATIVE.finditer(text, 0, lead_end):
+        back = _RELATIVE_DAYS[" ".join(m.group("rel").lower().split())]
+        # "February 20, 2025\n\nToday, ...": a date right before is the day it is relative to
+        anchor = next((d for e, d in sorted(stamps, reverse=True) if 0 <= m.start() - e <= 60), None)
+        base = anchor or published
+        add(m.start(), m.end(), base - timedelta(days=back),
+            "said relative to the date written before it" if anchor else RELATIVE)
+    found.sort()
+    return [{"date": d.isoformat(), "start": s, "end": e, "words": text[s:e], "how": how} for s, e, d, how in found]
+
+
+def event_date(event: dict[str, Any], articles: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The event's date or range, with certainty and reasons, from its articles (export shape:
+    `published`, `published_range`, `text`)."""
+    votes: Counter = Counter()
+    reasons: list[dict[str, Any]] = []
+    latest: date | None = None
+    latest_reason: dict[str, Any] | None = None
+    for article_id in sorted(event.get("articles", [])):
+        article = articles.get(article_id)
+        if article is None:
+            continue
+        published = _day(article.get("published"))
+        rng = article.get("published_range") or {}
+        bound = published or _day(rng.get("latest"))
+        if bound is not None and (latest is None or bound < latest):
+            latest = bound
+            what = "published" if published else "published at the latest"
+            latest_reason = {"reason": f"on or before {bound.isoformat()}: article {article_id} was {what} then",
+                             "article": article_id, "start": None, "end": None}
+        if published is None:
+            continue
+        mentions = lead_dates(article.get("text") or "", published)
+        if mentions:
+            first = mentions[0]  # a lead gives its news's day first
+            # "yesterday" moves with a one-day error in the article's date, a weekday does not
+            votes[first["date"]] += 1 if first["how"] == RELATIVE else 2
+            reasons.append({"reason": f"on {first['date']}: article {article_id} (published {published.isoformat()}) "
+                                      f"says “{first['words']}”, {first['how']}",
+                            "article": article_id, "start": first["start"], "end": first["end"], "date": first["date"]})
+    if latest is not None:  # an article published earlier rules out later days
+        votes = Counter({d: n for d, n in votes.items() if d <= latest.isoformat()})
+    if votes:
+        count = max(votes.values())
+        best = min(d for d, n in votes.items() if n == count)  # deterministic: the earliest of the best
+        agree = [r for r in reasons if r["date"] == best]
+        others = [r for r in reasons if r["date"] != best]
+        certainty = "certain" if not others else "likely"
+        return {"date": best, "earliest": best if certainty == "certain" else min(votes),
+                "latest": best if certainty == "certain" else min(max(votes), latest.isoformat() if latest else max(votes)),
+                "certainty": certainty, "reasons": agree, "disagreements": others}
+    if latest_reason is not None:
+        return {"date": None, "earliest": None, "latest": latest.isoformat() if latest else None,
+                "certainty": "range", "reasons": [latest_reason], "disagreements": []}
+    return {"date": None, "earliest": None, "latest": None, "certainty": "unknown", "reasons": [], "disagreements": []}
+
+
+def timeline(events: list[dict[str, Any]], articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Events in date order, each with its date or range and `uncertain` when not certain.
+    An event known only by a range is placed at the latest day it can have happened;
+    events with no date at all come last."""
+    by_id = {a["id"]: a for a in articles}
+    rows = []
+    for event in events:
+        when = event_date(event, by_id)
+        key = when["date"] or when["latest"] or when["earliest"]
+        rows.append({"event": event.get("id"), "title": event.get("title"), **when,
+                     "uncertain": when["certainty"] != "certain", "_key": (key is None, key or "", event.get("id") or "")})
+    rows.sort(key=lambda r: r["_key"])
+    for row in rows:
+        del row["_key"]
+    return rows

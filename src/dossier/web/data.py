@@ -1,0 +1,399 @@
+"""What the pages and the API read from the store: an in-memory index of the small
+corpus-level tables (stories, events, copies, claims, flags, article metadata), rebuilt
+only when the store changed, and direct SQL for the large ones (texts, quotes).
+
+The store changes under a running server (a `dossier build` in another process, or an
+ingest through the API); SQLite's `PRAGMA data_version` tells a connection cheaply when
+another connection committed, and the index is then rebuilt on the next request.
+"""
+
+from __future__ import annotations
+
+import json
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dossier.link.corpus import read_claims, read_copies, read_events, read_flags
+from dossier.report.document import export_article
+from dossier.store.corpus import PRIMARY_ORDER
+from dossier.store.db import connect
+
+SEVERITIES = ("error", "warning", "info")
+QUOTE_MEMO = 50_000  # statements whose JSON a server keeps between requests
+
+
+def _js(value: str | None) -> str:
+    """A string (or None) as JSON, with the json module's C escaper (json.dumps costs far more per call)."""
+    return "null" if value is None else encode_basestring(value)
+
+
+@dataclass
+class ArticleMeta:
+    """One article as lists and tables show it (its primary source's metadata)."""
+
+    id: str
+    title: str | None
+    outlet: str | None  # display name (outlet_name, else the outlet key)
+    outlet_key: str | None
+    published: str | None
+    url: str | None
+    source: str
+    outlets: list[str] = field(default_factory=list)  # every outlet that carried it (all sources)
+    sources: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "outlet": self.outlet_key, "outlet_name": self.outlet,
+                "published": self.published, "url": self.url, "source": self.source, "outlets": self.outlets,
+                "sources": self.sources}
+
+
+@dataclass
+class Index:
+    """The corpus-level tables, read once per store version."""
+
+    articles: dict[str, ArticleMeta]
+    article_order: list[str]  # newest first
+    events: dict[str, dict[str, Any]]
+    stories: list[dict[str, Any]]  # newest first, each with "counts" and "latest"
+    story_by_id: dict[str, dict[str, Any]]
+    event_story: dict[str, str]
+    article_event: dict[str, str]
+    copies: list[dict[str, Any]]
+    copies_of: dict[str, list[dict[str, Any]]]  # original id -> copy relations
+    copied_from: dict[str, list[dict[str, Any]]]  # copy id -> relations to its originals
+    claims: list[dict[str, Any]]
+    flags: list[dict[str, Any]]
+    article_claims: dict[str, list[dict[str, Any]]]
+    article_flags: dict[str, list[dict[str, Any]]]
+    article_quotes: dict[str, set[str]]
+    actor_names: dict[str, str]
+    counts: dict[str, int]
+
+    def outlets_of(self, article_ids: list[str] | set[str]) -> set[str]:
+        return {o for a in article_ids if a in self.articles for o in self.articles[a].outlets}
+
+    def story_of_article(self, article_id: str) -> str | None:
+        event = self.article_event.get(article_id)
+        return self.event_story.get(event) if event else None
+
+
+def _primary_sources(conn: sqlite3.Connection) -> dict[str, ArticleMeta]:
+    out: dict[str, ArticleMeta] = {}
+    for row in conn.execute(f"SELECT s.* FROM sources s JOIN articles a ON a.id = s.article_id "
+                            f"ORDER BY s.article_id, {PRIMARY_ORDER}"):
+        outlet = row["outlet_name"] or row["outlet"]
+        meta = out.get(row["article_id"])
+        if meta is None:
+            out[row["article_id"]] = ArticleMeta(row["article_id"], row["title"], outlet, row["outlet"], row["published"],
+                                                 row["url"], row["source"], [outlet] if outlet else [])
+        else:
+            meta.sources += 1
+            if outlet and outlet not in meta.outlets:
+                meta.outlets.append(outlet)
+    return out
+
+
+def _date_key(value: str | None) -> str:
+    return value or ""
+
+
+def build_index(conn: sqlite3.Connection) -> Index:
+    """Read the corpus-level tables into memory (a second or so for 10,000 articles)."""
+    articles = _primary_sources(conn)
+    order = sorted(articles, key=lambda a: (_date_key(articles[a].published), a), reverse=True)
+    events_list, stories_list = read_events(conn)
+    events = {e["id"]: e for e in events_list}
+    article_event = {a: e["id"] for e in events_list for a in e["articles"]}
+    copies = [c for c in read_copies(conn) if c["article"] != c["of"]]
+    copies_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    copied_from: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for c in copies:
+        copies_of[c["of"]].append(c)
+        copied_from[c["article"]].append(c)
+    claims, flags = read_claims(conn), read_flags(conn)
+    article_claims: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for claim in claims:
+        for article in {o.get("article") for o in claim.get("occurrences", [])}:
+            article_claims[article].append(claim)
+    article_flags: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for flag in flags:
+        for article in {e.get("article") for e in flag.get("evidence", [])}:
+            article_flags[article].append(flag)
+    article_quotes: dict[str, set[str]] = defaultdict(set)
+    for article_id, quote_id in conn.execute(
+            "SELECT o.article_id, o.quote_id FROM quote_occurrences o JOIN quotes q ON q.id = o.quote_id WHERE q.kind != 'fragment'"):
+        article_quotes[article_id].add(quote_id)
+    actor_names = {row[0]: row[1] for row in conn.execute("SELECT id, name FROM actors")}
+    event_story: dict[str, str] = {}
+    stories = []
+    for story in stories_list:
+        member_articles = [a for e in story["events"] if e in events for a in events[e]["articles"]]
+        quote_ids = set().union(*(article_quotes.get(a, set()) for a in member_articles)) if member_articles else set()
+        story_flags = {f["id"] for a in member_articles for f in article_flags.get(a, [])}
+        dates = [d for e in story["events"] if e in events and events[e].get("date_range")
+                 for d in (events[e]["date_range"]["earliest"], events[e]["date_range"]["latest"])]
+        counts = {"events": len(story["events"]), "articles": len(member_articles),
+                  "outlets": len({o for a in member_articles if a in articles for o in articles[a].outlets}),
+                  "quotes": len(quote_ids), "flags": len(story_flags)}
+        stories.append({**story, "counts": counts, "earliest": min(dates) if dates else None,
+                        "latest": max(dates) if dates else None})
+        for e in story["events"]:
+            event_story[e] = story["id"]
+    stories.sort(key=lambda s: (_date_key(s["latest"]), s["counts"]["articles"], s["id"]), reverse=True)
+    counts = {"articles": len(articles), "events": len(events), "stories": len(stories), "copies": len(copies),
+              "claims": len(claims), "flags": len(flags), "actors": len(actor_names),
+              "quotes": conn.execute("SELECT COUNT(*) FROM quotes").fetchone()[0]}
+    return Index(articles, order, events, stories, {s["id"]: s for s in stories}, event_story, article_event, copies,
+                 dict(copies_of), dict(copied_from), claims, flags, dict(article_claims), dict(article_flags),
+                 dict(article_quotes), actor_names, counts)
+
+
+class Reader:
+    """One read connection to the store and the index of its current version.
+
+    Used from one thread (the server's event loop); writers use their own connections.
+    """
+
+    def __init__(self, db_path: str | Path):
+        self.db_path = str(db_path)
+        connect(db_path).close()  # create or migrate the schema as every command does
+        # the server's event loop may run in another thread than the one that made the app
+        self.conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None, check_same_thread=False)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self._version: int | None = None
+        self._index: Index | None = None
+        self.cache: dict[Any, Any] = {}  # per-version memo of derived results (counts, pages)
+
+    def changed(self) -> bool:
+        """True when another connection committed since the index was read."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0] != self._version
+
+    def index(self) -> Index:
+        if self._index is None or self.changed():
+            self.conn.execute("BEGIN")  # one snapshot of every table, even while a build commits
+            try:
+                self._version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+                self._index = build_index(self.conn)
+            finally:
+                self.conn.execute("COMMIT")
+            self.cache.clear()
+        return self._index
+
+    # --- articles ---------------------------------------------------------------------
+
+    def article(self, article_id: str) -> dict[str, Any] | None:
+        """One article in export shape (as `dossier export` writes it)."""
+        row = self.conn.execute("SELECT id, text, lang FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            return None
+        sources = [dict(r) for r in self.conn.execute(
+            f"SELECT s.* FROM sources s WHERE s.article_id = ? ORDER BY {PRIMARY_ORDER}", (article_id,))]
+        if not sources:
+            return None
+        removals: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for r in self.conn.execute("SELECT source, text, reason FROM removals WHERE article_id = ? OR source IN "
+                                   "(SELECT source FROM sources WHERE article_id = ?) ORDER BY source, article_id, seq",
+                                   (article_id, article_id)):
+            removals[r["source"] or ""].append({"text": r["text"], "reason": r["reason"]})
+        for s in sources:
+            s["partial"], s["synthetic"] = bool(s["partial"]), bool(s["synthetic"])
+            s["removed"] = removals.get(s["source"], [])
+        primary = sources[0]
+        record = {**primary, "id": article_id, "lang": row["lang"], "text": row["text"],
+                  "removed": removals.get(primary["source"], []) + removals.get("", []), "sources": sources}
+        return export_article(record)
+
+    def texts(self, article_ids: set[str] | list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        ids = list(article_ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update({r[0]: r[1] for r in self.conn.execute(f"SELECT id, text FROM articles WHERE id IN ({marks})", chunk)})
+        return out
+
+    # --- quotes -----------------------------------------------------------------------
+
+    def _quote_rows(self, sql: str, params: tuple) -> list[dict[str, Any]]:
+        rows = self.conn.execute(sql, params).fetchall()
+        return self._with_occurrences(rows)
+
+    def _with_occurrences(self, rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
+        index = self.index()
+        ids = [r["id"] for r in rows]
+        occurrences: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for quote_id, record in self.conn.execute(
+                    f"SELECT quote_id, record FROM quote_occurrences WHERE quote_id IN ({marks}) ORDER BY quote_id, article_id, start",
+                    chunk):
+                occurrences[quote_id].append(json.loads(record))
+        out = []
+        for r in rows:
+            occ = occurrences.get(r["id"], [])
+            articles = {o["article"] for o in occ}
+            first = index.articles.get(r["first_seen"]) if r["first_seen"] else None
+            out.append({"id": r["id"], "text": r["text"], "speaker": r["speaker"], "speaker_name": r["speaker_name"],
+                        "occurrences": occ, "first_seen": r["first_seen"], "kind": r["kind"],
+                        "first_seen_candidates": json.loads(r["first_seen_candidates"]),
+                        "outlets": sorted(index.outlets_of(articles)),
+                        "first_seen_date": first.published if first else None,
+                        "altered": any(o.get("changes") for o in occ)})
+        return out
+
+    def quotes_page(self, limit: int, offset: int, speaker: str | None = None, article: str | None = None,
+                    kind: str | None = None) -> tuple[int, list[dict[str, Any]]]:
+        """A page of statements in store order, with their total."""
+        where, params = [], []
+        if speaker:
+            where.append("speaker = ?")
+            params.append(speaker)
+        if kind:
+            where.append("kind = ?")
+            params.append(kind)
+        if article:
+            where.append("id IN (SELECT quote_id FROM quote_occurrences WHERE article_id = ?)")
+            params.append(article)
+        clause = (" WHERE " + " AND ".join(where)) if where else ""
+        self.index()  # refresh the cache on a new store version first
+        key = ("quotes-total", clause, tuple(params))
+        if key not in self.cache:
+            self.cache[key] = self.conn.execute(f"SELECT COUNT(*) FROM quotes{clause}", params).fetchone()[0]
+        rows = self._quote_rows(f"SELECT * FROM quotes{clause} ORDER BY rowid LIMIT ? OFFSET ?", (*params, limit, offset))
+        return self.cache[key], rows
+
+    def quotes_json(self, limit: int, offset: int, speaker: str | None = None, article: str | None = None,
+                    kind: str | None = None) -> tuple[int, list[bytes]]:
+        """`quotes_page` as UTF-8 JSON, one piece per statement, for the API's hot path: the
+        occurrence records are stored as JSON and are spliced in as they are, not parsed and
+        serialised again (that round trip was most of the cost of a page)."""
+        where, params = [], []
+        if speaker:
+            where.append("speaker = ?")
+            params.append(speaker)
+        if kind:
+            where.append("kind = ?")
+            params.append(kind)
+        if article:
+            where.append("id IN (SELECT quote_id FROM quote_occurrences WHERE article_id = ?)")
+            params.append(article)
+        clause = (" WHERE " + " AND ".join(where)) if where else ""
+        index = self.index()
+        key = ("quotes-total", clause, tuple(params))
+        if key not in self.cache:
+            self.cache[key] = self.conn.execute(f"SELECT COUNT(*) FROM quotes{clause}", params).fetchone()[0]
+        if clause:
+            rows = self.conn.execute(f"SELECT * FROM quotes{clause} ORDER BY rowid LIMIT ? OFFSET ?", (*params, limit, offset)).fetchall()
+        else:  # the unfiltered list: rowids held in memory, so a deep page costs no table scan
+            if "quote-rowids" not in self.cache:
+                self.cache["quote-rowids"] = [r[0] for r in self.conn.execute("SELECT rowid FROM quotes ORDER BY rowid")]
+            wanted = self.cache["quote-rowids"][offset:offset + limit]
+            rows = self.conn.execute(f"SELECT * FROM quotes WHERE rowid IN ({','.join('?' * len(wanted))}) ORDER BY rowid",
+                                     wanted).fetchall() if wanted else []
+        return self.cache[key], self._quotes_as_json(index, rows)
+
+    def quote_json(self, quote_id: str) -> bytes | None:
+        rows = self.conn.execute("SELECT * FROM quotes WHERE id = ?", (quote_id,)).fetchall()
+        return self._quotes_as_json(self.index(), rows)[0] if rows else None
+
+    def _quotes_as_json(self, index: Index, rows: list[sqlite3.Row]) -> list[bytes]:
+        """Each statement as UTF-8 JSON; memoised per store version (a statement's JSON only
+        changes when the store does), up to QUOTE_MEMO statements."""
+        memo = self.cache.setdefault("quote-json", {})
+        missing = [r for r in rows if r["id"] not in memo]
+        if missing:
+            if len(memo) + len(missing) > QUOTE_MEMO:
+                memo.clear()
+            memo.update(zip((r["id"] for r in missing), (j.encode() for j in self._render_quotes_json(index, missing))))
+        return [memo[r["id"]] for r in rows]
+
+    def _render_quotes_json(self, index: Index, rows: list[sqlite3.Row]) -> list[str]:
+        ids = [r["id"] for r in rows]
+        occurrences: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        if ids:
+            marks = ",".join("?" * len(ids))
+            for quote_id, article_id, record in self.conn.execute(
+                    f"SELECT quote_id, article_id, record FROM quote_occurrences WHERE quote_id IN ({marks}) "
+                    f"ORDER BY quote_id, article_id, start", ids):
+                occurrences[quote_id].append((article_id, record))
+        dumps = _js
+        out = []
+        for r in rows:
+            occ = occurrences.get(r["id"], [])
+            first = index.articles.get(r["first_seen"]) if r["first_seen"] else None
+            out.append(
+                f'{{"id":{dumps(r["id"])},"text":{dumps(r["text"])},"speaker":{dumps(r["speaker"])},'
+                f'"speaker_name":{dumps(r["speaker_name"])},"occurrences":[{",".join(o[1] for o in occ)}],'
+                f'"first_seen":{dumps(r["first_seen"])},"kind":{dumps(r["kind"])},'
+                f'"first_seen_candidates":{r["first_seen_candidates"]},'
+                f'"outlets":[{",".join(map(_js, sorted(index.outlets_of({o[0] for o in occ}))))}],'
+                f'"first_seen_date":{dumps(first.published if first else None)},'
+                f'"altered":{"true" if any(_has_changes(o[1]) for o in occ) else "false"}}}')
+        return out
+
+    def quote(self, quote_id: str) -> dict[str, Any] | None:
+        rows = self._quote_rows("SELECT * FROM quotes WHERE id = ?", (quote_id,))
+        return rows[0] if rows else None
+
+    def quotes_in(self, article_ids: list[str], limit: int = 100) -> tuple[int, list[dict[str, Any]]]:
+        """The statements (not quoted fragments) carried by any of these articles, earliest
+        first: how many there are, and the first `limit` with their occurrences."""
+        index = self.index()
+        quote_ids = sorted(set().union(*(index.article_quotes.get(a, set()) for a in article_ids))) if article_ids else []
+        rows: list[sqlite3.Row] = []
+        for i in range(0, len(quote_ids), 500):
+            chunk = quote_ids[i:i + 500]
+            rows.extend(self.conn.execute(f"SELECT * FROM quotes WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+
+        def first_date(row: sqlite3.Row) -> tuple:
+            meta = index.articles.get(row["first_seen"]) if row["first_seen"] else None
+            day = meta.published if meta else None
+            return (day is None, day or "", row["id"])
+
+        rows.sort(key=first_date)
+        return len(rows), self._with_occurrences(rows[:limit])
+
+    def occurrences_in(self, article_id: str) -> list[dict[str, Any]]:
+        """Every quotation occurrence in one article, with its statement's id and kind."""
+        out = []
+        for quote_id, record, kind in self.conn.execute(
+                "SELECT o.quote_id, o.record, q.kind FROM quote_occurrences o JOIN quotes q ON q.id = o.quote_id "
+                "WHERE o.article_id = ? ORDER BY o.start", (article_id,)):
+            occurrence = json.loads(record)
+            occurrence["quote"], occurrence["quote_kind"] = quote_id, kind
+            out.append(occurrence)
+        return out
+
+    # --- actors -----------------------------------------------------------------------
+
+    def actor(self, actor_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT record FROM actors WHERE id = ?", (actor_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def actors_page(self, limit: int, offset: int, kind: str | None = None) -> tuple[int, list[dict[str, Any]]]:
+        clause, params = (" WHERE kind = ?", [kind]) if kind else ("", [])
+        total = self.conn.execute(f"SELECT COUNT(*) FROM actors{clause}", params).fetchone()[0]
+        rows = self.conn.execute(f"SELECT record FROM actors{clause} ORDER BY id LIMIT ? OFFSET ?", (*params, limit, offset))
+        return total, [json.loads(r[0]) for r in rows]
+
+
+def _has_changes(record: str) -> bool:
+    """Whether a stored occurrence record (JSON text) lists word changes, without parsing it."""
+    at = record.find('"changes":')
+    return at >= 0 and not record[at + 10:].lstrip().startswith("[]")
+
+
+def filter_flags(flags: list[dict[str, Any]], kind: str | None, severity: str | None) -> list[dict[str, Any]]:
+    return [f for f in flags if (not kind or f.get("kind") == kind) and (not severity or f.get("severity") == severity)]
+
+
+def flags_sorted(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Errors first, then warnings, then notes; otherwise in the order linking made them."""
+    rank = {s: n for n, s in enumerate(SEVERITIES)}
+    return sorted(flags, key=lambda f: rank.get(f.get("severity"), len(rank)))

@@ -1,0 +1,120 @@
+"""Full-text search over article texts and statements with SQLite FTS5.
+
+The index belongs to the web layer, not to the store's schema: two external-content FTS5
+tables (they index the text without keeping a copy of it) over a view of the articles
+(text and title) and over the quotes table, created when missing and rebuilt whenever
+the store's content changed since the last rebuild (a signature of the builds and table
+sizes is kept beside them). Linking replaces the quotes table wholesale and outlet
+boilerplate learning rewrites texts, so a rebuild (seconds for 10,000 articles) is
+simpler and safer than tracking every change.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import Any
+
+START, END = "\x02", "\x03"  # match markers for snippet(): never in clean text, easy to split on
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+MAX_TERMS = 12
+
+_SETUP = [
+    """CREATE VIEW IF NOT EXISTS web_search_articles AS
+       SELECT a.rowid AS rid, a.id AS article_id, a.text AS text,
+              (SELECT s.title FROM sources s WHERE s.article_id = a.id AND s.title IS NOT NULL
+               ORDER BY s.published IS NULL, s.published, s.source LIMIT 1) AS title
+       FROM articles a""",
+    """CREATE VIRTUAL TABLE IF NOT EXISTS web_fts_articles USING fts5(
+       title, text, content='web_search_articles', content_rowid='rid', tokenize='unicode61 remove_diacritics 2')""",
+    """CREATE VIRTUAL TABLE IF NOT EXISTS web_fts_quotes USING fts5(
+       text, speaker_name, content='quotes', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2')""",
+    "CREATE TABLE IF NOT EXISTS web_search_state (name TEXT PRIMARY KEY, signature TEXT NOT NULL)",
+]
+
+
+def signature(conn: sqlite3.Connection) -> str:
+    """Changes whenever a build or an ingest changed articles or statements."""
+    build = conn.execute("SELECT MAX(id), MAX(finished_at) FROM builds").fetchone()
+    articles = conn.execute("SELECT COUNT(*), MAX(rowid) FROM articles").fetchone()
+    quotes = conn.execute("SELECT COUNT(*), MAX(rowid) FROM quotes").fetchone()
+    return f"{tuple(build)}|{tuple(articles)}|{tuple(quotes)}"
+
+
+def ensure_index(conn: sqlite3.Connection) -> bool:
+    """Create the search tables if missing and rebuild them if the store changed; True if rebuilt."""
+    current = signature(conn)
+    try:
+        row = conn.execute("SELECT signature FROM web_search_state WHERE name = 'fts'").fetchone()
+        if row is not None and row[0] == current:
+            return False
+    except sqlite3.OperationalError:  # no state table yet: first run on this store
+        pass
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in _SETUP:
+            conn.execute(statement)
+        current = signature(conn)  # again, inside the write lock
+        conn.execute("INSERT INTO web_fts_articles(web_fts_articles) VALUES ('rebuild')")
+        conn.execute("INSERT INTO web_fts_quotes(web_fts_quotes) VALUES ('rebuild')")
+        conn.execute("INSERT OR REPLACE INTO web_search_state (name, signature) VALUES ('fts', ?)", (current,))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return True
+
+
+def match_expression(query: str) -> str | None:
+    """The user's words as an FTS5 query: every word must occur, the last as a prefix.
+    Words are quoted, so FTS5 operators and punctuation typed by a user are just text."""
+    terms = _TOKEN.findall(query)[:MAX_TERMS]
+    if not terms:
+        return None
+    quoted = [f'"{t}"' for t in terms]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def split_snippet(snippet: str | None) -> list[tuple[str, bool]]:
+    """A snippet with match markers → [(text, is_match)], for escaping and <mark> in templates."""
+    out: list[tuple[str, bool]] = []
+    for n, part in enumerate(re.split(f"[{START}{END}]", snippet or "")):
+        if part:
+            out.append((part, n % 2 == 1))
+    return out
+
+
+def highlights(parts: list[tuple[str, bool]]) -> tuple[str, list[list[int]]]:
+    """The snippet as plain text and the [start, end] of each match in it (for the API)."""
+    text, spans = "", []
+    for part, hit in parts:
+        if hit:
+            spans.append([len(text), len(text) + len(part)])
+        text += part
+    return text, spans
+
+
+def search_articles(conn: sqlite3.Connection, query: str, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+    expression = match_expression(query)
+    if expression is None:
+        return 0, []
+    total = conn.execute("SELECT COUNT(*) FROM web_fts_articles WHERE web_fts_articles MATCH ?", (expression,)).fetchone()[0]
+    rows = conn.execute(
+        f"""SELECT v.article_id, v.title, snippet(web_fts_articles, 1, '{START}', '{END}', '…', 16) AS snip
+            FROM web_fts_articles JOIN web_search_articles v ON v.rid = web_fts_articles.rowid
+            WHERE web_fts_articles MATCH ? ORDER BY rank LIMIT ? OFFSET ?""", (expression, limit, offset)).fetchall()
+    return total, [{"article": r[0], "title": r[1], "snippet": split_snippet(r[2])} for r in rows]
+
+
+def search_quotes(conn: sqlite3.Connection, query: str, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+    expression = match_expression(query)
+    if expression is None:
+        return 0, []
+    total = conn.execute("SELECT COUNT(*) FROM web_fts_quotes WHERE web_fts_quotes MATCH ?", (expression,)).fetchone()[0]
+    rows = conn.execute(
+        f"""SELECT q.id, q.speaker, q.speaker_name, q.kind, q.first_seen, snippet(web_fts_quotes, 0, '{START}', '{END}', '…', 24) AS snip
+            FROM web_fts_quotes JOIN quotes q ON q.rowid = web_fts_quotes.rowid
+            WHERE web_fts_quotes MATCH ? ORDER BY rank LIMIT ? OFFSET ?""", (expression, limit, offset)).fetchall()
+    return total, [{"quote": r[0], "speaker": r[1], "speaker_name": r[2], "kind": r[3], "first_seen": r[4],
+                    "snippet": split_snippet(r[5])} for r in rows]

@@ -1,0 +1,93 @@
+"""Event dates from their articles' leads, and the timeline."""
+
+from __future__ import annotations
+
+from dossier.link.timeline import event_date, lead_dates, timeline
+from datetime import date
+
+
+def article(aid: str, published: str | None, text: str, rng: dict | None = None) -> dict:
+    return {"id": aid, "published": published, "published_range": rng, "text": text}
+
+
+def test_lead_dates_resolve_weekdays_dates_and_relative_words_against_the_article_day():
+    text = ("Cartels named terrorist groups\n\nThe State Department on Thursday, Feb. 20, designated eight "
+            "cartels as terrorist organizations. The order will take effect on March 4.")
+    found = lead_dates(text, date(2025, 2, 21))
+    assert [(f["date"], f["words"]) for f in found] == [("2025-02-20", "Thursday, Feb. 20")]
+    assert lead_dates("La presidenta dijo ayer que no habrá tropas.", date(2025, 8, 9))[0]["date"] == "2025-08-08"
+    assert lead_dates("Sheinbaum said on Tuesday that Mexico would not accept strikes.",
+                      date(2025, 11, 5))[0]["date"] == "2025-11-04"
+    # a date stamp under the headline dates the article, not its news
+    assert lead_dates("Mexico says no\nMarch 10, 2023\nOfficials met.", date(2023, 3, 10)) == []
+
+
+def test_agreeing_articles_make_a_certain_date_with_reasons_and_spans():
+    arts = {a["id"]: a for a in [
+        article("a", "2024-03-15", "López Obrador said on Friday that Mexico would not act on U.S. orders."),
+        article("b", "2024-03-16", "Mexico's president said Friday that the country comes first."),
+    ]}
+    result = event_date({"id": "e1", "articles": ["a", "b"]}, arts)
+    assert (result["date"], result["certainty"]) == ("2024-03-15", "certain")
+    assert {r["article"] for r in result["reasons"]} == {"a", "b"}
+    for r in result["reasons"]:
+        assert arts[r["article"]]["text"][r["start"]:r["end"]] == "Friday"
+
+
+def test_disagreeing_articles_make_a_likely_date_and_keep_the_disagreement():
+    arts = {a["id"]: a for a in [
+        article("a", "2025-02-20", "The designation was announced on Thursday, officials said."),
+        article("b", "2025-02-21", "The designation was announced on Thursday, the ministry said."),
+        article("c", "2024-12-21", "The designation was announced on Dec. 20, officials said."),
+    ]}
+    result = event_date({"id": "e", "articles": ["a", "b", "c"]}, arts)
+    assert result["certainty"] == "likely" and result["date"] == "2024-12-20"  # c was published first
+    assert [r["article"] for r in result["reasons"]] == ["c"]
+
+
+def test_undated_leads_give_a_range_and_the_timeline_marks_it_uncertain():
+    arts = [
+        article("a", "2025-11-04", "Sheinbaum said on Tuesday that cooperation has limits."),
+        article("b", None, "Officials met to discuss the plan.",
+                {"earliest": "2024-10-01", "latest": "2025-03-02", "reasons": []}),
+        article("c", "2025-02-20", "The report came out after a long wait."),
+        article("d", None, "No date anywhere.", None),
+    ]
+    events = [{"id": "late", "title": "Cooperation", "articles": ["a"]},
+              {"id": "ranged", "title": "Meeting", "articles": ["b"]},
+              {"id": "bounded", "title": "Report", "articles": ["c"]},
+              {"id": "nothing", "title": "Unknown", "articles": ["d"]}]
+    rows = timeline(events, arts)
+    assert [r["event"] for r in rows] == ["bounded", "ranged", "late", "nothing"]
+    by_id = {r["event"]: r for r in rows}
+    assert by_id["late"]["uncertain"] is False and by_id["late"]["date"] == "2025-11-04"
+    assert by_id["ranged"]["uncertain"] and by_id["ranged"]["latest"] == "2025-03-02"
+    assert by_id["ranged"]["reasons"][0]["reason"].startswith("on or before 2025-03-02")
+    assert by_id["nothing"]["certainty"] == "unknown"
+
+
+def test_sample_events_are_dated_on_their_gold_days(tmp_path):
+    import json
+
+    from conftest import SAMPLE
+    from dossier.build import build
+    from dossier.report.document import build_document
+    from dossier.store.db import connect
+
+    gold = json.loads((SAMPLE / "gold.json").read_text(encoding="utf-8"))
+    gold_day = {src: e["date"] for e in gold["events"] for src in e["sources"]}
+    conn = connect(tmp_path / "sample.db")
+    build([str(SAMPLE)], conn)
+    document = build_document(conn)
+    source_of = {a["id"]: a["sources"][0]["source"][len(str(SAMPLE)) + 1:] for a in document["articles"]}
+    rows = timeline(document["events"], document["articles"])
+    assert [r["date"] for r in rows] == sorted(r["date"] for r in rows)
+    members = {e["id"]: e["articles"] for e in document["events"]}
+    for row in rows:
+        days = {gold_day[source_of[a]] for a in members[row["event"]] if source_of[a] in gold_day}
+        assert row["date"] in days, (row["title"], days)
+        if len(days) == 1:
+            assert row["certainty"] == "certain" and not row["uncertain"]
+        for reason in row["reasons"]:
+            text = next(a["text"] for a in document["articles"] if a["id"] == reason["article"])
+            assert 0 <= reason["start"] < reason["end"] <= len(text)
