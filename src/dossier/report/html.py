@@ -14,6 +14,7 @@ made only from http(s) URLs, and the page's Content-Security-Policy forbids ever
 from __future__ import annotations
 
 import sqlite3
+from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -49,7 +50,7 @@ def _environment(package: str) -> Environment:
     loader = ChoiceLoader([DictLoader({"base.html": "{% block main %}{% endblock %}"}), PackageLoader(package, "templates")])
     env = Environment(loader=loader if package == "dossier.web" else PackageLoader(package, "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)
     env.filters["safe_url"] = safe_url
     env.globals["version"] = __version__
     env.globals.update(links.STATIC)
@@ -135,8 +136,9 @@ def _article(reader: Reader, index: Index, article_id: str) -> str | None:
                  story=index.story_by_id.get(index.story_of_article(article_id) or ""))
 
 
-def _actor(reader: Reader, index: Index, actor: dict[str, Any]) -> str:
-    total, quotes = reader.quotes_page(ACTOR_QUOTES, 0, speaker=actor["id"])
+def _actor(reader: Reader, index: Index, actor: dict[str, Any], rows: list[sqlite3.Row]) -> str:
+    """An actor's section; `rows` are the statements they made (store rows, in store order)."""
+    total, quotes = len(rows), reader._with_occurrences(rows[:ACTOR_QUOTES])
     quotes.sort(key=lambda q: (q["first_seen_date"] is None, q["first_seen_date"] or "", q["id"]))
     roles = sorted(actor.get("roles") or [], key=lambda r: (str(r.get("start") or ""), str(r.get("end") or "")))
     return _main("actor.html", index=index, actor=actor, roles=roles, quotes=quotes, total_quotes=total)
@@ -166,8 +168,11 @@ def iter_html(conn: sqlite3.Connection) -> Iterator[str]:
                        offset=0, kinds=[], severities=SEVERITIES, kind="", severity="", list_max=len(flags))
                + "\n</section>\n")
         yield indexes.actors_index(actors)
+        by_speaker: dict[str, list[sqlite3.Row]] = defaultdict(list)  # one scan of the statements, not one per actor
+        for row in conn.execute("SELECT * FROM quotes WHERE speaker IS NOT NULL ORDER BY rowid"):
+            by_speaker[row["speaker"]].append(row)
         for actor in actors:
-            yield _section("actor", actor["id"], _actor(reader, index, actor))
+            yield _section("actor", actor["id"], _actor(reader, index, actor, by_speaker.get(actor["id"], [])))
         yield indexes.articles_index(index)
         for article_id in index.article_order:  # newest first
             body = _article(reader, index, article_id)
