@@ -341,9 +341,9 @@ def test_flags_reach_the_store_and_the_export(tmp_path, db):
     assert json.loads(json.dumps(doc["flags"])) == doc["flags"]
     build([str(tmp_path / "news.jsonl")], db)  # building again changes nothing
     assert build_document(db)["flags"] == doc["flags"]
-    markdown, html = render_markdown(doc), render_html(doc)
+    markdown, html = render_markdown(doc), render_html(db)
     assert "## Flags" in markdown and "uncredited copy" in markdown and "Harbor Gazette" in markdown
-    assert "<h2>Flags</h2>" in html and "uncredited copy" in html
+    assert "<h1>Flags</h1>" in html and "uncredited copy" in html and "Harbor Gazette" in html
 
 
 @needs_shared

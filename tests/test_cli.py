@@ -176,6 +176,7 @@ def test_html_report_shows_events_copies_and_quotes(tmp_path):
     result = run("demo", "--sample", str(SAMPLE), "--out", str(out))
     assert result.exit_code == 0, result.output
     page = (out / "dossier.html").read_text(encoding="utf-8")
-    assert "What happened" in page and "Who copied whom" in page and "Who said what" in page
-    assert "credit removed: “MEXICO CITY (CP)” → “MEXICO CITY”" in page
+    # the story views: a timeline of events, the articles of an event by copy relation, the statements
+    assert '<section id="timeline">' in page and "Articles, by copy relation" in page and '<section id="statements">' in page
+    assert '<span class="kind">credit removed</span> <del>MEXICO CITY (CP)</del> → <ins>MEXICO CITY</ins>' in page
     assert "built-in method" not in page

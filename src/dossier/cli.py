@@ -200,7 +200,8 @@ def write_export(conn, fmt: str, output: str) -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="out", show_default=True,
               help="Folder for the database and the pages.")
 def demo_command(sample, out_dir) -> None:
-    """Build the bundled synthetic sample corpus and write out/dossier.html."""
+    """Build the bundled synthetic sample corpus and write its pages: out/dossier.html (one self-contained
+    file with the story views), out/dossier.json and out/dossier.md; then say how to serve them."""
     sample_dir = Path(sample) if sample else SAMPLE_DIR
     relative = os.path.relpath(sample_dir)
     if not relative.startswith(".."):
@@ -215,9 +216,11 @@ def demo_command(sample, out_dir) -> None:
     _print_summary(report, conn, verbose=False)
     for fmt, name in (("html", "dossier.html"), ("json", "dossier.json"), ("md", "dossier.md")):
         write_export(conn, fmt, str(out / name))
-    click.echo(f"Wrote {out / 'dossier.html'} (open it in a browser), {out / 'dossier.json'} and {out / 'dossier.md'}.")
-    click.echo(f"Explore further: dossier export --db {out / 'dossier.db'} --format md | less")
-    click.echo(f"Serve the pages and the API: dossier serve --db {out / 'dossier.db'}  (then open http://127.0.0.1:8000/)")
+    click.echo(f"Wrote {out / 'dossier.html'}: the story views (stories, timelines, coverage, statements, events by copy "
+               f"relation, highlighted articles, actors, flags) in one self-contained file: open it in a browser or send it.")
+    click.echo(f"Also {out / 'dossier.json'} (the dossier/1 export) and {out / 'dossier.md'}.")
+    click.echo(f"Serve the same pages with search and the API: dossier serve --db {out / 'dossier.db'}  "
+               f"(then open http://127.0.0.1:8000/; needs pip install 'dossier[web]')")
 
 
 @main.command("serve")

@@ -60,9 +60,9 @@ def write_markdown(conn: sqlite3.Connection, out: IO[str]) -> None:
 
 
 def write_html(conn: sqlite3.Connection, out: IO[str]) -> None:
-    from dossier.report.html import render_html
+    from dossier.report.html import write_html_file
 
-    out.write(render_html(build_document(conn)))
+    write_html_file(conn, out)
 
 
 WRITERS = {"json": write_json, "jsonl": write_jsonl, "parquet": write_parquet, "md": write_markdown, "html": write_html}

@@ -29,6 +29,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dossier import __version__
+from dossier.web import links
 from dossier.web import search as fts
 from dossier.web.data import SEVERITIES, Reader, filter_flags, flags_sorted
 from dossier.web.highlight import article_spans, segment
@@ -118,6 +119,7 @@ def _templates() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["safe_url"] = safe_url
     env.globals["version"] = __version__
+    env.globals.update(links.SERVER)  # page URLs (the HTML export renders the same templates with anchors)
     return env
 
 
