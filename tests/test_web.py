@@ -81,7 +81,7 @@ def test_home_lists_every_story_newest_first_with_its_counts(client, built):
     assert 'name="q"' in html  # the search box
 
 
-def test_story_page_has_timeline_coverage_statements_and_says_none_found_for_flags(client, built):
+def test_story_page_has_timeline_coverage_statements_claims_and_flags(client, built):
     _, document = built
     story = max(document["stories"], key=lambda s: len(s["events"]))
     html = client.get(f"/stories/{story['id']}").text
@@ -104,7 +104,14 @@ def test_story_page_has_timeline_coverage_statements_and_says_none_found_for_fla
     assert f"Statements <span class=\"muted\">({len(statements)})</span>" in html
     altered = [q for q in statements if any(o.get("changes") for o in q["occurrences"])]
     assert altered and html.count('title="some articles word it differently">altered</span>') == len(altered)
-    assert "No flags found." in html and "No claims found." in html
+    from markupsafe import escape
+
+    flags = [f for f in document["flags"] if any(e["article"] in members for e in f["evidence"])]
+    assert flags and "No flags found." not in html  # the sample's planted errors are on its story page
+    for flag in flags:
+        assert str(escape(flag["message"])) in html
+    claims = [c for c in document["claims"] if any(o["article"] in members for o in c["occurrences"])]
+    assert claims and "No claims found." not in html
 
 
 def test_event_page_groups_articles_under_the_original_they_copy(client, built):

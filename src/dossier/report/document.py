@@ -14,7 +14,6 @@ from typing import Any
 from dossier import SCHEMA, __version__
 from dossier.analyze.published_range import published_range
 from dossier.link.corpus import read_actors, read_claims, read_copies, read_events, read_flags, read_quotes
-from dossier.link.timeline import timeline
 from dossier.store import corpus as store
 
 def _published_range(record: dict[str, Any], inferred: dict[str, Any] | None = None) -> dict[str, Any] | None:
@@ -71,21 +70,19 @@ def with_outlets(quotes: list[dict[str, Any]], articles: list[dict[str, Any]]) -
     return quotes
 
 
-def dated_events(events: list[dict[str, Any]], articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Give each event the day it happened (from its articles' leads, with certainty and
-    reasons; the most common publication day stays as `published_date`) and return the
-    timeline: events in date order, the uncertain ones marked."""
-    rows = timeline(events, articles)
-    by_id = {row["event"]: row for row in rows}
+def timeline(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Events in the order they happened (an event known only by a range at the latest day it
+    can have been; undated last), the uncertain ones marked. Dates are set at linking."""
+    rows = []
     for event in events:
-        when = by_id.get(event["id"])
-        if when is None:
-            continue
-        event["published_date"] = event["date"]
-        if when["date"]:
-            event["date"] = when["date"]
-        event["date_certainty"] = when["certainty"]
-        event["date_reasons"] = when["reasons"] + when["disagreements"]
+        bounds = event.get("date_bounds") or {}
+        certainty = event.get("date_certainty", "unknown")
+        day = event["date"] if certainty in ("certain", "likely") else None
+        rows.append({"event": event["id"], "title": event["title"], "date": day,
+                     "earliest": bounds.get("earliest"), "latest": bounds.get("latest"), "certainty": certainty,
+                     "uncertain": certainty != "certain", "reasons": event.get("date_reasons", [])})
+    rows.sort(key=lambda r: ((r["date"] or r["latest"] or r["earliest"]) is None,
+                             r["date"] or r["latest"] or r["earliest"] or "", r["event"]))
     return rows
 
 
@@ -97,7 +94,7 @@ def build_document(conn: sqlite3.Connection) -> dict[str, Any]:
     document["quotes"] = with_outlets(read_quotes(conn), document["articles"])
     document["copies"] = read_copies(conn)
     document["events"], document["stories"] = read_events(conn)
-    document["timeline"] = dated_events(document["events"], document["articles"])
+    document["timeline"] = timeline(document["events"])
     document["claims"] = read_claims(conn)
     document["flags"] = read_flags(conn)
     document["problems"] = store.problems(conn)
