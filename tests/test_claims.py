@@ -220,3 +220,15 @@ def test_sample_export_has_claims_and_every_planted_number_mismatch_is_flagged(s
     assert extra == [], extra
     # the stored claims carry the same result: the export's claims[] feed the detector directly
     assert all("links" in c for c in document["claims"])
+
+
+def test_two_figures_both_articles_give_are_not_a_mismatch():
+    # read in real coverage: a follow-up repeats both figures of its source in other sentences,
+    # and claim matching can pair each figure with the other one's context
+    first = ("Members of the club pay annual dues that have gone up to $25,000, officials said. "
+             "A basic membership costs up to $8,400 a year, according to the club's filing.")
+    second = ("The club's membership costs up to $8,400, and annual dues have gone to $25,000, the filing shows. "
+              "Officials said the dues would not rise again next year.")
+    document = _document({"first": first, "second": second}, [{"article": "second", "of": "first", "kind": "rewrite"}],
+                         [{"id": "e1", "articles": ["first", "second"]}])
+    assert [f for f in detect(document, {}) if f["severity"] != "info"] == []

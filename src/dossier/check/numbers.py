@@ -87,7 +87,19 @@ def detect(document: dict[str, Any], records: dict[str, dict], kb: Any = None) -
     articles = {a["id"]: a for a in document.get("articles", [])}
     copied = {c["article"] for c in document.get("copies", []) if c["article"] != c["of"]}  # on a tie, originals win
     flags = []
-    for claim in _claims(document, records):
+    claims = _claims(document, records)
+    # every exact figure each article gives, whatever claim it was grouped in: an article that also
+    # gives the other value elsewhere does not contradict it (the two figures count different things)
+    figures: dict[tuple[str, Any], list[dict[str, Any]]] = defaultdict(list)
+    for c in claims:
+        for o in c["occurrences"]:
+            if not o.get("vague"):
+                figures[(o["article"], o.get("unit"))].append(o)
+
+    def gives(article: str, occurrence: dict[str, Any]) -> bool:
+        return any(compatible(o, occurrence) for o in figures.get((article, occurrence.get("unit")), ()))
+
+    for claim in claims:
         occurrences = claim["occurrences"]
         if len({o["article"] for o in occurrences}) < 2:
             continue
@@ -122,6 +134,8 @@ def detect(document: dict[str, Any], records: dict[str, dict], kb: Any = None) -
                                and not any(compatible(o, odd) for o in occurrences
                                            if o["article"] == occurrences[j]["article"] and not o.get("vague"))),
                               key=lambda j: ({"copy": 0, "event": 1, "story": 2}[linked[i][j]], order(j)))
+            partners = [j for j in partners if not gives(odd["article"], occurrences[j])
+                        and not gives(occurrences[j]["article"], odd)]
             if not partners:
                 continue
             flagged_articles.add(odd["article"])
