@@ -28,6 +28,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/quotes.py
 	$(BIN)/python bench/copies.py
 	$(BIN)/python bench/clustering.py
+	$(BIN)/python bench/dates.py
+	$(BIN)/python bench/claims.py
+	$(BIN)/python bench/flags.py
+	$(BIN)/python bench/link_scale.py --articles 10000
 
 clean:
 	rm -rf out .pytest_cache
