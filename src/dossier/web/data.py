@@ -250,17 +250,7 @@ class Reader:
     def quotes_page(self, limit: int, offset: int, speaker: str | None = None, article: str | None = None,
                     kind: str | None = None) -> tuple[int, list[dict[str, Any]]]:
         """A page of statements in store order, with their total."""
-        where, params = [], []
-        if speaker:
-            where.append("speaker = ?")
-            params.append(speaker)
-        if kind:
-            where.append("kind = ?")
-            params.append(kind)
-        if article:
-            where.append("id IN (SELECT quote_id FROM quote_occurrences WHERE article_id = ?)")
-            params.append(article)
-        clause = (" WHERE " + " AND ".join(where)) if where else ""
+        clause, params = _quote_filter(speaker, kind, article)
         self.index()  # refresh the cache on a new store version first
         key = ("quotes-total", clause, tuple(params))
         if key not in self.cache:
@@ -273,17 +263,7 @@ class Reader:
         """`quotes_page` as UTF-8 JSON, one piece per statement, for the API's hot path: the
         occurrence records are stored as JSON and are spliced in as they are, not parsed and
         serialised again (that round trip was most of the cost of a page)."""
-        where, params = [], []
-        if speaker:
-            where.append("speaker = ?")
-            params.append(speaker)
-        if kind:
-            where.append("kind = ?")
-            params.append(kind)
-        if article:
-            where.append("id IN (SELECT quote_id FROM quote_occurrences WHERE article_id = ?)")
-            params.append(article)
-        clause = (" WHERE " + " AND ".join(where)) if where else ""
+        clause, params = _quote_filter(speaker, kind, article)
         index = self.index()
         key = ("quotes-total", clause, tuple(params))
         if key not in self.cache:
@@ -397,3 +377,18 @@ def flags_sorted(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Errors first, then warnings, then notes; otherwise in the order linking made them."""
     rank = {s: n for n, s in enumerate(SEVERITIES)}
     return sorted(flags, key=lambda f: rank.get(f.get("severity"), len(rank)))
+
+
+def _quote_filter(speaker: str | None, kind: str | None, article: str | None) -> tuple[str, list[str]]:
+    """The WHERE clause and its parameters for a statements query."""
+    where, params = [], []
+    if speaker:
+        where.append("speaker = ?")
+        params.append(speaker)
+    if kind:
+        where.append("kind = ?")
+        params.append(kind)
+    if article:
+        where.append("id IN (SELECT quote_id FROM quote_occurrences WHERE article_id = ?)")
+        params.append(article)
+    return (" WHERE " + " AND ".join(where)) if where else "", params
