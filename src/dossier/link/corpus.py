@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from dossier.analyze.record import cached_kb, kb_fingerprint
 from dossier.link.claims import corpus_claims
 from dossier.link.events import LEAD_CHARS, EventArticle, lead_terms, period_of
-from dossier.link.timeline import event_date
-from dossier.link.linker import Changes, Linker, LinkInput, event_seq, load_state, save_state
+from dossier.link.timeline import event_date, lead_dates
+from dossier.link.linker import Changes, Linker, LinkInput, day_of, event_seq, load_state, save_state
 from dossier.link.quotes import MergedQuote
 from dossier.store.analysis import iter_records
 from dossier.store.corpus import PRIMARY_ORDER
@@ -82,7 +82,7 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str) -> dict[str,
     for item in link_inputs(conn, ids):
         linker.add(item, merge=False)
     linker.max_source_rowid = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM sources").fetchone()[0]
-    events = date_events(conn, [linker.event_record(key) for key in linker.events.events])
+    events = date_events(conn, [linker.event_record(key) for key in linker.events.events], linker.dated)
     events.sort(key=lambda e: (event_seq(e), e["id"]))
     _write(conn, linker.actors.all(), linker.quotes.all(), duplicate_sources(conn) + linker.copy_records(),
            events, linker.story_records())
@@ -144,11 +144,13 @@ def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes, st
                            json.dumps(c, ensure_ascii=False, sort_keys=True)) for c in linker.copy_records(changes.copies)])
         new_sources = conn.execute("SELECT DISTINCT article_id FROM sources WHERE rowid > ?",
                                    (linker.max_source_rowid,)).fetchall()
-        duplicates = [d for d in duplicate_sources(conn, [r[0] for r in new_sources])]
+        for (article_id,) in new_sources:
+            linker.dated.pop(article_id, None)  # its earliest date may have changed
+        duplicates = duplicate_sources(conn, [r[0] for r in new_sources])
         conn.executemany("INSERT OR REPLACE INTO copies (article, of, source, kind, similarity, record) VALUES (?, ?, ?, ?, ?, ?)",
                          [(c["article"], c["of"], c.get("source", ""), c["kind"], c["similarity"],
                            json.dumps(c, ensure_ascii=False, sort_keys=True)) for c in duplicates])
-        for record in date_events(conn, [linker.event_record(key) for key in sorted(changes.events)]):
+        for record in date_events(conn, [linker.event_record(key) for key in sorted(changes.events)], linker.dated):
             key = record["id"]
             conn.execute("INSERT OR REPLACE INTO events (id, seq, record) VALUES (?, ?, ?)",
                          (key, event_seq(record), json.dumps(record, ensure_ascii=False, sort_keys=True)))
@@ -163,12 +165,15 @@ def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes, st
         raise
 
 
-def date_events(conn: sqlite3.Connection, events: list[dict[str, Any]], chunk: int = 500) -> list[dict[str, Any]]:
+def date_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known: dict[str, dict[str, Any]] | None = None,
+                chunk: int = 500) -> list[dict[str, Any]]:
     """Give each event record the day it happened, from its articles' leads (`link.timeline`):
     `date` (when known; the most common publication day stays as `published_date`),
-    `date_certainty`, `date_bounds` and `date_reasons` with their evidence spans."""
-    ids = sorted({a for e in events for a in e["articles"]})
-    articles: dict[str, dict[str, Any]] = {}
+    `date_certainty`, `date_bounds` and `date_reasons` with their evidence spans. `known`
+    keeps what each article's lead says (the linker's cache), so an event that grows by one
+    article does not read and scan all its articles again."""
+    known = {} if known is None else known
+    ids = sorted({a for e in events for a in e["articles"]} - known.keys())
     for start in range(0, len(ids), chunk):
         part = ids[start:start + chunk]
         marks = ",".join("?" * len(part))
@@ -176,10 +181,12 @@ def date_events(conn: sqlite3.Connection, events: list[dict[str, Any]], chunk: i
                 f"SELECT a.id, a.text, (SELECT MIN(published) FROM sources s WHERE s.article_id = a.id), "
                 f"json_extract(an.record, '$.published_range') FROM articles a LEFT JOIN analyses an "
                 f"ON an.article_id = a.id WHERE a.id IN ({marks})", part):
-            articles[row[0]] = {"id": row[0], "text": row[1], "published": row[2],
-                                "published_range": json.loads(row[3]) if row[3] else None}
+            day = day_of(row[2])
+            known[row[0]] = {"id": row[0], "published": row[2],
+                             "published_range": json.loads(row[3]) if row[3] else None,
+                             "lead_dates": lead_dates(row[1] or "", day) if day else []}
     for event in events:
-        when = event_date(event, articles)
+        when = event_date(event, known)
         event["published_date"] = event["date"]
         if when["date"]:
             event["date"] = when["date"]

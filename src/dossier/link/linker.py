@@ -32,7 +32,7 @@ from dossier.link.events import LEAD_CHARS, Event, EventArticle, EventIndex, lea
 from dossier.link.quotes import MergedQuote, Occurrence, QuoteIndex, normalize_quote
 from dossier.model import Mention
 
-STATE_VERSION = "1"
+STATE_VERSION = "2"  # 2: the lead-date cache
 LEAD_ACTOR_KINDS = ("person", "organization", "group", "role")
 
 
@@ -107,6 +107,7 @@ class Linker:
         self.relations: dict[str, list[bytes]] = defaultdict(list)  # copy id -> its candidate relations (zlib JSON)
         self.kept: dict[str, list[dict[str, Any]]] = {}  # copy id -> the relations exported for it
         self.max_source_rowid = 0
+        self.dated: dict[str, dict[str, Any]] = {}  # article id -> what its lead says of dates (link.corpus.date_events)
 
     # -- state ---------------------------------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:

@@ -137,7 +137,7 @@ def event_date(event: dict[str, Any], articles: dict[str, dict[str, Any]]) -> di
                              "article": article_id, "start": None, "end": None}
         if published is None:
             continue
-        mentions = lead_dates(article.get("text") or "", published)
+        mentions = article["lead_dates"] if "lead_dates" in article else lead_dates(article.get("text") or "", published)
         if mentions:
             first = mentions[0]  # a lead gives its news's day first
             # "yesterday" moves with a one-day error in the article's date, a weekday does not
