@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 from dossier.analyze.record import cached_kb, kb_fingerprint
-from dossier.link.corpus import _link_full, apply_changes, claims_and_flags, link_inputs
+from dossier.link.corpus import _link_full, apply_changes, claims_and_flags, date_events, link_inputs
 from dossier.link.linker import Changes, Linker, save_state
 from dossier.store.db import connect
 
@@ -86,20 +86,26 @@ def main() -> None:
     for item in head:
         linker.add(item, merge=False)
     linker.quotes.all()
+    date_events(conn, [linker.event_record(key) for key in linker.events.events], linker.dated)  # as a full link leaves it
     linker.max_source_rowid = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM sources").fetchone()[0]
     indexed = time.time() - started
     print(f"linker over {len(head):,} articles: {indexed:.1f} s ({len(head) / indexed:,.0f} articles/s, "
           f"the in-memory part of a full link), peak RSS {rss_mb():,.0f} MB")
     latencies = []
+    parts = {"link": 0.0, "write": 0.0}
     for item in tail:
         started = time.perf_counter()
         changes = linker.add(item)
+        linked = time.perf_counter()
         apply_changes(conn, linker, changes, stories=False)
         latencies.append((time.perf_counter() - started) * 1000)
+        parts["link"] += linked - started
+        parts["write"] += time.perf_counter() - linked
     latencies.sort()
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
     print(f"add one article to {len(head):,}: p50 {statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms, "
-          f"max {latencies[-1]:.1f} ms (link and write its rows; {len(tail)} articles)")
+          f"max {latencies[-1]:.1f} ms (link and write its rows; {len(tail)} articles); mean linking "
+          f"{1000 * parts['link'] / len(tail):.1f} ms, writing {1000 * parts['write'] / len(tail):.1f} ms")
     started = time.time()
     apply_changes(conn, linker, Changes(events={next(iter(linker.events.events))}))
     print(f"stories regrouped from all events, once per batch: {time.time() - started:.1f} s")
