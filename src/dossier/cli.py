@@ -95,6 +95,10 @@ def _print_summary(report: BuildReport, conn, verbose: bool) -> None:
     if report.linked:
         echo(f"Found {report.linked['quote_occurrences']} quotations ({report.linked['quotes']} distinct statements) "
              f"and {report.linked['actors']} actors" + (f"; analysed {report.analysed} articles anew." if report.analysed else "."))
+        linked = report.linked
+        echo(f"{linked.get('events', 0)} events in {linked.get('stories', 0)} stories, {linked.get('copies', 0)} copy relations, "
+             f"{linked.get('claims', 0)} claims, {linked.get('flags', 0)} flags"
+             + (f" (linked {linked['linked_new']} new articles)." if "linked_new" in linked else "."))
     for label, items in (("skipped", report.skipped), ("repaired", report.repaired)):
         if not items:
             continue
