@@ -223,12 +223,23 @@ def test_sample_export_has_claims_and_every_planted_number_mismatch_is_flagged(s
 
 
 def test_two_figures_both_articles_give_are_not_a_mismatch():
-    # read in real coverage: a follow-up repeats both figures of its source in other sentences,
-    # and claim matching can pair each figure with the other one's context
-    first = ("Members of the club pay annual dues that have gone up to $25,000, officials said. "
-             "A basic membership costs up to $8,400 a year, according to the club's filing.")
-    second = ("The club's membership costs up to $8,400, and annual dues have gone to $25,000, the filing shows. "
-              "Officials said the dues would not rise again next year.")
+    # read in real coverage (PolNeAR): a follow-up repeats both figures of its source, and claim
+    # matching paired each figure with the other one's context, so each claim held two values
+    first = "Annual dues have gone up to $25,000. A basic membership costs $8,400 a year."
+    second = "A basic membership costs $8,400, and annual dues have gone up to $25,000."
+
+    def occ(article, text, figure):
+        start = text.index(figure)
+        return {"article": article, "start": start, "end": start + len(figure), "value": int(figure[1:].replace(",", "")),
+                "text": figure, "unit": "USD", "qualifier": None}
+
+    crossed = [{"id": "c1", "text": "$25,000", "value": 25000, "unit": "USD", "counts": "dues",
+                "occurrences": [occ("first", first, "$25,000"), occ("second", second, "$8,400")],
+                "links": [{"a": 0, "b": 1, "score": 0.9, "tie": "copy"}]},
+               {"id": "c2", "text": "$8,400", "value": 8400, "unit": "USD", "counts": "membership",
+                "occurrences": [occ("first", first, "$8,400"), occ("second", second, "$25,000")],
+                "links": [{"a": 0, "b": 1, "score": 0.9, "tie": "copy"}]}]
     document = _document({"first": first, "second": second}, [{"article": "second", "of": "first", "kind": "rewrite"}],
-                         [{"id": "e1", "articles": ["first", "second"]}])
-    assert [f for f in detect(document, {}) if f["severity"] != "info"] == []
+                         [{"id": "e1", "articles": ["first", "second"]}], {"first": "2015-11-25", "second": "2015-11-26"})
+    document["claims"] = crossed
+    assert detect(document, {}) == []

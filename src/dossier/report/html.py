@@ -27,12 +27,10 @@ from dossier.store import corpus as store
 from dossier.web import links
 from dossier.web.data import SEVERITIES, Index, Reader, build_index, flags_sorted
 from dossier.web.highlight import article_spans, segment
-from dossier.web.views import copy_groups, coverage, evidence_items, timeline
+from dossier.web.views import (LIST_MAX, copy_groups, coverage, evidence_items, flags_and_claims, story_events,
+                               timeline)
 
 # as the server's pages (src/dossier/web/app.py, which needs the web extra, so not imported here)
-TIMELINE_MAX = 150  # events drawn on a story's timeline (the most covered ones)
-COVERAGE_EVENTS = 24  # events (columns) in a story's coverage table
-LIST_MAX = 100  # statements and claims listed in a story or event section
 ACTOR_QUOTES = 500  # statements listed in an actor's section
 _BODY = "\0dossier-sections\0"  # where the sections go in the file's template
 STYLE = Path(__file__).resolve().parents[1] / "web" / "static" / "style.css"
@@ -90,17 +88,10 @@ def _section(kind: str, ident: str, body: str) -> str:
 def _story(reader: Reader, index: Index, story: dict[str, Any]) -> str:
     """A story's section, with the same context as the server's story page."""
     events = [index.events[e] for e in story["events"] if e in index.events]
-    shown = events
-    if len(events) > TIMELINE_MAX:
-        top = {e["id"] for e in sorted(events, key=lambda e: -len(e["articles"]))[:TIMELINE_MAX]}
-        shown = [e for e in events if e["id"] in top]
-    shown = sorted(shown, key=lambda e: ((e.get("date_range") or {}).get("earliest") or e.get("date") or "9999", e["id"]))
-    columns = sorted(sorted(shown, key=lambda e: -len(e["articles"]))[:COVERAGE_EVENTS],
-                     key=lambda e: ((e.get("date_range") or {}).get("earliest") or "9999", e["id"]))
+    shown, columns = story_events(events)
     articles = [a for e in events for a in e["articles"]]
     total_quotes, quotes = reader.quotes_in(articles, LIST_MAX)
-    flags = flags_sorted(list({f["id"]: f for a in articles for f in index.article_flags.get(a, [])}.values()))
-    claims = list({c["id"]: c for a in articles for c in index.article_claims.get(a, [])}.values())
+    flags, claims = flags_and_claims(index, articles)
     return _main("story.html", index=index, story=story, events=events, timeline=timeline(shown), columns=columns,
                  coverage=coverage(index, columns), quotes=quotes, total_quotes=total_quotes,
                  flags=evidence_items(reader, flags, "evidence"), total_flags=len(flags),
@@ -110,8 +101,7 @@ def _story(reader: Reader, index: Index, story: dict[str, Any]) -> str:
 
 def _event(reader: Reader, index: Index, event: dict[str, Any]) -> str:
     total_quotes, quotes = reader.quotes_in(event["articles"], LIST_MAX)
-    flags = flags_sorted(list({f["id"]: f for a in event["articles"] for f in index.article_flags.get(a, [])}.values()))
-    claims = list({c["id"]: c for a in event["articles"] for c in index.article_claims.get(a, [])}.values())
+    flags, claims = flags_and_claims(index, event["articles"])
     return _main("event.html", index=index, event=event,
                  story=index.story_by_id.get(index.event_story.get(event["id"], "")),
                  groups=copy_groups(index, event["articles"]), quotes=quotes, total_quotes=total_quotes,

@@ -33,7 +33,8 @@ from dossier.web import links
 from dossier.web import search as fts
 from dossier.web.data import SEVERITIES, Reader, filter_flags, flags_sorted
 from dossier.web.highlight import article_spans, segment
-from dossier.web.views import copy_groups, coverage, evidence_items, timeline
+from dossier.web.views import (LIST_MAX, copy_groups, coverage, evidence_items, flags_and_claims, story_events,
+                               timeline)
 from dossier.web.ingest import ACCEPTED, BadInput, ingest, parse_body
 
 log = logging.getLogger("dossier.web")
@@ -41,10 +42,7 @@ log = logging.getLogger("dossier.web")
 MAX_BODY = 10_000_000  # bytes in one POST
 WAIT_SECONDS = 30.0  # a POST waits this long for its build, then answers 202 with the job to ask later
 MAX_LIMIT = 500
-TIMELINE_MAX = 150  # events drawn on a story's timeline (the most covered ones)
-COVERAGE_EVENTS = 24  # events (columns) in a story's coverage table
 STORIES_PER_PAGE = 100
-LIST_MAX = 100  # statements, flags, claims listed on one page before "more"
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
@@ -286,17 +284,10 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         if key in reader.cache:  # rendered once per store version
             return HTMLResponse(reader.cache[key])
         events = [index.events[e] for e in story["events"] if e in index.events]
-        shown = events
-        if len(events) > TIMELINE_MAX:
-            top = set(e["id"] for e in sorted(events, key=lambda e: -len(e["articles"]))[:TIMELINE_MAX])
-            shown = [e for e in events if e["id"] in top]
-        shown = sorted(shown, key=lambda e: ((e.get("date_range") or {}).get("earliest") or e.get("date") or "9999", e["id"]))
-        columns = sorted(sorted(shown, key=lambda e: -len(e["articles"]))[:COVERAGE_EVENTS],
-                         key=lambda e: ((e.get("date_range") or {}).get("earliest") or "9999", e["id"]))
+        shown, columns = story_events(events)
         articles = [a for e in events for a in e["articles"]]
         total_quotes, quotes = reader.quotes_in(articles, LIST_MAX)
-        flags = flags_sorted(list({f["id"]: f for a in articles for f in index.article_flags.get(a, [])}.values()))
-        claims = list({c["id"]: c for a in articles for c in index.article_claims.get(a, [])}.values())
+        flags, claims = flags_and_claims(index, articles)
         response = render("story.html", story=story, events=events, timeline=timeline(shown), columns=columns,
                           coverage=coverage(index, columns), quotes=quotes, total_quotes=total_quotes,
                           flags=evidence_items(reader, flags[:LIST_MAX], "evidence"), total_flags=len(flags),
@@ -314,8 +305,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         if event is None:
             raise not_found("event", event_id)
         total_quotes, quotes = reader.quotes_in(event["articles"], LIST_MAX)
-        flags = flags_sorted(list({f["id"]: f for a in event["articles"] for f in index.article_flags.get(a, [])}.values()))
-        claims = list({c["id"]: c for a in event["articles"] for c in index.article_claims.get(a, [])}.values())
+        flags, claims = flags_and_claims(index, event["articles"])
         return render("event.html", event=event, story=index.story_by_id.get(index.event_story.get(event_id, "")),
                       groups=copy_groups(index, event["articles"]), quotes=quotes, total_quotes=total_quotes,
                       flags=evidence_items(reader, flags[:LIST_MAX], "evidence"), total_flags=len(flags),

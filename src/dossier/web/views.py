@@ -9,8 +9,32 @@ from collections import Counter, defaultdict
 from datetime import date
 from typing import Any
 
-from dossier.web.data import Index, Reader
+from dossier.web.data import Index, Reader, flags_sorted
 from dossier.web.highlight import context
+
+TIMELINE_MAX = 150  # events drawn on a story's timeline (the most covered ones)
+COVERAGE_EVENTS = 24  # events (columns) in a story's coverage table
+LIST_MAX = 100  # statements, flags, claims listed on one page or section before "more"
+
+
+def flags_and_claims(index: Index, articles: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The flags (most severe first) and claims with evidence in these articles, each once."""
+    flags = flags_sorted(list({f["id"]: f for a in articles for f in index.article_flags.get(a, [])}.values()))
+    claims = list({c["id"]: c for a in articles for c in index.article_claims.get(a, [])}.values())
+    return flags, claims
+
+
+def story_events(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A story's events as its page shows them: the timeline's (the TIMELINE_MAX most covered, in
+    date order) and the coverage table's columns (the COVERAGE_EVENTS most covered of those)."""
+    shown = events
+    if len(events) > TIMELINE_MAX:
+        top = {e["id"] for e in sorted(events, key=lambda e: -len(e["articles"]))[:TIMELINE_MAX]}
+        shown = [e for e in events if e["id"] in top]
+    shown = sorted(shown, key=lambda e: ((e.get("date_range") or {}).get("earliest") or e.get("date") or "9999", e["id"]))
+    columns = sorted(sorted(shown, key=lambda e: -len(e["articles"]))[:COVERAGE_EVENTS],
+                     key=lambda e: ((e.get("date_range") or {}).get("earliest") or "9999", e["id"]))
+    return shown, columns
 
 
 def _day(value: str | None) -> date | None:
