@@ -14,9 +14,12 @@ from click.testing import CliRunner
 from conftest import SAMPLE, SHARED, needs_shared
 from dossier.build import BuildOptions, build
 from dossier.cli import main
-from dossier.link.corpus import event_articles, read_copies, read_quotes
-from dossier.link.events import CANDIDATES, EventArticle, EventIndex, day_in_text, export_events, lead_terms
+from dossier.link.corpus import read_copies, read_quotes
+from dossier.link.events import (CANDIDATES, LEAD_CHARS, EventArticle, EventIndex, day_in_text, export_events, lead_terms,
+                                  period_of)
 from dossier.report.document import build_document
+from dossier.store.analysis import iter_records
+from dossier.store.corpus import PRIMARY_ORDER
 from dossier.store.db import connect
 
 
@@ -92,6 +95,41 @@ def test_seed_events_and_story(tmp_path):
 def _agreement(first: dict[str, str], second: dict[str, str]) -> float:
     """B-cubed F1 of one partition of articles against another."""
     return _b_cubed_f1(second, first)
+
+
+def event_articles(conn, merged, copies) -> list[EventArticle]:
+    """Every stored article as event grouping sees it, with the final statements and copies
+    (both directions): the batch view the order tests shuffle."""
+    rows = conn.execute(f"SELECT a.id, a.text, s.title, s.published FROM articles a JOIN sources s ON s.article_id = a.id "
+                        f"ORDER BY a.id, {PRIMARY_ORDER}").fetchall()
+    firsts: dict = {}
+    for row in rows:
+        firsts.setdefault(row["id"], row)
+    quotes: dict[str, set[str]] = {}
+    for quote in merged:
+        if quote.kind == "fragment":
+            continue
+        for occurrence in quote.occurrences:
+            quotes.setdefault(occurrence["article"], set()).add(quote.id)
+    linked: dict[str, set[str]] = {}
+    for c in copies:
+        if c["article"] != c["of"]:
+            linked.setdefault(c["article"], set()).add(c["of"])
+            linked.setdefault(c["of"], set()).add(c["article"])
+    actors: dict[str, set[str]] = {}
+    for article_id, record in iter_records(conn):
+        actors[article_id] = {m["actor"] for m in record.get("mentions", [])
+                              if m.get("actor") and m["start"] < LEAD_CHARS and m["kind"] in ("person", "organization", "group", "role")}
+    out = []
+    for article_id, row in sorted(firsts.items()):
+        try:
+            day = date.fromisoformat(row["published"][:10]) if row["published"] and len(row["published"]) >= 10 else None
+        except ValueError:
+            day = None
+        out.append(EventArticle(article_id, day, row["title"], row["text"], actors.get(article_id, set()),
+                                quotes.get(article_id, set()), linked.get(article_id, set()),
+                                lead_terms(row["title"], row["text"]), period_of(row["published"])))
+    return out
 
 
 def _built_articles(tmp_path_factory, name, inputs):

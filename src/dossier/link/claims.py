@@ -491,13 +491,13 @@ def document_articles(document: dict[str, Any]) -> list[ClaimArticle]:
 
 
 def corpus_claims(conn: Any, events: list[dict[str, Any]], stories: list[dict[str, Any]],
-                  copies: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`claims[]` for the store: articles and their analysis records read from the database."""
+                  copies: list[dict[str, Any]], records: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """`claims[]` for the store: articles (and their analysis records, unless given) read from the database."""
     from dossier.store.analysis import iter_records
 
     meta = {row[0]: (row[1], row[2]) for row in conn.execute(
         "SELECT article_id, MIN(published), MIN(outlet_name) FROM sources GROUP BY article_id")}
     articles = [ClaimArticle(row[0], row[1], row[2], *meta.get(row[0], (None, None)))
                 for row in conn.execute("SELECT id, text, lang FROM articles ORDER BY id")]
-    records = dict(iter_records(conn))
+    records = dict(iter_records(conn)) if records is None else records
     return link_claims(articles, claims_for(articles, records), events, stories, copies)

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 
 from dossier.analyze.record import cached_kb, kb_fingerprint
 from dossier.link.claims import corpus_claims
-from dossier.link.events import LEAD_CHARS, EventArticle, lead_terms, period_of
 from dossier.link.timeline import event_date, lead_dates
 from dossier.link.linker import Changes, Linker, LinkInput, day_of, event_seq, load_state, save_state
 from dossier.link.quotes import MergedQuote
@@ -196,60 +195,19 @@ def date_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known: d
     return events
 
 
-def claims_and_flags(conn: sqlite3.Connection, kb: Any) -> None:
-    """Claims and flags from the linked tables (recomputed over the corpus)."""
-    events, stories = read_events(conn)
-    claims = corpus_claims(conn, events, stories, read_copies(conn))
-    write_claims_and_flags(conn, claims, flags=[])
-    check_corpus(conn, kb)
-
-
-def check_corpus(conn: sqlite3.Connection, kb: Any) -> list[dict[str, Any]]:
-    """Run the flag detectors on the document the linking just stored (claims included), and store their flags."""
+def claims_and_flags(conn: sqlite3.Connection, kb: Any) -> list[dict[str, Any]]:
+    """Claims and flags from the linked tables (over the whole corpus), written in one transaction;
+    the detectors see the document the export gives, with these claims."""
     from dossier.check import run_checks
     from dossier.report.document import build_document  # imports this module: import here
 
     document = build_document(conn)
-    claims, document["flags"] = document["claims"], []
-    flags = run_checks(document, dict(iter_records(conn)), kb)
+    records = dict(iter_records(conn))
+    claims = corpus_claims(conn, document["events"], document["stories"], document["copies"], records)
+    document["claims"], document["flags"] = claims, []
+    flags = run_checks(document, records, kb)
     write_claims_and_flags(conn, claims, flags)
     return flags
-
-
-def event_articles(conn: sqlite3.Connection, merged: list[MergedQuote], copies: list[dict[str, Any]]) -> list[EventArticle]:
-    """What event grouping needs of each article: date, title, lead actors, quotes, copies."""
-    from datetime import date
-
-    rows = conn.execute(f"SELECT a.id, a.text, s.title, s.published FROM articles a JOIN sources s ON s.article_id = a.id "
-                        f"ORDER BY a.id, {PRIMARY_ORDER}").fetchall()
-    firsts: dict[str, sqlite3.Row] = {}
-    for row in rows:
-        firsts.setdefault(row["id"], row)
-    quotes: dict[str, set[str]] = {}
-    for quote in merged:
-        if quote.kind == "fragment":
-            continue
-        for occurrence in quote.occurrences:
-            quotes.setdefault(occurrence["article"], set()).add(quote.id)
-    linked: dict[str, set[str]] = {}
-    for c in copies:
-        if c["article"] != c["of"]:
-            linked.setdefault(c["article"], set()).add(c["of"])
-            linked.setdefault(c["of"], set()).add(c["article"])
-    actors: dict[str, set[str]] = {}
-    for article_id, record in iter_records(conn):
-        actors[article_id] = {m["actor"] for m in record.get("mentions", [])
-                              if m.get("actor") and m["start"] < LEAD_CHARS and m["kind"] in ("person", "organization", "group", "role")}
-    out = []
-    for article_id, row in sorted(firsts.items()):
-        try:
-            day = date.fromisoformat(row["published"][:10]) if row["published"] and len(row["published"]) >= 10 else None
-        except ValueError:
-            day = None
-        out.append(EventArticle(article_id, day, row["title"], row["text"], actors.get(article_id, set()),
-                                quotes.get(article_id, set()), linked.get(article_id, set()),
-                                lead_terms(row["title"], row["text"]), period_of(row["published"])))
-    return out
 
 
 def duplicate_sources(conn: sqlite3.Connection, ids: list[str] | None = None) -> list[dict[str, Any]]:
