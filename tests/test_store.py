@@ -156,3 +156,75 @@ def test_a_build_killed_part_way_resumes_with_nothing_lost_or_doubled(tmp_path):
     # the resumed build read only what the killed one had not finished
     documents = final.execute("SELECT documents FROM builds ORDER BY id DESC LIMIT 1").fetchone()[0]
     assert documents <= 3000 - partial_count + 200
+
+
+def _two_outlet_corpus(folder: Path, n: int, start: int = 0) -> Path:
+    """n articles split between two outlets, each outlet's with its own footer."""
+    synthetic_corpus(folder, start + n)
+    records = []
+    for i, path in enumerate(sorted(folder.glob("report-*.txt"))):
+        if i < start:
+            path.unlink()
+            continue
+        outlet = "valleytribune" if i % 2 else "riverpost"
+        footer = FOOTER if i % 2 else "Read more from the River Post at our website every morning."
+        path.write_text(path.read_text(encoding="utf-8") + f"\n{footer}\n", encoding="utf-8")
+        records.append({"file": path.name, "url": f"https://www.{outlet}.example/{i}"})
+    write_jsonl(folder / "meta.jsonl", records)
+    return folder
+
+
+def _texts(conn) -> dict:
+    removed = {}
+    for row in conn.execute("SELECT article_id, text, reason FROM removals WHERE article_id IS NOT NULL ORDER BY article_id, seq"):
+        removed.setdefault(row[0], []).append((row[1], row[2]))
+    return {row[0]: (row[1], removed.get(row[0], [])) for row in conn.execute("SELECT id, text FROM articles")}
+
+
+def test_outlet_boilerplate_learned_in_batches_equals_learning_all_at_once(tmp_path):
+    """Each build relearns only the outlets whose articles changed; the texts end up as if
+    everything had been built at once."""
+    first = _two_outlet_corpus(tmp_path / "first", 8)
+    second = _two_outlet_corpus(tmp_path / "second", 8, start=8)
+    together = _two_outlet_corpus(tmp_path / "together", 16)
+    batches, once = connect(tmp_path / "batches.db"), connect(tmp_path / "once.db")
+    build([str(first)], batches)
+    build([str(second)], batches)
+    build([str(together)], once)
+    assert _texts(batches) == _texts(once)
+    assert all(FOOTER not in text for text, _ in _texts(once).values())
+
+
+def test_a_build_into_one_outlet_does_not_relearn_the_others(tmp_path, monkeypatch):
+    from dossier.store import corpus as store_corpus
+
+    folder = _two_outlet_corpus(tmp_path / "in", 12)
+    conn = connect(tmp_path / "store.db")
+    build([str(folder)], conn)
+    learned = []
+    real = store_corpus.learn_repeated_lines
+    monkeypatch.setattr(store_corpus, "learn_repeated_lines", lambda pairs: learned.append(list(pairs)) or real(iter(learned[-1])))
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "late.txt").write_text(wire_text("A Late Report From Nogales", ["Officials in Nogales counted 999 crossings late on Friday, the city said.",
+                                                                            "The count will resume on Monday morning at the main gate."])
+                                    + f"\n{FOOTER}\n", encoding="utf-8")
+    write_jsonl(extra / "meta.jsonl", [{"file": "late.txt", "url": "https://www.valleytribune.example/late"}])
+    build([str(extra)], conn)
+    assert [{outlet for outlet, _ in pairs} for pairs in learned] == [{"valleytribune.example"}]
+    assert len(learned[0]) == 7  # the outlet's six earlier articles and the new one, read again; the other outlet not at all
+    late = conn.execute("SELECT a.text FROM articles a JOIN sources s ON s.article_id = a.id WHERE s.source LIKE '%late.txt'").fetchone()[0]
+    assert FOOTER not in late and "999 crossings" in late
+
+
+def test_a_changed_text_is_analysed_again_and_an_unchanged_one_is_not_read(tmp_path):
+    from dossier.store.analysis import AnalysisOptions, stale_tasks
+
+    conn = connect(tmp_path / "store.db")
+    build([str(synthetic_corpus(tmp_path / "in", 5))], conn)
+    assert stale_tasks(conn, AnalysisOptions()) == []
+    assert conn.execute("SELECT COUNT(*) FROM articles WHERE text_hash IS NULL").fetchone()[0] == 0
+    article_id = conn.execute("SELECT id FROM articles ORDER BY id LIMIT 1").fetchone()[0]
+    conn.execute("UPDATE articles SET text = text || ' Corrected.' WHERE id = ?", (article_id,))
+    assert conn.execute("SELECT text_hash FROM articles WHERE id = ?", (article_id,)).fetchone()[0] is None
+    assert [t.article_id for t in stale_tasks(conn, AnalysisOptions())] == [article_id]

@@ -49,18 +49,39 @@ def _dates(conn: sqlite3.Connection) -> dict[str, tuple[str | None, str | None]]
     return dates
 
 
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def stale_tasks(conn: sqlite3.Connection, options: AnalysisOptions) -> list[Task]:
-    """Articles with no analysis record, or one computed from something that changed."""
+    """Articles with no analysis record, or one computed from something that changed.
+
+    The text's hash is kept in `articles.text_hash` (cleared by a trigger when the text
+    changes), so checking a large store reads only the texts that are new or changed."""
     config = f"v{RECORD_VERSION}|{options.extractor}|kb:{kb_fingerprint(options.kb_file)}"
-    stored = {row[0]: row[1] for row in conn.execute("SELECT article_id, key FROM analyses")}
     dates = _dates(conn)
-    tasks = []
-    for row in conn.execute("SELECT id, text, lang FROM articles ORDER BY id"):
+    tasks, hashes = [], []
+    rows = conn.execute("SELECT a.id, a.text_hash, a.lang, an.key FROM articles a "
+                        "LEFT JOIN analyses an ON an.article_id = a.id ORDER BY a.id").fetchall()
+    for row in rows:
         on, latest = dates.get(row["id"], (None, None))
-        text_hash = hashlib.sha256(row["text"].encode("utf-8")).hexdigest()[:16]
-        key = f"{text_hash}|{on}|{latest}|{config}"
-        if stored.get(row["id"]) != key:
-            tasks.append(Task(row["id"], key, row["text"], row["lang"], on, latest))
+        if row["text_hash"] is not None and row["key"] == f"{row['text_hash']}|{on}|{latest}|{config}":
+            continue
+        text = conn.execute("SELECT text FROM articles WHERE id = ?", (row["id"],)).fetchone()[0]
+        digest = text_hash(text)
+        if row["text_hash"] != digest:
+            hashes.append((digest, row["id"]))
+        key = f"{digest}|{on}|{latest}|{config}"
+        if row["key"] != key:
+            tasks.append(Task(row["id"], key, text, row["lang"], on, latest))
+    if hashes:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany("UPDATE articles SET text_hash = ? WHERE id = ?", hashes)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
     return tasks
 
 

@@ -7,6 +7,8 @@ sources by name, so writing the same batch twice changes nothing.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -164,47 +166,74 @@ def unify_outlet_keys(conn: sqlite3.Connection) -> int:
     return changed
 
 
-def learn_outlet_boilerplate(conn: sqlite3.Connection) -> int:
-    """Re-derive every article's text less the lines its outlets repeat; drop orphans.
+def outlet_signatures(conn: sqlite3.Connection) -> dict[str, str]:
+    """Per outlet, a signature of the set of articles it has: their number and an
+    order-independent sum of their ids (content hashes). It changes when an article joins
+    or leaves the outlet, or a source of it is re-read with other text."""
+    members: dict[str, set[str]] = defaultdict(set)
+    for outlet, article_id in conn.execute("SELECT outlet, article_id FROM sources WHERE outlet IS NOT NULL"):
+        members[outlet].add(article_id)
+    return {outlet: f"{len(ids)}:{sum(int(hashlib.sha1(a.encode()).hexdigest()[:15], 16) for a in ids) % (1 << 61)}"
+            for outlet, ids in members.items()}
 
-    Runs over the whole store at the end of each build, so the result depends only on
-    which articles are stored, not on the order or the batches they came in.
+
+def learn_outlet_boilerplate(conn: sqlite3.Connection) -> int:
+    """Re-derive the text, less the lines its outlets repeat, of every article of an outlet
+    whose set of articles changed since the last build; drop orphans. Return how many
+    articles' texts changed.
+
+    An outlet's lines depend only on its own articles, so an outlet whose articles did not
+    change keeps its stored lines and its articles are not read: a build that adds one
+    article reads the texts of that article's outlets, not the store's. The result depends
+    only on which articles are stored, not on the order or the batches they came in.
     """
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.execute("DELETE FROM articles WHERE id NOT IN (SELECT article_id FROM sources)")
-        outlets: dict[str, set[str]] = defaultdict(set)
-        for row in conn.execute("SELECT DISTINCT article_id, outlet FROM sources WHERE outlet IS NOT NULL"):
-            outlets[row["article_id"]].add(row["outlet"])
-        texts = {row["id"]: (row["base_text"], row["text"]) for row in conn.execute("SELECT id, base_text, text FROM articles")}
-        pairs = [(outlet, texts[aid][0]) for aid in sorted(outlets) for outlet in sorted(outlets[aid]) if aid in texts]
-        learned = learn_repeated_lines(pairs)
-        stored_removals: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for row in conn.execute("SELECT article_id, text, reason FROM removals WHERE article_id IS NOT NULL ORDER BY article_id, seq"):
-            stored_removals[row["article_id"]].append((row["text"], row["reason"]))
-        changed = 0
-        for aid in sorted(texts):
-            base_text, current = texts[aid]
-            lines: set[str] = set()
-            for outlet in outlets.get(aid, ()):
-                lines |= learned.get(outlet, set())
-            text, removed = remove_learned_lines(base_text, lines) if lines else (base_text, [])
-            if not text.strip():  # never let learning empty an article
-                text, removed = base_text, []
-            if text == current and [(r.text, r.reason) for r in removed] == stored_removals.get(aid, []):
-                continue  # most articles: nothing to write
-            changed += 1
-            conn.execute("UPDATE articles SET text = ? WHERE id = ?", (text, aid))
-            conn.execute("DELETE FROM removals WHERE article_id = ?", (aid,))
-            conn.executemany(
-                "INSERT INTO removals (article_id, seq, text, reason) VALUES (?, ?, ?, ?)",
-                [(aid, seq, r.text, r.reason) for seq, r in enumerate(removed)],
-            )
+        signatures = outlet_signatures(conn)
+        stored = {row[0]: (row[1], row[2]) for row in conn.execute("SELECT outlet, signature, lines FROM outlet_boilerplate")}
+        dirty = sorted(o for o in signatures if stored.get(o, (None,))[0] != signatures[o])
+        conn.executemany("DELETE FROM outlet_boilerplate WHERE outlet = ?", [(o,) for o in stored if o not in signatures])
+        lines_of = {o: set(json.loads(lines)) for o, (_, lines) in stored.items() if o in signatures and o not in dirty}
+        affected: set[str] = set()
+        for outlet in dirty:  # one outlet's texts in memory at a time
+            texts = {row[0]: row[1] for row in conn.execute(
+                "SELECT DISTINCT a.id, a.base_text FROM sources s JOIN articles a ON a.id = s.article_id WHERE s.outlet = ?",
+                (outlet,))}
+            lines_of[outlet] = learn_repeated_lines((outlet, t) for t in texts.values()).get(outlet, set())
+            affected |= texts.keys()
+            conn.execute("INSERT OR REPLACE INTO outlet_boilerplate (outlet, signature, lines) VALUES (?, ?, ?)",
+                         (outlet, signatures[outlet], json.dumps(sorted(lines_of[outlet]), ensure_ascii=False)))
+        changed = sum(_apply_outlet_lines(conn, aid, lines_of) for aid in sorted(affected))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     return changed
+
+
+def _apply_outlet_lines(conn: sqlite3.Connection, article_id: str, lines_of: dict[str, set[str]]) -> bool:
+    """Give one article its text less its outlets' learned lines; True when that changed it."""
+    row = conn.execute("SELECT base_text, text FROM articles WHERE id = ?", (article_id,)).fetchone()
+    if row is None:
+        return False
+    base_text, current = row
+    lines: set[str] = set()
+    for (outlet,) in conn.execute("SELECT DISTINCT outlet FROM sources WHERE article_id = ? AND outlet IS NOT NULL",
+                                  (article_id,)):
+        lines |= lines_of.get(outlet, set())
+    text, removed = remove_learned_lines(base_text, lines) if lines else (base_text, [])
+    if not text.strip():  # never let learning empty an article
+        text, removed = base_text, []
+    stored = [(r[0], r[1]) for r in conn.execute(
+        "SELECT text, reason FROM removals WHERE article_id = ? ORDER BY seq", (article_id,))]
+    if text == current and [(r.text, r.reason) for r in removed] == stored:
+        return False  # most articles: nothing to write
+    conn.execute("UPDATE articles SET text = ? WHERE id = ?", (text, article_id))
+    conn.execute("DELETE FROM removals WHERE article_id = ?", (article_id,))
+    conn.executemany("INSERT INTO removals (article_id, seq, text, reason) VALUES (?, ?, ?, ?)",
+                     [(article_id, seq, r.text, r.reason) for seq, r in enumerate(removed)])
+    return True
 
 
 # --- reading ---------------------------------------------------------------------------

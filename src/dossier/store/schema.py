@@ -172,4 +172,20 @@ MIGRATIONS: list[str] = [
         state   BLOB NOT NULL                -- zlib-compressed pickle of the Linker
     );
     """,
+    # 9: what the corpus-level steps of a build need to redo only what changed: each article's
+    # text hash (NULL when unknown: set by the analysis stage, cleared when the text changes), and
+    # per outlet the signature of its articles and the boilerplate lines learned from them.
+    """
+    ALTER TABLE articles ADD COLUMN text_hash TEXT;
+    CREATE TRIGGER articles_text_changed AFTER UPDATE OF text ON articles
+        WHEN NEW.text IS NOT OLD.text
+    BEGIN
+        UPDATE articles SET text_hash = NULL WHERE id = NEW.id;
+    END;
+    CREATE TABLE outlet_boilerplate (
+        outlet    TEXT PRIMARY KEY,
+        signature TEXT NOT NULL,             -- which articles the outlet had when its lines were learned
+        lines     TEXT NOT NULL              -- JSON list of the paragraphs learned as its boilerplate
+    );
+    """,
 ]
