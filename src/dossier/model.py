@@ -6,7 +6,7 @@ A reader turns files into `RawDocument`s; the per-article analysis turns each in
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 
@@ -109,7 +109,7 @@ class QuoteSpan:
     parts: list[tuple[int, int]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return _flat_dict(self)
 
 
 @dataclass
@@ -132,4 +132,14 @@ class Mention:
     via: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return _flat_dict(self)
+
+
+def _flat_dict(obj: Any) -> dict[str, Any]:
+    """`asdict` for a dataclass of plain values and lists of tuples, without its deep copy
+    (which was a tenth of the per-article analysis)."""
+    out = {}
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        out[f.name] = [tuple(v) if isinstance(v, tuple) else v for v in value] if isinstance(value, list) else value
+    return out

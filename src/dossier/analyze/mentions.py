@@ -621,6 +621,12 @@ def _resolve_appositions(text: str, mentions: list[Mention]) -> None:
 
 
 # --------------------------------------------------------------------------- short forms and pronouns
+@lru_cache(maxsize=4096)
+def _surname_pattern(last_words: tuple[str, ...]) -> re.Pattern:
+    """Articles of one story name the same people: their surname patterns are compiled once."""
+    return re.compile(r"\b(?:" + "|".join(last_words) + r")\b")
+
+
 def _short_forms(text: str, mentions: list[Mention], kb: KnowledgeBase, on: date | None) -> list[Mention]:
     """A surname alone ("Saucedo") is the person the article names in full with it (the
     first such, usually earlier; headlines give the surname first). A one-word name that
@@ -654,8 +660,7 @@ def _short_forms(text: str, mentions: list[Mention], kb: KnowledgeBase, on: date
         return mentions
     out = list(mentions)
     taken = _Spans((m.start, m.end) for m in mentions)
-    last_words = sorted({re.escape(m.text.split()[-1]) for m in surnames.values()})
-    pattern = re.compile(r"\b(?:" + "|".join(last_words) + r")\b")
+    pattern = _surname_pattern(tuple(sorted({re.escape(m.text.split()[-1]) for m in surnames.values()})))
     for hit in pattern.finditer(text):
         span = (hit.start(), hit.end())
         full = surnames.get(_word_key(hit.group()))
