@@ -28,6 +28,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Callable, Iterable
 
+from dossier.link.crosslang import to_english
+
 LEAD_CHARS = 700
 MAX_DAYS = 2  # articles further apart than this report different happenings (2 to 8 score alike here)
 JOIN = 0.2  # similarity at which an article joins an event
@@ -120,15 +122,16 @@ def _surface(article: EventArticle) -> dict[str, str]:
     """Each stem of the article's lead with the first word it was cut from, to explain in words."""
     out: dict[str, str] = {}
     for word in _WORD.findall(f"{article.title or ''}\n{lead_text(article.text)}"):
-        out.setdefault(_norm(word)[:STEM], word.lower())
+        out.setdefault(to_english(_norm(word))[:STEM], word.lower())
     return out
 
 
 def lead_terms(title: str | None, text: str) -> Counter:
     """Words (stemmed) and numbers of the headline and lead: what an article's event is told by.
-    Numbers ("#26") are the same in every language."""
+    Spanish words are read in English where they are not cognates (`crosslang`); numbers ("#26")
+    are the same in every language."""
     lead = f"{title or ''}\n{title or ''}\n{lead_text(text)}"  # the headline counts twice
-    words = [w[:STEM] for w in _WORD.findall(_norm(lead)) if w not in _STOP]
+    words = [w[:STEM] for w in map(to_english, _WORD.findall(_norm(lead))) if w not in _STOP]
     numbers = ["#" + re.sub(r"[,.]", "", n) for n in _NUMBER.findall(lead)]
     return Counter(words + numbers)
 
@@ -158,6 +161,7 @@ class Event:
     actors: Counter = field(default_factory=Counter)
     quotes: set[str] = field(default_factory=set)
     days: Counter = field(default_factory=Counter)  # day -> articles published that day
+    periods: Counter = field(default_factory=Counter)  # (first, last day) of month- or year-dated articles -> count
     why: dict[str, dict[str, Any]] = field(default_factory=dict)
     length: tuple[float, int] = (0.0, -1)  # cached tf-idf length, and the corpus size it was computed at
 
@@ -175,6 +179,8 @@ class Event:
         self.quotes |= article.quotes
         if article.day:
             self.days[article.day] += 1
+        elif article.period:
+            self.periods[article.period] += 1
 
 
 Idf = Callable[[str], float]
@@ -203,14 +209,21 @@ def _flat(term: str) -> float:
     return 1.0
 
 
+def _apart(low: date, high: date, other_low: date, other_high: date) -> bool:
+    """Whether two spans of days are more than MAX_DAYS apart."""
+    return (other_low - high).days > MAX_DAYS or (low - other_high).days > MAX_DAYS
+
+
 def _date_rules_out(article: EventArticle, event: Event) -> bool:
-    if not event.days:
+    """Whether the article's date (a day, or a month or year) cannot be the event's: the event's
+    days when it has any, else the months of its month-dated articles."""
+    span = (article.day, article.day) if article.day else article.period
+    if span is None:
         return False
-    if article.day:
-        return min(abs((article.day - d).days) for d in event.days) > MAX_DAYS
-    if article.period:  # a month-dated article cannot join an event of another month
-        low, high = article.period
-        return not any((low - d).days <= MAX_DAYS and (d - high).days <= MAX_DAYS for d in event.days)
+    if event.days:
+        return all(_apart(*span, d, d) for d in event.days)
+    if event.periods:  # an event opened by a month-dated article still has a month
+        return all(_apart(*span, *period) for period in event.periods)
     return False
 
 
@@ -317,8 +330,9 @@ class EventIndex:
         for key, copied in sorted(candidates.items()):
             event = self.events[key]
             score, _ = similarity(article, event, idf, copied, explain=False, lengths=(own, self._length(event)))
-            # an event without a day cannot be ruled out by date either: it needs the undated bar
-            if score > best_score and score >= (bar if event.days else max(bar, JOIN_UNDATED)):
+            # an event without a day cannot be ruled out by date as well: it needs the bar of its month, or the undated bar
+            floor = JOIN if event.days else (JOIN_PERIOD if event.periods else JOIN_UNDATED)
+            if score > best_score and score >= max(bar, floor):
                 best, best_score = key, score
         if best is not None:
             event = self.events[best]
