@@ -35,7 +35,8 @@ guard guardia
 police policia policias policial policiales
 military militares castrense castrenses
 war guerra guerras
-fight luchar lucha lucharan luchara combatir combate combatira combatiran combatiendo enfrentar enfrentara enfrentaran
+fight luchar lucha luchara lucharan luchando combatir combate combatira combatiran combatiendo
+confront enfrentar enfrentara enfrentaran enfrentarse enfrentamiento enfrentamientos enfrentando
 attack ataque ataques atacar ataco atacara atentado atentados
 strikes bombardeos bombardeo bombardear
 bomb bomba bombas
@@ -60,7 +61,7 @@ offer oferta ofrecio ofrece ofrecer ofrecimiento
 help ayuda ayudar apoyo
 send enviar enviara envio enviaria enviaron envia despliegue desplegar desplego
 deploy desplegara despliega
-order orden ordenes ordeno
+orders orden ordenes ordeno
 call llamada llamadas
 phone telefonica telefonico telefono
 meeting reunion reuniones encuentro
@@ -92,7 +93,7 @@ family familia familias
 victims victimas
 murder homicidio homicidios
 arrested detenido detenidos detenida arresto capturado capturados captura
-prisoners presos reos prisioneros internos
+prisoners presos reos prisioneros reclusos
 handed entrego entrega entregar entregados
 transferred traslado trasladados trasladaron transfirio
 extradited extraditados extradito extradicion

@@ -36,6 +36,7 @@ JOIN = 0.2  # similarity at which an article joins an event
 JOIN_UNDATED = 0.4  # a higher bar when the date cannot rule an event out
 JOIN_PERIOD = 0.3  # and one between the two when only the month (or year) is known
 DAY_COST = 0.05  # each day between an article and an event's nearest day lowers their similarity by this
+WEEKDAY_COST = 0.1  # lowers the similarity of an article whose lead names another weekday than the event's
 LEAD_TERM_CHARS = 1000  # the lead whose words are compared (page chrome skipped)
 STEM = 6  # words are cut to this many letters: a crude stemmer that also meets cognates (cartels, carteles)
 STORY_JOIN = 0.18
@@ -118,12 +119,43 @@ def day_in_text(text: str, period: tuple[date, date] | None = None) -> date | No
     return max(found, default=None)
 
 
+_WEEKDAYS = {name: n for n, names in enumerate(["monday lunes", "tuesday martes", "wednesday miercoles",
+                                                  "thursday jueves", "friday viernes", "saturday sabado",
+                                                  "sunday domingo"]) for name in names.split()}
+_WEEKDAY = re.compile(rf"\b({'|'.join(_WEEKDAYS)})\b(?!,? +(?:\d|{_MONTH}))")  # not a date stamp ("Friday, March 10")
+_AHEAD = re.compile(r"\b(?:will|effect|next|until|by|proximo|hasta|partir)\b")  # a day to come, not the happening's
+WEEKDAY_CHARS = 400  # the weekday of the happening is said in the lead's first sentences
+
+
+def weekday_in_lead(text: str) -> int | None:
+    """The weekday the lead says the happening was on ("said on Monday", "este martes"):
+    the first weekday named in its opening (0 is Monday), in English or Spanish.
+    Two reports that name different weekdays tell of different happenings."""
+    lead = _norm(lead_text(text)[:WEEKDAY_CHARS])
+    for match in _WEEKDAY.finditer(lead):
+        if not _AHEAD.search(lead[max(0, match.start() - 30):match.start()]):
+            return _WEEKDAYS[match[1]]
+    return None
+
+
+def happening_day(published: date, weekday: int) -> date:
+    """The day a report published on `published` means by a weekday: the latest such day up to then."""
+    return published - timedelta(days=(published.weekday() - weekday) % 7)
+
+
 def _surface(article: EventArticle) -> dict[str, str]:
     """Each stem of the article's lead with the first word it was cut from, to explain in words."""
     out: dict[str, str] = {}
     for word in _WORD.findall(f"{article.title or ''}\n{lead_text(article.text)}"):
-        out.setdefault(to_english(_norm(word))[:STEM], word.lower())
+        out.setdefault(_stem(to_english(_norm(word))), word.lower())
     return out
+
+
+def _stem(word: str) -> str:
+    """The first STEM letters, after a plural "s" ("orders" and "order", "drogas" and "droga" meet)."""
+    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    return word[:STEM]
 
 
 def lead_terms(title: str | None, text: str) -> Counter:
@@ -131,7 +163,7 @@ def lead_terms(title: str | None, text: str) -> Counter:
     Spanish words are read in English where they are not cognates (`crosslang`); numbers ("#26")
     are the same in every language."""
     lead = f"{title or ''}\n{title or ''}\n{lead_text(text)}"  # the headline counts twice
-    words = [w[:STEM] for w in map(to_english, _WORD.findall(_norm(lead))) if w not in _STOP]
+    words = [_stem(w) for w in map(to_english, _WORD.findall(_norm(lead))) if w not in _STOP]
     numbers = ["#" + re.sub(r"[,.]", "", n) for n in _NUMBER.findall(lead)]
     return Counter(words + numbers)
 
@@ -147,6 +179,7 @@ class EventArticle:
     copies: set[str] = field(default_factory=set)  # articles it copies or is copied by
     terms: Counter = field(default_factory=Counter)
     period: tuple[date, date] | None = None  # when only the month or year is known
+    weekday: int | None = None  # the weekday its lead says the happening was on (set by EventIndex.add)
 
 
 @dataclass
@@ -162,6 +195,8 @@ class Event:
     quotes: set[str] = field(default_factory=set)
     days: Counter = field(default_factory=Counter)  # day -> articles published that day
     periods: Counter = field(default_factory=Counter)  # (first, last day) of month- or year-dated articles -> count
+    weekdays: Counter = field(default_factory=Counter)  # weekday its articles' leads name -> articles
+    happened: Counter = field(default_factory=Counter)  # day of the happening (weekday named, publication day) -> articles
     why: dict[str, dict[str, Any]] = field(default_factory=dict)
     length: tuple[float, int] = (0.0, -1)  # cached tf-idf length, and the corpus size it was computed at
 
@@ -181,6 +216,10 @@ class Event:
             self.days[article.day] += 1
         elif article.period:
             self.periods[article.period] += 1
+        if article.weekday is not None:
+            self.weekdays[article.weekday] += 1
+            if article.day:
+                self.happened[happening_day(article.day, article.weekday)] += 1
 
 
 Idf = Callable[[str], float]
@@ -214,6 +253,19 @@ def _apart(low: date, high: date, other_low: date, other_high: date) -> bool:
     return (other_low - high).days > MAX_DAYS or (low - other_high).days > MAX_DAYS
 
 
+def _day_gap(article: EventArticle, event: Event) -> int | None:
+    """Days between a dated article and the event: between publication days, or between the days
+    the leads say the happening was on ("on Friday"), whichever is nearer (a report published
+    four days after a Friday statement still tells of that Friday)."""
+    if not (article.day and event.days):
+        return None
+    gap = min(abs((article.day - d).days) for d in event.days)
+    if article.weekday is not None and event.happened:
+        happened = happening_day(article.day, article.weekday)
+        gap = min(gap, min(abs((happened - d).days) for d in event.happened))
+    return gap
+
+
 def _date_rules_out(article: EventArticle, event: Event) -> bool:
     """Whether the article's date (a day, or a month or year) cannot be the event's: the event's
     days when it has any, else the months of its month-dated articles."""
@@ -221,6 +273,9 @@ def _date_rules_out(article: EventArticle, event: Event) -> bool:
     if span is None:
         return False
     if event.days:
+        gap = _day_gap(article, event)
+        if gap is not None:
+            return gap > MAX_DAYS
         return all(_apart(*span, d, d) for d in event.days)
     if event.periods:  # an event opened by a month-dated article still has a month
         return all(_apart(*span, *period) for period in event.periods)
@@ -244,8 +299,11 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
     actors = len(shared_actors) / max(len(article.actors), 1) if article.actors else 0.0
     shared_quotes = sorted(article.quotes & event.quotes)
     score = 0.6 * terms + 0.25 * actors + (0.3 if shared_quotes else 0.0)
-    if article.day and event.days:  # the same happening is mostly reported the same day or the next
-        score -= DAY_COST * min(abs((article.day - d).days) for d in event.days)
+    gap = _day_gap(article, event)
+    if gap:  # the same happening is mostly reported the same day or the next
+        score -= DAY_COST * gap
+    if article.weekday is not None and event.weekdays and article.weekday not in event.weekdays:
+        score -= WEEKDAY_COST  # its lead names another weekday than the event's: another happening
     if not explain:
         return score, {}
     top_terms = sorted(article.terms.keys() & event.terms.keys(), key=lambda w: (-idf(w) * article.terms[w], w))[:8]
@@ -312,8 +370,7 @@ class EventIndex:
             key = self.event_of[article.id]
             return key, self.events[key].why[article.id]
         guessed = None if article.day else day_in_text(article.text, article.period)
-        if guessed:
-            article = replace(article, day=guessed)
+        article = replace(article, day=article.day or guessed, weekday=weekday_in_lead(article.text))
         self.documents += 1
         self.df.update(article.terms.keys())
         best, best_score = None, 0.0
