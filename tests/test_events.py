@@ -15,8 +15,8 @@ from conftest import SAMPLE, SHARED, needs_shared
 from dossier.build import BuildOptions, build
 from dossier.cli import main
 from dossier.link.corpus import read_copies, read_quotes
-from dossier.link.events import (CANDIDATES, LEAD_CHARS, EventArticle, EventIndex, day_in_text, export_events, lead_terms,
-                                  period_of)
+from dossier.link.events import (CANDIDATES, LEAD_CHARS, MAX_DAYS, EventArticle, EventIndex, day_in_text, export_events,
+                                  happening_day, lead_terms, period_of, weekday_in_lead)
 from dossier.report.document import build_document
 from dossier.store.analysis import iter_records
 from dossier.store.corpus import PRIMARY_ORDER
@@ -266,3 +266,62 @@ def test_a_spanish_and_an_english_report_of_one_happening_join_through_shared_st
     assert sorted(sorted(e["articles"]) for e in events) == [["en", "es"], ["x"]]
     why = next(e for e in events if "es" in e["articles"])["why"]["es"]
     assert "#40" in why["terms"] and "reforma" in why["terms"]  # a number, and a cognate (reform / reforma)
+
+
+def test_the_weekday_a_lead_names_is_the_happenings_not_a_date_stamp_or_a_day_to_come():
+    assert weekday_in_lead("Friday, March 7, 2025\nThe mayor said on Tuesday that the bridge would reopen.") == 1
+    assert weekday_in_lead("La alcaldesa anunció este miércoles que el puente abrirá en abril.") == 2
+    assert weekday_in_lead("New fares will take effect on Monday, the authority said Thursday in a statement.") == 3
+    assert weekday_in_lead("The council met to discuss the budget for the coming year and the new fares.") is None
+    assert happening_day(date(2025, 3, 11), 4) == date(2025, 3, 7)  # "Friday" in a report of Tuesday the 11th
+    assert happening_day(date(2025, 3, 7), 4) == date(2025, 3, 7)
+
+
+TALKS = ("Negotiators for the drivers' union and the Port Alder transit authority returned to the bargaining table on "
+         "Wednesday, as riders faced a third day without buses.")
+
+
+def test_two_happenings_of_one_story_days_apart_are_two_events_when_their_leads_name_other_weekdays():
+    # the same strike, its vocabulary and actor: the start on Monday, talks on Wednesday
+    articles = [
+        art("a", date(2025, 3, 3), "Port Alder bus drivers strike", STRIKE, ["local:union"]),
+        art("b", date(2025, 3, 3), "Drivers strike halts Port Alder buses", STRIKE_2, ["local:union"]),
+        art("c", date(2025, 3, 5), "Port Alder bus strike: talks resume", TALKS, ["local:union", "local:authority"]),
+    ]
+    events, _ = export_events(articles, {})
+    assert sorted(sorted(e["articles"]) for e in events) == [["a", "b"], ["c"]]
+
+
+def test_a_late_report_of_a_friday_statement_joins_the_reports_of_that_friday():
+    said = "The transport minister said on Friday that Port Alder's bus drivers would get the raise they asked for after the strike."
+    later = ("Port Alder's bus drivers will get the raise they asked for, the transport minister said on Friday, "
+             "ending weeks of uncertainty after the strike.")
+    articles = [art("a", date(2025, 3, 7), "Minister promises Port Alder drivers a raise", said, ["local:minister"]),
+                art("b", date(2025, 3, 11), "Port Alder drivers to get their raise", later, ["local:minister"])]
+    # published four days apart (beyond MAX_DAYS), but both tell of Friday the 7th
+    assert (articles[1].day - articles[0].day).days > MAX_DAYS
+    events, _ = export_events(articles, {})
+    assert [sorted(e["articles"]) for e in events] == [["a", "b"]]
+
+
+def test_spanish_words_that_are_not_cognates_meet_their_english_ones():
+    assert lead_terms(None, "Las tropas llegaron a la frontera el viernes tras el acuerdo.").keys() >= {"troop", "border", "friday", "agreem"}
+    english = art("en", date(2025, 2, 3), "Mexico sends troops to the border",
+                  "Mexico agreed on Monday to send troops to its northern border after a deal on tariffs, officials said.")
+    spanish = art("es", date(2025, 2, 3), "México envía tropas a la frontera",
+                  "México acordó el lunes enviar tropas a su frontera norte tras un acuerdo sobre aranceles, dijeron funcionarios.")
+    other = art("x", date(2025, 2, 3), "Harbour authority closes north terminal",
+                "The harbour authority closed the north terminal for repairs, diverting container ships to the south terminal.")
+    events, _ = export_events([english, spanish, other], {})
+    assert sorted(sorted(e["articles"]) for e in events) == [["en", "es"], ["x"]]
+
+
+def test_an_event_opened_by_a_month_dated_report_keeps_its_month():
+    march = (date(2025, 3, 1), date(2025, 3, 31))
+    opener = EventArticle("m", None, "Port Alder bus drivers strike", STRIKE, {"local:union"}, set(), set(),
+                          lead_terms("Port Alder bus drivers strike", STRIKE), march)
+    index = EventIndex()
+    key, _ = index.add(opener)
+    # a dated report of the same strike in that month joins it; one of another month does not
+    assert index.add(art("b", date(2025, 3, 4), "Drivers strike halts Port Alder buses", STRIKE_2, ["local:union"]))[0] == key
+    assert index.add(art("c", date(2025, 6, 2), "Drivers strike halts Port Alder buses", STRIKE_2, ["local:union"]))[0] != key
