@@ -124,6 +124,7 @@ campaign campana
 protest protesta protestas marcha
 government gobierno
 leader mandataria mandatario
+president presidenta
 first primero primera
 new nuevo nueva nuevos nuevas
 """.strip()
@@ -132,5 +133,10 @@ ES_EN: dict[str, str] = {es: line.split()[0] for line in _LEXICON.splitlines() f
 
 
 def to_english(word: str) -> str:
-    """The English word for a Spanish one (accents stripped, lower case), else the word itself."""
-    return ES_EN.get(word, word)
+    """The English word for a Spanish one (accents stripped, lower case), else the word itself;
+    Spanish -ción is English -tion (operación, operation; intervenciones, interventions)."""
+    if word in ES_EN:
+        return ES_EN[word]
+    if word.endswith(("cion", "ciones")):
+        return word.replace("cion", "tion")
+    return word
