@@ -123,7 +123,8 @@ _WEEKDAYS = {name: n for n, names in enumerate(["monday lunes", "tuesday martes"
                                                   "thursday jueves", "friday viernes", "saturday sabado",
                                                   "sunday domingo"]) for name in names.split()}
 _WEEKDAY = re.compile(rf"\b({'|'.join(_WEEKDAYS)})\b(?!,? +(?:\d|{_MONTH}))")  # not a date stamp ("Friday, March 10")
-_AHEAD = re.compile(r"\b(?:will|effect|next|until|by|proximo|hasta|partir)\b")  # a day to come, not the happening's
+# a day to come, not the happening's: "will take effect on Monday", "by Friday", "el próximo lunes"
+_AHEAD = re.compile(r"\b(?:will(?: \w+){0,3}|effect|next|until|by|proximo|hasta(?: el)?|partir del?)\s+(?:on\s+|el\s+)?$")
 WEEKDAY_CHARS = 400  # the weekday of the happening is said in the lead's first sentences
 
 
