@@ -122,9 +122,12 @@ def day_in_text(text: str, period: tuple[date, date] | None = None) -> date | No
 _WEEKDAYS = {name: n for n, names in enumerate(["monday lunes", "tuesday martes", "wednesday miercoles",
                                                   "thursday jueves", "friday viernes", "saturday sabado",
                                                   "sunday domingo"]) for name in names.split()}
-_WEEKDAY = re.compile(rf"\b({'|'.join(_WEEKDAYS)})\b(?!,? +(?:\d|{_MONTH}))")  # not a date stamp ("Friday, March 10")
+# on the raw text (case and the accents of miércoles and sábado ignored), not a date stamp ("Friday, March 10")
+_WEEKDAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|mi[eé]rcoles|jueves|"
+                      rf"viernes|s[aá]bado|domingo)\b(?!,? +(?:\d|(?:{_MONTH})\b))", re.I)
 # a day to come, not the happening's: "will take effect on Monday", "by Friday", "el próximo lunes"
-_AHEAD = re.compile(r"\b(?:will(?: \w+){0,3}|effect|next|until|by|proximo|hasta(?: el)?|partir del?)\s+(?:on\s+|el\s+)?$")
+_AHEAD = re.compile(r"\b(?:will(?: \w+){0,3}|effect|next|until|by|pr[oó]ximo|hasta(?: el)?|partir del?)\s+(?:on\s+|el\s+)?$",
+                    re.I)
 WEEKDAY_CHARS = 400  # the weekday of the happening is said in the lead's first sentences
 
 
@@ -132,10 +135,10 @@ def weekday_in_lead(text: str) -> int | None:
     """The weekday the lead says the happening was on ("said on Monday", "este martes"):
     the first weekday named in its opening (0 is Monday), in English or Spanish.
     Two reports that name different weekdays tell of different happenings."""
-    lead = _norm(lead_text(text)[:WEEKDAY_CHARS])
+    lead = lead_text(text[:4 * LEAD_TERM_CHARS])[:WEEKDAY_CHARS]  # the lead is in the first few thousand characters
     for match in _WEEKDAY.finditer(lead):
         if not _AHEAD.search(lead[max(0, match.start() - 30):match.start()]):
-            return _WEEKDAYS[match[1]]
+            return _WEEKDAYS[_norm(match[1])]
     return None
 
 
