@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from conftest import SAMPLE, SHARED, needs_shared
 from dossier.build import BuildOptions, build
 from dossier.cli import main
-from dossier.link.corpus import read_copies, read_quotes
+from dossier.link.corpus import read_copies, read_events, read_quotes
 from dossier.link.events import (CANDIDATES, LEAD_CHARS, MAX_DAYS, EventArticle, EventIndex, day_in_text, export_events,
                                   happening_day, lead_terms, period_of, weekday_in_lead)
 from dossier.report.document import build_document
@@ -137,7 +137,7 @@ def _built_articles(tmp_path_factory, name, inputs):
     build([str(inputs)], conn, BuildOptions(workers=2))
     merged = [SimpleNamespace(**q) for q in read_quotes(conn)]
     sources = [(row[0], row[1]) for row in conn.execute("SELECT article_id, source FROM sources")]
-    return event_articles(conn, merged, read_copies(conn)), sources
+    return event_articles(conn, merged, read_copies(conn)), sources, read_events(conn)[0]
 
 
 @pytest.fixture(scope="module")
@@ -159,14 +159,16 @@ def real_articles(real_build):
 
 @needs_shared
 def test_real_corpus_events_match_the_gold(real_build):
-    # measured 0.920 (bench/clustering.py builds the same way); 0.894 before the lead, stem, date and bar changes
-    articles, sources = real_build
+    # as built (the linker's order and statements): measured 0.935 (bench/clustering.py); 0.816 before the
+    # lexicon, the weekdays, month-dated events and the linking order. The batch view (final statements and
+    # copies, export_events): 0.920.
+    articles, sources, built = real_build
     gold = json.loads((SHARED / "data" / "real-corpus" / "gold.json").read_text(encoding="utf-8"))
-    events, _ = export_events(articles, {})
-    event_of = {a: e["id"] for e in events for a in e["articles"]}
-    found = {Path(source).stem: event_of[article] for article, source in sources}
     labelled = {k: v for k, v in gold["event_of"].items() if k not in set(gold["ambiguous"])}
-    assert _b_cubed_f1(found, labelled) >= 0.91
+    for events, least in ((built, 0.93), (export_events(articles, {})[0], 0.91)):
+        event_of = {a: e["id"] for e in events for a in e["articles"]}
+        found = {Path(source).stem: event_of[article] for article, source in sources}
+        assert _b_cubed_f1(found, labelled) >= least
 
 
 def _shuffled_agreements(articles, seeds=range(5)):

@@ -1,16 +1,21 @@
 """Events and stories: articles grouped by the happening they report, events by thread.
 
 An article's event is decided by its lead (headline and first paragraphs), as an editor
-would: the words of the lead (TF-IDF), the actors it names, the statements it quotes, the
-articles it copies or is copied by, and its date (an event is one happening: articles
-more than MAX_DAYS apart do not share one). Each article joins the most similar event so
-far or opens a new one, so a new article never moves older ones.
+would: the words of the lead (TF-IDF; Spanish words read in English where they are not
+cognates, `crosslang`), the actors it names, the statements it quotes, the articles it copies
+or is copied by, and its date (an event is one happening: articles more than MAX_DAYS apart do
+not share one). The weekday a lead says the happening was on ("said on Friday", "este martes")
+tells two happenings of one story apart (a strike's first day and the talks two days later)
+and dates a late report back to its happening. An event opened by a month-dated report keeps
+that month. Each article joins the most similar event so far or opens a new one, so a new
+article never moves older ones.
 
 `EventIndex` does this incrementally: it keeps document frequencies running and finds the
 events an article could join without scanning them all (events on the days around the
 article's date, and an inverted index of rare lead terms, actors and quotes, which is all an
 undated article has), so adding one article to a large corpus costs about a millisecond. The
-batch `export_events` is the same code with the articles added in their own (date, id) order,
+batch `export_events` is the same code with the articles added in linking's order (by day,
+month-dated and then undated ones last),
 so the same corpus always gives the same events; another arrival order gives nearly the same
 events, not exactly (BENCHMARKS.md measures how near).
 
@@ -499,8 +504,13 @@ class EventIndex:
 
 
 def export_events(articles: list[EventArticle], actor_names: dict[str, str]) -> tuple[list[dict], list[dict]]:
-    """DESIGN.md's events[] and stories[] for these articles: the index fed in (date, id) order."""
+    """DESIGN.md's events[] and stories[] for these articles: the index fed in the order linking
+    uses (link.corpus.link_inputs): articles with a day by day, then month- or year-dated ones,
+    then undated ones, ties by id."""
+    def arrival(a: EventArticle) -> tuple[bool, bool, date, str]:
+        return (a.day is None, a.period is None, a.day or (a.period[0] if a.period else date.min), a.id)
+
     index = EventIndex()
-    for article in sorted(articles, key=lambda a: (a.day is None, a.day or date.min, a.id)):
+    for article in sorted(articles, key=arrival):
         index.add(article)
     return index.export(actor_names)
