@@ -187,16 +187,16 @@ def _shuffled_agreements(articles, seeds=range(5)):
 
 
 def test_shuffled_arrival_gives_nearly_the_events_of_date_order_on_the_sample(sample_articles):
-    # measured: 0.88 to 1.0 over 20 seeds (mean 0.959; seeds 0-4: 0.881 to 1.0)
+    # measured: 0.942 to 1.0 over 20 seeds (mean 0.995; seeds 0-4: min 0.942, mean 0.982); 0.881 / 0.959 before weekdays
     agreements = _shuffled_agreements(sample_articles)
-    assert min(agreements) >= 0.85 and sum(agreements) / len(agreements) >= 0.9
+    assert min(agreements) >= 0.9 and sum(agreements) / len(agreements) >= 0.95
 
 
 @needs_shared
 def test_shuffled_arrival_gives_nearly_the_events_of_date_order_on_the_real_corpus(real_articles):
-    # measured: 0.85 to 0.95 over 20 seeds (mean 0.908; seeds 0-4: 0.848 to 0.943): a single pass is order-sensitive
+    # measured: min 0.854, mean 0.913 over 20 seeds (seeds 0-4: min 0.854, mean 0.895): a single pass is order-sensitive
     agreements = _shuffled_agreements(real_articles)
-    assert min(agreements) >= 0.82 and sum(agreements) / len(agreements) >= 0.86
+    assert min(agreements) >= 0.84 and sum(agreements) / len(agreements) >= 0.88
 
 
 def test_adding_an_article_twice_changes_nothing_and_says_why():
