@@ -308,6 +308,8 @@ def test_a_late_report_of_a_friday_statement_joins_the_reports_of_that_friday():
 
 def test_spanish_words_that_are_not_cognates_meet_their_english_ones():
     assert lead_terms(None, "Las tropas llegaron a la frontera el viernes tras el acuerdo.").keys() >= {"troop", "border", "friday", "agreem"}
+    assert "operat" in lead_terms(None, "La operación del ejército terminó ayer.") and \
+        "operat" in lead_terms(None, "The army's operation ended yesterday.")
     english = art("en", date(2025, 2, 3), "Mexico sends troops to the border",
                   "Mexico agreed on Monday to send troops to its northern border after a deal on tariffs, officials said.")
     spanish = art("es", date(2025, 2, 3), "México envía tropas a la frontera",
@@ -327,3 +329,22 @@ def test_an_event_opened_by_a_month_dated_report_keeps_its_month():
     # a dated report of the same strike in that month joins it; one of another month does not
     assert index.add(art("b", date(2025, 3, 4), "Drivers strike halts Port Alder buses", STRIKE_2, ["local:union"]))[0] == key
     assert index.add(art("c", date(2025, 6, 2), "Drivers strike halts Port Alder buses", STRIKE_2, ["local:union"]))[0] != key
+
+
+def test_linking_takes_articles_with_a_day_first_then_month_dated_then_undated(tmp_path):
+    from dossier.link.corpus import link_inputs
+
+    texts = {"undated.txt": STRIKE, "month.txt": STRIKE_2, "day.txt": PORT, "later.txt": TALKS}
+    meta = {"month.txt": "2025-03", "day.txt": "2025-03-20", "later.txt": "2025-03-25"}
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, text in texts.items():
+        (folder / name).write_text(f"Port Alder news\n\n{text}\n", encoding="utf-8")
+    (folder / "meta.jsonl").write_text("".join(json.dumps({"file": f, "published": p}) + "\n" for f, p in meta.items()),
+                                       encoding="utf-8")
+    conn = connect(tmp_path / "order.db")
+    build([str(folder)], conn)
+    ids = [row[0] for row in conn.execute("SELECT article_id FROM analyses")]
+    order = [item.published for item in link_inputs(conn, ids)]
+    # "2025-03" sorts before "2025-03-20" as a string; a month-dated report must not open events first
+    assert order == ["2025-03-20", "2025-03-25", "2025-03", None]
