@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from conftest import SAMPLE, SHARED, needs_shared
 from dossier.build import BuildOptions, build
 from dossier.cli import main
-from dossier.link.corpus import read_copies, read_quotes
-from dossier.link.events import (CANDIDATES, LEAD_CHARS, EventArticle, EventIndex, day_in_text, export_events, lead_terms,
-                                  period_of)
+from dossier.link.corpus import read_copies, read_events, read_quotes
+from dossier.link.events import (CANDIDATES, LEAD_CHARS, MAX_DAYS, EventArticle, EventIndex, day_in_text, export_events,
+                                  happening_day, lead_terms, period_of, weekday_in_lead)
 from dossier.report.document import build_document
 from dossier.store.analysis import iter_records
 from dossier.store.corpus import PRIMARY_ORDER
@@ -137,7 +137,7 @@ def _built_articles(tmp_path_factory, name, inputs):
     build([str(inputs)], conn, BuildOptions(workers=2))
     merged = [SimpleNamespace(**q) for q in read_quotes(conn)]
     sources = [(row[0], row[1]) for row in conn.execute("SELECT article_id, source FROM sources")]
-    return event_articles(conn, merged, read_copies(conn)), sources
+    return event_articles(conn, merged, read_copies(conn)), sources, read_events(conn)[0]
 
 
 @pytest.fixture(scope="module")
@@ -159,14 +159,16 @@ def real_articles(real_build):
 
 @needs_shared
 def test_real_corpus_events_match_the_gold(real_build):
-    # measured 0.920 (bench/clustering.py builds the same way); 0.894 before the lead, stem, date and bar changes
-    articles, sources = real_build
+    # as built (the linker's order and statements): measured 0.935 (bench/clustering.py); 0.816 before the
+    # lexicon, the weekdays, month-dated events and the linking order. The batch view (final statements and
+    # copies, export_events): 0.920.
+    articles, sources, built = real_build
     gold = json.loads((SHARED / "data" / "real-corpus" / "gold.json").read_text(encoding="utf-8"))
-    events, _ = export_events(articles, {})
-    event_of = {a: e["id"] for e in events for a in e["articles"]}
-    found = {Path(source).stem: event_of[article] for article, source in sources}
     labelled = {k: v for k, v in gold["event_of"].items() if k not in set(gold["ambiguous"])}
-    assert _b_cubed_f1(found, labelled) >= 0.91
+    for events, least in ((built, 0.93), (export_events(articles, {})[0], 0.91)):
+        event_of = {a: e["id"] for e in events for a in e["articles"]}
+        found = {Path(source).stem: event_of[article] for article, source in sources}
+        assert _b_cubed_f1(found, labelled) >= least
 
 
 def _shuffled_agreements(articles, seeds=range(5)):
@@ -185,16 +187,16 @@ def _shuffled_agreements(articles, seeds=range(5)):
 
 
 def test_shuffled_arrival_gives_nearly_the_events_of_date_order_on_the_sample(sample_articles):
-    # measured: 0.88 to 1.0 over 20 seeds (mean 0.959; seeds 0-4: 0.881 to 1.0)
+    # measured: 0.942 to 1.0 over 20 seeds (mean 0.995; seeds 0-4: min 0.942, mean 0.982); 0.881 / 0.959 before weekdays
     agreements = _shuffled_agreements(sample_articles)
-    assert min(agreements) >= 0.85 and sum(agreements) / len(agreements) >= 0.9
+    assert min(agreements) >= 0.9 and sum(agreements) / len(agreements) >= 0.95
 
 
 @needs_shared
 def test_shuffled_arrival_gives_nearly_the_events_of_date_order_on_the_real_corpus(real_articles):
-    # measured: 0.85 to 0.95 over 20 seeds (mean 0.908; seeds 0-4: 0.848 to 0.943): a single pass is order-sensitive
+    # measured: min 0.854, mean 0.913 over 20 seeds (seeds 0-4: min 0.854, mean 0.895): a single pass is order-sensitive
     agreements = _shuffled_agreements(real_articles)
-    assert min(agreements) >= 0.82 and sum(agreements) / len(agreements) >= 0.86
+    assert min(agreements) >= 0.84 and sum(agreements) / len(agreements) >= 0.88
 
 
 def test_adding_an_article_twice_changes_nothing_and_says_why():
@@ -266,3 +268,83 @@ def test_a_spanish_and_an_english_report_of_one_happening_join_through_shared_st
     assert sorted(sorted(e["articles"]) for e in events) == [["en", "es"], ["x"]]
     why = next(e for e in events if "es" in e["articles"])["why"]["es"]
     assert "#40" in why["terms"] and "reforma" in why["terms"]  # a number, and a cognate (reform / reforma)
+
+
+def test_the_weekday_a_lead_names_is_the_happenings_not_a_date_stamp_or_a_day_to_come():
+    assert weekday_in_lead("Friday, March 7, 2025\nThe mayor said on Tuesday that the bridge would reopen.") == 1
+    assert weekday_in_lead("La alcaldesa anunció este miércoles que el puente abrirá en abril.") == 2
+    assert weekday_in_lead("New fares will take effect on Monday, the authority said Thursday in a statement.") == 3
+    assert weekday_in_lead("The council met to discuss the budget for the coming year and the new fares.") is None
+    assert happening_day(date(2025, 3, 11), 4) == date(2025, 3, 7)  # "Friday" in a report of Tuesday the 11th
+    assert happening_day(date(2025, 3, 7), 4) == date(2025, 3, 7)
+
+
+TALKS = ("Negotiators for the drivers' union and the Port Alder transit authority returned to the bargaining table on "
+         "Wednesday, as riders faced a third day without buses.")
+
+
+def test_two_happenings_of_one_story_days_apart_are_two_events_when_their_leads_name_other_weekdays():
+    # the same strike, its vocabulary and actor: the start on Monday, talks on Wednesday
+    articles = [
+        art("a", date(2025, 3, 3), "Port Alder bus drivers strike", STRIKE, ["local:union"]),
+        art("b", date(2025, 3, 3), "Drivers strike halts Port Alder buses", STRIKE_2, ["local:union"]),
+        art("c", date(2025, 3, 5), "Port Alder bus strike: talks resume", TALKS, ["local:union", "local:authority"]),
+    ]
+    events, _ = export_events(articles, {})
+    assert sorted(sorted(e["articles"]) for e in events) == [["a", "b"], ["c"]]
+
+
+def test_a_late_report_of_a_friday_statement_joins_the_reports_of_that_friday():
+    said = "The transport minister said on Friday that Port Alder's bus drivers would get the raise they asked for after the strike."
+    later = ("Port Alder's bus drivers will get the raise they asked for, the transport minister said on Friday, "
+             "ending weeks of uncertainty after the strike.")
+    articles = [art("a", date(2025, 3, 7), "Minister promises Port Alder drivers a raise", said, ["local:minister"]),
+                art("b", date(2025, 3, 11), "Port Alder drivers to get their raise", later, ["local:minister"])]
+    # published four days apart (beyond MAX_DAYS), but both tell of Friday the 7th
+    assert (articles[1].day - articles[0].day).days > MAX_DAYS
+    events, _ = export_events(articles, {})
+    assert [sorted(e["articles"]) for e in events] == [["a", "b"]]
+
+
+def test_spanish_words_that_are_not_cognates_meet_their_english_ones():
+    assert lead_terms(None, "Las tropas llegaron a la frontera el viernes tras el acuerdo.").keys() >= {"troop", "border", "friday", "agreem"}
+    assert "operat" in lead_terms(None, "La operación del ejército terminó ayer.") and \
+        "operat" in lead_terms(None, "The army's operation ended yesterday.")
+    english = art("en", date(2025, 2, 3), "Mexico sends troops to the border",
+                  "Mexico agreed on Monday to send troops to its northern border after a deal on tariffs, officials said.")
+    spanish = art("es", date(2025, 2, 3), "México envía tropas a la frontera",
+                  "México acordó el lunes enviar tropas a su frontera norte tras un acuerdo sobre aranceles, dijeron funcionarios.")
+    other = art("x", date(2025, 2, 3), "Harbour authority closes north terminal",
+                "The harbour authority closed the north terminal for repairs, diverting container ships to the south terminal.")
+    events, _ = export_events([english, spanish, other], {})
+    assert sorted(sorted(e["articles"]) for e in events) == [["en", "es"], ["x"]]
+
+
+def test_an_event_opened_by_a_month_dated_report_keeps_its_month():
+    march = (date(2025, 3, 1), date(2025, 3, 31))
+    opener = EventArticle("m", None, "Port Alder bus drivers strike", STRIKE, {"local:union"}, set(), set(),
+                          lead_terms("Port Alder bus drivers strike", STRIKE), march)
+    index = EventIndex()
+    key, _ = index.add(opener)
+    # a dated report of the same strike in that month joins it; one of another month does not
+    assert index.add(art("b", date(2025, 3, 4), "Drivers strike halts Port Alder buses", STRIKE_2, ["local:union"]))[0] == key
+    assert index.add(art("c", date(2025, 6, 2), "Drivers strike halts Port Alder buses", STRIKE_2, ["local:union"]))[0] != key
+
+
+def test_linking_takes_articles_with_a_day_first_then_month_dated_then_undated(tmp_path):
+    from dossier.link.corpus import link_inputs
+
+    texts = {"undated.txt": STRIKE, "month.txt": STRIKE_2, "day.txt": PORT, "later.txt": TALKS}
+    meta = {"month.txt": "2025-03", "day.txt": "2025-03-20", "later.txt": "2025-03-25"}
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, text in texts.items():
+        (folder / name).write_text(f"Port Alder news\n\n{text}\n", encoding="utf-8")
+    (folder / "meta.jsonl").write_text("".join(json.dumps({"file": f, "published": p}) + "\n" for f, p in meta.items()),
+                                       encoding="utf-8")
+    conn = connect(tmp_path / "order.db")
+    build([str(folder)], conn)
+    ids = [row[0] for row in conn.execute("SELECT article_id FROM analyses")]
+    order = [item.published for item in link_inputs(conn, ids)]
+    # "2025-03" sorts before "2025-03-20" as a string; a month-dated report must not open events first
+    assert order == ["2025-03-20", "2025-03-25", "2025-03", None]

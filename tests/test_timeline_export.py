@@ -18,13 +18,10 @@ def sample(built_sample):
 
 
 GOLD_EVENTS = json.loads((SAMPLE / "gold.json").read_text(encoding="utf-8"))["events"]
-# Event grouping joins the strike's two days into one event (sample B³ 0.982, BENCHMARKS.md),
-# so the second day's event is dated on the first; a known miss of grouping, not of dating.
-JOINED = pytest.mark.xfail(reason="grouping joins the transit strike's two events", strict=True)
 
 
-@pytest.mark.parametrize("gold_event", [pytest.param(e, marks=JOINED) if e["key"] == "transit-talks-resume" else e
-                                        for e in GOLD_EVENTS], ids=lambda e: e["key"])
+# the transit strike's first day and the talks two days later are two events (their leads name other weekdays)
+@pytest.mark.parametrize("gold_event", GOLD_EVENTS, ids=lambda e: e["key"])
 def test_each_event_is_dated_on_the_day_it_happened(sample, gold_event):
     document, article_of = sample
     members = {article_of[s] for s in gold_event["sources"] if s in article_of}

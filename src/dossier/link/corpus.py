@@ -109,7 +109,8 @@ def link_inputs(conn: sqlite3.Connection, ids: list[str], chunk: int = 500) -> I
             outlets.setdefault(row[0], set()).add(row[3])
     dates = _article_dates(conn) if len(wanted) > 1000 else {
         a: conn.execute("SELECT MIN(published) FROM sources WHERE article_id = ?", (a,)).fetchone()[0] for a in wanted}
-    order = sorted(wanted, key=lambda a: (dates.get(a) is None, dates.get(a) or "", a))
+    # days first, then month- or year-dated, then undated: events are opened by dated reports (link.events)
+    order = sorted(wanted, key=lambda a: (len(dates.get(a) or "") < 10, dates.get(a) is None, dates.get(a) or "", a))
     for start in range(0, len(order), chunk):
         part = order[start:start + chunk]
         marks = ",".join("?" * len(part))

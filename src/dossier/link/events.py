@@ -1,16 +1,21 @@
 """Events and stories: articles grouped by the happening they report, events by thread.
 
 An article's event is decided by its lead (headline and first paragraphs), as an editor
-would: the words of the lead (TF-IDF), the actors it names, the statements it quotes, the
-articles it copies or is copied by, and its date (an event is one happening: articles
-more than MAX_DAYS apart do not share one). Each article joins the most similar event so
-far or opens a new one, so a new article never moves older ones.
+would: the words of the lead (TF-IDF; Spanish words read in English where they are not
+cognates, `crosslang`), the actors it names, the statements it quotes, the articles it copies
+or is copied by, and its date (an event is one happening: articles more than MAX_DAYS apart do
+not share one). The weekday a lead says the happening was on ("said on Friday", "este martes")
+tells two happenings of one story apart (a strike's first day and the talks two days later)
+and dates a late report back to its happening. An event opened by a month-dated report keeps
+that month. Each article joins the most similar event so far or opens a new one, so a new
+article never moves older ones.
 
 `EventIndex` does this incrementally: it keeps document frequencies running and finds the
 events an article could join without scanning them all (events on the days around the
 article's date, and an inverted index of rare lead terms, actors and quotes, which is all an
 undated article has), so adding one article to a large corpus costs about a millisecond. The
-batch `export_events` is the same code with the articles added in their own (date, id) order,
+batch `export_events` is the same code with the articles added in linking's order (by day,
+month-dated and then undated ones last),
 so the same corpus always gives the same events; another arrival order gives nearly the same
 events, not exactly (BENCHMARKS.md measures how near).
 
@@ -28,12 +33,15 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Callable, Iterable
 
+from dossier.link.crosslang import to_english
+
 LEAD_CHARS = 700
 MAX_DAYS = 2  # articles further apart than this report different happenings (2 to 8 score alike here)
 JOIN = 0.2  # similarity at which an article joins an event
 JOIN_UNDATED = 0.4  # a higher bar when the date cannot rule an event out
 JOIN_PERIOD = 0.3  # and one between the two when only the month (or year) is known
 DAY_COST = 0.05  # each day between an article and an event's nearest day lowers their similarity by this
+WEEKDAY_COST = 0.1  # lowers the similarity of an article whose lead names another weekday than the event's
 LEAD_TERM_CHARS = 1000  # the lead whose words are compared (page chrome skipped)
 STEM = 6  # words are cut to this many letters: a crude stemmer that also meets cognates (cartels, carteles)
 STORY_JOIN = 0.18
@@ -116,19 +124,55 @@ def day_in_text(text: str, period: tuple[date, date] | None = None) -> date | No
     return max(found, default=None)
 
 
+_WEEKDAYS = {name: n for n, names in enumerate(["monday lunes", "tuesday martes", "wednesday miercoles",
+                                                  "thursday jueves", "friday viernes", "saturday sabado",
+                                                  "sunday domingo"]) for name in names.split()}
+# on the raw text (case and the accents of miércoles and sábado ignored), not a date stamp ("Friday, March 10")
+_WEEKDAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|mi[eé]rcoles|jueves|"
+                      rf"viernes|s[aá]bado|domingo)\b(?!,? +(?:\d|(?:{_MONTH})\b))", re.I)
+# a day to come, not the happening's: "will take effect on Monday", "by Friday", "el próximo lunes"
+_AHEAD = re.compile(r"\b(?:will(?: \w+){0,3}|effect|next|until|by|pr[oó]ximo|hasta(?: el)?|partir del?)\s+(?:on\s+|el\s+)?$",
+                    re.I)
+WEEKDAY_CHARS = 400  # the weekday of the happening is said in the lead's first sentences
+
+
+def weekday_in_lead(text: str) -> int | None:
+    """The weekday the lead says the happening was on ("said on Monday", "este martes"):
+    the first weekday named in its opening (0 is Monday), in English or Spanish.
+    Two reports that name different weekdays tell of different happenings."""
+    lead = lead_text(text[:4 * LEAD_TERM_CHARS])[:WEEKDAY_CHARS]  # the lead is in the first few thousand characters
+    for match in _WEEKDAY.finditer(lead):
+        if not _AHEAD.search(lead[max(0, match.start() - 30):match.start()]):
+            return _WEEKDAYS[_norm(match[1])]
+    return None
+
+
+def happening_day(published: date, weekday: int) -> date:
+    """The day a report published on `published` means by a weekday: the latest such day up to then."""
+    return published - timedelta(days=(published.weekday() - weekday) % 7)
+
+
 def _surface(article: EventArticle) -> dict[str, str]:
     """Each stem of the article's lead with the first word it was cut from, to explain in words."""
     out: dict[str, str] = {}
     for word in _WORD.findall(f"{article.title or ''}\n{lead_text(article.text)}"):
-        out.setdefault(_norm(word)[:STEM], word.lower())
+        out.setdefault(_stem(to_english(_norm(word))), word.lower())
     return out
+
+
+def _stem(word: str) -> str:
+    """The first STEM letters, after a plural "s" ("orders" and "order", "drogas" and "droga" meet)."""
+    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    return word[:STEM]
 
 
 def lead_terms(title: str | None, text: str) -> Counter:
     """Words (stemmed) and numbers of the headline and lead: what an article's event is told by.
-    Numbers ("#26") are the same in every language."""
+    Spanish words are read in English where they are not cognates (`crosslang`); numbers ("#26")
+    are the same in every language."""
     lead = f"{title or ''}\n{title or ''}\n{lead_text(text)}"  # the headline counts twice
-    words = [w[:STEM] for w in _WORD.findall(_norm(lead)) if w not in _STOP]
+    words = [_stem(w) for w in map(to_english, _WORD.findall(_norm(lead))) if w not in _STOP]
     numbers = ["#" + re.sub(r"[,.]", "", n) for n in _NUMBER.findall(lead)]
     return Counter(words + numbers)
 
@@ -144,6 +188,7 @@ class EventArticle:
     copies: set[str] = field(default_factory=set)  # articles it copies or is copied by
     terms: Counter = field(default_factory=Counter)
     period: tuple[date, date] | None = None  # when only the month or year is known
+    weekday: int | None = None  # the weekday its lead says the happening was on (set by EventIndex.add)
 
 
 @dataclass
@@ -158,6 +203,9 @@ class Event:
     actors: Counter = field(default_factory=Counter)
     quotes: set[str] = field(default_factory=set)
     days: Counter = field(default_factory=Counter)  # day -> articles published that day
+    periods: Counter = field(default_factory=Counter)  # (first, last day) of month- or year-dated articles -> count
+    weekdays: Counter = field(default_factory=Counter)  # weekday its articles' leads name -> articles
+    happened: Counter = field(default_factory=Counter)  # day of the happening (weekday named, publication day) -> articles
     why: dict[str, dict[str, Any]] = field(default_factory=dict)
     length: tuple[float, int] = (0.0, -1)  # cached tf-idf length, and the corpus size it was computed at
 
@@ -175,6 +223,12 @@ class Event:
         self.quotes |= article.quotes
         if article.day:
             self.days[article.day] += 1
+        elif article.period:
+            self.periods[article.period] += 1
+        if article.weekday is not None:
+            self.weekdays[article.weekday] += 1
+            if article.day:
+                self.happened[happening_day(article.day, article.weekday)] += 1
 
 
 Idf = Callable[[str], float]
@@ -203,14 +257,37 @@ def _flat(term: str) -> float:
     return 1.0
 
 
+def _apart(low: date, high: date, other_low: date, other_high: date) -> bool:
+    """Whether two spans of days are more than MAX_DAYS apart."""
+    return (other_low - high).days > MAX_DAYS or (low - other_high).days > MAX_DAYS
+
+
+def _day_gap(article: EventArticle, event: Event) -> int | None:
+    """Days between a dated article and the event: between publication days, or between the days
+    the leads say the happening was on ("on Friday"), whichever is nearer (a report published
+    four days after a Friday statement still tells of that Friday)."""
+    if not (article.day and event.days):
+        return None
+    gap = min(abs((article.day - d).days) for d in event.days)
+    if article.weekday is not None and event.happened:
+        happened = happening_day(article.day, article.weekday)
+        gap = min(gap, min(abs((happened - d).days) for d in event.happened))
+    return gap
+
+
 def _date_rules_out(article: EventArticle, event: Event) -> bool:
-    if not event.days:
+    """Whether the article's date (a day, or a month or year) cannot be the event's: the event's
+    days when it has any, else the months of its month-dated articles."""
+    span = (article.day, article.day) if article.day else article.period
+    if span is None:
         return False
-    if article.day:
-        return min(abs((article.day - d).days) for d in event.days) > MAX_DAYS
-    if article.period:  # a month-dated article cannot join an event of another month
-        low, high = article.period
-        return not any((low - d).days <= MAX_DAYS and (d - high).days <= MAX_DAYS for d in event.days)
+    if event.days:
+        gap = _day_gap(article, event)
+        if gap is not None:
+            return gap > MAX_DAYS
+        return all(_apart(*span, d, d) for d in event.days)
+    if event.periods:  # an event opened by a month-dated article still has a month
+        return all(_apart(*span, *period) for period in event.periods)
     return False
 
 
@@ -231,8 +308,11 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
     actors = len(shared_actors) / max(len(article.actors), 1) if article.actors else 0.0
     shared_quotes = sorted(article.quotes & event.quotes)
     score = 0.6 * terms + 0.25 * actors + (0.3 if shared_quotes else 0.0)
-    if article.day and event.days:  # the same happening is mostly reported the same day or the next
-        score -= DAY_COST * min(abs((article.day - d).days) for d in event.days)
+    gap = _day_gap(article, event)
+    if gap:  # the same happening is mostly reported the same day or the next
+        score -= DAY_COST * gap
+    if article.weekday is not None and event.weekdays and article.weekday not in event.weekdays:
+        score -= WEEKDAY_COST  # its lead names another weekday than the event's: another happening
     if not explain:
         return score, {}
     top_terms = sorted(article.terms.keys() & event.terms.keys(), key=lambda w: (-idf(w) * article.terms[w], w))[:8]
@@ -299,8 +379,7 @@ class EventIndex:
             key = self.event_of[article.id]
             return key, self.events[key].why[article.id]
         guessed = None if article.day else day_in_text(article.text, article.period)
-        if guessed:
-            article = replace(article, day=guessed)
+        article = replace(article, day=article.day or guessed, weekday=weekday_in_lead(article.text))
         self.documents += 1
         self.df.update(article.terms.keys())
         best, best_score = None, 0.0
@@ -317,8 +396,9 @@ class EventIndex:
         for key, copied in sorted(candidates.items()):
             event = self.events[key]
             score, _ = similarity(article, event, idf, copied, explain=False, lengths=(own, self._length(event)))
-            # an event without a day cannot be ruled out by date either: it needs the undated bar
-            if score > best_score and score >= (bar if event.days else max(bar, JOIN_UNDATED)):
+            # an event without a day cannot be ruled out by date as well: it needs the bar of its month, or the undated bar
+            floor = JOIN if event.days else (JOIN_PERIOD if event.periods else JOIN_UNDATED)
+            if score > best_score and score >= max(bar, floor):
                 best, best_score = key, score
         if best is not None:
             event = self.events[best]
@@ -424,8 +504,13 @@ class EventIndex:
 
 
 def export_events(articles: list[EventArticle], actor_names: dict[str, str]) -> tuple[list[dict], list[dict]]:
-    """DESIGN.md's events[] and stories[] for these articles: the index fed in (date, id) order."""
+    """DESIGN.md's events[] and stories[] for these articles: the index fed in the order linking
+    uses (link.corpus.link_inputs): articles with a day by day, then month- or year-dated ones,
+    then undated ones, ties by id."""
+    def arrival(a: EventArticle) -> tuple[bool, bool, date, str]:
+        return (a.day is None, a.period is None, a.day or (a.period[0] if a.period else date.min), a.id)
+
     index = EventIndex()
-    for article in sorted(articles, key=lambda a: (a.day is None, a.day or date.min, a.id)):
+    for article in sorted(articles, key=arrival):
         index.add(article)
     return index.export(actor_names)

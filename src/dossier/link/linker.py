@@ -32,7 +32,7 @@ from dossier.link.events import LEAD_CHARS, Event, EventArticle, EventIndex, lea
 from dossier.link.quotes import MergedQuote, Occurrence, QuoteIndex, normalize_quote
 from dossier.model import Mention
 
-STATE_VERSION = "2"  # 2: the lead-date cache
+STATE_VERSION = "3"  # 2: the lead-date cache; 3: events keep months and weekdays, Spanish lead words read in English
 LEAD_ACTOR_KINDS = ("person", "organization", "group", "role")
 
 
