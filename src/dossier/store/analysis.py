@@ -49,16 +49,27 @@ def _dates(conn: sqlite3.Connection) -> dict[str, tuple[str | None, str | None]]
     return dates
 
 
+def analysis_config(options: AnalysisOptions) -> str:
+    """What every record's key shares: record version, extractor and knowledge base."""
+    return f"v{RECORD_VERSION}|{options.extractor}|kb:{kb_fingerprint(options.kb_file)}"
+
+
+def analysis_key(text: str, on: str | None, latest: str | None, config: str) -> str:
+    """The key of a record: the shard stage computes it the same way, so a record made
+    there is not redone here unless the text or date changed since."""
+    text_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return f"{text_hash}|{on}|{latest}|{config}"
+
+
 def stale_tasks(conn: sqlite3.Connection, options: AnalysisOptions) -> list[Task]:
     """Articles with no analysis record, or one computed from something that changed."""
-    config = f"v{RECORD_VERSION}|{options.extractor}|kb:{kb_fingerprint(options.kb_file)}"
+    config = analysis_config(options)
     stored = {row[0]: row[1] for row in conn.execute("SELECT article_id, key FROM analyses")}
     dates = _dates(conn)
     tasks = []
     for row in conn.execute("SELECT id, text, lang FROM articles ORDER BY id"):
         on, latest = dates.get(row["id"], (None, None))
-        text_hash = hashlib.sha256(row["text"].encode("utf-8")).hexdigest()[:16]
-        key = f"{text_hash}|{on}|{latest}|{config}"
+        key = analysis_key(row["text"], on, latest, config)
         if stored.get(row["id"]) != key:
             tasks.append(Task(row["id"], key, row["text"], row["lang"], on, latest))
     return tasks
