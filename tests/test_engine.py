@@ -1,0 +1,198 @@
+"""The shard stage and its engines: same export whatever the engine and worker count,
+a killed driver or worker never changes the result, finished shards are not redone.
+
+Input is the bundled sample corpus (synthetic articles we wrote: text files, HTML pages,
+JSON Lines, an RSS feed, a WARC.gz and broken files), so every kind of shard occurs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import SAMPLE, WIRE_BODY, wire_text, write_jsonl
+from dossier.build import BuildOptions, build
+from dossier.cli import main
+from dossier.corpus.inputs import expand_inputs
+from dossier.engine.shards import TEST_HOOK_ENV, plan, stamp
+from dossier.report.document import build_document
+from dossier.store.db import connect
+from dossier.store.shards import FAILED_PREFIX
+
+SOURCE = str(SAMPLE)
+
+
+def export(conn) -> dict:
+    """The JSON export as `dossier export --format json` writes it. Event actors that are
+    named equally often come in an order that varies between processes (a set iterated in
+    link/events.py, before and apart from the shard stage), so they are compared sorted."""
+    document = json.loads(json.dumps(build_document(conn)))
+    for event in document["events"]:
+        event["actors"] = sorted(event["actors"])
+    return document
+
+
+def build_sample(tmp_path, name: str, **options) -> tuple[dict, object, sqlite3.Connection]:
+    conn = connect(tmp_path / f"{name}.db")
+    report = build([SOURCE], conn, BuildOptions(**options))
+    return export(conn), report, conn
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The sample built in this process with one worker and the default shard size."""
+    document, report, conn = build_sample(tmp_path_factory.mktemp("ref"), "ref", workers=1)
+    conn.close()
+    assert report.stored > 20 and report.shards_failed == 0
+    document["_documents_read"] = report.documents
+    return document
+
+
+def same(document: dict, reference: dict) -> bool:
+    return document == {k: v for k, v in reference.items() if k != "_documents_read"}
+
+
+def shard_rows(conn) -> dict[str, tuple]:
+    return {row[0]: tuple(row[1:]) for row in conn.execute("SELECT id, done_at, items FROM shards")}
+
+
+def test_shards_are_stable_and_bounded(tmp_path):
+    """Same inputs → same shard ids; a container is cut every `size` records; touching one
+    file changes only the ids of its own shards."""
+    directory = tmp_path / "in"
+    directory.mkdir()
+    for i in range(5):
+        (directory / f"note-{i}.txt").write_text(wire_text(f"Border Crossing Report Number {i}"), encoding="utf-8")
+    records = [{"text": wire_text(f"Wire Item {i} on the Crossings", [f"Item {i}: " + WIRE_BODY[0], *WIRE_BODY[1:]])}
+               for i in range(7)]
+    write_jsonl(directory / "wire.jsonl", records)
+
+    def shards():
+        files, _ = expand_inputs([str(directory)])
+        return list(plan([stamp(f) for f in files], 3, 10**7))
+
+    first = shards()
+    assert [(s.name.rsplit("/", 1)[-1], s.items, s.last) for s in first] == [
+        ("note-0.txt", 3, False), ("note-3.txt", 2, False),  # groups of small files
+        ("wire.jsonl", 3, False), ("wire.jsonl", 3, False), ("wire.jsonl", 1, True),  # slices of a container
+    ]
+    assert [r.source.rsplit("#", 1)[-1] for r in first[3].records] == ["4", "5", "6"]
+    assert [s.id for s in shards()] == [s.id for s in first]
+    os.utime(directory / "wire.jsonl", ns=(1, 1))
+    changed = shards()
+    assert [a.id == b.id for a, b in zip(first, changed)] == [True, True, False, False, False]
+
+
+def test_same_export_with_one_or_two_workers_and_any_shard_size(tmp_path, reference):
+    one, report_one, _ = build_sample(tmp_path, "one", workers=1, shard_size=3)
+    two, report_two, _ = build_sample(tmp_path, "two", workers=2, shard_size=3)
+    assert report_one.shards == report_two.shards > 5
+    assert same(one, reference)
+    assert same(two, reference)
+
+
+def test_rebuild_redoes_nothing(tmp_path):
+    _, first, conn = build_sample(tmp_path, "again", workers=1, shard_size=4)
+    markers = shard_rows(conn)
+    again = build([SOURCE], conn, BuildOptions(workers=1, shard_size=4))
+    assert again.shards == 0 and again.documents == 0 and again.analysed == 0
+    assert again.unchanged_articles >= first.stored
+    assert shard_rows(conn) == markers
+
+
+def test_killed_driver_resumes_without_redoing_finished_shards(tmp_path, reference):
+    db = tmp_path / "killed.db"
+    env = {**os.environ, TEST_HOOK_ENV: "sleep:0.3"}  # slow shards, so the kill lands half-way
+    process = subprocess.Popen([sys.executable, "-m", "dossier", "build", SOURCE, "--db", str(db), "--workers", "1",
+                                "--shard-size", "2", "-q"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    finished: dict[str, str] = {}
+    deadline = time.time() + 60
+    try:
+        # kill once the first slice of the JSON Lines file is written: half-way through a container
+        while time.time() < deadline and not any(name.endswith("aggregator.jsonl") for name in finished.values()):
+            time.sleep(0.03)
+            if db.exists():
+                try:
+                    with sqlite3.connect(db, timeout=5) as probe:
+                        finished = {r[0]: r[1] for r in probe.execute("SELECT id, file FROM shards")}
+                except sqlite3.OperationalError:
+                    pass  # not migrated yet
+        assert process.poll() is None, "the build ended before it could be killed"
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait()
+    conn = connect(db)
+    before = shard_rows(conn)
+    assert len(before) >= 3
+    half_done = conn.execute("SELECT COUNT(*) FROM files WHERE file LIKE '%aggregator.jsonl'").fetchone()[0] == 0
+    report = build([SOURCE], conn, BuildOptions(workers=1, shard_size=2))
+    after = shard_rows(conn)
+    assert {k: after[k] for k in before} == before  # finished shards: markers untouched,
+    # and their documents not read again (a group's files are marked done with it, a slice of
+    # an archive by its marker); a group of small files holds one document per file
+    assert report.documents == reference["_documents_read"] - sum(items for _, items in before.values())
+    assert report.shards == len(after) - len(before) > 0
+    if half_done:  # the finished slice of the container was recognised by its marker
+        assert report.shards_finished_before == 1
+    assert same(export(conn), reference)
+
+
+def test_worker_killed_once_is_retried(tmp_path, reference, monkeypatch):
+    flag = tmp_path / "died-once"
+    monkeypatch.setenv(TEST_HOOK_ENV, f"exit-once:{flag}")
+    document, report, _ = build_sample(tmp_path, "retried", workers=2, shard_size=3)
+    assert flag.exists()  # a worker did die
+    assert report.shards_failed == 0
+    assert not [p for p in report.problems if p["reason"].startswith(FAILED_PREFIX)]
+    assert same(document, reference)
+
+
+def test_worker_that_always_dies_is_reported_and_retried_next_build(tmp_path, reference, monkeypatch):
+    victim = "borderbeat-six-cartels.txt"
+    monkeypatch.setenv(TEST_HOOK_ENV, f"exit:{victim}")
+    document, report, conn = build_sample(tmp_path, "dies", workers=2, shard_size=3)
+    assert report.shards_failed == 1
+    failed = [p for p in report.problems if p["reason"].startswith(FAILED_PREFIX)]
+    assert any(p["source"].endswith(victim) for p in failed)
+    assert all("died 3 times" in p["reason"] for p in failed)
+    assert len(failed) == 3  # its shard's three files, none of them marked done
+    assert not any(s["source"].endswith(victim) for a in document["articles"] for s in a["sources"])
+    assert len(document["articles"]) < len(reference["articles"])
+    monkeypatch.delenv(TEST_HOOK_ENV)
+    again = build([SOURCE], conn, BuildOptions(workers=2, shard_size=3))
+    assert again.shards == 1 and again.shards_failed == 0
+    assert not [p for p in again.problems if p["reason"].startswith(FAILED_PREFIX)]
+    assert same(export(conn), reference)
+
+
+def test_changed_container_replaces_its_old_records(tmp_path):
+    path = tmp_path / "wire.jsonl"
+    records = [{"text": wire_text(f"Wire Item {i} on the Crossings", [f"Item {i}: " + WIRE_BODY[0], *WIRE_BODY[1:]]),
+                "outlet": "Valley Tribune"} for i in range(5)]
+    write_jsonl(path, records)
+    conn = connect(tmp_path / "changed.db")
+    build([str(path)], conn, BuildOptions(workers=1, shard_size=2))
+    assert conn.execute("SELECT COUNT(*) FROM sources").fetchone()[0] == 5
+    write_jsonl(path, records[:3])
+    os.utime(path, ns=(10**18, 10**18))
+    report = build([str(path)], conn, BuildOptions(workers=1, shard_size=2))
+    assert report.shards == 2 and report.shards_finished_before == 0
+    assert [r[0] for r in conn.execute("SELECT source FROM sources ORDER BY source")] == [f"{path}#{i}" for i in (1, 2, 3)]
+    assert conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 3
+    assert conn.execute("SELECT COUNT(*) FROM shards").fetchone()[0] == 2  # the old version's markers went
+
+
+def test_ray_engine_without_ray_says_how_to_install(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    (tmp_path / "a.txt").write_text(wire_text(), encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", str(tmp_path / "a.txt"), "--db", str(tmp_path / "x.db"), "--engine", "ray"])
+    assert result.exit_code != 0
+    assert "pip install 'dossier[ray]'" in result.output
