@@ -196,3 +196,22 @@ def test_ray_engine_without_ray_says_how_to_install(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["build", str(tmp_path / "a.txt"), "--db", str(tmp_path / "x.db"), "--engine", "ray"])
     assert result.exit_code != 0
     assert "pip install 'dossier[ray]'" in result.output
+
+
+def test_failed_slice_of_a_container_is_redone_alone_next_build(tmp_path, monkeypatch):
+    path = tmp_path / "wire.jsonl"
+    write_jsonl(path, [{"text": wire_text(f"Wire Item {i} on the Crossings", [f"Item {i}: " + WIRE_BODY[0], *WIRE_BODY[1:]])}
+                       for i in range(5)])
+    conn = connect(tmp_path / "slice.db")
+    monkeypatch.setenv(TEST_HOOK_ENV, f"exit:{path.name}#3")  # the worker of records 3-4 always dies
+    first = build([str(path)], conn, BuildOptions(workers=2, shard_size=2))
+    assert (first.shards, first.shards_failed, first.stored) == (2, 1, 3)
+    assert [p["source"] for p in first.problems if p["reason"].startswith(FAILED_PREFIX)] == [f"{path}#3-4"]
+    assert conn.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 0  # not done: one slice is missing
+    monkeypatch.delenv(TEST_HOOK_ENV)
+    second = build([str(path)], conn, BuildOptions(workers=2, shard_size=2))
+    assert (second.shards, second.shards_finished_before, second.documents) == (1, 2, 2)
+    assert not second.problems
+    third = build([str(path)], conn, BuildOptions(workers=2, shard_size=2))
+    assert third.files_unchanged == 1 and third.documents == 0
+    assert conn.execute("SELECT COUNT(*) FROM sources").fetchone()[0] == 5

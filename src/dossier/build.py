@@ -141,6 +141,7 @@ def _shard_stage(conn: sqlite3.Connection, todo: list, options: BuildOptions, an
     context = ShardContext(analysis, analysis_config(analysis), options.max_bytes, os.environ.get(TEST_HOOK_ENV) or None)
     done_before = shard_store.finished(conn)
     failed_files: set[str] = set()
+    unmarked: list = []  # containers whose last shard was written before but which are not marked done
 
     def pending():
         for shard in plan(todo, options.shard_size, options.max_bytes, options.stdin):
@@ -148,6 +149,8 @@ def _shard_stage(conn: sqlite3.Connection, todo: list, options: BuildOptions, an
                 report.shards_finished_before += 1
                 report.unchanged_articles += done_before[shard.id]
                 if shard.last:
+                    if shard.container is not None and not shard.container.file.is_stdin:
+                        unmarked.append(shard.container)
                     notify("file_done", shard.name)
                 continue
             yield context, shard
@@ -162,6 +165,9 @@ def _shard_stage(conn: sqlite3.Connection, todo: list, options: BuildOptions, an
             notify("documents", report.documents)
     finally:
         executor.close()
+    for container in unmarked:
+        if container.name not in failed_files:
+            shard_store.finish_container(conn, container)
 
 
 def _write(conn: sqlite3.Connection, shard: Shard, outcome: Any, report: BuildReport, failed_files: set[str]) -> None:

@@ -17,10 +17,11 @@ Two kinds of shard, each of at most `size` items (SHARD_SIZE by default):
 `store.analysis.stale_tasks` keys it, so a record made here is not redone unless the
 outlet-boilerplate step of `finalize` changes the text or another source changes the date).
 
-Why 100 items: a shard then takes about 0.3 s (text) to 3 s (HTML pages) of one core,
-so its transaction and its trip to a worker cost well under 1 %; a killed build loses
-at most the shards in flight (2 x workers + 1); and a shard of web pages holds about
-10 MB, so memory stays bounded whatever the archive's size.
+Why 50 items: a shard then takes about 0.2 s (text) to 1.5 s (HTML pages) of one core,
+so its transaction and its trip to a worker (a few ms) cost under 1 %; it is small
+enough that a few hundred pages already keep several workers busy and that a killed
+build loses little (at most the 2 x workers + 1 shards in flight); and a shard of web
+pages holds about 5 MB, so memory stays bounded whatever the archive's size.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from dossier.corpus.readers import read_input
 from dossier.model import Article, RawDocument, Skip
 from dossier.store.analysis import AnalysisOptions, Task, analysis_key, run_task
 
-SHARD_SIZE = 100
+SHARD_SIZE = 50
 CONTAINER_FORMATS = ("jsonl", "json", "warc", "feed")
 # Test-only: DOSSIER_TEST_SHARD_HOOK="exit:NAME" makes the worker of any shard holding a
 # source whose name contains NAME exit at once (a killed worker); "exit-once:FLAG" does so

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from dossier.engine.shards import Shard, ShardResult
+from dossier.engine.shards import FileStamp, Shard, ShardResult
 from dossier.model import Article
 from dossier.store.corpus import FileDone, _finish_file, _write_article, _write_problem
 
@@ -25,6 +25,32 @@ def _clear_file(conn: sqlite3.Connection, file: str) -> None:
     conn.execute("DELETE FROM problems WHERE file = ?", (file,))
     conn.execute("DELETE FROM files WHERE file = ?", (file,))
     conn.execute("DELETE FROM shards WHERE file = ?", (file,))
+
+
+def _mark_file_done(conn: sqlite3.Connection, container: FileStamp) -> None:
+    """A container all of whose shards are written: a rerun skips it while it is unchanged."""
+    name = container.name
+    conn.execute(
+        """INSERT INTO files (file, size, mtime_ns, articles, skipped) VALUES (?, ?, ?,
+               (SELECT COUNT(*) FROM sources WHERE file = ?),
+               (SELECT COUNT(DISTINCT source) FROM problems WHERE file = ? AND action = 'skipped'))
+           ON CONFLICT (file) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
+               articles = excluded.articles, skipped = excluded.skipped,
+               done_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')""",
+        (name, container.size, container.mtime_ns, name, name),
+    )
+
+
+def finish_container(conn: sqlite3.Connection, container: FileStamp) -> None:
+    """Mark a container done whose last shard an earlier build wrote while another of its
+    shards had failed, now that this build wrote that one."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        _mark_file_done(conn, container)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def _problem_sources(shard: Shard) -> list[str]:
@@ -66,16 +92,7 @@ def save_shard(conn: sqlite3.Connection, shard: Shard, result: ShardResult, fini
             if file_done.file != "<stdin>":
                 _finish_file(conn, file_done)
         if container is not None and shard.last and finish_file and not stdin:
-            name = container.name
-            conn.execute(
-                """INSERT INTO files (file, size, mtime_ns, articles, skipped) VALUES (?, ?, ?,
-                       (SELECT COUNT(*) FROM sources WHERE file = ?),
-                       (SELECT COUNT(DISTINCT source) FROM problems WHERE file = ? AND action = 'skipped'))
-                   ON CONFLICT (file) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
-                       articles = excluded.articles, skipped = excluded.skipped,
-                       done_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')""",
-                (name, container.size, container.mtime_ns, name, name),
-            )
+            _mark_file_done(conn, container)
         conn.execute(
             """INSERT INTO shards (id, file, seq, items, articles) VALUES (?, ?, ?, ?, ?)
                ON CONFLICT (id) DO UPDATE SET items = excluded.items, articles = excluded.articles,
