@@ -138,7 +138,8 @@ def _shard_stage(conn: sqlite3.Connection, todo: list, options: BuildOptions, an
     in input order, with its completion marker; shards finished before are not sent."""
     if not todo:
         return
-    context = ShardContext(analysis, analysis_config(analysis), options.max_bytes, os.environ.get(TEST_HOOK_ENV) or None)
+    context = ShardContext(analysis, analysis_config(analysis), options.max_bytes, os.environ.get(TEST_HOOK_ENV) or None,
+                           cwd=os.getcwd())
     done_before = shard_store.finished(conn)
     failed_files: set[str] = set()
     unmarked: list = []  # containers whose last shard was written before but which are not marked done

@@ -98,6 +98,7 @@ class ShardContext:
     config: str  # store.analysis.analysis_config(analysis), computed once by the driver
     max_bytes: int
     test_hook: str | None = None
+    cwd: str | None = None  # the driver's working directory: relative input paths mean the same in a worker
 
 
 @dataclass
@@ -203,6 +204,8 @@ def run_shard(job: tuple[ShardContext, Shard]) -> ShardResult:
     """Read (a group of files), extract, clean and analyse one shard: a pure function of
     the shard and the build's settings, so any worker on any engine gives the same result."""
     context, shard = job
+    if context.cwd and shard.files and os.getcwd() != context.cwd and os.path.isdir(context.cwd):
+        os.chdir(context.cwd)  # a Ray worker starts elsewhere; it reads the files the build named
     _test_hook(context.test_hook, shard)
     result = ShardResult()
     for file, item in _documents(shard, context.max_bytes):
