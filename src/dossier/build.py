@@ -25,7 +25,8 @@ from dossier.analyze.record import cached_kb
 from dossier.corpus.inputs import expand_inputs
 from dossier.corpus.readers import DEFAULT_MAX_BYTES
 from dossier.engine import Failed, make_executor
-from dossier.engine.shards import SHARD_SIZE, TEST_HOOK_ENV, Shard, ShardContext, plan, run_shard, stamp, summary
+from dossier.engine.shards import (SHARD_SIZE, TEST_HOOK_ENV, Shard, ShardContext, plan, run_shard, split_group, stamp,
+                                   summary)
 from dossier.link.corpus import link
 from dossier.store import corpus as store
 from dossier.store import shards as shard_store
@@ -160,7 +161,13 @@ def _shard_stage(conn: sqlite3.Connection, todo: list, options: BuildOptions, an
     executor = make_executor(options.engine, options.workers, options.address)
     try:
         for (_, shard), outcome in executor.run(run_shard, pending()):
-            _write(conn, shard, outcome, report, failed_files)
+            if isinstance(outcome, Failed) and len(shard.files) > 1:
+                # one file of the group kills its worker: run them one by one, so only that file is reported
+                singles = [(context, single) for single in split_group(shard, options.shard_size)]
+                for (_, single), single_outcome in executor.run(run_shard, singles):
+                    _write(conn, single, single_outcome, report, failed_files)
+            else:
+                _write(conn, shard, outcome, report, failed_files)
             for name in ([shard.name] if shard.container is not None and shard.last else [e.name for e in shard.files]):
                 notify("file_done", name)
             notify("documents", report.documents)

@@ -153,6 +153,12 @@ def _group_shard(group: list[FileStamp], size: int) -> Shard:
     return Shard(ident, 0, files=list(group))
 
 
+def split_group(shard: Shard, size: int) -> list[Shard]:
+    """A group of files as one-file shards: after the group failed, this finds the file
+    that kills its worker and lets the others be written."""
+    return [_group_shard([entry], size) for entry in shard.files]
+
+
 def _record_shards(entry: FileStamp, size: int, max_bytes: int, stdin: BinaryIO | None) -> Iterator[Shard]:
     seq, records = 0, []
     for item in read_input(entry.file, max_bytes, stdin):
