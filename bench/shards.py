@@ -13,7 +13,7 @@ Ray runs on a Ray instance started before the timer (its start-up, about 5-10 s 
 reported apart). `read only` is the driver reading the containers without any work: the
 share of the stage that cannot run on the workers.
 
-    .venv/bin/python bench/shards.py [--texts 2000] [--pages 300] [--engines local ray] [--workers 1 2]
+    .venv/bin/python bench/shards.py [--texts 2000] [--pages 300] [--engines local ray] [--workers 1 2] [--repeat 1]
 """
 
 from __future__ import annotations
@@ -67,6 +67,13 @@ def make_warc(path: Path, pages: int) -> Path:
     return path
 
 
+def _cpu() -> float:
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _spin(n: int) -> int:
     total = 0
     for i in range(n):
@@ -103,11 +110,14 @@ def shard_stage(path: Path | str, db: Path, engine: str, workers: int) -> dict:
     options = BuildOptions(workers=workers, engine=engine)
     analysis = AnalysisOptions(workers=workers)
     report = BuildReport(inputs=[str(path)])
+    cpu_before = _cpu()
     started = time.perf_counter()
     _shard_stage(conn, [stamp(f) for f in files], options, analysis, report, lambda e, v: None)
     seconds = time.perf_counter() - started
     row = {"engine": engine, "workers": workers, "documents": report.documents, "seconds": round(seconds, 2),
            "per_second": round(report.documents / seconds, 1), "shards": report.shards}
+    if engine == "local":  # the pool's workers are our children (Ray's are not): CPU seconds of driver + workers
+        row["cpu_seconds"] = round(_cpu() - cpu_before, 2)
     started = time.perf_counter()
     store.finalize(conn)
     row["redone_after_finalize"] = analyze_articles(conn, AnalysisOptions(workers=workers))
@@ -123,6 +133,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=300)
     parser.add_argument("--engines", nargs="+", default=["local", "ray"])
     parser.add_argument("--workers", nargs="+", type=int, default=[1, 2])
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each configuration; the fastest is kept")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     cached_kb(None)  # loaded once, outside the timings (the workers fork with it)
@@ -148,9 +159,13 @@ def main() -> None:
                     ray_start = round(time.perf_counter() - started, 1)
                 try:
                     for label, path in inputs.items():
-                        ceiling = round(cpu_ceiling(), 2)
-                        db = tmp_path / f"{engine}-{workers}-{len(results['runs'])}.db"
-                        row = {"input": label, "cpu_ceiling_2_vs_1": ceiling, **shard_stage(path, db, engine, workers)}
+                        rows = []
+                        for attempt in range(args.repeat):  # the machine is shared: keep the least disturbed run
+                            ceiling = round(cpu_ceiling(), 2)
+                            db = tmp_path / f"{engine}-{workers}-{len(results['runs'])}-{attempt}.db"
+                            rows.append({"input": label, "cpu_ceiling_2_vs_1": ceiling, **shard_stage(path, db, engine, workers)})
+                        row = max(rows, key=lambda r: r["per_second"])
+                        row["all_per_second"] = [r["per_second"] for r in rows]
                         if ray_start is not None:
                             row["ray_start_seconds"] = ray_start
                         results["runs"].append(row)
