@@ -26,7 +26,7 @@ from dossier.corpus.inputs import expand_inputs
 from dossier.corpus.readers import DEFAULT_MAX_BYTES
 from dossier.engine import Failed, make_executor
 from dossier.engine.shards import (SHARD_SIZE, TEST_HOOK_ENV, Shard, ShardContext, plan, run_shard, split_group, stamp,
-                                   summary)
+                                   summary, warm_up)
 from dossier.link.corpus import link
 from dossier.store import corpus as store
 from dossier.store import shards as shard_store
@@ -58,7 +58,8 @@ class BuildReport:
     elapsed: float = 0.0
     problems: list[dict[str, str]] = field(default_factory=list)  # skips and repairs of these inputs
     unchanged_articles: int = 0
-    analysed: int = 0  # articles whose analysis record was (re)computed after finalize
+    analysed: int = 0  # analysis records computed in this run (in the shards, and redone after finalize)
+    reanalysed: int = 0  # of them, redone after finalize (outlet boilerplate changed the text, or the date changed)
     shards: int = 0  # shards written in this run
     shards_finished_before: int = 0  # shards a previous build had finished (not redone)
     shards_failed: int = 0  # shards whose worker kept dying: reported, retried next build
@@ -118,7 +119,8 @@ def build(
     store.finalize(conn)
     report.stage_seconds["read"] = time.time() - started
     notify("stage", "analysing")
-    report.analysed = analyze_articles(conn, analysis, lambda n: notify("analysed", n))
+    report.reanalysed = analyze_articles(conn, analysis, lambda n: notify("analysed", n))
+    report.analysed += report.reanalysed
     report.stage_seconds["analyse"] = time.time() - started - report.stage_seconds["read"]
     notify("stage", "linking")
     report.linked = link(conn, options.kb_file, full=options.relink)
@@ -158,6 +160,8 @@ def _shard_stage(conn: sqlite3.Connection, todo: list, options: BuildOptions, an
             yield context, shard
 
     cached_kb(options.kb_file)  # loaded once before the workers fork, so they share it
+    if options.engine == "local" and options.workers > 1:
+        warm_up(context)
     executor = make_executor(options.engine, options.workers, options.address)
     try:
         for (_, shard), outcome in executor.run(run_shard, pending()):
@@ -186,6 +190,7 @@ def _write(conn: sqlite3.Connection, shard: Shard, outcome: Any, report: BuildRe
         return
     report.new_articles += shard_store.save_shard(conn, shard, outcome, finish_file=shard.name not in failed_files)
     report.shards += 1
+    report.analysed += len(outcome.records)
     counts = summary(outcome)
     report.documents += counts["documents"]
     report.stored += counts["articles"]
