@@ -22,6 +22,8 @@ from conftest import SAMPLE, WIRE_BODY, wire_text, write_jsonl
 from dossier.build import BuildOptions, build
 from dossier.cli import main
 from dossier.corpus.inputs import expand_inputs
+from dossier.engine import Failed
+from dossier.engine.local import LocalExecutor
 from dossier.engine.shards import TEST_HOOK_ENV, plan, stamp
 from dossier.report.document import build_document
 from dossier.store.db import connect
@@ -220,3 +222,22 @@ def test_failed_slice_of_a_container_is_redone_alone_next_build(tmp_path, monkey
     third = build([str(path)], conn, BuildOptions(workers=2, shard_size=2))
     assert third.files_unchanged == 1 and third.documents == 0
     assert conn.execute("SELECT COUNT(*) FROM sources").fetchone()[0] == 5
+
+
+def square_or_die(n: int) -> int:
+    """A shard function for the executor test: item 4 kills its worker, item 6 raises."""
+    if n == 4:
+        os._exit(3)
+    if n == 6:
+        raise ValueError("six is not welcome")
+    return n * n
+
+
+def test_local_pool_keeps_order_and_isolates_the_shard_that_kills_its_worker():
+    executor = LocalExecutor(2)
+    outcomes = list(executor.run(square_or_die, range(12)))
+    assert [item for item, _ in outcomes] == list(range(12))
+    assert [o for item, o in outcomes if item not in (4, 6)] == [n * n for n in range(12) if n not in (4, 6)]
+    assert outcomes[4][1] == Failed("its worker process died 3 times (killed, out of memory or crashed)")
+    assert outcomes[6][1] == Failed("ValueError: six is not welcome")
+    assert executor.restarts >= 1

@@ -62,7 +62,17 @@ class LocalExecutor:
         pending: deque[tuple[Any, Future]] = deque()
         try:
             for item in items:
-                pending.append((item, pool.submit(fn, item)))
+                while True:
+                    try:
+                        future = pool.submit(fn, item)
+                        break
+                    except BrokenProcessPool:  # a worker died since the last result: recover first
+                        if pending:
+                            pool = yield from self._drain_one(fn, pending, pool)
+                        else:
+                            pool.shutdown(wait=True, cancel_futures=True)
+                            pool = ProcessPoolExecutor(self.workers, mp_context=_context())
+                pending.append((item, future))
                 while len(pending) >= limit:
                     pool = yield from self._drain_one(fn, pending, pool)
             while pending:
