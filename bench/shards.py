@@ -136,6 +136,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each configuration; the fastest is kept")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
+    if "ray" in args.engines:
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            print("note: Ray is not installed (pip install -e '.[ray]'): measuring the local engine only", file=sys.stderr)
+            args.engines = [e for e in args.engines if e != "ray"]
     cached_kb(None)  # loaded once, outside the timings (the workers fork with it)
     results = {"machine": f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, Python {platform.python_version()}",
                "shard_size": SHARD_SIZE, "runs": []}
