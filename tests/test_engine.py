@@ -241,3 +241,20 @@ def test_local_pool_keeps_order_and_isolates_the_shard_that_kills_its_worker():
     assert outcomes[4][1] == Failed("its worker process died 3 times (killed, out of memory or crashed)")
     assert outcomes[6][1] == Failed("ValueError: six is not welcome")
     assert executor.restarts >= 1
+
+
+def test_the_same_stdin_again_is_recognised_by_its_content(tmp_path):
+    import io
+
+    lines = "".join(json.dumps({"text": wire_text(f"Wire Item {i} on the Crossings", [f"Item {i}: " + WIRE_BODY[0],
+                                                                                       *WIRE_BODY[1:]])}) + "\n"
+                    for i in range(5)).encode("utf-8")
+    conn = connect(tmp_path / "stdin.db")
+    first = build(["-"], conn, BuildOptions(workers=1, shard_size=2, stdin=io.BytesIO(lines)))
+    assert (first.shards, first.stored) == (3, 5)
+    again = build(["-"], conn, BuildOptions(workers=1, shard_size=2, stdin=io.BytesIO(lines)))
+    assert (again.shards, again.shards_finished_before, again.unchanged_articles) == (0, 3, 5)
+    more = lines + json.dumps({"text": wire_text("A Sixth Item", WIRE_BODY[1:])}).encode("utf-8") + b"\n"
+    third = build(["-"], conn, BuildOptions(workers=1, shard_size=2, stdin=io.BytesIO(more)))
+    assert (third.shards, third.shards_finished_before, third.stored) == (1, 2, 2)  # only the changed last slice
+    assert conn.execute("SELECT COUNT(*) FROM sources").fetchone()[0] == 6
