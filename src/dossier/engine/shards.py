@@ -115,6 +115,7 @@ def _digest(*parts: object) -> str:
 
 
 def stamp(input_file: InputFile) -> FileStamp:
+    """The file with its size and mtime now: part of its shards' ids, so a change shows."""
     size = mtime_ns = 0
     if not input_file.is_stdin:
         try:
@@ -126,6 +127,7 @@ def stamp(input_file: InputFile) -> FileStamp:
 
 
 def is_container(input_file: InputFile) -> bool:
+    """Read by the driver and cut into slices of records (formats that hold many articles)."""
     return input_file.is_stdin or format_from_name(input_file.path) in CONTAINER_FORMATS
 
 
