@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/claims.py
 	$(BIN)/python bench/flags.py
 	$(BIN)/python bench/link_scale.py --articles 10000
+	$(BIN)/python bench/shards.py
 
 clean:
 	rm -rf out .pytest_cache

@@ -1,13 +1,14 @@
-"""`dossier build`: read inputs, analyse each article, store them in batches, then link.
+"""`dossier build`: read inputs in shards, analyse each article, store them, then link.
 
-Stages: read and clean (per file, in batches) → outlet keys and outlet boilerplate
-(`store.finalize`) → per-article analysis records on the final text
-(`store.analysis`) → corpus linking (`link.corpus`).
+Stages: the shard stage (engine/shards.py: read, extract, clean and the per-article
+analysis record, per shard, on a local process pool or Ray; each shard written with its
+completion marker in one transaction) → outlet keys and outlet boilerplate
+(`store.finalize`) → analysis records redone where finalize changed an article's text or
+another source its date (`store.analysis`) → corpus linking (`link.corpus`).
 
-The per-article analysis is a pure function, so it runs in a pool of worker processes;
-results come back in input order and are written in batches, one transaction each. A
-file is marked done in the same transaction as its last article, so a killed build
-resumes at the first file that was not finished and redoes nothing else.
+A rerun skips unchanged files and finished shards, so a killed build resumes where it
+stopped and redoes only unfinished shards; the result is the same whatever the engine
+and the number of workers, because shards are written in input order.
 """
 
 from __future__ import annotations
@@ -16,43 +17,33 @@ import json
 import os
 import sqlite3
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from multiprocessing import get_all_start_methods, get_context
 from typing import Any, BinaryIO
 
-from dossier.analyze.article import analyze_document
-from dossier.corpus.inputs import InputFile, expand_inputs
-from dossier.corpus.readers import DEFAULT_MAX_BYTES, read_input
-from dossier.model import Article, RawDocument, Skip
+from dossier.analyze.record import cached_kb
+from dossier.corpus.inputs import expand_inputs
+from dossier.corpus.readers import DEFAULT_MAX_BYTES
+from dossier.engine import Failed, make_executor
+from dossier.engine.shards import (SHARD_SIZE, TEST_HOOK_ENV, Shard, ShardContext, plan, run_shard, split_group, stamp,
+                                   summary, warm_up)
 from dossier.link.corpus import link
 from dossier.store import corpus as store
-from dossier.store.analysis import AnalysisOptions, analyze_articles
-
-BATCH_SIZE = 200
-CHUNK_SIZE = 16
-
-
-@dataclass
-class FileEnd:
-    """Marks the end of one input file in the stream of work."""
-
-    file: InputFile
-    size: int
-    mtime_ns: int
+from dossier.store import shards as shard_store
+from dossier.store.analysis import AnalysisOptions, analysis_config, analyze_articles
 
 
 @dataclass
 class BuildOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     workers: int = 1
-    batch_size: int = BATCH_SIZE
     stdin: BinaryIO | None = None
     extractor: str = "rules"  # quotation extractor: "rules" (fast) or "model" (learned)
     kb_file: str | None = None  # the user's own actors, added to the shipped KB
     relink: bool = False  # link the whole corpus anew, not only the new articles
+    engine: str = "local"  # where the shard stage runs: "local" (process pool) or "ray"
+    address: str | None = None  # Ray cluster address (ray://host:port or auto); None starts Ray here
+    shard_size: int = SHARD_SIZE  # records (of a container) or files (of a group) per shard
 
 
 @dataclass
@@ -67,7 +58,11 @@ class BuildReport:
     elapsed: float = 0.0
     problems: list[dict[str, str]] = field(default_factory=list)  # skips and repairs of these inputs
     unchanged_articles: int = 0
-    analysed: int = 0  # articles whose analysis record was (re)computed
+    analysed: int = 0  # analysis records computed in this run (in the shards, and redone after finalize)
+    reanalysed: int = 0  # of them, redone after finalize (outlet boilerplate changed the text, or the date changed)
+    shards: int = 0  # shards written in this run
+    shards_finished_before: int = 0  # shards a previous build had finished (not redone)
+    shards_failed: int = 0  # shards whose worker kept dying: reported, retried next build
     linked: dict[str, int] = field(default_factory=dict)  # sizes of the corpus-level tables
     stage_seconds: dict[str, float] = field(default_factory=dict)  # read and store, analyse, link
 
@@ -82,64 +77,6 @@ class BuildReport:
     @property
     def anything_read(self) -> bool:
         return self.stored > 0 or self.unchanged_articles > 0
-
-
-def analyze_item(item: Any) -> Any:
-    """Worker function: analyse documents, pass markers through; never raise."""
-    file, payload = item
-    if isinstance(payload, RawDocument):
-        try:
-            payload = analyze_document(payload)
-        except Exception as exc:  # a bug on one hostile article must not stop the build
-            payload = Skip(payload.source, f"could not be analysed ({type(exc).__name__}: {str(exc)[:200]})")
-    return file, payload
-
-
-def _run_chunk(items: list[Any]) -> list[Any]:
-    return [analyze_item(item) for item in items]
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def ordered_map(items: Iterable[Any], workers: int) -> Iterator[Any]:
-    """Analyse items in worker processes, in input order, with a bounded window in flight
-    (Pool.imap would read a whole archive ahead into memory)."""
-    if workers <= 1:
-        yield from map(analyze_item, items)
-        return
-    method = "fork" if "fork" in get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(workers, mp_context=get_context(method)) as pool:
-        pending: deque = deque()
-        for chunk in _chunks(items, CHUNK_SIZE):
-            pending.append(pool.submit(_run_chunk, chunk))
-            if len(pending) >= 4 * workers:
-                yield from pending.popleft().result()
-        while pending:
-            yield from pending.popleft().result()
-
-
-def _work(files: list[InputFile], options: BuildOptions, on_file: Callable[[InputFile], None]) -> Iterator[tuple[InputFile, Any]]:
-    for input_file in files:
-        size = mtime_ns = 0
-        if not input_file.is_stdin:
-            try:
-                stat = os.stat(input_file.path)
-                size, mtime_ns = stat.st_size, stat.st_mtime_ns
-            except OSError:
-                pass
-        for item in read_input(input_file, options.max_bytes, options.stdin):
-            yield input_file, item
-        yield input_file, FileEnd(input_file, size, mtime_ns)
-        on_file(input_file)
 
 
 def build(
@@ -159,7 +96,7 @@ def build(
     )
     build_id = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
 
-    todo: list[InputFile] = []
+    todo = []
     for input_file in files:
         if not input_file.is_stdin:
             try:
@@ -171,43 +108,19 @@ def build(
                     continue
             except OSError:
                 pass  # the reader reports why it cannot be read
-        todo.append(input_file)
+        todo.append(stamp(input_file))
     report.files = len(files)
     notify("files", len(todo))
 
-    batch = store.Batch()
-    batch.skips.extend((p.source, p) for p in arg_problems)
-    seen: dict[str, store.FileDone] = {}
-    stream = _work(todo, options, lambda f: notify("file_done", f.path))
-    for input_file, result in ordered_map(stream, options.workers):
-        name = "<stdin>" if input_file.is_stdin else input_file.path
-        done = seen.setdefault(name, store.FileDone(name, 0, 0))
-        if isinstance(result, Article):
-            batch.articles.append((name, result))
-            done.sources.add(result.source)
-            report.documents += 1
-            report.stored += 1
-        elif isinstance(result, Skip):
-            batch.skips.append((name, result))
-            done.skipped.add(result.source)
-            report.documents += 1
-            report.skipped_now += 1
-        elif isinstance(result, FileEnd):
-            done.size, done.mtime_ns = result.size, result.mtime_ns
-            if not input_file.is_stdin:
-                batch.files_done.append(seen.pop(name))
-            notify("documents", report.documents)
-        if len(batch) >= options.batch_size:
-            report.new_articles += store.save_batch(conn, batch)
-            batch = store.Batch()
-    report.new_articles += store.save_batch(conn, batch)
+    store.save_batch(conn, store.Batch(skips=[(p.source, p) for p in arg_problems]))
+    analysis = AnalysisOptions(extractor=options.extractor, kb_file=options.kb_file, workers=options.workers)
+    _shard_stage(conn, todo, options, analysis, report, notify)
 
     store.finalize(conn)
     report.stage_seconds["read"] = time.time() - started
     notify("stage", "analysing")
-    report.analysed = analyze_articles(
-        conn, AnalysisOptions(extractor=options.extractor, kb_file=options.kb_file, workers=options.workers),
-        lambda n: notify("analysed", n))
+    report.reanalysed = analyze_articles(conn, analysis, lambda n: notify("analysed", n))
+    report.analysed += report.reanalysed
     report.stage_seconds["analyse"] = time.time() - started - report.stage_seconds["read"]
     notify("stage", "linking")
     report.linked = link(conn, options.kb_file, full=options.relink)
@@ -220,3 +133,65 @@ def build(
         (report.documents, report.new_articles, report.skipped_now, build_id),
     )
     return report
+
+
+def _shard_stage(conn: sqlite3.Connection, todo: list, options: BuildOptions, analysis: AnalysisOptions,
+                 report: BuildReport, notify: Callable[[str, Any], None]) -> None:
+    """Run the shards of the files still to read on the chosen engine and write each one,
+    in input order, with its completion marker; shards finished before are not sent."""
+    if not todo:
+        return
+    context = ShardContext(analysis, analysis_config(analysis), options.max_bytes, os.environ.get(TEST_HOOK_ENV) or None,
+                           cwd=os.getcwd())
+    done_before = shard_store.finished(conn)
+    failed_files: set[str] = set()
+    unmarked: list = []  # containers whose last shard was written before but which are not marked done
+
+    def pending():
+        for shard in plan(todo, options.shard_size, options.max_bytes, options.stdin):
+            if shard.id in done_before:
+                report.shards_finished_before += 1
+                report.unchanged_articles += done_before[shard.id]
+                if shard.last:
+                    if shard.container is not None and not shard.container.file.is_stdin:
+                        unmarked.append(shard.container)
+                    notify("file_done", shard.name)
+                continue
+            yield context, shard
+
+    cached_kb(options.kb_file)  # loaded once before the workers fork, so they share it
+    if options.engine == "local" and options.workers > 1:
+        warm_up(context)
+    executor = make_executor(options.engine, options.workers, options.address)
+    try:
+        for (_, shard), outcome in executor.run(run_shard, pending()):
+            if isinstance(outcome, Failed) and len(shard.files) > 1:
+                # one file of the group kills its worker: run them one by one, so only that file is reported
+                singles = [(context, single) for single in split_group(shard, options.shard_size)]
+                for (_, single), single_outcome in executor.run(run_shard, singles):
+                    _write(conn, single, single_outcome, report, failed_files)
+            else:
+                _write(conn, shard, outcome, report, failed_files)
+            for name in ([shard.name] if shard.container is not None and shard.last else [e.name for e in shard.files]):
+                notify("file_done", name)
+            notify("documents", report.documents)
+    finally:
+        executor.close()
+    for container in unmarked:
+        if container.name not in failed_files:
+            shard_store.finish_container(conn, container)
+
+
+def _write(conn: sqlite3.Connection, shard: Shard, outcome: Any, report: BuildReport, failed_files: set[str]) -> None:
+    if isinstance(outcome, Failed):
+        shard_store.save_failure(conn, shard, outcome.reason)
+        report.shards_failed += 1
+        failed_files.add(shard.name)
+        return
+    report.new_articles += shard_store.save_shard(conn, shard, outcome, finish_file=shard.name not in failed_files)
+    report.shards += 1
+    report.analysed += len(outcome.records)
+    counts = summary(outcome)
+    report.documents += counts["documents"]
+    report.stored += counts["articles"]
+    report.skipped_now += counts["skipped"]

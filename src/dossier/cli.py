@@ -12,6 +12,7 @@ from dossier import __version__
 from dossier.analyze.record import cached_kb
 from dossier.build import BuildOptions, BuildReport, build
 from dossier.corpus.readers import DEFAULT_MAX_BYTES
+from dossier.engine.shards import SHARD_SIZE
 from dossier.report.writers import BINARY_FORMATS, FORMATS, WRITERS
 from dossier.store import corpus as store
 from dossier.store.db import DEFAULT_DB, StoreError, connect
@@ -85,6 +86,10 @@ def _print_summary(report: BuildReport, conn, verbose: bool) -> None:
         + (f" ({report.files_unchanged} unchanged files not read again)" if report.files_unchanged else "")
         + "."
     )
+    if report.shards_finished_before or report.shards_failed:
+        echo(f"Shards: {report.shards} written, {report.shards_finished_before} finished by an earlier build and not redone"
+             + (f", {report.shards_failed} failed (their workers kept dying; listed below, tried again next build)"
+                if report.shards_failed else "") + ".")
     echo(f"Stored {report.stored} articles ({report.new_articles} new); the database now holds {counts['articles']} articles.")
     outlets = counts["outlets"]
     shown = outlets if verbose else outlets[:8]
@@ -117,7 +122,14 @@ def _print_summary(report: BuildReport, conn, verbose: bool) -> None:
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True,
               help="Skip any file or record larger than this.")
 @click.option("--workers", type=click.IntRange(min=1), default=lambda: os.cpu_count() or 1,
-              show_default="number of cores", help="Worker processes for the per-article analysis.")
+              show_default="number of cores",
+              help="Workers for the shard stage (read, clean, analyse); 1 runs in this process.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Where shards run: a local process pool, or Ray (needs `pip install dossier[ray]`).")
+@click.option("--address", default=None, metavar="ADDR",
+              help="With --engine ray: a cluster to join (ray://host:port, or auto); default starts Ray here.")
+@click.option("--shard-size", type=click.IntRange(min=1), default=SHARD_SIZE, show_default=True,
+              help="Records of an archive or JSON Lines file, or small files, per shard (the unit a rerun skips).")
 @click.option("--kb", "kb_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Your own actors (CSV, JSON Lines or YAML; see the README), added to the shipped knowledge base.")
 @click.option("--quotes", "extractor", type=click.Choice(["rules", "model"]), default="rules", show_default=True,
@@ -127,13 +139,19 @@ def _print_summary(report: BuildReport, conn, verbose: bool) -> None:
               help="Link the whole corpus anew instead of adding the new articles to the saved linking state.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("-v", "--verbose", is_flag=True, help="List every outlet and every skipped input.")
-def build_command(paths, db_path, max_bytes, workers, kb_file, extractor, strict, relink, quiet, verbose) -> None:
+def build_command(paths, db_path, max_bytes, workers, engine, address, shard_size, kb_file, extractor, strict, relink,
+                  quiet, verbose) -> None:
     """Read articles from PATHS and store them, cleaned, in the database.
 
     PATHS are files, directories (read recursively), glob patterns, or - for standard
     input. Formats: plain text, HTML, JSON Lines / JSON, WARC, RSS/Atom, each possibly
     gzipped. A meta.jsonl beside files gives their url, outlet, published, ... Running
     the same build again changes nothing; an interrupted build resumes where it stopped.
+
+    Input is read in shards (--shard-size records of an archive or JSON Lines file, or
+    small files) on --workers processes, or on Ray with --engine ray [--address ADDR];
+    each shard is stored with a completion marker, so a killed build redoes only the
+    shards it had not finished, and the result is the same whatever the engine.
     """
     try:
         conn = connect(db_path)
@@ -147,7 +165,7 @@ def build_command(paths, db_path, max_bytes, workers, kb_file, extractor, strict
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
     try:
         options = BuildOptions(max_bytes=max_bytes, workers=workers, extractor=extractor, kb_file=kb_file,
-                               relink=relink)
+                               relink=relink, engine=engine, address=address, shard_size=shard_size)
         report = build(list(paths), conn, options, progress)
     except ImportError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -53,12 +53,23 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def analysis_config(options: AnalysisOptions) -> str:
+    """What every record's key shares: record version, extractor and knowledge base."""
+    return f"v{RECORD_VERSION}|{options.extractor}|kb:{kb_fingerprint(options.kb_file)}"
+
+
+def analysis_key(text: str, on: str | None, latest: str | None, config: str) -> str:
+    """The key of a record: the shard stage computes it the same way, so a record made
+    there is not redone here unless the text or date changed since."""
+    return f"{text_hash(text)}|{on}|{latest}|{config}"
+
+
 def stale_tasks(conn: sqlite3.Connection, options: AnalysisOptions) -> list[Task]:
     """Articles with no analysis record, or one computed from something that changed.
 
     The text's hash is kept in `articles.text_hash` (cleared by a trigger when the text
     changes), so checking a large store reads only the texts that are new or changed."""
-    config = f"v{RECORD_VERSION}|{options.extractor}|kb:{kb_fingerprint(options.kb_file)}"
+    config = analysis_config(options)
     dates = _dates(conn)
     tasks, hashes = [], []
     rows = conn.execute("SELECT a.id, a.text_hash, a.lang, an.key FROM articles a "

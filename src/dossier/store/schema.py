@@ -172,6 +172,20 @@ MIGRATIONS: list[str] = [
         state   BLOB NOT NULL                -- zlib-compressed pickle of the Linker
     );
     """,
+    # 7: completion markers of the shard stage (engine/shards.py), so a rerun skips finished shards.
+    """
+    -- One row per shard written (articles, sources, problems, analysis records and this row in one
+    -- transaction). `file` is the input file a record shard came from, or the first file of a group.
+    CREATE TABLE shards (
+        id        TEXT PRIMARY KEY,           -- hash of the shard's inputs (path, size, mtime, index, size limit)
+        file      TEXT NOT NULL,
+        seq       INTEGER NOT NULL,           -- index of the shard within its file (0 for a group of files)
+        items     INTEGER NOT NULL,           -- records or files it held
+        articles  INTEGER NOT NULL,           -- articles it stored
+        done_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE INDEX shards_file ON shards(file);
+    """,
     # 9: what the corpus-level steps of a build need to redo only what changed: each article's
     # text hash (NULL when unknown: set by the analysis stage, cleared when the text changes), and
     # per outlet the signature of its articles and the boilerplate lines learned from them.
