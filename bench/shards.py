@@ -32,7 +32,7 @@ from pathlib import Path
 from dossier.analyze.record import cached_kb
 from dossier.build import BuildOptions, BuildReport, _shard_stage
 from dossier.corpus.inputs import expand_inputs
-from dossier.engine.shards import SHARD_SIZE, plan, stamp
+from dossier.scale.shards import SHARD_SIZE, plan, stamp
 from dossier.store import corpus as store
 from dossier.store.analysis import AnalysisOptions, analyze_articles
 from dossier.store.db import connect

@@ -1,6 +1,6 @@
 """`dossier build`: read inputs in shards, analyse each article, store them, then link.
 
-Stages: the shard stage (engine/shards.py: read, extract, clean and the per-article
+Stages: the shard stage (scale/shards.py: read, extract, clean and the per-article
 analysis record, per shard, on a local process pool or Ray; each shard written with its
 completion marker in one transaction) → outlet keys and outlet boilerplate
 (`store.finalize`) → analysis records redone where finalize changed an article's text or
@@ -24,8 +24,8 @@ from typing import Any, BinaryIO
 from dossier.analyze.record import cached_kb
 from dossier.corpus.inputs import expand_inputs
 from dossier.corpus.readers import DEFAULT_MAX_BYTES
-from dossier.engine import Failed, make_executor
-from dossier.engine.shards import (SHARD_SIZE, TEST_HOOK_ENV, Shard, ShardContext, plan, run_shard, split_group, stamp,
+from dossier.scale import Failed, make_executor
+from dossier.scale.shards import (SHARD_SIZE, TEST_HOOK_ENV, Shard, ShardContext, plan, run_shard, split_group, stamp,
                                    summary, warm_up)
 from dossier.link.corpus import link
 from dossier.store import corpus as store

@@ -12,7 +12,7 @@ from dossier import __version__
 from dossier.analyze.record import cached_kb
 from dossier.build import BuildOptions, BuildReport, build
 from dossier.corpus.readers import DEFAULT_MAX_BYTES
-from dossier.engine.shards import SHARD_SIZE
+from dossier.scale.shards import SHARD_SIZE
 from dossier.report.writers import BINARY_FORMATS, FORMATS, WRITERS
 from dossier.store import corpus as store
 from dossier.store.db import DEFAULT_DB, StoreError, connect

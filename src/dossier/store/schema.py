@@ -172,7 +172,7 @@ MIGRATIONS: list[str] = [
         state   BLOB NOT NULL                -- zlib-compressed pickle of the Linker
     );
     """,
-    # 7: completion markers of the shard stage (engine/shards.py), so a rerun skips finished shards.
+    # 7: completion markers of the shard stage (scale/shards.py), so a rerun skips finished shards.
     """
     -- One row per shard written (articles, sources, problems, analysis records and this row in one
     -- transaction). `file` is the input file a record shard came from, or the first file of a group.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from dossier.engine.shards import FileStamp, Shard, ShardResult
+from dossier.scale.shards import FileStamp, Shard, ShardResult
 from dossier.model import Article
 from dossier.store.corpus import FileDone, _finish_file, _write_article, _write_problem
 

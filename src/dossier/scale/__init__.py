@@ -6,8 +6,8 @@ driver writes them in that order, so the store is the same whatever the engine).
 shard whose worker dies is retried a bounded number of times; after that its outcome
 is a `Failed`, which the driver records as a problem: a lost worker never stops a build.
 
-- `local` (engine/local.py): a process pool on this machine; 1 worker runs in-process.
-- `ray` (engine/ray.py): tasks on a Ray cluster, local or remote (`pip install dossier[ray]`).
+- `local` (scale/local.py): a process pool on this machine; 1 worker runs in-process.
+- `ray` (scale/ray.py): tasks on a Ray cluster, local or remote (`pip install dossier[ray]`).
 
 The pattern is datatrove's (LocalPipelineExecutor / RayPipelineExecutor): the executor
 only schedules tasks; completion markers live with the results (here, the store).
@@ -51,11 +51,11 @@ def make_executor(engine: str = "local", workers: int = 1, address: str | None =
     if engine == "local":
         if address:
             raise ValueError("--address is for --engine ray")
-        from dossier.engine.local import LocalExecutor
+        from dossier.scale.local import LocalExecutor
 
         return LocalExecutor(workers)
     if engine == "ray":
-        from dossier.engine.ray import RayExecutor
+        from dossier.scale.ray import RayExecutor
 
         return RayExecutor(workers, address)
     raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")

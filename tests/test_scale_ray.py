@@ -11,9 +11,9 @@ import pytest
 
 pytest.importorskip("ray", reason="Ray is the optional extra dossier[ray]; .ci/run installs it")
 
-from test_engine import build_sample, reference, same  # noqa: E402,F401  (reference is a fixture)
+from test_scale import build_sample, reference, same  # noqa: E402,F401  (reference is a fixture)
 
-from dossier.engine.shards import TEST_HOOK_ENV  # noqa: E402
+from dossier.scale.shards import TEST_HOOK_ENV  # noqa: E402
 
 
 @pytest.mark.slow

@@ -22,9 +22,9 @@ from conftest import SAMPLE, WIRE_BODY, wire_text, write_jsonl
 from dossier.build import BuildOptions, build
 from dossier.cli import main
 from dossier.corpus.inputs import expand_inputs
-from dossier.engine import Failed
-from dossier.engine.local import LocalExecutor
-from dossier.engine.shards import TEST_HOOK_ENV, plan, stamp
+from dossier.scale import Failed
+from dossier.scale.local import LocalExecutor
+from dossier.scale.shards import TEST_HOOK_ENV, plan, stamp
 from dossier.report.document import build_document
 from dossier.store.db import connect
 from dossier.store.shards import FAILED_PREFIX

@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from dossier.engine import MAX_ATTEMPTS, Failed, window
+from dossier.scale import MAX_ATTEMPTS, Failed, window
 
 INSTALL_HINT = "--engine ray needs Ray: pip install 'dossier[ray]' (or .venv/bin/pip install -e '.[ray]' in a checkout)"
 

@@ -16,7 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_all_start_methods, get_context
 from typing import Any
 
-from dossier.engine import MAX_ATTEMPTS, Failed, window
+from dossier.scale import MAX_ATTEMPTS, Failed, window
 
 
 def _context():
