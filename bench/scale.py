@@ -6,7 +6,8 @@ real texts in ../shared/data/, with planted events, quotations, 10 % syndicated 
 configuration (engine × workers) builds it into an empty store in a child process, which
 reports:
 
-- articles/s per stage (read and clean, analyse, link) and end to end;
+- articles/s per stage (the shard stage: read, clean and analyse, with the outlet boilerplate
+  learned after it; records redone because that changed a text; linking) and end to end;
 - peak memory: the sum of the resident sets of the build's whole process tree (driver and
   pool or Ray workers), sampled every 0.2 s (shared pages are counted in each process, so
   this overstates a forked pool a little);
@@ -144,9 +145,7 @@ def child_build(source: str, db: str, workers: int, engine: str, adds: int, add_
     from dossier.build import BuildOptions, build
     from dossier.store.db import connect
 
-    options = {"workers": workers}
-    if engine != "local":
-        options["engine"] = engine
+    options = {"workers": workers, "engine": engine}
     conn = connect(db)
     started = time.time()
     report = build([source], conn, BuildOptions(**options))
@@ -192,8 +191,9 @@ def describe(label: str, result: dict) -> str:
     add = (f"; add one: p50 {statistics.median(adds):,.0f} ms, p95 {adds[int(0.95 * (len(adds) - 1))]:,.0f} ms"
            if adds else "")
     return (f"{label}: {n:,} articles in {result['elapsed']:,.1f} s = {n / result['elapsed']:,.0f} articles/s end to end "
-            f"(read+clean {stages.get('read', 0):,.1f} s {rate(stages.get('read'))}, analyse {stages.get('analyse', 0):,.1f} s "
-            f"{rate(stages.get('analyse'))}, link {stages.get('link', 0):,.1f} s {rate(stages.get('link'))}); "
+            f"(shards: read, clean, analyse, then outlet boilerplate {stages.get('read', 0):,.1f} s {rate(stages.get('read'))}; "
+            f"records redone after it {stages.get('analyse', 0):,.1f} s; link {stages.get('link', 0):,.1f} s "
+            f"{rate(stages.get('link'))}); "
             f"peak RSS {result['peak_rss'] / 2**30:,.2f} GB; store {result['db_bytes'] / 2**20:,.0f} MB{add}")
 
 

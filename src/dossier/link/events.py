@@ -219,7 +219,7 @@ class Event:
         self.terms.update(article.terms)
         if len(self.terms) > 2 * TERMS_KEPT:
             self.terms = Counter(dict(self.terms.most_common(TERMS_KEPT)))
-        self.actors.update(article.actors)
+        self.actors.update(sorted(article.actors))  # a set: sorted, so ties rank alike in every process
         self.quotes |= article.quotes
         if article.day:
             self.days[article.day] += 1
