@@ -116,6 +116,23 @@ def lead_dates(text: str, published: date) -> list[dict[str, Any]]:
     return [{"date": d.isoformat(), "start": s, "end": e, "words": text[s:e], "how": how} for s, e, d, how in found]
 
 
+def article_reason(article_id: str, article: dict[str, Any]) -> dict[str, Any] | None:
+    """What one dated article's lead says of its event's day (its first date mention), as a
+    reason with its evidence span; None when undated or silent. It depends on the article
+    alone, so the store keeps it with the article's event membership (link/corpus.py)."""
+    published = _day(article.get("published"))
+    if published is None:
+        return None
+    mentions = article["lead_dates"] if "lead_dates" in article else lead_dates(article.get("text") or "", published)
+    if not mentions:
+        return None
+    first = mentions[0]  # a lead gives its news's day first
+    return {"reason": f"on {first['date']}: article {article_id} (published {published.isoformat()}) "
+                      f"says “{first['words']}”, {first['how']}",
+            "article": article_id, "start": first["start"], "end": first["end"], "date": first["date"],
+            "how": first["how"]}
+
+
 def event_date(event: dict[str, Any], articles: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The event's date or range, with certainty and reasons, from its articles (export shape:
     `published`, `published_range`, `text`)."""
@@ -135,16 +152,11 @@ def event_date(event: dict[str, Any], articles: dict[str, dict[str, Any]]) -> di
             what = "published" if published else "published at the latest"
             latest_reason = {"reason": f"on or before {bound.isoformat()}: article {article_id} was {what} then",
                              "article": article_id, "start": None, "end": None}
-        if published is None:
-            continue
-        mentions = article["lead_dates"] if "lead_dates" in article else lead_dates(article.get("text") or "", published)
-        if mentions:
-            first = mentions[0]  # a lead gives its news's day first
+        reason = article_reason(article_id, article)
+        if reason is not None:
             # "yesterday" moves with a one-day error in the article's date, a weekday does not
-            votes[first["date"]] += 1 if first["how"] == RELATIVE else 2
-            reasons.append({"reason": f"on {first['date']}: article {article_id} (published {published.isoformat()}) "
-                                      f"says “{first['words']}”, {first['how']}",
-                            "article": article_id, "start": first["start"], "end": first["end"], "date": first["date"]})
+            votes[reason["date"]] += 1 if reason["how"] == RELATIVE else 2
+            reasons.append({k: v for k, v in reason.items() if k != "how"})
     if latest is not None:  # an article published earlier rules out later days
         votes = Counter({d: n for d, n in votes.items() if d <= latest.isoformat()})
     if votes:

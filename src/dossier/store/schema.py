@@ -172,4 +172,19 @@ MIGRATIONS: list[str] = [
         state   BLOB NOT NULL                -- zlib-compressed pickle of the Linker
     );
     """,
+    # 7: reserved for another branch (the lead merges it here); empty on this one.
+    "",
+    # 8: event membership as rows, so an article joining a big event writes one row (its reason for
+    # joining, what its lead says of the day) and the event's small header, not the whole event again.
+    # events.record then holds the header only (link/corpus.py: read_events puts them back together).
+    """
+    CREATE TABLE event_articles (
+        article_id TEXT PRIMARY KEY,
+        event_id   TEXT NOT NULL,
+        position   INTEGER NOT NULL,          -- order of joining: the export's `articles` order
+        why        TEXT NOT NULL,             -- JSON: why it joined (the export's `why[article]`)
+        reason     TEXT                       -- JSON: what its lead says of the event's day, or NULL
+    );
+    CREATE INDEX event_articles_event ON event_articles(event_id, position);
+    """,
 ]
