@@ -66,13 +66,14 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = Fals
     new = [a for a in current if a not in linker.linked]
     max_source = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM sources").fetchone()[0]
     if new or max_source != linker.max_source_rowid:
-        changes = Changes()
+        changes, added = Changes(), []
         for item in link_inputs(conn, new):
             changes.update(linker.add(item))
+            added.append(item)
         apply_changes(conn, linker, changes)
         linker.max_source_rowid = max_source
         claims_and_flags(conn, kb)
-        save_state(conn, linker)
+        save_state(conn, linker, added)
     sizes = table_sizes(conn)
     sizes["linked_new"] = len(new)
     return sizes

@@ -186,5 +186,16 @@ MIGRATIONS: list[str] = [
         reason     TEXT                       -- JSON: what its lead says of the event's day, or NULL
     );
     CREATE INDEX event_articles_event ON event_articles(event_id, position);
+    -- the articles linked since link_state's snapshot, in order, replayed onto it when it is loaded
+    -- (link/linker.py), so a small batch saves a few rows instead of the whole state
+    CREATE TABLE link_journal (
+        seq        INTEGER PRIMARY KEY,
+        article_id TEXT,                      -- NULL: a batch that only added sources
+        key        TEXT,                      -- the analysis key it was linked with
+        title      TEXT,
+        published  TEXT,
+        outlets    TEXT,                      -- JSON list
+        max_source INTEGER NOT NULL           -- the linker's max_source_rowid after it
+    );
     """,
 ]
