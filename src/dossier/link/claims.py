@@ -322,8 +322,9 @@ def match_score(a: Occurrence, b: Occurrence, idf: dict[str, float], tie: str) -
     union = a.context | b.context
     if not union:
         return 0.0
-    shared = sum(idf.get(t, 1.0) for t in a.context & b.context)
-    overlap = shared / sum(idf.get(t, 1.0) for t in union)
+    # fsum: correctly rounded, so the score does not depend on the sets' (hash-seeded) order
+    shared = math.fsum(idf.get(t, 1.0) for t in a.context & b.context)
+    overlap = shared / math.fsum(idf.get(t, 1.0) for t in union)
     same_head, no_head = BARS[tie]
     bar = same_head if a.head and b.head else no_head
     return overlap if overlap >= bar else 0.0
