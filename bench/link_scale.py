@@ -90,8 +90,13 @@ def main() -> None:
     head, tail = inputs[:-args.hold_out], inputs[-args.hold_out:]
     linker = Linker(kb, fingerprint)
     started, busy = time.time(), cpu()
-    for item in head:
+    step, mark = max(1, len(head) // 10), cpu()
+    for n_added, item in enumerate(head, 1):
         linker.add(item, merge=False)
+        if n_added % step == 0:  # the cost per add as the corpus grows (flat when nothing is quadratic)
+            print(f"  adds {n_added - step + 1:,}-{n_added:,}: {1000 * (cpu() - mark) / step:.1f} ms CPU an article",
+                  flush=True)
+            mark = cpu()
     linker.quotes.all()
     date_events(conn, [linker.event_record(key) for key in linker.events.events], linker.dated)  # as a full link leaves it
     linker.max_source_rowid = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM sources").fetchone()[0]
