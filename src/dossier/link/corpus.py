@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from dossier.analyze.record import cached_kb, kb_fingerprint
 from dossier.link.claims import corpus_claims
-from dossier.link.timeline import article_reason, event_date, lead_dates
+from dossier.link.timeline import article_facts, event_date, lead_dates
 from dossier.link.linker import Changes, Linker, LinkInput, day_of, event_seq, load_state, save_state
 from dossier.link.quotes import MergedQuote
 from dossier.store.analysis import iter_records
@@ -184,9 +184,10 @@ def date_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known: d
                 f"json_extract(an.record, '$.published_range') FROM articles a LEFT JOIN analyses an "
                 f"ON an.article_id = a.id WHERE a.id IN ({marks})", part):
             day = day_of(row[2])
-            known[row[0]] = {"id": row[0], "published": row[2],
-                             "published_range": json.loads(row[3]) if row[3] else None,
-                             "lead_dates": lead_dates(row[1] or "", day) if day else []}
+            entry = {"id": row[0], "published": row[2], "published_range": json.loads(row[3]) if row[3] else None,
+                     "lead_dates": lead_dates(row[1] or "", day) if day else []}
+            entry["facts"] = article_facts(row[0], entry)  # what event_date reads, done once per article
+            known[row[0]] = entry
     for event in events:
         when = event_date(event, known)
         event["published_date"] = event["date"]
@@ -274,9 +275,8 @@ def _write_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known:
         for position, article_id in enumerate(event["articles"]):
             if only is not None and article_id not in only:
                 continue
-            reason = article_reason(article_id, known[article_id]) if article_id in known else None
-            if reason is not None:
-                del reason["how"]
+            entry = known.get(article_id)
+            reason = (entry.get("facts") or article_facts(article_id, entry))[2] if entry else None
             members.append((article_id, event["id"], position,
                             json.dumps(event["why"].get(article_id, {}), ensure_ascii=False, sort_keys=True),
                             json.dumps(reason, ensure_ascii=False, sort_keys=True) if reason else None))

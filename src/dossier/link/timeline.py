@@ -133,9 +133,24 @@ def article_reason(article_id: str, article: dict[str, Any]) -> dict[str, Any] |
             "how": first["how"]}
 
 
+def article_facts(article_id: str, article: dict[str, Any]) -> tuple[date | None, str, dict[str, Any] | None, int]:
+    """What `event_date` reads of one article: the latest day its event can have happened by it
+    (published, else its inferred range's end), which of the two, its lead's reason (without
+    `how`) and that reason's vote. A caller that keeps them (link/corpus.py, as `facts` in each
+    article's entry) saves redoing them for every member each time an event grows."""
+    published = _day(article.get("published"))
+    bound = published or _day((article.get("published_range") or {}).get("latest"))
+    reason = article_reason(article_id, article)
+    if reason is None:
+        return bound, "published" if published else "published at the latest", None, 0
+    # "yesterday" moves with a one-day error in the article's date, a weekday does not
+    weight = 1 if reason.pop("how") == RELATIVE else 2
+    return bound, "published" if published else "published at the latest", reason, weight
+
+
 def event_date(event: dict[str, Any], articles: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The event's date or range, with certainty and reasons, from its articles (export shape:
-    `published`, `published_range`, `text`)."""
+    `published`, `published_range`, `text`; or their `facts`, see `article_facts`)."""
     votes: Counter = Counter()
     reasons: list[dict[str, Any]] = []
     latest: date | None = None
@@ -144,19 +159,15 @@ def event_date(event: dict[str, Any], articles: dict[str, dict[str, Any]]) -> di
         article = articles.get(article_id)
         if article is None:
             continue
-        published = _day(article.get("published"))
-        rng = article.get("published_range") or {}
-        bound = published or _day(rng.get("latest"))
+        facts = article.get("facts") or article_facts(article_id, article)
+        bound, what, reason, weight = facts
         if bound is not None and (latest is None or bound < latest):
             latest = bound
-            what = "published" if published else "published at the latest"
             latest_reason = {"reason": f"on or before {bound.isoformat()}: article {article_id} was {what} then",
                              "article": article_id, "start": None, "end": None}
-        reason = article_reason(article_id, article)
         if reason is not None:
-            # "yesterday" moves with a one-day error in the article's date, a weekday does not
-            votes[reason["date"]] += 1 if reason["how"] == RELATIVE else 2
-            reasons.append({k: v for k, v in reason.items() if k != "how"})
+            votes[reason["date"]] += weight
+            reasons.append(dict(reason))
     if latest is not None:  # an article published earlier rules out later days
         votes = Counter({d: n for d, n in votes.items() if d <= latest.isoformat()})
     if votes:
