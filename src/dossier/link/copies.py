@@ -56,7 +56,7 @@ MIN_PROSE_SENTENCES = 2  # matched sentences outside quotation marks needed for 
 MIN_OTHER_PASSAGES = 3  # sentences a second source must explain that the first does not
 TOP_CANDIDATES = 5  # earlier articles each article is verified against
 MAX_HOLDERS = 25  # articles remembered per candidate key
-PREPARED_CACHE = 256  # earlier articles kept split into sentences
+PREPARED_CACHE = 2048  # earlier articles kept split into sentences (~20 KB each; 256 re-split 3 in 5 candidates at 10,000)
 
 _STOP = frozenset(
     "a an the and or but of to in on for with at by from as is are was were be been being it its this that these "
@@ -376,6 +376,9 @@ class CopyIndex:
     def __len__(self) -> int:
         return len(self._stored)
 
+    def __getstate__(self) -> dict[str, Any]:
+        return dict(self.__dict__, _prepared=OrderedDict())  # a cache: not saved with the linking state
+
     def _article(self, index: int) -> ArticleText:
         if not self._compact:
             return self._kept[index]
@@ -417,6 +420,9 @@ class CopyIndex:
         if self._compact:
             self._stored.append((article.id, zlib.compress(article.text.encode("utf-8")), article.published,
                                  tuple(article.outlets)))
+            self._prepared[index] = article  # split already: likely a candidate of the next few articles
+            if len(self._prepared) > PREPARED_CACHE:
+                self._prepared.popitem(last=False)
         else:
             self._stored.append((article.id, b"", article.published, tuple(article.outlets)))
             self._kept.append(article)
