@@ -7,7 +7,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from dossier.analyze.record import cached_kb, kb_fingerprint
 from dossier.build import BuildOptions, build
+from dossier.link import linker as linker_module
+from dossier.link.linker import load_state
+from dossier.link.corpus import link
 from dossier.link.timeline import event_date
 from dossier.report.document import build_document
 from dossier.store.db import connect
@@ -52,3 +58,30 @@ def test_dated_events_get_their_members_reasons_back_in_the_export(built_sample)
         assert event["date_certainty"] == when["certainty"]
         dated += event["date_certainty"] in ("certain", "likely") and bool(event["date_reasons"])
     assert dated >= 2
+
+
+@pytest.mark.parametrize("snapshots", [False, True])
+def test_events_dated_as_articles_arrive_match_a_full_link(tmp_path, monkeypatch, snapshots):
+    """Event dates kept up to date member by member (DateTally) give what dating every event
+    from all its members gives: dates, bounds, certainty and reasons. With a snapshot saved after
+    each build, the tallies carry over and the last build tallies only the members it adds."""
+    if snapshots:
+        monkeypatch.setattr(linker_module, "JOURNAL_MIN", 0)
+        monkeypatch.setattr(linker_module, "JOURNAL_SHARE", 0.0)
+    conn = connect(tmp_path / "story.db")
+    for part in ("txt", "feeds", "html"):
+        report = build([str(SAMPLE / part)], conn, BuildOptions(workers=1))
+        assert report.linked["linked_new"] < report.linked["articles"] or part == "txt"  # linked incrementally
+    incremental = build_document(conn)["events"]
+    if snapshots:
+        tallies = load_state(conn, cached_kb(None), kb_fingerprint(None)).tallies
+        assert any(0 < t.count for t in tallies.values())
+    link(conn, full=True)
+    full = build_document(conn)["events"]
+
+    def dates(events: list[dict]) -> dict:
+        return {tuple(sorted(e["articles"])): (e["date"], e["date_certainty"], e["date_bounds"], e["date_reasons"],
+                                               e["published_date"], e["date_range"]) for e in events}
+
+    assert dates(incremental) == dates(full)
+    assert any(e["date_certainty"] in ("certain", "likely") for e in full)

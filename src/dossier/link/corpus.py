@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from dossier.analyze.record import cached_kb, kb_fingerprint
 from dossier.link.claims import corpus_claims
-from dossier.link.timeline import article_facts, event_date, lead_dates
+from dossier.link.timeline import DateTally, article_facts, event_date, lead_dates
 from dossier.link.linker import Changes, Linker, LinkInput, day_of, event_seq, load_state, save_state
 from dossier.link.quotes import MergedQuote
 from dossier.store.analysis import iter_records
@@ -150,11 +150,14 @@ def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes, st
         for (article_id,) in new_sources:
             linker.dated.pop(article_id, None)  # its earliest date may have changed
         redated = {linker.events.event_of[a] for (a,) in new_sources if a in linker.events.event_of}
+        for key in redated:
+            linker.tallies.pop(key, None)  # and so its event's date: tallied again from all its members
         duplicates = duplicate_sources(conn, [r[0] for r in new_sources])
         conn.executemany("INSERT OR REPLACE INTO copies (article, of, source, kind, similarity, record) VALUES (?, ?, ?, ?, ?, ?)",
                          [(c["article"], c["of"], c.get("source", ""), c["kind"], c["similarity"],
                            json.dumps(c, ensure_ascii=False, sort_keys=True)) for c in duplicates])
-        events = date_events(conn, [linker.event_record(key) for key in sorted(changes.events | redated)], linker.dated)
+        events = date_events(conn, [linker.event_record(key) for key in sorted(changes.events | redated)], linker.dated,
+                             tallies=linker.tallies)
         _write_events(conn, events, linker.dated, changes.articles | {a for (a,) in new_sources})
         if changes.events and stories:
             conn.execute("DELETE FROM stories")
@@ -168,14 +171,18 @@ def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes, st
 
 
 def date_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known: dict[str, dict[str, Any]] | None = None,
-                chunk: int = 500) -> list[dict[str, Any]]:
+                chunk: int = 500, tallies: dict[str, DateTally] | None = None) -> list[dict[str, Any]]:
     """Give each event record the day it happened, from its articles' leads (`link.timeline`):
     `date` (when known; the most common publication day stays as `published_date`),
     `date_certainty`, `date_bounds` and `date_reasons` with their evidence spans. `known`
     keeps what each article's lead says (the linker's cache), so an event that grows by one
-    article does not read and scan all its articles again."""
+    article does not read and scan all its articles again; with `tallies` (the linker's, kept
+    per event) only its new members are read at all, and a dated event's `date_reasons` are
+    left empty (the store keeps them with each member: `_write_events`)."""
     known = {} if known is None else known
-    ids = sorted({a for e in events for a in e["articles"]} - known.keys())
+    fresh = [e["articles"][tallies[e["id"]].count:] if tallies is not None and e["id"] in tallies else e["articles"]
+             for e in events]
+    ids = sorted({a for members in fresh for a in members} - known.keys())
     for start in range(0, len(ids), chunk):
         part = ids[start:start + chunk]
         marks = ",".join("?" * len(part))
@@ -188,8 +195,13 @@ def date_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known: d
                      "lead_dates": lead_dates(row[1] or "", day) if day else []}
             entry["facts"] = article_facts(row[0], entry)  # what event_date reads, done once per article
             known[row[0]] = entry
-    for event in events:
-        when = event_date(event, known)
+    for event, members in zip(events, fresh):
+        if tallies is None:
+            when = event_date(event, known)
+        else:
+            tally = tallies.setdefault(event["id"], DateTally())
+            tally.add(members, known)
+            when = tally.when()
         event["published_date"] = event["date"]
         if when["date"]:
             event["date"] = when["date"]

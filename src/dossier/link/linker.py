@@ -30,9 +30,10 @@ from dossier.link.actors import ActorIndex
 from dossier.link.copies import ArticleText, CopyIndex, closest_originals
 from dossier.link.events import LEAD_CHARS, Event, EventArticle, EventIndex, lead_terms, period_of
 from dossier.link.quotes import MergedQuote, Occurrence, QuoteIndex, normalize_quote
+from dossier.link.timeline import DateTally
 from dossier.model import Mention
 
-STATE_VERSION = "3"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8)
+STATE_VERSION = "4"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies
 # An incremental link appends its articles to a journal (link_journal) instead of saving the whole
 # state, while the journal holds at most this share of the linked articles (or JOURNAL_MIN): loading
 # replays it (an add is ~10-20 ms), so this keeps the replay near what a snapshot's save costs.
@@ -113,6 +114,7 @@ class Linker:
         self.kept: dict[str, list[dict[str, Any]]] = {}  # copy id -> the relations exported for it
         self.max_source_rowid = 0
         self.dated: dict[str, dict[str, Any]] = {}  # article id -> what its lead says of dates (link.corpus.date_events)
+        self.tallies: dict[str, DateTally] = {}  # event key -> its date tallied so far (link.timeline.DateTally)
 
     # -- state ---------------------------------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -264,6 +266,8 @@ def _replay(conn: sqlite3.Connection, linker: Linker, chunk: int = 500) -> Linke
     for (article_id,) in conn.execute("SELECT DISTINCT article_id FROM sources WHERE rowid > ?",
                                       (linker.max_source_rowid,)):
         linker.dated.pop(article_id, None)  # the cache of what leads say: its date may have changed since
+        if article_id in linker.events.event_of:
+            linker.tallies.pop(linker.events.event_of[article_id], None)
     ids = [r[0] for r in journal if r[0] is not None]
     stored: dict[str, tuple[str, str, str]] = {}
     for start in range(0, len(ids), chunk):

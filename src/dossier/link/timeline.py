@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -183,6 +184,50 @@ def event_date(event: dict[str, Any], articles: dict[str, dict[str, Any]]) -> di
         return {"date": None, "earliest": None, "latest": latest.isoformat() if latest else None,
                 "certainty": "range", "reasons": [latest_reason], "disagreements": []}
     return {"date": None, "earliest": None, "latest": None, "certainty": "unknown", "reasons": [], "disagreements": []}
+
+
+@dataclass
+class DateTally:
+    """`event_date` kept up to date as an event's members join (its members are only ever
+    appended): the same date, bounds and certainty without going over every member again. It
+    leaves out the dated reasons list, which the store keeps with each member (link/corpus.py)."""
+
+    count: int = 0  # the event's first `count` members are tallied
+    votes: Counter = field(default_factory=Counter)  # day -> its votes, before the latest bound rules days out
+    latest: tuple[date, str, str] | None = None  # the earliest bound, its article (first by id), and why
+
+    def add(self, article_ids: list[str], articles: dict[str, dict[str, Any]]) -> None:
+        for article_id in article_ids:
+            self.count += 1
+            article = articles.get(article_id)
+            if article is None:
+                continue
+            bound, what, reason, weight = article.get("facts") or article_facts(article_id, article)
+            if bound is not None and (self.latest is None or (bound, article_id) < self.latest[:2]):
+                self.latest = (bound, article_id, what)
+            if reason is not None:
+                self.votes[reason["date"]] += weight
+
+    def when(self) -> dict[str, Any]:
+        """What `event_date` gives, but for a dated event's reasons (left empty)."""
+        latest = self.latest[0] if self.latest else None
+        votes = self.votes
+        if latest is not None:
+            votes = Counter({d: n for d, n in votes.items() if d <= latest.isoformat()})
+        if votes:
+            count = max(votes.values())
+            best = min(d for d, n in votes.items() if n == count)
+            certainty = "certain" if len(self.votes) == 1 else "likely"  # every member's lead gives that day
+            return {"date": best, "earliest": best if certainty == "certain" else min(votes),
+                    "latest": best if certainty == "certain" else min(max(votes), latest.isoformat() if latest else max(votes)),
+                    "certainty": certainty, "reasons": [], "disagreements": []}
+        if self.latest is not None:
+            bound, article_id, what = self.latest
+            reason = {"reason": f"on or before {bound.isoformat()}: article {article_id} was {what} then",
+                      "article": article_id, "start": None, "end": None}
+            return {"date": None, "earliest": None, "latest": bound.isoformat(), "certainty": "range",
+                    "reasons": [reason], "disagreements": []}
+        return {"date": None, "earliest": None, "latest": None, "certainty": "unknown", "reasons": [], "disagreements": []}
 
 
 def timeline(events: list[dict[str, Any]], articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
