@@ -9,6 +9,7 @@ store always holds one whole, consistent linking.
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 from typing import Any
@@ -66,14 +67,20 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = Fals
     new = [a for a in current if a not in linker.linked]
     max_source = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM sources").fetchone()[0]
     if new or max_source != linker.max_source_rowid:
-        changes, added = Changes(), []
-        for item in link_inputs(conn, new):
-            changes.update(linker.add(item))
-            added.append(item)
-        apply_changes(conn, linker, changes)
-        linker.max_source_rowid = max_source
-        claims_and_flags(conn, kb)
-        save_state(conn, linker, added)
+        # The loaded state's millions of objects are not garbage: while they are frozen, the
+        # collector's full passes do not rescan them (stalls of ~0.5 s in an add at 10,000 articles).
+        gc.freeze()
+        try:
+            changes, added = Changes(), []
+            for item in link_inputs(conn, new):
+                changes.update(linker.add(item))
+                added.append(item)
+            apply_changes(conn, linker, changes)
+            linker.max_source_rowid = max_source
+            claims_and_flags(conn, kb)
+            save_state(conn, linker, added)
+        finally:
+            gc.unfreeze()
     sizes = table_sizes(conn)
     sizes["linked_new"] = len(new)
     return sizes
