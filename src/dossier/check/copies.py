@@ -63,8 +63,13 @@ def own_names(article: dict[str, Any]) -> set[str]:
     return {n for n in (article.get("outlet_name"), article.get("outlet")) if n and len(n) > 2}
 
 
-def credited_names(article: dict[str, Any]) -> set[str]:
-    """Outlets and wires an article credits in its own text: datelines, bylines, "reported by"."""
+def credited_names(article: dict[str, Any], memo: dict[str, frozenset[str]] | None = None) -> set[str]:
+    """Outlets and wires an article credits in its own text: datelines, bylines, "reported by".
+    `memo` keeps them by article id for one pass (an original with many copies is read once)."""
+    if memo is not None:
+        if article["id"] not in memo:
+            memo[article["id"]] = frozenset(credited_names(article))
+        return set(memo[article["id"]])
     text = _lines(article)
     names = set()
     for pattern in (_CREDIT_PHRASES, _DATELINE_CREDIT, _BYLINE_OUTLET, _OUTLET_REPORTED):
@@ -84,17 +89,17 @@ def _mentions(text: str, name: str) -> bool:
     return name.casefold() in text.casefold()
 
 
-def _credits_domain(copy: dict[str, Any], original: dict[str, Any]) -> bool:
+def _credits_domain(copy: dict[str, Any], original: dict[str, Any], memo: dict[str, frozenset[str]] | None = None) -> bool:
     """An original known only by its domain is credited by the name the domain spells:
     "(AP)" for apnews.com, "La Gaceta del Norte" for lagacetadelnorte.example."""
     labels = {n.casefold().removeprefix("www.").split(".")[0] for n in own_names(original) if "." in n}
-    given = {re.sub(r"\W", "", n).casefold() for n in credited_names(copy)}
+    given = {re.sub(r"\W", "", n).casefold() for n in credited_names(copy, memo)}
     return any(g and len(g) >= 2 and label.startswith(g) for g in given for label in labels)
 
 
-def expected_credits(original: dict[str, Any]) -> set[str]:
+def expected_credits(original: dict[str, Any], memo: dict[str, frozenset[str]] | None = None) -> set[str]:
     """Any of these in a copy credits the original: its outlet, their initials, what it credits."""
-    names = own_names(original) | credited_names(original)
+    names = own_names(original) | credited_names(original, memo)
     names |= {i for n in list(names) if (i := initials(n)) and len(i) >= 2}
     return names
 
@@ -102,6 +107,7 @@ def expected_credits(original: dict[str, Any]) -> set[str]:
 def detect(document: dict[str, Any], records: dict[str, dict], kb: KnowledgeBase) -> list[dict[str, Any]]:
     articles = by_id(document)
     flags = []
+    memo: dict[str, frozenset[str]] = {}  # credited names by article, for this pass
     for relation in document.get("copies", []):
         if relation.get("kind") not in ("syndicated", "rewrite") or relation["article"] == relation["of"]:
             continue
@@ -111,31 +117,31 @@ def detect(document: dict[str, Any], records: dict[str, dict], kb: KnowledgeBase
         mine = own_names(copy)
         if mine & own_names(original):
             continue  # one outlet reusing its own material
-        expected = expected_credits(original)
+        expected = expected_credits(original, memo)
         if any(_mentions(name, e) or _mentions(e, name) for name in mine for e in expected):
             continue  # the copy is the outlet the original credits (the direction is the other way)
         carried = _lines(copy)
-        if any(_mentions(carried, name) for name in expected) or _credits_domain(copy, original):
+        if any(_mentions(carried, name) for name in expected) or _credits_domain(copy, original, memo):
             continue
         material = sum(len(original["text"][p["of_start"]:p["of_end"]].split()) for p in relation.get("passages") or []
                        if p.get("of_start") is not None and p.get("of_end") is not None)
         if material < MIN_MATERIAL_WORDS:
             continue  # a few names or a short line in common
-        flags.append(_flag(relation, copy, original, expected, material))
+        flags.append(_flag(relation, copy, original, expected, material, memo))
     return flags
 
 
 def _flag(relation: dict[str, Any], copy: dict[str, Any], original: dict[str, Any], expected: set[str],
-          material: int) -> dict[str, Any]:
+          material: int, memo: dict[str, frozenset[str]] | None = None) -> dict[str, Any]:
     coverage = (relation.get("coverage") or {}).get("copy", relation.get("similarity", 0.0))
-    wire_credit = credited_names(original) - own_names(original)
+    wire_credit = credited_names(original, memo) - own_names(original)
     self_credit = any(_mentions(original.get("text") or "", i) for n in own_names(original)
-                      if (i := initials(n))) or bool(credited_names(original) & own_names(original))
+                      if (i := initials(n))) or bool(credited_names(original, memo) & own_names(original))
     days = [len(a.get("published") or "") >= 10 for a in (copy, original)]
     # which of the two came first does not matter when the material is a wire's: the copy took it
     # from the wire or from the original, and names neither
     sure = (relation.get("direction") in SURE_DIRECTIONS and all(days)) or self_credit or bool(wire_credit)
-    other_credit = credited_names(copy) - own_names(copy)
+    other_credit = credited_names(copy, memo) - own_names(copy)
     substantial = coverage >= WARNING_COVERAGE and material >= WARNING_MATERIAL_WORDS
     severity = "warning" if substantial and sure and not other_credit else "info"
     source = outlet(original)

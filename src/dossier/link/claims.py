@@ -101,15 +101,13 @@ class Occurrence:
     context: frozenset[str] = field(default_factory=frozenset)
     names: frozenset[str] = field(default_factory=frozenset)
     crowded: bool = False
+    head: str | None = field(init=False)  # computed once: pair scoring reads them millions of times
+    unit_class: str = field(init=False)
 
-    @property
-    def head(self) -> str | None:
-        return _SYNONYMS.get(self.claim.get("head") or "", self.claim.get("head"))
-
-    @property
-    def unit_class(self) -> str:
+    def __post_init__(self) -> None:
+        self.head = _SYNONYMS.get(self.claim.get("head") or "", self.claim.get("head"))
         unit = self.claim["unit"]
-        return _UNIT_CLASS.get(unit, unit)
+        self.unit_class = _UNIT_CLASS.get(unit, unit)
 
 
 def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
@@ -324,8 +322,9 @@ def match_score(a: Occurrence, b: Occurrence, idf: dict[str, float], tie: str) -
     union = a.context | b.context
     if not union:
         return 0.0
-    shared = sum(idf.get(t, 1.0) for t in a.context & b.context)
-    overlap = shared / sum(idf.get(t, 1.0) for t in union)
+    # fsum: correctly rounded, so the score does not depend on the sets' (hash-seeded) order
+    shared = math.fsum(idf.get(t, 1.0) for t in a.context & b.context)
+    overlap = shared / math.fsum(idf.get(t, 1.0) for t in union)
     same_head, no_head = BARS[tie]
     bar = same_head if a.head and b.head else no_head
     return overlap if overlap >= bar else 0.0
@@ -364,10 +363,9 @@ def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[
     for (_, _, term), ids in postings.items():
         if len(ids) < 2 or len(ids) > MAX_PAIRS_PER_TERM:
             continue  # a word shared by this many claims of one group does not tell claims apart
-        for x in range(len(ids)):
-            for y in range(x + 1, len(ids)):
-                if occurrences[ids[x]].article != occurrences[ids[y]].article:
-                    shared[(ids[x], ids[y])] += 1
+        owners = [occurrences[i].article for i in ids]
+        for x, (i, owner) in enumerate(zip(ids, owners)):
+            shared.update((i, ids[y]) for y in range(x + 1, len(ids)) if owners[y] != owner)
     scores: dict[tuple[int, int], float] = {}
     reasons: dict[tuple[int, int], str] = {}
     for (i, j), count in shared.items():

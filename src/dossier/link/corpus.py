@@ -9,6 +9,7 @@ store always holds one whole, consistent linking.
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 from typing import Any
@@ -17,7 +18,7 @@ from collections.abc import Iterator
 
 from dossier.analyze.record import cached_kb, kb_fingerprint
 from dossier.link.claims import corpus_claims
-from dossier.link.timeline import event_date, lead_dates
+from dossier.link.timeline import DateTally, article_facts, event_date, lead_dates
 from dossier.link.linker import Changes, Linker, LinkInput, day_of, event_seq, load_state, save_state
 from dossier.link.quotes import MergedQuote
 from dossier.store.analysis import iter_records
@@ -26,6 +27,9 @@ from dossier.store.corpus import PRIMARY_ORDER
 
 def _article_dates(conn: sqlite3.Connection) -> dict[str, str | None]:
     return {row[0]: row[1] for row in conn.execute("SELECT article_id, MIN(published) FROM sources GROUP BY article_id")}
+
+
+DATED = ("certain", "likely")  # event_date's certainties when the members' leads give the day
 
 
 def occurrence_export(record: dict[str, Any]) -> dict[str, Any]:
@@ -63,13 +67,20 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = Fals
     new = [a for a in current if a not in linker.linked]
     max_source = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM sources").fetchone()[0]
     if new or max_source != linker.max_source_rowid:
-        changes = Changes()
-        for item in link_inputs(conn, new):
-            changes.update(linker.add(item))
-        apply_changes(conn, linker, changes)
-        linker.max_source_rowid = max_source
-        claims_and_flags(conn, kb)
-        save_state(conn, linker)
+        # The loaded state's millions of objects are not garbage: while they are frozen, the
+        # collector's full passes do not rescan them (stalls of ~0.5 s in an add at 10,000 articles).
+        gc.freeze()
+        try:
+            changes, added = Changes(), []
+            for item in link_inputs(conn, new):
+                changes.update(linker.add(item))
+                added.append(item)
+            apply_changes(conn, linker, changes)
+            linker.max_source_rowid = max_source
+            claims_and_flags(conn, kb)
+            save_state(conn, linker, added)
+        finally:
+            gc.unfreeze()
     sizes = table_sizes(conn)
     sizes["linked_new"] = len(new)
     return sizes
@@ -84,7 +95,7 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str) -> dict[str,
     events = date_events(conn, [linker.event_record(key) for key in linker.events.events], linker.dated)
     events.sort(key=lambda e: (event_seq(e), e["id"]))
     _write(conn, linker.actors.all(), linker.quotes.all(), duplicate_sources(conn) + linker.copy_records(),
-           events, linker.story_records())
+           events, linker.story_records(), linker.dated)
     claims_and_flags(conn, kb)
     save_state(conn, linker)
     return table_sizes(conn)
@@ -146,14 +157,16 @@ def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes, st
                                    (linker.max_source_rowid,)).fetchall()
         for (article_id,) in new_sources:
             linker.dated.pop(article_id, None)  # its earliest date may have changed
+        redated = {linker.events.event_of[a] for (a,) in new_sources if a in linker.events.event_of}
+        for key in redated:
+            linker.tallies.pop(key, None)  # and so its event's date: tallied again from all its members
         duplicates = duplicate_sources(conn, [r[0] for r in new_sources])
         conn.executemany("INSERT OR REPLACE INTO copies (article, of, source, kind, similarity, record) VALUES (?, ?, ?, ?, ?, ?)",
                          [(c["article"], c["of"], c.get("source", ""), c["kind"], c["similarity"],
                            json.dumps(c, ensure_ascii=False, sort_keys=True)) for c in duplicates])
-        for record in date_events(conn, [linker.event_record(key) for key in sorted(changes.events)], linker.dated):
-            key = record["id"]
-            conn.execute("INSERT OR REPLACE INTO events (id, seq, record) VALUES (?, ?, ?)",
-                         (key, event_seq(record), json.dumps(record, ensure_ascii=False, sort_keys=True)))
+        events = date_events(conn, [linker.event_record(key) for key in sorted(changes.events | redated)], linker.dated,
+                             tallies=linker.tallies)
+        _write_events(conn, events, linker.dated, changes.articles | {a for (a,) in new_sources})
         if changes.events and stories:
             conn.execute("DELETE FROM stories")
             conn.executemany("INSERT INTO stories (id, seq, record) VALUES (?, ?, ?)",
@@ -166,14 +179,18 @@ def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes, st
 
 
 def date_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known: dict[str, dict[str, Any]] | None = None,
-                chunk: int = 500) -> list[dict[str, Any]]:
+                chunk: int = 500, tallies: dict[str, DateTally] | None = None) -> list[dict[str, Any]]:
     """Give each event record the day it happened, from its articles' leads (`link.timeline`):
     `date` (when known; the most common publication day stays as `published_date`),
     `date_certainty`, `date_bounds` and `date_reasons` with their evidence spans. `known`
     keeps what each article's lead says (the linker's cache), so an event that grows by one
-    article does not read and scan all its articles again."""
+    article does not read and scan all its articles again; with `tallies` (the linker's, kept
+    per event) only its new members are read at all, and a dated event's `date_reasons` are
+    left empty (the store keeps them with each member: `_write_events`)."""
     known = {} if known is None else known
-    ids = sorted({a for e in events for a in e["articles"]} - known.keys())
+    fresh = [e["articles"][tallies[e["id"]].count:] if tallies is not None and e["id"] in tallies else e["articles"]
+             for e in events]
+    ids = sorted({a for members in fresh for a in members} - known.keys())
     for start in range(0, len(ids), chunk):
         part = ids[start:start + chunk]
         marks = ",".join("?" * len(part))
@@ -182,11 +199,17 @@ def date_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known: d
                 f"json_extract(an.record, '$.published_range') FROM articles a LEFT JOIN analyses an "
                 f"ON an.article_id = a.id WHERE a.id IN ({marks})", part):
             day = day_of(row[2])
-            known[row[0]] = {"id": row[0], "published": row[2],
-                             "published_range": json.loads(row[3]) if row[3] else None,
-                             "lead_dates": lead_dates(row[1] or "", day) if day else []}
-    for event in events:
-        when = event_date(event, known)
+            entry = {"id": row[0], "published": row[2], "published_range": json.loads(row[3]) if row[3] else None,
+                     "lead_dates": lead_dates(row[1] or "", day) if day else []}
+            entry["facts"] = article_facts(row[0], entry)  # what event_date reads, done once per article
+            known[row[0]] = entry
+    for event, members in zip(events, fresh):
+        if tallies is None:
+            when = event_date(event, known)
+        else:
+            tally = tallies.setdefault(event["id"], DateTally())
+            tally.add(members, known)
+            when = tally.when()
         event["published_date"] = event["date"]
         if when["date"]:
             event["date"] = when["date"]
@@ -231,13 +254,14 @@ def duplicate_sources(conn: sqlite3.Connection, ids: list[str] | None = None) ->
 
 
 def _write(conn: sqlite3.Connection, actors: list[dict[str, Any]], merged: list[MergedQuote],
-           copies: list[dict[str, Any]], events: list[dict[str, Any]], stories: list[dict[str, Any]]) -> None:
+           copies: list[dict[str, Any]], events: list[dict[str, Any]], stories: list[dict[str, Any]],
+           known: dict[str, dict[str, Any]]) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.execute("DELETE FROM events")
+        conn.execute("DELETE FROM event_articles")
         conn.execute("DELETE FROM stories")
-        conn.executemany("INSERT INTO events (id, seq, record) VALUES (?, ?, ?)",
-                         [(e["id"], event_seq(e), json.dumps(e, ensure_ascii=False, sort_keys=True)) for e in events])
+        _write_events(conn, events, known)
         conn.executemany("INSERT INTO stories (id, seq, record) VALUES (?, ?, ?)",
                          [(s["id"], n, json.dumps(s, ensure_ascii=False, sort_keys=True)) for n, s in enumerate(stories)])
         conn.execute("DELETE FROM copies")
@@ -254,6 +278,31 @@ def _write(conn: sqlite3.Connection, actors: list[dict[str, Any]], merged: list[
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def _write_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known: dict[str, dict[str, Any]],
+                  only: set[str] | None = None) -> None:
+    """Each event as a header row and one row per member (why it joined, what its lead says of
+    the day), so a join writes what changed: the header and the new member's row (`only`: the
+    members to write; all when None). Dated events' reasons are their members' (`event_date`),
+    so the header keeps them only when they are not (a range's or an unknown date's)."""
+    headers, members = [], []
+    for event in events:
+        header = {k: v for k, v in event.items() if k not in ("articles", "why")}
+        if event.get("date_certainty") in DATED:
+            del header["date_reasons"]  # read_events puts them back from the member rows
+        headers.append((event["id"], event_seq(event), json.dumps(header, ensure_ascii=False, sort_keys=True)))
+        for position, article_id in enumerate(event["articles"]):
+            if only is not None and article_id not in only:
+                continue
+            entry = known.get(article_id)
+            reason = (entry.get("facts") or article_facts(article_id, entry))[2] if entry else None
+            members.append((article_id, event["id"], position,
+                            json.dumps(event["why"].get(article_id, {}), ensure_ascii=False, sort_keys=True),
+                            json.dumps(reason, ensure_ascii=False, sort_keys=True) if reason else None))
+    conn.executemany("INSERT OR REPLACE INTO events (id, seq, record) VALUES (?, ?, ?)", headers)
+    conn.executemany("INSERT OR REPLACE INTO event_articles (article_id, event_id, position, why, reason) "
+                     "VALUES (?, ?, ?, ?, ?)", members)
 
 
 def _insert_quotes(conn: sqlite3.Connection, merged: list[MergedQuote]) -> None:
@@ -299,8 +348,22 @@ def read_events(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], list[di
     def shaped(record: dict[str, Any], first: tuple[str, ...]) -> dict[str, Any]:
         return {**{k: record.pop(k) for k in first}, **record}
 
-    events = [shaped(json.loads(r[0]), ("id", "title", "date", "date_range", "articles", "actors"))
-              for r in conn.execute("SELECT record FROM events ORDER BY seq, id")]
+    members: dict[str, list[tuple[str, str, str | None]]] = {}
+    for row in conn.execute("SELECT event_id, article_id, why, reason FROM event_articles ORDER BY event_id, position"):
+        members.setdefault(row[0], []).append((row[1], row[2], row[3]))
+    events = []
+    for (record,) in conn.execute("SELECT record FROM events ORDER BY seq, id"):
+        record = json.loads(record)
+        if "articles" not in record:  # a header (schema 8): its members are rows
+            rows = members.get(record["id"], [])
+            record["articles"] = [a for a, _, _ in rows]
+            record["why"] = {a: json.loads(why) for a, why, _ in sorted(rows)}
+            if "date_reasons" not in record:  # a dated event: its members' reasons, agreeing first
+                reasons = [json.loads(r) for _, _, r in sorted(rows) if r]
+                record["date_reasons"] = ([r for r in reasons if r["date"] == record["date"]]
+                                          + [r for r in reasons if r["date"] != record["date"]])
+            record = dict(sorted(record.items()))
+        events.append(shaped(record, ("id", "title", "date", "date_range", "articles", "actors")))
     stories = [shaped(json.loads(r[0]), ("id", "title", "events")) for r in conn.execute("SELECT record FROM stories ORDER BY seq")]
     return events, stories
 

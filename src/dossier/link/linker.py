@@ -30,9 +30,16 @@ from dossier.link.actors import ActorIndex
 from dossier.link.copies import ArticleText, CopyIndex, closest_originals
 from dossier.link.events import LEAD_CHARS, Event, EventArticle, EventIndex, lead_terms, period_of
 from dossier.link.quotes import MergedQuote, Occurrence, QuoteIndex, normalize_quote
+from dossier.link.timeline import DateTally
 from dossier.model import Mention
 
-STATE_VERSION = "3"  # 2: the lead-date cache; 3: events keep months and weekdays, Spanish lead words read in English
+STATE_VERSION = "5"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies;
+# 5: events keep months and weekdays, Spanish lead words read in English
+# An incremental link appends its articles to a journal (link_journal) instead of saving the whole
+# state, while the journal holds at most this share of the linked articles (or JOURNAL_MIN): loading
+# replays it (an add is ~10-20 ms), so this keeps the replay near what a snapshot's save costs.
+JOURNAL_SHARE = 0.05
+JOURNAL_MIN = 200
 LEAD_ACTOR_KINDS = ("person", "organization", "group", "role")
 
 
@@ -108,6 +115,7 @@ class Linker:
         self.kept: dict[str, list[dict[str, Any]]] = {}  # copy id -> the relations exported for it
         self.max_source_rowid = 0
         self.dated: dict[str, dict[str, Any]] = {}  # article id -> what its lead says of dates (link.corpus.date_events)
+        self.tallies: dict[str, DateTally] = {}  # event key -> its date tallied so far (link.timeline.DateTally)
 
     # -- state ---------------------------------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -210,11 +218,28 @@ def event_seq(record: dict[str, Any]) -> int:
 
 
 # -- the store side ------------------------------------------------------------------------
-def save_state(conn: sqlite3.Connection, linker: Linker) -> None:
-    blob = zlib.compress(pickle.dumps(linker, protocol=pickle.HIGHEST_PROTOCOL), 1)
-    with conn:
-        conn.execute("INSERT OR REPLACE INTO link_state (id, version, kb, state) VALUES (1, ?, ?, ?)",
-                     (STATE_VERSION, linker.kb_fingerprint, blob))
+def save_state(conn: sqlite3.Connection, linker: Linker, added: list[LinkInput] | None = None) -> None:
+    """Save the linking state: a snapshot (the pickled Linker), or, after an incremental link
+    (`added`: the articles it linked, in order), those articles appended to the journal while it
+    is short, so a small batch does not rewrite a state as large as the corpus's."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        journal = conn.execute("SELECT COUNT(*) FROM link_journal").fetchone()[0]
+        snapshot = conn.execute("SELECT version, kb FROM link_state WHERE id = 1").fetchone()
+        if (added is not None and snapshot is not None and tuple(snapshot) == (STATE_VERSION, linker.kb_fingerprint)
+                and journal + len(added) <= max(JOURNAL_MIN, JOURNAL_SHARE * len(linker.linked))):
+            rows = [(i.id, i.key, i.title, i.published, json.dumps(i.outlets), linker.max_source_rowid) for i in added]
+            conn.executemany("INSERT INTO link_journal (article_id, key, title, published, outlets, max_source) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", rows or [(None, None, None, None, None, linker.max_source_rowid)])
+        else:
+            blob = zlib.compress(pickle.dumps(linker, protocol=pickle.HIGHEST_PROTOCOL), 1)
+            conn.execute("INSERT OR REPLACE INTO link_state (id, version, kb, state) VALUES (1, ?, ?, ?)",
+                         (STATE_VERSION, linker.kb_fingerprint, blob))
+            conn.execute("DELETE FROM link_journal")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def load_state(conn: sqlite3.Connection, kb: KnowledgeBase, kb_fingerprint: str) -> Linker | None:
@@ -228,4 +253,34 @@ def load_state(conn: sqlite3.Connection, kb: KnowledgeBase, kb_fingerprint: str)
     except Exception:  # a state from another build of the code: relink in full
         return None
     linker.attach(kb)
+    return _replay(conn, linker)
+
+
+def _replay(conn: sqlite3.Connection, linker: Linker, chunk: int = 500) -> Linker | None:
+    """The snapshot brought up to date: the journal's articles added again, in their order and
+    with the title, date and outlets they had, which gives the state the incremental links had.
+    None when one of them has been analysed again since (the caller relinks in full)."""
+    journal = conn.execute("SELECT article_id, key, title, published, outlets, max_source FROM link_journal "
+                           "ORDER BY seq").fetchall()
+    if not journal:
+        return linker
+    for (article_id,) in conn.execute("SELECT DISTINCT article_id FROM sources WHERE rowid > ?",
+                                      (linker.max_source_rowid,)):
+        linker.dated.pop(article_id, None)  # the cache of what leads say: its date may have changed since
+        if article_id in linker.events.event_of:
+            linker.tallies.pop(linker.events.event_of[article_id], None)
+    ids = [r[0] for r in journal if r[0] is not None]
+    stored: dict[str, tuple[str, str, str]] = {}
+    for start in range(0, len(ids), chunk):
+        part = ids[start:start + chunk]
+        stored.update((r[0], (r[1], r[2], r[3])) for r in conn.execute(
+            f"SELECT a.id, a.text, an.key, an.record FROM articles a JOIN analyses an ON an.article_id = a.id "
+            f"WHERE a.id IN ({','.join('?' * len(part))})", part))
+    for article_id, key, title, published, outlets, max_source in journal:
+        if article_id is not None:
+            text, current, record = stored.get(article_id, (None, None, None))
+            if current != key:
+                return None
+            linker.add(LinkInput(article_id, text, title, published, json.loads(outlets), json.loads(record), key))
+        linker.max_source_rowid = max_source
     return linker

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -116,9 +117,41 @@ def lead_dates(text: str, published: date) -> list[dict[str, Any]]:
     return [{"date": d.isoformat(), "start": s, "end": e, "words": text[s:e], "how": how} for s, e, d, how in found]
 
 
+def article_reason(article_id: str, article: dict[str, Any]) -> dict[str, Any] | None:
+    """What one dated article's lead says of its event's day (its first date mention), as a
+    reason with its evidence span; None when undated or silent. It depends on the article
+    alone, so the store keeps it with the article's event membership (link/corpus.py)."""
+    published = _day(article.get("published"))
+    if published is None:
+        return None
+    mentions = article["lead_dates"] if "lead_dates" in article else lead_dates(article.get("text") or "", published)
+    if not mentions:
+        return None
+    first = mentions[0]  # a lead gives its news's day first
+    return {"reason": f"on {first['date']}: article {article_id} (published {published.isoformat()}) "
+                      f"says “{first['words']}”, {first['how']}",
+            "article": article_id, "start": first["start"], "end": first["end"], "date": first["date"],
+            "how": first["how"]}
+
+
+def article_facts(article_id: str, article: dict[str, Any]) -> tuple[date | None, str, dict[str, Any] | None, int]:
+    """What `event_date` reads of one article: the latest day its event can have happened by it
+    (published, else its inferred range's end), which of the two, its lead's reason (without
+    `how`) and that reason's vote. A caller that keeps them (link/corpus.py, as `facts` in each
+    article's entry) saves redoing them for every member each time an event grows."""
+    published = _day(article.get("published"))
+    bound = published or _day((article.get("published_range") or {}).get("latest"))
+    reason = article_reason(article_id, article)
+    if reason is None:
+        return bound, "published" if published else "published at the latest", None, 0
+    # "yesterday" moves with a one-day error in the article's date, a weekday does not
+    weight = 1 if reason.pop("how") == RELATIVE else 2
+    return bound, "published" if published else "published at the latest", reason, weight
+
+
 def event_date(event: dict[str, Any], articles: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The event's date or range, with certainty and reasons, from its articles (export shape:
-    `published`, `published_range`, `text`)."""
+    `published`, `published_range`, `text`; or their `facts`, see `article_facts`)."""
     votes: Counter = Counter()
     reasons: list[dict[str, Any]] = []
     latest: date | None = None
@@ -127,24 +160,15 @@ def event_date(event: dict[str, Any], articles: dict[str, dict[str, Any]]) -> di
         article = articles.get(article_id)
         if article is None:
             continue
-        published = _day(article.get("published"))
-        rng = article.get("published_range") or {}
-        bound = published or _day(rng.get("latest"))
+        facts = article.get("facts") or article_facts(article_id, article)
+        bound, what, reason, weight = facts
         if bound is not None and (latest is None or bound < latest):
             latest = bound
-            what = "published" if published else "published at the latest"
             latest_reason = {"reason": f"on or before {bound.isoformat()}: article {article_id} was {what} then",
                              "article": article_id, "start": None, "end": None}
-        if published is None:
-            continue
-        mentions = article["lead_dates"] if "lead_dates" in article else lead_dates(article.get("text") or "", published)
-        if mentions:
-            first = mentions[0]  # a lead gives its news's day first
-            # "yesterday" moves with a one-day error in the article's date, a weekday does not
-            votes[first["date"]] += 1 if first["how"] == RELATIVE else 2
-            reasons.append({"reason": f"on {first['date']}: article {article_id} (published {published.isoformat()}) "
-                                      f"says “{first['words']}”, {first['how']}",
-                            "article": article_id, "start": first["start"], "end": first["end"], "date": first["date"]})
+        if reason is not None:
+            votes[reason["date"]] += weight
+            reasons.append(dict(reason))
     if latest is not None:  # an article published earlier rules out later days
         votes = Counter({d: n for d, n in votes.items() if d <= latest.isoformat()})
     if votes:
@@ -160,6 +184,50 @@ def event_date(event: dict[str, Any], articles: dict[str, dict[str, Any]]) -> di
         return {"date": None, "earliest": None, "latest": latest.isoformat() if latest else None,
                 "certainty": "range", "reasons": [latest_reason], "disagreements": []}
     return {"date": None, "earliest": None, "latest": None, "certainty": "unknown", "reasons": [], "disagreements": []}
+
+
+@dataclass
+class DateTally:
+    """`event_date` kept up to date as an event's members join (its members are only ever
+    appended): the same date, bounds and certainty without going over every member again. It
+    leaves out the dated reasons list, which the store keeps with each member (link/corpus.py)."""
+
+    count: int = 0  # the event's first `count` members are tallied
+    votes: Counter = field(default_factory=Counter)  # day -> its votes, before the latest bound rules days out
+    latest: tuple[date, str, str] | None = None  # the earliest bound, its article (first by id), and why
+
+    def add(self, article_ids: list[str], articles: dict[str, dict[str, Any]]) -> None:
+        for article_id in article_ids:
+            self.count += 1
+            article = articles.get(article_id)
+            if article is None:
+                continue
+            bound, what, reason, weight = article.get("facts") or article_facts(article_id, article)
+            if bound is not None and (self.latest is None or (bound, article_id) < self.latest[:2]):
+                self.latest = (bound, article_id, what)
+            if reason is not None:
+                self.votes[reason["date"]] += weight
+
+    def when(self) -> dict[str, Any]:
+        """What `event_date` gives, but for a dated event's reasons (left empty)."""
+        latest = self.latest[0] if self.latest else None
+        votes = self.votes
+        if latest is not None:
+            votes = Counter({d: n for d, n in votes.items() if d <= latest.isoformat()})
+        if votes:
+            count = max(votes.values())
+            best = min(d for d, n in votes.items() if n == count)
+            certainty = "certain" if len(self.votes) == 1 else "likely"  # every member's lead gives that day
+            return {"date": best, "earliest": best if certainty == "certain" else min(votes),
+                    "latest": best if certainty == "certain" else min(max(votes), latest.isoformat() if latest else max(votes)),
+                    "certainty": certainty, "reasons": [], "disagreements": []}
+        if self.latest is not None:
+            bound, article_id, what = self.latest
+            reason = {"reason": f"on or before {bound.isoformat()}: article {article_id} was {what} then",
+                      "article": article_id, "start": None, "end": None}
+            return {"date": None, "earliest": None, "latest": bound.isoformat(), "certainty": "range",
+                    "reasons": [reason], "disagreements": []}
+        return {"date": None, "earliest": None, "latest": None, "certainty": "unknown", "reasons": [], "disagreements": []}
 
 
 def timeline(events: list[dict[str, Any]], articles: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -186,6 +186,30 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX shards_file ON shards(file);
     """,
+    # 8: event membership as rows, so an article joining a big event writes one row (its reason for
+    # joining, what its lead says of the day) and the event's small header, not the whole event again.
+    # events.record then holds the header only (link/corpus.py: read_events puts them back together).
+    """
+    CREATE TABLE event_articles (
+        article_id TEXT PRIMARY KEY,
+        event_id   TEXT NOT NULL,
+        position   INTEGER NOT NULL,          -- order of joining: the export's `articles` order
+        why        TEXT NOT NULL,             -- JSON: why it joined (the export's `why[article]`)
+        reason     TEXT                       -- JSON: what its lead says of the event's day, or NULL
+    );
+    CREATE INDEX event_articles_event ON event_articles(event_id, position);
+    -- the articles linked since link_state's snapshot, in order, replayed onto it when it is loaded
+    -- (link/linker.py), so a small batch saves a few rows instead of the whole state
+    CREATE TABLE link_journal (
+        seq        INTEGER PRIMARY KEY,
+        article_id TEXT,                      -- NULL: a batch that only added sources
+        key        TEXT,                      -- the analysis key it was linked with
+        title      TEXT,
+        published  TEXT,
+        outlets    TEXT,                      -- JSON list
+        max_source INTEGER NOT NULL           -- the linker's max_source_rowid after it
+    );
+    """,
     # 9: what the corpus-level steps of a build need to redo only what changed: each article's
     # text hash (NULL when unknown: set by the analysis stage, cleared when the text changes), and
     # per outlet the signature of its articles and the boilerplate lines learned from them.
