@@ -45,3 +45,29 @@ def test_a_journaled_state_links_as_saving_a_snapshot_every_time_would(tmp_path,
     assert snapshots.execute("SELECT COUNT(*) FROM link_journal").fetchone()[0] == 0
     assert len(set(saved)) == len(PARTS)
     assert _export(journaled) == _export(snapshots)
+
+
+def test_a_server_links_posts_onto_its_state_in_memory_and_reloads_when_another_writer_changed_it(tmp_path, monkeypatch):
+    """`dossier serve` keeps the state it saved last: the next post does not load it from the
+    store, and gives what loading it would have given; a build by another process in between
+    (here another connection) makes it load the store's state again."""
+    from dossier.link import corpus as link_corpus
+
+    loads = []
+    real_load = link_corpus.load_state
+    monkeypatch.setattr(link_corpus, "load_state", lambda *a: loads.append(1) or real_load(*a))
+    resident, reference = connect(tmp_path / "resident.db"), connect(tmp_path / "reference.db")
+    for part in PARTS[:2]:
+        build([str(SAMPLE / part)], resident, BuildOptions(workers=1, resident_state=True))
+        build([str(SAMPLE / part)], reference, BuildOptions(workers=1))
+    assert len(loads) == 2 + 1  # resident: only its first build looked for a saved state; reference: its second
+    assert _export(resident) == _export(reference)
+
+    other = connect(tmp_path / "resident.db")  # another writer: a full relink of the same store
+    build([str(SAMPLE / PARTS[0])], other, BuildOptions(workers=1, relink=True))
+    build([str(SAMPLE / PARTS[0])], reference, BuildOptions(workers=1, relink=True))  # (a relink may group otherwise)
+    loads.clear()
+    build([str(SAMPLE / PARTS[2])], resident, BuildOptions(workers=1, resident_state=True))
+    build([str(SAMPLE / PARTS[2])], reference, BuildOptions(workers=1))
+    assert len(loads) == 2  # the resident state no longer matched the store's: loaded again
+    assert _export(resident) == _export(reference)

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dossier.analyze.record import cached_kb, kb_fingerprint
 from dossier.link.claims import corpus_claims
 from dossier.link.timeline import DateTally, article_facts, event_date, lead_dates
-from dossier.link.linker import Changes, Linker, LinkInput, day_of, event_seq, load_state, save_state
+from dossier.link.linker import STATE_VERSION, Changes, Linker, LinkInput, day_of, event_seq, load_state, save_state
 from dossier.link.quotes import MergedQuote
 from dossier.store.analysis import iter_records
 from dossier.store.corpus import PRIMARY_ORDER
@@ -48,20 +48,21 @@ def occurrence_export(record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = False) -> dict[str, int]:
+def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = False, resident: bool = False) -> dict[str, int]:
     """Bring the corpus-level tables up to date with the analysis records; return their sizes.
 
     With a saved linking state that matches the store, only the articles added since are
     linked (their rows rewritten, nothing else); otherwise, or with `full`, the corpus is
-    linked anew (see `link.linker`)."""
+    linked anew (see `link.linker`). With `resident`, the state this process saved last is
+    kept in memory and used again while the store still holds it (a server's posts)."""
     kb = cached_kb(kb_file)
     fingerprint = kb_fingerprint(kb_file)
     current = {row[0]: row[1] for row in conn.execute("SELECT article_id, key FROM analyses")}
-    linker = None if full else load_state(conn, kb, fingerprint)
+    linker = None if full else (resident and _resident_state(conn, fingerprint)) or load_state(conn, kb, fingerprint)
     if linker is not None and any(current.get(a) != k for a, k in linker.linked.items()):
         linker = None  # an article's text or analysis changed, or it is gone: its old links cannot be undone
     if linker is None:
-        sizes = _link_full(conn, kb, fingerprint)
+        sizes = _link_full(conn, kb, fingerprint, resident)
         sizes["linked_new"] = sizes["articles"]
         return sizes
     new = [a for a in current if a not in linker.linked]
@@ -81,12 +82,46 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = Fals
             save_state(conn, linker, added)
         finally:
             gc.unfreeze()
+    if resident:
+        _keep_resident(conn, fingerprint, linker)
     sizes = table_sizes(conn)
     sizes["linked_new"] = len(new)
     return sizes
 
 
-def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str) -> dict[str, int]:
+# The last linking state this process saved (when asked: `link(resident=True)`), kept in memory
+# with the identity of what it saved, so a long-running process (`dossier serve` linking posted
+# articles) does not load the state again for each post (seconds at 10,000 articles). Any other
+# writer of the state changes the identity, and the state is then loaded from the store as
+# usual. One store at a time; a one-shot `dossier build` does not keep it.
+_RESIDENT: dict[str, Any] = {}
+
+
+def _state_identity(conn: sqlite3.Connection, fingerprint: str) -> tuple:
+    """What the store's saved state is: its snapshot (length and zlib's trailing checksum of the
+    whole pickle) and its journal."""
+    snapshot = conn.execute("SELECT version, kb, length(state), hex(substr(state, -4)) FROM link_state WHERE id = 1").fetchone()
+    journal = conn.execute("SELECT COUNT(*), MAX(seq) FROM link_journal").fetchone()
+    database = conn.execute("PRAGMA database_list").fetchone()[2]
+    return (database, fingerprint, tuple(snapshot) if snapshot else None, tuple(journal))
+
+
+def _resident_state(conn: sqlite3.Connection, fingerprint: str) -> Linker | None:
+    """The state this process saved last, when the store still holds exactly that state.
+    Taken out of the cache while it is used, so a failed link never leaves a half-changed one."""
+    resident = _RESIDENT.pop("state", None)
+    identity = _state_identity(conn, fingerprint)
+    if resident is None or resident[0] != identity or identity[2] is None or identity[2][:2] != (STATE_VERSION, fingerprint):
+        return None
+    return resident[1]
+
+
+def _keep_resident(conn: sqlite3.Connection, fingerprint: str, linker: Linker) -> None:
+    if conn.execute("PRAGMA database_list").fetchone()[2]:  # not an in-memory database
+        _RESIDENT["state"] = (_state_identity(conn, fingerprint), linker)
+
+
+def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bool = False) -> dict[str, int]:
     linker = Linker(kb, fingerprint)
     ids = [row[0] for row in conn.execute("SELECT article_id FROM analyses")]
     for item in link_inputs(conn, ids):
@@ -98,6 +133,8 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str) -> dict[str,
            events, linker.story_records(), linker.dated)
     claims_and_flags(conn, kb)
     save_state(conn, linker)
+    if resident:
+        _keep_resident(conn, fingerprint, linker)
     return table_sizes(conn)
 
 

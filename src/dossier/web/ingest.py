@@ -157,7 +157,8 @@ def ingest(db_path: str, upload: Upload, kb_file: str | None = None) -> dict[str
     with _LOCK:
         conn = connect(db_path)
         try:
-            report = build([str(path)], conn, BuildOptions(workers=1, kb_file=kb_file))
+            # the linking state stays in memory between posts: each post links onto it, not onto a reload
+            report = build([str(path)], conn, BuildOptions(workers=1, kb_file=kb_file, resident_state=True))
             rows = conn.execute("SELECT source, article_id, title, url FROM sources WHERE file = ? ORDER BY source",
                                 (str(path),)).fetchall()
             new_ids = set()
