@@ -16,6 +16,7 @@ or knowledge base), the link is redone in full.
 
 from __future__ import annotations
 
+import gc
 import json
 import pickle
 import sqlite3
@@ -248,10 +249,17 @@ def load_state(conn: sqlite3.Connection, kb: KnowledgeBase, kb_fingerprint: str)
     row = conn.execute("SELECT version, kb, state FROM link_state WHERE id = 1").fetchone()
     if row is None or row[0] != STATE_VERSION or row[1] != kb_fingerprint:
         return None
+    # Unpickling makes millions of objects, none of them garbage: with the collector off it takes a
+    # quarter of the time (1.1 s instead of 4.2 s for the state of 10,000 articles).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         linker = pickle.loads(zlib.decompress(row[2]))
     except Exception:  # a state from another build of the code: relink in full
         return None
+    finally:
+        if collecting:
+            gc.enable()
     linker.attach(kb)
     return _replay(conn, linker)
 
