@@ -115,6 +115,31 @@ def same_statement(a: Occurrence, b: Occurrence) -> bool:
     return same_speaker and words >= 6 and ratio >= SAME_SPEAKER_WORDING
 
 
+def _any_same_statement(a: Occurrence, mine: str, theirs: str, others: Any) -> bool:
+    """`same_statement(a, b)` for any b of `others` (occurrences all worded `theirs`; a is worded
+    `mine`): the same decisions, with the wording comparisons made once for the pair, not per
+    occurrence (a wording carried under several speakers was compared again for each)."""
+    short, long = sorted((mine, theirs), key=len)
+    contained = _contained(short, long)
+    words = len(short.split())
+    ratio = -1.0
+    for b in others:
+        same_speaker = a.speaker is not None and a.speaker == b.speaker
+        if contained:
+            if words >= MIN_CONTAINED_WORDS or (same_speaker and words >= 2):
+                return True
+            continue
+        if a.kind == "fragment" or b.kind == "fragment":
+            continue
+        if 200 * len(short) / (len(short) + len(long)) < SAME_SPEAKER_WORDING:
+            return False  # the same for every b: too different in length
+        if ratio < 0:  # below the looser bar a ratio decides nothing: the cutoff lets rapidfuzz stop early
+            ratio = fuzz.ratio(mine, theirs, score_cutoff=SAME_SPEAKER_WORDING)
+        if ratio >= SAME_WORDING or (same_speaker and words >= 6 and ratio >= SAME_SPEAKER_WORDING):
+            return True
+    return False
+
+
 def word_changes(original: str, copy: str) -> list[dict[str, str | None]]:
     """Word-level differences between two wordings, ignoring case and punctuation."""
     return [dict(change) for change in _word_changes(original, copy)]
@@ -187,11 +212,12 @@ class QuoteIndex:
         for j in self.candidates[i]:
             theirs = self.wordings[j]
             short, long = (mine, theirs) if len(mine) <= len(theirs) else (theirs, mine)
-            if 200 * len(short) < SAME_SPEAKER_WORDING * (len(short) + len(long)) and f" {short} " not in f" {long} ":
+            if 200 * len(short) < SAME_SPEAKER_WORDING * (len(short) + len(long)) and (
+                    short not in long or f" {short} " not in f" {long} "):  # the bare test first: no new strings
                 continue  # too different in length for the ratio, and not contained: cheap to rule out
             if self.groups.find(i) == self.groups.find(j):
                 continue
-            if any(same_statement(occurrence, b) for b in self.reps[j].values()):
+            if _any_same_statement(occurrence, mine, theirs, self.reps[j].values()):
                 ri, rj = self.groups.find(i), self.groups.find(j)
                 self.groups.union(ri, rj)
                 root = self.groups.find(i)
