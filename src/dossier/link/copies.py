@@ -146,11 +146,12 @@ def split_sentences(text: str) -> list[Sentence]:
         if not words:
             continue
         inside = 0
-        for s, e in quoted_spans[bisect_left(quote_ends, start + 1):]:  # the quotations ending after start
+        for k in range(bisect_left(quote_ends, start + 1), len(quoted_spans)):  # the quotations ending after start
+            s, e = quoted_spans[k]
             if s >= end:
                 break
             inside += min(e, end) - max(s, start)
-        out.append(Sentence(start, end, words, frozenset(w for w in words if w not in _STOP and not w.isdigit()),
+        out.append(Sentence(start, end, words, frozenset(w for w in set(words).difference(_STOP) if not w.isdigit()),
                             inside > 0.5 * (end - start)))
     return out
 

@@ -332,6 +332,18 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
     return score, {"terms": [words.get(t, t) for t in top_terms], "actors": shared_actors, "quotes": shared_quotes[:5], "score": round(score, 3)}
 
 
+class _Memo(dict):
+    """A function's values kept as they are asked for: a hit is a plain dict lookup."""
+
+    def __init__(self, function: Callable[[str], float]) -> None:
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, key: str) -> float:
+        value = self[key] = self.function(key)
+        return value
+
+
 def _event_key(article_id: str) -> str:
     return "e" + hashlib.sha256(article_id.encode()).hexdigest()[:10]
 
@@ -407,12 +419,8 @@ class EventIndex:
         self.df.update(article.terms.keys())
         best, best_score = None, 0.0
         candidates = self.candidates(article)
-        memo: dict[str, float] = {}
-
-        def idf(term: str) -> float:  # document frequencies do not change during one add
-            if term not in memo:
-                memo[term] = self.idf(term)
-            return memo[term]
+        memo = _Memo(self.idf)  # document frequencies do not change during one add
+        idf = memo.__getitem__
 
         own = _length(article.terms, idf)
         bar = JOIN if article.day else (JOIN_PERIOD if article.period else JOIN_UNDATED)

@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 SAME_WORDING = 88  # ratio at or above which two wordings are one statement
 SAME_SPEAKER_WORDING = 70  # looser bar when both occurrences name the same speaker
@@ -115,14 +115,13 @@ def same_statement(a: Occurrence, b: Occurrence) -> bool:
     return same_speaker and words >= 6 and ratio >= SAME_SPEAKER_WORDING
 
 
-def _any_same_statement(a: Occurrence, mine: str, theirs: str, others: Any) -> bool:
+def _any_same_statement(a: Occurrence, mine: str, theirs: str, others: Any, contained: bool, ratio: float) -> bool:
     """`same_statement(a, b)` for any b of `others` (occurrences all worded `theirs`; a is worded
-    `mine`): the same decisions, with the wording comparisons made once for the pair, not per
-    occurrence (a wording carried under several speakers was compared again for each)."""
-    short, long = sorted((mine, theirs), key=len)
-    contained = _contained(short, long)
+    `mine`), given whether one wording contains the other and their ratio (when at least
+    SAME_SPEAKER_WORDING, else anything lower): the same decisions, with the wordings compared
+    once for the pair, not per occurrence."""
+    short = mine if len(mine) <= len(theirs) else theirs
     words = len(short.split())
-    ratio = -1.0
     for b in others:
         same_speaker = a.speaker is not None and a.speaker == b.speaker
         if contained:
@@ -131,10 +130,8 @@ def _any_same_statement(a: Occurrence, mine: str, theirs: str, others: Any) -> b
             continue
         if a.kind == "fragment" or b.kind == "fragment":
             continue
-        if 200 * len(short) / (len(short) + len(long)) < SAME_SPEAKER_WORDING:
+        if 200 * len(short) / (len(mine) + len(theirs)) < SAME_SPEAKER_WORDING:
             return False  # the same for every b: too different in length
-        if ratio < 0:  # below the looser bar a ratio decides nothing: the cutoff lets rapidfuzz stop early
-            ratio = fuzz.ratio(mine, theirs, score_cutoff=SAME_SPEAKER_WORDING)
         if ratio >= SAME_WORDING or (same_speaker and words >= 6 and ratio >= SAME_SPEAKER_WORDING):
             return True
     return False
@@ -209,15 +206,26 @@ class QuoteIndex:
         The same statement, however reworded or shortened, keeps most of its rare words, so
         this finds it while the pairs compared stay near linear in the corpus."""
         mine = self.wordings[i]
+        pairs = []  # (candidate, whether one wording contains the other)
         for j in self.candidates[i]:
             theirs = self.wordings[j]
             short, long = (mine, theirs) if len(mine) <= len(theirs) else (theirs, mine)
-            if 200 * len(short) < SAME_SPEAKER_WORDING * (len(short) + len(long)) and (
-                    short not in long or f" {short} " not in f" {long} "):  # the bare test first: no new strings
+            contained = short in long and f" {short} " in f" {long} "  # the bare test first: no new strings
+            if not contained and 200 * len(short) < SAME_SPEAKER_WORDING * (len(short) + len(long)):
                 continue  # too different in length for the ratio, and not contained: cheap to rule out
+            pairs.append((j, contained))
+        # The ratios of the others, in one call: below the looser bar a ratio decides nothing.
+        loose = [j for j, contained in pairs if not contained]
+        ratios = {loose[k]: score for _, score, k in process.extract(
+            mine, [self.wordings[j] for j in loose], scorer=fuzz.ratio, processor=None,
+            score_cutoff=SAME_SPEAKER_WORDING, limit=None)} if loose else {}
+        for j, contained in pairs:
+            if not contained and j not in ratios:
+                continue
             if self.groups.find(i) == self.groups.find(j):
                 continue
-            if _any_same_statement(occurrence, mine, theirs, self.reps[j].values()):
+            if _any_same_statement(occurrence, mine, self.wordings[j], self.reps[j].values(), contained,
+                                   ratios.get(j, 0.0)):
                 ri, rj = self.groups.find(i), self.groups.find(j)
                 self.groups.union(ri, rj)
                 root = self.groups.find(i)
