@@ -392,20 +392,19 @@ class EventIndex:
                     weight[event_key] = get(event_key, 0) + gain
         for key in copied:
             weight[key] = get(key, 0) + 1000
-        found = set(weight)
-        if article.day:
-            for offset in range(-MAX_DAYS, MAX_DAYS + 1):
-                found.update(self._by_day.get(article.day + timedelta(days=offset), ()))
-        if len(found) > CANDIDATES:
-            # The CANDIDATES smallest (-weight, key) (keys unique: no ties). Weights are positive,
-            # so with that many weighted events the others (weight 0, by day only) cannot be among
-            # them, and only weights up to the CANDIDATES-th largest need ranking.
-            if len(weight) >= CANDIDATES:
-                cut = heapq.nlargest(CANDIDATES, weight.values())[-1]
-                ranked = [(-w, k) for k, w in weight.items() if w >= cut]
-            else:
-                ranked = [(-get(k, 0), k) for k in found]
-            found = {k for _, k in heapq.nsmallest(CANDIDATES, ranked)}
+        # The CANDIDATES events of smallest (-weight, key) (keys unique: no ties). Weights are
+        # positive, so with that many weighted events the others (weight 0, on the days around
+        # only) cannot be among them, and only weights up to the CANDIDATES-th largest are ranked.
+        if len(weight) >= CANDIDATES:
+            cut = heapq.nlargest(CANDIDATES, weight.values())[-1]
+            found = {k for _, k in heapq.nsmallest(CANDIDATES, [(-w, k) for k, w in weight.items() if w >= cut])}
+        else:
+            found = set(weight)
+            if article.day:
+                for offset in range(-MAX_DAYS, MAX_DAYS + 1):
+                    found.update(self._by_day.get(article.day + timedelta(days=offset), ()))
+            if len(found) > CANDIDATES:
+                found = {k for _, k in heapq.nsmallest(CANDIDATES, [(-get(k, 0), k) for k in found])}
         return {key: copied.get(key, []) for key in found}
 
     def add(self, article: EventArticle) -> tuple[str, dict[str, Any]]:

@@ -205,26 +205,23 @@ class QuoteIndex:
         that few wordings hold (so an earlier wording is found by its own rare words too).
         The same statement, however reworded or shortened, keeps most of its rare words, so
         this finds it while the pairs compared stay near linear in the corpus."""
+        # Only two kinds of candidate can be the same statement: a wording containing the other,
+        # and one of ratio at least SAME_SPEAKER_WORDING (which needs lengths close enough:
+        # ratio <= 200 * short / (short + long)). Both are found over all candidates at once, the
+        # ratios by rapidfuzz in C (its cutoff skips the far ones), not pair by pair in Python.
         mine = self.wordings[i]
-        pairs = []  # (candidate, whether one wording contains the other)
-        for j in self.candidates[i]:
-            theirs = self.wordings[j]
-            short, long = (mine, theirs) if len(mine) <= len(theirs) else (theirs, mine)
-            contained = short in long and f" {short} " in f" {long} "  # the bare test first: no new strings
-            if not contained and 200 * len(short) < SAME_SPEAKER_WORDING * (len(short) + len(long)):
-                continue  # too different in length for the ratio, and not contained: cheap to rule out
-            pairs.append((j, contained))
-        # The ratios of the others, in one call: below the looser bar a ratio decides nothing.
-        loose = [j for j, contained in pairs if not contained]
-        ratios = {loose[k]: score for _, score, k in process.extract(
-            mine, [self.wordings[j] for j in loose], scorer=fuzz.ratio, processor=None,
-            score_cutoff=SAME_SPEAKER_WORDING, limit=None)} if loose else {}
-        for j, contained in pairs:
-            if not contained and j not in ratios:
-                continue
+        candidates = self.candidates[i]
+        texts = [self.wordings[j] for j in candidates]
+        padded = f" {mine} "
+        contained = {candidates[k] for k, t in enumerate(texts)
+                     if (t in mine and f" {t} " in padded) or (mine in t and padded in f" {t} ")}
+        ratios = {candidates[k]: score for _, score, k in process.extract(
+            mine, texts, scorer=fuzz.ratio, processor=None, score_cutoff=SAME_SPEAKER_WORDING, limit=None)} if texts else {}
+        for j in sorted(contained | ratios.keys()):  # the candidates' order (they are sorted)
+            is_contained = j in contained
             if self.groups.find(i) == self.groups.find(j):
                 continue
-            if _any_same_statement(occurrence, mine, self.wordings[j], self.reps[j].values(), contained,
+            if _any_same_statement(occurrence, mine, self.wordings[j], self.reps[j].values(), is_contained,
                                    ratios.get(j, 0.0)):
                 ri, rj = self.groups.find(i), self.groups.find(j)
                 self.groups.union(ri, rj)
