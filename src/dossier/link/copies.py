@@ -142,7 +142,8 @@ def split_sentences(text: str) -> list[Sentence]:
         dateline = _DATELINE.match(text[start:end])
         body = text[start + (dateline.end() if dateline else 0):end]
         # lower-casing the whole ASCII sentence at once gives the same words as _norm on each, faster
-        words = _WORD.findall(body.lower()) if body.isascii() else [_norm(w) for w in _WORD.findall(body)]
+        words = (_WORD.findall(body.lower()) if body.isascii()
+                 else [w.lower() if w.isascii() else _norm(w) for w in _WORD.findall(body)])  # _norm inlined for ASCII
         if not words:
             continue
         inside = 0

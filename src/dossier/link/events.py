@@ -425,14 +425,14 @@ class EventIndex:
         bar = JOIN if article.day else (JOIN_PERIOD if article.period else JOIN_UNDATED)
         for key, copied in sorted(candidates.items()):
             event = self.events[key]
-            score, _ = similarity(article, event, idf, copied, explain=False, lengths=(own, self._length(event, idf)))
+            score, _ = similarity(article, event, idf, copied, explain=False, lengths=(own, self._length(event, memo)))
             # an event without a day cannot be ruled out by date as well: it needs the bar of its month, or the undated bar
             floor = JOIN if event.days else (JOIN_PERIOD if event.periods else JOIN_UNDATED)
             if score > best_score and score >= max(bar, floor):
                 best, best_score = key, score
         if best is not None:
             event = self.events[best]
-            _, why = similarity(article, event, idf, candidates[best], lengths=(own, self._length(event, idf)))
+            _, why = similarity(article, event, idf, candidates[best], lengths=(own, self._length(event, memo)))
         else:
             event, why = Event(_event_key(article.id)), {"opened": True}
             self.events[event.key] = event
@@ -444,12 +444,18 @@ class EventIndex:
         self.event_of[article.id] = event.key
         return event.key, why
 
-    def _length(self, event: Event, idf: Idf | None = None) -> float:
+    def _length(self, event: Event, memo: _Memo | None = None) -> float:
         """The event's tf-idf length, recomputed when it changed or the corpus grew by a tenth
-        (`idf`: the add's memo of `self.idf`, the same values)."""
+        (`memo`: the add's memo of `self.idf`, the same values)."""
         length, documents = event.length
         if documents < 0 or self.documents > documents * 1.1 + 1:
-            length, documents = _length(event.terms, idf or self.idf), self.documents
+            if memo is None:
+                idf = self.idf
+            else:  # the terms the memo lacks, in one pass (self.idf's formula)
+                total, df = 1 + self.documents, self.df
+                memo.update({w: math.log(total / (1 + df.get(w, 0))) + 1 for w in event.terms if w not in memo})
+                idf = memo.__getitem__
+            length, documents = _length(event.terms, idf), self.documents
             event.length = (length, documents)
         return length
 
