@@ -91,3 +91,48 @@ def test_merge_is_deterministic_whatever_the_input_order():
     forward = [q.to_dict() for q in merge_quotes(items, {})]
     backward = [q.to_dict() for q in merge_quotes(list(reversed(items)), {})]
     assert forward == backward
+
+
+def test_index_groups_as_every_pair_compared_with_same_statement():
+    """The index decides candidate pairs in bulk (containment in one pass, ratios in one
+    rapidfuzz call); on a corpus this small every pair sharing a word is a candidate, so its
+    statements must be exactly those of comparing every pair with `same_statement`."""
+    from dossier.link.quotes import _STOP, same_statement
+
+    base = "We are not going to sign any agreement that puts the port workers at risk"
+    texts = [
+        (base, "p:x", "direct"), (base.replace("agreement", "deal"), "p:y", "direct"),
+        (base.replace("agreement that puts", "accord which places"), "p:x", "direct"),
+        (base.replace("agreement that puts", "accord which places"), "p:y", "direct"),
+        ("sign any agreement", "p:x", "fragment"), ("sign any agreement", "p:z", "fragment"),
+        ("the port workers at risk", None, "direct"), ("port workers", "p:x", "fragment"),
+        ("port workers", "p:q", "direct"),
+        ("The depot will reopen on Friday after the talks", "p:m", "direct"),
+        ("The depot will reopen on Monday after the talks", "p:m", "indirect"),
+        ("The depot reopens on Friday after talks end", "p:n", "direct"),
+        ("We will not negotiate with the strikers under threat", "p:x", "direct"),
+        ("We will never negotiate with strikers who threaten us", "p:x", "direct"),
+    ]
+    occurrences = [occ(f"a{n:02d}", text, "2025-03-01", speaker, kind) for n, (text, speaker, kind) in enumerate(texts)]
+    merged = merge_quotes(occurrences, {})
+    found = sorted(sorted(o["article"] for o in q.occurrences) for q in merged)
+
+    parent = list(range(len(occurrences)))
+
+    def find(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    words = [set(o.norm.split()) - _STOP for o in occurrences]
+    for i, a in enumerate(occurrences):
+        for j in range(i):
+            b = occurrences[j]
+            if a.norm == b.norm or (words[i] & words[j] and same_statement(a, b)):
+                parent[find(i)] = find(j)
+    groups: dict[int, list[str]] = {}
+    for i, o in enumerate(occurrences):
+        groups.setdefault(find(i), []).append(o.article)
+    expected = sorted(sorted(g) for g in groups.values())
+    assert found == expected
+    assert 1 < len(found) < len(texts)  # some merged, some kept apart

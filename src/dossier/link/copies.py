@@ -29,6 +29,7 @@ credits by outlet name, else the longer. Changes in matched sentences are classi
 from __future__ import annotations
 
 import difflib
+import heapq
 from bisect import bisect_left
 import json
 import hashlib
@@ -39,6 +40,7 @@ import zlib
 from array import array
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from rensa import RMinHash
@@ -99,6 +101,7 @@ class ArticleText:
     published: str | None
     outlets: list[str]
     sentences: list[Sentence] = field(default_factory=list)
+    word_index: dict[str, list[int]] | None = field(default=None, repr=False, compare=False)  # see _word_index
 
     @property
     def words(self) -> int:
@@ -139,15 +142,17 @@ def split_sentences(text: str) -> list[Sentence]:
         dateline = _DATELINE.match(text[start:end])
         body = text[start + (dateline.end() if dateline else 0):end]
         # lower-casing the whole ASCII sentence at once gives the same words as _norm on each, faster
-        words = _WORD.findall(body.lower()) if body.isascii() else [_norm(w) for w in _WORD.findall(body)]
+        words = (_WORD.findall(body.lower()) if body.isascii()
+                 else [w.lower() if w.isascii() else _norm(w) for w in _WORD.findall(body)])  # _norm inlined for ASCII
         if not words:
             continue
         inside = 0
-        for s, e in quoted_spans[bisect_left(quote_ends, start + 1):]:  # the quotations ending after start
+        for k in range(bisect_left(quote_ends, start + 1), len(quoted_spans)):  # the quotations ending after start
+            s, e = quoted_spans[k]
             if s >= end:
                 break
             inside += min(e, end) - max(s, start)
-        out.append(Sentence(start, end, words, frozenset(w for w in words if w not in _STOP and not w.isdigit()),
+        out.append(Sentence(start, end, words, frozenset(w for w in set(words).difference(_STOP) if not w.isdigit()),
                             inside > 0.5 * (end - start)))
     return out
 
@@ -189,24 +194,35 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> tuple[float, float]:
     return shared / len(a | b), shared / min(len(a), len(b))
 
 
+def _word_index(article: ArticleText) -> dict[str, list[int]]:
+    """Content word -> the sentences holding it; kept on the article, which is aligned with
+    each article it is a candidate for."""
+    if article.word_index is None:
+        index: dict[str, list[int]] = defaultdict(list)
+        for i, sentence in enumerate(article.sentences):
+            for word in sentence.content:
+                index[word].append(i)
+        article.word_index = dict(index)
+    return article.word_index
+
+
 def align(a: ArticleText, b: ArticleText) -> list[tuple[Sentence, Sentence]]:
     """Each sentence of b with its best match in a, where they match."""
-    index: dict[str, list[int]] = defaultdict(list)
-    for i, sentence in enumerate(a.sentences):
-        for word in sentence.content:
-            index[word].append(i)
+    index = _word_index(a)
+    get = index.get
     pairs = []
     used: set[int] = set()
     for sentence in b.sentences:
         if len(sentence.content) < 3:
             continue
-        counts: dict[int, int] = defaultdict(int)
-        for word in sentence.content:
-            for i in index.get(word, ()):
-                counts[i] += 1
+        counts = Counter(chain.from_iterable(get(word, ()) for word in sentence.content))
         best, best_score = None, 0.0
-        for i, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:5]:  # ties by position: hash order varies
-            jaccard, containment = _jaccard(a.sentences[i].content, sentence.content)
+        # the 5 sharing most words, ties by position (hash order varies): a partial sort of (-count, position)
+        words = len(sentence.content)
+        for negative, i in heapq.nsmallest(5, [(-n, i) for i, n in counts.items()]):
+            # the count is |a_i & b| (each word indexes a sentence once): _jaccard's ratios without the set operations
+            shared, theirs = -negative, len(a.sentences[i].content)
+            jaccard, containment = shared / (theirs + words - shared), shared / min(theirs, words)
             if (jaccard >= MATCH_JACCARD or containment >= MATCH_CONTAINMENT) and jaccard > best_score and i not in used:
                 best, best_score = i, jaccard
         if best is not None:

@@ -25,6 +25,7 @@ Stories join events that share actors and vocabulary across time.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 import re
 import unicodedata
@@ -61,9 +62,19 @@ desde hasta durante contra sin muy ese esa eso porque cuando donde presidente go
 """.split())
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _drop_combining(match: re.Match[str]) -> str:
+    return "" if unicodedata.combining(match.group()) else match.group()
+
+
 def _norm(text: str) -> str:
+    if text.isascii():  # NFKD leaves ASCII as it is, and casefold is lower there
+        return text.lower()
     text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    # combining marks are never ASCII: only the other characters are looked at
+    return _NON_ASCII.sub(_drop_combining, text).casefold()
 
 
 def period_of(published: str | None) -> tuple[date, date] | None:
@@ -240,7 +251,8 @@ def _tf(count: int) -> float:
 
 
 def _length(a: Counter, idf: Idf) -> float:
-    return math.sqrt(sum((_tf(c) * idf(w)) ** 2 for w, c in a.items()))
+    log = math.log  # _tf inlined (the same floats): this runs over events' hundreds of terms
+    return math.sqrt(sum(((1 + log(c) if c > 0 else 0.0) * idf(w)) ** 2 for w, c in a.items()))
 
 
 def _cosine(a: Counter, b: Counter, idf: Idf, na: float | None = None, nb: float | None = None) -> float:
@@ -320,6 +332,18 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
     return score, {"terms": [words.get(t, t) for t in top_terms], "actors": shared_actors, "quotes": shared_quotes[:5], "score": round(score, 3)}
 
 
+class _Memo(dict):
+    """A function's values kept as they are asked for: a hit is a plain dict lookup."""
+
+    def __init__(self, function: Callable[[str], float]) -> None:
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, key: str) -> float:
+        value = self[key] = self.function(key)
+        return value
+
+
 def _event_key(article_id: str) -> str:
     return "e" + hashlib.sha256(article_id.encode()).hexdigest()[:10]
 
@@ -358,19 +382,29 @@ class EventIndex:
             if other in self.event_of:
                 copied[self.event_of[other]].append(other)
         # shared rare evidence, accumulated from the postings (inverted-index scoring)
-        weight: Counter = Counter()
+        weight: dict[str, float] = {}
+        get = weight.get
         for key in self._keys(article):
             posting = self._postings.get(key)
             if posting and len(posting) <= POSTING_CAP:
                 gain = self.idf(key[2:]) if key.startswith("w:") else (3.0 if key.startswith("a:") else 10.0)
                 for event_key in posting:
-                    weight[event_key] += gain
-        found = set(weight) | set(copied)
-        if article.day:
-            for offset in range(-MAX_DAYS, MAX_DAYS + 1):
-                found.update(self._by_day.get(article.day + timedelta(days=offset), ()))
-        if len(found) > CANDIDATES:
-            found = set(sorted(found, key=lambda k: (-(weight[k] + (1000 if k in copied else 0)), k))[:CANDIDATES])
+                    weight[event_key] = get(event_key, 0) + gain
+        for key in copied:
+            weight[key] = get(key, 0) + 1000
+        # The CANDIDATES events of smallest (-weight, key) (keys unique: no ties). Weights are
+        # positive, so with that many weighted events the others (weight 0, on the days around
+        # only) cannot be among them, and only weights up to the CANDIDATES-th largest are ranked.
+        if len(weight) >= CANDIDATES:
+            cut = heapq.nlargest(CANDIDATES, weight.values())[-1]
+            found = {k for _, k in heapq.nsmallest(CANDIDATES, [(-w, k) for k, w in weight.items() if w >= cut])}
+        else:
+            found = set(weight)
+            if article.day:
+                for offset in range(-MAX_DAYS, MAX_DAYS + 1):
+                    found.update(self._by_day.get(article.day + timedelta(days=offset), ()))
+            if len(found) > CANDIDATES:
+                found = {k for _, k in heapq.nsmallest(CANDIDATES, [(-get(k, 0), k) for k in found])}
         return {key: copied.get(key, []) for key in found}
 
     def add(self, article: EventArticle) -> tuple[str, dict[str, Any]]:
@@ -384,25 +418,21 @@ class EventIndex:
         self.df.update(article.terms.keys())
         best, best_score = None, 0.0
         candidates = self.candidates(article)
-        memo: dict[str, float] = {}
-
-        def idf(term: str) -> float:  # document frequencies do not change during one add
-            if term not in memo:
-                memo[term] = self.idf(term)
-            return memo[term]
+        memo = _Memo(self.idf)  # document frequencies do not change during one add
+        idf = memo.__getitem__
 
         own = _length(article.terms, idf)
         bar = JOIN if article.day else (JOIN_PERIOD if article.period else JOIN_UNDATED)
         for key, copied in sorted(candidates.items()):
             event = self.events[key]
-            score, _ = similarity(article, event, idf, copied, explain=False, lengths=(own, self._length(event)))
+            score, _ = similarity(article, event, idf, copied, explain=False, lengths=(own, self._length(event, memo)))
             # an event without a day cannot be ruled out by date as well: it needs the bar of its month, or the undated bar
             floor = JOIN if event.days else (JOIN_PERIOD if event.periods else JOIN_UNDATED)
             if score > best_score and score >= max(bar, floor):
                 best, best_score = key, score
         if best is not None:
             event = self.events[best]
-            _, why = similarity(article, event, idf, candidates[best], lengths=(own, self._length(event)))
+            _, why = similarity(article, event, idf, candidates[best], lengths=(own, self._length(event, memo)))
         else:
             event, why = Event(_event_key(article.id)), {"opened": True}
             self.events[event.key] = event
@@ -414,11 +444,18 @@ class EventIndex:
         self.event_of[article.id] = event.key
         return event.key, why
 
-    def _length(self, event: Event) -> float:
-        """The event's tf-idf length, recomputed when it changed or the corpus grew by a tenth."""
+    def _length(self, event: Event, memo: _Memo | None = None) -> float:
+        """The event's tf-idf length, recomputed when it changed or the corpus grew by a tenth
+        (`memo`: the add's memo of `self.idf`, the same values)."""
         length, documents = event.length
         if documents < 0 or self.documents > documents * 1.1 + 1:
-            length, documents = _length(event.terms, self.idf), self.documents
+            if memo is None:
+                idf = self.idf
+            else:  # the terms the memo lacks, in one pass (self.idf's formula)
+                total, df = 1 + self.documents, self.df
+                memo.update({w: math.log(total / (1 + df.get(w, 0))) + 1 for w in event.terms if w not in memo})
+                idf = memo.__getitem__
+            length, documents = _length(event.terms, idf), self.documents
             event.length = (length, documents)
         return length
 

@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 SAME_WORDING = 88  # ratio at or above which two wordings are one statement
 SAME_SPEAKER_WORDING = 70  # looser bar when both occurrences name the same speaker
@@ -115,6 +115,28 @@ def same_statement(a: Occurrence, b: Occurrence) -> bool:
     return same_speaker and words >= 6 and ratio >= SAME_SPEAKER_WORDING
 
 
+def _any_same_statement(a: Occurrence, mine: str, theirs: str, others: Any, contained: bool, ratio: float) -> bool:
+    """`same_statement(a, b)` for any b of `others` (occurrences all worded `theirs`; a is worded
+    `mine`), given whether one wording contains the other and their ratio (when at least
+    SAME_SPEAKER_WORDING, else anything lower): the same decisions, with the wordings compared
+    once for the pair, not per occurrence."""
+    short = mine if len(mine) <= len(theirs) else theirs
+    words = len(short.split())
+    for b in others:
+        same_speaker = a.speaker is not None and a.speaker == b.speaker
+        if contained:
+            if words >= MIN_CONTAINED_WORDS or (same_speaker and words >= 2):
+                return True
+            continue
+        if a.kind == "fragment" or b.kind == "fragment":
+            continue
+        if 200 * len(short) / (len(mine) + len(theirs)) < SAME_SPEAKER_WORDING:
+            return False  # the same for every b: too different in length
+        if ratio >= SAME_WORDING or (same_speaker and words >= 6 and ratio >= SAME_SPEAKER_WORDING):
+            return True
+    return False
+
+
 def word_changes(original: str, copy: str) -> list[dict[str, str | None]]:
     """Word-level differences between two wordings, ignoring case and punctuation."""
     return [dict(change) for change in _word_changes(original, copy)]
@@ -183,15 +205,24 @@ class QuoteIndex:
         that few wordings hold (so an earlier wording is found by its own rare words too).
         The same statement, however reworded or shortened, keeps most of its rare words, so
         this finds it while the pairs compared stay near linear in the corpus."""
+        # Only two kinds of candidate can be the same statement: a wording containing the other,
+        # and one of ratio at least SAME_SPEAKER_WORDING (which needs lengths close enough:
+        # ratio <= 200 * short / (short + long)). Both are found over all candidates at once, the
+        # ratios by rapidfuzz in C (its cutoff skips the far ones), not pair by pair in Python.
         mine = self.wordings[i]
-        for j in self.candidates[i]:
-            theirs = self.wordings[j]
-            short, long = (mine, theirs) if len(mine) <= len(theirs) else (theirs, mine)
-            if 200 * len(short) < SAME_SPEAKER_WORDING * (len(short) + len(long)) and f" {short} " not in f" {long} ":
-                continue  # too different in length for the ratio, and not contained: cheap to rule out
+        candidates = self.candidates[i]
+        texts = [self.wordings[j] for j in candidates]
+        padded = f" {mine} "
+        contained = {candidates[k] for k, t in enumerate(texts)
+                     if (t in mine and f" {t} " in padded) or (mine in t and padded in f" {t} ")}
+        ratios = {candidates[k]: score for _, score, k in process.extract(
+            mine, texts, scorer=fuzz.ratio, processor=None, score_cutoff=SAME_SPEAKER_WORDING, limit=None)} if texts else {}
+        for j in sorted(contained | ratios.keys()):  # the candidates' order (they are sorted)
+            is_contained = j in contained
             if self.groups.find(i) == self.groups.find(j):
                 continue
-            if any(same_statement(occurrence, b) for b in self.reps[j].values()):
+            if _any_same_statement(occurrence, mine, self.wordings[j], self.reps[j].values(), is_contained,
+                                   ratios.get(j, 0.0)):
                 ri, rj = self.groups.find(i), self.groups.find(j)
                 self.groups.union(ri, rj)
                 root = self.groups.find(i)
