@@ -346,15 +346,20 @@ def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[
             occurrences.append(Occurrence(article_id, claim, article.lang, article.published,
                                           context_terms(article.text, claim, article.lang),
                                           local_names(article.text, claim), crowded))
-    df = Counter(t for o in occurrences for t in o.context)
-    n = max(1, len(occurrences))
-    idf = {t: math.log(1 + n / c) for t, c in df.items()}
     tied = _ties(copies)
     event_of, story_of = _groups(events, stories)
 
     # Candidate pairs: in articles that a story, an event or a copy ties together, of the same
     # unit class, sharing a counted noun or at least two context words.
     scope = _scopes([a.id for a in articles], tied, event_of, story_of)
+    # idf over the claims of each group (scope), not the corpus: a group's claims then depend on
+    # that group alone, so they can be recomputed alone when a batch touches it (link/derived.py)
+    # and adding articles elsewhere changes no score here.
+    df: Counter = Counter((scope[o.article], t) for o in occurrences for t in o.context)
+    sizes = Counter(scope[o.article] for o in occurrences)
+    idf_of: dict[str, dict[str, float]] = defaultdict(dict)
+    for (group, t), c in df.items():
+        idf_of[group][t] = math.log(1 + sizes[group] / c)
     postings: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for i, o in enumerate(occurrences):
         for t in o.context:
@@ -378,7 +383,7 @@ def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[
         if not (is_tied or same_event or same_story):
             continue
         tie = "copy" if is_tied else ("event" if same_event else "story")
-        score = match_score(a, b, idf, tie)
+        score = match_score(a, b, idf_of[scope[a.article]], tie)
         if score > 0:
             scores[(i, j)] = score
             reasons[(i, j)] = tie
