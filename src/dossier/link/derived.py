@@ -70,6 +70,7 @@ def article_ties(conn: sqlite3.Connection) -> dict[str, tuple[str, str | None, s
                 parent[max(ra, rb)] = min(ra, rb)
 
     event_of = {row[0]: row[1] for row in conn.execute("SELECT article_id, event_id FROM event_articles")}
+    event_of.update({a: e for e, members in _legacy_events(conn).items() for a in members})
     story_of_event: dict[str, str] = {}
     for story_id, events in conn.execute("SELECT json_extract(record, '$.id'), json_extract(record, '$.events') FROM stories"):
         for e in json.loads(events or "[]"):
@@ -106,6 +107,10 @@ def group_claims(conn: sqlite3.Connection, members: list[str]) -> list[dict[str,
         for row in conn.execute(f"SELECT article_id, event_id FROM event_articles WHERE article_id IN ({m}) "
                                 f"ORDER BY event_id, position", part):
             events[row[1]].append(row[0])
+    for event, articles_of in _legacy_events(conn).items():
+        mine = [a for a in articles_of if a in set(members)]
+        if mine:
+            events[event] = mine
     wanted = set(events)
     stories = []
     for story_id, story_events in conn.execute(
@@ -220,8 +225,15 @@ def _quote_ids_of(conn: sqlite3.Connection, articles: Iterable[str]) -> set[str]
     return out
 
 
+def _legacy_events(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """Members of events stored whole (before schema 8), until the next full link rewrites them."""
+    return {r[0]: json.loads(r[1]) for r in conn.execute(
+        "SELECT id, json_extract(record, '$.articles') FROM events WHERE json_extract(record, '$.articles') IS NOT NULL")}
+
+
 def _events_of(conn: sqlite3.Connection, articles: Iterable[str]) -> dict[str, str]:
-    out = {}
+    wanted = set(articles)
+    out = {a: e for e, members in _legacy_events(conn).items() for a in members if a in wanted}
     for part in _chunks(articles):
         out.update({r[0]: r[1] for r in conn.execute(
             f"SELECT article_id, event_id FROM event_articles WHERE article_id IN ({_marks(part)})", part)})
@@ -229,7 +241,8 @@ def _events_of(conn: sqlite3.Connection, articles: Iterable[str]) -> dict[str, s
 
 
 def _event_members(conn: sqlite3.Connection, event_ids: Iterable[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = defaultdict(list)
+    wanted = set(event_ids)
+    out: dict[str, list[str]] = defaultdict(list, {e: m for e, m in _legacy_events(conn).items() if e in wanted})
     for part in _chunks(event_ids):
         for r in conn.execute(f"SELECT event_id, article_id FROM event_articles WHERE event_id IN ({_marks(part)}) "
                               f"ORDER BY event_id, position", part):
