@@ -8,7 +8,7 @@ in a fresh process each (so peak memory is the step's own):
    events, statements, copy relations and claim groups), as `link()` passes them after a batch;
    then checks that the rows equal the full derivation's.
 
-    .venv/bin/python bench/derived.py --store /tmp/ls/store10k_v6.db [--latest 1]
+    .venv/bin/python bench/derived.py --store /tmp/ls/store10k_v6.db [--latest 1] [--no-story-ties]
 """
 
 from __future__ import annotations
@@ -24,11 +24,13 @@ import time
 from pathlib import Path
 
 
-def step(store: str, mode: str, latest: int) -> None:
+def step(store: str, mode: str, latest: int, story_ties: bool = True) -> None:
+    import dossier.link.claims
     from dossier.analyze.record import cached_kb
     from dossier.link.corpus import claims_and_flags, read_claims, read_flags
     from dossier.store.db import connect
 
+    dossier.link.claims.STORY_TIES = story_ties
     conn = connect(store)
     kb = cached_kb(None)
     touched = None
@@ -58,16 +60,17 @@ def main() -> None:
     parser.add_argument("--store", required=True)
     parser.add_argument("--latest", type=int, default=1, help="the batch: this many latest articles")
     parser.add_argument("--step", choices=("full", "batch"))
+    parser.add_argument("--no-story-ties", action="store_true", help="claims matched within events and copies only")
     args = parser.parse_args()
     if args.step:
-        step(args.store, args.step, args.latest)
+        step(args.store, args.step, args.latest, not args.no_story_ties)
         return
     with tempfile.TemporaryDirectory() as tmp:
         copy = str(Path(tmp) / "store.db")
         shutil.copy(args.store, copy)
         for mode in ("full", "batch"):
-            subprocess.run([sys.executable, __file__, "--store", copy, "--step", mode, "--latest", str(args.latest)],
-                           check=True)
+            subprocess.run([sys.executable, __file__, "--store", copy, "--step", mode, "--latest", str(args.latest)]
+                           + (["--no-story-ties"] if args.no_story_ties else []), check=True)
 
 
 if __name__ == "__main__":

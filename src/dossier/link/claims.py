@@ -30,6 +30,12 @@ from dossier.analyze.claims import _STOP, _fold, extract_claims, lemma
 BARS = {"copy": (0.30, 0.40), "event": (0.45, 0.60), "story": (0.55, 0.70)}
 NAME_REACH = 8  # words before a number in its clause where the names it is about are looked for
 MAX_PAIRS_PER_TERM = 200
+# Whether two articles of one story (different events, no copy relation) may state one claim.
+# A story can span most of a corpus (one story of 613 events in the 10,000-article benchmark
+# store), and a claim group is everything ties connect, so with story ties a batch's claims
+# are recomputed over the story; without them, over an event and its copies. Measured both
+# ways in BENCHMARKS.md (Linking at scale: claims and flags per batch).
+STORY_TIES = True
 CONTEXT_WORDS = 8  # content words taken on each side of the number
 PREFIX = 5  # context words are compared by their first letters  # a context word shared by more claims than this is not used to find candidates
 
@@ -351,6 +357,8 @@ def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[
 
     # Candidate pairs: in articles that a story, an event or a copy ties together, of the same
     # unit class, sharing a counted noun or at least two context words.
+    if not STORY_TIES:
+        story_of = {}
     scope = _scopes([a.id for a in articles], tied, event_of, story_of)
     # idf over the claims of each group (scope), not the corpus: a group's claims then depend on
     # that group alone, so they can be recomputed alone when a batch touches it (link/derived.py)

@@ -221,7 +221,7 @@ def date_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known: d
     return events
 
 
-def claims_and_flags(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | None = None) -> dict[str, int]:
+def claims_and_flags(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | None = None) -> dict[str, Any]:
     """Claims and flags, written in one transaction: for the whole corpus (`touched` None),
     or only for the scopes that a batch's touched articles, events and quotes reach
     (link/derived.py: each scope read from the store by id, never the whole document)."""

@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from dossier.link import claims as claims_module
 from dossier.link.claims import ClaimArticle, claims_for, link_claims
 from dossier.store.corpus import PRIMARY_ORDER, _source_dict
 
@@ -78,7 +80,8 @@ def article_ties(conn: sqlite3.Connection) -> dict[str, tuple[str, str | None, s
     first: dict[str, str] = {}
     for article, event in sorted(event_of.items()):
         union(first.setdefault("e" + event, article), article)
-        union(first.setdefault("s" + story_of_event.get(event, event), article), article)
+        if claims_module.STORY_TIES:
+            union(first.setdefault("s" + story_of_event.get(event, event), article), article)
     for article, of in conn.execute("SELECT article, of FROM copies WHERE article != of"):
         union(article, of)
     out = {}
@@ -107,8 +110,9 @@ def group_claims(conn: sqlite3.Connection, members: list[str]) -> list[dict[str,
         for row in conn.execute(f"SELECT article_id, event_id FROM event_articles WHERE article_id IN ({m}) "
                                 f"ORDER BY event_id, position", part):
             events[row[1]].append(row[0])
+    in_group = set(members)
     for event, articles_of in _legacy_events(conn).items():
-        mine = [a for a in articles_of if a in set(members)]
+        mine = [a for a in articles_of if a in in_group]
         if mine:
             events[event] = mine
     wanted = set(events)
@@ -259,19 +263,29 @@ def _run(detector: Any, document: dict[str, Any], records: dict[str, dict], kb: 
 
 
 def scoped_flags(conn: sqlite3.Connection, kb: Any, dirty: dict[str, set[str]],
-                 claims_of: dict[str, list[dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+                 claims_of: dict[str, list[dict[str, Any]]], seconds: dict[str, float] | None = None
+                 ) -> list[tuple[str, dict[str, Any]]]:
     """(scope, flag) for every dirty scope; `dirty` maps a scope letter to its keys, `claims_of`
-    holds each dirty group's claims."""
+    holds each dirty group's claims; `seconds` gets the time each kind of scope took."""
+    seconds = {} if seconds is None else seconds
     from dossier.check import MODULES, quotes as altered
     from dossier.check import copies as uncredited, dates, numbers, roles, speakers
 
     available = set(MODULES)
     out: list[tuple[str, dict[str, Any]]] = []
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        seconds[name] = round(time.perf_counter() - clock, 2)
+        clock = time.perf_counter()
+
     # a: role-date conflicts, per article
     if "roles" in available:
         for part in _chunks(dirty["a"], 2000):
             document = {"articles": export_articles(conn, part)}
             out += [("a:" + f["evidence"][0]["article"], f) for f in _run(roles.detect, document, _records(conn, part), kb)]
+    lap("a")
     # e: date conflicts, per event
     members = _event_members(conn, dirty["e"])
     batch: list[str] = []
@@ -284,6 +298,7 @@ def scoped_flags(conn: sqlite3.Connection, kb: Any, dirty: dict[str, set[str]],
             event_of = {a: e for e in batch for a in members[e]}
             out += [("e:" + event_of[f["evidence"][0]["article"]], f) for f in _run(dates.detect, document, {}, kb)]
             batch = []
+    lap("e")
     # c: uncredited copies and k: altered quotes within copies, per copy article
     for letter in ("c", "k"):
         for part in _chunks(dirty[letter], 1000):
@@ -297,6 +312,7 @@ def scoped_flags(conn: sqlite3.Connection, kb: Any, dirty: dict[str, set[str]],
                 document["actors"] = _actors(conn, _speakers(document["quotes"]))
                 found = _run(lambda d, r, k: altered._within_copies(d, _by_id(d), _names(d)), document, {}, kb)
             out += [(letter + ":" + _copy_of(f), f) for f in found]
+    lap("c+k")
     # q: speaker conflicts and altered quotes within a statement, per statement
     for part in _chunks(dirty["q"], 1000):
         quotes = _quotes(conn, part)
@@ -312,6 +328,7 @@ def scoped_flags(conn: sqlite3.Connection, kb: Any, dirty: dict[str, set[str]],
         found = _run(speakers.detect, document, {}, kb)
         found += _run(lambda d, r, k: altered._within_quotes(d, _by_id(d), _names(d), linked, k), document, {}, kb)
         out += [("q:" + f["quote"], f) for f in found]
+    lap("q")
     # g: number mismatches, per group of articles (with that group's claims)
     for group in sorted(dirty["g"]):
         claims = claims_of.get(group) or []
@@ -321,6 +338,7 @@ def scoped_flags(conn: sqlite3.Connection, kb: Any, dirty: dict[str, set[str]],
         document = {"articles": export_articles(conn, ids), "claims": claims,
                     "copies": _copies(conn, ids, originals=False)}  # every relation whose copy is one of them
         out += [("g:" + group, f) for f in _run(numbers.detect, document, {}, kb)]
+    lap("g")
     return out
 
 
@@ -344,10 +362,12 @@ def _names(document: dict[str, Any]) -> dict[str, str]:
 
 # ---- the batch ------------------------------------------------------------------------------
 
-def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | None = None) -> dict[str, int]:
+def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | None = None) -> dict[str, Any]:
     """Bring claims and flags up to date: for every scope when `touched` is None (or the
     store's rows do not say their scope), else for the scopes that the touched articles,
-    events and quotes (`{"articles", "events", "quotes"}`) reach. Returns what was redone."""
+    events and quotes (`{"articles", "events", "quotes"}`) reach. Returns how many scopes of
+    each kind were redone, and the seconds each step took."""
+    started = time.perf_counter()
     ties = article_ties(conn)
     stored = {r[0]: (r[1], r[2], r[3]) for r in conn.execute("SELECT article_id, grp, event, story FROM claim_groups")}
     unscoped = conn.execute("SELECT 1 FROM claims WHERE scope IS NULL UNION ALL "
@@ -377,10 +397,15 @@ def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | Non
                  "k": copy_articles | {c["article"] for c in _copies(conn, reached) if c["article"] != c["of"]}}
         dirty["g"] = {ties[a][0] for a in t_articles | (changed & ties.keys())}
         old_groups = {stored[a][0] for a in t_articles | changed if a in stored}
+    seconds = {"find": round(time.perf_counter() - started, 2)}
+    clock = time.perf_counter()
     claims_of = {g: group_claims(conn, members[g]) for g in sorted(dirty["g"])}
-    flags = scoped_flags(conn, kb, dirty, claims_of)
+    seconds["claims"] = round(time.perf_counter() - clock, 2)
+    flags = scoped_flags(conn, kb, dirty, claims_of, seconds)
+    clock = time.perf_counter()
     _write(conn, full, dirty, old_groups, claims_of, flags, ties, stored)
-    return {k: len(v) for k, v in dirty.items()}
+    seconds["write"] = round(time.perf_counter() - clock, 2)
+    return {**{k: len(v) for k, v in dirty.items()}, "seconds": seconds}
 
 
 def _write(conn: sqlite3.Connection, full: bool, dirty: dict[str, set[str]], old_groups: set[str],
