@@ -55,6 +55,11 @@ def test_one_more_article_redoes_only_the_scopes_it_reaches(tmp_path):
     assert _derived(conn) == before  # nothing changed, so redoing a part gives the same rows
     full = claims_and_flags(conn, cached_kb(None))
     assert full["a"] == articles and _derived(conn) == before
+    # the kept claim features give what the texts give
+    assert conn.execute("SELECT COUNT(*) FROM claim_features").fetchone()[0] > 10
+    conn.execute("DELETE FROM claim_features")
+    claims_and_flags(conn, cached_kb(None))
+    assert _derived(conn) == before
 
 
 @needs_shared

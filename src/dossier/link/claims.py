@@ -336,11 +336,23 @@ def match_score(a: Occurrence, b: Occurrence, idf: dict[str, float], tie: str) -
     return overlap if overlap >= bar else 0.0
 
 
+Features = list[tuple[list[str], list[str], bool]]
+
+
+def article_features(article: ClaimArticle, claims: list[dict[str, Any]]) -> Features:
+    """What matching reads of each claim's sentence: (context terms, names, crowded), sorted,
+    JSON-ready. A pure function of the article's text and claims, so it can be kept with the
+    article (link/derived.py) and a group's claims redone without reading its texts."""
+    return [(sorted(context_terms(article.text, claim, article.lang)), sorted(local_names(article.text, claim)), crowded)
+            for claim, crowded in zip(claims, _crowding(claims, article.text))]
+
+
 def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[dict[str, Any]]],
                 events: list[dict[str, Any]], stories: list[dict[str, Any]],
-                copies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                copies: list[dict[str, Any]], features: dict[str, Features] | None = None) -> list[dict[str, Any]]:
     """DESIGN.md's `claims[]`: each article's claims, matched across the articles that an
-    event, a story or a copy relation ties together."""
+    event, a story or a copy relation ties together. `features` (by article id) are what
+    `article_features` gives, when kept; an article without them is read now."""
     by_id = {a.id: a for a in articles}
     occurrences: list[Occurrence] = []
     for article_id in sorted(claims_by_article):
@@ -348,10 +360,10 @@ def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[
         if article is None:
             continue
         claims = claims_by_article[article_id]
-        for claim, crowded in zip(claims, _crowding(claims, article.text)):
+        known = (features or {}).get(article_id)
+        for claim, (context, names, crowded) in zip(claims, known if known is not None else article_features(article, claims)):
             occurrences.append(Occurrence(article_id, claim, article.lang, article.published,
-                                          context_terms(article.text, claim, article.lang),
-                                          local_names(article.text, claim), crowded))
+                                          frozenset(context), frozenset(names), crowded))
     tied = _ties(copies)
     event_of, story_of = _groups(events, stories)
 

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from dossier.link import claims as claims_module
-from dossier.link.claims import ClaimArticle, claims_for, link_claims
+from dossier.link.claims import ClaimArticle, Features, article_features, claims_for, link_claims
 from dossier.store.corpus import PRIMARY_ORDER, _source_dict
 
 CHUNK = 500
@@ -91,22 +91,38 @@ def article_ties(conn: sqlite3.Connection) -> dict[str, tuple[str, str | None, s
     return out
 
 
-def group_claims(conn: sqlite3.Connection, members: list[str]) -> list[dict[str, Any]]:
-    """`claims[]` of one group, from its articles, events, stories and copies read by id."""
-    articles, claims_of = [], {}
+def group_claims(conn: sqlite3.Connection, members: list[str],
+                 new_features: dict[str, tuple[str, Features]] | None = None) -> list[dict[str, Any]]:
+    """`claims[]` of one group, from its articles, events, stories and copies read by id. Each
+    article's claim features are read from `claim_features` when kept for its analysis key; those
+    computed now are put in `new_features` (article id -> (key, features)) to be kept."""
+    articles, claims_of, features = [], {}, {}
     events: dict[str, list[str]] = defaultdict(list)
     for part in _chunks(members):
         m = _marks(part)
         meta = {row[0]: (row[1], row[2]) for row in conn.execute(
             f"SELECT article_id, MIN(published), MIN(outlet_name) FROM sources WHERE article_id IN ({m}) "
             f"GROUP BY article_id", part)}
-        records = {row[0]: row[1] for row in conn.execute(
-            f"SELECT article_id, json_extract(record, '$.claims') FROM analyses WHERE article_id IN ({m})", part)}
-        for row in conn.execute(f"SELECT id, text, lang FROM articles WHERE id IN ({m})", part):
-            article = ClaimArticle(row[0], row[1], row[2], *meta.get(row[0], (None, None)))
+        records = {row[0]: (row[1], row[2]) for row in conn.execute(
+            f"SELECT article_id, key, json_extract(record, '$.claims') FROM analyses WHERE article_id IN ({m})", part)}
+        for row in conn.execute(f"SELECT f.article_id, f.features FROM claim_features f JOIN analyses an "
+                                f"ON an.article_id = f.article_id AND an.key = f.key WHERE f.article_id IN ({m})", part):
+            features[row[0]] = json.loads(row[1])
+        known = [a for a in part if a in features]
+        rows = [(r[0], "", r[1]) for r in conn.execute(
+            f"SELECT id, lang FROM articles WHERE id IN ({_marks(known)})", known)] if known else []
+        rest = [a for a in part if a not in features]
+        if rest:
+            rows += conn.execute(f"SELECT id, text, lang FROM articles WHERE id IN ({_marks(rest)})", rest).fetchall()
+        for article_id, text, lang in rows:
+            article = ClaimArticle(article_id, text, lang, *meta.get(article_id, (None, None)))
             articles.append(article)
-            claims = records.get(row[0])
-            claims_of.update(claims_for([article], {row[0]: {"claims": json.loads(claims)} if claims else {}}))
+            key, claims = records.get(article_id, (None, None))
+            claims_of.update(claims_for([article], {article_id: {"claims": json.loads(claims)} if claims else {}}))
+            if article_id not in features:
+                features[article_id] = article_features(article, claims_of[article_id])
+                if key is not None and new_features is not None:
+                    new_features[article_id] = (key, features[article_id])
         for row in conn.execute(f"SELECT article_id, event_id FROM event_articles WHERE article_id IN ({m}) "
                                 f"ORDER BY event_id, position", part):
             events[row[1]].append(row[0])
@@ -125,7 +141,7 @@ def group_claims(conn: sqlite3.Connection, members: list[str]) -> list[dict[str,
     copies = _copies(conn, members, both=True)
     articles.sort(key=lambda a: a.id)
     return link_claims(articles, claims_of, [{"id": e, "articles": a} for e, a in sorted(events.items())],
-                       stories, copies)
+                       stories, copies, features)
 
 
 # ---- reading what a detector needs, by id ----------------------------------------------------
@@ -399,20 +415,24 @@ def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | Non
         old_groups = {stored[a][0] for a in t_articles | changed if a in stored}
     seconds = {"find": round(time.perf_counter() - started, 2)}
     clock = time.perf_counter()
-    claims_of = {g: group_claims(conn, members[g]) for g in sorted(dirty["g"])}
+    new_features: dict[str, tuple[str, Features]] = {}
+    claims_of = {g: group_claims(conn, members[g], new_features) for g in sorted(dirty["g"])}
     seconds["claims"] = round(time.perf_counter() - clock, 2)
     flags = scoped_flags(conn, kb, dirty, claims_of, seconds)
     clock = time.perf_counter()
-    _write(conn, full, dirty, old_groups, claims_of, flags, ties, stored)
+    _write(conn, full, dirty, old_groups, claims_of, flags, ties, stored, new_features)
     seconds["write"] = round(time.perf_counter() - clock, 2)
     return {**{k: len(v) for k, v in dirty.items()}, "seconds": seconds}
 
 
 def _write(conn: sqlite3.Connection, full: bool, dirty: dict[str, set[str]], old_groups: set[str],
            claims_of: dict[str, list[dict[str, Any]]], flags: list[tuple[str, dict[str, Any]]],
-           ties: dict[str, tuple[str, str | None, str | None]], stored: dict[str, tuple]) -> None:
+           ties: dict[str, tuple[str, str | None, str | None]], stored: dict[str, tuple],
+           new_features: dict[str, tuple[str, Features]]) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
+        conn.executemany("INSERT OR REPLACE INTO claim_features (article_id, key, features) VALUES (?, ?, ?)",
+                         [(a, key, json.dumps(f, ensure_ascii=False)) for a, (key, f) in sorted(new_features.items())])
         if full:
             conn.execute("DELETE FROM claims")
             conn.execute("DELETE FROM flags")

@@ -241,5 +241,12 @@ MIGRATIONS: list[str] = [
         event      TEXT,
         story      TEXT
     );
+    -- what claim matching reads of each claim's sentence (link.claims.article_features), kept so
+    -- a group's claims are redone without reading and scanning its articles' texts again
+    CREATE TABLE claim_features (
+        article_id TEXT PRIMARY KEY,
+        key        TEXT NOT NULL,             -- the analysis key it was computed with
+        features   TEXT NOT NULL              -- JSON: [[context terms], [names], crowded] per claim
+    );
     """,
 ]
