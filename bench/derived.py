@@ -42,15 +42,15 @@ def step(store: str, mode: str, latest: int, story_ties: bool = True) -> None:
             "SELECT DISTINCT quote_id FROM quote_occurrences WHERE article_id = ?", (a,))}
         touched = {"articles": set(ids), "events": events, "quotes": quotes}
         before = json.dumps([read_claims(conn), read_flags(conn)], sort_keys=True)
-    started = time.time()
+    started, busy = time.time(), time.process_time()
     redone = claims_and_flags(conn, kb, touched)
-    seconds = time.time() - started
+    seconds, cpu = time.time() - started, time.process_time() - busy
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     same = ""
     if mode == "batch":
         same = f"; rows equal the full derivation's: {json.dumps([read_claims(conn), read_flags(conn)], sort_keys=True) == before}"
     articles = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-    print(f"{mode}: {seconds:.1f} s, peak RSS {rss:.0f} MB, {articles:,} articles; scopes redone "
+    print(f"{mode}: {seconds:.1f} s wall, {cpu:.1f} s CPU, peak RSS {rss:.0f} MB, {articles:,} articles; scopes redone "
           f"{json.dumps(redone)}; claims {conn.execute('SELECT COUNT(*) FROM claims').fetchone()[0]:,}, "
           f"flags {conn.execute('SELECT COUNT(*) FROM flags').fetchone()[0]:,}{same}", flush=True)
 
