@@ -330,7 +330,7 @@ def scoped_flags(conn: sqlite3.Connection, kb: Any, dirty: dict[str, set[str]],
             out += [(letter + ":" + _copy_of(f), f) for f in found]
     lap("c+k")
     # q: speaker conflicts and altered quotes within a statement, per statement
-    for part in _chunks(dirty["q"], 1000):
+    for part in _local_chunks(conn, dirty["q"], 1000):
         quotes = _quotes(conn, part)
         ids = {o["article"] for q in quotes for o in q["occurrences"]}
         event_of = _events_of(conn, ids)
@@ -362,6 +362,18 @@ def _copy_of(flag: dict[str, Any]) -> str:
     """The copy a copy-relation flag is about: its first evidence outside the originals it names."""
     related = set(flag.get("related") or ())
     return next((e["article"] for e in flag["evidence"] if e["article"] not in related), flag["evidence"][0]["article"])
+
+
+def _local_chunks(conn: sqlite3.Connection, quote_ids: set[str], size: int) -> Iterator[list[str]]:
+    """Statements in chunks, those first seen in the same article together: a chunk's articles
+    are then read once rather than in every chunk (ids are hashes, so sorted they scatter)."""
+    if len(quote_ids) <= size:
+        yield sorted(quote_ids)
+        return
+    first = {r[0]: r[1] for r in conn.execute("SELECT quote_id, MIN(article_id) FROM quote_occurrences GROUP BY quote_id")}
+    ordered = sorted(quote_ids, key=lambda q: (first.get(q) or "", q))
+    for start in range(0, len(ordered), size):
+        yield ordered[start:start + size]
 
 
 def _speakers(quotes: list[dict[str, Any]]) -> set[str]:
