@@ -91,8 +91,16 @@ def article_ties(conn: sqlite3.Connection) -> dict[str, tuple[str, str | None, s
     return out
 
 
+def read_stories(conn: sqlite3.Connection) -> list[tuple[str, list[str]]]:
+    """(story id, its event ids): small, read once per derivation rather than once per group."""
+    return [(r[0], json.loads(r[1] or "[]")) for r in conn.execute(
+        "SELECT json_extract(record, '$.id'), json_extract(record, '$.events') FROM stories")]
+
+
 def group_claims(conn: sqlite3.Connection, members: list[str],
-                 new_features: dict[str, tuple[str, Features]] | None = None) -> list[dict[str, Any]]:
+                 new_features: dict[str, tuple[str, Features]] | None = None,
+                 stories_and_legacy: tuple[list[tuple[str, list[str]]], dict[str, list[str]]] | None = None
+                 ) -> list[dict[str, Any]]:
     """`claims[]` of one group, from its articles, events, stories and copies read by id. Each
     article's claim features are read from `claim_features` when kept for its analysis key; those
     computed now are put in `new_features` (article id -> (key, features)) to be kept."""
@@ -126,16 +134,16 @@ def group_claims(conn: sqlite3.Connection, members: list[str],
         for row in conn.execute(f"SELECT article_id, event_id FROM event_articles WHERE article_id IN ({m}) "
                                 f"ORDER BY event_id, position", part):
             events[row[1]].append(row[0])
+    all_stories, legacy = stories_and_legacy or (read_stories(conn), _legacy_events(conn))
     in_group = set(members)
-    for event, articles_of in _legacy_events(conn).items():
+    for event, articles_of in legacy.items():
         mine = [a for a in articles_of if a in in_group]
         if mine:
             events[event] = mine
     wanted = set(events)
     stories = []
-    for story_id, story_events in conn.execute(
-            "SELECT json_extract(record, '$.id'), json_extract(record, '$.events') FROM stories"):
-        mine = [e for e in json.loads(story_events or "[]") if e in wanted]
+    for story_id, story_events in all_stories:
+        mine = [e for e in story_events if e in wanted]
         if mine:
             stories.append({"id": story_id, "events": mine})
     copies = _copies(conn, members, both=True)
@@ -428,7 +436,8 @@ def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | Non
     seconds = {"find": round(time.perf_counter() - started, 2)}
     clock = time.perf_counter()
     new_features: dict[str, tuple[str, Features]] = {}
-    claims_of = {g: group_claims(conn, members[g], new_features) for g in sorted(dirty["g"])}
+    once = (read_stories(conn), _legacy_events(conn))
+    claims_of = {g: group_claims(conn, members[g], new_features, once) for g in sorted(dirty["g"])}
     seconds["claims"] = round(time.perf_counter() - clock, 2)
     flags = scoped_flags(conn, kb, dirty, claims_of, seconds)
     clock = time.perf_counter()
