@@ -3,8 +3,9 @@
 Two numbers in two articles are "the same claim" when they measure the same thing: the
 same unit, the same counted noun (lemma, with a few synonyms and Spanish→English
 translations: "cárteles" = "cartels", "criminal organizations" = "criminal groups"), and
-similar sentence context (idf-weighted overlap of the words around them). Only articles
-that a copy relation, an event or a story ties together are compared; a copy relation is
+similar sentence context (idf-weighted overlap of the words around them, idf taken over the
+claims of the group of articles being matched, so a group's claims depend on it alone and can be
+redone alone: link/derived.py). Only articles that a copy relation, an event or a story ties together are compared; a copy relation is
 strong evidence and lowers the bar. Matches are grouped by average linkage, so one loose
 match cannot chain two different claims together.
 
