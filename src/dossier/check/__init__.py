@@ -59,6 +59,11 @@ def _valid(flag: dict[str, Any]) -> bool:
             and bool(flag.get("evidence")) and all({"article", "start", "end"} <= e.keys() for e in flag["evidence"]))
 
 
+def flag_order(flag: dict[str, Any]) -> tuple:
+    """Most severe first, then by kind, then by the first evidence."""
+    return _order(flag) if flag.get("kind") in KINDS and flag.get("severity") in SEVERITIES else (1, 99, "", 0, flag.get("id", ""))
+
+
 def _order(flag: dict[str, Any]) -> tuple:
     first = flag["evidence"][0]
     return (-SEVERITIES.index(flag["severity"]), KINDS.index(flag["kind"]), first["article"], first["start"], flag["id"])

@@ -3,8 +3,9 @@
 Two numbers in two articles are "the same claim" when they measure the same thing: the
 same unit, the same counted noun (lemma, with a few synonyms and Spanish→English
 translations: "cárteles" = "cartels", "criminal organizations" = "criminal groups"), and
-similar sentence context (idf-weighted overlap of the words around them). Only articles
-that a copy relation, an event or a story ties together are compared; a copy relation is
+similar sentence context (idf-weighted overlap of the words around them, idf taken over the
+claims of the group of articles being matched, so a group's claims depend on it alone and can be
+redone alone: link/derived.py). Only articles that a copy relation, an event or a story ties together are compared; a copy relation is
 strong evidence and lowers the bar. Matches are grouped by average linkage, so one loose
 match cannot chain two different claims together.
 
@@ -30,6 +31,12 @@ from dossier.analyze.claims import _STOP, _fold, extract_claims, lemma
 BARS = {"copy": (0.30, 0.40), "event": (0.45, 0.60), "story": (0.55, 0.70)}
 NAME_REACH = 8  # words before a number in its clause where the names it is about are looked for
 MAX_PAIRS_PER_TERM = 200
+# Whether two articles of one story (different events, no copy relation) may state one claim.
+# A story can span most of a corpus (one story of 613 events in the 10,000-article benchmark
+# store), and a claim group is everything ties connect, so with story ties a batch's claims
+# are recomputed over the story; without them, over an event and its copies. Measured both
+# ways in BENCHMARKS.md (Linking at scale: claims and flags per batch).
+STORY_TIES = True
 CONTEXT_WORDS = 8  # content words taken on each side of the number
 PREFIX = 5  # context words are compared by their first letters  # a context word shared by more claims than this is not used to find candidates
 
@@ -330,11 +337,23 @@ def match_score(a: Occurrence, b: Occurrence, idf: dict[str, float], tie: str) -
     return overlap if overlap >= bar else 0.0
 
 
+Features = list[tuple[list[str], list[str], bool]]
+
+
+def article_features(article: ClaimArticle, claims: list[dict[str, Any]]) -> Features:
+    """What matching reads of each claim's sentence: (context terms, names, crowded), sorted,
+    JSON-ready. A pure function of the article's text and claims, so it can be kept with the
+    article (link/derived.py) and a group's claims redone without reading its texts."""
+    return [(sorted(context_terms(article.text, claim, article.lang)), sorted(local_names(article.text, claim)), crowded)
+            for claim, crowded in zip(claims, _crowding(claims, article.text))]
+
+
 def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[dict[str, Any]]],
                 events: list[dict[str, Any]], stories: list[dict[str, Any]],
-                copies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                copies: list[dict[str, Any]], features: dict[str, Features] | None = None) -> list[dict[str, Any]]:
     """DESIGN.md's `claims[]`: each article's claims, matched across the articles that an
-    event, a story or a copy relation ties together."""
+    event, a story or a copy relation ties together. `features` (by article id) are what
+    `article_features` gives, when kept; an article without them is read now."""
     by_id = {a.id: a for a in articles}
     occurrences: list[Occurrence] = []
     for article_id in sorted(claims_by_article):
@@ -342,19 +361,26 @@ def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[
         if article is None:
             continue
         claims = claims_by_article[article_id]
-        for claim, crowded in zip(claims, _crowding(claims, article.text)):
+        known = (features or {}).get(article_id)
+        for claim, (context, names, crowded) in zip(claims, known if known is not None else article_features(article, claims)):
             occurrences.append(Occurrence(article_id, claim, article.lang, article.published,
-                                          context_terms(article.text, claim, article.lang),
-                                          local_names(article.text, claim), crowded))
-    df = Counter(t for o in occurrences for t in o.context)
-    n = max(1, len(occurrences))
-    idf = {t: math.log(1 + n / c) for t, c in df.items()}
+                                          frozenset(context), frozenset(names), crowded))
     tied = _ties(copies)
     event_of, story_of = _groups(events, stories)
 
     # Candidate pairs: in articles that a story, an event or a copy ties together, of the same
     # unit class, sharing a counted noun or at least two context words.
+    if not STORY_TIES:
+        story_of = {}
     scope = _scopes([a.id for a in articles], tied, event_of, story_of)
+    # idf over the claims of each group (scope), not the corpus: a group's claims then depend on
+    # that group alone, so they can be recomputed alone when a batch touches it (link/derived.py)
+    # and adding articles elsewhere changes no score here.
+    df: Counter = Counter((scope[o.article], t) for o in occurrences for t in o.context)
+    sizes = Counter(scope[o.article] for o in occurrences)
+    idf_of: dict[str, dict[str, float]] = defaultdict(dict)
+    for (group, t), c in df.items():
+        idf_of[group][t] = math.log(1 + sizes[group] / c)
     postings: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for i, o in enumerate(occurrences):
         for t in o.context:
@@ -378,7 +404,7 @@ def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[
         if not (is_tied or same_event or same_story):
             continue
         tie = "copy" if is_tied else ("event" if same_event else "story")
-        score = match_score(a, b, idf, tie)
+        score = match_score(a, b, idf_of[scope[a.article]], tie)
         if score > 0:
             scores[(i, j)] = score
             reasons[(i, j)] = tie
@@ -486,16 +512,3 @@ def document_articles(document: dict[str, Any]) -> list[ClaimArticle]:
     """The export's articles as claim linking needs them."""
     return [ClaimArticle(a["id"], a.get("text") or "", a.get("lang"), a.get("published"), a.get("outlet"))
             for a in document.get("articles", [])]
-
-
-def corpus_claims(conn: Any, events: list[dict[str, Any]], stories: list[dict[str, Any]],
-                  copies: list[dict[str, Any]], records: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """`claims[]` for the store: articles (and their analysis records, unless given) read from the database."""
-    from dossier.store.analysis import iter_records
-
-    meta = {row[0]: (row[1], row[2]) for row in conn.execute(
-        "SELECT article_id, MIN(published), MIN(outlet_name) FROM sources GROUP BY article_id")}
-    articles = [ClaimArticle(row[0], row[1], row[2], *meta.get(row[0], (None, None)))
-                for row in conn.execute("SELECT id, text, lang FROM articles ORDER BY id")]
-    records = dict(iter_records(conn)) if records is None else records
-    return link_claims(articles, claims_for(articles, records), events, stories, copies)

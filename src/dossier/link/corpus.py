@@ -17,11 +17,9 @@ from typing import Any
 from collections.abc import Iterator
 
 from dossier.analyze.record import cached_kb, kb_fingerprint
-from dossier.link.claims import corpus_claims
 from dossier.link.timeline import DateTally, article_facts, event_date, lead_dates
 from dossier.link.linker import STATE_VERSION, Changes, Linker, LinkInput, day_of, event_seq, load_state, save_state
 from dossier.link.quotes import MergedQuote
-from dossier.store.analysis import iter_records
 from dossier.store.corpus import PRIMARY_ORDER
 
 
@@ -79,9 +77,13 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = Fals
             for item in link_inputs(conn, new):
                 changes.update(linker.add(item))
                 added.append(item)
+            resourced = {r[0] for r in conn.execute("SELECT DISTINCT article_id FROM sources WHERE rowid > ?",
+                                                    (linker.max_source_rowid,))}
             apply_changes(conn, linker, changes)
             linker.max_source_rowid = max_source
-            claims_and_flags(conn, kb)
+            claims_and_flags(conn, kb, {"articles": changes.articles | changes.copies | resourced,
+                                        "events": set(changes.events),
+                                        "quotes": set(changes.quotes) | changes.retired_quotes})
             save_state(conn, linker, added)
         finally:
             gc.unfreeze()
@@ -264,19 +266,13 @@ def date_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known: d
     return events
 
 
-def claims_and_flags(conn: sqlite3.Connection, kb: Any) -> list[dict[str, Any]]:
-    """Claims and flags from the linked tables (over the whole corpus), written in one transaction;
-    the detectors see the document the export gives, with these claims."""
-    from dossier.check import run_checks
-    from dossier.report.document import build_document  # imports this module: import here
+def claims_and_flags(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | None = None) -> dict[str, Any]:
+    """Claims and flags, written in one transaction: for the whole corpus (`touched` None),
+    or only for the scopes that a batch's touched articles, events and quotes reach
+    (link/derived.py: each scope read from the store by id, never the whole document)."""
+    from dossier.link.derived import derive  # imports report.document, which imports this module
 
-    document = build_document(conn)
-    records = dict(iter_records(conn))
-    claims = corpus_claims(conn, document["events"], document["stories"], document["copies"], records)
-    document["claims"], document["flags"] = claims, []
-    flags = run_checks(document, records, kb)
-    write_claims_and_flags(conn, claims, flags)
-    return flags
+    return derive(conn, kb, touched)
 
 
 def duplicate_sources(conn: sqlite3.Connection, ids: list[str] | None = None) -> list[dict[str, Any]]:
@@ -437,16 +433,22 @@ def write_claims_and_flags(conn: sqlite3.Connection, claims: list[dict[str, Any]
 def read_claims(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Claims in export shape (DESIGN.md's fields first), in the order linking made them."""
     out = []
-    for (record,) in conn.execute("SELECT record FROM claims ORDER BY seq"):
+    for (record,) in conn.execute("SELECT record FROM claims ORDER BY seq, id"):
         record = json.loads(record)
         out.append({**{k: record.pop(k) for k in ("id", "text", "value", "unit", "occurrences") if k in record}, **record})
+    # rows are rewritten per group (link/derived.py): the order is the one link_claims gives
+    out.sort(key=lambda c: (-len({o["article"] for o in c["occurrences"]}), c["id"]))
     return out
 
 
 def read_flags(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Flags in export shape (DESIGN.md's fields first), in the order linking made them."""
+    from dossier.check import flag_order
+
     out = []
-    for (record,) in conn.execute("SELECT record FROM flags ORDER BY seq"):
+    for (record,) in conn.execute("SELECT record FROM flags ORDER BY seq, id"):
         record = json.loads(record)
         out.append({**{k: record.pop(k) for k in ("id", "kind", "severity", "message", "evidence") if k in record}, **record})
+    # rows are rewritten per scope (link/derived.py): the order is the one run_checks gives
+    out.sort(key=flag_order)
     return out

@@ -226,4 +226,27 @@ MIGRATIONS: list[str] = [
         lines     TEXT NOT NULL              -- JSON list of the paragraphs learned as its boilerplate
     );
     """,
+    # 10: claims and flags by the scope that produced them (link/derived.py), so a batch replaces
+    # the rows of the groups, articles, events, statements and copies it touched, not both tables.
+    """
+    ALTER TABLE claims ADD COLUMN scope TEXT;   -- "g:<group>"; NULL: written whole, redone whole next time
+    CREATE INDEX claims_scope ON claims(scope);
+    ALTER TABLE flags ADD COLUMN scope TEXT;    -- "a:", "e:", "q:", "c:", "k:" or "g:" and its key
+    CREATE INDEX flags_scope ON flags(scope);
+    -- each article's claim group (smallest article id of what events, stories and copies tie
+    -- to it), event and story when claims were last derived: a change marks its group dirty
+    CREATE TABLE claim_groups (
+        article_id TEXT PRIMARY KEY,
+        grp        TEXT NOT NULL,
+        event      TEXT,
+        story      TEXT
+    );
+    -- what claim matching reads of each claim's sentence (link.claims.article_features), kept so
+    -- a group's claims are redone without reading and scanning its articles' texts again
+    CREATE TABLE claim_features (
+        article_id TEXT PRIMARY KEY,
+        key        TEXT NOT NULL,             -- the analysis key it was computed with
+        features   TEXT NOT NULL              -- JSON: [[context terms], [names], crowded] per claim
+    );
+    """,
 ]
