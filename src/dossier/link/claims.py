@@ -35,8 +35,11 @@ MAX_PAIRS_PER_TERM = 200
 # A story can span most of a corpus (one story of 613 events in the 10,000-article benchmark
 # store), and a claim group is everything ties connect, so with story ties a batch's claims
 # are recomputed over the story; without them, over an event and its copies. Measured both
-# ways in BENCHMARKS.md (Linking at scale: claims and flags per batch).
-STORY_TIES = True
+# ways in BENCHMARKS.md (Linking at scale: claims and flags per batch). Off: at 10,000 articles it
+# kept 156 of 6,031 matched pairs, cost a batch 13-15 s instead of 10 s and the whole story's
+# texts in memory, and the five PolNeAR number flags it raised were all false alarms; planted
+# number changes are found as often without it, and the sample's planted flags all are.
+STORY_TIES = False
 CONTEXT_WORDS = 8  # content words taken on each side of the number
 PREFIX = 5  # context words are compared by their first letters  # a context word shared by more claims than this is not used to find candidates
 
