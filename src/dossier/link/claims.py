@@ -21,6 +21,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 from dossier.analyze.claims import _STOP, _fold, extract_claims, lemma
@@ -294,22 +295,32 @@ def _groups(events: list[dict[str, Any]], stories: list[dict[str, Any]]) -> tupl
     return event_of, story_of
 
 
-def _scopes(article_ids: list[str], tied: dict[str, set[str]], event_of: dict[str, str],
-            story_of: dict[str, str]) -> dict[str, str]:
-    """Each article's group of articles that may share claims (union of story, event and copy ties)."""
-    parent = {a: a for a in article_ids}
+class ArticleGroups:
+    """Union-find over article ids; a group is named by its smallest id, so the names do not
+    depend on the order the ties come in (here and in `link.derived`)."""
 
-    def find(a: str) -> str:
+    def __init__(self, ids: Iterable[str]) -> None:
+        self.parent = {a: a for a in ids}
+
+    def find(self, a: str) -> str:
+        parent = self.parent
         while parent[a] != a:
             parent[a] = parent[parent[a]]
             a = parent[a]
         return a
 
-    def union(a: str, b: str) -> None:
-        if a in parent and b in parent:
-            ra, rb = find(a), find(b)
+    def union(self, a: str, b: str) -> None:
+        if a in self.parent and b in self.parent:
+            ra, rb = self.find(a), self.find(b)
             if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
+                self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _scopes(article_ids: list[str], tied: dict[str, set[str]], event_of: dict[str, str],
+            story_of: dict[str, str]) -> dict[str, str]:
+    """Each article's group of articles that may share claims (union of story, event and copy ties)."""
+    groups = ArticleGroups(article_ids)
+    find, union = groups.find, groups.union
 
     for key_of in (event_of, story_of):
         first: dict[str, str] = {}

@@ -34,8 +34,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from dossier.link import claims as claims_module
-from dossier.link.claims import ClaimArticle, Features, article_features, claims_for, link_claims
-from dossier.store.corpus import PRIMARY_ORDER, _source_dict
+from dossier.link.claims import ArticleGroups, ClaimArticle, Features, article_features, claims_for, link_claims
+from dossier.store.corpus import iter_articles
 
 CHUNK = 500
 
@@ -57,19 +57,8 @@ def article_ties(conn: sqlite3.Connection) -> dict[str, tuple[str, str | None, s
     events, stories and copy relations tie together, keyed by its smallest article id (the same
     union `link.claims._scopes` makes). Ids only, so cheap per article."""
     ids = [row[0] for row in conn.execute("SELECT id FROM articles")]
-    parent = {a: a for a in ids}
-
-    def find(a: str) -> str:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    def union(a: str, b: str) -> None:
-        if a in parent and b in parent:
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
+    groups = ArticleGroups(ids)
+    find, union = groups.find, groups.union
 
     event_of = {row[0]: row[1] for row in conn.execute("SELECT article_id, event_id FROM event_articles")}
     event_of.update({a: e for e, members in _legacy_events(conn).items() for a in members})
@@ -180,36 +169,13 @@ def export_articles(conn: sqlite3.Connection, ids: Iterable[str]) -> list[dict[s
     """These articles in export shape (as `report.document.build_document` gives them)."""
     from dossier.report.document import export_article  # imports link.corpus, which imports us
 
-    out = []
-    for part in _chunks(ids):
-        m = _marks(part)
-        sources: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in conn.execute(f"SELECT s.* FROM sources s WHERE s.article_id IN ({m}) "
-                                f"ORDER BY s.article_id, {PRIMARY_ORDER}", part):
-            sources[row["article_id"]].append(_source_dict(row))
-        names = [s["source"] for rows in sources.values() for s in rows]
-        removals: dict[str, list[dict[str, str]]] = defaultdict(list)
-        for chunk in _chunks(names):
-            for row in conn.execute(f"SELECT source, text, reason FROM removals WHERE source IN ({_marks(chunk)}) "
-                                    f"ORDER BY source, seq", chunk):
-                removals[row[0]].append({"text": row[1], "reason": row[2]})
-        for row in conn.execute(f"SELECT article_id, text, reason FROM removals WHERE article_id IN ({m}) "
-                                f"ORDER BY article_id, seq", part):
-            removals["article:" + row[0]].append({"text": row[1], "reason": row[2]})
-        inferred = {row[0]: json.loads(row[1]) for row in conn.execute(
-            f"SELECT article_id, json_extract(record, '$.published_range') FROM analyses WHERE article_id IN ({m})",
-            part) if row[1]}
-        for row in conn.execute(f"SELECT id, text, lang FROM articles WHERE id IN ({m})", part):
-            rows = sources.get(row["id"])
-            if not rows:
-                continue
-            primary = rows[0]
-            for src in rows:
-                src["removed"] = removals.get(src["source"], [])
-            record = {"id": row["id"], **primary, "lang": row["lang"], "text": row["text"],
-                      "removed": removals.get(primary["source"], []) + removals.get("article:" + row["id"], []),
-                      "sources": rows}
-            out.append(export_article(record, inferred.get(row["id"])))
+    wanted = list(ids)
+    inferred = {}
+    for part in _chunks(wanted):
+        inferred.update((row[0], json.loads(row[1])) for row in conn.execute(
+            f"SELECT article_id, json_extract(record, '$.published_range') FROM analyses "
+            f"WHERE article_id IN ({_marks(part)})", part) if row[1])
+    out = [export_article(record, inferred.get(record["id"])) for record in iter_articles(conn, wanted)]
     out.sort(key=lambda a: (a["published"] is None, a["published"] or "", a["id"]))
     return out
 

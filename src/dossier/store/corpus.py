@@ -260,34 +260,53 @@ def _source_dict(row: sqlite3.Row) -> dict[str, Any]:
     }
 
 
-def iter_articles(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
-    """Every article with its primary source's metadata, all its sources and removals.
+def iter_articles(conn: sqlite3.Connection, ids: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Every article (or these) with its primary source's metadata, all its sources and removals,
+    by date then id.
 
     The primary source is the earliest dated one (then the first by name), so the
     choice does not depend on the order in which sources arrived.
     """
-    sources: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in conn.execute(f"SELECT s.* FROM sources s ORDER BY s.article_id, {PRIMARY_ORDER}"):
-        sources[row["article_id"]].append(_source_dict(row))
-    removals: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for row in conn.execute("SELECT source, article_id, text, reason FROM removals ORDER BY source, article_id, seq"):
-        key = row["source"] or "article:" + row["article_id"]
-        removals[key].append({"text": row["text"], "reason": row["reason"]})
-    rows = conn.execute("SELECT id, text, lang FROM articles").fetchall()
+    if ids is None:
+        parts: list[list[str] | None] = [None]
+    else:
+        wanted = sorted(set(ids))
+        parts = [wanted[i:i + 500] for i in range(0, len(wanted), 500)]
     records = []
-    for row in rows:
-        article_sources = sources.get(row["id"], [])
-        if not article_sources:
-            continue
-        primary = article_sources[0]
-        records.append((primary["published"] is None, primary["published"] or "", row["id"], row, article_sources))
+    for part in parts:
+        where, args = ("", []) if part is None else (f"WHERE {{}} IN ({','.join('?' * len(part))})", part)
+        sources: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in conn.execute(f"SELECT s.* FROM sources s {where.format('s.article_id')} "
+                                f"ORDER BY s.article_id, {PRIMARY_ORDER}", args):
+            sources[row["article_id"]].append(_source_dict(row))
+        removals: dict[str, list[dict[str, str]]] = defaultdict(list)
+        if part is None:
+            queries = [("SELECT source, article_id, text, reason FROM removals ORDER BY source, article_id, seq", [])]
+        else:  # by index: the sources' own removals, and what was learned for the articles
+            names = [src["source"] for rows in sources.values() for src in rows]
+            queries = [(f"SELECT source, article_id, text, reason FROM removals WHERE source IN "
+                        f"({','.join('?' * len(chunk))}) ORDER BY source, seq", chunk)
+                       for chunk in (names[i:i + 500] for i in range(0, len(names), 500))]
+            queries.append((f"SELECT source, article_id, text, reason FROM removals WHERE article_id IN "
+                            f"({','.join('?' * len(part))}) ORDER BY article_id, seq", part))
+        for query, query_args in queries:
+            for row in conn.execute(query, query_args):
+                key = row["source"] or "article:" + row["article_id"]
+                removals[key].append({"text": row["text"], "reason": row["reason"]})
+        for row in conn.execute(f"SELECT id, text, lang FROM articles {where.format('id')}", args):
+            article_sources = sources.get(row["id"], [])
+            if not article_sources:
+                continue
+            primary = article_sources[0]
+            removed = removals.get(primary["source"], []) + removals.get("article:" + row["id"], [])
+            for src in article_sources:
+                src["removed"] = removals.get(src["source"], [])
+            records.append((primary["published"] is None, primary["published"] or "", row["id"],
+                            {"id": row["id"], **primary, "lang": row["lang"], "text": row["text"], "removed": removed,
+                             "sources": article_sources}))
     records.sort(key=lambda r: r[:3])
-    for _, _, aid, row, article_sources in records:
-        primary = article_sources[0]
-        removed = removals.get(primary["source"], []) + removals.get("article:" + aid, [])
-        for src in article_sources:
-            src["removed"] = removals.get(src["source"], [])
-        yield {"id": aid, **primary, "lang": row["lang"], "text": row["text"], "removed": removed, "sources": article_sources}
+    for *_, record in records:
+        yield record
 
 
 def problems(conn: sqlite3.Connection, files: Iterable[str] | None = None) -> list[dict[str, str]]:
