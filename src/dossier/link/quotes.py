@@ -16,7 +16,9 @@ from __future__ import annotations
 import difflib
 from functools import lru_cache
 import hashlib
+import json
 import re
+from bisect import bisect_left
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -45,20 +47,31 @@ def normalize_quote(text: str) -> str:
     return " ".join(_PUNCT.sub(" ", text).split())
 
 
-@dataclass
 class Occurrence:
-    """One place a statement occurs: an extractor's span plus what linking needs."""
+    """One place a statement occurs: an extractor's span plus what linking needs.
 
-    article: str
-    published: str | None
-    text: str
-    norm: str
-    record: dict[str, Any]
-    speaker: str | None = None
+    The linker keeps one per quotation of the corpus (about 13 per article), so it is compact:
+    slots, and the extractor's record as JSON bytes, decoded when a statement is merged (as a
+    dict it was ~1 KB, most of the linking state's memory at 100,000 articles)."""
+
+    __slots__ = ("article", "published", "text", "norm", "speaker", "kind", "start", "end", "_record")
+
+    def __init__(self, article: str, published: str | None, text: str, norm: str, record: dict[str, Any],
+                 speaker: str | None = None) -> None:
+        self.article, self.published, self.text, self.norm, self.speaker = article, published, text, norm, speaker
+        self.kind, self.start, self.end = record["kind"], record["start"], record["end"]
+        self._record = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     @property
-    def kind(self) -> str:
-        return self.record["kind"]
+    def record(self) -> dict[str, Any]:
+        return json.loads(self._record)
+
+    def __getstate__(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __setstate__(self, state: tuple) -> None:
+        for name, value in zip(self.__slots__, state):
+            setattr(self, name, value)
 
 
 @dataclass
@@ -174,7 +187,9 @@ class QuoteIndex:
         self.wordings: list[str] = []
         self.index: dict[str, int] = {}
         self.postings: dict[str, list[int]] = defaultdict(list)
-        self.candidates: list[list[int]] = []  # earlier wordings each wording is compared with
+        # per wording, the words whose earlier wordings it is compared with (see `_candidates`):
+        # a few strings, where the candidates themselves were up to ~1,500 ints per wording
+        self.paired_on: list[tuple[str, ...]] = []
         self.by_wording: list[list[Occurrence]] = []
         self.reps: list[dict[str | None, Occurrence]] = []  # one occurrence per wording and speaker
         self.groups = _UnionFind(0)
@@ -192,12 +207,21 @@ class QuoteIndex:
         self.members[i] = [i]
         words = set(norm.split()) - _STOP
         rare = sorted(words, key=lambda w: (len(self.postings.get(w, ())), w))[:RARE_WORDS]
-        candidates = {j for w in words if (w in rare and len(self.postings.get(w, ())) <= MAX_POSTINGS)
-                      or len(self.postings.get(w, ())) <= RARE_DF for j in self.postings.get(w, ())}
-        self.candidates.append(sorted(candidates))
+        self.paired_on.append(tuple(sorted(w for w in words if w in self.postings and (
+            (w in rare and len(self.postings[w]) <= MAX_POSTINGS) or len(self.postings[w]) <= RARE_DF))))
         for word in words:
             self.postings[word].append(i)
         return i
+
+    def _candidates(self, i: int) -> list[int]:
+        """The earlier wordings that wording i is compared with: those that, when it arrived,
+        held one of its words it pairs on (postings grow in wording order, so those are the
+        entries before i)."""
+        found: set[int] = set()
+        for word in self.paired_on[i]:
+            posting = self.postings[word]
+            found.update(posting[:bisect_left(posting, i)])
+        return sorted(found)
 
     def _join(self, i: int, occurrence: Occurrence) -> None:
         """Compare a new (wording, speaker) representative with the candidates of its wording:
@@ -210,7 +234,7 @@ class QuoteIndex:
         # ratio <= 200 * short / (short + long)). Both are found over all candidates at once, the
         # ratios by rapidfuzz in C (its cutoff skips the far ones), not pair by pair in Python.
         mine = self.wordings[i]
-        candidates = self.candidates[i]
+        candidates = self._candidates(i)
         texts = [self.wordings[j] for j in candidates]
         padded = f" {mine} "
         contained = {candidates[k] for k, t in enumerate(texts)
@@ -264,6 +288,7 @@ class QuoteIndex:
         i = self.index.get(o.norm)
         if i is None:
             i = self._new_wording(o.norm)
+        o.norm = self.wordings[i]  # one string per wording, not one per occurrence
         self.by_wording[i].append(o)
         if o.speaker not in self.reps[i]:
             self.reps[i][o.speaker] = o
@@ -301,7 +326,7 @@ def merge_quotes(occurrences: list[Occurrence], actor_names: dict[str, str]) -> 
 
 
 def _position(o: Occurrence) -> tuple:
-    return o.article, o.record["start"], o.record["end"], o.norm, o.speaker or ""
+    return o.article, o.start, o.end, o.norm, o.speaker or ""
 
 
 def _canonical(group: list[Occurrence]) -> Occurrence:
@@ -309,7 +334,7 @@ def _canonical(group: list[Occurrence]) -> Occurrence:
     kind_rank = {"direct": 0, "indirect": 1, "fragment": 2}
     counts = Counter(o.norm for o in group)
     return min(group, key=lambda o: (kind_rank.get(o.kind, 3), -counts[o.norm], o.published is None,
-                                     o.published or "", -len(o.norm), o.article, o.record["start"]))
+                                     o.published or "", -len(o.norm), o.article, o.start))
 
 
 def _merge_group(group: list[Occurrence], actor_names: dict[str, str]) -> MergedQuote:
@@ -319,7 +344,8 @@ def _merge_group(group: list[Occurrence], actor_names: dict[str, str]) -> Merged
     if speakers:
         earliest = {s: min((o.published or "9999", o.article) for o in group if o.speaker == s) for s in speakers}
         speaker = min(speakers, key=lambda s: (-speakers[s], earliest[s], s))
-    names = Counter(o.record.get("speaker_name") for o in group if o.record.get("speaker_name"))
+    records = [o.record for o in group]
+    names = Counter(r.get("speaker_name") for r in records if r.get("speaker_name"))
     speaker_name = actor_names.get(speaker) if speaker else (names.most_common(1)[0][0] if names else None)
     dated = sorted({(o.published, o.article) for o in group if o.published})
     first_day = dated[0][0] if dated else None
@@ -327,8 +353,7 @@ def _merge_group(group: list[Occurrence], actor_names: dict[str, str]) -> Merged
     kinds = {o.kind for o in group}
     kind = "direct" if "direct" in kinds else ("indirect" if "indirect" in kinds else "fragment")
     occurrences = []
-    for o in group:
-        record = dict(o.record)
+    for o, record in zip(group, records):
         record["article"] = o.article
         record["text"] = o.text
         if o.norm != canonical.norm:
