@@ -8,6 +8,7 @@ from pathlib import Path
 
 from dossier.build import BuildOptions, build
 from dossier.link.corpus import link
+from dossier.link.linker import load_state
 from dossier.report.document import build_document
 from dossier.store.db import connect
 
@@ -74,3 +75,37 @@ def test_a_state_from_another_version_is_not_trusted(tmp_path):
     sizes = link(conn)
     assert sizes["linked_new"] == sizes["articles"]
     assert conn.execute("SELECT version FROM link_state").fetchone()[0] != "old"
+
+
+def test_a_full_link_with_the_copy_stage_in_a_second_process_gives_the_same_tables(tmp_path):
+    """A large store's full link finds copies in a child process (link.copy_stage) while the
+    parent links statements and events: the tables must be those of one process."""
+    from dossier.analyze.record import cached_kb, kb_fingerprint
+    from dossier.link.corpus import _link_full
+
+    conn = connect(tmp_path / "story.db")
+    build([str(SAMPLE)], conn, BuildOptions(workers=1))
+    tables = {}
+    for copy_process in (False, True):
+        _link_full(conn, cached_kb(None), kb_fingerprint(None), copy_process=copy_process)
+        tables[copy_process] = {t: sorted(tuple(r) for r in conn.execute(f"SELECT * FROM {t}"))
+                                for t in ("copies", "events", "event_articles", "quotes", "claims", "flags")}
+        state = conn.execute("SELECT state FROM link_state").fetchone()[0]
+        tables[copy_process]["relations kept"] = sorted(json.dumps(r, sort_keys=True) for r in load_state(
+            conn, cached_kb(None), kb_fingerprint(None)).copies.relations())
+    assert tables[True] == tables[False]
+    assert tables[True]["copies"] and tables[True]["relations kept"] and state
+
+
+def test_the_copy_stage_reports_a_child_that_fails(tmp_path):
+    """A copy stage whose child cannot read the store says so; it does not hang."""
+    import pytest
+
+    from dossier.link.copy_stage import CopyStage
+
+    stage = CopyStage(str(tmp_path / "missing.db"), ["a1"])
+    try:
+        with pytest.raises(RuntimeError, match="copy stage failed"):
+            stage.relations("a1")
+    finally:
+        stage.close()

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import sqlite3
+import time
 from typing import Any
 
 from collections.abc import Iterator
 
 from dossier.analyze.record import cached_kb, kb_fingerprint
+from dossier.link.copy_stage import MIN_ARTICLES, CopyStage
 from dossier.link.timeline import DateTally, article_facts, event_date, lead_dates
 from dossier.link.linker import STATE_VERSION, Changes, Linker, LinkInput, day_of, event_seq, load_state, save_state
 from dossier.link.quotes import MergedQuote
@@ -49,7 +52,7 @@ def occurrence_export(record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = False, resident: bool = False) -> dict[str, int]:
+def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = False, resident: bool = False) -> dict[str, Any]:
     """Bring the corpus-level tables up to date with the analysis records; return their sizes.
 
     With a saved linking state that matches the store, only the articles added since are
@@ -126,26 +129,56 @@ def _keep_resident(conn: sqlite3.Connection, fingerprint: str, linker: Linker) -
         _RESIDENT["state"] = (_state_identity(conn, fingerprint), linker)
 
 
-def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bool = False) -> dict[str, int]:
+def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bool = False,
+               copy_process: bool | None = None) -> dict[str, Any]:
+    """Link every article anew. The copy stage runs in a second process (`link.copy_stage`) for a
+    large store of a file on a machine with more than one core, or when `copy_process` says so.
+    The sizes returned carry the seconds of each step (`seconds`)."""
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[step] = round(now - clock, 2)
+        clock = now
+
     linker = Linker(kb, fingerprint)
     ids = [row[0] for row in conn.execute("SELECT article_id FROM analyses")]
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    if copy_process is None:
+        copy_process = len(ids) >= MIN_ARTICLES and (os.cpu_count() or 1) > 1
+    stage = CopyStage(path, ids) if copy_process and path else None
     try:
         for n, item in enumerate(link_inputs(conn, ids), 1):
-            linker.add(item, merge=False)
+            linker.add(item, merge=False, copies=stage.relations(item.id) if stage else None)
             if n % FREEZE_EVERY == 0:
                 gc.freeze()  # the state built so far is kept: the collector's full passes need not rescan it
+        if stage:
+            linker.copies = stage.index()
+        gc.freeze()
+        lap("linker")
+        linker.max_source_rowid = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM sources").fetchone()[0]
+        events = date_events(conn, [linker.event_record(key) for key in linker.events.events], linker.dated)
+        events.sort(key=lambda e: (event_seq(e), e["id"]))
+        lap("event dates")
+        statements = linker.quotes.all()
+        lap("statements")
+        _write(conn, linker.actors.all(), statements, duplicate_sources(conn) + linker.copy_records(),
+               events, linker.story_records(), linker.dated)
+        del events, statements
+        lap("write")
+        claims_and_flags(conn, kb)
+        lap("claims and flags")
+        save_state(conn, linker)
+        lap("save state")
     finally:
-        gc.unfreeze()
-    linker.max_source_rowid = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM sources").fetchone()[0]
-    events = date_events(conn, [linker.event_record(key) for key in linker.events.events], linker.dated)
-    events.sort(key=lambda e: (event_seq(e), e["id"]))
-    _write(conn, linker.actors.all(), linker.quotes.all(), duplicate_sources(conn) + linker.copy_records(),
-           events, linker.story_records(), linker.dated)
-    claims_and_flags(conn, kb)
-    save_state(conn, linker)
+        gc.unfreeze()  # the linker's state stays frozen until here: every step above keeps it
+        if stage:
+            stage.close()
     if resident:
         _keep_resident(conn, fingerprint, linker)
-    return table_sizes(conn)
+    return {**table_sizes(conn), "seconds": seconds}
 
 
 def table_sizes(conn: sqlite3.Connection) -> dict[str, int]:
@@ -153,8 +186,9 @@ def table_sizes(conn: sqlite3.Connection) -> dict[str, int]:
     return {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
 
 
-def link_inputs(conn: sqlite3.Connection, ids: list[str], chunk: int = 500) -> Iterator[LinkInput]:
-    """What linking needs of these articles, earliest first (undated last), read in chunks."""
+def link_inputs(conn: sqlite3.Connection, ids: list[str], chunk: int = 500, records: bool = True) -> Iterator[LinkInput]:
+    """What linking needs of these articles, earliest first (undated last), read in chunks
+    (without their analysis records when `records` is false: the copy stage reads texts only)."""
     wanted = set(ids)
     primary: dict[str, tuple[str | None, str | None]] = {}
     outlets: dict[str, set[str]] = {}
@@ -181,7 +215,7 @@ def link_inputs(conn: sqlite3.Connection, ids: list[str], chunk: int = 500) -> I
                 continue
             title, _ = primary.get(article_id, (None, None))
             yield LinkInput(article_id, row[1], title, dates.get(article_id), sorted(outlets.get(article_id, ())),
-                            json.loads(row[3]), row[2])
+                            json.loads(row[3]) if records else {}, row[2])
 
 
 def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes, stories: bool = True) -> None:

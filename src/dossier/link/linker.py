@@ -137,9 +137,10 @@ class Linker:
         self.actors.kb = kb
 
     # -- adding articles -----------------------------------------------------------------
-    def add(self, item: LinkInput, merge: bool = True) -> Changes:
+    def add(self, item: LinkInput, merge: bool = True, copies: list[dict[str, Any]] | None = None) -> Changes:
         """Link one article into the corpus; return what changed. A full link passes
-        merge=False and takes every statement from `quotes.all()` at the end."""
+        merge=False and takes every statement from `quotes.all()` at the end, and may pass the
+        article's copy relations found by another process (`link.copy_stage`) as `copies`."""
         changes = Changes(articles={item.id})
         if item.id in self.linked:
             return changes
@@ -159,7 +160,7 @@ class Linker:
         changes.quotes = {q.id: q for q in changed}
         changes.retired_quotes = set(retired)
 
-        found = self.copies.add(ArticleText(item.id, item.text, item.published, item.outlets))
+        found = self.copies.add(ArticleText(item.id, item.text, item.published, item.outlets)) if copies is None else copies
         linked: set[str] = set()
         for relation in found:
             copy = relation["article"]
