@@ -109,3 +109,31 @@ def test_the_copy_stage_reports_a_child_that_fails(tmp_path):
             stage.relations("a1")
     finally:
         stage.close()
+
+
+def test_an_incremental_link_rewrites_only_the_stories_its_events_are_in(tmp_path):
+    """Stories are kept in the linking state: adding an article rewrites the story rows of the
+    events it changed (and deletes the rows of stories merged away), not every story; the
+    stories then read as a full link of the same store gives them."""
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SAMPLE / "txt", corpus)
+    late = corpus / "gaceta-sin-subordinacion.txt"
+    held = late.read_text(encoding="utf-8")
+    late.unlink()
+    conn = connect(tmp_path / "story.db")
+    build([str(corpus)], conn, BuildOptions(workers=1))
+    before = {r[0]: r[1] for r in conn.execute("SELECT id, record FROM stories")}
+    late.write_text(held, encoding="utf-8")
+    second = build([str(corpus)], conn, BuildOptions(workers=1))
+    assert second.linked["linked_new"] == 1
+    after = {r[0]: r[1] for r in conn.execute("SELECT id, record FROM stories")}
+    rewritten = {k for k in after if before.get(k) != after[k]} | (before.keys() - after.keys())
+    assert len(before) >= 2 and 1 <= len(rewritten) < len(before) + 1
+    assert len(rewritten) <= 2  # the story the new article's event is in, and one it may have merged
+    incremental = build_document(conn)["stories"]
+    link(conn, full=True)
+    full = build_document(conn)["stories"]
+    assert [sorted(s["events"]) for s in incremental] == [sorted(s["events"]) for s in full]
+    assert [s["id"] for s in incremental] == [s["id"] for s in full]

@@ -165,7 +165,7 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
         statements = linker.quotes.all()
         lap("statements")
         _write(conn, linker.actors.all(), statements, duplicate_sources(conn) + linker.copy_records(),
-               events, linker.story_records(), linker.dated)
+               events, linker.regroup_stories(), linker.dated)
         del events, statements
         lap("write")
         claims_and_flags(conn, kb)
@@ -249,10 +249,9 @@ def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes, st
                              tallies=linker.tallies)
         _write_events(conn, events, linker.dated, changes.articles | {a for (a,) in new_sources})
         if changes.events and stories:
-            conn.execute("DELETE FROM stories")
-            conn.executemany("INSERT INTO stories (id, seq, record) VALUES (?, ?, ?)",
-                             [(s["id"], n, json.dumps(s, ensure_ascii=False, sort_keys=True))
-                              for n, s in enumerate(linker.story_records())])
+            gone, records = linker.join_stories(changes.events)
+            conn.executemany("DELETE FROM stories WHERE id = ?", [(g,) for g in sorted(gone)])
+            _insert_stories(conn, records)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -337,8 +336,7 @@ def _write(conn: sqlite3.Connection, actors: list[dict[str, Any]], merged: list[
         conn.execute("DELETE FROM event_articles")
         conn.execute("DELETE FROM stories")
         _write_events(conn, events, known)
-        conn.executemany("INSERT INTO stories (id, seq, record) VALUES (?, ?, ?)",
-                         [(s["id"], n, json.dumps(s, ensure_ascii=False, sort_keys=True)) for n, s in enumerate(stories)])
+        _insert_stories(conn, stories)
         conn.execute("DELETE FROM copies")
         conn.executemany("INSERT OR REPLACE INTO copies (article, of, source, kind, similarity, record) VALUES (?, ?, ?, ?, ?, ?)",
                          [(c["article"], c["of"], c.get("source", ""), c["kind"], c["similarity"],
@@ -353,6 +351,13 @@ def _write(conn: sqlite3.Connection, actors: list[dict[str, Any]], merged: list[
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def _insert_stories(conn: sqlite3.Connection, stories: list[dict[str, Any]]) -> None:
+    """Story rows: `seq` (the first event's day) orders them, ties by id; the record is the export's."""
+    conn.executemany("INSERT OR REPLACE INTO stories (id, seq, record) VALUES (?, ?, ?)",
+                     [(s["id"], s["seq"], json.dumps({k: v for k, v in s.items() if k != "seq"}, ensure_ascii=False,
+                                                     sort_keys=True)) for s in stories])
 
 
 def _write_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known: dict[str, dict[str, Any]],
@@ -439,7 +444,7 @@ def read_events(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], list[di
                                           + [r for r in reasons if r["date"] != record["date"]])
             record = dict(sorted(record.items()))
         events.append(shaped(record, ("id", "title", "date", "date_range", "articles", "actors")))
-    stories = [shaped(json.loads(r[0]), ("id", "title", "events")) for r in conn.execute("SELECT record FROM stories ORDER BY seq")]
+    stories = [shaped(json.loads(r[0]), ("id", "title", "events")) for r in conn.execute("SELECT record FROM stories ORDER BY seq, id")]
     return events, stories
 
 

@@ -474,10 +474,8 @@ class EventIndex:
             self._by_day[article.day].append(event.key)
 
     def stories(self) -> list[list[str]]:
-        """Events of one thread (keys, grouped): connected by shared actors or vocabulary.
-
-        Each event is compared only with the most recent STORY_SCAN events sharing one of its
-        actors or top terms (the inverted index), not with every event."""
+        """Events of one thread (keys, grouped): connected by shared actors or vocabulary
+        (`story_links` of every event)."""
         keys = sorted(self.events)
         parent = {k: k for k in keys}
 
@@ -488,31 +486,41 @@ class EventIndex:
             return k
 
         flat: dict[str, float] = {}
+        for key in keys:
+            for other_key in self.story_links(key, flat):
+                parent[find(other_key)] = find(key)
+        groups: dict[str, list[str]] = defaultdict(list)
+        for key in keys:
+            groups[find(key)].append(key)
+        return list(groups.values())
+
+    def story_links(self, key: str, flat: dict[str, float] | None = None) -> list[str]:
+        """The events this one shares a thread with: two actors in common, or vocabulary
+        (cosine of flat term weights at least STORY_JOIN). Each event is compared only with the
+        most recent STORY_SCAN events sharing one of its actors or top terms (the inverted
+        index), not with every event, so an incremental link can ask it of a changed event
+        alone. `flat` caches the events' flat lengths across calls."""
+        flat = {} if flat is None else flat
 
         def flat_length(k: str) -> float:
             if k not in flat:
                 flat[k] = _length(self.events[k].terms, _flat)
             return flat[k]
 
-        for key in keys:
-            event = self.events[key]
-            by_actor: Counter = Counter()
-            for actor in event.actors:
-                by_actor.update(k for k in self._postings.get(f"a:{actor}", [])[-STORY_SCAN:] if k != key)
-            for other_key, shared in by_actor.items():
-                if shared >= 2:  # two actors in common: the same thread
-                    parent[find(other_key)] = find(key)
-            by_term: Counter = Counter()
-            for term, _ in event.terms.most_common(10):
-                by_term.update(k for k in self._postings.get(f"w:{term}", [])[-STORY_SCAN:] if k != key)
-            for other_key, _ in by_term.most_common(STORY_CHECKS):
-                if find(other_key) != find(key) and _cosine(event.terms, self.events[other_key].terms, _flat,
-                                                            flat_length(key), flat_length(other_key)) >= STORY_JOIN:
-                    parent[find(other_key)] = find(key)
-        groups: dict[str, list[str]] = defaultdict(list)
-        for key in keys:
-            groups[find(key)].append(key)
-        return list(groups.values())
+        event = self.events[key]
+        links = []
+        by_actor: Counter = Counter()
+        for actor in event.actors:
+            by_actor.update(k for k in self._postings.get(f"a:{actor}", [])[-STORY_SCAN:] if k != key)
+        links += sorted(other_key for other_key, shared in by_actor.items() if shared >= 2)
+        by_term: Counter = Counter()
+        for term, _ in event.terms.most_common(10):
+            by_term.update(k for k in self._postings.get(f"w:{term}", [])[-STORY_SCAN:] if k != key)
+        for other_key, _ in by_term.most_common(STORY_CHECKS):
+            if other_key not in links and _cosine(event.terms, self.events[other_key].terms, _flat,
+                                                  flat_length(key), flat_length(other_key)) >= STORY_JOIN:
+                links.append(other_key)
+        return links
 
     def export(self, actor_names: dict[str, str] | None = None) -> tuple[list[dict], list[dict]]:
         """DESIGN.md's events[] and stories[]: events by date, each with why every article joined it."""

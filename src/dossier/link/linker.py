@@ -34,8 +34,9 @@ from dossier.link.quotes import MergedQuote, Occurrence, QuoteIndex, normalize_q
 from dossier.link.timeline import DateTally
 from dossier.model import Mention
 
-STATE_VERSION = "6"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies;
-# 5: events keep months and weekdays, Spanish lead words read in English; 6: compact statement occurrences, copy key counts
+STATE_VERSION = "7"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies;
+# 5: events keep months and weekdays, Spanish lead words read in English; 6: compact statement occurrences, copy key counts;
+# 7: stories kept (story_of, story_members, story_ids)
 # An incremental link appends its articles to a journal (link_journal) instead of saving the whole
 # state, while the journal holds at most this share of the linked articles (or JOURNAL_MIN): loading
 # replays it (an add is ~10-20 ms), so this keeps the replay near what a snapshot's save costs.
@@ -117,6 +118,9 @@ class Linker:
         self.max_source_rowid = 0
         self.dated: dict[str, dict[str, Any]] = {}  # article id -> what its lead says of dates (link.corpus.date_events)
         self.tallies: dict[str, DateTally] = {}  # event key -> its date tallied so far (link.timeline.DateTally)
+        self.story_of: dict[str, str] = {}  # event key -> its story's root event (see regroup_stories)
+        self.story_members: dict[str, list[str]] = {}  # story root -> its events
+        self.story_ids: dict[str, str] = {}  # story root -> the id its row was last written under
 
     # -- state ---------------------------------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -200,17 +204,64 @@ class Linker:
                 "articles": list(event.articles), "actors": [a for a, _ in event.actors.most_common(10)],
                 "why": dict(event.why)}
 
-    def story_records(self) -> list[dict[str, Any]]:
-        def first_day(event: Event) -> tuple[bool, date, str]:
-            return (not event.days, min(event.days) if event.days else date.min, event.key)
+    # -- stories -------------------------------------------------------------------------------
+    # A story is kept as its events' common root (`story_of`, with `story_members` per root) and the
+    # id it was last written under (`story_ids`), so an incremental link rewrites only the stories
+    # its events are in: regrouping every event (`EventIndex.stories`) took seconds per batch at
+    # 100,000 articles. A full link regroups everything; an incremental one only adds the changed
+    # events' ties (`EventIndex.story_links`), so stories merge but never split until the next full link.
+    def regroup_stories(self) -> list[dict[str, Any]]:
+        """Every story anew from all events (a full link); their records in the export's order."""
+        self.story_of, self.story_members, self.story_ids = {}, {}, {}
+        for members in self.events.stories():
+            root = min(members)
+            self.story_members[root] = sorted(members)
+            for key in members:
+                self.story_of[key] = root
+        records = [self._story_record(root) for root in self.story_members]
+        records.sort(key=lambda r: (r["seq"], r["id"]))
+        return records
 
-        position = {e.key: n for n, e in enumerate(sorted(self.events.events.values(), key=first_day))}
-        out = []
-        for members in sorted(self.events.stories(), key=lambda m: min(position[k] for k in m)):
-            members = sorted(members, key=position.__getitem__)
-            biggest = max(members, key=lambda k: (len(self.events.events[k].articles), k))
-            out.append({"id": "s" + members[0][1:], "title": self.events.events[biggest].title or "", "events": members})
-        return out
+    def join_stories(self, keys: set[str]) -> tuple[set[str], list[dict[str, Any]]]:
+        """The changed events' stories brought up to date: (ids of story rows to delete, records
+        to write)."""
+        roots: set[str] = set()
+        for key in sorted(keys):
+            if key not in self.story_of:  # a new event: a story of its own until it is tied to one
+                self.story_of[key], self.story_members[key] = key, [key]
+            roots.add(self.story_of[key])
+        gone: set[str] = set()
+        for key in sorted(keys):
+            for other in self.events.story_links(key):
+                mine, theirs = self.story_of[key], self.story_of[other]
+                if mine == theirs:
+                    continue
+                small, big = sorted((mine, theirs), key=lambda r: (len(self.story_members[r]), r))
+                for member in self.story_members[small]:
+                    self.story_of[member] = big
+                self.story_members[big] += self.story_members.pop(small)
+                if small in self.story_ids:
+                    gone.add(self.story_ids.pop(small))
+                roots.discard(small)
+                roots.add(big)
+        records = [self._story_record(root) for root in sorted(roots)]
+        gone |= {self.story_ids.get(root) for root in roots} - {None} - {r["id"] for r in records}
+        return gone, records
+
+    def _story_record(self, root: str) -> dict[str, Any]:
+        """A story's record: its events by first day (undated last), the title of its biggest
+        event, the id of its first; `seq` orders stories by their first event's day."""
+        def first_day(key: str) -> tuple[bool, date, str]:
+            days = self.events.events[key].days
+            return (not days, min(days) if days else date.min, key)
+
+        members = sorted(self.story_members[root], key=first_day)
+        biggest = max(members, key=lambda k: (len(self.events.events[k].articles), k))
+        undated, day, _ = first_day(members[0])
+        record = {"id": "s" + members[0][1:], "title": self.events.events[biggest].title or "", "events": members,
+                  "seq": 10**7 if undated else day.toordinal()}
+        self.story_ids[root] = record["id"]
+        return record
 
 
 def event_seq(record: dict[str, Any]) -> int:
