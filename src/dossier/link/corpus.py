@@ -61,15 +61,23 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = Fals
     kept in memory and used again while the store still holds it (a server's posts)."""
     kb = cached_kb(kb_file)
     fingerprint = kb_fingerprint(kb_file)
-    current = {row[0]: row[1] for row in conn.execute("SELECT article_id, key FROM analyses")}
+    logged = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM analysis_log").fetchone()[0]
     linker = None if full else (resident and _resident_state(conn, fingerprint)) or load_state(conn, kb, fingerprint)
-    if linker is not None and any(current.get(a) != k for a, k in linker.linked.items()):
-        linker = None  # an article's text or analysis changed, or it is gone: its old links cannot be undone
+    new: list[str] = []
+    if linker is not None:
+        # the analyses added, redone or removed since the state was saved (schema 11's log), not every analysis
+        since = [r[0] for r in conn.execute("SELECT DISTINCT article_id FROM analysis_log WHERE seq > ?",
+                                            (linker.analysis_seq,))]
+        current = _analysis_keys(conn, since)
+        if any(a in linker.linked and current.get(a) != linker.linked[a] for a in since):
+            linker = None  # an article's text or analysis changed, or it is gone: its old links cannot be undone
+        else:
+            new = [a for a in since if a in current and a not in linker.linked]
     if linker is None:
-        sizes = _link_full(conn, kb, fingerprint, resident)
+        sizes = _link_full(conn, kb, fingerprint, resident, analysis_seq=logged)
         sizes["linked_new"] = sizes["articles"]
         return sizes
-    new = [a for a in current if a not in linker.linked]
+    linker.analysis_seq = logged
     max_source = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM sources").fetchone()[0]
     if new or max_source != linker.max_source_rowid:
         # The loaded state's millions of objects are not garbage: while they are frozen, the
@@ -129,8 +137,18 @@ def _keep_resident(conn: sqlite3.Connection, fingerprint: str, linker: Linker) -
         _RESIDENT["state"] = (_state_identity(conn, fingerprint), linker)
 
 
+def _analysis_keys(conn: sqlite3.Connection, ids: list[str], chunk: int = 500) -> dict[str, str]:
+    """The analysis key of each of these articles that has one."""
+    keys: dict[str, str] = {}
+    for start in range(0, len(ids), chunk):
+        part = ids[start:start + chunk]
+        keys.update(conn.execute(f"SELECT article_id, key FROM analyses WHERE article_id IN ({','.join('?' * len(part))})",
+                                 part).fetchall())
+    return keys
+
+
 def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bool = False,
-               copy_process: bool | None = None) -> dict[str, Any]:
+               copy_process: bool | None = None, analysis_seq: int | None = None) -> dict[str, Any]:
     """Link every article anew. The copy stage runs in a second process (`link.copy_stage`) for a
     large store of a file on a machine with more than one core, or when `copy_process` says so.
     The sizes returned carry the seconds of each step (`seconds`)."""
@@ -144,6 +162,9 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
         clock = now
 
     linker = Linker(kb, fingerprint)
+    if analysis_seq is None:
+        analysis_seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM analysis_log").fetchone()[0]
+    linker.analysis_seq = analysis_seq  # read before the analyses: whatever is logged after is linked next time
     ids = [row[0] for row in conn.execute("SELECT article_id FROM analyses")]
     path = conn.execute("PRAGMA database_list").fetchone()[2]
     if copy_process is None:
@@ -192,8 +213,14 @@ def link_inputs(conn: sqlite3.Connection, ids: list[str], chunk: int = 500, reco
     wanted = set(ids)
     primary: dict[str, tuple[str | None, str | None]] = {}
     outlets: dict[str, set[str]] = {}
-    for row in conn.execute(f"SELECT s.article_id, s.title, s.published, s.outlet_name FROM sources s "
-                            f"ORDER BY s.article_id, {PRIMARY_ORDER}"):
+    if len(wanted) > 1000:
+        rows: Any = conn.execute(f"SELECT s.article_id, s.title, s.published, s.outlet_name FROM sources s "
+                                 f"ORDER BY s.article_id, {PRIMARY_ORDER}")
+    else:  # a few new articles: their sources by id, not a scan of every source
+        rows = (row for a in sorted(wanted) for row in conn.execute(
+            f"SELECT s.article_id, s.title, s.published, s.outlet_name FROM sources s WHERE s.article_id = ? "
+            f"ORDER BY {PRIMARY_ORDER}", (a,)))
+    for row in rows:
         if row[0] not in wanted:
             continue
         primary.setdefault(row[0], (row[1], row[2]))

@@ -116,6 +116,7 @@ class Linker:
         self.relations: dict[str, list[bytes]] = defaultdict(list)  # copy id -> its candidate relations (zlib JSON)
         self.kept: dict[str, list[dict[str, Any]]] = {}  # copy id -> the relations exported for it
         self.max_source_rowid = 0
+        self.analysis_seq = 0  # the analysis_log entries (schema 11) this state has seen
         self.dated: dict[str, dict[str, Any]] = {}  # article id -> what its lead says of dates (link.corpus.date_events)
         self.tallies: dict[str, DateTally] = {}  # event key -> its date tallied so far (link.timeline.DateTally)
         self.story_of: dict[str, str] = {}  # event key -> its story's root event (see regroup_stories)
@@ -281,14 +282,16 @@ def save_state(conn: sqlite3.Connection, linker: Linker, added: list[LinkInput] 
         snapshot = conn.execute("SELECT version, kb FROM link_state WHERE id = 1").fetchone()
         if (added is not None and snapshot is not None and tuple(snapshot) == (STATE_VERSION, linker.kb_fingerprint)
                 and journal + len(added) <= max(JOURNAL_MIN, JOURNAL_SHARE * len(linker.linked))):
+            # the batch's articles, then a row without one that closes the batch (where its stories were joined)
             rows = [(i.id, i.key, i.title, i.published, json.dumps(i.outlets), linker.max_source_rowid) for i in added]
             conn.executemany("INSERT INTO link_journal (article_id, key, title, published, outlets, max_source) "
-                             "VALUES (?, ?, ?, ?, ?, ?)", rows or [(None, None, None, None, None, linker.max_source_rowid)])
+                             "VALUES (?, ?, ?, ?, ?, ?)", rows + [(None, None, None, None, None, linker.max_source_rowid)])
         else:
             blob = zlib.compress(pickle.dumps(linker, protocol=pickle.HIGHEST_PROTOCOL), 1)
             conn.execute("INSERT OR REPLACE INTO link_state (id, version, kb, state) VALUES (1, ?, ?, ?)",
                          (STATE_VERSION, linker.kb_fingerprint, blob))
             conn.execute("DELETE FROM link_journal")
+            conn.execute("DELETE FROM analysis_log WHERE seq <= ?", (linker.analysis_seq,))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -336,11 +339,16 @@ def _replay(conn: sqlite3.Connection, linker: Linker, chunk: int = 500) -> Linke
         stored.update((r[0], (r[1], r[2], r[3])) for r in conn.execute(
             f"SELECT a.id, a.text, an.key, an.record FROM articles a JOIN analyses an ON an.article_id = a.id "
             f"WHERE a.id IN ({','.join('?' * len(part))})", part))
+    events: set[str] = set()
     for article_id, key, title, published, outlets, max_source in journal:
         if article_id is not None:
             text, current, record = stored.get(article_id, (None, None, None))
             if current != key:
                 return None
-            linker.add(LinkInput(article_id, text, title, published, json.loads(outlets), json.loads(record), key))
+            events |= linker.add(LinkInput(article_id, text, title, published, json.loads(outlets), json.loads(record),
+                                           key)).events
+        else:  # the end of a batch: its stories were joined here (link.corpus.apply_changes)
+            linker.join_stories(events)
+            events = set()
         linker.max_source_rowid = max_source
     return linker

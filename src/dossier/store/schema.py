@@ -249,4 +249,26 @@ MIGRATIONS: list[str] = [
         features   TEXT NOT NULL              -- JSON: [[context terms], [names], crowded] per claim
     );
     """,
+    # 11: which analyses were added, redone or removed since a seq, so an incremental link finds its
+    # new and changed articles without reading every analysis (link.corpus.link; pruned up to the
+    # seq the saved linking state has seen).
+    """
+    CREATE TABLE analysis_log (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        article_id TEXT NOT NULL
+    );
+    CREATE TRIGGER analysis_added AFTER INSERT ON analyses
+    BEGIN
+        INSERT INTO analysis_log (article_id) VALUES (NEW.article_id);
+    END;
+    CREATE TRIGGER analysis_redone AFTER UPDATE OF key ON analyses
+        WHEN NEW.key IS NOT OLD.key
+    BEGIN
+        INSERT INTO analysis_log (article_id) VALUES (NEW.article_id);
+    END;
+    CREATE TRIGGER analysis_removed AFTER DELETE ON analyses
+    BEGIN
+        INSERT INTO analysis_log (article_id) VALUES (OLD.article_id);
+    END;
+    """,
 ]
