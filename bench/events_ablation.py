@@ -90,6 +90,27 @@ def ablations(name, articles, keys, gold) -> None:
     print(f"  month-dated articles in date order among the dated (the order before): {f1(dated, keys, gold):.3f}")
 
 
+def count_pairs(articles, keys, gold) -> None:
+    """How often two leads that count the same things report one happening: pairs of labelled articles,
+    both dated (or dated from their text) within MAX_DAYS, and both undated, by whether their gold events agree."""
+    key = {a: ks[0] for a, ks in keys.items()}
+    seen = []
+    for a in articles:
+        day = a.day or E.day_in_text(a.text, a.period)
+        seen.append((gold.get(key[a.id]), day, E.counts_in_lead(a.title, a.text)))
+    tally = Counter()
+    for i, (gold_a, day_a, counts_a) in enumerate(seen):
+        for gold_b, day_b, counts_b in seen[:i]:
+            if not (gold_a and gold_b and counts_a & counts_b):
+                continue
+            if day_a and day_b and abs((day_a - day_b).days) <= E.MAX_DAYS:
+                tally["dated", gold_a == gold_b] += 1
+            elif not (day_a or day_b):
+                tally["undated", gold_a == gold_b] += 1
+    print(f"  pairs sharing a count: dated within {E.MAX_DAYS} days {tally['dated', True]} of one event, "
+          f"{tally['dated', False]} of two; both undated {tally['undated', True]} of one, {tally['undated', False]} of two")
+
+
 def errors(articles, keys, gold) -> None:
     """Every gold event split or merged, and the score parts of each wrong decision."""
     key = {a: ks[0] for a, ks in keys.items()}
@@ -187,6 +208,7 @@ def main() -> None:
     for name, inputs, key_of_source, gold in sets:
         articles, keys = capture(inputs, key_of_source)
         ablations(name, articles, keys, gold)
+        count_pairs(articles, keys, gold)
         errors(articles, keys, gold)
         shuffled(articles, keys, gold)
         if "--no-loeo" not in sys.argv and name == "Real corpus":
