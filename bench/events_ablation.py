@@ -195,17 +195,22 @@ def leave_one_event_out(articles, keys, gold) -> None:
           f"{bcubed(found[best_all], gold)[2]:.3f}; chosen most often {chosen.most_common(1)[0]})")
 
 
-def main() -> None:
-    sets = [("Sample (synthetic)", SAMPLE, lambda s: s.split("examples/sample/", 1)[-1],
-             {a["source"]: a["event"] for a in json.loads((SAMPLE / "gold.json").read_text(encoding="utf-8"))["articles"]
-              if a.get("event")})]
+def sets() -> list[tuple]:
+    """(name, inputs, source -> gold key, gold events) of the labelled sets here."""
+    out = [("Sample (synthetic)", SAMPLE, lambda s: s.split("examples/sample/", 1)[-1],
+            {a["source"]: a["event"] for a in json.loads((SAMPLE / "gold.json").read_text(encoding="utf-8"))["articles"]
+             if a.get("event")})]
     if REAL.is_dir():
         real = json.loads((REAL / "gold.json").read_text(encoding="utf-8"))
-        sets.append(("Real corpus", REAL / "articles", lambda s: Path(s).stem,
-                     {k: v for k, v in real["event_of"].items() if k not in set(real["ambiguous"])}))
+        out.append(("Real corpus", REAL / "articles", lambda s: Path(s).stem,
+                    {k: v for k, v in real["event_of"].items() if k not in set(real["ambiguous"])}))
     else:
         print(f"{REAL} is absent: the sample only")
-    for name, inputs, key_of_source, gold in sets:
+    return out
+
+
+def main() -> None:
+    for name, inputs, key_of_source, gold in sets():
         articles, keys = capture(inputs, key_of_source)
         ablations(name, articles, keys, gold)
         count_pairs(articles, keys, gold)

@@ -6,8 +6,9 @@ cognates, `crosslang`), the actors it names, the statements it quotes, the artic
 or is copied by, and its date (an event is one happening: articles more than MAX_DAYS apart do
 not share one). The weekday a lead says the happening was on ("said on Friday", "este martes")
 tells two happenings of one story apart (a strike's first day and the talks two days later)
-and dates a late report back to its happening. An event opened by a month-dated report keeps
-that month. Each article joins the most similar event so far or opens a new one, so a new
+and dates a late report back to its happening. Two dated leads that count the same things
+("26 prisoners", "26 inmates") tell of one happening however else they word it. An event opened
+by a month-dated report keeps that month. Each article joins the most similar event so far or opens a new one, so a new
 article never moves older ones.
 
 `EventIndex` does this incrementally: it keeps document frequencies running and finds the
