@@ -7,13 +7,18 @@ then the index is rerun on them in memory, so each variant costs milliseconds. T
 order is the product's (`link.corpus.link_inputs`: by day, then month-dated, then undated).
 
 Printed:
-- B³ F1 of the product's grouping, and with each feature taken out;
+- B³ F1 of the product's grouping, and with each feature taken out (the Spanish lexicon, weekdays,
+  counts, the linking order) or changed (an event's terms compared article by article, not pooled);
+- the CPU of `counts_in_lead` per article, and the labelled pairs that share a count (dated within
+  MAX_DAYS, both undated) by whether they are of one gold event;
 - every gold event that is split or merged, and for each wrong decision the score parts of the
   event the article should have joined (terms, actors, quotes, day gap, weekday, date rule);
-- shuffled arrival (20 seeds): agreement with the linking order, and B³ F1 against the gold;
+- shuffled arrival (20 seeds): agreement with the linking order, and B³ F1 against the gold, with
+  and without counts;
 - leave-one-event-out: for each gold event, the weights (JOIN, DAY_COST, WEEKDAY_COST, COUNT_GAIN) that
   score best on the other events, scored on its articles; against the untuned defaults, this
-  says whether tuning the weights on this corpus would carry over to unseen events.
+  says whether tuning the weights on this corpus would carry over to unseen events; once more with
+  ties broken toward no count gain (what the other events alone say of counts).
 
 Usage:
   .venv/bin/python bench/events_ablation.py          # --no-loeo skips the weight grid (81 runs)
@@ -25,6 +30,7 @@ import itertools
 import json
 import random
 import sys
+import time
 from collections import Counter, defaultdict
 from dataclasses import replace
 from pathlib import Path
@@ -70,6 +76,17 @@ def f1(articles, keys, gold) -> float:
     return bcubed(group(articles, keys)[1], gold)[2]
 
 
+def _per_article(similarity, terms, pick):
+    """E.similarity with the terms part taken from the event's articles one by one instead of its pooled terms."""
+    def compared(article, event, idf, copied=(), explain=True, lengths=None):
+        score, why = similarity(article, event, idf, copied, explain, lengths)
+        if copied or (score == 0.0 and E._date_rules_out(article, event)):
+            return score, why
+        pooled = E._cosine(article.terms, event.terms, idf)
+        return score + 0.6 * (pick([E._cosine(article.terms, terms[a], idf) for a in event.articles]) - pooled), why
+    return compared
+
+
 def ablations(name, articles, keys, gold) -> None:
     ordered = linking_order(articles)
     print(f"\n{name}: B³ F1 {f1(ordered, keys, gold):.3f} (linking order)")
@@ -86,6 +103,16 @@ def ablations(name, articles, keys, gold) -> None:
     E.counts_in_lead = lambda title, text: set()
     print(f"  without counts (\"26 prisoners\" in two dated leads): {f1(ordered, keys, gold):.3f}")
     E.counts_in_lead = counts
+    started = time.process_time()
+    for article in articles * 20:
+        E.counts_in_lead(article.title, article.text)
+    print(f"  counts_in_lead: {1000 * (time.process_time() - started) / (20 * len(articles)):.3f} ms CPU per article")
+    similarity = E.similarity
+    for name, pick in (("its nearest article's", max), ("its articles' mean", lambda values: sum(values) / len(values))):
+        E.similarity = _per_article(similarity, {a.id: a.terms for a in articles}, pick)
+        print(f"  an event's lead terms compared as {name} instead of pooled (the index keeps no article's terms): "
+              f"{f1(ordered, keys, gold):.3f}")
+    E.similarity = similarity
     dated = sorted(articles, key=lambda a: (a.day is None and a.period is None, a.day or (a.period[0] if a.period else E.date.min), a.id))
     print(f"  month-dated articles in date order among the dated (the order before): {f1(dated, keys, gold):.3f}")
 
@@ -142,16 +169,24 @@ def errors(articles, keys, gold) -> None:
 
 def shuffled(articles, keys, gold, seeds=range(20)) -> None:
     _, reference = group(linking_order(articles), keys)
-    agree, scores = [], []
+    agree, scores, plain = [], [], []
+    counts = E.counts_in_lead
     for seed in seeds:
         arriving = list(articles)
         random.Random(seed).shuffle(arriving)
         _, found = group(arriving, keys)
         agree.append(bcubed({k: found[k] for k in reference}, reference)[2])
         scores.append(bcubed(found, gold)[2])
+        E.counts_in_lead = lambda title, text: set()
+        try:
+            plain.append(bcubed(group(arriving, keys)[1], gold)[2])
+        finally:
+            E.counts_in_lead = counts
     print(f"  shuffled arrival, {len(agree)} seeds: agreement with the linking order min {min(agree):.3f} mean "
           f"{sum(agree) / len(agree):.3f}; B³ F1 against the gold min {min(scores):.3f} mean {sum(scores) / len(scores):.3f} "
-          f"max {max(scores):.3f}")
+          f"max {max(scores):.3f}; without counts min {min(plain):.3f} mean {sum(plain) / len(plain):.3f}, "
+          f"counts lower {sum(s < p - 1e-9 for s, p in zip(scores, plain))} seeds and raise "
+          f"{sum(s > p + 1e-9 for s, p in zip(scores, plain))}")
 
 
 def leave_one_event_out(articles, keys, gold) -> None:
@@ -179,20 +214,28 @@ def leave_one_event_out(articles, keys, gold) -> None:
         p, r = sum(s[0] for s in scores) / len(scores), sum(s[1] for s in scores) / len(scores)
         return 2 * p * r / (p + r)
 
-    p = r = 0.0
-    chosen = Counter()
-    for event in sorted(set(gold.values())):
-        rest = [i for i in gold if gold[i] != event]
-        best = max(found, key=lambda v: (f(list(per_item(found[v], rest).values())), v == defaults))
-        chosen[best] += 1
-        scores = per_item(found[best], list(gold))
-        p += sum(scores[i][0] for i in gold if gold[i] == event)
-        r += sum(scores[i][1] for i in gold if gold[i] == event)
-    p, r = p / len(gold), r / len(gold)
+    def held_out(preferred):
+        """B³ F1 of each event scored with the setting best on the others (ties to `preferred`)."""
+        p = r = 0.0
+        chosen = Counter()
+        for event in sorted(set(gold.values())):
+            rest = [i for i in gold if gold[i] != event]
+            best = max(found, key=lambda v: (f(list(per_item(found[v], rest).values())), v == preferred))
+            chosen[best] += 1
+            scores = per_item(found[best], list(gold))
+            p += sum(scores[i][0] for i in gold if gold[i] == event)
+            r += sum(scores[i][1] for i in gold if gold[i] == event)
+        p, r = p / len(gold), r / len(gold)
+        return 2 * p * r / (p + r), chosen
+
+    score, chosen = held_out(defaults)
     best_all = max(found, key=lambda v: bcubed(found[v], gold)[2])
-    print(f"  leave-one-event-out over {len(found)} settings of {', '.join(names)}: B³ F1 {2 * p * r / (p + r):.3f} "
+    print(f"  leave-one-event-out over {len(found)} settings of {', '.join(names)}: B³ F1 {score:.3f} "
           f"(defaults {defaults}: {bcubed(found[defaults], gold)[2]:.3f}; best in-sample {best_all}: "
           f"{bcubed(found[best_all], gold)[2]:.3f}; chosen most often {chosen.most_common(1)[0]})")
+    # ties broken toward no count gain instead: what the other events alone say of counts
+    no_counts = defaults[:-1] + (0.0,)
+    print(f"  the same, ties broken toward {no_counts} (no count gain): B³ F1 {held_out(no_counts)[0]:.3f}")
 
 
 def sets() -> list[tuple]:
