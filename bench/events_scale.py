@@ -16,7 +16,7 @@ peak RSS, generated articles included, always).
 
 Usage:
   .venv/bin/python bench/events_scale.py --articles 10000 100000
-  .venv/bin/python bench/events_scale.py --articles 10000 100000 --counts
+  .venv/bin/python bench/events_scale.py --articles 10000 100000 --counts [--count-gain 0]
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
+from dossier.link import events as event_module  # noqa: E402
 from dossier.link.events import EventArticle, EventIndex  # noqa: E402
 
 SYLLABLES = ["ba", "ce", "di", "fo", "gu", "ha", "je", "ki", "lo", "mu", "na", "pe", "qui", "ro", "su", "ta", "ve", "xo", "ya", "zu"]
@@ -141,7 +142,10 @@ def main() -> None:
     parser.add_argument("--articles", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--counts", action="store_true", help="events that count things, and noise numbers")
+    parser.add_argument("--count-gain", type=float, default=None, help="COUNT_GAIN for this run (0 turns counts off)")
     args = parser.parse_args()
+    if args.count_gain is not None:
+        event_module.COUNT_GAIN = args.count_gain
     for total in args.articles:
         run(total, args.tracemalloc, args.counts)
 
