@@ -159,13 +159,13 @@ def real_articles(real_build):
 
 @needs_shared
 def test_real_corpus_events_match_the_gold(real_build):
-    # as built (the linker's order and statements): measured 0.935 (bench/clustering.py); 0.816 before the
-    # lexicon, the weekdays, month-dated events and the linking order. The batch view (final statements and
-    # copies, export_events): 0.920.
+    # as built (the linker's order and statements): measured 0.950 (bench/clustering.py; 0.935 before counts, 0.816
+    # before the lexicon, the weekdays, month-dated events and the linking order). The batch view (final statements
+    # and copies, export_events): 0.935 (0.920 before counts).
     articles, sources, built = real_build
     gold = json.loads((SHARED / "data" / "real-corpus" / "gold.json").read_text(encoding="utf-8"))
     labelled = {k: v for k, v in gold["event_of"].items() if k not in set(gold["ambiguous"])}
-    for events, least in ((built, 0.93), (export_events(articles, {})[0], 0.91)):
+    for events, least in ((built, 0.94), (export_events(articles, {})[0], 0.925)):  # one article moving costs ~0.01
         event_of = {a: e["id"] for e in events for a in e["articles"]}
         found = {Path(source).stem: event_of[article] for article, source in sources}
         assert _b_cubed_f1(found, labelled) >= least
