@@ -107,6 +107,10 @@ def ablations(name, articles, keys, gold) -> None:
     for article in articles * 20:
         E.counts_in_lead(article.title, article.text)
     print(f"  counts_in_lead: {1000 * (time.process_time() - started) / (20 * len(articles)):.3f} ms CPU per article")
+    for gain in (0.4, 0.5):
+        E.QUOTE_GAIN = gain
+        print(f"  QUOTE_GAIN {gain} (0.3): {f1(ordered, keys, gold):.3f}")
+    E.QUOTE_GAIN = 0.3
     similarity = E.similarity
     for name, pick in (("its nearest article's", max), ("its articles' mean", lambda values: sum(values) / len(values))):
         E.similarity = _per_article(similarity, {a.id: a.terms for a in articles}, pick)
@@ -119,7 +123,8 @@ def ablations(name, articles, keys, gold) -> None:
 
 def count_pairs(articles, keys, gold) -> None:
     """How often two leads that count the same things report one happening: pairs of labelled articles,
-    both dated (or dated from their text) within MAX_DAYS, and both undated, by whether their gold events agree."""
+    both dated (or dated from their text) within MAX_DAYS, and both undated, by whether their gold events agree.
+    And the same of two articles that carry one statement (dates allowing)."""
     key = {a: ks[0] for a, ks in keys.items()}
     seen = []
     for a in articles:
@@ -136,6 +141,13 @@ def count_pairs(articles, keys, gold) -> None:
                 tally["undated", gold_a == gold_b] += 1
     print(f"  pairs sharing a count: dated within {E.MAX_DAYS} days {tally['dated', True]} of one event, "
           f"{tally['dated', False]} of two; both undated {tally['undated', True]} of one, {tally['undated', False]} of two")
+    quoted = Counter()
+    for i, a in enumerate(articles):
+        for b in articles[:i]:
+            ga, gb = gold.get(key[a.id]), gold.get(key[b.id])
+            if ga and gb and a.quotes & b.quotes and not (a.day and b.day and abs((a.day - b.day).days) > E.MAX_DAYS):
+                quoted[ga == gb] += 1
+    print(f"  pairs carrying one statement (dates allowing): {quoted[True]} of one event, {quoted[False]} of two")
 
 
 def errors(articles, keys, gold) -> None:

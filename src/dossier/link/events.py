@@ -45,6 +45,7 @@ JOIN_PERIOD = 0.3  # and one between the two when only the month (or year) is kn
 DAY_COST = 0.05  # each day between an article and an event's nearest day lowers their similarity by this
 WEEKDAY_COST = 0.1  # lowers the similarity of an article whose lead names another weekday than the event's
 COUNT_GAIN = 0.1  # raises it when a dated lead counts the same number of things as the event's ("26 prisoners")
+QUOTE_GAIN = 0.3  # raises it when the article carries a statement the event's articles carry
 LEAD_TERM_CHARS = 1000  # the lead whose words are compared (page chrome skipped)
 STEM = 6  # words are cut to this many letters: a crude stemmer that also meets cognates (cartels, carteles)
 STORY_JOIN = 0.18
@@ -350,7 +351,7 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
     shared_actors = sorted(article.actors & event.actors.keys())
     actors = len(shared_actors) / max(len(article.actors), 1) if article.actors else 0.0
     shared_quotes = sorted(article.quotes & event.quotes)
-    score = 0.6 * terms + 0.25 * actors + (0.3 if shared_quotes else 0.0)
+    score = 0.6 * terms + 0.25 * actors + (QUOTE_GAIN if shared_quotes else 0.0)
     gap = _day_gap(article, event)
     if gap:  # the same happening is mostly reported the same day or the next
         score -= DAY_COST * gap
