@@ -8,8 +8,8 @@ not share one). The weekday a lead says the happening was on ("said on Friday", 
 tells two happenings of one story apart (a strike's first day and the talks two days later)
 and dates a late report back to its happening. Two dated leads that count the same things
 ("26 prisoners", "26 inmates") tell of one happening however else they word it. An event opened
-by a month-dated report keeps that month. Each article joins the most similar event so far or opens a new one, so a new
-article never moves older ones.
+by a month-dated report keeps that month. Each article joins the most similar event so far or
+opens a new one, so a new article never moves older ones.
 
 `EventIndex` does this incrementally: it keeps document frequencies running and finds the
 events an article could join without scanning them all (events on the days around the
@@ -450,8 +450,8 @@ class EventIndex:
             key = self.event_of[article.id]
             return key, self.events[key].why[article.id]
         guessed = None if article.day else day_in_text(article.text, article.period)
-        article = replace(article, day=article.day or guessed, weekday=weekday_in_lead(article.text),
-                          counts=frozenset(counts_in_lead(article.title, article.text)) if article.day or guessed else frozenset())
+        counts = frozenset(counts_in_lead(article.title, article.text)) if article.day or guessed else frozenset()
+        article = replace(article, day=article.day or guessed, weekday=weekday_in_lead(article.text), counts=counts)
         self.documents += 1
         self.df.update(article.terms.keys())
         best, best_score = None, 0.0
