@@ -4,6 +4,10 @@ The articles are generated here from word lists (pseudo-words, not real text): e
 has a day in one year, a few rare topic words, one or two actors drawn from a pool, and
 sometimes a quote; its articles (1 to 9, mean about 4) mix the topic words with common and
 random words, are published on the event's day or within two days, and 10 % have no date.
+With --counts, half the events count something ("240 pseudo-word"; the number is a round one such as
+20 or 1,000, shared with many other events, half the time), 70 % of their articles say it, and a
+fifth of all articles carry another round number of something: collisions between neighbouring
+events that the count gain (COUNT_GAIN) must not turn into merges.
 Measured: articles added per second, per-add latency p50 / p95 / max at checkpoints, the
 export (events and stories) time, B-cubed F1 against the generated events, and memory
 (with --tracemalloc, the peak of Python allocations made by the index and the export, the
@@ -12,6 +16,7 @@ peak RSS, generated articles included, always).
 
 Usage:
   .venv/bin/python bench/events_scale.py --articles 10000 100000
+  .venv/bin/python bench/events_scale.py --articles 10000 100000 --counts [--count-gain 0]
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
+from dossier.link import events as event_module  # noqa: E402
 from dossier.link.events import EventArticle, EventIndex  # noqa: E402
 
 SYLLABLES = ["ba", "ce", "di", "fo", "gu", "ha", "je", "ki", "lo", "mu", "na", "pe", "qui", "ro", "su", "ta", "ve", "xo", "ya", "zu"]
@@ -43,7 +49,10 @@ def vocabulary(size: int, rng: random.Random) -> list[str]:
     return sorted(words)
 
 
-def synthetic(articles: int, seed: int = 7):
+ROUND = (10, 12, 20, 24, 30, 50, 100, 200, 500, 1000, 10000)
+
+
+def synthetic(articles: int, seed: int = 7, counts: bool = False):
     """(article, gold event) pairs in arrival order (by publication day, then id)."""
     rng = random.Random(seed)
     words = vocabulary(40000, rng)
@@ -56,8 +65,15 @@ def synthetic(articles: int, seed: int = 7):
         topic = rng.sample(words, 6)
         cast = set(rng.sample(actors, rng.randint(1, 2)))
         quote = {f"q{event}"} if rng.random() < 0.3 else set()
+        counted = None
+        if counts and rng.random() < 0.5:
+            counted = f"{rng.choice(ROUND) if rng.random() < 0.5 else rng.randint(10, 999):,} {rng.choice(words)}"
         for n in range(min(rng.randint(1, 9) if rng.random() < 0.5 else rng.randint(1, 4), articles - len(made))):
             body = topic * 2 + rng.sample(COMMON, 6) + rng.sample(words, 12)
+            if counted and rng.random() < 0.7:
+                body.append(counted)
+            if counts and rng.random() < 0.2:
+                body.append(f"{rng.choice(ROUND):,} {rng.choice(words)}")
             rng.shuffle(body)
             title = " ".join(rng.sample(topic, 4))
             published = day + timedelta(days=rng.choice((0, 0, 0, 1, 1, 2)))
@@ -81,8 +97,8 @@ def bcubed_f1(predicted: dict[str, str], gold: dict[str, str]) -> float:
     return 2 * p * r / (p + r)
 
 
-def run(total: int, trace: bool) -> None:
-    arriving = synthetic(total)
+def run(total: int, trace: bool, counts: bool = False) -> None:
+    arriving = synthetic(total, counts=counts)
     if trace:  # started after the articles are generated: what it sees is the index (and the latency list)
         tracemalloc.start()
     index = EventIndex()
@@ -125,9 +141,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument("--tracemalloc", action="store_true")
+    parser.add_argument("--counts", action="store_true", help="events that count things, and noise numbers")
+    parser.add_argument("--count-gain", type=float, default=None, help="COUNT_GAIN for this run (0 turns counts off)")
     args = parser.parse_args()
+    if args.count_gain is not None:
+        event_module.COUNT_GAIN = args.count_gain
     for total in args.articles:
-        run(total, args.tracemalloc)
+        run(total, args.tracemalloc, args.counts)
 
 
 if __name__ == "__main__":

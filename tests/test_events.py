@@ -15,8 +15,8 @@ from conftest import SAMPLE, SHARED, needs_shared
 from dossier.build import BuildOptions, build
 from dossier.cli import main
 from dossier.link.corpus import read_copies, read_events, read_quotes
-from dossier.link.events import (CANDIDATES, LEAD_CHARS, MAX_DAYS, EventArticle, EventIndex, day_in_text, export_events,
-                                  happening_day, lead_terms, period_of, weekday_in_lead)
+from dossier.link.events import (CANDIDATES, LEAD_CHARS, MAX_DAYS, EventArticle, EventIndex, counts_in_lead, day_in_text,
+                                  export_events, happening_day, lead_terms, period_of, weekday_in_lead)
 from dossier.report.document import build_document
 from dossier.store.analysis import iter_records
 from dossier.store.corpus import PRIMARY_ORDER
@@ -159,13 +159,13 @@ def real_articles(real_build):
 
 @needs_shared
 def test_real_corpus_events_match_the_gold(real_build):
-    # as built (the linker's order and statements): measured 0.935 (bench/clustering.py); 0.816 before the
-    # lexicon, the weekdays, month-dated events and the linking order. The batch view (final statements and
-    # copies, export_events): 0.920.
+    # as built (the linker's order and statements): measured 0.950 (bench/clustering.py; 0.935 before counts, 0.816
+    # before the lexicon, the weekdays, month-dated events and the linking order). The batch view (final statements
+    # and copies, export_events): 0.935 (0.920 before counts).
     articles, sources, built = real_build
     gold = json.loads((SHARED / "data" / "real-corpus" / "gold.json").read_text(encoding="utf-8"))
     labelled = {k: v for k, v in gold["event_of"].items() if k not in set(gold["ambiguous"])}
-    for events, least in ((built, 0.93), (export_events(articles, {})[0], 0.91)):
+    for events, least in ((built, 0.94), (export_events(articles, {})[0], 0.925)):  # one article moving costs ~0.01
         event_of = {a: e["id"] for e in events for a in e["articles"]}
         found = {Path(source).stem: event_of[article] for article, source in sources}
         assert _b_cubed_f1(found, labelled) >= least
@@ -194,9 +194,11 @@ def test_shuffled_arrival_gives_nearly_the_events_of_date_order_on_the_sample(sa
 
 @needs_shared
 def test_shuffled_arrival_gives_nearly_the_events_of_date_order_on_the_real_corpus(real_articles):
-    # measured: min 0.854, mean 0.913 over 20 seeds (seeds 0-4: min 0.854, mean 0.895): a single pass is order-sensitive
+    # measured: seeds 0-4 min 0.837, mean 0.885 (0.854 / 0.895 before counts: the linking order they are compared with
+    # changed; against the gold no shuffled order scores lower with counts, bench/events_ablation.py): a single pass is
+    # order-sensitive
     agreements = _shuffled_agreements(real_articles)
-    assert min(agreements) >= 0.84 and sum(agreements) / len(agreements) >= 0.88
+    assert min(agreements) >= 0.83 and sum(agreements) / len(agreements) >= 0.87
 
 
 def test_adding_an_article_twice_changes_nothing_and_says_why():
@@ -318,6 +320,42 @@ def test_spanish_words_that_are_not_cognates_meet_their_english_ones():
                 "The harbour authority closed the north terminal for repairs, diverting container ships to the south terminal.")
     events, _ = export_events([english, spanish, other], {})
     assert sorted(sorted(e["articles"]) for e in events) == [["en", "es"], ["x"]]
+
+
+def test_the_counts_a_lead_names_are_numbers_of_things_not_dates_years_or_spans_of_time():
+    english = ("Mexico sent 26 prisoners to the United States on Tuesday, August 12, 2025, and 10,000 troops to the border, "
+               "50 years after the first such deal. Six more will follow.")
+    assert counts_in_lead("Mexico sends 26 prisoners to the U.S.", english) == {"26", "10000"}
+    spanish = "México envió este martes 26 reos a Estados Unidos; el 12 de agosto de 2025 la Fiscalía pidió 2.500 expedientes."
+    assert counts_in_lead(None, spanish) == {"26", "2500"}
+    assert counts_in_lead(None, "The council met on March 12 and again in 2024 to discuss the 9 routes.") == set()
+
+
+SOLD = ("Port Alder sold 48 of its city buses to a private operator on Tuesday, the council said, "
+        "ending a decade in which the town ran its own transit service.")
+BOUGHT = ("A private company has bought 48 municipal buses from Port Alder, officials said, in a deal that "
+          "hands the town's routes to an outside firm.")
+
+
+def test_two_reports_of_one_day_that_count_the_same_things_join_however_they_word_them():
+    def index_with_the_sale() -> EventIndex:
+        index = EventIndex()
+        index.add(art("p", date(2025, 3, 4), "North terminal to close for repairs", PORT, ["local:harbour"]))
+        index.add(art("a", date(2025, 3, 4), "Port Alder sells its buses", SOLD, ["local:council"]))
+        return index
+
+    # sold / bought, city buses / municipal buses, operator / company: few words shared, the same 48
+    index = index_with_the_sale()
+    key, why = index.add(art("b", date(2025, 3, 4), "Firm buys Port Alder's coaches", BOUGHT))
+    assert key == index.event_of["a"] and why["counts"] == ["48"]
+    # the same wording with another count is another deal
+    index = index_with_the_sale()
+    key, why = index.add(art("b", date(2025, 3, 4), "Firm buys Port Alder's coaches", BOUGHT.replace("48", "60")))
+    assert key != index.event_of["a"] and why == {"opened": True}
+    # an undated lead's numbers are not counted (years, anniversaries and past tolls read alike there)
+    index = index_with_the_sale()
+    key, _ = index.add(art("b", None, "Firm buys Port Alder's coaches", BOUGHT))
+    assert index.events[index.event_of["a"]].counts == {"48"} and index.events[key].counts == set()
 
 
 def test_an_event_opened_by_a_month_dated_report_keeps_its_month():

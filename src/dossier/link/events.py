@@ -6,9 +6,10 @@ cognates, `crosslang`), the actors it names, the statements it quotes, the artic
 or is copied by, and its date (an event is one happening: articles more than MAX_DAYS apart do
 not share one). The weekday a lead says the happening was on ("said on Friday", "este martes")
 tells two happenings of one story apart (a strike's first day and the talks two days later)
-and dates a late report back to its happening. An event opened by a month-dated report keeps
-that month. Each article joins the most similar event so far or opens a new one, so a new
-article never moves older ones.
+and dates a late report back to its happening. Two dated leads that count the same things
+("26 prisoners", "26 inmates") tell of one happening however else they word it. An event opened
+by a month-dated report keeps that month. Each article joins the most similar event so far or
+opens a new one, so a new article never moves older ones.
 
 `EventIndex` does this incrementally: it keeps document frequencies running and finds the
 events an article could join without scanning them all (events on the days around the
@@ -43,6 +44,8 @@ JOIN_UNDATED = 0.4  # a higher bar when the date cannot rule an event out
 JOIN_PERIOD = 0.3  # and one between the two when only the month (or year) is known
 DAY_COST = 0.05  # each day between an article and an event's nearest day lowers their similarity by this
 WEEKDAY_COST = 0.1  # lowers the similarity of an article whose lead names another weekday than the event's
+COUNT_GAIN = 0.1  # raises it when a dated lead counts the same number of things as the event's ("26 prisoners")
+QUOTE_GAIN = 0.3  # raises it when the article carries a statement the event's articles carry
 LEAD_TERM_CHARS = 1000  # the lead whose words are compared (page chrome skipped)
 STEM = 6  # words are cut to this many letters: a crude stemmer that also meets cognates (cartels, carteles)
 STORY_JOIN = 0.18
@@ -163,6 +166,31 @@ def happening_day(published: date, weekday: int) -> date:
     return published - timedelta(days=(published.weekday() - weekday) % 7)
 
 
+# a number of things: "26 prisoners", "10,000 troops", "26 reos" (not a date's day, not a year, not a span of time)
+_COUNT = re.compile(rf"(?<![\d,.])(\d{{1,3}}(?:[,.]\d{{3}})+|\d+)(?![\d,.]?\d)\s+(?!(?:de\s+|of\s+)?(?:{_MONTH})\b)"
+                    r"(?:(?:of|de)\s+(?:(?:the|its|their|los|las|sus)\s+)?)?"  # "48 of its buses", "26 de los reos"
+                    r"(?!(?:years?|days?|hours?|minutes?|months?|weeks?|a[nñ]os?|d[ií]as?|horas?|minutos?|meses|mes|"
+                    r"semanas?)\b)[^\W\d_]{3,}", re.I)
+_DATE_BEFORE = re.compile(rf"\b(?:{_MONTH})\.?\s*$", re.I)
+
+
+def counts_in_lead(title: str | None, text: str) -> set[str]:
+    """Numbers of things the headline and lead count ("26 prisoners", "10,000 troops"): two reports of the
+    same days that count the same things tell of one happening, however else they word it ("26 inmates",
+    "26 fugitives"). Numbers under 10 are left out (often spelled, "six", and common), as are years, the
+    day of a date ("March 12 ...") and spans of time ("50 years")."""
+    lead = f"{title or ''}\n{lead_text(text)}"
+    out = set()
+    for match in _COUNT.finditer(lead):
+        number = re.sub(r"[,.]", "", match[1])
+        if len(number) < 2 or (len(number) == 4 and number[:2] in ("19", "20")):
+            continue
+        if _DATE_BEFORE.search(lead[max(0, match.start() - 12):match.start()]):
+            continue
+        out.add(number)
+    return out
+
+
 def _surface(article: EventArticle) -> dict[str, str]:
     """Each stem of the article's lead with the first word it was cut from, to explain in words."""
     out: dict[str, str] = {}
@@ -200,6 +228,7 @@ class EventArticle:
     terms: Counter = field(default_factory=Counter)
     period: tuple[date, date] | None = None  # when only the month or year is known
     weekday: int | None = None  # the weekday its lead says the happening was on (set by EventIndex.add)
+    counts: frozenset[str] = frozenset()  # numbers of things its lead counts (set by EventIndex.add)
 
 
 @dataclass
@@ -217,6 +246,7 @@ class Event:
     periods: Counter = field(default_factory=Counter)  # (first, last day) of month- or year-dated articles -> count
     weekdays: Counter = field(default_factory=Counter)  # weekday its articles' leads name -> articles
     happened: Counter = field(default_factory=Counter)  # day of the happening (weekday named, publication day) -> articles
+    counts: set[str] = field(default_factory=set)  # numbers of things its dated articles' leads count
     why: dict[str, dict[str, Any]] = field(default_factory=dict)
     length: tuple[float, int] = (0.0, -1)  # cached tf-idf length, and the corpus size it was computed at
 
@@ -240,6 +270,8 @@ class Event:
             self.weekdays[article.weekday] += 1
             if article.day:
                 self.happened[happening_day(article.day, article.weekday)] += 1
+        if article.day:
+            self.counts |= article.counts
 
 
 Idf = Callable[[str], float]
@@ -319,17 +351,22 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
     shared_actors = sorted(article.actors & event.actors.keys())
     actors = len(shared_actors) / max(len(article.actors), 1) if article.actors else 0.0
     shared_quotes = sorted(article.quotes & event.quotes)
-    score = 0.6 * terms + 0.25 * actors + (0.3 if shared_quotes else 0.0)
+    score = 0.6 * terms + 0.25 * actors + (QUOTE_GAIN if shared_quotes else 0.0)
     gap = _day_gap(article, event)
     if gap:  # the same happening is mostly reported the same day or the next
         score -= DAY_COST * gap
     if article.weekday is not None and event.weekdays and article.weekday not in event.weekdays:
         score -= WEEKDAY_COST  # its lead names another weekday than the event's: another happening
+    # a count shared within the days of a happening; undated leads count years, anniversaries, past tolls alike
+    counted = sorted(article.counts & event.counts) if gap is not None else []
+    if counted:
+        score += COUNT_GAIN
     if not explain:
         return score, {}
     top_terms = sorted(article.terms.keys() & event.terms.keys(), key=lambda w: (-idf(w) * article.terms[w], w))[:8]
     words = _surface(article)
-    return score, {"terms": [words.get(t, t) for t in top_terms], "actors": shared_actors, "quotes": shared_quotes[:5], "score": round(score, 3)}
+    return score, {"terms": [words.get(t, t) for t in top_terms], "actors": shared_actors, "quotes": shared_quotes[:5],
+                   **({"counts": counted} if counted else {}), "score": round(score, 3)}
 
 
 class _Memo(dict):
@@ -413,7 +450,8 @@ class EventIndex:
             key = self.event_of[article.id]
             return key, self.events[key].why[article.id]
         guessed = None if article.day else day_in_text(article.text, article.period)
-        article = replace(article, day=article.day or guessed, weekday=weekday_in_lead(article.text))
+        counts = frozenset(counts_in_lead(article.title, article.text)) if article.day or guessed else frozenset()
+        article = replace(article, day=article.day or guessed, weekday=weekday_in_lead(article.text), counts=counts)
         self.documents += 1
         self.df.update(article.terms.keys())
         best, best_score = None, 0.0
