@@ -59,10 +59,12 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = Fals
     linked (their rows rewritten, nothing else); otherwise, or with `full`, the corpus is
     linked anew (see `link.linker`). With `resident`, the state this process saved last is
     kept in memory and used again while the store still holds it (a server's posts)."""
+    laps = Laps()
     kb = cached_kb(kb_file)
     fingerprint = kb_fingerprint(kb_file)
     logged = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM analysis_log").fetchone()[0]
     linker = None if full else (resident and _resident_state(conn, fingerprint)) or load_state(conn, kb, fingerprint)
+    laps("state")
     new: list[str] = []
     if linker is not None:
         # the analyses added, redone or removed since the state was saved (schema 11's log), not every analysis
@@ -76,6 +78,7 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = Fals
     if linker is None:
         sizes = _link_full(conn, kb, fingerprint, resident, analysis_seq=logged)
         sizes["linked_new"] = sizes["articles"]
+        sizes["seconds"] = {**laps.seconds, **sizes["seconds"]}
         return sizes
     linker.analysis_seq = logged
     max_source = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM sources").fetchone()[0]
@@ -88,21 +91,40 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = Fals
             for item in link_inputs(conn, new):
                 changes.update(linker.add(item))
                 added.append(item)
+            laps("linker")
             resourced = {r[0] for r in conn.execute("SELECT DISTINCT article_id FROM sources WHERE rowid > ?",
                                                     (linker.max_source_rowid,))}
             apply_changes(conn, linker, changes)
             linker.max_source_rowid = max_source
+            laps("write")
             claims_and_flags(conn, kb, {"articles": changes.articles | changes.copies | resourced,
                                         "events": set(changes.events),
                                         "quotes": set(changes.quotes) | changes.retired_quotes})
+            laps("claims and flags")
             save_state(conn, linker, added)
+            laps("save state")
         finally:
             gc.unfreeze()
     if resident:
         _keep_resident(conn, fingerprint, linker)
-    sizes = table_sizes(conn)
+    sizes: dict[str, Any] = table_sizes(conn)
+    laps("sizes")
     sizes["linked_new"] = len(new)
+    sizes["seconds"] = laps.seconds
     return sizes
+
+
+class Laps:
+    """Seconds of each step of a link, as the steps end (reported with the table sizes)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._clock = time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        now = time.perf_counter()
+        self.seconds[step] = round(self.seconds.get(step, 0.0) + now - self._clock, 3)
+        self._clock = now
 
 
 # The last linking state this process saved (when asked: `link(resident=True)`), kept in memory
@@ -152,15 +174,7 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
     """Link every article anew. The copy stage runs in a second process (`link.copy_stage`) for a
     large store of a file on a machine with more than one core, or when `copy_process` says so.
     The sizes returned carry the seconds of each step (`seconds`)."""
-    seconds: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(step: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        seconds[step] = round(now - clock, 2)
-        clock = now
-
+    lap = Laps()
     linker = Linker(kb, fingerprint)
     if analysis_seq is None:
         analysis_seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM analysis_log").fetchone()[0]
@@ -199,7 +213,7 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
             stage.close()
     if resident:
         _keep_resident(conn, fingerprint, linker)
-    return {**table_sizes(conn), "seconds": seconds}
+    return {**table_sizes(conn), "seconds": lap.seconds}
 
 
 def table_sizes(conn: sqlite3.Connection) -> dict[str, int]:

@@ -175,4 +175,5 @@ def ingest(db_path: str, upload: Upload, kb_file: str | None = None) -> dict[str
         "new_articles": report.new_articles,
         "skipped": [{"source": p["source"], "reason": p["reason"]} for p in report.skipped],
         "linked": report.linked,
+        "seconds": {stage: round(seconds, 3) for stage, seconds in report.stage_seconds.items()},
     }
