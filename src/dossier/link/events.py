@@ -246,7 +246,7 @@ class Event:
     periods: Counter = field(default_factory=Counter)  # (first, last day) of month- or year-dated articles -> count
     weekdays: Counter = field(default_factory=Counter)  # weekday its articles' leads name -> articles
     happened: Counter = field(default_factory=Counter)  # day of the happening (weekday named, publication day) -> articles
-    counts: set[str] = field(default_factory=set)  # numbers of things its dated articles' leads count
+    counts: Counter = field(default_factory=Counter)  # numbers of things its dated articles' leads count -> articles
     why: dict[str, dict[str, Any]] = field(default_factory=dict)
     length: tuple[float, int] = (0.0, -1)  # cached tf-idf length, and the corpus size it was computed at
 
@@ -271,7 +271,7 @@ class Event:
             if article.day:
                 self.happened[happening_day(article.day, article.weekday)] += 1
         if article.day:
-            self.counts |= article.counts
+            self.counts.update(sorted(article.counts))
 
 
 Idf = Callable[[str], float]
@@ -357,8 +357,12 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
         score -= DAY_COST * gap
     if article.weekday is not None and event.weekdays and article.weekday not in event.weekdays:
         score -= WEEKDAY_COST  # its lead names another weekday than the event's: another happening
-    # a count shared within the days of a happening; undated leads count years, anniversaries, past tolls alike
-    counted = sorted(article.counts & event.counts) if gap is not None else []
+    # a count shared within the days of a happening; undated leads count years, anniversaries, past tolls alike.
+    # Only the event's own count, held by at least half its dated articles: a growing event gathers every number
+    # its reports mention, and any of them drew in the next report (on 2,000 generated articles, 729 events
+    # became 89 before this rule).
+    dated = sum(event.days.values())
+    counted = sorted(c for c in article.counts & event.counts.keys() if 2 * event.counts[c] >= dated) if gap is not None else []
     if counted:
         score += COUNT_GAIN
     if not explain:
