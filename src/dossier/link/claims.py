@@ -360,9 +360,13 @@ def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[
     for article in articles:
         members[group[article.id]].append(article)
     by_id = {a.id: a for a in articles}
+    relations_of: dict[str, list[dict[str, Any]]] = defaultdict(list)  # by copy: each group reads its own
+    for c in copies:
+        relations_of[c["article"]].append(c)
     out: dict[str, dict[str, Any]] = {}
     for key in sorted(members):
-        out.update((c["id"], c) for c in group_claims(members[key], claims_by_article, event_of, copies, features))
+        mine = [c for a in members[key] for c in relations_of.get(a.id, ())]
+        out.update((c["id"], c) for c in group_claims(members[key], claims_by_article, event_of, mine, features))
     for a, b in pairs:
         out.update((c["id"], c) for c in pair_claims([by_id[a], by_id[b]], claims_by_article, features))
     return sorted(out.values(), key=lambda c: (-len({o["article"] for o in c["occurrences"]}), c["id"]))

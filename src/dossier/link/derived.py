@@ -343,13 +343,15 @@ def _copies(conn: sqlite3.Connection, ids: Iterable[str], both: bool = False,
     return out
 
 
-def export_articles(conn: sqlite3.Connection, ids: Iterable[str]) -> list[dict[str, Any]]:
-    """These articles in export shape (as `report.document.build_document` gives them)."""
+def export_articles(conn: sqlite3.Connection, ids: Iterable[str], ranges: bool = False) -> list[dict[str, Any]]:
+    """These articles in export shape (as `report.document.build_document` gives them). The
+    inferred `published_range` comes with `ranges` only: it is read out of the whole analysis
+    record (most of what reading an article costs), and only the roles detector reads it."""
     from dossier.report.document import export_article  # imports link.corpus, which imports us
 
     wanted = list(ids)
     inferred = {}
-    for part in _chunks(wanted):
+    for part in _chunks(wanted) if ranges else ():
         inferred.update((row[0], json.loads(row[1])) for row in conn.execute(
             f"SELECT article_id, json_extract(record, '$.published_range') FROM analyses "
             f"WHERE article_id IN ({_marks(part)})", part) if row[1])
@@ -434,7 +436,7 @@ def _flags(conn: sqlite3.Connection, kb: Any, letter: str, keys: list[str]) -> l
     out: list[tuple[str, dict[str, Any]]] = []
     if letter == "a":  # role-date conflicts, per article
         if "roles" in MODULES:
-            document = {"articles": export_articles(conn, keys)}
+            document = {"articles": export_articles(conn, keys, ranges=True)}
             out += [("a:" + f["evidence"][0]["article"], f) for f in _run(roles.detect, document, _records(conn, keys), kb)]
     elif letter == "e":  # date conflicts, per event, a batch of about SPAN articles at a time
         members = _event_members(conn, keys)
