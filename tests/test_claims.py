@@ -243,3 +243,46 @@ def test_two_figures_both_articles_give_are_not_a_mismatch():
                          [{"id": "e1", "articles": ["first", "second"]}], {"first": "2015-11-25", "second": "2015-11-26"})
     document["claims"] = crossed
     assert detect(document, {}) == []
+
+
+# A wire report reprinted days later by another outlet (so in another event), and a rewrite of that
+# reprint later still, in a third event: copies chain events, as wire copies do in real coverage.
+REPRINT = ("The ministry said on Monday that 1,420 migrants were stopped at the northern checkpoint last month. "
+           "Officials also seized eight trucks carrying weapons, and 37 people were arrested. Reprinted from the wire.")
+LATER = ("Weeks ago the ministry said that 1,420 migrants were stopped at the northern checkpoint last month; "
+         "officials also seized eight trucks carrying weapons, and 37 people were arrested, it said.")
+NEIGHBOUR = ("Officials at the northern checkpoint said 37 people were arrested on Monday, and eight trucks carrying "
+             "weapons were seized, the ministry said.")
+
+
+def test_a_copy_across_events_is_matched_with_its_original_only_and_groups_stay_events():
+    from dossier.link.claims import claim_scopes
+
+    texts = {"wire": ORIGINAL, "reprint": REPRINT, "later": LATER, "near": NEIGHBOUR}
+    copies = [{"article": "reprint", "of": "wire", "kind": "syndicated"},
+              {"article": "later", "of": "reprint", "kind": "rewrite"}]
+    events = [{"id": "e1", "articles": ["wire", "near"]}, {"id": "e2", "articles": ["reprint"]},
+              {"id": "e3", "articles": ["later"]}]
+    group, pairs = claim_scopes(texts, {a: e["id"] for e in events for a in e["articles"]}, copies)
+    # the copy ties do not merge the three events into one group: each is its own, plus two pairs
+    assert group == {"wire": "g:e1", "near": "g:e1", "reprint": "g:e2", "later": "g:e3"}
+    assert pairs == [("later", "reprint"), ("reprint", "wire")]
+
+    dates = {"wire": "2025-03-03", "near": "2025-03-03", "reprint": "2025-03-06", "later": "2025-03-20"}
+    articles = [ClaimArticle(k, v, "en", dates[k]) for k, v in texts.items()]
+    claims = link_claims(articles, claims_for(articles), events, [], copies)
+    spans = {frozenset(o["article"] for o in c["occurrences"]) for c in claims if c["text"].startswith("eight trucks")}
+    # within e1, across each copy pair, and each article alone in its own event; never wire with
+    # later (no copy relation between them, different events)
+    assert {"wire", "near"} in spans and {"wire", "reprint"} in spans and {"reprint", "later"} in spans
+    assert not any({"wire", "later"} <= s for s in spans)
+    assert frozenset({"later"}) in spans and frozenset({"reprint"}) in spans  # their own events' claims
+    # every claim of a pair is stated by both of its articles, with the copy as the reason
+    pair_claims = [c for c in claims if {o["article"] for o in c["occurrences"]} in ({"wire", "reprint"}, {"reprint", "later"})]
+    assert pair_claims and all(link["tie"] == "copy" for c in pair_claims for link in c["links"])
+
+    # the reprint changed a number from the wire: flagged across the pair, with both spans
+    document = _document(texts, copies, events, dates)
+    flags = [f for f in detect(document, {}) if "1,420" in f["message"]]
+    assert len(flags) == 1 and {e["article"] for e in flags[0]["evidence"]} == {"wire", "reprint"}
+    assert flags[0]["severity"] == "warning"  # a copy that changed a number, as within one event

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 from conftest import SAMPLE, needs_shared
@@ -90,3 +91,125 @@ def test_generated_corpus_batches_derive_what_a_full_derivation_gives(tmp_path):
         assert got == _derived(conn), f"batch {n}"
     assert len(got["claims"]) > 100 and len(got["flags"]) > 5
     assert any(len({o["article"] for o in c["occurrences"]}) > 2 for c in got["claims"])
+
+
+def _rows(conn):
+    """Claims, flags and which claim scopes hold each article, as a comparable value."""
+    return (_derived(conn), sorted(tuple(r) for r in conn.execute("SELECT article_id, scope FROM claim_scopes")))
+
+
+def _largest_group(conn):
+    return conn.execute("SELECT MAX(n) FROM (SELECT COUNT(*) n FROM claim_scopes WHERE scope LIKE 'g:%' "
+                        "GROUP BY scope)").fetchone()[0]
+
+
+def test_copies_across_events_do_not_merge_claim_groups_and_batches_stay_exact(tmp_path):
+    """Wire copies reprinted days later land in other events. Here syndicated copies of the
+    sample are moved to other events, as the linker would place late reprints: each move is a
+    batch (its two events touched), each copy pair across events becomes a scope of its own, no
+    claim group outgrows an event, and after every batch the rows equal a full derivation's."""
+    from dossier.analyze.record import cached_kb
+    from dossier.link.corpus import claims_and_flags
+
+    kb = cached_kb(None)
+    conn = connect(tmp_path / "s.db")
+    build([str(SAMPLE)], conn)
+    event_of = dict(conn.execute("SELECT article_id, event_id FROM event_articles").fetchall())
+    sizes = dict(conn.execute("SELECT event_id, COUNT(*) FROM event_articles GROUP BY event_id").fetchall())
+    relations = [(r[0], r[1]) for r in conn.execute(
+        "SELECT article, of FROM copies WHERE article != of AND kind = 'syndicated' ORDER BY article")
+        if event_of.get(r[0]) and event_of.get(r[0]) == event_of.get(r[1])]
+    by_event = {}
+    for copy, original in relations:
+        by_event.setdefault(event_of[copy], (copy, original))
+    moves = sorted(by_event.values())
+    assert len(moves) >= 2, "the sample has syndicated copies in at least two events"
+    small = sorted(sizes, key=lambda e: (sizes[e], e))
+    for n, (copy, original) in enumerate(moves):
+        old = event_of[copy]
+        new = next(e for e in small if e != old and e != event_of[original] and e not in {event_of[c] for c, _ in moves})
+        position = conn.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM event_articles WHERE event_id = ?",
+                                (new,)).fetchone()[0]
+        conn.execute("UPDATE event_articles SET event_id = ?, position = ? WHERE article_id = ?", (new, position, copy))
+        conn.commit()
+        event_of[copy] = new
+        redone = claims_and_flags(conn, kb, {"articles": set(), "events": {old, new}, "quotes": set()})
+        assert redone["g"] == 2 and redone["p"] >= 1, redone
+        got = _rows(conn)
+        claims_and_flags(conn, kb)
+        assert _rows(conn) == got, f"move {n}"
+    # each moved copy shares claims with its original across events, as a pair of two articles
+    pairs = conn.execute("SELECT scope, record FROM claims WHERE scope LIKE 'p:%'").fetchall()
+    assert pairs and all(len({o["article"] for o in json.loads(r[1])["occurrences"]}) == 2 for r in pairs)
+    assert _largest_group(conn) == max(Counter(event_of.values()).values())
+
+    # one article of an event that copies tie to others: its own group only, and the same rows
+    copy, original = moves[0]
+    redone = claims_and_flags(conn, kb, {"articles": {original}, "events": set(), "quotes": set()})
+    assert redone["g"] == 1 and redone["p"] == 1
+    assert _rows(conn) == got
+
+    # the linker drops a relation (it rewrites a copy's relations): the pair's rows go with it
+    conn.execute("DELETE FROM copies WHERE article = ? AND of != article", (copy,))
+    conn.commit()
+    claims_and_flags(conn, kb, {"articles": {copy}, "events": set(), "quotes": set()})
+    scope = f"p:{min(copy, original)}:{max(copy, original)}"
+    assert conn.execute("SELECT COUNT(*) FROM claims WHERE scope = ?", (scope,)).fetchone()[0] == 0
+    assert conn.execute("SELECT COUNT(*) FROM claim_scopes WHERE scope = ?", (scope,)).fetchone()[0] == 0
+    got = _rows(conn)
+    claims_and_flags(conn, kb)
+    assert _rows(conn) == got
+
+
+def test_a_full_derivation_in_small_chunks_gives_the_same_rows(tmp_path, monkeypatch):
+    """The full derivation writes a chunk of scopes at a time; the chunk size changes nothing."""
+    from dossier.analyze.record import cached_kb
+    from dossier.link import derived
+    from dossier.link.corpus import claims_and_flags
+
+    conn = connect(tmp_path / "s.db")
+    build([str(SAMPLE)], conn)
+    expected = _rows(conn)
+    monkeypatch.setattr(derived, "SPAN", 3)
+    monkeypatch.setattr(derived, "CHUNK", 2)
+    redone = claims_and_flags(conn, cached_kb(None))
+    assert redone["g"] == conn.execute("SELECT COUNT(DISTINCT scope) FROM claim_scopes WHERE scope LIKE 'g:%'").fetchone()[0]
+    assert _rows(conn) == expected
+
+
+def test_a_store_of_schema_10_gets_its_claim_scopes_on_the_next_batch(tmp_path):
+    """Migration 11 drops the old claim groups (connected components); the first batch after it
+    finds no scope rows and derives every scope, and the rows are those of a fresh derivation."""
+    from dossier.analyze.record import cached_kb
+    from dossier.link.corpus import claims_and_flags
+
+    conn = connect(tmp_path / "s.db")
+    build([str(SAMPLE)], conn)
+    expected = _rows(conn)
+    conn.execute("DELETE FROM claim_scopes")  # what migration 12 leaves: the rows of schema 10 are gone
+    conn.commit()
+    one = conn.execute("SELECT id FROM articles ORDER BY id LIMIT 1").fetchone()[0]
+    redone = claims_and_flags(conn, cached_kb(None), {"articles": {one}, "events": set(), "quotes": set()})
+    assert redone["a"] == conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    assert _rows(conn) == expected
+
+
+def test_migration_11_replaces_the_claim_groups_of_schema_10(tmp_path):
+    import sqlite3
+
+    from dossier.store.db import _statements
+    from dossier.store.schema import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    for script in MIGRATIONS[:10]:
+        for statement in _statements(script):
+            old.execute(statement)
+    old.execute("INSERT INTO claim_groups (article_id, grp, event, story) VALUES ('a1', 'a1', 'e1', 's1')")
+    old.execute("PRAGMA user_version = 10")
+    old.commit()
+    old.close()
+    conn = connect(path)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "claim_groups" not in tables and "claim_scopes" in tables
+    assert conn.execute("SELECT COUNT(*) FROM claim_scopes").fetchone()[0] == 0

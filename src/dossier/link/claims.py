@@ -4,10 +4,11 @@ Two numbers in two articles are "the same claim" when they measure the same thin
 same unit, the same counted noun (lemma, with a few synonyms and Spanish→English
 translations: "cárteles" = "cartels", "criminal organizations" = "criminal groups"), and
 similar sentence context (idf-weighted overlap of the words around them, idf taken over the
-claims of the group of articles being matched, so a group's claims depend on it alone and can be
-redone alone: link/derived.py). Only articles that a copy relation, an event or a story ties together are compared; a copy relation is
-strong evidence and lowers the bar. Matches are grouped by average linkage, so one loose
-match cannot chain two different claims together.
+claims of the scope being matched, so a scope's claims depend on it alone and can be redone
+alone: link/derived.py). Claims are matched within one event, and between the two articles of
+a copy relation that crosses events (`claim_scopes`); a copy relation is strong evidence and
+lowers the bar. Matches are grouped by average linkage, so one loose match cannot chain two
+different claims together.
 
 The output is DESIGN.md's `claims[]`, one entry per claim with every occurrence (article
 and span), plus extensions: what it counts, the values seen and the pairs of occurrences
@@ -32,15 +33,11 @@ from dossier.analyze.claims import _STOP, _fold, extract_claims, lemma
 BARS = {"copy": (0.30, 0.40), "event": (0.45, 0.60), "story": (0.55, 0.70)}
 NAME_REACH = 8  # words before a number in its clause where the names it is about are looked for
 MAX_PAIRS_PER_TERM = 200
-# Whether two articles of one story (different events, no copy relation) may state one claim.
-# A story can span most of a corpus (one story of 613 events in the 10,000-article benchmark
-# store), and a claim group is everything ties connect, so with story ties a batch's claims
-# are recomputed over the story; without them, over an event and its copies. Measured both
-# ways in BENCHMARKS.md (Linking at scale: claims and flags per batch). Off: at 10,000 articles it
-# kept 156 of 6,031 matched pairs, cost a batch 13-15 s instead of 10 s and the whole story's
-# texts in memory, and the five PolNeAR number flags it raised were all false alarms; planted
-# number changes are found as often without it, and the sample's planted flags all are.
-STORY_TIES = False
+# Articles of one story but different events are not compared (no "story" tie since the scopes
+# of `claim_scopes`): a story can span most of a corpus (one story of 613 events in the
+# 10,000-article benchmark store), so a batch redid the story's claims; at 10,000 articles it
+# kept 156 of 6,031 matched pairs, and the five PolNeAR number flags it raised were all false
+# alarms (BENCHMARKS.md, claims and flags per batch).
 CONTEXT_WORDS = 8  # content words taken on each side of the number
 PREFIX = 5  # context words are compared by their first letters  # a context word shared by more claims than this is not used to find candidates
 
@@ -288,48 +285,35 @@ def _ties(copies: list[dict[str, Any]]) -> dict[str, set[str]]:
     return tied
 
 
-def _groups(events: list[dict[str, Any]], stories: list[dict[str, Any]]) -> tuple[dict[str, str], dict[str, str]]:
-    event_of = {a: e["id"] for e in events for a in e.get("articles", [])}
-    story_of_event = {e: s["id"] for s in stories for e in s.get("events", [])}
-    story_of = {a: story_of_event.get(e, e) for a, e in event_of.items()}
-    return event_of, story_of
+def claim_scopes(article_ids: Iterable[str], event_of: dict[str, str],
+                 copies: list[dict[str, Any]]) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Where claims are matched: each article's group (`group_key`: its event, or the article
+    alone without one) and the copy pairs whose two articles are in different groups, each
+    pair once as (smaller id, larger id).
+
+    Why groups cannot grow past an event: a group used to be the connected set of articles
+    that events and copy relations tie together, and a copy reprinted days later sits in
+    another event, so copy ties chain events into one component that grows with the corpus
+    (percolation) and every batch redid it. Here a copy relation across events is its own
+    scope of two articles: its claims are matched between that copy and its original only
+    (and can repeat occurrences their events' claims also hold), so a batch's claim work is
+    its events and its copy pairs, whatever the corpus size."""
+    ids = set(article_ids)
+    group = {a: group_key(event_of.get(a), a) for a in ids}
+    pairs = {(min(c["article"], c["of"]), max(c["article"], c["of"])) for c in copies
+             if c["article"] != c["of"] and c["article"] in ids and c["of"] in ids
+             and group[c["article"]] != group[c["of"]]}
+    return group, sorted(pairs)
 
 
-class ArticleGroups:
-    """Union-find over article ids; a group is named by its smallest id, so the names do not
-    depend on the order the ties come in (here and in `link.derived`)."""
-
-    def __init__(self, ids: Iterable[str]) -> None:
-        self.parent = {a: a for a in ids}
-
-    def find(self, a: str) -> str:
-        parent = self.parent
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    def union(self, a: str, b: str) -> None:
-        if a in self.parent and b in self.parent:
-            ra, rb = self.find(a), self.find(b)
-            if ra != rb:
-                self.parent[max(ra, rb)] = min(ra, rb)
+def group_key(event: str | None, article: str) -> str:
+    """The scope of an article's group: its event's id, or its own id when it has no event
+    (event ids, "e" and 10 hex digits, and article ids, 16 hex digits, never coincide)."""
+    return "g:" + (event or article)
 
 
-def _scopes(article_ids: list[str], tied: dict[str, set[str]], event_of: dict[str, str],
-            story_of: dict[str, str]) -> dict[str, str]:
-    """Each article's group of articles that may share claims (union of story, event and copy ties)."""
-    groups = ArticleGroups(article_ids)
-    find, union = groups.find, groups.union
-
-    for key_of in (event_of, story_of):
-        first: dict[str, str] = {}
-        for article, key in sorted(key_of.items()):
-            union(first.setdefault(key, article), article)
-    for article, others in tied.items():
-        for other in others:
-            union(article, other)
-    return {a: find(a) for a in article_ids}
+def pair_key(a: str, b: str) -> str:
+    return f"p:{min(a, b)}:{max(a, b)}"
 
 
 def match_score(a: Occurrence, b: Occurrence, idf: dict[str, float], tie: str) -> float:
@@ -365,44 +349,79 @@ def article_features(article: ClaimArticle, claims: list[dict[str, Any]]) -> Fea
 def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[dict[str, Any]]],
                 events: list[dict[str, Any]], stories: list[dict[str, Any]],
                 copies: list[dict[str, Any]], features: dict[str, Features] | None = None) -> list[dict[str, Any]]:
-    """DESIGN.md's `claims[]`: each article's claims, matched across the articles that an
-    event, a story or a copy relation ties together. `features` (by article id) are what
-    `article_features` gives, when kept; an article without them is read now."""
+    """DESIGN.md's `claims[]`: each article's claims, matched within each event (`group_claims`)
+    and between the two articles of each copy relation across events (`pair_claims`); see
+    `claim_scopes`. `stories` are not used: articles of one story but different events are not
+    compared (a story can span most of a corpus; measured in BENCHMARKS.md). `features` (by
+    article id) are what `article_features` gives, when kept; an article without them is read now."""
+    event_of = {a: e["id"] for e in events for a in e.get("articles", [])}
+    group, pairs = claim_scopes((a.id for a in articles), event_of, copies)
+    members: dict[str, list[ClaimArticle]] = defaultdict(list)
+    for article in articles:
+        members[group[article.id]].append(article)
     by_id = {a.id: a for a in articles}
-    occurrences: list[Occurrence] = []
-    for article_id in sorted(claims_by_article):
-        article = by_id.get(article_id)
-        if article is None:
-            continue
-        claims = claims_by_article[article_id]
-        known = (features or {}).get(article_id)
-        for claim, (context, names, crowded) in zip(claims, known if known is not None else article_features(article, claims)):
-            occurrences.append(Occurrence(article_id, claim, article.lang, article.published,
-                                          frozenset(context), frozenset(names), crowded))
-    tied = _ties(copies)
-    event_of, story_of = _groups(events, stories)
+    relations_of: dict[str, list[dict[str, Any]]] = defaultdict(list)  # by copy: each group reads its own
+    for c in copies:
+        relations_of[c["article"]].append(c)
+    out: dict[str, dict[str, Any]] = {}
+    for key in sorted(members):
+        mine = [c for a in members[key] for c in relations_of.get(a.id, ())]
+        out.update((c["id"], c) for c in group_claims(members[key], claims_by_article, event_of, mine, features))
+    for a, b in pairs:
+        out.update((c["id"], c) for c in pair_claims([by_id[a], by_id[b]], claims_by_article, features))
+    return sorted(out.values(), key=lambda c: (-len({o["article"] for o in c["occurrences"]}), c["id"]))
 
-    # Candidate pairs: in articles that a story, an event or a copy ties together, of the same
-    # unit class, sharing a counted noun or at least two context words.
-    if not STORY_TIES:
-        story_of = {}
-    scope = _scopes([a.id for a in articles], tied, event_of, story_of)
-    # idf over the claims of each group (scope), not the corpus: a group's claims then depend on
-    # that group alone, so they can be recomputed alone when a batch touches it (link/derived.py)
-    # and adding articles elsewhere changes no score here.
-    df: Counter = Counter((scope[o.article], t) for o in occurrences for t in o.context)
-    sizes = Counter(scope[o.article] for o in occurrences)
-    idf_of: dict[str, dict[str, float]] = defaultdict(dict)
-    for (group, t), c in df.items():
-        idf_of[group][t] = math.log(1 + sizes[group] / c)
-    postings: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+
+def _occurrences(articles: list[ClaimArticle], claims_by_article: dict[str, list[dict[str, Any]]],
+                 features: dict[str, Features] | None) -> list[Occurrence]:
+    out = []
+    for article in sorted(articles, key=lambda a: a.id):
+        claims = claims_by_article.get(article.id) or []
+        known = (features or {}).get(article.id)
+        for claim, (context, names, crowded) in zip(claims, known if known is not None else article_features(article, claims)):
+            out.append(Occurrence(article.id, claim, article.lang, article.published,
+                                  frozenset(context), frozenset(names), crowded))
+    return out
+
+
+def group_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[dict[str, Any]]],
+                 event_of: dict[str, str], copies: list[dict[str, Any]],
+                 features: dict[str, Features] | None = None) -> list[dict[str, Any]]:
+    """The claims of one group (the articles of one event, or one article without an event):
+    every occurrence of their claims, in one claim each. `copies` must hold every relation whose
+    copy is one of `articles`: two copies of one original match as copies wherever it is."""
+    tied = _ties(copies)
+    return _match(_occurrences(articles, claims_by_article, features), {a.id: a for a in articles},
+                  lambda a, b: "copy" if b in tied.get(a, ()) else ("event" if event_of.get(a) is not None else None))
+
+
+def pair_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[dict[str, Any]]],
+                features: dict[str, Features] | None = None, shared_only: bool = True) -> list[dict[str, Any]]:
+    """The claims a copy and its original in different events share: only those stated by
+    both (each occurrence also has its own event's claim); with `shared_only` False, every
+    occurrence of the two, one claim each, as the number-mismatch detector wants them (it
+    reads every figure an article gives)."""
+    found = _match(_occurrences(articles, claims_by_article, features), {a.id: a for a in articles},
+                   lambda a, b: "copy")
+    return [c for c in found if len({o["article"] for o in c["occurrences"]}) > 1] if shared_only else found
+
+
+def _match(occurrences: list[Occurrence], by_id: dict[str, ClaimArticle], tie_of: Any) -> list[dict[str, Any]]:
+    """Occurrences of one scope matched into claims. `tie_of(a, b)` says what ties two of its
+    articles ("copy", "event", or None: not compared). idf is over the scope's claims, not the
+    corpus: a scope's claims then depend on it alone, so they can be recomputed alone when a
+    batch touches it (link/derived.py), and adding articles elsewhere changes no score here."""
+    # Candidate pairs: of the same unit class, sharing a counted noun or at least two context words.
+    df: Counter = Counter(t for o in occurrences for t in o.context)
+    idf = {t: math.log(1 + len(occurrences) / c) for t, c in df.items()}
+    postings: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, o in enumerate(occurrences):
         for t in o.context:
-            postings[(scope[o.article], o.unit_class, t)].append(i)
+            postings[(o.unit_class, t)].append(i)
     shared: Counter = Counter()
-    for (_, _, term), ids in postings.items():
+    for (_, term), ids in postings.items():
         if len(ids) < 2 or len(ids) > MAX_PAIRS_PER_TERM:
-            continue  # a word shared by this many claims of one group does not tell claims apart
+            continue  # a word shared by this many claims of one scope does not tell claims apart
         owners = [occurrences[i].article for i in ids]
         for x, (i, owner) in enumerate(zip(ids, owners)):
             shared.update((i, ids[y]) for y in range(x + 1, len(ids)) if owners[y] != owner)
@@ -412,13 +431,10 @@ def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[
         a, b = occurrences[i], occurrences[j]
         if count < 2 and not (a.head and a.head == b.head):
             continue
-        is_tied = b.article in tied.get(a.article, ())
-        same_event = a.article in event_of and event_of.get(a.article) == event_of.get(b.article)
-        same_story = a.article in story_of and story_of.get(a.article) == story_of.get(b.article)
-        if not (is_tied or same_event or same_story):
+        tie = tie_of(a.article, b.article)
+        if tie is None:
             continue
-        tie = "copy" if is_tied else ("event" if same_event else "story")
-        score = match_score(a, b, idf_of[scope[a.article]], tie)
+        score = match_score(a, b, idf, tie)
         if score > 0:
             scores[(i, j)] = score
             reasons[(i, j)] = tie
@@ -434,9 +450,7 @@ def link_claims(articles: list[ClaimArticle], claims_by_article: dict[str, list[
     pairs_of: dict[int, list[tuple[int, int]]] = defaultdict(list)  # each occurrence's scored pairs, once
     for pair in sorted(scores):
         pairs_of[pair[0]].append(pair)
-    out = []
-    for members in clusters:
-        out.append(_export(members, occurrences, by_id, scores, reasons, pairs_of))
+    out = [_export(members, occurrences, by_id, scores, reasons, pairs_of) for members in clusters]
     out.sort(key=lambda c: (-len({o["article"] for o in c["occurrences"]}), c["id"]))
     return out
 

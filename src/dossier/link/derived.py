@@ -6,16 +6,20 @@ others:
 
 | scope | what is recomputed | detector |
 |---|---|---|
-| `g:<group>` | claims of a group of articles that events, stories and copies tie together (claims are matched only within one; idf is the group's, `link.claims`), and their number-mismatch flags | numbers |
+| `g:<event>` | claims of one event's articles (`g:<article>` for an article without an event; `link.claims.group_claims`, idf is the group's), and their number-mismatch flags | numbers |
+| `p:<a>:<b>` | claims a copy and its original in different events share (`link.claims.pair_claims`), and their number-mismatch flags | numbers |
 | `a:<article>` | titles that did not hold on the article's date | roles |
 | `e:<event>` | dates one event's articles give for one happening | dates |
 | `q:<quote>` | one merged statement's speakers and wordings | speakers, quotes (within a statement) |
 | `c:<article>` | the copy relations of one copy (credit) | copies |
 | `k:<article>` | the copy relations of one copy (new words in the speaker's mouth) | quotes (within copies) |
 
-A group's key is its smallest article id. Each detector reads from the store only what its
-dirty scopes need (articles and records by id), so memory follows the largest scope, not
-the corpus. A full link marks every scope dirty and runs the same code.
+No claim scope grows with the corpus (`link.claims.claim_scopes` says why): a group is an
+event, a pair two articles. Which `g:` and `p:` scopes hold each article is kept in
+`claim_scopes` (schema 12), so a batch finds the scopes its articles left by id, and every
+read of a batch goes through an index by id: its work is that of the scopes it reaches, not of
+the corpus. A full derivation runs the same code over every scope, a chunk at a time, writing
+each chunk's rows before reading the next (all in one transaction), so its memory is a chunk's.
 
 What is not exact: `quotes._within_copies` asks whether any other article carries a copy's
 wording; here it sees the statements of the copy and its original (identical words are one
@@ -29,18 +33,20 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from dossier.link import claims as claims_module
-from dossier.link.claims import ArticleGroups, ClaimArticle, Features, article_features, claims_for, link_claims
+from dossier.link.claims import (ClaimArticle, Features, article_features, claims_for, group_claims, group_key,
+                                 pair_claims, pair_key)
 from dossier.store.corpus import iter_articles
 
 CHUNK = 500
+SPAN = 2000  # articles per chunk of claim groups (and of events for the dates detector)
 
 
-def _chunks(ids: Iterable[str], size: int = CHUNK) -> Iterator[list[str]]:
+def _chunks(ids: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     items = sorted(set(ids))
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -50,52 +56,217 @@ def _marks(part: list[str]) -> str:
     return ",".join("?" * len(part))
 
 
-# ---- groups ---------------------------------------------------------------------------------
+def _keyset(conn: sqlite3.Connection, query: str, size: int = CHUNK) -> Iterator[list[str]]:
+    """Sorted keys a page at a time (`query` takes the last key seen and a limit), so a full
+    derivation never holds every id of a table."""
+    last = ""
+    while True:
+        keys = [r[0] for r in conn.execute(query, (last, size))]
+        if not keys:
+            return
+        yield keys
+        last = keys[-1]
 
-def article_ties(conn: sqlite3.Connection) -> dict[str, tuple[str, str | None, str | None]]:
-    """Each article's (group, event, story): the group is the connected set of articles that
-    events, stories and copy relations tie together, keyed by its smallest article id (the same
-    union `link.claims._scopes` makes). Ids only, so cheap per article."""
-    ids = [row[0] for row in conn.execute("SELECT id FROM articles")]
-    groups = ArticleGroups(ids)
-    find, union = groups.find, groups.union
 
-    event_of = {row[0]: row[1] for row in conn.execute("SELECT article_id, event_id FROM event_articles")}
-    event_of.update({a: e for e, members in _legacy_events(conn).items() for a in members})
-    story_of_event: dict[str, str] = {}
-    for story_id, events in conn.execute("SELECT json_extract(record, '$.id'), json_extract(record, '$.events') FROM stories"):
-        for e in json.loads(events or "[]"):
-            story_of_event[e] = story_id
-    first: dict[str, str] = {}
-    for article, event in sorted(event_of.items()):
-        union(first.setdefault("e" + event, article), article)
-        if claims_module.STORY_TIES:
-            union(first.setdefault("s" + story_of_event.get(event, event), article), article)
-    for article, of in conn.execute("SELECT article, of FROM copies WHERE article != of"):
-        union(article, of)
+# ---- which articles each claim scope holds ------------------------------------------------
+
+def _events_of(conn: sqlite3.Connection, articles: Iterable[str]) -> dict[str, str]:
     out = {}
-    for a in ids:
-        event = event_of.get(a)
-        out[a] = (find(a), event, story_of_event.get(event) if event else None)
+    for part in _chunks(articles):
+        out.update({r[0]: r[1] for r in conn.execute(
+            f"SELECT article_id, event_id FROM event_articles WHERE article_id IN ({_marks(part)})", part)})
     return out
 
 
-def read_stories(conn: sqlite3.Connection) -> list[tuple[str, list[str]]]:
-    """(story id, its event ids): small, read once per derivation rather than once per group."""
-    return [(r[0], json.loads(r[1] or "[]")) for r in conn.execute(
-        "SELECT json_extract(record, '$.id'), json_extract(record, '$.events') FROM stories")]
+def _event_members(conn: sqlite3.Connection, event_ids: Iterable[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for part in _chunks(event_ids):
+        for r in conn.execute(f"SELECT event_id, article_id FROM event_articles WHERE event_id IN ({_marks(part)}) "
+                              f"ORDER BY event_id, position", part):
+            out[r[0]].append(r[1])
+    return out
 
 
-def group_claims(conn: sqlite3.Connection, members: list[str],
-                 new_features: dict[str, tuple[str, Features]] | None = None,
-                 stories_and_legacy: tuple[list[tuple[str, list[str]]], dict[str, list[str]]] | None = None
-                 ) -> list[dict[str, Any]]:
-    """`claims[]` of one group, from its articles, events, stories and copies read by id. Each
-    article's claim features are read from `claim_features` when kept for its analysis key; those
-    computed now are put in `new_features` (article id -> (key, features)) to be kept."""
-    articles, claims_of, features = [], {}, {}
-    events: dict[str, list[str]] = defaultdict(list)
-    for part in _chunks(members):
+def _stored_scopes(conn: sqlite3.Connection, articles: Iterable[str]) -> dict[str, set[str]]:
+    """The `g:` and `p:` scopes each article was in when claims were last derived."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for part in _chunks(articles):
+        for r in conn.execute(f"SELECT article_id, scope FROM claim_scopes WHERE article_id IN ({_marks(part)})", part):
+            out[r[0]].add(r[1])
+    return out
+
+
+def _cross_pairs(conn: sqlite3.Connection, articles: Iterable[str] | None = None) -> set[tuple[str, str]]:
+    """Copy relations (of these articles, or all) whose two articles are in different groups, as
+    (smaller id, larger id): the `p:` scopes of `link.claims.claim_scopes`."""
+    query = ("SELECT c.article, c.of, ea.event_id, eb.event_id FROM copies c JOIN articles x ON x.id = c.article "
+             "JOIN articles y ON y.id = c.of LEFT JOIN event_articles ea ON ea.article_id = c.article "
+             "LEFT JOIN event_articles eb ON eb.article_id = c.of WHERE c.article != c.of")
+    rows: list[tuple] = []
+    if articles is None:
+        rows = conn.execute(query).fetchall()
+    else:
+        for part in _chunks(articles):
+            m = _marks(part)
+            rows += conn.execute(f"{query} AND (c.article IN ({m}) OR c.of IN ({m}))", part + part).fetchall()
+    return {(min(a, b), max(a, b)) for a, b, ea, eb in rows if group_key(ea, a) != group_key(eb, b)}
+
+
+def _existing(conn: sqlite3.Connection, ids: Iterable[str]) -> set[str]:
+    out = set()
+    for part in _chunks(ids):
+        out |= {r[0] for r in conn.execute(f"SELECT id FROM articles WHERE id IN ({_marks(part)})", part)}
+    return out
+
+
+@dataclass
+class Plan:
+    """What a derivation redoes: chunks of claim groups (scope, members), of copy pairs, and of
+    the keys of each flag scope; `forget` lists the scopes and articles whose rows go first."""
+    groups: Iterable[list[tuple[str, list[str]]]]
+    pairs: Iterable[list[tuple[str, str]]]
+    keys: dict[str, Iterable[list[str]]]
+    forget_scopes: set[str]
+    forget_articles: set[str]
+
+
+def _full_plan(conn: sqlite3.Connection) -> Plan:
+    def groups() -> Iterator[list[tuple[str, list[str]]]]:
+        for events in _keyset(conn, "SELECT DISTINCT event_id FROM event_articles WHERE event_id > ? "
+                                    "ORDER BY event_id LIMIT ?"):
+            members = _event_members(conn, events)
+            yield from _spans([(group_key(e, ""), members[e]) for e in events])
+        for loners in _keyset(conn, "SELECT id FROM articles a WHERE id > ? AND NOT EXISTS "
+                                    "(SELECT 1 FROM event_articles e WHERE e.article_id = a.id) ORDER BY id LIMIT ?"):
+            yield [(group_key(None, a), [a]) for a in loners]
+
+    copies = "SELECT DISTINCT article FROM copies WHERE article > ? AND article != of ORDER BY article LIMIT ?"
+    return Plan(groups(), _chunks(_cross_pairs(conn)), {
+        "a": _keyset(conn, "SELECT id FROM articles WHERE id > ? ORDER BY id LIMIT ?", SPAN),
+        "e": _keyset(conn, "SELECT DISTINCT event_id FROM event_articles WHERE event_id > ? ORDER BY event_id LIMIT ?"),
+        "c": _keyset(conn, copies, 1000), "k": _keyset(conn, copies, 1000),
+        "q": _statements_in_order(conn)}, set(), set())
+
+
+def _spans(groups: list[tuple[str, list[str]]]) -> Iterator[list[tuple[str, list[str]]]]:
+    """Groups in chunks of about SPAN articles (a bigger group alone)."""
+    chunk: list[tuple[str, list[str]]] = []
+    size = 0
+    for group in groups:
+        if chunk and size + len(group[1]) > SPAN:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(group)
+        size += len(group[1])
+    if chunk:
+        yield chunk
+
+
+def _statements_in_order(conn: sqlite3.Connection, size: int = 1000) -> Iterator[list[str]]:
+    """Every statement id, those first seen in the same article together (a chunk's articles
+    are then read once rather than in every chunk: ids are hashes, so sorted they scatter)."""
+    cursor = conn.cursor()  # its own cursor: rows are written on the connection between pages
+    cursor.execute("SELECT quote_id FROM quote_occurrences GROUP BY quote_id ORDER BY MIN(article_id), quote_id")
+    while True:
+        rows = cursor.fetchmany(size)
+        if not rows:
+            return
+        yield [r[0] for r in rows]
+
+
+def _local_chunks(conn: sqlite3.Connection, quote_ids: set[str], size: int = 1000) -> Iterator[list[str]]:
+    """These statements in chunks, in the order of `_statements_in_order`."""
+    if len(quote_ids) <= size:
+        yield sorted(quote_ids)
+        return
+    first: dict[str, str] = {}
+    for part in _chunks(quote_ids):
+        first.update((r[0], r[1]) for r in conn.execute(
+            f"SELECT quote_id, MIN(article_id) FROM quote_occurrences WHERE quote_id IN ({_marks(part)}) "
+            f"GROUP BY quote_id", part))
+    ordered = sorted(quote_ids, key=lambda q: (first.get(q) or "", q))
+    for start in range(0, len(ordered), size):
+        yield ordered[start:start + size]
+
+
+def _batch_plan(conn: sqlite3.Connection, touched: dict[str, set[str]]) -> Plan:
+    """The scopes that the touched articles, events and quotes reach, found by id: the touched
+    articles, the members a touched event has or had, and those of them whose group changed."""
+    asked = set(touched.get("articles", ()))
+    articles = _existing(conn, asked)
+    gone = asked - articles
+    events = set(touched.get("events", ()))
+    now = _events_of(conn, articles)
+    members = _event_members(conn, events)
+    candidates = set(articles) | {a for m in members.values() for a in m}
+    for part in _chunks(group_key(e, "") for e in events):
+        candidates |= {r[0] for r in conn.execute(
+            f"SELECT article_id FROM claim_scopes WHERE scope IN ({_marks(part)})", part)}
+    candidates = _existing(conn, candidates - articles) | articles
+    now.update(_events_of(conn, candidates - articles))
+    stored = _stored_scopes(conn, candidates | gone)
+
+    def old_group(a: str) -> str | None:
+        return next((s for s in stored.get(a, ()) if s.startswith("g:")), None)
+
+    moved = {a for a in candidates if old_group(a) != group_key(now.get(a), a)}
+    reach = articles | moved
+    old_events = {g[2:] for a in moved | gone if (g := old_group(a)) and g[2:] != a}
+    dirty_events = events | {now[a] for a in reach if a in now} | old_events
+    quotes = set(touched.get("quotes", ())) | _quote_ids_of(conn, reach)
+    reached = set(articles)
+    for part in _chunks(set(touched.get("quotes", ()))):
+        reached |= {r[0] for r in conn.execute(
+            f"SELECT DISTINCT article_id FROM quote_occurrences WHERE quote_id IN ({_marks(part)})", part)}
+    copy_articles = {c["article"] for c in _copies(conn, articles) if c["article"] != c["of"]}
+    within = copy_articles | {c["article"] for c in _copies(conn, reached) if c["article"] != c["of"]}
+
+    old_scopes = {s for a in reach | gone for s in stored.get(a, ())}
+    groups = {group_key(now.get(a), a) for a in reach} | {group_key(e, "") for e in events}
+    groups |= {g for a in moved | gone if (g := old_group(a))}  # what they left, less them
+    pairs = _cross_pairs(conn, reach)
+    forget = groups | old_scopes | {pair_key(*p) for p in pairs}
+    keys = {"a": articles, "e": dirty_events, "c": copy_articles, "k": within}
+    forget |= {f"{letter}:{key}" for letter, ids in keys.items() for key in ids}
+    forget |= {"q:" + q for q in quotes}
+    # each group's members now: an event's rows, or the one article without an event
+    event_members = _event_members(conn, {g[2:] for g in groups})
+    found = []
+    for g in sorted(groups):
+        if g[2:] in event_members:
+            found.append((g, event_members[g[2:]]))
+        elif g[2:] in candidates and g[2:] not in now:
+            found.append((g, [g[2:]]))
+    return Plan(_spans(found), _chunks(pairs), {**{k: _chunks(v, SPAN if k == "a" else 1000) for k, v in keys.items()},
+                                                "q": _local_chunks(conn, quotes)},
+                forget, reach | gone)
+
+
+def _forget(conn: sqlite3.Connection, plan: Plan) -> None:
+    scopes = [(s,) for s in sorted(plan.forget_scopes)]
+    conn.executemany("DELETE FROM claims WHERE scope = ?", scopes)
+    conn.executemany("DELETE FROM flags WHERE scope = ?", scopes)
+    conn.executemany("DELETE FROM claim_scopes WHERE scope = ?", scopes)
+    conn.executemany("DELETE FROM claim_scopes WHERE article_id = ?", [(a,) for a in sorted(plan.forget_articles)])
+
+
+# ---- claims of a scope, read by id ----------------------------------------------------------
+
+@dataclass
+class ClaimInputs:
+    articles: dict[str, ClaimArticle]
+    claims: dict[str, list[dict[str, Any]]]
+    features: dict[str, Features]
+
+
+def claim_inputs(conn: sqlite3.Connection, ids: Iterable[str],
+                 new_features: dict[str, tuple[str, Features]] | None = None) -> ClaimInputs:
+    """What claim matching needs of these articles. Each article's claim features are read from
+    `claim_features` when kept for its analysis key (its text is then not read); those computed
+    now are put in `new_features` (article id -> (key, features)) to be kept."""
+    out = ClaimInputs({}, {}, {})
+    features = out.features
+    for part in _chunks(ids):
         m = _marks(part)
         meta = {row[0]: (row[1], row[2]) for row in conn.execute(
             f"SELECT article_id, MIN(published), MIN(outlet_name) FROM sources WHERE article_id IN ({m}) "
@@ -113,32 +284,39 @@ def group_claims(conn: sqlite3.Connection, members: list[str],
             rows += conn.execute(f"SELECT id, text, lang FROM articles WHERE id IN ({_marks(rest)})", rest).fetchall()
         for article_id, text, lang in rows:
             article = ClaimArticle(article_id, text, lang, *meta.get(article_id, (None, None)))
-            articles.append(article)
+            out.articles[article_id] = article
             key, claims = records.get(article_id, (None, None))
-            claims_of.update(claims_for([article], {article_id: {"claims": json.loads(claims)} if claims else {}}))
+            out.claims.update(claims_for([article], {article_id: {"claims": json.loads(claims)} if claims else {}}))
             if article_id not in features:
-                features[article_id] = article_features(article, claims_of[article_id])
+                features[article_id] = article_features(article, out.claims[article_id])
                 if key is not None and new_features is not None:
                     new_features[article_id] = (key, features[article_id])
-        for row in conn.execute(f"SELECT article_id, event_id FROM event_articles WHERE article_id IN ({m}) "
-                                f"ORDER BY event_id, position", part):
-            events[row[1]].append(row[0])
-    all_stories, legacy = stories_and_legacy or (read_stories(conn), _legacy_events(conn))
-    in_group = set(members)
-    for event, articles_of in legacy.items():
-        mine = [a for a in articles_of if a in in_group]
-        if mine:
-            events[event] = mine
-    wanted = set(events)
-    stories = []
-    for story_id, story_events in all_stories:
-        mine = [e for e in story_events if e in wanted]
-        if mine:
-            stories.append({"id": story_id, "events": mine})
-    copies = _copies(conn, members, both=True)
-    articles.sort(key=lambda a: a.id)
-    return link_claims(articles, claims_of, [{"id": e, "articles": a} for e, a in sorted(events.items())],
-                       stories, copies, features)
+    return out
+
+
+def _group_chunk(conn: sqlite3.Connection, chunk: list[tuple[str, list[str]]],
+                 new_features: dict[str, tuple[str, Features]]) -> list[tuple[str, list[str], list[dict[str, Any]]]]:
+    """(scope, members, claims) of each group of a chunk."""
+    inputs = claim_inputs(conn, (a for _, members in chunk for a in members), new_features)
+    relations = _copies(conn, (a for _, members in chunk for a in members), originals=False)
+    out = []
+    for scope, members in chunk:
+        mine = set(members)
+        event_of = {a: scope[2:] for a in members if scope[2:] != a}
+        claims = group_claims([inputs.articles[a] for a in members if a in inputs.articles], inputs.claims, event_of,
+                              [c for c in relations if c["article"] in mine], inputs.features)
+        out.append((scope, members, claims))
+    return out
+
+
+def _pair_chunk(conn: sqlite3.Connection, chunk: list[tuple[str, str]],
+                new_features: dict[str, tuple[str, Features]]) -> list[tuple[str, list[str], list[dict[str, Any]]]]:
+    """(scope, its two articles, every claim of the two) of each copy pair of a chunk; only the
+    claims both state are kept as rows (`_write_claims`), all are what the detector reads."""
+    inputs = claim_inputs(conn, (a for pair in chunk for a in pair), new_features)
+    return [(pair_key(a, b), [a, b], pair_claims([inputs.articles[x] for x in (a, b) if x in inputs.articles],
+                                                  inputs.claims, inputs.features, shared_only=False))
+            for a, b in chunk]
 
 
 # ---- reading what a detector needs, by id ----------------------------------------------------
@@ -165,13 +343,15 @@ def _copies(conn: sqlite3.Connection, ids: Iterable[str], both: bool = False,
     return out
 
 
-def export_articles(conn: sqlite3.Connection, ids: Iterable[str]) -> list[dict[str, Any]]:
-    """These articles in export shape (as `report.document.build_document` gives them)."""
+def export_articles(conn: sqlite3.Connection, ids: Iterable[str], ranges: bool = False) -> list[dict[str, Any]]:
+    """These articles in export shape (as `report.document.build_document` gives them). The
+    inferred `published_range` comes with `ranges` only: it is read out of the whole analysis
+    record (most of what reading an article costs), and only the roles detector reads it."""
     from dossier.report.document import export_article  # imports link.corpus, which imports us
 
     wanted = list(ids)
     inferred = {}
-    for part in _chunks(wanted):
+    for part in _chunks(wanted) if ranges else ():
         inferred.update((row[0], json.loads(row[1])) for row in conn.execute(
             f"SELECT article_id, json_extract(record, '$.published_range') FROM analyses "
             f"WHERE article_id IN ({_marks(part)})", part) if row[1])
@@ -219,31 +399,6 @@ def _quote_ids_of(conn: sqlite3.Connection, articles: Iterable[str]) -> set[str]
     return out
 
 
-def _legacy_events(conn: sqlite3.Connection) -> dict[str, list[str]]:
-    """Members of events stored whole (before schema 8), until the next full link rewrites them."""
-    return {r[0]: json.loads(r[1]) for r in conn.execute(
-        "SELECT id, json_extract(record, '$.articles') FROM events WHERE json_extract(record, '$.articles') IS NOT NULL")}
-
-
-def _events_of(conn: sqlite3.Connection, articles: Iterable[str]) -> dict[str, str]:
-    wanted = set(articles)
-    out = {a: e for e, members in _legacy_events(conn).items() for a in members if a in wanted}
-    for part in _chunks(articles):
-        out.update({r[0]: r[1] for r in conn.execute(
-            f"SELECT article_id, event_id FROM event_articles WHERE article_id IN ({_marks(part)})", part)})
-    return out
-
-
-def _event_members(conn: sqlite3.Connection, event_ids: Iterable[str]) -> dict[str, list[str]]:
-    wanted = set(event_ids)
-    out: dict[str, list[str]] = defaultdict(list, {e: m for e, m in _legacy_events(conn).items() if e in wanted})
-    for part in _chunks(event_ids):
-        for r in conn.execute(f"SELECT event_id, article_id FROM event_articles WHERE event_id IN ({_marks(part)}) "
-                              f"ORDER BY event_id, position", part):
-            out[r[0]].append(r[1])
-    return out
-
-
 # ---- the scoped runs -----------------------------------------------------------------------
 
 def _run(detector: Any, document: dict[str, Any], records: dict[str, dict], kb: Any) -> list[dict[str, Any]]:
@@ -252,60 +407,62 @@ def _run(detector: Any, document: dict[str, Any], records: dict[str, dict], kb: 
     return run_checks(document, records, kb, detectors=[detector])
 
 
-def scoped_flags(conn: sqlite3.Connection, kb: Any, dirty: dict[str, set[str]],
-                 claims_of: dict[str, list[dict[str, Any]]], seconds: dict[str, float] | None = None
-                 ) -> list[tuple[str, dict[str, Any]]]:
-    """(scope, flag) for every dirty scope; `dirty` maps a scope letter to its keys, `claims_of`
-    holds each dirty group's claims; `seconds` gets the time each kind of scope took."""
-    seconds = {} if seconds is None else seconds
+def _number_flags(conn: sqlite3.Connection, kb: Any, scopes: list[tuple[str, list[str], list[dict[str, Any]]]]
+                  ) -> list[tuple[str, dict[str, Any]]]:
+    """Number mismatches of each claim scope, from every claim of its articles."""
+    from dossier.check import numbers
+
+    wanted = [(scope, claims) for scope, _, claims in scopes
+              if any(len({o["article"] for o in c["occurrences"]}) > 1 for c in claims)]  # else nothing to compare
+    if not wanted:
+        return []
+    ids = {o["article"] for _, claims in wanted for c in claims for o in c["occurrences"]}
+    exported = {a["id"]: a for a in export_articles(conn, ids)}
+    relations = _copies(conn, ids, originals=False)  # every relation whose copy is one of them
+    out = []
+    for scope, claims in wanted:
+        mine = {o["article"] for c in claims for o in c["occurrences"]}
+        document = {"articles": [a for i, a in exported.items() if i in mine], "claims": claims,
+                    "copies": [c for c in relations if c["article"] in mine]}
+        out += [(scope, f) for f in _run(numbers.detect, document, {}, kb)]
+    return out
+
+
+def _flags(conn: sqlite3.Connection, kb: Any, letter: str, keys: list[str]) -> list[tuple[str, dict[str, Any]]]:
+    """(scope, flag) of these keys of one kind of flag scope (`a`, `e`, `c`, `k` or `q`)."""
     from dossier.check import MODULES, quotes as altered
-    from dossier.check import copies as uncredited, dates, numbers, roles, speakers
+    from dossier.check import copies as uncredited, dates, roles, speakers
 
-    available = set(MODULES)
     out: list[tuple[str, dict[str, Any]]] = []
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        seconds[name] = round(time.perf_counter() - clock, 2)
-        clock = time.perf_counter()
-
-    # a: role-date conflicts, per article
-    if "roles" in available:
-        for part in _chunks(dirty["a"], 2000):
-            document = {"articles": export_articles(conn, part)}
-            out += [("a:" + f["evidence"][0]["article"], f) for f in _run(roles.detect, document, _records(conn, part), kb)]
-    lap("a")
-    # e: date conflicts, per event
-    members = _event_members(conn, dirty["e"])
-    batch: list[str] = []
-    for event in sorted(members) + [None]:
-        if event is not None:
-            batch.append(event)
-        if batch and (event is None or sum(len(members[e]) for e in batch) >= 2000):
-            document = {"articles": export_articles(conn, (a for e in batch for a in members[e])),
-                        "events": [{"id": e, "articles": members[e]} for e in batch]}
-            event_of = {a: e for e in batch for a in members[e]}
-            out += [("e:" + event_of[f["evidence"][0]["article"]], f) for f in _run(dates.detect, document, {}, kb)]
-            batch = []
-    lap("e")
-    # c: uncredited copies and k: altered quotes within copies, per copy article
-    for letter in ("c", "k"):
-        for part in _chunks(dirty[letter], 1000):
-            relations = _copies(conn, part, originals=False)
-            ids = {c["article"] for c in relations} | {c["of"] for c in relations}
-            document = {"articles": export_articles(conn, ids), "copies": relations}
-            if letter == "c":
-                found = _run(uncredited.detect, document, {}, kb)
-            else:
-                document["quotes"] = _quotes(conn, _quote_ids_of(conn, ids))
-                document["actors"] = _actors(conn, _speakers(document["quotes"]))
-                found = _run(lambda d, r, k: altered._within_copies(d, _by_id(d), _names(d)), document, {}, kb)
-            out += [(letter + ":" + _copy_of(f), f) for f in found]
-    lap("c+k")
-    # q: speaker conflicts and altered quotes within a statement, per statement
-    for part in _local_chunks(conn, dirty["q"], 1000):
-        quotes = _quotes(conn, part)
+    if letter == "a":  # role-date conflicts, per article
+        if "roles" in MODULES:
+            document = {"articles": export_articles(conn, keys, ranges=True)}
+            out += [("a:" + f["evidence"][0]["article"], f) for f in _run(roles.detect, document, _records(conn, keys), kb)]
+    elif letter == "e":  # date conflicts, per event, a batch of about SPAN articles at a time
+        members = _event_members(conn, keys)
+        batch: list[str] = []
+        for event in sorted(members) + [None]:
+            if event is not None:
+                batch.append(event)
+            if batch and (event is None or sum(len(members[e]) for e in batch) >= SPAN):
+                document = {"articles": export_articles(conn, (a for e in batch for a in members[e])),
+                            "events": [{"id": e, "articles": members[e]} for e in batch]}
+                event_of = {a: e for e in batch for a in members[e]}
+                out += [("e:" + event_of[f["evidence"][0]["article"]], f) for f in _run(dates.detect, document, {}, kb)]
+                batch = []
+    elif letter in "ck":  # uncredited copies and altered quotes within copies, per copy article
+        relations = _copies(conn, keys, originals=False)
+        ids = {c["article"] for c in relations} | {c["of"] for c in relations}
+        document = {"articles": export_articles(conn, ids), "copies": relations}
+        if letter == "c":
+            found = _run(uncredited.detect, document, {}, kb)
+        else:
+            document["quotes"] = _quotes(conn, _quote_ids_of(conn, ids))
+            document["actors"] = _actors(conn, _speakers(document["quotes"]))
+            found = _run(lambda d, r, k: altered._within_copies(d, _by_id(d), _names(d)), document, {}, kb)
+        out += [(letter + ":" + _copy_of(f), f) for f in found]
+    elif letter == "q":  # speaker conflicts and altered quotes within a statement, per statement
+        quotes = _quotes(conn, keys)
         ids = {o["article"] for q in quotes for o in q["occurrences"]}
         event_of = _events_of(conn, ids)
         events: dict[str, list[str]] = defaultdict(list)
@@ -318,17 +475,6 @@ def scoped_flags(conn: sqlite3.Connection, kb: Any, dirty: dict[str, set[str]],
         found = _run(speakers.detect, document, {}, kb)
         found += _run(lambda d, r, k: altered._within_quotes(d, _by_id(d), _names(d), linked, k), document, {}, kb)
         out += [("q:" + f["quote"], f) for f in found]
-    lap("q")
-    # g: number mismatches, per group of articles (with that group's claims)
-    for group in sorted(dirty["g"]):
-        claims = claims_of.get(group) or []
-        if not any(len({o["article"] for o in c["occurrences"]}) > 1 for c in claims):
-            continue  # one article per claim: nothing to compare
-        ids = {o["article"] for c in claims for o in c["occurrences"]}
-        document = {"articles": export_articles(conn, ids), "claims": claims,
-                    "copies": _copies(conn, ids, originals=False)}  # every relation whose copy is one of them
-        out += [("g:" + group, f) for f in _run(numbers.detect, document, {}, kb)]
-    lap("g")
     return out
 
 
@@ -336,18 +482,6 @@ def _copy_of(flag: dict[str, Any]) -> str:
     """The copy a copy-relation flag is about: its first evidence outside the originals it names."""
     related = set(flag.get("related") or ())
     return next((e["article"] for e in flag["evidence"] if e["article"] not in related), flag["evidence"][0]["article"])
-
-
-def _local_chunks(conn: sqlite3.Connection, quote_ids: set[str], size: int) -> Iterator[list[str]]:
-    """Statements in chunks, those first seen in the same article together: a chunk's articles
-    are then read once rather than in every chunk (ids are hashes, so sorted they scatter)."""
-    if len(quote_ids) <= size:
-        yield sorted(quote_ids)
-        return
-    first = {r[0]: r[1] for r in conn.execute("SELECT quote_id, MIN(article_id) FROM quote_occurrences GROUP BY quote_id")}
-    ordered = sorted(quote_ids, key=lambda q: (first.get(q) or "", q))
-    for start in range(0, len(ordered), size):
-        yield ordered[start:start + size]
 
 
 def _speakers(quotes: list[dict[str, Any]]) -> set[str]:
@@ -362,84 +496,77 @@ def _names(document: dict[str, Any]) -> dict[str, str]:
     return {a["id"]: a["name"] for a in document.get("actors", [])}
 
 
-# ---- the batch ------------------------------------------------------------------------------
+# ---- the derivation -------------------------------------------------------------------------
 
 def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | None = None) -> dict[str, Any]:
     """Bring claims and flags up to date: for every scope when `touched` is None (or the
     store's rows do not say their scope), else for the scopes that the touched articles,
-    events and quotes (`{"articles", "events", "quotes"}`) reach. Returns how many scopes of
-    each kind were redone, and the seconds each step took."""
+    events and quotes (`{"articles", "events", "quotes"}`) reach. One transaction; rows are
+    written a chunk of scopes at a time. Returns how many scopes of each kind were redone, and
+    the seconds each step took."""
     started = time.perf_counter()
-    ties = article_ties(conn)
-    stored = {r[0]: (r[1], r[2], r[3]) for r in conn.execute("SELECT article_id, grp, event, story FROM claim_groups")}
     unscoped = conn.execute("SELECT 1 FROM claims WHERE scope IS NULL UNION ALL "
                             "SELECT 1 FROM flags WHERE scope IS NULL LIMIT 1").fetchone()
-    full = touched is None or unscoped is not None or (bool(ties) and not stored)
-    members: dict[str, list[str]] = defaultdict(list)
-    for a, (group, _, _) in ties.items():
-        members[group].append(a)
-    if full:
-        dirty = {"a": set(ties), "e": {t[1] for t in ties.values() if t[1]}, "q": {r[0] for r in conn.execute("SELECT id FROM quotes")},
-                 "g": set(members)}
-        dirty["c"] = dirty["k"] = {r[0] for r in conn.execute("SELECT DISTINCT article FROM copies WHERE article != of")}
-        old_groups: set[str] = set()
-    else:
-        t_articles = set(touched.get("articles", ())) & ties.keys()
-        changed = {a for a, t in ties.items() if stored.get(a) != t} | (stored.keys() - ties.keys())
-        moved = {a for a in changed if (stored.get(a) or (None, None))[1] != (ties.get(a) or (None, None))[1]}
-        events = set(touched.get("events", ())) | {ties[a][1] for a in t_articles | (moved & ties.keys()) if ties[a][1]}
-        events |= {stored[a][1] for a in moved if a in stored and stored[a][1]}
-        quotes = set(touched.get("quotes", ())) | _quote_ids_of(conn, t_articles | moved)
-        reached = set(t_articles)
-        for part in _chunks(set(touched.get("quotes", ()))):
-            reached |= {r[0] for r in conn.execute(
-                f"SELECT DISTINCT article_id FROM quote_occurrences WHERE quote_id IN ({_marks(part)})", part)}
-        copy_articles = {c["article"] for c in _copies(conn, t_articles) if c["article"] != c["of"]}
-        dirty = {"a": t_articles, "e": events, "q": quotes, "c": copy_articles,
-                 "k": copy_articles | {c["article"] for c in _copies(conn, reached) if c["article"] != c["of"]}}
-        dirty["g"] = {ties[a][0] for a in t_articles | (changed & ties.keys())}
-        old_groups = {stored[a][0] for a in t_articles | changed if a in stored}
-    seconds = {"find": round(time.perf_counter() - started, 2)}
+    ungrouped = (conn.execute("SELECT 1 FROM claim_scopes LIMIT 1").fetchone() is None
+                 and conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is not None)
+    full = touched is None or unscoped is not None or ungrouped
+    counts: Counter = Counter({k: 0 for k in "aeqckgp"})
+    seconds: dict[str, float] = {}
     clock = time.perf_counter()
-    new_features: dict[str, tuple[str, Features]] = {}
-    once = (read_stories(conn), _legacy_events(conn))
-    claims_of = {g: group_claims(conn, members[g], new_features, once) for g in sorted(dirty["g"])}
-    seconds["claims"] = round(time.perf_counter() - clock, 2)
-    flags = scoped_flags(conn, kb, dirty, claims_of, seconds)
-    clock = time.perf_counter()
-    _write(conn, full, dirty, old_groups, claims_of, flags, ties, stored, new_features)
-    seconds["write"] = round(time.perf_counter() - clock, 2)
-    return {**{k: len(v) for k, v in dirty.items()}, "seconds": seconds}
 
+    def lap(name: str) -> None:
+        nonlocal clock
+        seconds[name] = round(seconds.get(name, 0.0) + time.perf_counter() - clock, 2)
+        clock = time.perf_counter()
 
-def _write(conn: sqlite3.Connection, full: bool, dirty: dict[str, set[str]], old_groups: set[str],
-           claims_of: dict[str, list[dict[str, Any]]], flags: list[tuple[str, dict[str, Any]]],
-           ties: dict[str, tuple[str, str | None, str | None]], stored: dict[str, tuple],
-           new_features: dict[str, tuple[str, Features]]) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.executemany("INSERT OR REPLACE INTO claim_features (article_id, key, features) VALUES (?, ?, ?)",
-                         [(a, key, json.dumps(f, ensure_ascii=False)) for a, (key, f) in sorted(new_features.items())])
         if full:
-            conn.execute("DELETE FROM claims")
-            conn.execute("DELETE FROM flags")
-            conn.execute("DELETE FROM claim_groups")
+            for table in ("claims", "flags", "claim_scopes"):
+                conn.execute(f"DELETE FROM {table}")
+            plan = _full_plan(conn)
         else:
-            gone = ["g:" + g for g in dirty["g"] | old_groups]
-            conn.executemany("DELETE FROM claims WHERE scope = ?", [(g,) for g in gone])
-            scopes = gone + [f"{letter}:{key}" for letter in "aeqck" for key in dirty[letter]]
-            conn.executemany("DELETE FROM flags WHERE scope = ?", [(s,) for s in scopes])
-            conn.executemany("DELETE FROM claim_groups WHERE article_id = ?",
-                             [(a,) for a in stored if stored[a] != ties.get(a)])
-        conn.executemany("INSERT OR REPLACE INTO claims (id, seq, record, scope) VALUES (?, 0, ?, ?)",
-                         [(c["id"], json.dumps(c, ensure_ascii=False, sort_keys=True), "g:" + g)
-                          for g, claims in sorted(claims_of.items()) for c in claims])
-        conn.executemany("INSERT OR IGNORE INTO flags (id, seq, kind, severity, record, scope) VALUES (?, 0, ?, ?, ?, ?)",
-                         [(f["id"], f["kind"], f["severity"], json.dumps(f, ensure_ascii=False, sort_keys=True), scope)
-                          for scope, f in flags])
-        conn.executemany("INSERT OR REPLACE INTO claim_groups (article_id, grp, event, story) VALUES (?, ?, ?, ?)",
-                         [(a, *t) for a, t in ties.items() if full or stored.get(a) != t])
+            plan = _batch_plan(conn, touched)
+            _forget(conn, plan)
+        seconds["find"] = round(time.perf_counter() - started, 2)
+        clock = time.perf_counter()
+        for letter, chunks, compute in (("g", plan.groups, _group_chunk), ("p", plan.pairs, _pair_chunk)):
+            for chunk in chunks:
+                new_features: dict[str, tuple[str, Features]] = {}
+                done = compute(conn, chunk, new_features)
+                _write_claims(conn, letter, done, new_features)
+                _write_flags(conn, _number_flags(conn, kb, done))
+                counts[letter] += len(chunk)
+            lap(letter)
+        for letter in "aeckq":
+            for keys in plan.keys[letter]:
+                _write_flags(conn, _flags(conn, kb, letter, keys))
+                counts[letter] += len(keys)
+            lap("c+k" if letter in "ck" else letter)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    lap("write")
+    return {**counts, "seconds": seconds}
+
+
+def _write_claims(conn: sqlite3.Connection, letter: str, done: list[tuple[str, list[str], list[dict[str, Any]]]],
+                  new_features: dict[str, tuple[str, Features]]) -> None:
+    """A chunk's claims (of a pair, only those both articles state), which scopes hold each
+    article, and the claim features computed for it."""
+    conn.executemany("INSERT OR REPLACE INTO claim_features (article_id, key, features) VALUES (?, ?, ?)",
+                     [(a, key, json.dumps(f, ensure_ascii=False)) for a, (key, f) in sorted(new_features.items())])
+    rows = []
+    for scope, _, claims in done:
+        rows += [(c["id"], json.dumps(c, ensure_ascii=False, sort_keys=True), scope) for c in claims
+                 if letter == "g" or len({o["article"] for o in c["occurrences"]}) > 1]
+    conn.executemany("INSERT OR REPLACE INTO claims (id, seq, record, scope) VALUES (?, 0, ?, ?)", rows)
+    conn.executemany("INSERT OR REPLACE INTO claim_scopes (article_id, scope) VALUES (?, ?)",
+                     [(a, scope) for scope, members, _ in done for a in members])
+
+
+def _write_flags(conn: sqlite3.Connection, flags: list[tuple[str, dict[str, Any]]]) -> None:
+    conn.executemany("INSERT OR IGNORE INTO flags (id, seq, kind, severity, record, scope) VALUES (?, 0, ?, ?, ?, ?)",
+                     [(f["id"], f["kind"], f["severity"], json.dumps(f, ensure_ascii=False, sort_keys=True), scope)
+                      for scope, f in flags])

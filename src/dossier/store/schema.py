@@ -271,4 +271,18 @@ MIGRATIONS: list[str] = [
         INSERT INTO analysis_log (article_id) VALUES (OLD.article_id);
     END;
     """,
+    # 12: claim scopes that do not grow with the corpus (link.claims.claim_scopes): an article's
+    # claim group is its event, and a copy relation across events is a scope of its two articles.
+    # The rows say which scopes hold each article, so a batch finds the scopes its articles left
+    # by id; claim_groups (connected components of events and copies, schema 10) goes, and the
+    # next build derives every scope again (link/derived.py: no claim_scopes rows, so a full run).
+    """
+    DROP TABLE claim_groups;
+    CREATE TABLE claim_scopes (
+        article_id TEXT NOT NULL,
+        scope      TEXT NOT NULL,             -- "g:<event>" (or "g:<article>" without one), "p:<id>:<id>"
+        PRIMARY KEY (article_id, scope)
+    ) WITHOUT ROWID;
+    CREATE INDEX claim_scopes_scope ON claim_scopes(scope);
+    """,
 ]
