@@ -194,7 +194,8 @@ def describe(label: str, result: dict) -> str:
             f"(shards: read, clean, analyse, then outlet boilerplate {stages.get('read', 0):,.1f} s {rate(stages.get('read'))}; "
             f"records redone after it {stages.get('analyse', 0):,.1f} s; link {stages.get('link', 0):,.1f} s "
             f"{rate(stages.get('link'))}); "
-            f"peak RSS {result['peak_rss'] / 2**30:,.2f} GB; store {result['db_bytes'] / 2**20:,.0f} MB{add}")
+            f"peak RSS {result['peak_rss'] / 2**30:,.2f} GB; store {result['db_bytes'] / 2**20:,.0f} MB{add}; "
+            f"link steps (s): {json.dumps((result.get('linked') or {}).get('seconds', {}))}")
 
 
 def cpu_model() -> str:
