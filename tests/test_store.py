@@ -228,3 +228,33 @@ def test_a_changed_text_is_analysed_again_and_an_unchanged_one_is_not_read(tmp_p
     conn.execute("UPDATE articles SET text = text || ' Corrected.' WHERE id = ?", (article_id,))
     assert conn.execute("SELECT text_hash FROM articles WHERE id = ?", (article_id,)).fetchone()[0] is None
     assert [t.article_id for t in stale_tasks(conn, AnalysisOptions())] == [article_id]
+
+
+def test_the_corpus_steps_read_the_log_of_source_changes_and_end_where_a_full_pass_would(tmp_path, monkeypatch):
+    """Outlet keys, outlet boilerplate and the analyses' freshness look only at what the source
+    log names since their marks (a one-article build does not read every source); what they leave
+    is what running them over everything gives."""
+    from dossier.store import corpus as store_corpus
+    from dossier.store.analysis import AnalysisOptions, analyze_articles
+
+    conn = connect(tmp_path / "store.db")
+    build([str(_two_outlet_corpus(tmp_path / "first", 8))], conn)
+    assert {r[0] for r in conn.execute("SELECT name FROM marks")} == {"outlet keys", "outlet boilerplate", "analyses"}
+    signed = []
+    real = store_corpus.outlet_signatures
+    monkeypatch.setattr(store_corpus, "outlet_signatures",
+                        lambda c, outlets=None: signed.append(None if outlets is None else set(outlets)) or real(c, outlets))
+    build([str(_two_outlet_corpus(tmp_path / "second", 4, start=8))], conn)
+    assert signed and all(outlets is not None for outlets in signed)  # the outlets the log names, not all
+    # a dated source for an old article: its record must be redone for the new date
+    old = conn.execute("SELECT article_id, source FROM sources WHERE published IS NULL LIMIT 1").fetchone()
+    conn.execute("UPDATE sources SET published = '2025-01-02' WHERE source = ?", (old[1],))
+    assert analyze_articles(conn, AnalysisOptions()) == 1
+    state = lambda: (sorted(tuple(r) for r in conn.execute("SELECT source, outlet FROM sources")),  # noqa: E731
+                     sorted(tuple(r) for r in conn.execute("SELECT id, text FROM articles")),
+                     sorted(tuple(r) for r in conn.execute("SELECT article_id, key FROM analyses")))
+    before = state()
+    conn.execute("DELETE FROM marks")  # every step runs over everything again
+    store_corpus.finalize(conn)
+    assert analyze_articles(conn, AnalysisOptions()) == 0
+    assert state() == before

@@ -45,6 +45,7 @@ class BuildOptions:
     address: str | None = None  # Ray cluster address (ray://host:port or auto); None starts Ray here
     shard_size: int = SHARD_SIZE  # records (of a container) or files (of a group) per shard
     resident_state: bool = False  # keep the linking state in memory for this process's next build (a server)
+    table_counts: bool = True  # count the linked tables' rows after an incremental link (the CLI prints them)
 
 
 @dataclass
@@ -124,7 +125,8 @@ def build(
     report.analysed += report.reanalysed
     report.stage_seconds["analyse"] = time.time() - started - report.stage_seconds["read"]
     notify("stage", "linking")
-    report.linked = link(conn, options.kb_file, full=options.relink, resident=options.resident_state)
+    report.linked = link(conn, options.kb_file, full=options.relink, resident=options.resident_state,
+                         counts=options.table_counts)
     report.stage_seconds["link"] = time.time() - started - report.stage_seconds["read"] - report.stage_seconds["analyse"]
     input_names = {f.path if not f.is_stdin else "<stdin>" for f in files} | {p.source for p in arg_problems}
     report.problems = store.problems(conn, input_names)

@@ -52,13 +52,16 @@ def occurrence_export(record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = False, resident: bool = False) -> dict[str, Any]:
+def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = False, resident: bool = False,
+         counts: bool = True) -> dict[str, Any]:
     """Bring the corpus-level tables up to date with the analysis records; return their sizes.
 
     With a saved linking state that matches the store, only the articles added since are
     linked (their rows rewritten, nothing else); otherwise, or with `full`, the corpus is
     linked anew (see `link.linker`). With `resident`, the state this process saved last is
-    kept in memory and used again while the store still holds it (a server's posts)."""
+    kept in memory and used again while the store still holds it (a server's posts). Without
+    `counts`, an incremental link does not count the tables' rows (a scan of each: 0.4 s at
+    100,000 articles), and says only what it linked."""
     laps = Laps()
     kb = cached_kb(kb_file)
     fingerprint = kb_fingerprint(kb_file)
@@ -107,7 +110,7 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = Fals
             gc.unfreeze()
     if resident:
         _keep_resident(conn, fingerprint, linker)
-    sizes: dict[str, Any] = table_sizes(conn)
+    sizes: dict[str, Any] = table_sizes(conn) if counts else {}
     laps("sizes")
     sizes["linked_new"] = len(new)
     sizes["seconds"] = laps.seconds
@@ -136,9 +139,9 @@ _RESIDENT: dict[str, Any] = {}
 
 
 def _state_identity(conn: sqlite3.Connection, fingerprint: str) -> tuple:
-    """What the store's saved state is: its snapshot (length and zlib's trailing checksum of the
-    whole pickle) and its journal."""
-    snapshot = conn.execute("SELECT version, kb, length(state), hex(substr(state, -4)) FROM link_state WHERE id = 1").fetchone()
+    """What the store's saved state is: its snapshot (the token each save draws; reading the
+    snapshot's bytes took 40 ms at 10,000 articles) and its journal."""
+    snapshot = conn.execute("SELECT version, kb, token FROM link_state WHERE id = 1").fetchone()
     journal = conn.execute("SELECT COUNT(*), MAX(seq) FROM link_journal").fetchone()
     database = conn.execute("PRAGMA database_list").fetchone()[2]
     return (database, fingerprint, tuple(snapshot) if snapshot else None, tuple(journal))

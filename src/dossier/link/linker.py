@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 import json
 import pickle
+import secrets
 import sqlite3
 import zlib
 from collections import defaultdict
@@ -288,8 +289,9 @@ def save_state(conn: sqlite3.Connection, linker: Linker, added: list[LinkInput] 
                              "VALUES (?, ?, ?, ?, ?, ?)", rows + [(None, None, None, None, None, linker.max_source_rowid)])
         else:
             blob = zlib.compress(pickle.dumps(linker, protocol=pickle.HIGHEST_PROTOCOL), 1)
-            conn.execute("INSERT OR REPLACE INTO link_state (id, version, kb, state) VALUES (1, ?, ?, ?)",
-                         (STATE_VERSION, linker.kb_fingerprint, blob))
+            # a new token per snapshot: a server checks it to see whether another build saved one since
+            conn.execute("INSERT OR REPLACE INTO link_state (id, version, kb, state, token) VALUES (1, ?, ?, ?, ?)",
+                         (STATE_VERSION, linker.kb_fingerprint, blob, secrets.token_hex(8)))
             conn.execute("DELETE FROM link_journal")
             conn.execute("DELETE FROM analysis_log WHERE seq <= ?", (linker.analysis_seq,))
         conn.execute("COMMIT")

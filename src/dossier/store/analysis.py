@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +19,7 @@ from multiprocessing import get_all_start_methods, get_context
 from typing import Any
 
 from dossier.analyze.record import RECORD_VERSION, analyze_text, cached_kb, kb_fingerprint
+from dossier.store.marks import log_seq, logged, since, write_mark
 
 BATCH = 200
 
@@ -40,12 +41,16 @@ class Task:
     latest: str | None
 
 
-def _dates(conn: sqlite3.Connection) -> dict[str, tuple[str | None, str | None]]:
-    """Each article's publication date (the earliest its sources give) and, failing that,
-    the latest day it can have been published (the earliest crawl date)."""
+def _dates(conn: sqlite3.Connection, ids: Iterable[str] | None = None) -> dict[str, tuple[str | None, str | None]]:
+    """Each article's (every one's, or these') publication date (the earliest its sources give)
+    and, failing that, the latest day it can have been published (the earliest crawl date)."""
+    query = "SELECT article_id, MIN(published) AS on_, MIN(fetched) AS latest FROM sources"
+    rows: Iterable[sqlite3.Row] = (conn.execute(query + " GROUP BY article_id") if ids is None else
+                                   (conn.execute(query + " WHERE article_id = ?", (a,)).fetchone() for a in ids))
     dates: dict[str, tuple[str | None, str | None]] = {}
-    for row in conn.execute("SELECT article_id, MIN(published) AS on_, MIN(fetched) AS latest FROM sources GROUP BY article_id"):
-        dates[row["article_id"]] = (row["on_"], None if row["on_"] else row["latest"])
+    for row in rows:
+        if row["article_id"] is not None:
+            dates[row["article_id"]] = (row["on_"], None if row["on_"] else row["latest"])
     return dates
 
 
@@ -65,15 +70,38 @@ def analysis_key(text: str, on: str | None, latest: str | None, config: str) -> 
 
 
 def stale_tasks(conn: sqlite3.Connection, options: AnalysisOptions) -> list[Task]:
-    """Articles with no analysis record, or one computed from something that changed.
+    """Articles with no analysis record, or one computed from something that changed (see `_stale`)."""
+    return _stale(conn, options)[0]
+
+
+def _stale(conn: sqlite3.Connection, options: AnalysisOptions) -> tuple[list[Task], int, str]:
+    """The stale articles' tasks, with the source log entry and the settings they were found at
+    (analyze_articles marks them once every task is saved, so a build killed half-way looks at
+    those articles again).
 
     The text's hash is kept in `articles.text_hash` (cleared by a trigger when the text
-    changes), so checking a large store reads only the texts that are new or changed."""
+    changes), so checking a large store reads only the texts that are new or changed; and
+    only the articles whose hash is unknown or whose sources changed since the last check
+    (`store.marks`: a new source can give an older date) are looked at, not every article,
+    while every article has a record and the settings are those of the last check."""
     config = analysis_config(options)
-    dates = _dates(conn)
+    seq = log_seq(conn)
+    after = since(conn, "analyses", config=config)
+    if after is not None and (conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+                              != conn.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]):
+        after = None  # an article without a record (its analysis failed): look at every article
+    if after is None:
+        dates = _dates(conn)
+        rows = conn.execute("SELECT a.id, a.text_hash, a.lang, an.key FROM articles a "
+                            "LEFT JOIN analyses an ON an.article_id = a.id ORDER BY a.id").fetchall()
+    else:
+        ids = sorted({r[0] for r in conn.execute("SELECT id FROM articles WHERE text_hash IS NULL")}
+                     | logged(conn, "article_id", after))
+        dates = _dates(conn, ids)
+        rows = [row for a in ids for row in conn.execute(
+            "SELECT a.id, a.text_hash, a.lang, an.key FROM articles a LEFT JOIN analyses an ON an.article_id = a.id "
+            "WHERE a.id = ?", (a,))]
     tasks, hashes = [], []
-    rows = conn.execute("SELECT a.id, a.text_hash, a.lang, an.key FROM articles a "
-                        "LEFT JOIN analyses an ON an.article_id = a.id ORDER BY a.id").fetchall()
     for row in rows:
         on, latest = dates.get(row["id"], (None, None))
         if row["text_hash"] is not None and row["key"] == f"{row['text_hash']}|{on}|{latest}|{config}":
@@ -93,7 +121,7 @@ def stale_tasks(conn: sqlite3.Connection, options: AnalysisOptions) -> list[Task
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-    return tasks
+    return tasks, seq, config
 
 
 def _day(value: str | None) -> date | None:
@@ -134,10 +162,12 @@ def _results(tasks: list[Task], options: AnalysisOptions) -> Iterator[tuple[str,
             yield from results
 
 
+
+
 def analyze_articles(conn: sqlite3.Connection, options: AnalysisOptions,
                      progress: Callable[[int], None] | None = None) -> int:
     """Bring every article's analysis record up to date; return how many were (re)done."""
-    tasks = stale_tasks(conn, options)
+    tasks, seq, config = _stale(conn, options)
     done = 0
     pending: list[tuple[str, str, str]] = []
     for result in _results(tasks, options):
@@ -149,6 +179,13 @@ def analyze_articles(conn: sqlite3.Connection, options: AnalysisOptions,
             if progress:
                 progress(done)
     _save(conn, pending)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        write_mark(conn, "analyses", seq, config=config)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
     return done + len(pending)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from dossier.corpus.clean import learn_repeated_lines, remove_learned_lines
 from dossier.corpus.outlet import name_key, outlet_key
 from dossier.model import Article, Skip
+from dossier.store.marks import log_seq, logged, since, write_mark
 
 LEARNED_REASON_PREFIX = "repeated across outlet"
 
@@ -143,22 +144,33 @@ def unify_outlet_keys(conn: sqlite3.Connection) -> int:
     """Give sources that name an outlet but have no URL the domain key that sources
     with a URL and the same outlet name have (`Valley Tribune` → `valleytribune.example`).
 
-    Re-derived from the whole store each build, so it does not depend on arrival order.
+    A name's key depends only on the sources of that name, so a build redoes the names its
+    new, removed or changed sources carry (`store.marks`), not the whole store; the result
+    does not depend on arrival order.
     """
+    seq = log_seq(conn)
+    after = since(conn, "outlet keys")
+    names: list[str] | None = None  # the outlet names to look at; None: all
+    if after is not None:
+        keys = {name_key(n) for n in logged(conn, "outlet_name", after)}
+        names = [n for (n,) in conn.execute("SELECT DISTINCT outlet_name FROM sources WHERE outlet_name IS NOT NULL")
+                 if name_key(n) in keys] if keys else []
     domains: dict[str, Counter] = defaultdict(Counter)
-    rows = conn.execute("SELECT outlet_name, outlet, url FROM sources WHERE outlet_name IS NOT NULL").fetchall()
-    for row in rows:
+    for row in _sources_named(conn, "outlet_name, outlet, url", names):
         if row["url"] and row["outlet"]:
             domains[name_key(row["outlet_name"])][row["outlet"]] += 1
     changed = 0
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for row in conn.execute("SELECT source, outlet_name, outlet FROM sources WHERE url IS NULL AND outlet_name IS NOT NULL").fetchall():
+        for row in _sources_named(conn, "source, outlet_name, outlet, url", names):
+            if row["url"] is not None:
+                continue
             counts = domains.get(name_key(row["outlet_name"]))
             key = min(counts, key=lambda d: (-counts[d], d)) if counts else outlet_key(None, row["outlet_name"])
             if key != row["outlet"]:
                 conn.execute("UPDATE sources SET outlet = ? WHERE source = ?", (key, row["source"]))
                 changed += 1
+        write_mark(conn, "outlet keys", seq)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -166,15 +178,41 @@ def unify_outlet_keys(conn: sqlite3.Connection) -> int:
     return changed
 
 
-def outlet_signatures(conn: sqlite3.Connection) -> dict[str, str]:
-    """Per outlet, a signature of the set of articles it has: their number and an
-    order-independent sum of their ids (content hashes). It changes when an article joins
-    or leaves the outlet, or a source of it is re-read with other text."""
+def _sources_named(conn: sqlite3.Connection, columns: str, names: list[str] | None) -> list[sqlite3.Row]:
+    """Sources that name an outlet: all of them, or those naming one of `names`."""
+    if names is None:
+        return conn.execute(f"SELECT {columns} FROM sources WHERE outlet_name IS NOT NULL").fetchall()
+    return [row for start in range(0, len(names), 500) for row in conn.execute(
+        f"SELECT {columns} FROM sources WHERE outlet_name IN ({','.join('?' * len(names[start:start + 500]))})",
+        names[start:start + 500])]
+
+
+def outlet_signatures(conn: sqlite3.Connection, outlets: Iterable[str] | None = None) -> dict[str, str]:
+    """Per outlet (every one, or these), a signature of the set of articles it has: their number
+    and an order-independent sum of their ids (content hashes). It changes when an article joins
+    or leaves the outlet, or a source of it is re-read with other text. An outlet without
+    sources has none."""
     members: dict[str, set[str]] = defaultdict(set)
-    for outlet, article_id in conn.execute("SELECT outlet, article_id FROM sources WHERE outlet IS NOT NULL"):
+    rows: Iterable[tuple[str, str]] = (
+        conn.execute("SELECT outlet, article_id FROM sources WHERE outlet IS NOT NULL") if outlets is None else
+        (row for o in sorted(outlets) for row in conn.execute("SELECT outlet, article_id FROM sources WHERE outlet = ?", (o,))))
+    for outlet, article_id in rows:
         members[outlet].add(article_id)
     return {outlet: f"{len(ids)}:{sum(int(hashlib.sha1(a.encode()).hexdigest()[:15], 16) for a in ids) % (1 << 61)}"
             for outlet, ids in members.items()}
+
+
+class _StoredLines(dict):
+    """Outlet -> its learned lines: those learned in this run, else read from the store when asked."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__()
+        self.conn = conn
+
+    def __missing__(self, outlet: str) -> set[str]:
+        row = self.conn.execute("SELECT lines FROM outlet_boilerplate WHERE outlet = ?", (outlet,)).fetchone()
+        self[outlet] = lines = set(json.loads(row[0])) if row else set()
+        return lines
 
 
 def learn_outlet_boilerplate(conn: sqlite3.Connection) -> int:
@@ -184,17 +222,29 @@ def learn_outlet_boilerplate(conn: sqlite3.Connection) -> int:
 
     An outlet's lines depend only on its own articles, so an outlet whose articles did not
     change keeps its stored lines and its articles are not read: a build that adds one
-    article reads the texts of that article's outlets, not the store's. The result depends
-    only on which articles are stored, not on the order or the batches they came in.
+    article reads the texts of that article's outlets, not the store's, and finds those
+    outlets (and the articles that lost a source) in the log of source changes
+    (`store.marks`), not by reading every source. The result depends only on which articles
+    are stored, not on the order or the batches they came in.
     """
+    seq = log_seq(conn)
+    after = since(conn, "outlet boilerplate")
     conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.execute("DELETE FROM articles WHERE id NOT IN (SELECT article_id FROM sources)")
-        signatures = outlet_signatures(conn)
-        stored = {row[0]: (row[1], row[2]) for row in conn.execute("SELECT outlet, signature, lines FROM outlet_boilerplate")}
-        dirty = sorted(o for o in signatures if stored.get(o, (None,))[0] != signatures[o])
+        if after is None:  # everything: no mark yet
+            conn.execute("DELETE FROM articles WHERE id NOT IN (SELECT article_id FROM sources)")
+            signatures = outlet_signatures(conn)
+            stored = {row[0]: row[1] for row in conn.execute("SELECT outlet, signature FROM outlet_boilerplate")}
+        else:
+            conn.executemany("DELETE FROM articles WHERE id = ? AND NOT EXISTS (SELECT 1 FROM sources WHERE article_id = ?)",
+                             [(a, a) for a in sorted(logged(conn, "article_id", after))])
+            outlets = logged(conn, "outlet", after)
+            signatures = outlet_signatures(conn, outlets)
+            stored = {o: row[0] for o in sorted(outlets) for row in conn.execute(
+                "SELECT signature FROM outlet_boilerplate WHERE outlet = ?", (o,))}
+        dirty = sorted(o for o in signatures if stored.get(o) != signatures[o])
         conn.executemany("DELETE FROM outlet_boilerplate WHERE outlet = ?", [(o,) for o in stored if o not in signatures])
-        lines_of = {o: set(json.loads(lines)) for o, (_, lines) in stored.items() if o in signatures and o not in dirty}
+        lines_of = _StoredLines(conn)
         affected: set[str] = set()
         for outlet in dirty:  # one outlet's texts in memory at a time
             texts = {row[0]: row[1] for row in conn.execute(
@@ -205,6 +255,7 @@ def learn_outlet_boilerplate(conn: sqlite3.Connection) -> int:
             conn.execute("INSERT OR REPLACE INTO outlet_boilerplate (outlet, signature, lines) VALUES (?, ?, ?)",
                          (outlet, signatures[outlet], json.dumps(sorted(lines_of[outlet]), ensure_ascii=False)))
         changed = sum(_apply_outlet_lines(conn, aid, lines_of) for aid in sorted(affected))
+        write_mark(conn, "outlet boilerplate", seq)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -285,4 +285,37 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX claim_scopes_scope ON claim_scopes(scope);
     """,
+    # 13: what the corpus steps of a build need to redo only what changed since they last ran: a log
+    # of source rows added, removed or changed (outlet keys, outlet boilerplate and the analyses'
+    # dates read the articles and outlets it names, not every source), each step's place in it
+    # (marks), the articles whose text hash is unknown, and a token per saved linking state (a
+    # server checks it, not the state's bytes, to see whether another build saved one since).
+    """
+    CREATE TABLE source_log (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        article_id  TEXT,
+        outlet      TEXT,
+        outlet_name TEXT
+    );
+    CREATE TRIGGER source_added AFTER INSERT ON sources
+    BEGIN
+        INSERT INTO source_log (article_id, outlet, outlet_name) VALUES (NEW.article_id, NEW.outlet, NEW.outlet_name);
+    END;
+    CREATE TRIGGER source_removed AFTER DELETE ON sources
+    BEGIN
+        INSERT INTO source_log (article_id, outlet, outlet_name) VALUES (OLD.article_id, OLD.outlet, OLD.outlet_name);
+    END;
+    CREATE TRIGGER source_changed AFTER UPDATE OF article_id, outlet, outlet_name, published, fetched ON sources
+    BEGIN
+        INSERT INTO source_log (article_id, outlet, outlet_name) VALUES (OLD.article_id, OLD.outlet, OLD.outlet_name);
+        INSERT INTO source_log (article_id, outlet, outlet_name) VALUES (NEW.article_id, NEW.outlet, NEW.outlet_name);
+    END;
+    CREATE TABLE marks (
+        name  TEXT PRIMARY KEY,              -- a corpus step
+        value TEXT NOT NULL                  -- JSON: the source_log seq it has seen, and what it ran with
+    );
+    CREATE INDEX articles_unhashed ON articles(id) WHERE text_hash IS NULL;
+    CREATE INDEX sources_outlet_name ON sources(outlet_name);
+    ALTER TABLE link_state ADD COLUMN token TEXT;
+    """,
 ]

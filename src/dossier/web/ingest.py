@@ -158,7 +158,8 @@ def ingest(db_path: str, upload: Upload, kb_file: str | None = None) -> dict[str
         conn = connect(db_path)
         try:
             # the linking state stays in memory between posts: each post links onto it, not onto a reload
-            report = build([str(path)], conn, BuildOptions(workers=1, kb_file=kb_file, resident_state=True))
+            report = build([str(path)], conn, BuildOptions(workers=1, kb_file=kb_file, resident_state=True,
+                                                           table_counts=False))
             rows = conn.execute("SELECT source, article_id, title, url FROM sources WHERE file = ? ORDER BY source",
                                 (str(path),)).fetchall()
             new_ids = set()
