@@ -416,12 +416,16 @@ def _number_flags(conn: sqlite3.Connection, kb: Any, scopes: list[tuple[str, lis
               if any(len({o["article"] for o in c["occurrences"]}) > 1 for c in claims)]  # else nothing to compare
     if not wanted:
         return []
-    ids = {o["article"] for _, claims in wanted for c in claims for o in c["occurrences"]}
+    # the detector reads articles (and whether they are copies) only for claims of two articles or
+    # more; the others give it each article's figures, which it takes from the claims themselves
+    shared = {scope: {o["article"] for c in claims if len({o["article"] for o in c["occurrences"]}) > 1
+                      for o in c["occurrences"]} for scope, claims in wanted}
+    ids = set().union(*shared.values())
     exported = {a["id"]: a for a in export_articles(conn, ids)}
     relations = _copies(conn, ids, originals=False)  # every relation whose copy is one of them
     out = []
     for scope, claims in wanted:
-        mine = {o["article"] for c in claims for o in c["occurrences"]}
+        mine = shared[scope]
         document = {"articles": [a for i, a in exported.items() if i in mine], "claims": claims,
                     "copies": [c for c in relations if c["article"] in mine]}
         out += [(scope, f) for f in _run(numbers.detect, document, {}, kb)]
