@@ -224,7 +224,7 @@ def _batch_plan(conn: sqlite3.Connection, touched: dict[str, set[str]]) -> Plan:
 
     old_scopes = {s for a in reach | gone for s in stored.get(a, ())}
     groups = {group_key(now.get(a), a) for a in reach} | {group_key(e, "") for e in events}
-    groups |= {g for a in moved | gone if (g := old_group(a))}  # what they left, less them
+    groups |= {g for a in moved | gone if (g := old_group(a))}  # the groups they left, redone without them
     pairs = _cross_pairs(conn, reach)
     forget = groups | old_scopes | {pair_key(*p) for p in pairs}
     keys = {"a": articles, "e": dirty_events, "c": copy_articles, "k": within}
