@@ -46,8 +46,8 @@ CHUNK = 500
 SPAN = 2000  # articles per chunk of claim groups (and of events for the dates detector)
 
 
-def _chunks(ids: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
-    items = sorted(set(ids))
+def _chunks(ids: Iterable[Any], size: int | None = None) -> Iterator[list[Any]]:
+    items, size = sorted(set(ids)), size or CHUNK
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
@@ -56,12 +56,12 @@ def _marks(part: list[str]) -> str:
     return ",".join("?" * len(part))
 
 
-def _keyset(conn: sqlite3.Connection, query: str, size: int = CHUNK) -> Iterator[list[str]]:
+def _keyset(conn: sqlite3.Connection, query: str, size: int | None = None) -> Iterator[list[str]]:
     """Sorted keys a page at a time (`query` takes the last key seen and a limit), so a full
     derivation never holds every id of a table."""
     last = ""
     while True:
-        keys = [r[0] for r in conn.execute(query, (last, size))]
+        keys = [r[0] for r in conn.execute(query, (last, size or CHUNK))]
         if not keys:
             return
         yield keys
@@ -144,7 +144,7 @@ def _full_plan(conn: sqlite3.Connection) -> Plan:
     return Plan(groups(), _chunks(_cross_pairs(conn)), {
         "a": _keyset(conn, "SELECT id FROM articles WHERE id > ? ORDER BY id LIMIT ?", SPAN),
         "e": _keyset(conn, "SELECT DISTINCT event_id FROM event_articles WHERE event_id > ? ORDER BY event_id LIMIT ?"),
-        "c": _keyset(conn, copies, 1000), "k": _keyset(conn, copies, 1000),
+        "c": _keyset(conn, copies, 2 * CHUNK), "k": _keyset(conn, copies, 2 * CHUNK),
         "q": _statements_in_order(conn)}, set(), set())
 
 
@@ -162,20 +162,21 @@ def _spans(groups: list[tuple[str, list[str]]]) -> Iterator[list[tuple[str, list
         yield chunk
 
 
-def _statements_in_order(conn: sqlite3.Connection, size: int = 1000) -> Iterator[list[str]]:
+def _statements_in_order(conn: sqlite3.Connection, size: int | None = None) -> Iterator[list[str]]:
     """Every statement id, those first seen in the same article together (a chunk's articles
     are then read once rather than in every chunk: ids are hashes, so sorted they scatter)."""
     cursor = conn.cursor()  # its own cursor: rows are written on the connection between pages
     cursor.execute("SELECT quote_id FROM quote_occurrences GROUP BY quote_id ORDER BY MIN(article_id), quote_id")
     while True:
-        rows = cursor.fetchmany(size)
+        rows = cursor.fetchmany(size or 2 * CHUNK)
         if not rows:
             return
         yield [r[0] for r in rows]
 
 
-def _local_chunks(conn: sqlite3.Connection, quote_ids: set[str], size: int = 1000) -> Iterator[list[str]]:
+def _local_chunks(conn: sqlite3.Connection, quote_ids: set[str], size: int | None = None) -> Iterator[list[str]]:
     """These statements in chunks, in the order of `_statements_in_order`."""
+    size = size or 2 * CHUNK
     if len(quote_ids) <= size:
         yield sorted(quote_ids)
         return
@@ -223,7 +224,7 @@ def _batch_plan(conn: sqlite3.Connection, touched: dict[str, set[str]]) -> Plan:
 
     old_scopes = {s for a in reach | gone for s in stored.get(a, ())}
     groups = {group_key(now.get(a), a) for a in reach} | {group_key(e, "") for e in events}
-    groups |= {g for a in moved | gone if (g := old_group(a))}  # what they left, less them
+    groups |= {g for a in moved | gone if (g := old_group(a))}  # the groups they left, redone without them
     pairs = _cross_pairs(conn, reach)
     forget = groups | old_scopes | {pair_key(*p) for p in pairs}
     keys = {"a": articles, "e": dirty_events, "c": copy_articles, "k": within}
@@ -237,7 +238,7 @@ def _batch_plan(conn: sqlite3.Connection, touched: dict[str, set[str]]) -> Plan:
             found.append((g, event_members[g[2:]]))
         elif g[2:] in candidates and g[2:] not in now:
             found.append((g, [g[2:]]))
-    return Plan(_spans(found), _chunks(pairs), {**{k: _chunks(v, SPAN if k == "a" else 1000) for k, v in keys.items()},
+    return Plan(_spans(found), _chunks(pairs), {**{k: _chunks(v, SPAN if k == "a" else 2 * CHUNK) for k, v in keys.items()},
                                                 "q": _local_chunks(conn, quotes)},
                 forget, reach | gone)
 
@@ -416,12 +417,16 @@ def _number_flags(conn: sqlite3.Connection, kb: Any, scopes: list[tuple[str, lis
               if any(len({o["article"] for o in c["occurrences"]}) > 1 for c in claims)]  # else nothing to compare
     if not wanted:
         return []
-    ids = {o["article"] for _, claims in wanted for c in claims for o in c["occurrences"]}
+    # the detector reads articles (and whether they are copies) only for claims of two articles or
+    # more; the others give it each article's figures, which it takes from the claims themselves
+    shared = {scope: {o["article"] for c in claims if len({o["article"] for o in c["occurrences"]}) > 1
+                      for o in c["occurrences"]} for scope, claims in wanted}
+    ids = set().union(*shared.values())
     exported = {a["id"]: a for a in export_articles(conn, ids)}
     relations = _copies(conn, ids, originals=False)  # every relation whose copy is one of them
     out = []
     for scope, claims in wanted:
-        mine = {o["article"] for c in claims for o in c["occurrences"]}
+        mine = shared[scope]
         document = {"articles": [a for i, a in exported.items() if i in mine], "claims": claims,
                     "copies": [c for c in relations if c["article"] in mine]}
         out += [(scope, f) for f in _run(numbers.detect, document, {}, kb)]
