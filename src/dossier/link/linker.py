@@ -123,12 +123,14 @@ class Linker:
         self.story_of: dict[str, str] = {}  # event key -> its story's root event (see regroup_stories)
         self.story_members: dict[str, list[str]] = {}  # story root -> its events
         self.story_ids: dict[str, str] = {}  # story root -> the id its row was last written under
+        self.first_days: dict[str, tuple[bool, date, str]] = {}  # event key -> its place in its story
 
     # -- state ---------------------------------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["kb"] = None  # the knowledge base is loaded from its own files
         state["actors"] = dict(self.actors.__dict__, kb=None)
+        state.pop("first_days", None)  # derived from the events: computed again on load
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -137,6 +139,7 @@ class Linker:
         self.actors = ActorIndex.__new__(ActorIndex)
         self.actors.__dict__.update(actors)
         self.quotes.actor_names = _Names(self.actors)
+        self.first_days = {key: self._first_day(key) for key in self.events.events}
 
     def attach(self, kb: KnowledgeBase) -> None:
         self.kb = kb
@@ -215,6 +218,7 @@ class Linker:
     def regroup_stories(self) -> list[dict[str, Any]]:
         """Every story anew from all events (a full link); their records in the export's order."""
         self.story_of, self.story_members, self.story_ids = {}, {}, {}
+        self.first_days = {key: self._first_day(key) for key in self.events.events}
         for members in self.events.stories():
             root = min(members)
             self.story_members[root] = sorted(members)
@@ -229,6 +233,7 @@ class Linker:
         to write)."""
         roots: set[str] = set()
         for key in sorted(keys):
+            self.first_days[key] = self._first_day(key)  # its days may have changed
             if key not in self.story_of:  # a new event: a story of its own until it is tied to one
                 self.story_of[key], self.story_members[key] = key, [key]
             roots.add(self.story_of[key])
@@ -250,16 +255,18 @@ class Linker:
         gone |= {self.story_ids.get(root) for root in roots} - {None} - {r["id"] for r in records}
         return gone, records
 
+    def _first_day(self, key: str) -> tuple[bool, date, str]:
+        """An event's place in a story: by its first day, undated last (kept in `first_days`, so a
+        story of thousands of events is not re-sorted from their day counts at every add)."""
+        days = self.events.events[key].days
+        return (not days, min(days) if days else date.min, key)
+
     def _story_record(self, root: str) -> dict[str, Any]:
         """A story's record: its events by first day (undated last), the title of its biggest
         event, the id of its first; `seq` orders stories by their first event's day."""
-        def first_day(key: str) -> tuple[bool, date, str]:
-            days = self.events.events[key].days
-            return (not days, min(days) if days else date.min, key)
-
-        members = sorted(self.story_members[root], key=first_day)
+        members = sorted(self.story_members[root], key=self.first_days.__getitem__)
         biggest = max(members, key=lambda k: (len(self.events.events[k].articles), k))
-        undated, day, _ = first_day(members[0])
+        undated, day, _ = self.first_days[members[0]]
         record = {"id": "s" + members[0][1:], "title": self.events.events[biggest].title or "", "events": members,
                   "seq": 10**7 if undated else day.toordinal()}
         self.story_ids[root] = record["id"]
