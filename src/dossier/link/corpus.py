@@ -16,7 +16,7 @@ import sqlite3
 import time
 from typing import Any
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from dossier.analyze.record import cached_kb, kb_fingerprint
 from dossier.link.copy_stage import MIN_ARTICLES, CopyStage
@@ -200,12 +200,13 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
         events = date_events(conn, [linker.event_record(key) for key in linker.events.events], linker.dated)
         events.sort(key=lambda e: (event_seq(e), e["id"]))
         lap("event dates")
-        statements = linker.quotes.all()
-        lap("statements")
-        _write(conn, linker.actors.all(), statements, duplicate_sources(conn) + linker.copy_records(),
-               events, linker.regroup_stories(), linker.dated)
-        del events, statements
-        lap("write")
+        stories = linker.regroup_stories()
+        lap("stories")
+        # statements merged one at a time as they are written (Linker.quotes.each)
+        _write(conn, linker.actors.all(), linker.quotes.each(), duplicate_sources(conn) + linker.copy_records(),
+               events, stories, linker.dated)
+        del events
+        lap("statements and write")
         claims_and_flags(conn, kb)
         lap("claims and flags")
         save_state(conn, linker)
@@ -371,7 +372,7 @@ def duplicate_sources(conn: sqlite3.Connection, ids: list[str] | None = None) ->
     return out
 
 
-def _write(conn: sqlite3.Connection, actors: list[dict[str, Any]], merged: list[MergedQuote],
+def _write(conn: sqlite3.Connection, actors: list[dict[str, Any]], merged: Iterable[MergedQuote],
            copies: list[dict[str, Any]], events: list[dict[str, Any]], stories: list[dict[str, Any]],
            known: dict[str, dict[str, Any]]) -> None:
     conn.execute("BEGIN IMMEDIATE")
@@ -429,7 +430,7 @@ def _write_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known:
                      "VALUES (?, ?, ?, ?, ?)", members)
 
 
-def _insert_quotes(conn: sqlite3.Connection, merged: list[MergedQuote]) -> None:
+def _insert_quotes(conn: sqlite3.Connection, merged: Iterable[MergedQuote]) -> None:
     for quote in merged:
         conn.execute(
             "INSERT OR REPLACE INTO quotes (id, text, kind, speaker, speaker_name, first_seen, first_seen_candidates) "

@@ -17,6 +17,7 @@ or knowledge base), the link is redone in full.
 from __future__ import annotations
 
 import gc
+import io
 import json
 import pickle
 import secrets
@@ -295,7 +296,7 @@ def save_state(conn: sqlite3.Connection, linker: Linker, added: list[LinkInput] 
             conn.executemany("INSERT INTO link_journal (article_id, key, title, published, outlets, max_source) "
                              "VALUES (?, ?, ?, ?, ?, ?)", rows + [(None, None, None, None, None, linker.max_source_rowid)])
         else:
-            blob = zlib.compress(pickle.dumps(linker, protocol=pickle.HIGHEST_PROTOCOL), 1)
+            blob = _compressed_pickle(linker)
             # a new token per snapshot: a server checks it to see whether another build saved one since
             conn.execute("INSERT OR REPLACE INTO link_state (id, version, kb, state, token) VALUES (1, ?, ?, ?, ?)",
                          (STATE_VERSION, linker.kb_fingerprint, blob, secrets.token_hex(8)))
@@ -305,6 +306,61 @@ def save_state(conn: sqlite3.Connection, linker: Linker, added: list[LinkInput] 
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+class _Deflating:
+    """A file that zlib-compresses what is written to it (level 1, as `zlib.compress(data, 1)`)."""
+
+    def __init__(self) -> None:
+        self._compressor = zlib.compressobj(1)
+        self._parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self._parts.append(self._compressor.compress(data))
+        return len(data)
+
+    def value(self) -> bytes:
+        return b"".join(self._parts) + self._compressor.flush()
+
+
+def _compressed_pickle(linker: Linker) -> bytes:
+    """The state pickled straight into zlib: the whole pickle is never in memory at once (it
+    was ~1 GB beside the state itself at 100,000 articles)."""
+    out = _Deflating()
+    pickle.dump(linker, out, protocol=pickle.HIGHEST_PROTOCOL)
+    return out.value()
+
+
+class _Inflating(io.RawIOBase):
+    """A file reading zlib-compressed bytes as they decompress, for `pickle.load` (the whole
+    pickle is never in memory at once)."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self, data: bytes) -> None:
+        self._data = memoryview(data)
+        self._at = 0
+        self._inflater = zlib.decompressobj()
+        self._out = b""
+        self._out_at = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while self._out_at >= len(self._out):
+            if self._at >= len(self._data):
+                self._out, self._out_at = self._inflater.flush(), 0
+                if not self._out:
+                    return 0
+                break
+            chunk = self._data[self._at:self._at + self.CHUNK]
+            self._at += len(chunk)
+            self._out, self._out_at = self._inflater.decompress(chunk), 0
+        size = min(len(buffer), len(self._out) - self._out_at)
+        buffer[:size] = self._out[self._out_at:self._out_at + size]
+        self._out_at += size
+        return size
 
 
 def load_state(conn: sqlite3.Connection, kb: KnowledgeBase, kb_fingerprint: str) -> Linker | None:
@@ -318,7 +374,7 @@ def load_state(conn: sqlite3.Connection, kb: KnowledgeBase, kb_fingerprint: str)
     collecting = gc.isenabled()
     gc.disable()
     try:
-        linker = pickle.loads(zlib.decompress(row[2]))
+        linker = pickle.load(io.BufferedReader(_Inflating(row[2]), 1 << 20))
     except Exception:  # a state from another build of the code: relink in full
         return None
     finally:
