@@ -379,3 +379,26 @@ def test_an_event_draws_reports_by_its_own_count_not_by_every_number_its_reports
     index = index_with_the_sale()
     key, why = index.add(art("c", date(2025, 3, 4), "Firm buys Port Alder's coaches", BOUGHT))
     assert key == index.event_of["a"] and why["counts"] == ["48"]
+
+
+def test_an_event_is_its_core_days_and_actors_not_everything_that_joined_it():
+    """A large event keeps its day and the actors most of its reports name: a report two days
+    after its day, naming only an actor one of its reports mentioned in passing, is not drawn in
+    by a straggler's later day or that actor (else one event snowballs through a large corpus)."""
+    from dossier.link.events import core
+
+    index = EventIndex()
+    for n in range(12):
+        index.add(art(f"s{n}", date(2025, 3, 3), "Port Alder bus drivers strike", STRIKE if n % 2 else STRIKE_2,
+                      ["local:drivers-union", "local:transit-authority"]))
+    index.add(art("late", date(2025, 3, 4), "Port Alder bus strike goes on", STRIKE_2 + " Mayor Ines Roca urged both sides to talk.",
+                  ["local:drivers-union", "local:ines-roca"]))
+    strike = index.events[index.event_of["s0"]]
+    assert index.event_of["late"] == strike.key and len(strike.articles) == 13
+    assert core(strike.days, 0.1 * 13) == [date(2025, 3, 3)]
+    assert sorted(core(strike.actors, 0.2 * 13)) == ["local:drivers-union", "local:transit-authority"]
+    # another happening two days on: the mayor (whom one report of the strike quoted) on bus shelters
+    key, _ = index.add(art("shelters", date(2025, 3, 5), "Mayor plans new Port Alder bus shelters",
+                           "Mayor Ines Roca said the town will build new shelters at Port Alder bus stops on all routes "
+                           "this spring.", ["local:ines-roca"]))
+    assert key != strike.key  # it joined, at 0.343, when the straggler's day and the mayor counted as the event's
