@@ -23,6 +23,7 @@ import pickle
 import secrets
 import sqlite3
 import zlib
+from bisect import bisect_left, insort
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,6 +36,7 @@ from dossier.link.events import LEAD_CHARS, Event, EventArticle, EventIndex, lea
 from dossier.link.quotes import MergedQuote, Occurrence, QuoteIndex, normalize_quote
 from dossier.link.timeline import DateTally
 from dossier.model import Mention
+from dossier.store.marks import write_mark
 
 STATE_VERSION = "10"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies;
 # 5: events keep months and weekdays, Spanish lead words read in English; 6: compact statement occurrences, copy key counts;
@@ -126,6 +128,7 @@ class Linker:
         self.story_members: dict[str, list[str]] = {}  # story root -> its events
         self.story_ids: dict[str, str] = {}  # story root -> the id its row was last written under
         self.first_days: dict[str, tuple[bool, date, str]] = {}  # event key -> its place in its story
+        self.story_biggest: dict[str, tuple[int, str]] = {}  # story root -> (articles, key) of its biggest event
 
     # -- state ---------------------------------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -133,6 +136,7 @@ class Linker:
         state["kb"] = None  # the knowledge base is loaded from its own files
         state["actors"] = dict(self.actors.__dict__, kb=None)
         state.pop("first_days", None)  # derived from the events: computed again on load
+        state.pop("story_biggest", None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -141,7 +145,7 @@ class Linker:
         self.actors = ActorIndex.__new__(ActorIndex)
         self.actors.__dict__.update(actors)
         self.quotes.actor_names = _Names(self.actors)
-        self.first_days = {key: self._first_day(key) for key in self.events.events}
+        self._story_order()
 
     def attach(self, kb: KnowledgeBase) -> None:
         self.kb = kb
@@ -220,10 +224,11 @@ class Linker:
     def regroup_stories(self) -> list[dict[str, Any]]:
         """Every story anew from all events (a full link); their records in the export's order."""
         self.story_of, self.story_members, self.story_ids = {}, {}, {}
-        self.first_days = {key: self._first_day(key) for key in self.events.events}
+        self._story_order()
         for members in self.events.stories():
             root = min(members)
-            self.story_members[root] = sorted(members)
+            self.story_members[root] = sorted(members, key=self.first_days.__getitem__)
+            self.story_biggest[root] = max((len(self.events.events[k].articles), k) for k in members)
             for key in members:
                 self.story_of[key] = root
         records = [self._story_record(root) for root in self.story_members]
@@ -234,11 +239,19 @@ class Linker:
         """The changed events' stories brought up to date: (ids of story rows to delete, records
         to write)."""
         roots: set[str] = set()
+        place = self.first_days.__getitem__
         for key in sorted(keys):
-            self.first_days[key] = self._first_day(key)  # its days may have changed
             if key not in self.story_of:  # a new event: a story of its own until it is tied to one
+                self.first_days[key] = self._first_day(key)
                 self.story_of[key], self.story_members[key] = key, [key]
-            roots.add(self.story_of[key])
+            elif self.first_days[key] != self._first_day(key):  # its first day moved: so does its place
+                members = self.story_members[self.story_of[key]]
+                del members[bisect_left(members, place(key), key=place)]
+                self.first_days[key] = self._first_day(key)
+                insort(members, key, key=place)
+            root = self.story_of[key]
+            self.story_biggest[root] = max(self.story_biggest.get(root, (0, "")), (len(self.events.events[key].articles), key))
+            roots.add(root)
         gone: set[str] = set()
         for key in sorted(keys):
             for other in self.events.story_links(key):
@@ -248,7 +261,9 @@ class Linker:
                 small, big = sorted((mine, theirs), key=lambda r: (len(self.story_members[r]), r))
                 for member in self.story_members[small]:
                     self.story_of[member] = big
-                self.story_members[big] += self.story_members.pop(small)
+                # two sorted runs: timsort merges them in linear time
+                self.story_members[big] = sorted(self.story_members[big] + self.story_members.pop(small), key=place)
+                self.story_biggest[big] = max(self.story_biggest[big], self.story_biggest.pop(small))
                 if small in self.story_ids:
                     gone.add(self.story_ids.pop(small))
                 roots.discard(small)
@@ -258,16 +273,26 @@ class Linker:
         return gone, records
 
     def _first_day(self, key: str) -> tuple[bool, date, str]:
-        """An event's place in a story: by its first day, undated last (kept in `first_days`, so a
-        story of thousands of events is not re-sorted from their day counts at every add)."""
+        """An event's place in a story: by its first day, undated last (kept in `first_days`, and
+        each story's events kept in that order, so a story of 40,000 events, as one generated
+        corpus of 100,000 articles has, is not sorted again at every add)."""
         days = self.events.events[key].days
         return (not days, min(days) if days else date.min, key)
+
+    def _story_order(self) -> None:
+        """Each event's place, and each story's events in that order (a full link; a load)."""
+        self.first_days = {key: self._first_day(key) for key in self.events.events}
+        events = self.events.events
+        self.story_biggest = {}  # story root -> (articles, key) of its biggest event: its title's
+        for root, members in self.story_members.items():
+            members.sort(key=self.first_days.__getitem__)
+            self.story_biggest[root] = max((len(events[k].articles), k) for k in members)
 
     def _story_record(self, root: str) -> dict[str, Any]:
         """A story's record: its events by first day (undated last), the title of its biggest
         event, the id of its first; `seq` orders stories by their first event's day."""
-        members = sorted(self.story_members[root], key=self.first_days.__getitem__)
-        biggest = max(members, key=lambda k: (len(self.events.events[k].articles), k))
+        members = self.story_members[root]  # in order (see _first_day)
+        biggest = self.story_biggest[root][1]
         undated, day, _ = self.first_days[members[0]]
         record = {"id": "s" + members[0][1:], "title": self.events.events[biggest].title or "", "events": members,
                   "seq": 10**7 if undated else day.toordinal()}
@@ -298,9 +323,11 @@ def save_state(conn: sqlite3.Connection, linker: Linker, added: list[LinkInput] 
                              "VALUES (?, ?, ?, ?, ?, ?)", rows + [(None, None, None, None, None, linker.max_source_rowid)])
         else:
             blob = _compressed_pickle(linker)
-            # a new token per snapshot: a server checks it to see whether another build saved one since
-            conn.execute("INSERT OR REPLACE INTO link_state (id, version, kb, state, token) VALUES (1, ?, ?, ?, ?)",
-                         (STATE_VERSION, linker.kb_fingerprint, blob, secrets.token_hex(8)))
+            conn.execute("INSERT OR REPLACE INTO link_state (id, version, kb, state) VALUES (1, ?, ?, ?)",
+                         (STATE_VERSION, linker.kb_fingerprint, blob))
+            # a new token per snapshot, kept apart from it: a server reads it to see whether another
+            # build saved a state since (reading columns after the blob walks all its pages)
+            write_mark(conn, "linking state", 0, token=secrets.token_hex(8))
             conn.execute("DELETE FROM link_journal")
             conn.execute("DELETE FROM analysis_log WHERE seq <= ?", (linker.analysis_seq,))
         conn.execute("COMMIT")

@@ -288,8 +288,8 @@ MIGRATIONS: list[str] = [
     # 13: what the corpus steps of a build need to redo only what changed since they last ran: a log
     # of source rows added, removed or changed (outlet keys, outlet boilerplate and the analyses'
     # dates read the articles and outlets it names, not every source), each step's place in it
-    # (marks), the articles whose text hash is unknown, and a token per saved linking state (a
-    # server checks it, not the state's bytes, to see whether another build saved one since).
+    # (marks; also the token of the saved linking state, which a server checks, not the state's
+    # bytes, to see whether another build saved one since), the articles whose text hash is unknown.
     """
     CREATE TABLE source_log (
         seq         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -316,6 +316,5 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX articles_unhashed ON articles(id) WHERE text_hash IS NULL;
     CREATE INDEX sources_outlet_name ON sources(outlet_name);
-    ALTER TABLE link_state ADD COLUMN token TEXT;
     """,
 ]

@@ -163,10 +163,10 @@ def ingest(db_path: str, upload: Upload, kb_file: str | None = None) -> dict[str
             rows = conn.execute("SELECT source, article_id, title, url FROM sources WHERE file = ? ORDER BY source",
                                 (str(path),)).fetchall()
             new_ids = set()
-            if report.new_articles:
-                new_ids = {r[0] for r in conn.execute(
-                    "SELECT article_id FROM sources WHERE file = ? AND article_id NOT IN "
-                    "(SELECT article_id FROM sources WHERE file != ?)", (str(path), str(path)))}
+            if report.new_articles:  # this file's articles that no other source has (by index, not a scan)
+                new_ids = {r["article_id"] for r in rows if conn.execute(
+                    "SELECT 1 FROM sources WHERE article_id = ? AND file != ? LIMIT 1",
+                    (r["article_id"], str(path))).fetchone() is None}
         finally:
             conn.close()
     return {
