@@ -239,7 +239,7 @@ def test_the_corpus_steps_read_the_log_of_source_changes_and_end_where_a_full_pa
 
     conn = connect(tmp_path / "store.db")
     build([str(_two_outlet_corpus(tmp_path / "first", 8))], conn)
-    assert {r[0] for r in conn.execute("SELECT name FROM marks")} == {"outlet keys", "outlet boilerplate", "analyses"}
+    assert {r[0] for r in conn.execute("SELECT name FROM marks")} >= {"outlet keys", "outlet boilerplate", "analyses"}
     signed = []
     real = store_corpus.outlet_signatures
     monkeypatch.setattr(store_corpus, "outlet_signatures",
