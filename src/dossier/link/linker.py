@@ -38,10 +38,10 @@ from dossier.link.timeline import DateTally
 from dossier.model import Mention
 from dossier.store.marks import write_mark
 
-STATE_VERSION = "10"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies;
+STATE_VERSION = "11"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies;
 # 5: events keep months and weekdays, Spanish lead words read in English; 6: compact statement occurrences, copy key counts;
 # 7: stories kept (story_of, story_members, story_ids); 8: events keep the counts their leads name; 9: counted per article;
-# 10: an event is its core days and actors (events.core)
+# 10: an event is its core days and actors (events.core); 11: pickled in parts (_compressed_pickle)
 # An incremental link appends its articles to a journal (link_journal) instead of saving the whole
 # state, while the journal holds at most this share of the linked articles (or JOURNAL_MIN): loading
 # replays it (an add is ~10-20 ms), so this keeps the replay near what a snapshot's save costs.
@@ -351,12 +351,35 @@ class _Deflating:
         return b"".join(self._parts) + self._compressor.flush()
 
 
+PARTS = ("quotes", "copies", "events")  # the state's largest parts, pickled one after another
+
+
 def _compressed_pickle(linker: Linker) -> bytes:
-    """The state pickled straight into zlib: the whole pickle is never in memory at once (it
-    was ~1 GB beside the state itself at 100,000 articles)."""
+    """The state pickled straight into zlib, its largest parts one at a time: neither the whole
+    pickle nor one memo of every object in the state is in memory at once (pickle remembers each
+    object it wrote; for the ~30 million objects of the state of 100,000 articles that memo took
+    ~2 GB at the peak of a full link). The parts share no objects: the statements' actor names
+    are attached again on load."""
     out = _Deflating()
-    pickle.dump(linker, out, protocol=pickle.HIGHEST_PROTOCOL)
+    state = linker.__getstate__()
+    names, state["quotes"].actor_names = state["quotes"].actor_names, None
+    try:
+        pickle.dump({k: v for k, v in state.items() if k not in PARTS}, out, protocol=pickle.HIGHEST_PROTOCOL)
+        for part in PARTS:
+            pickle.dump(state[part], out, protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        state["quotes"].actor_names = names
     return out.value()
+
+
+def _unpickle(stream: io.BufferedReader) -> Linker:
+    """A state `_compressed_pickle` wrote."""
+    state = pickle.load(stream)
+    for part in PARTS:
+        state[part] = pickle.load(stream)
+    linker = Linker.__new__(Linker)
+    linker.__setstate__(state)
+    return linker
 
 
 class _Inflating(io.RawIOBase):
@@ -402,7 +425,7 @@ def load_state(conn: sqlite3.Connection, kb: KnowledgeBase, kb_fingerprint: str)
     collecting = gc.isenabled()
     gc.disable()
     try:
-        linker = pickle.load(io.BufferedReader(_Inflating(row[2]), 1 << 20))
+        linker = _unpickle(io.BufferedReader(_Inflating(row[2]), 1 << 20))
     except Exception:  # a state from another build of the code: relink in full
         return None
     finally:
