@@ -179,7 +179,7 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
     """Link every article anew. The copy stage runs in a second process (`link.copy_stage`) for a
     large store of a file on a machine with more than one core, or when `copy_process` says so.
     The sizes returned carry the seconds of each step (`seconds`)."""
-    lap = Laps()
+    laps = Laps()
     linker = Linker(kb, fingerprint)
     if analysis_seq is None:
         analysis_seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM analysis_log").fetchone()[0]
@@ -197,29 +197,29 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
         if stage:
             linker.copies = stage.index()
         gc.freeze()
-        lap("linker")
+        laps("linker")
         linker.max_source_rowid = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM sources").fetchone()[0]
         events = date_events(conn, [linker.event_record(key) for key in linker.events.events], linker.dated)
         events.sort(key=lambda e: (event_seq(e), e["id"]))
-        lap("event dates")
+        laps("event dates")
         stories = linker.regroup_stories()
-        lap("stories")
+        laps("stories")
         # statements merged one at a time as they are written (Linker.quotes.each)
         _write(conn, linker.actors.all(), linker.quotes.each(), duplicate_sources(conn) + linker.copy_records(),
                events, stories, linker.dated)
         del events
-        lap("statements and write")
+        laps("statements and write")
         claims_and_flags(conn, kb)
-        lap("claims and flags")
+        laps("claims and flags")
         save_state(conn, linker)
-        lap("save state")
+        laps("save state")
     finally:
         gc.unfreeze()  # the linker's state stays frozen until here: every step above keeps it
         if stage:
             stage.close()
     if resident:
         _keep_resident(conn, fingerprint, linker)
-    return {**table_sizes(conn), "seconds": lap.seconds}
+    return {**table_sizes(conn), "seconds": laps.seconds}
 
 
 def table_sizes(conn: sqlite3.Connection) -> dict[str, int]:
@@ -265,9 +265,9 @@ def link_inputs(conn: sqlite3.Connection, ids: list[str], chunk: int = 500, reco
                             json.loads(row[3]) if records else {}, row[2])
 
 
-def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes, stories: bool = True) -> None:
-    """Rewrite the rows an incremental link changed, in one transaction. Stories are
-    regrouped from all events (cheap per batch, not per article: see bench/link_scale.py)."""
+def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes) -> None:
+    """Rewrite the rows an incremental link changed, in one transaction; the stories its changed
+    events are in too (`Linker.join_stories`), not every story."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.executemany("INSERT OR REPLACE INTO actors (id, name, kind, record) VALUES (?, ?, ?, ?)",
@@ -295,7 +295,7 @@ def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes, st
         events = date_events(conn, [linker.event_record(key) for key in sorted(changes.events | redated)], linker.dated,
                              tallies=linker.tallies)
         _write_events(conn, events, linker.dated, changes.articles | {a for (a,) in new_sources})
-        if changes.events and stories:
+        if changes.events:
             gone, records = linker.join_stories(changes.events)
             conn.executemany("DELETE FROM stories WHERE id = ?", [(g,) for g in sorted(gone)])
             _insert_stories(conn, records)

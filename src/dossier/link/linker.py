@@ -224,13 +224,12 @@ class Linker:
     def regroup_stories(self) -> list[dict[str, Any]]:
         """Every story anew from all events (a full link); their records in the export's order."""
         self.story_of, self.story_members, self.story_ids = {}, {}, {}
-        self._story_order()
         for members in self.events.stories():
             root = min(members)
-            self.story_members[root] = sorted(members, key=self.first_days.__getitem__)
-            self.story_biggest[root] = max((len(self.events.events[k].articles), k) for k in members)
+            self.story_members[root] = list(members)
             for key in members:
                 self.story_of[key] = root
+        self._story_order()
         records = [self._story_record(root) for root in self.story_members]
         records.sort(key=lambda r: (r["seq"], r["id"]))
         return records
