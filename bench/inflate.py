@@ -58,18 +58,21 @@ def inflate(source: str, out: str, times: int) -> None:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("ATTACH DATABASE ? AS src", (source,))
     tables = {r[0] for r in conn.execute("SELECT name FROM src.sqlite_master WHERE type = 'table'")}
-    stories = conn.execute("SELECT id, seq, record FROM src.stories").fetchall()
+    stories = conn.execute("SELECT id, seq, root, record FROM src.stories").fetchall()
+    story_events = conn.execute("SELECT event, story, place FROM src.story_events").fetchall()
     for k in range(1, times):
         started = time.perf_counter()
         s = {"s": f"~{k:02d}"}
         conn.execute("BEGIN")
         for statement in STATEMENTS + [q for t, q in OPTIONAL.items() if t in tables]:
             conn.execute(statement, s)
-        for story_id, seq, record in stories:
+        for story_id, seq, root, record in stories:
             entry = json.loads(record)
             entry["id"] = story_id + s["s"]
-            entry["events"] = [e + s["s"] for e in entry.get("events", [])]
-            conn.execute("INSERT INTO stories VALUES (?, ?, ?)", (story_id + s["s"], seq, json.dumps(entry)))
+            conn.execute("INSERT INTO stories (id, seq, root, record) VALUES (?, ?, ?, ?)",
+                         (story_id + s["s"], seq, root + s["s"], json.dumps(entry)))
+        conn.executemany("INSERT INTO story_events (event, story, place) VALUES (?, ?, ?)",
+                         [(event + s["s"], story + s["s"], place) for event, story, place in story_events])
         conn.execute("COMMIT")
         print(f"copy {k}: {time.perf_counter() - started:.0f} s", flush=True)
     conn.execute("DETACH DATABASE src")

@@ -127,16 +127,47 @@ def test_an_incremental_link_rewrites_only_the_stories_its_events_are_in(tmp_pat
     # a mark in every story row: a row written again (even with the same record) loses it
     conn.execute("UPDATE stories SET record = json_set(record, '$.untouched', 1)")
     before = {r[0] for r in conn.execute("SELECT id FROM stories")}
+    # and a note of every story_events row written (schema 14: a story's events are rows)
+    conn.execute("CREATE TEMP TABLE written (event TEXT)")
+    conn.execute("CREATE TEMP TRIGGER noted AFTER INSERT ON main.story_events BEGIN "
+                 "INSERT INTO written VALUES (NEW.event); END")
+    rows_before = set(conn.execute("SELECT event, story, place FROM story_events"))
     late.write_text(held, encoding="utf-8")
     second = build([str(corpus)], conn, BuildOptions(workers=1))
     assert second.linked["linked_new"] == 1
+    written = {r[0] for r in conn.execute("SELECT event FROM written")}
+    # only the rows that changed: a new event, one whose first day moved, those of a story merged away
+    changed = {r[0] for r in set(conn.execute("SELECT event, story, place FROM story_events")) - rows_before}
+    assert written == changed and len(written) < len(rows_before)
     kept = {r[0] for r in conn.execute("SELECT id FROM stories WHERE json_extract(record, '$.untouched') = 1")}
     rewritten = before - kept
     assert len(before) >= 2 and 1 <= len(rewritten) < len(before)  # some story row was left as it was
     assert len(rewritten) <= 2  # the story the new article's event is in, and one it may have merged
+    # an article of our own on another day and happening, by actors of the story: a new event
+    # that joins it; its row is written, and no other (unless its story merges with another)
+    meeting = tmp_path / "meeting.jsonl"
+    meeting.write_text(json.dumps({
+        "url": "https://example.org/2025/09/03/security-group", "outlet": "Example Post", "published": "2025-09-03",
+        "title": "Sheinbaum and Rubio set up a security group",
+        "text": "President Claudia Sheinbaum met U.S. Secretary of State Marco Rubio at the National Palace on "
+                "Wednesday and agreed to set up a joint security group on cartels and arms trafficking.\n\n"
+                "Sheinbaum said the group would respect Mexico's sovereignty, and Rubio said Washington would "
+                "work with Mexico rather than act alone."}) + "\n", encoding="utf-8")
+    conn.execute("DELETE FROM written")
+    rows_before = set(conn.execute("SELECT event, story, place FROM story_events"))
+    third = build([str(corpus), str(meeting)], conn, BuildOptions(workers=1))
+    assert third.linked["linked_new"] == 1 and third.linked["events"] == second.linked["events"] + 1
+    written = {r[0] for r in conn.execute("SELECT event FROM written")}
+    changed = {r[0] for r in set(conn.execute("SELECT event, story, place FROM story_events")) - rows_before}
+    assert written == changed and 1 <= len(written) < len(rows_before)
     conn.execute("UPDATE stories SET record = json_remove(record, '$.untouched')")
     incremental = build_document(conn)["stories"]
+    (new_event,) = conn.execute("SELECT ea.event_id FROM event_articles ea JOIN sources s ON s.article_id = ea.article_id "
+                                "WHERE s.file = ?", (str(meeting),)).fetchone()
+    assert any(new_event in s["events"] and len(s["events"]) > 1 for s in incremental)  # it joined a story
     link(conn, full=True)
     full = build_document(conn)["stories"]
-    assert [sorted(s["events"]) for s in incremental] == [sorted(s["events"]) for s in full]
+    assert {r[0] for r in conn.execute("SELECT event FROM written")} == {e for s in full for e in s["events"]}  # noted
+    assert [s["events"] for s in incremental] == [s["events"] for s in full]  # the same events, in the same order
     assert [s["id"] for s in incremental] == [s["id"] for s in full]
+    assert [s["title"] for s in incremental] == [s["title"] for s in full]

@@ -258,3 +258,29 @@ def test_the_corpus_steps_read_the_log_of_source_changes_and_end_where_a_full_pa
     store_corpus.finalize(conn)
     assert analyze_articles(conn, AnalysisOptions()) == 0
     assert state() == before
+
+
+def test_migration_14_keeps_each_storys_events_in_order(tmp_path):
+    """A store whose stories list their events in the record (schema 13) reads the same stories
+    after the migration that makes those events rows, and the next build relinks it in full
+    (the linking state's version changed with it), keying the rows by the linker's stories."""
+    from conftest import SAMPLE
+
+    conn = connect(tmp_path / "old.db")
+    build([str(SAMPLE / "txt")], conn, BuildOptions(workers=1))
+    stories = build_document(conn)["stories"]
+    assert any(len(s["events"]) > 1 for s in stories)
+    # back to schema 13: each story's events in its record, in their order
+    conn.execute("UPDATE stories SET record = json_set(record, '$.events', (SELECT json_group_array(event) FROM "
+                 "(SELECT event FROM story_events WHERE story = stories.root ORDER BY place, event)))")
+    conn.execute("DROP TABLE story_events")
+    conn.execute("ALTER TABLE stories DROP COLUMN root")
+    conn.execute("UPDATE link_state SET version = '11'")
+    conn.execute("PRAGMA user_version = 13")
+    conn.close()
+    again = connect(tmp_path / "old.db")
+    assert build_document(again)["stories"] == stories
+    assert again.execute("SELECT COUNT(*) FROM stories WHERE json_extract(record, '$.events') IS NOT NULL").fetchone()[0] == 0
+    second = build([str(SAMPLE / "txt")], again, BuildOptions(workers=1))
+    assert second.linked["linked_new"] == second.linked["articles"]  # relinked in full
+    assert build_document(again)["stories"] == stories

@@ -146,15 +146,15 @@ def _shard_stage(conn: sqlite3.Connection, todo: list, options: BuildOptions, an
         return
     context = ShardContext(analysis, analysis_config(analysis), options.max_bytes, os.environ.get(TEST_HOOK_ENV) or None,
                            cwd=os.getcwd())
-    done_before = shard_store.finished(conn)
     failed_files: set[str] = set()
     unmarked: list = []  # containers whose last shard was written before but which are not marked done
 
     def pending():
         for shard in plan(todo, options.shard_size, options.max_bytes, options.stdin):
-            if shard.id in done_before:
+            stored_before = shard_store.finished(conn, shard.id)
+            if stored_before is not None:
                 report.shards_finished_before += 1
-                report.unchanged_articles += done_before[shard.id]
+                report.unchanged_articles += stored_before
                 if shard.last:
                     if shard.container is not None and not shard.container.file.is_stdin:
                         unmarked.append(shard.container)

@@ -21,7 +21,8 @@ from collections.abc import Iterable, Iterator
 from dossier.analyze.record import cached_kb, kb_fingerprint
 from dossier.link.copy_stage import MIN_ARTICLES, CopyStage
 from dossier.link.timeline import DateTally, article_facts, event_date, lead_dates
-from dossier.link.linker import STATE_VERSION, Changes, Linker, LinkInput, day_of, event_seq, load_state, save_state
+from dossier.link.linker import (STATE_VERSION, Changes, Linker, LinkInput, StoryRows, day_of, event_seq, load_state,
+                                 save_state)
 from dossier.link.quotes import MergedQuote
 from dossier.store.corpus import PRIMARY_ORDER
 from dossier.store.marks import read_mark
@@ -296,9 +297,9 @@ def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes) ->
                              tallies=linker.tallies)
         _write_events(conn, events, linker.dated, changes.articles | {a for (a,) in new_sources})
         if changes.events:
-            gone, records = linker.join_stories(changes.events)
-            conn.executemany("DELETE FROM stories WHERE id = ?", [(g,) for g in sorted(gone)])
-            _insert_stories(conn, records)
+            stories = linker.join_stories(changes.events)
+            conn.executemany("DELETE FROM stories WHERE id = ?", [(g,) for g in sorted(stories.gone)])
+            _insert_stories(conn, stories)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -317,7 +318,8 @@ def date_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known: d
     known = {} if known is None else known
     fresh = [e["articles"][tallies[e["id"]].count:] if tallies is not None and e["id"] in tallies else e["articles"]
              for e in events]
-    ids = sorted({a for members in fresh for a in members} - known.keys())
+    # (not `set - known.keys()`: that walks every key of `known`, the whole corpus's in a server)
+    ids = sorted({a for members in fresh for a in members if a not in known})
     for start in range(0, len(ids), chunk):
         part = ids[start:start + chunk]
         marks = ",".join("?" * len(part))
@@ -375,13 +377,14 @@ def duplicate_sources(conn: sqlite3.Connection, ids: list[str] | None = None) ->
 
 
 def _write(conn: sqlite3.Connection, actors: list[dict[str, Any]], merged: Iterable[MergedQuote],
-           copies: list[dict[str, Any]], events: list[dict[str, Any]], stories: list[dict[str, Any]],
+           copies: list[dict[str, Any]], events: list[dict[str, Any]], stories: StoryRows,
            known: dict[str, dict[str, Any]]) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.execute("DELETE FROM events")
         conn.execute("DELETE FROM event_articles")
         conn.execute("DELETE FROM stories")
+        conn.execute("DELETE FROM story_events")
         _write_events(conn, events, known)
         _insert_stories(conn, stories)
         conn.execute("DELETE FROM copies")
@@ -400,11 +403,15 @@ def _write(conn: sqlite3.Connection, actors: list[dict[str, Any]], merged: Itera
         raise
 
 
-def _insert_stories(conn: sqlite3.Connection, stories: list[dict[str, Any]]) -> None:
-    """Story rows: `seq` (the first event's day) orders them, ties by id; the record is the export's."""
-    conn.executemany("INSERT OR REPLACE INTO stories (id, seq, record) VALUES (?, ?, ?)",
-                     [(s["id"], s["seq"], json.dumps({k: v for k, v in s.items() if k != "seq"}, ensure_ascii=False,
-                                                     sort_keys=True)) for s in stories])
+def _insert_stories(conn: sqlite3.Connection, stories: StoryRows) -> None:
+    """Story rows: `seq` (the first event's day) orders them, ties by id; the record is the
+    export's but for its events, which are `story_events` rows (schema 14): only the events that
+    joined, moved or changed story are written."""
+    conn.executemany("INSERT OR REPLACE INTO stories (id, seq, root, record) VALUES (?, ?, ?, ?)",
+                     [(s["id"], s["seq"], s["root"],
+                       json.dumps({k: v for k, v in s.items() if k not in ("seq", "root")}, ensure_ascii=False,
+                                  sort_keys=True)) for s in stories.records])
+    conn.executemany("INSERT OR REPLACE INTO story_events (event, story, place) VALUES (?, ?, ?)", stories.members)
 
 
 def _write_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known: dict[str, dict[str, Any]],
@@ -491,7 +498,14 @@ def read_events(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], list[di
                                           + [r for r in reasons if r["date"] != record["date"]])
             record = dict(sorted(record.items()))
         events.append(shaped(record, ("id", "title", "date", "date_range", "articles", "actors")))
-    stories = [shaped(json.loads(r[0]), ("id", "title", "events")) for r in conn.execute("SELECT record FROM stories ORDER BY seq, id")]
+    story_events: dict[str, list[str]] = {}
+    for story, event in conn.execute("SELECT story, event FROM story_events ORDER BY story, place, event"):
+        story_events.setdefault(story, []).append(event)
+    stories = []
+    for root, record in conn.execute("SELECT root, record FROM stories ORDER BY seq, id"):
+        record = json.loads(record)
+        record["events"] = story_events.get(root, [])
+        stories.append(shaped(record, ("id", "title", "events")))
     return events, stories
 
 

@@ -38,14 +38,16 @@ from dossier.link.timeline import DateTally
 from dossier.model import Mention
 from dossier.store.marks import write_mark
 
-STATE_VERSION = "11"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies;
+STATE_VERSION = "12"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies;
 # 5: events keep months and weekdays, Spanish lead words read in English; 6: compact statement occurrences, copy key counts;
 # 7: stories kept (story_of, story_members, story_ids); 8: events keep the counts their leads name; 9: counted per article;
-# 10: an event is its core days and actors (events.core); 11: pickled in parts (_compressed_pickle)
+# 10: an event is its core days and actors (events.core); 11: pickled in parts (_compressed_pickle);
+# 12: a story's events are rows (schema 14), keyed by the state's story roots: a store migrated to them relinks in full
 # An incremental link appends its articles to a journal (link_journal) instead of saving the whole
 # state, while the journal holds at most this share of the linked articles (or JOURNAL_MIN): loading
 # replays it (an add is ~10-20 ms), so this keeps the replay near what a snapshot's save costs.
 JOURNAL_SHARE = 0.05
+UNDATED = 10**7  # where undated events and stories sort: after every day's ordinal
 JOURNAL_MIN = 200
 LEAD_ACTOR_KINDS = ("person", "organization", "group", "role")
 
@@ -105,6 +107,15 @@ def day_of(published: str | None) -> date | None:
         return date.fromisoformat(published[:10])
     except ValueError:
         return None
+
+
+@dataclass
+class StoryRows:
+    """What stories a link changed: story rows to delete (by id) and to write, and the
+    `story_events` rows (event, story root, place) to write."""
+    gone: set[str]
+    records: list[dict[str, Any]]
+    members: list[tuple[str, str, int]]
 
 
 class Linker:
@@ -221,8 +232,8 @@ class Linker:
     # its events are in: regrouping every event (`EventIndex.stories`) took seconds per batch at
     # 100,000 articles. A full link regroups everything; an incremental one only adds the changed
     # events' ties (`EventIndex.story_links`), so stories merge but never split until the next full link.
-    def regroup_stories(self) -> list[dict[str, Any]]:
-        """Every story anew from all events (a full link); their records in the export's order."""
+    def regroup_stories(self) -> StoryRows:
+        """Every story anew from all events (a full link): their rows in the export's order."""
         self.story_of, self.story_members, self.story_ids = {}, {}, {}
         for members in self.events.stories():
             root = min(members)
@@ -232,22 +243,26 @@ class Linker:
         self._story_order()
         records = [self._story_record(root) for root in self.story_members]
         records.sort(key=lambda r: (r["seq"], r["id"]))
-        return records
+        return StoryRows(set(), records, [self._story_event(key) for key in self.story_of])
 
-    def join_stories(self, keys: set[str]) -> tuple[set[str], list[dict[str, Any]]]:
-        """The changed events' stories brought up to date: (ids of story rows to delete, records
-        to write)."""
+    def join_stories(self, keys: set[str]) -> StoryRows:
+        """The changed events' stories brought up to date: the story rows to delete and to write,
+        and the membership rows of the events that joined, moved or changed story (not every
+        event of a story they are in)."""
         roots: set[str] = set()
+        moved: set[str] = set()
         place = self.first_days.__getitem__
         for key in sorted(keys):
             if key not in self.story_of:  # a new event: a story of its own until it is tied to one
                 self.first_days[key] = self._first_day(key)
                 self.story_of[key], self.story_members[key] = key, [key]
+                moved.add(key)
             elif self.first_days[key] != self._first_day(key):  # its first day moved: so does its place
                 members = self.story_members[self.story_of[key]]
                 del members[bisect_left(members, place(key), key=place)]
                 self.first_days[key] = self._first_day(key)
                 insort(members, key, key=place)
+                moved.add(key)
             root = self.story_of[key]
             self.story_biggest[root] = max(self.story_biggest.get(root, (0, "")), (len(self.events.events[key].articles), key))
             roots.add(root)
@@ -260,6 +275,7 @@ class Linker:
                 small, big = sorted((mine, theirs), key=lambda r: (len(self.story_members[r]), r))
                 for member in self.story_members[small]:
                     self.story_of[member] = big
+                moved.update(self.story_members[small])
                 # two sorted runs: timsort merges them in linear time
                 self.story_members[big] = sorted(self.story_members[big] + self.story_members.pop(small), key=place)
                 self.story_biggest[big] = max(self.story_biggest[big], self.story_biggest.pop(small))
@@ -269,7 +285,7 @@ class Linker:
                 roots.add(big)
         records = [self._story_record(root) for root in sorted(roots)]
         gone |= {self.story_ids.get(root) for root in roots} - {None} - {r["id"] for r in records}
-        return gone, records
+        return StoryRows(gone, records, [self._story_event(key) for key in sorted(moved)])
 
     def _first_day(self, key: str) -> tuple[bool, date, str]:
         """An event's place in a story: by its first day, undated last (kept in `first_days`, and
@@ -288,21 +304,30 @@ class Linker:
             self.story_biggest[root] = max((len(events[k].articles), k) for k in members)
 
     def _story_record(self, root: str) -> dict[str, Any]:
-        """A story's record: its events by first day (undated last), the title of its biggest
-        event, the id of its first; `seq` orders stories by their first event's day."""
+        """A story's row: the title of its biggest event, the id of its first; `seq` orders
+        stories by their first event's day, `root` names it in `story_events` (its events are
+        rows: `_story_event`)."""
         members = self.story_members[root]  # in order (see _first_day)
         biggest = self.story_biggest[root][1]
-        undated, day, _ = self.first_days[members[0]]
-        record = {"id": "s" + members[0][1:], "title": self.events.events[biggest].title or "", "events": members,
-                  "seq": 10**7 if undated else day.toordinal()}
+        record = {"id": "s" + members[0][1:], "title": self.events.events[biggest].title or "", "root": root,
+                  "seq": self._place(members[0])}
         self.story_ids[root] = record["id"]
         return record
+
+    def _story_event(self, key: str) -> tuple[str, str, int]:
+        """An event's `story_events` row: (event, its story's root, its place in the story)."""
+        return key, self.story_of[key], self._place(key)
+
+    def _place(self, key: str) -> int:
+        """An event's first day as a number that sorts as `_first_day` does (ties by key)."""
+        undated, day, _ = self.first_days[key]
+        return UNDATED if undated else day.toordinal()
 
 
 def event_seq(record: dict[str, Any]) -> int:
     """Events are listed by first day, undated last (ties by id, in the query)."""
     earliest = (record.get("date_range") or {}).get("earliest")
-    return date.fromisoformat(earliest).toordinal() if earliest else 10**7
+    return date.fromisoformat(earliest).toordinal() if earliest else UNDATED
 
 
 # -- the store side ------------------------------------------------------------------------

@@ -14,13 +14,14 @@ class StoreError(Exception):
     """The database cannot be opened or is not a dossier database."""
 
 
-def connect(path: str | Path = DEFAULT_DB, *, create: bool = True) -> sqlite3.Connection:
-    """Open (or create) a dossier database and bring its schema up to date."""
+def connect(path: str | Path = DEFAULT_DB, *, create: bool = True, check_same_thread: bool = True) -> sqlite3.Connection:
+    """Open (or create) a dossier database and bring its schema up to date (`check_same_thread`
+    as sqlite3's: False for a connection its owner hands between threads under a lock)."""
     path = Path(path)
     if not create and not path.exists():
         raise StoreError(f"no database at {path}: run `dossier build PATH... --db {path}` first")
     try:
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=check_same_thread)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")

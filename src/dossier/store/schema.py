@@ -317,4 +317,29 @@ MIGRATIONS: list[str] = [
     CREATE INDEX articles_unhashed ON articles(id) WHERE text_hash IS NULL;
     CREATE INDEX sources_outlet_name ON sources(outlet_name);
     """,
+    # 14: a story's events as rows, as an event's articles are (schema 8), so an article that joins
+    # an event of a story of 40,000 events writes one row, not the story's whole list again. `story`
+    # is the story's stable key (the linker's root event); its row in `stories` keeps it as `root`
+    # beside the id it is exported under (which follows its first event). An event's place is its
+    # first day, as its row in `events` is ordered (`seq`), so migrated rows read back as before;
+    # the next build relinks in full (linking state version 12), which writes them as the linker keys them.
+    # Also: the outlet-name index covers what the outlet keys count (a post of an outlet with 2,600
+    # articles read each of their rows twice).
+    """
+    CREATE TABLE story_events (
+        event TEXT PRIMARY KEY,
+        story TEXT NOT NULL,
+        place INTEGER NOT NULL               -- the event's first day (ordinal; undated last)
+    ) WITHOUT ROWID;
+    CREATE INDEX story_events_story ON story_events(story, place, event);
+    ALTER TABLE stories ADD COLUMN root TEXT;
+    UPDATE stories SET root = json_extract(record, '$.events[0]');
+    INSERT OR REPLACE INTO story_events (event, story, place)
+        SELECT j.value, s.root, COALESCE((SELECT e.seq FROM events e WHERE e.id = j.value), 10000000)
+        FROM stories s, json_each(s.record, '$.events') j;
+    UPDATE stories SET record = json_remove(record, '$.events');
+    -- and the outlet keys' counts (store.corpus.unify_outlet_keys) read from the index alone
+    DROP INDEX sources_outlet_name;
+    CREATE INDEX sources_outlet_name ON sources(outlet_name, outlet, url);
+    """,
 ]

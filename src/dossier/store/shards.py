@@ -13,9 +13,12 @@ from dossier.store.corpus import FileDone, _finish_file, _write_article, _write_
 FAILED_PREFIX = "not read, to retry in the next build: "  # the reason of a shard whose worker kept dying
 
 
-def finished(conn: sqlite3.Connection) -> dict[str, int]:
-    """{shard id: articles it stored} for every shard written so far."""
-    return {row[0]: row[1] for row in conn.execute("SELECT id, articles FROM shards")}
+def finished(conn: sqlite3.Connection, shard_id: str) -> int | None:
+    """The articles a shard stored, when it was written before (None when it was not). One
+    lookup per planned shard: a one-article post into a large store plans one shard, and reading
+    every shard's marker took a few ms per post."""
+    row = conn.execute("SELECT articles FROM shards WHERE id = ?", (shard_id,)).fetchone()
+    return None if row is None else row[0]
 
 
 def _clear_file(conn: sqlite3.Connection, file: str) -> None:
