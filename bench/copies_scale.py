@@ -133,8 +133,7 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     tail = sorted(latencies[-max(1, len(latencies) // 10):])  # the last tenth: the index nearly full
     latencies.sort()
-    entries = len(index._holders)
-    lists = sum(1 for h in index._holders.values() if not isinstance(h, int))
+    entries, lists = index._holders.stats()
     print(f"\nCopyIndex.add x {len(generated)}: {elapsed:.0f} s = {len(generated) / elapsed:.0f} articles/s; "
           f"per add p50 {1000 * statistics.median(latencies):.1f} ms, p95 {1000 * latencies[int(0.95 * len(latencies))]:.1f} ms, "
           f"max {1000 * latencies[-1]:.0f} ms")

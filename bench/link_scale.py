@@ -34,7 +34,7 @@ from pathlib import Path
 
 from dossier.analyze.record import cached_kb, kb_fingerprint
 from dossier.link.corpus import FREEZE_EVERY, _link_full, apply_changes, claims_and_flags, date_events, link_inputs
-from dossier.link.linker import Linker, load_state, save_state
+from dossier.link.linker import Linker, load_state, save_state, stored_state_size
 from dossier.store.db import connect
 
 REPO = Path(__file__).resolve().parents[1]
@@ -83,7 +83,7 @@ def main() -> None:
         started, busy = time.time(), cpu()
         sizes = _link_full(conn, kb, fingerprint)
         full, busy = time.time() - started, cpu() - busy
-        state = conn.execute("SELECT length(state) FROM link_state").fetchone()[0]
+        state = stored_state_size(conn)
         print(f"full link: {full:.1f} s wall, {busy:.1f} s CPU ({n / full:,.0f} articles/s wall, {n / busy:,.0f} per "
               f"CPU-second), peak RSS {rss_mb():,.0f} MB, saved state {state / 2**20:,.0f} MB; {sizes}")
 
@@ -112,7 +112,7 @@ def main() -> None:
     started = time.time()
     save_state(conn, linker)  # the snapshot the held-out articles are then journaled onto
     saved = time.time() - started
-    state = conn.execute("SELECT length(state) FROM link_state").fetchone()[0]
+    state = stored_state_size(conn)
     started = time.perf_counter()
     blob = pickle.dumps(linker, protocol=5)
     pickled = time.perf_counter() - started

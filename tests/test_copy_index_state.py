@@ -30,3 +30,33 @@ def test_a_saved_copy_index_finds_what_the_resident_one_finds():
         reprints += any(r["article"] == f"c{n}" and r["of"] == f"a{n}" and r["kind"] == "syndicated" for r in found[0])
     assert reprints == len(texts)
     assert resident.relations() == loaded.relations()
+
+
+def test_key_holders_keep_the_first_holders_of_each_key_across_merges_and_a_save():
+    """KeyHolders (sorted numpy arrays and a dict of recent keys, merged as it fills) answers as a
+    plain dict of key -> the first MAX_HOLDERS indexes would, before and after a merge and a
+    pickle round trip, for keys anywhere in the signed 64-bit range."""
+    import random
+    from collections import Counter
+
+    from dossier.link.copies import MAX_HOLDERS, KeyHolders
+
+    rng = random.Random(5)
+    pool = [rng.randrange(-2**63, 2**63) for _ in range(300)]  # few keys: many reach MAX_HOLDERS
+    holders, plain = KeyHolders(), {}
+    holders.RECENT = 40  # merge often
+    for index in range(2000):
+        asked = sorted(set(rng.sample(pool, 15)))
+        expected = Counter(i for key in asked for i in plain.get(key, []))
+        assert holders.holders(asked) == expected
+        keys = sorted(set(rng.sample(pool, rng.randrange(0, 20))))
+        holders.add(keys, index)
+        for key in keys:
+            if len(plain.setdefault(key, [])) < MAX_HOLDERS:
+                plain[key].append(index)
+        if index == 1000:
+            holders = pickle.loads(pickle.dumps(holders))
+            holders.RECENT = 40
+    assert any(len(v) == MAX_HOLDERS for v in plain.values())
+    assert holders.stats() == (len(plain), sum(1 for v in plain.values() if len(v) >= 2))
+    assert holders.holders(pool) == Counter(i for key in pool for i in plain.get(key, []))

@@ -24,7 +24,7 @@ def _builds(db: Path) -> tuple[object, list[bytes]]:
         # only the new articles were linked: the journal's were replayed onto the snapshot, not relinked
         assert report.linked["linked_new"] == report.linked["articles"] - before > 0
         before = report.linked["articles"]
-        snapshots.append(conn.execute("SELECT state FROM link_state").fetchone()[0])
+        snapshots.append(b"".join(r[0] for r in conn.execute("SELECT data FROM link_state_chunks ORDER BY seq")))
     return conn, snapshots
 
 
@@ -71,3 +71,28 @@ def test_a_server_links_posts_onto_its_state_in_memory_and_reloads_when_another_
     build([str(SAMPLE / PARTS[2])], reference, BuildOptions(workers=1))
     assert len(loads) == 2  # the resident state no longer matched the store's: loaded again
     assert _export(resident) == _export(reference)
+
+
+def test_the_saved_state_is_written_and_read_in_chunks(tmp_path, monkeypatch):
+    """The linking state is stored as a run of chunks (schema 14): a state of a million articles
+    would pass SQLite's 1 GB limit on one value. Saved in small chunks, it loads as the state a
+    single chunk holds, and links the next articles alike."""
+    from dossier.analyze.record import cached_kb, kb_fingerprint
+    from dossier.link.linker import _Chunks, load_state, save_state, stored_state_size
+
+    conn = connect(tmp_path / "one.db")
+    build([str(SAMPLE / "txt")], conn, BuildOptions(workers=1))
+    one = conn.execute("SELECT COUNT(*) FROM link_state_chunks").fetchone()[0]
+    state = load_state(conn, cached_kb(None), kb_fingerprint(None))
+    monkeypatch.setattr(_Chunks, "CHUNK", 4096)
+    save_state(conn, state)
+    chunks = conn.execute("SELECT COUNT(*) FROM link_state_chunks").fetchone()[0]
+    assert one == 1 and chunks > 10 and chunks >= stored_state_size(conn) // 4096
+    reloaded = load_state(conn, cached_kb(None), kb_fingerprint(None))
+    assert reloaded is not None and reloaded.linked == state.linked
+    assert sorted(reloaded.events.events) == sorted(state.events.events)
+    build([str(SAMPLE / "feeds")], conn, BuildOptions(workers=1))
+    reference = connect(tmp_path / "two.db")
+    for part in ("txt", "feeds"):
+        build([str(SAMPLE / part)], reference, BuildOptions(workers=1))
+    assert _export(conn) == _export(reference)

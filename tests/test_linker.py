@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dossier.build import BuildOptions, build
 from dossier.link.corpus import link
-from dossier.link.linker import load_state
+from dossier.link.linker import load_state, stored_state_size
 from dossier.report.document import build_document
 from dossier.store.db import connect
 
@@ -48,8 +48,7 @@ def test_nothing_new_changes_nothing_and_the_state_is_kept_in_the_store(tmp_path
     conn = connect(tmp_path / "story.db")
     build([str(SAMPLE)], conn, BuildOptions(workers=1))
     before = json.dumps(build_document(conn), sort_keys=True)
-    state = conn.execute("SELECT length(state) FROM link_state").fetchone()[0]
-    assert state > 0
+    assert stored_state_size(conn) > 0
     again = build([str(SAMPLE)], conn, BuildOptions(workers=1))
     assert again.linked["linked_new"] == 0
     assert json.dumps(build_document(conn), sort_keys=True) == before
@@ -90,7 +89,7 @@ def test_a_full_link_with_the_copy_stage_in_a_second_process_gives_the_same_tabl
         _link_full(conn, cached_kb(None), kb_fingerprint(None), copy_process=copy_process)
         tables[copy_process] = {t: sorted(tuple(r) for r in conn.execute(f"SELECT * FROM {t}"))
                                 for t in ("copies", "events", "event_articles", "quotes", "claims", "flags")}
-        state = conn.execute("SELECT state FROM link_state").fetchone()[0]
+        state = stored_state_size(conn)
         tables[copy_process]["relations kept"] = sorted(json.dumps(r, sort_keys=True) for r in load_state(
             conn, cached_kb(None), kb_fingerprint(None)).copies.relations())
     assert tables[True] == tables[False]

@@ -262,8 +262,9 @@ def test_the_corpus_steps_read_the_log_of_source_changes_and_end_where_a_full_pa
 
 def test_migration_14_keeps_each_storys_events_in_order(tmp_path):
     """A store whose stories list their events in the record (schema 13) reads the same stories
-    after the migration that makes those events rows, and the next build relinks it in full
-    (the linking state's version changed with it), keying the rows by the linker's stories."""
+    after the migration that makes those events rows (and moves the state into chunks), and the
+    next build relinks it in full (the linking state's version changed with it), keying the rows
+    by the linker's stories."""
     from conftest import SAMPLE
 
     conn = connect(tmp_path / "old.db")
@@ -275,12 +276,17 @@ def test_migration_14_keeps_each_storys_events_in_order(tmp_path):
                  "(SELECT event FROM story_events WHERE story = stories.root ORDER BY place, event)))")
     conn.execute("DROP TABLE story_events")
     conn.execute("ALTER TABLE stories DROP COLUMN root")
-    conn.execute("UPDATE link_state SET version = '11'")
+    # and the rest of schema 14 undone: the state in one value, the outlet names' index of one column
+    conn.execute("UPDATE link_state SET version = '11', state = (SELECT data FROM link_state_chunks WHERE seq = 0)")
+    conn.execute("DROP TABLE link_state_chunks")
+    conn.execute("DROP INDEX sources_outlet_name")
+    conn.execute("CREATE INDEX sources_outlet_name ON sources(outlet_name)")
     conn.execute("PRAGMA user_version = 13")
     conn.close()
     again = connect(tmp_path / "old.db")
     assert build_document(again)["stories"] == stories
     assert again.execute("SELECT COUNT(*) FROM stories WHERE json_extract(record, '$.events') IS NOT NULL").fetchone()[0] == 0
+    assert again.execute("SELECT COUNT(*) FROM link_state_chunks").fetchone()[0] == 1  # the old state, moved
     second = build([str(SAMPLE / "txt")], again, BuildOptions(workers=1))
     assert second.linked["linked_new"] == second.linked["articles"]  # relinked in full
     assert build_document(again)["stories"] == stories

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
+import numpy as np
 from rensa import RMinHash
 
 MINHASH_SEED = 7
@@ -370,6 +371,90 @@ def _direction(a: ArticleText, b: ArticleText) -> tuple[ArticleText, ArticleText
     return (a, b, "undecided") if a.id < b.id else (b, a, "undecided")
 
 
+class KeyHolders:
+    """Candidate key -> the first MAX_HOLDERS article indexes that hold it.
+
+    Most keys are held by one article, and a dict of millions of Python ints took ~500 MB at
+    100,000 articles (4.5 million keys). So the pairs (key, index) live in two numpy arrays sorted
+    by key, then index (12 bytes a pair), and the keys of the latest articles in a small dict,
+    inserted into the arrays when it has RECENT keys (one pass over the arrays: ~0.5 s at 5
+    million pairs, every ~3,000 articles; the dict then holds ~15 MB). Lookups are a binary search per key. Written here because no
+    library keeps a compact, appendable multimap of int64 keys; numpy does the sorting."""
+
+    RECENT = 1 << 17
+
+    def __init__(self) -> None:
+        self._keys = np.empty(0, np.int64)  # sorted; one entry per (key, holder)
+        self._indexes = np.empty(0, np.int32)  # the holders, by key then index
+        self._recent: dict[int, int | list[int]] = {}
+
+    def stats(self) -> tuple[int, int]:
+        """(distinct keys, keys with two holders or more), for benchmarks."""
+        self.merge()
+        if not len(self._keys):
+            return 0, 0
+        starts = np.flatnonzero(np.r_[True, np.diff(self._keys) != 0])
+        sizes = np.diff(np.r_[starts, len(self._keys)])
+        return len(sizes), int(np.count_nonzero(sizes >= 2))
+
+    def holders(self, keys: list[int]) -> Counter:
+        """Each holder of any of these keys, with how many of them it holds."""
+        hits: Counter = Counter()
+        if len(self._keys) and keys:
+            wanted = np.asarray(keys, np.int64)
+            lows = np.searchsorted(self._keys, wanted, "left")
+            highs = np.searchsorted(self._keys, wanted, "right")
+            present = highs > lows
+            if present.any():
+                spans = [self._indexes[lo:hi] for lo, hi in zip(lows[present].tolist(), highs[present].tolist())]
+                hits.update(np.concatenate(spans).tolist())
+        recent = self._recent
+        for key in keys:
+            holder = recent.get(key)
+            if holder is None:
+                continue
+            if isinstance(holder, int):
+                hits[holder] += 1
+            else:
+                hits.update(holder)
+        return hits
+
+    def add(self, keys: list[int], index: int) -> None:
+        """Index holds these keys (indexes are added in increasing order); a key already held
+        MAX_HOLDERS times ignores it."""
+        merged: dict[int, int] = {}  # key -> its holders in the sorted arrays
+        if len(self._keys) and keys:
+            wanted = np.asarray(keys, np.int64)
+            counts = np.searchsorted(self._keys, wanted, "right") - np.searchsorted(self._keys, wanted, "left")
+            merged = {keys[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()}
+        recent = self._recent
+        for key in keys:
+            held = merged.get(key, 0)
+            holder = recent.get(key)
+            if holder is None:
+                if held < MAX_HOLDERS:
+                    recent[key] = index
+            elif isinstance(holder, int):
+                if held + 1 < MAX_HOLDERS:
+                    recent[key] = [holder, index]
+            elif held + len(holder) < MAX_HOLDERS:
+                holder.append(index)
+        if len(recent) >= self.RECENT:
+            self.merge()
+
+    def merge(self) -> None:
+        """Move the recent keys into the sorted arrays."""
+        if not self._recent:
+            return
+        pairs = sorted((key, index) for key, holder in self._recent.items()
+                       for index in ((holder,) if isinstance(holder, int) else holder))
+        keys = np.fromiter((k for k, _ in pairs), np.int64, len(pairs))
+        at = np.searchsorted(self._keys, keys, "right")  # after a key's older holders
+        self._keys = np.insert(self._keys, at, keys)
+        self._indexes = np.insert(self._indexes, at, np.fromiter((i for _, i in pairs), np.int32, len(pairs)))
+        self._recent = {}
+
+
 class CopyIndex:
     """Copies found incrementally: each added article is verified against the earlier-added
     ones that share the most candidate keys with it.
@@ -383,9 +468,7 @@ class CopyIndex:
 
     def __init__(self, compact: bool = True) -> None:
         self._compact = compact
-        # A single holder is kept as a bare int, more as an array (memory; arrays are not
-        # tracked by the garbage collector, whose full passes over millions of lists stall adds).
-        self._holders: dict[int, int | array[int]] = {}
+        self._holders = KeyHolders()
         self._stored: list[tuple[str, bytes, str | None, tuple[str, ...]]] = []  # id, zlib text, published, outlets
         self._kept: list[ArticleText] = []  # the articles themselves when not compact
         self._prepared: OrderedDict[int, ArticleText] = OrderedDict()  # recently split candidates
@@ -415,15 +498,7 @@ class CopyIndex:
 
     def candidates(self, keys: list[int]) -> list[int]:
         """Indexes of the earlier articles sharing the most keys, most first (ties: by id)."""
-        hits: Counter = Counter()
-        for key in keys:
-            holder = self._holders.get(key)
-            if holder is None:
-                continue
-            if isinstance(holder, int):
-                hits[holder] += 1
-            else:
-                hits.update(holder)
+        hits = self._holders.holders(keys)
         # One shared key is one sentence in common, nearly always a stock phrase: at 4,000 generated
         # articles, 4 of 10,934 such candidates were copies, and verifying them was most of the
         # copy stage's time. A copy of a long article shares many (a sentence reworded by 30 %
@@ -453,14 +528,7 @@ class CopyIndex:
         else:
             self._stored.append((article.id, b"", article.published, tuple(article.outlets)))
             self._kept.append(article)
-        for key in keys:
-            holder = self._holders.get(key)
-            if holder is None:
-                self._holders[key] = index
-            elif isinstance(holder, int):
-                self._holders[key] = array("l", (holder, index))
-            elif len(holder) < MAX_HOLDERS:
-                holder.append(index)
+        self._holders.add(keys, index)
         self._found.extend(zlib.compress(json.dumps(r, ensure_ascii=False).encode("utf-8")) for r in found)
         return found
 

@@ -3,7 +3,7 @@
 A `Linker` holds the in-memory indexes of the linking steps (actors, statements, copies,
 events) and takes articles one at a time; each `add` returns what changed, so the store
 rewrites only those rows. The whole state is saved in the store (`link_state`, one
-pickled blob) at the end of a link, so the next build adds its new articles to it instead
+compressed pickle in chunks of `link_state_chunks`) at the end of a link, so the next build adds its new articles to it instead
 of relinking the corpus, and `dossier serve` keeps one resident to link posted articles.
 
 A full link is the same code: a fresh Linker fed every article in (date, id) order. An
@@ -27,6 +27,7 @@ from bisect import bisect_left, insort
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from collections.abc import Iterator
 from typing import Any
 
 from dossier.kb import KnowledgeBase
@@ -346,9 +347,10 @@ def save_state(conn: sqlite3.Connection, linker: Linker, added: list[LinkInput] 
             conn.executemany("INSERT INTO link_journal (article_id, key, title, published, outlets, max_source) "
                              "VALUES (?, ?, ?, ?, ?, ?)", rows + [(None, None, None, None, None, linker.max_source_rowid)])
         else:
-            blob = _compressed_pickle(linker)
+            conn.execute("DELETE FROM link_state_chunks")
+            _compressed_pickle(linker, _Chunks(conn))
             conn.execute("INSERT OR REPLACE INTO link_state (id, version, kb, state) VALUES (1, ?, ?, ?)",
-                         (STATE_VERSION, linker.kb_fingerprint, blob))
+                         (STATE_VERSION, linker.kb_fingerprint, b""))
             # a new token per snapshot, kept apart from it: a server reads it to see whether another
             # build saved a state since (reading columns after the blob walks all its pages)
             write_mark(conn, "linking state", 0, token=secrets.token_hex(8))
@@ -360,31 +362,65 @@ def save_state(conn: sqlite3.Connection, linker: Linker, added: list[LinkInput] 
         raise
 
 
-class _Deflating:
-    """A file that zlib-compresses what is written to it (level 1, as `zlib.compress(data, 1)`)."""
+class _Chunks:
+    """Where a saved state's compressed bytes go: rows of `link_state_chunks` (schema 14) of
+    CHUNK bytes each, written as they fill. One blob would exceed SQLite's 1 GB limit on a value
+    for a corpus of a million articles, and would be in memory whole while it is written."""
 
-    def __init__(self) -> None:
-        self._compressor = zlib.compressobj(1)
+    CHUNK = 32 << 20
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
         self._parts: list[bytes] = []
+        self._size = 0
+        self._seq = 0
+
+    def write(self, data: bytes) -> None:
+        if data:
+            self._parts.append(data)
+            self._size += len(data)
+        while self._size >= self.CHUNK:
+            pending = b"".join(self._parts)
+            self._insert(pending[:self.CHUNK])
+            self._parts, self._size = [pending[self.CHUNK:]], len(pending) - self.CHUNK
+
+    def flush(self) -> None:
+        if self._size:
+            self._insert(b"".join(self._parts))
+            self._parts, self._size = [], 0
+
+    def _insert(self, data: bytes) -> None:
+        self._conn.execute("INSERT INTO link_state_chunks (seq, data) VALUES (?, ?)", (self._seq, data))
+        self._seq += 1
+
+
+class _Deflating:
+    """A file that zlib-compresses what is written to it (level 1, as `zlib.compress(data, 1)`)
+    into `sink` (its `write`, then its `flush` at the end)."""
+
+    def __init__(self, sink: Any) -> None:
+        self._compressor = zlib.compressobj(1)
+        self._sink = sink
 
     def write(self, data: bytes) -> int:
-        self._parts.append(self._compressor.compress(data))
+        self._sink.write(self._compressor.compress(data))
         return len(data)
 
-    def value(self) -> bytes:
-        return b"".join(self._parts) + self._compressor.flush()
+    def close(self) -> None:
+        self._sink.write(self._compressor.flush())
+        self._sink.flush()
 
 
 PARTS = ("quotes", "copies", "events")  # the state's largest parts, pickled one after another
 
 
-def _compressed_pickle(linker: Linker) -> bytes:
+def _compressed_pickle(linker: Linker, sink: Any) -> None:
     """The state pickled straight into zlib, its largest parts one at a time: neither the whole
     pickle nor one memo of every object in the state is in memory at once (pickle remembers each
     object it wrote; for the ~30 million objects of the state of 100,000 articles that memo took
     ~2 GB at the peak of a full link). The parts share no objects: the statements' actor names
-    are attached again on load."""
-    out = _Deflating()
+    are attached again on load. The compressed bytes go to `sink` as they come (`_Chunks`)."""
+    out = _Deflating(sink)
     state = linker.__getstate__()
     names, state["quotes"].actor_names = state["quotes"].actor_names, None
     try:
@@ -393,7 +429,7 @@ def _compressed_pickle(linker: Linker) -> bytes:
             pickle.dump(state[part], out, protocol=pickle.HIGHEST_PROTOCOL)
     finally:
         state["quotes"].actor_names = names
-    return out.value()
+    out.close()
 
 
 def _unpickle(stream: io.BufferedReader) -> Linker:
@@ -407,13 +443,14 @@ def _unpickle(stream: io.BufferedReader) -> Linker:
 
 
 class _Inflating(io.RawIOBase):
-    """A file reading zlib-compressed bytes as they decompress, for `pickle.load` (the whole
-    pickle is never in memory at once)."""
+    """A file reading zlib-compressed chunks (bytes, in order) as they decompress, for
+    `pickle.load`: neither the whole pickle nor the whole compressed state is in memory at once."""
 
     CHUNK = 1 << 20
 
-    def __init__(self, data: bytes) -> None:
-        self._data = memoryview(data)
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._data = memoryview(b"")
         self._at = 0
         self._inflater = zlib.decompressobj()
         self._out = b""
@@ -425,10 +462,13 @@ class _Inflating(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         while self._out_at >= len(self._out):
             if self._at >= len(self._data):
-                self._out, self._out_at = self._inflater.flush(), 0
-                if not self._out:
-                    return 0
-                break
+                data = next(self._chunks, None)
+                if data is None:
+                    self._out, self._out_at = self._inflater.flush(), 0
+                    if not self._out:
+                        return 0
+                    break
+                self._data, self._at = memoryview(data), 0
             chunk = self._data[self._at:self._at + self.CHUNK]
             self._at += len(chunk)
             self._out, self._out_at = self._inflater.decompress(chunk), 0
@@ -438,10 +478,27 @@ class _Inflating(io.RawIOBase):
         return size
 
 
+def _stored_chunks(conn: sqlite3.Connection) -> Iterator[bytes]:
+    """The saved state's compressed bytes, a chunk at a time (by seq; each read by its key, so
+    no statement stays open over the whole state)."""
+    seq = -1
+    while True:
+        row = conn.execute("SELECT seq, data FROM link_state_chunks WHERE seq > ? ORDER BY seq LIMIT 1", (seq,)).fetchone()
+        if row is None:
+            return
+        seq = row[0]
+        yield row[1]
+
+
+def stored_state_size(conn: sqlite3.Connection) -> int:
+    """Bytes of the saved state (compressed), for reports and tests."""
+    return conn.execute("SELECT COALESCE(SUM(length(data)), 0) FROM link_state_chunks").fetchone()[0]
+
+
 def load_state(conn: sqlite3.Connection, kb: KnowledgeBase, kb_fingerprint: str) -> Linker | None:
     """The saved linking state, or None when there is none or it was made for another
     dossier version or knowledge base."""
-    row = conn.execute("SELECT version, kb, state FROM link_state WHERE id = 1").fetchone()
+    row = conn.execute("SELECT version, kb FROM link_state WHERE id = 1").fetchone()
     if row is None or row[0] != STATE_VERSION or row[1] != kb_fingerprint:
         return None
     # Unpickling makes millions of objects, none of them garbage: with the collector off it takes a
@@ -449,7 +506,7 @@ def load_state(conn: sqlite3.Connection, kb: KnowledgeBase, kb_fingerprint: str)
     collecting = gc.isenabled()
     gc.disable()
     try:
-        linker = _unpickle(io.BufferedReader(_Inflating(row[2]), 1 << 20))
+        linker = _unpickle(io.BufferedReader(_Inflating(_stored_chunks(conn)), 1 << 20))
     except Exception:  # a state from another build of the code: relink in full
         return None
     finally:

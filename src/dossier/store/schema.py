@@ -338,6 +338,14 @@ MIGRATIONS: list[str] = [
         SELECT j.value, s.root, COALESCE((SELECT e.seq FROM events e WHERE e.id = j.value), 10000000)
         FROM stories s, json_each(s.record, '$.events') j;
     UPDATE stories SET record = json_remove(record, '$.events');
+    -- the linking state's compressed pickle in chunks (link.linker._Chunks): one value is at most
+    -- 1 GB, which the state of a million articles would pass; `link_state.state` is left empty
+    CREATE TABLE link_state_chunks (
+        seq  INTEGER PRIMARY KEY,
+        data BLOB NOT NULL
+    );
+    INSERT INTO link_state_chunks (seq, data) SELECT 0, state FROM link_state WHERE length(state) > 0;
+    UPDATE link_state SET state = x'';
     -- and the outlet keys' counts (store.corpus.unify_outlet_keys) read from the index alone
     DROP INDEX sources_outlet_name;
     CREATE INDEX sources_outlet_name ON sources(outlet_name, outlet, url);
