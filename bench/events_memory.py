@@ -1,0 +1,175 @@
+"""Resident memory of the events part of the linking state, and what dominates it.
+
+Two ways in:
+
+    # link the first N articles of a store (as bench/link_compare.py does), then measure
+    .venv/bin/python bench/events_memory.py link STORE --articles 10000
+    # the events part of a store's saved linking state (the state must be this code's version)
+    .venv/bin/python bench/events_memory.py saved STORE
+
+Either way it prints the linker's CPU (link only), a breakdown of the live objects by what holds
+them (a sys.getsizeof walk, each object counted once, for the first holder reached), and the RSS
+growth and seconds of unpickling the events part (`EventIndex`, and the Linker's `dated` cache and
+`tallies`) in a fresh child process, as a load of the saved state does. STORE is opened (and
+migrated) in `link` mode: use a copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import pickle
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+FREEZE_EVERY = 500
+
+
+def rss_mb() -> float:
+    return int(open("/proc/self/statm").read().split()[1]) * 4096 / 1e6
+
+
+def deep_size(obj: Any, seen: set[int]) -> int:
+    """Bytes of obj and everything it reaches that `seen` does not hold yet (iterative walk)."""
+    total, stack = 0, [obj]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen or isinstance(item, type):
+            continue
+        seen.add(id(item))
+        total += sys.getsizeof(item)
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+        elif hasattr(item, "__dict__"):
+            stack.append(item.__dict__)
+        if hasattr(type(item), "__slots__"):
+            for name in type(item).__slots__:
+                if hasattr(item, name):
+                    stack.append(getattr(item, name))
+    return total
+
+
+def breakdown(index: Any, dated: dict, tallies: dict) -> None:
+    """Sizes by holder: the index's attributes, then per Event attribute over all events."""
+    seen: set[int] = set()
+    events = index.events
+    rows = []
+    for event in list(events.values())[:1]:  # the shells once, to learn the attribute names
+        names = list(getattr(event, "__dict__", {}) or {}) or list(type(event).__slots__)
+    size = sum(sys.getsizeof(e) + (sys.getsizeof(e.__dict__) if hasattr(e, "__dict__") else 0) for e in events.values())
+    seen.update(id(e) for e in events.values())
+    seen.update(id(e.__dict__) for e in events.values() if hasattr(e, "__dict__"))
+    rows.append(("Event objects (and their __dict__)", size))
+    seen.add(id(events))
+    rows.append(("events dict", sys.getsizeof(events) + sum(deep_size(k, seen) for k in events)))
+    for name in names:
+        rows.append((f"Event.{name}", sum(deep_size(getattr(e, name), seen) for e in events.values())))
+    for name, value in vars(index).items():
+        if name != "events":
+            rows.append((f"EventIndex.{name}", deep_size(value, seen)))
+    rows.append(("Linker.dated", deep_size(dated, seen)))
+    rows.append(("Linker.tallies", deep_size(tallies, seen)))
+    total = sum(n for _, n in rows)
+    print(f"live objects (sys.getsizeof walk), {len(events):,} events: {total / 1e6:,.1f} MB")
+    for name, n in sorted(rows, key=lambda r: -r[1]):
+        print(f"  {name:40s} {n / 1e6:9.1f} MB")
+
+
+def measure_load(path: Path) -> None:
+    """RSS growth and seconds of unpickling the parts in a fresh process (collector off, as load_state)."""
+    code = f"""
+import gc, io, pickle, time, sys
+def rss(): return int(open('/proc/self/statm').read().split()[1]) * 4096 / 1e6
+import dossier.link.linker  # the classes imported before the clock starts
+stream = io.BytesIO(open({str(path)!r}, 'rb').read())
+gc.disable()
+kept = []
+for name in ('events', 'dated', 'tallies'):
+    size = int.from_bytes(stream.read(8), 'little')
+    blob = stream.read(size)
+    r0, t0 = rss(), time.perf_counter()
+    kept.append(pickle.loads(blob))
+    print(f'  {{name:8s}} pickled {{size / 1e6:7.1f}} MB, resident {{rss() - r0:7.1f}} MB, unpickled in {{time.perf_counter() - t0:5.2f}} s')
+"""
+    print("unpickled in a fresh process:")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def write_parts(path: Path, index: Any, dated: dict, tallies: dict) -> None:
+    with open(path, "wb") as out:
+        for part in (index, dated, tallies):
+            blob = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
+            out.write(len(blob).to_bytes(8, "little"))
+            out.write(blob)
+
+
+def from_link(store: Path, articles: int) -> tuple[Any, dict, dict]:
+    from dossier.analyze.record import cached_kb, kb_fingerprint
+    from dossier.link.corpus import date_events, link_inputs
+    from dossier.link.linker import Linker
+    from dossier.store.db import connect
+
+    conn = connect(store)
+    ids = [row[0] for row in conn.execute("SELECT article_id FROM analyses")]
+    inputs = list(link_inputs(conn, ids))[:articles]
+    linker = Linker(cached_kb(None), kb_fingerprint(None))
+    started = time.process_time()
+    for n, item in enumerate(inputs, 1):
+        linker.add(item, merge=False)
+        if n % FREEZE_EVERY == 0:
+            gc.freeze()
+    busy = time.process_time() - started
+    gc.unfreeze()
+    print(f"linker over {len(inputs):,} articles: {busy:.1f} s CPU ({1000 * busy / len(inputs):.2f} ms an article)")
+    date_events(conn, [linker.event_record(key) for key in linker.events.events], linker.dated)  # fills `dated`
+    return linker.events, linker.dated, linker.tallies
+
+
+def from_saved(store: Path) -> tuple[Any, dict, dict]:
+    import sqlite3
+
+    from dossier.link.linker import PARTS, _Inflating
+
+    conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    blob = conn.execute("SELECT state FROM link_state").fetchone()[0]
+    stream = io.BufferedReader(_Inflating(blob), 1 << 20)
+    gc.disable()
+    rest = pickle.load(stream)
+    for part in PARTS:
+        value = pickle.load(stream)
+        if part != "events":
+            del value  # the other parts are read past, not kept
+            continue
+        index = value
+    gc.enable()
+    return index, rest["dated"], rest["tallies"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("mode", choices=("link", "saved"))
+    parser.add_argument("store", type=Path)
+    parser.add_argument("--articles", type=int, default=10**9)
+    parser.add_argument("--no-walk", action="store_true", help="skip the sys.getsizeof walk")
+    args = parser.parse_args()
+    index, dated, tallies = from_link(args.store, args.articles) if args.mode == "link" else from_saved(args.store)
+    if not args.no_walk:
+        breakdown(index, dated, tallies)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "parts.bin"
+        write_parts(path, index, dated, tallies)
+        del index, dated, tallies
+        gc.collect()
+        measure_load(path)
+
+
+if __name__ == "__main__":
+    main()
