@@ -34,6 +34,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from operator import itemgetter
 from typing import Any, Callable, Iterable
 
 from dossier.link.crosslang import to_english
@@ -255,14 +256,16 @@ class Event:
         self.whys: list[bytes] = []  # why each article joined (JSON), in the order of `articles`
         self.title = ""
         self.titled = False
-        self.terms: Counter = Counter()
+        # tallies are plain dicts (a Counter is unpickled by copying a dict into it), but `actors`,
+        # whose most_common the event's record reads (Linker.event_record)
+        self.terms: dict[str, int] = {}
         self.actors: Counter = Counter()
         self.quotes: tuple[str, ...] = ()  # statements its articles carry, each once
-        self.days: Counter = Counter()  # day -> articles published that day
-        self.periods: Counter = Counter()  # (first, last day) of month- or year-dated articles -> count
-        self.weekdays: Counter = Counter()  # weekday its articles' leads name -> articles
-        self.happened: Counter = Counter()  # day of the happening (weekday named, publication day) -> articles
-        self.counts: Counter = Counter()  # numbers of things its dated articles' leads count -> articles
+        self.days: dict[date, int] = {}  # day -> articles published that day
+        self.periods: dict[tuple[date, date], int] = {}  # (first, last day) of month- or year-dated articles -> count
+        self.weekdays: dict[int, int] = {}  # weekday its articles' leads name -> articles
+        self.happened: dict[date, int] = {}  # day of the happening (weekday named, publication day) -> articles
+        self.counts: dict[str, int] = {}  # numbers of things its dated articles' leads count -> articles
         self.length = 0.0  # cached tf-idf length,
         self.length_at = -1  # and the corpus size it was computed at (-1: to compute)
 
@@ -287,23 +290,35 @@ class Event:
             self.title, self.titled = article.title, True
         elif not self.titled and len(self.articles) == 1:
             self.title = article.text[:80]  # until an article with a headline joins
-        self.terms.update(article.terms)
+        _tally(self.terms, article.terms.items())
         if len(self.terms) > 2 * TERMS_KEPT:
-            self.terms = Counter(dict(self.terms.most_common(TERMS_KEPT)))
+            self.terms = dict(most_common(self.terms, TERMS_KEPT))
         self.actors.update(sorted(map(canon, article.actors)))  # a set: sorted, so ties rank alike in every process
         new_quotes = article.quotes.difference(self.quotes)
         if new_quotes:
             self.quotes += tuple(map(canon, sorted(new_quotes)))
         if article.day:
-            self.days[canon(article.day)] += 1
+            _tally(self.days, [(canon(article.day), 1)])
         elif article.period:
-            self.periods[canon(article.period)] += 1
+            _tally(self.periods, [(canon(article.period), 1)])
         if article.weekday is not None:
-            self.weekdays[article.weekday] += 1
+            _tally(self.weekdays, [(article.weekday, 1)])
             if article.day:
-                self.happened[canon(happening_day(article.day, article.weekday))] += 1
+                _tally(self.happened, [(canon(happening_day(article.day, article.weekday)), 1)])
         if article.day:
-            self.counts.update(sorted(map(canon, article.counts)))
+            _tally(self.counts, [(c, 1) for c in sorted(map(canon, article.counts))])
+
+
+def _tally(counts: dict[Any, int], items: Iterable[tuple[Any, int]]) -> None:
+    """Add to a dict of counts, as Counter.update does (new keys in the order given)."""
+    get = counts.get
+    for key, n in items:
+        counts[key] = n + get(key, 0)
+
+
+def most_common(counts: dict[Any, int], n: int) -> list[tuple[Any, int]]:
+    """The n largest counts, ties in the dict's order: Counter.most_common(n) on a plain dict."""
+    return heapq.nlargest(n, counts.items(), key=itemgetter(1))
 
 
 Idf = Callable[[str], float]
@@ -314,12 +329,12 @@ def _tf(count: int) -> float:
     return 1 + math.log(count) if count > 0 else 0.0
 
 
-def _length(a: Counter, idf: Idf) -> float:
+def _length(a: dict[str, int], idf: Idf) -> float:
     log = math.log  # _tf inlined (the same floats): this runs over events' hundreds of terms
     return math.sqrt(sum(((1 + log(c) if c > 0 else 0.0) * idf(w)) ** 2 for w, c in a.items()))
 
 
-def _cosine(a: Counter, b: Counter, idf: Idf, na: float | None = None, nb: float | None = None) -> float:
+def _cosine(a: dict[str, int], b: dict[str, int], idf: Idf, na: float | None = None, nb: float | None = None) -> float:
     """Cosine of tf-idf vectors; the lengths may be given (the index caches them)."""
     shared = a.keys() & b.keys()
     if not shared:
@@ -338,7 +353,7 @@ def _apart(low: date, high: date, other_low: date, other_high: date) -> bool:
     return (other_low - high).days > MAX_DAYS or (low - other_high).days > MAX_DAYS
 
 
-def core(counts: Counter, at_least: float) -> list:
+def core(counts: dict[Any, int], at_least: float) -> list:
     """The keys of a tally counted at least `at_least` times, and always the most common:
     what an event is about, not everything that ever joined it. Without this an event snowballs:
     once it spans many days, any report within MAX_DAYS of any of them passed the date test, and
@@ -632,7 +647,7 @@ class EventIndex:
             by_actor.update(k for k in self.posting("a", actor)[-STORY_SCAN:] if k != key)
         links += sorted(other_key for other_key, shared in by_actor.items() if shared >= 2)
         by_term: Counter = Counter()
-        for term, _ in event.terms.most_common(10):
+        for term, _ in most_common(event.terms, 10):
             by_term.update(k for k in self.posting("w", term)[-STORY_SCAN:] if k != key)
         for other_key, _ in by_term.most_common(STORY_CHECKS):
             if other_key not in links and _cosine(event.terms, self.events[other_key].terms, _flat,
