@@ -4,8 +4,9 @@ Two ways in:
 
     # link the first N articles of a store (as bench/link_compare.py does), then measure
     .venv/bin/python bench/events_memory.py link STORE --articles 10000
-    # the events part of a store's saved linking state (the state must be this code's version)
-    .venv/bin/python bench/events_memory.py saved STORE
+    # the events part of a store's saved linking state (this code's version; or version 11's,
+    # converted to this code's layout with --legacy)
+    .venv/bin/python bench/events_memory.py saved STORE [--legacy]
 
 Either way it prints the linker's CPU (link only), a breakdown of the live objects by what holds
 them (a sys.getsizeof walk, each object counted once, for the first holder reached), and the RSS
@@ -151,7 +152,50 @@ def from_link(store: Path, articles: int) -> tuple[Any, dict, dict]:
     return linker.events, linker.dated, linker.tallies
 
 
-def from_saved(store: Path) -> tuple[Any, dict, dict]:
+class _Legacy:
+    """An Event or EventIndex of state version 11 (plain attributes), to convert."""
+
+
+class _LegacyUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "dossier.link.events" and name in ("Event", "EventIndex"):
+            return _Legacy
+        return super().find_class(module, name)
+
+
+def convert(old: Any) -> Any:
+    """A version-11 EventIndex (dataclass events, one postings dict keyed "w:term") as this code's:
+    the same content in the compact layout (`link.events`), as linking the same articles gives."""
+    import json
+    from collections import Counter
+
+    from dossier.link.events import Event, EventIndex
+
+    index = EventIndex()
+    intern = index._intern
+    for key, was in old.events.items():
+        event = index.events[key] = Event(was.key)
+        event.articles = list(was.articles)
+        event.whys = [json.dumps(was.why[a], ensure_ascii=False, separators=(",", ":")).encode() for a in was.articles]
+        event.title, event.titled = was.title, was.titled
+        event.terms = {intern(w): n for w, n in was.terms.items()}
+        event.actors = Counter({intern(a): n for a, n in was.actors.items()})
+        event.quotes = tuple(map(intern, sorted(was.quotes)))
+        for name in ("days", "periods", "weekdays", "happened", "counts"):
+            setattr(event, name, {intern(k): n for k, n in getattr(was, name).items()})
+        event.length, event.length_at = was.length
+    index.event_of = old.event_of
+    index.df = Counter({intern(w): n for w, n in old.df.items()})
+    index.documents = old.documents
+    for day, keys in old._by_day.items():
+        index._by_day[intern(day)] = keys
+    kinds = {"w": index._postings_w, "a": index._postings_a, "q": index._postings_q}
+    for key, keys in old._postings.items():
+        kinds[key[0]][intern(key[2:])] = keys[0] if len(keys) == 1 else keys
+    return index
+
+
+def from_saved(store: Path, legacy: bool) -> tuple[Any, dict, dict]:
     import sqlite3
 
     from dossier.link.linker import PARTS, _Inflating
@@ -162,11 +206,13 @@ def from_saved(store: Path) -> tuple[Any, dict, dict]:
     gc.disable()
     rest = pickle.load(stream)
     for part in PARTS:
-        value = pickle.load(stream)
+        value = _LegacyUnpickler(stream).load() if legacy and part == "events" else pickle.load(stream)
         if part != "events":
             del value  # the other parts are read past, not kept
             continue
-        index = value
+        index = convert(value) if legacy else value
+        del value
+    del blob, stream
     gc.enable()
     return index, rest["dated"], rest["tallies"]
 
@@ -177,8 +223,11 @@ def main() -> None:
     parser.add_argument("store", type=Path)
     parser.add_argument("--articles", type=int, default=10**9)
     parser.add_argument("--no-walk", action="store_true", help="skip the sys.getsizeof walk")
+    parser.add_argument("--legacy", action="store_true",
+                        help="saved: the state is version 11's, converted to this code's layout before measuring")
     args = parser.parse_args()
-    index, dated, tallies = from_link(args.store, args.articles) if args.mode == "link" else from_saved(args.store)
+    index, dated, tallies = (from_link(args.store, args.articles) if args.mode == "link"
+                              else from_saved(args.store, args.legacy))
     if not args.no_walk:
         breakdown(index, dated, tallies)
     with tempfile.TemporaryDirectory() as tmp:
