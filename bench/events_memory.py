@@ -97,9 +97,10 @@ start = rss()
 for name in ('events', 'dated', 'tallies'):
     size = int.from_bytes(stream.read(8), 'little')
     blob = stream.read(size)
-    r0, t0 = rss(), time.perf_counter()
+    r0, t0, c0 = rss(), time.perf_counter(), time.process_time()
     kept.append(pickle.loads(blob))
-    print(f'  {{name:8s}} pickled {{size / 1e6:7.1f}} MB, resident {{rss() - r0:7.1f}} MB, unpickled in {{time.perf_counter() - t0:5.2f}} s')
+    print(f'  {{name:8s}} pickled {{size / 1e6:7.1f}} MB, resident {{rss() - r0:7.1f}} MB, unpickled in '
+          f'{{time.process_time() - c0:5.2f}} s CPU ({{time.perf_counter() - t0:5.2f}} s wall)')
     del blob
 import ctypes
 ctypes.CDLL('libc.so.6').malloc_trim(0)

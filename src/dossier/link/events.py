@@ -296,7 +296,7 @@ class Event:
         self.actors.update(sorted(map(canon, article.actors)))  # a set: sorted, so ties rank alike in every process
         new_quotes = article.quotes.difference(self.quotes)
         if new_quotes:
-            self.quotes += tuple(map(canon, sorted(new_quotes)))
+            self.quotes += tuple(sorted(new_quotes))  # not interned: a statement is mostly one event's
         if article.day:
             _tally(self.days, [(canon(article.day), 1)])
         elif article.period:
@@ -447,6 +447,32 @@ class _Memo(dict):
         return value
 
 
+class _Common:
+    """The posting of a key more than POSTING_CAP events have: too common to find candidates by,
+    so only its length and its latest events (for `story_links`) are ever read, and kept."""
+
+    __slots__ = ("size", "recent")
+
+    def __init__(self, keys: list[str]) -> None:
+        self.size = len(keys)
+        self.recent = keys[-STORY_SCAN:]
+
+    def append(self, key: str) -> None:
+        self.size += 1
+        self.recent.append(key)
+        if len(self.recent) >= 2 * STORY_SCAN:
+            del self.recent[:-STORY_SCAN]
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getstate__(self) -> tuple[int, list[str]]:
+        return self.size, self.recent
+
+    def __setstate__(self, state: tuple[int, list[str]]) -> None:
+        self.size, self.recent = state
+
+
 def _event_key(article_id: str) -> str:
     return "e" + hashlib.sha256(article_id.encode()).hexdigest()[:10]
 
@@ -507,7 +533,7 @@ class EventIndex:
                     add = gain
                 if type(posting) is str:
                     weight[posting] = get(posting, 0) + add
-                elif len(posting) <= POSTING_CAP:
+                elif type(posting) is list:  # not _Common: at most POSTING_CAP events
                     for event_key in posting:
                         weight[event_key] = get(event_key, 0) + add
         for key in copied:
@@ -528,9 +554,12 @@ class EventIndex:
         return {key: copied.get(key, []) for key in found}
 
     def posting(self, kind: str, key: str) -> list[str] | tuple[str, ...]:
-        """The events that have this term ("w"), actor ("a") or statement ("q"), in the order they got it."""
+        """The events that have this term ("w"), actor ("a") or statement ("q"), in the order they
+        got it; of a key more than POSTING_CAP events have, the last STORY_SCAN or more of them."""
         found = {"w": self._postings_w, "a": self._postings_a, "q": self._postings_q}[kind].get(key)
-        return () if found is None else (found,) if type(found) is str else found
+        if found is None:
+            return ()
+        return (found,) if type(found) is str else found.recent if type(found) is _Common else found
 
     def add(self, article: EventArticle) -> tuple[str, dict[str, Any]]:
         """Put the article in the event it reports (opening one if none fits); return the key and why."""
@@ -593,7 +622,7 @@ class EventIndex:
         (the article's terms are the index's objects already: `add`)."""
         for postings, keys, have in ((self._postings_w, article.terms, event.terms),
                                      (self._postings_a, map(self._intern, article.actors), event.actors),
-                                     (self._postings_q, map(self._intern, article.quotes), event.quotes)):
+                                     (self._postings_q, article.quotes, event.quotes)):
             for key in keys:
                 if key not in have:
                     posting = postings.get(key)
@@ -603,6 +632,8 @@ class EventIndex:
                         postings[key] = [posting, event.key]
                     else:
                         posting.append(event.key)
+                        if type(posting) is list and len(posting) > POSTING_CAP:
+                            postings[key] = _Common(posting)
         if article.day and article.day not in event.days:
             self._by_day[self._intern(article.day)].append(event.key)
 
