@@ -488,7 +488,12 @@ class EventIndex:
 
     What a store must keep to resume: `events` (each Event's fields), `event_of`, `df` and
     `documents`; the day buckets and postings follow from the events (`_index` of each event's
-    terms, actors, quotes and days). Nothing here reads the articles' texts after `add`."""
+    terms, actors, quotes and days). Nothing here reads the articles' texts after `add`.
+
+    The index is most of the linking state's events part, so it is kept compact (BENCHMARKS.md,
+    "The events part of the linking state"): the strings and dates events share are one object
+    each (`_canon`), a key one event has is posted as that event's key alone, and a key too
+    common to find candidates by keeps only its count and latest events (`_Common`)."""
 
     def __init__(self) -> None:
         self.events: dict[str, Event] = {}
