@@ -170,7 +170,7 @@ def convert(old: Any) -> Any:
     import json
     from collections import Counter
 
-    from dossier.link.events import Event, EventIndex
+    from dossier.link.events import POSTING_CAP, Event, EventIndex, _Common
 
     index = EventIndex()
     intern = index._intern
@@ -181,7 +181,7 @@ def convert(old: Any) -> Any:
         event.title, event.titled = was.title, was.titled
         event.terms = {intern(w): n for w, n in was.terms.items()}
         event.actors = Counter({intern(a): n for a, n in was.actors.items()})
-        event.quotes = tuple(map(intern, sorted(was.quotes)))
+        event.quotes = tuple(sorted(was.quotes))
         for name in ("days", "periods", "weekdays", "happened", "counts"):
             setattr(event, name, {intern(k): n for k, n in getattr(was, name).items()})
         event.length, event.length_at = was.length
@@ -191,9 +191,22 @@ def convert(old: Any) -> Any:
     for day, keys in old._by_day.items():
         index._by_day[intern(day)] = keys
     kinds = {"w": index._postings_w, "a": index._postings_a, "q": index._postings_q}
+    first_quote: dict[str, str] = {}
+    for event in index.events.values():  # in the order the events were opened
+        for quote in event.quotes:
+            first_quote.setdefault(quote, quote)
     for key, keys in old._postings.items():
-        kinds[key[0]][intern(key[2:])] = keys[0] if len(keys) == 1 else keys
+        if len(keys) > POSTING_CAP:
+            keys = _Common(keys)
+        # a statement's key is the object the first event that got it holds, as `EventIndex._index` leaves it
+        term = first_quote.setdefault(key[2:], key[2:]) if key[0] == "q" else intern(key[2:])
+        kinds[key[0]][term] = keys[0] if len(keys) == 1 else keys
     return index
+
+
+def convert_dated(dated: dict[str, dict]) -> dict[str, dict]:
+    """Version 11's lead-date cache as this code's: each article's facts alone (link.corpus.date_events)."""
+    return {article_id: {"facts": entry["facts"]} for article_id, entry in dated.items()}
 
 
 def from_saved(store: Path, legacy: bool) -> tuple[Any, dict, dict]:
@@ -215,7 +228,7 @@ def from_saved(store: Path, legacy: bool) -> tuple[Any, dict, dict]:
         del value
     del blob, stream
     gc.enable()
-    return index, rest["dated"], rest["tallies"]
+    return index, convert_dated(rest["dated"]) if legacy else rest["dated"], rest["tallies"]
 
 
 def main() -> None:
