@@ -150,6 +150,7 @@ def from_link(store: Path, articles: int) -> tuple[Any, dict, dict]:
           f"of which EventIndex.add {spent[0]:.1f} s ({1000 * spent[0] / len(inputs):.2f} ms an article)")
     del linker.events.add
     date_events(conn, [linker.event_record(key) for key in linker.events.events], linker.dated)  # fills `dated`
+    print_stories(linker.events)
     return linker.events, linker.dated, linker.tallies
 
 
@@ -209,6 +210,23 @@ def convert_dated(dated: dict[str, dict]) -> dict[str, dict]:
     return {article_id: {"facts": entry["facts"]} for article_id, entry in dated.items()}
 
 
+def print_stories(index: Any, store: Path | None = None) -> None:
+    """A digest of the stories the index groups (`EventIndex.stories`), to compare two versions;
+    with `store`, whether they are the ones its full link wrote (its stories table)."""
+    import hashlib
+    import json
+    import sqlite3
+
+    groups = sorted(sorted(members) for members in index.stories())
+    digest = hashlib.sha256(json.dumps(groups).encode()).hexdigest()[:12]
+    print(f"stories: {len(groups):,} ({digest})", end="")
+    if store is not None:
+        conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+        stored = sorted(sorted(json.loads(r[0])["events"]) for r in conn.execute("SELECT record FROM stories"))
+        print(f", the store's stories: {len(stored):,}, the same: {stored == groups}", end="")
+    print()
+
+
 def from_saved(store: Path, legacy: bool) -> tuple[Any, dict, dict]:
     import sqlite3
 
@@ -237,11 +255,14 @@ def main() -> None:
     parser.add_argument("store", type=Path)
     parser.add_argument("--articles", type=int, default=10**9)
     parser.add_argument("--no-walk", action="store_true", help="skip the sys.getsizeof walk")
+    parser.add_argument("--stories", action="store_true", help="saved: compare the index's stories with the store's")
     parser.add_argument("--legacy", action="store_true",
                         help="saved: the state is version 11's, converted to this code's layout before measuring")
     args = parser.parse_args()
     index, dated, tallies = (from_link(args.store, args.articles) if args.mode == "link"
                               else from_saved(args.store, args.legacy))
+    if args.stories:
+        print_stories(index, args.store)
     if not args.no_walk:
         breakdown(index, dated, tallies)
     with tempfile.TemporaryDirectory() as tmp:
