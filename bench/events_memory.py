@@ -4,6 +4,8 @@ Two ways in:
 
     # link the first N articles of a store (as bench/link_compare.py does), then measure
     .venv/bin/python bench/events_memory.py link STORE --articles 10000
+    # EventIndex.add alone, over the articles a link gave it (link ... --save-inputs FILE)
+    .venv/bin/python bench/events_memory.py replay FILE --rounds 3
     # the events part of a store's saved linking state (this code's version; or version 11's,
     # converted to this code's layout with --legacy)
     .venv/bin/python bench/events_memory.py saved STORE [--legacy]
@@ -85,29 +87,31 @@ def breakdown(index: Any, dated: dict, tallies: dict) -> None:
 
 
 def measure_load(path: Path) -> None:
-    """RSS growth and seconds of unpickling the parts in a fresh process (collector off, as load_state)."""
+    """RSS growth and seconds of unpickling each part in a fresh process of its own (collector off,
+    as load_state), then what stays resident once the C allocator gives back what it keeps free."""
     code = f"""
-import gc, io, pickle, time, sys
+import ctypes, gc, io, pickle, time, sys
 def rss(): return int(open('/proc/self/statm').read().split()[1]) * 4096 / 1e6
 import dossier.link.linker  # the classes imported before the clock starts
 stream = io.BytesIO(open({str(path)!r}, 'rb').read())
-gc.disable()
-kept = []
-start = rss()
 for name in ('events', 'dated', 'tallies'):
     size = int.from_bytes(stream.read(8), 'little')
     blob = stream.read(size)
-    r0, t0, c0 = rss(), time.perf_counter(), time.process_time()
-    kept.append(pickle.loads(blob))
-    print(f'  {{name:8s}} pickled {{size / 1e6:7.1f}} MB, resident {{rss() - r0:7.1f}} MB, unpickled in '
-          f'{{time.process_time() - c0:5.2f}} s CPU ({{time.perf_counter() - t0:5.2f}} s wall)')
-    del blob
-import ctypes
+    if name == sys.argv[1]:
+        break
+del stream
+gc.disable()
+r0, t0, c0 = rss(), time.perf_counter(), time.process_time()
+kept = pickle.loads(blob)
+cpu, wall, grown = time.process_time() - c0, time.perf_counter() - t0, rss() - r0
+del blob
 ctypes.CDLL('libc.so.6').malloc_trim(0)
-print(f'  all parts resident after malloc_trim(0): {{rss() - start:.1f}} MB (what the C allocator kept free is given back)')
+print(f'  {{name:8s}} pickled {{size / 1e6:7.1f}} MB, resident {{grown:7.1f}} MB ({{rss() - r0:7.1f}} MB after malloc_trim), '
+      f'unpickled in {{cpu:5.2f}} s CPU ({{wall:5.2f}} s wall)')
 """
-    print("unpickled in a fresh process:")
-    subprocess.run([sys.executable, "-c", code], check=True)
+    print("unpickled, each part in a fresh process:")
+    for name in ("events", "dated", "tallies"):
+        subprocess.run([sys.executable, "-c", code, name], check=True)
 
 
 def write_parts(path: Path, index: Any, dated: dict, tallies: dict) -> None:
@@ -118,7 +122,7 @@ def write_parts(path: Path, index: Any, dated: dict, tallies: dict) -> None:
             out.write(blob)
 
 
-def from_link(store: Path, articles: int) -> tuple[Any, dict, dict]:
+def from_link(store: Path, articles: int, save_inputs: Path | None = None) -> tuple[Any, dict, dict]:
     from dossier.analyze.record import cached_kb, kb_fingerprint
     from dossier.link.corpus import date_events, link_inputs
     from dossier.link.linker import Linker
@@ -130,8 +134,11 @@ def from_link(store: Path, articles: int) -> tuple[Any, dict, dict]:
     linker = Linker(cached_kb(None), kb_fingerprint(None))
     spent = [0.0]
     add = linker.events.add
+    given: list[Any] = []
 
     def timed_add(article: Any) -> Any:  # the events' share of the linker's CPU
+        if save_inputs:
+            given.append(article)
         began = time.process_time()
         try:
             return add(article)
@@ -149,6 +156,8 @@ def from_link(store: Path, articles: int) -> tuple[Any, dict, dict]:
     print(f"linker over {len(inputs):,} articles: {busy:.1f} s CPU ({1000 * busy / len(inputs):.2f} ms an article), "
           f"of which EventIndex.add {spent[0]:.1f} s ({1000 * spent[0] / len(inputs):.2f} ms an article)")
     del linker.events.add
+    if save_inputs:
+        save_inputs.write_bytes(pickle.dumps(given, protocol=pickle.HIGHEST_PROTOCOL))
     date_events(conn, [linker.event_record(key) for key in linker.events.events], linker.dated)  # fills `dated`
     print_stories(linker.events)
     return linker.events, linker.dated, linker.tallies
@@ -249,17 +258,51 @@ def from_saved(store: Path, legacy: bool) -> tuple[Any, dict, dict]:
     return index, convert_dated(rest["dated"]) if legacy else rest["dated"], rest["tallies"]
 
 
+def replay(inputs: Path, rounds: int) -> None:
+    """EventIndex.add alone over the articles a link gave it (`link --save-inputs`): its CPU per
+    article, the digest of what it derived (events' records, stories), and the index's load."""
+    import hashlib
+    import json
+
+    from dossier.link.events import EventIndex
+
+    articles = pickle.loads(inputs.read_bytes())
+    for _ in range(rounds):
+        index = EventIndex()
+        gc.collect()
+        started = time.process_time()
+        for n, article in enumerate(articles, 1):
+            index.add(article)
+            if n % FREEZE_EVERY == 0:
+                gc.freeze()
+        busy = time.process_time() - started
+        gc.unfreeze()
+        print(f"EventIndex.add over {len(articles):,} articles: {busy:.2f} s CPU ({1000 * busy / len(articles):.3f} ms an article)")
+    events, stories = index.export()
+    for name, rows in (("events", events), ("stories", stories)):
+        digest = hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()[:12]
+        print(f"{name}: {len(rows):,} ({digest})")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "parts.bin"
+        write_parts(path, index, {}, {})
+        measure_load(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=("link", "saved"))
-    parser.add_argument("store", type=Path)
+    parser.add_argument("mode", choices=("link", "saved", "replay"))
+    parser.add_argument("store", type=Path, help="the store (replay: the inputs file link --save-inputs wrote)")
+    parser.add_argument("--save-inputs", type=Path, help="link: keep the articles given to EventIndex.add here")
+    parser.add_argument("--rounds", type=int, default=1, help="replay: this many fresh indexes, one after another")
     parser.add_argument("--articles", type=int, default=10**9)
     parser.add_argument("--no-walk", action="store_true", help="skip the sys.getsizeof walk")
     parser.add_argument("--stories", action="store_true", help="saved: compare the index's stories with the store's")
     parser.add_argument("--legacy", action="store_true",
                         help="saved: the state is version 11's, converted to this code's layout before measuring")
     args = parser.parse_args()
-    index, dated, tallies = (from_link(args.store, args.articles) if args.mode == "link"
+    if args.mode == "replay":
+        return replay(args.store, args.rounds)
+    index, dated, tallies = (from_link(args.store, args.articles, args.save_inputs) if args.mode == "link"
                               else from_saved(args.store, args.legacy))
     if args.stories:
         print_stories(index, args.store)
