@@ -299,14 +299,13 @@ class Event:
             self.quotes += tuple(sorted(new_quotes))  # not interned: a statement is mostly one event's
         if article.day:
             _tally(self.days, [(canon(article.day), 1)])
+            _tally(self.counts, [(c, 1) for c in sorted(map(canon, article.counts))])
         elif article.period:
             _tally(self.periods, [(canon(article.period), 1)])
         if article.weekday is not None:
             _tally(self.weekdays, [(article.weekday, 1)])
             if article.day:
                 _tally(self.happened, [(canon(happening_day(article.day, article.weekday)), 1)])
-        if article.day:
-            _tally(self.counts, [(c, 1) for c in sorted(map(canon, article.counts))])
 
 
 def _tally(counts: dict[Any, int], items: Iterable[tuple[Any, int]]) -> None:
@@ -412,7 +411,7 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
     # the actors named by at least CORE_ACTORS of the event's articles (`core`)
     shared_actors = sorted(article.actors & set(core(event.actors, CORE_ACTORS * len(event.articles))))
     actors = len(shared_actors) / max(len(article.actors), 1) if article.actors else 0.0
-    shared_quotes = sorted(article.quotes.intersection(event.quotes))
+    shared_quotes = sorted(article.quotes.intersection(event.quotes)) if article.quotes and event.quotes else []
     score = 0.6 * terms + 0.25 * actors + (QUOTE_GAIN if shared_quotes else 0.0)
     gap = _day_gap(article, event)
     if gap:  # the same happening is mostly reported the same day or the next
@@ -506,8 +505,8 @@ class EventIndex:
         self._postings_w: dict[str, str | list[str]] = {}
         self._postings_a: dict[str, str | list[str]] = {}
         self._postings_q: dict[str, str | list[str]] = {}
-        # one object per distinct string (term, actor, statement, count) and date the events hold:
-        # each article brings its own copies, and the state pickled keeps whatever objects it is given
+        # one object per distinct term, actor, count and date the events hold: each article brings
+        # its own copies, and the state pickled keeps whatever objects it is given
         self._canon: dict[Any, Any] = {}
 
     def idf(self, term: str) -> float:
@@ -532,10 +531,7 @@ class EventIndex:
                 posting = postings.get(key)
                 if posting is None:
                     continue
-                if gain is None:
-                    add = self.idf(key)
-                else:
-                    add = gain
+                add = self.idf(key) if gain is None else gain
                 if type(posting) is str:
                     weight[posting] = get(posting, 0) + add
                 elif type(posting) is list:  # not _Common: at most POSTING_CAP events
