@@ -421,9 +421,12 @@ def _postings(index):
                                ("q", {q for e in index.events.values() for q in e.quotes}))}
 
 
-def test_an_index_pickled_halfway_links_the_rest_as_one_that_never_was():
+def test_an_index_pickled_halfway_links_the_rest_as_one_that_never_was(monkeypatch):
     import pickle
 
+    from dossier.link import events as events_module
+
+    monkeypatch.setattr(events_module, "POSTING_CAP", 40)  # common keys' postings (_Common) pickled too
     articles = _quoted(synthetic_corpus(150, seed=3)[0])
     whole = EventIndex()
     whys = [whole.add(a) for a in articles]
@@ -435,6 +438,7 @@ def test_an_index_pickled_halfway_links_the_rest_as_one_that_never_was():
         half.add(article)
     assert whole.export() == half.export()
     assert _postings(whole) == _postings(half)
+    assert any(len(p) > 40 for p in half._postings_w.values() if not isinstance(p, str))
     # each member's why is kept as the add gave it, after a round trip too
     assert [half.add(a) for a in articles] == whys
     assert all(half.events[key].why[a.id] == why for a, (key, why) in zip(articles, whys))
