@@ -166,7 +166,7 @@ def errors(articles, keys, gold) -> None:
             event = index.events[right]
             actors = len(seen.actors & event.actors.keys()) / max(len(seen.actors), 1)
             parts = (f"terms {E._cosine(seen.terms, event.terms, index.idf):.2f} actors {actors:.2f} "
-                     f"quotes {len(seen.quotes & event.quotes)} day gap {E._day_gap(seen, event)} weekday "
+                     f"quotes {len(seen.quotes.intersection(event.quotes))} day gap {E._day_gap(seen, event)} weekday "
                      f"{seen.weekday} vs {sorted(event.weekdays)} counts {sorted(seen.counts & event.counts)} date rules out {E._date_rules_out(seen, event)}")
         chosen, why = index.add(article)
         if k not in gold or chosen == right or (right is None and "opened" in why):

@@ -15,8 +15,8 @@ from conftest import SAMPLE, SHARED, needs_shared
 from dossier.build import BuildOptions, build
 from dossier.cli import main
 from dossier.link.corpus import read_copies, read_events, read_quotes
-from dossier.link.events import (CANDIDATES, LEAD_CHARS, MAX_DAYS, EventArticle, EventIndex, counts_in_lead, day_in_text,
-                                  export_events, happening_day, lead_terms, period_of, weekday_in_lead)
+from dossier.link.events import (CANDIDATES, LEAD_CHARS, MAX_DAYS, STORY_SCAN, EventArticle, EventIndex, counts_in_lead,
+                                  day_in_text, export_events, happening_day, lead_terms, period_of, weekday_in_lead)
 from dossier.report.document import build_document
 from dossier.store.analysis import iter_records
 from dossier.store.corpus import PRIMARY_ORDER
@@ -402,3 +402,86 @@ def test_an_event_is_its_core_days_and_actors_not_everything_that_joined_it():
                            "Mayor Ines Roca said the town will build new shelters at Port Alder bus stops on all routes "
                            "this spring.", ["local:ines-roca"]))
     assert key != strike.key  # it joined, at 0.343, when the straggler's day and the mayor counted as the event's
+
+
+def _quoted(articles):
+    """The synthetic corpus with statements: each event's reports carry one of its own, some carry a shared one."""
+    out = []
+    for n, article in enumerate(articles):
+        event = article.id.split("-")[0]
+        quotes = {f"r{event}"} | ({"r-common"} if n % 3 == 0 else set())
+        out.append(EventArticle(article.id, article.day, article.title, article.text, article.actors, quotes, set(),
+                                article.terms))
+    return sorted(out, key=lambda a: (a.day, a.id))
+
+
+def _postings(index):
+    return {kind: {key: list(index.posting(kind, key)) for key in keys}
+            for kind, keys in (("w", index.df), ("a", {a for e in index.events.values() for a in e.actors}),
+                               ("q", {q for e in index.events.values() for q in e.quotes}))}
+
+
+def test_an_index_pickled_halfway_links_the_rest_as_one_that_never_was(monkeypatch):
+    import pickle
+
+    from dossier.link import events as events_module
+
+    monkeypatch.setattr(events_module, "POSTING_CAP", 40)  # common keys' postings (_Common) pickled too
+    articles = _quoted(synthetic_corpus(150, seed=3)[0])
+    whole = EventIndex()
+    whys = [whole.add(a) for a in articles]
+    half = EventIndex()
+    for article in articles[:len(articles) // 2]:
+        half.add(article)
+    half = pickle.loads(pickle.dumps(half, protocol=pickle.HIGHEST_PROTOCOL))
+    for article in articles[len(articles) // 2:]:
+        half.add(article)
+    assert whole.export() == half.export()
+    assert _postings(whole) == _postings(half)
+    assert any(len(p) > 40 for p in half._postings_w.values() if not isinstance(p, str))
+    # each member's why is kept as the add gave it, after a round trip too
+    assert [half.add(a) for a in articles] == whys
+    assert all(half.events[key].why[a.id] == why for a, (key, why) in zip(articles, whys))
+
+
+def test_postings_list_each_event_once_for_what_it_has_in_the_order_events_got_it(monkeypatch):
+    from dossier.link import events as events_module
+
+    monkeypatch.setattr(events_module, "POSTING_CAP", 60)  # so that this small corpus has keys too common to index
+    articles = _quoted(synthetic_corpus(120, seed=4)[0])
+    index = EventIndex()
+    expected: dict[tuple[str, str], list[str]] = {}
+    for article in articles:
+        key, _ = index.add(article)
+        for kind, keys in (("w", article.terms), ("a", article.actors), ("q", article.quotes)):
+            for k in keys:  # what a fresh index gives: the event joins a posting when it first has the key
+                if key not in expected.setdefault((kind, k), []):
+                    expected[(kind, k)].append(key)
+    joined = [e for e in index.events.values() if len(e.articles) > 1]
+    assert joined and len(index.posting("q", "r-common")) > 1
+    # a key more than POSTING_CAP events have keeps its count and its latest events (all that is read of it)
+    common = {k for k, keys in expected.items() if len(keys) > 60}
+    assert common and all(len(index._postings_w[k[1]]) == len(expected[k]) for k in common if k[0] == "w")
+    assert {k: list(index.posting(*k))[-STORY_SCAN:] if k in common else list(index.posting(*k)) for k in expected} == \
+        {k: keys[-STORY_SCAN:] if k in common else keys for k, keys in expected.items()}
+    for event in index.events.values():  # every term, actor and statement an event has is found by it
+        assert all(event.key in index.posting("w", w) for w in event.terms if ("w", w) not in common)
+        assert all(event.key in index.posting("a", a) for a in event.actors)
+        assert all(event.key in index.posting("q", q) for q in event.quotes if ("q", q) not in common)
+    assert index.posting("w", "nosuchterm") == ()
+
+
+def test_events_hold_one_object_per_term_and_day_and_keep_no_instance_dict():
+    import pickle
+
+    articles = _quoted(synthetic_corpus(80, seed=5)[0])
+    index = EventIndex()
+    for article in articles:
+        index.add(article)
+    for current in (index, pickle.loads(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))):
+        seen: dict = {}
+        for event in current.events.values():
+            assert not hasattr(event, "__dict__")
+            for value in [*event.terms, *event.actors, *event.days]:
+                assert seen.setdefault(value, value) is value  # every event's copy is the same object
+        assert len(seen) > 100

@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import json
 import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from operator import itemgetter
 from typing import Any, Callable, Iterable
 
 from dossier.link.crosslang import to_english
@@ -233,47 +235,89 @@ class EventArticle:
     counts: frozenset[str] = frozenset()  # numbers of things its lead counts (set by EventIndex.add)
 
 
-@dataclass
+_EVENT_FIELDS = ("key", "articles", "whys", "title", "titled", "terms", "actors", "quotes", "days", "periods",
+                 "weekdays", "happened", "counts", "length", "length_at")
+
+
 class Event:
-    """What the index keeps of an event: its members' ids and the pooled evidence, not the articles."""
+    """What the index keeps of an event: its members' ids and the pooled evidence, not the articles.
 
-    key: str
-    articles: list[str] = field(default_factory=list)
-    title: str = ""
-    titled: bool = False
-    terms: Counter = field(default_factory=Counter)
-    actors: Counter = field(default_factory=Counter)
-    quotes: set[str] = field(default_factory=set)
-    days: Counter = field(default_factory=Counter)  # day -> articles published that day
-    periods: Counter = field(default_factory=Counter)  # (first, last day) of month- or year-dated articles -> count
-    weekdays: Counter = field(default_factory=Counter)  # weekday its articles' leads name -> articles
-    happened: Counter = field(default_factory=Counter)  # day of the happening (weekday named, publication day) -> articles
-    counts: Counter = field(default_factory=Counter)  # numbers of things its dated articles' leads count -> articles
-    why: dict[str, dict[str, Any]] = field(default_factory=dict)
-    length: tuple[float, int] = (0.0, -1)  # cached tf-idf length, and the corpus size it was computed at
+    Compact, because a corpus has tens of thousands of events (the events part of the state of
+    100,000 articles was 1.4 GB resident): slots instead of an instance dict, each member's why
+    as JSON bytes beside its id (`whys`, parallel to `articles`), statements as a tuple, and the
+    index interns the strings and dates it holds (`EventIndex._canon`), so a term or a day that
+    many events share is one object."""
 
-    def add(self, article: EventArticle) -> None:
-        self.length = (0.0, -1)
+    __slots__ = _EVENT_FIELDS
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.articles: list[str] = []
+        self.whys: list[bytes] = []  # why each article joined (JSON), in the order of `articles`
+        self.title = ""
+        self.titled = False
+        # tallies are plain dicts (a Counter is unpickled by copying a dict into it), but `actors`,
+        # whose most_common the event's record reads (Linker.event_record)
+        self.terms: dict[str, int] = {}
+        self.actors: Counter = Counter()
+        self.quotes: tuple[str, ...] = ()  # statements its articles carry, each once
+        self.days: dict[date, int] = {}  # day -> articles published that day
+        self.periods: dict[tuple[date, date], int] = {}  # (first, last day) of month- or year-dated articles -> count
+        self.weekdays: dict[int, int] = {}  # weekday its articles' leads name -> articles
+        self.happened: dict[date, int] = {}  # day of the happening (weekday named, publication day) -> articles
+        self.counts: dict[str, int] = {}  # numbers of things its dated articles' leads count -> articles
+        self.length = 0.0  # cached tf-idf length,
+        self.length_at = -1  # and the corpus size it was computed at (-1: to compute)
+
+    def __getstate__(self) -> tuple:
+        return tuple(getattr(self, name) for name in _EVENT_FIELDS)
+
+    def __setstate__(self, state: tuple) -> None:
+        for name, value in zip(_EVENT_FIELDS, state):
+            setattr(self, name, value)
+
+    @property
+    def why(self) -> dict[str, dict[str, Any]]:
+        """Why each article joined, by article id (decoded from `whys`)."""
+        return {article_id: json.loads(why) for article_id, why in zip(self.articles, self.whys)}
+
+    def add(self, article: EventArticle, why: dict[str, Any], canon: Callable[[Any], Any] = lambda x: x) -> None:
+        """Pool the article's evidence (`canon` gives the index's one object for a string or date)."""
+        self.length_at = -1
         self.articles.append(article.id)
+        self.whys.append(json.dumps(why, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
         if not self.titled and article.title:
             self.title, self.titled = article.title, True
         elif not self.titled and len(self.articles) == 1:
             self.title = article.text[:80]  # until an article with a headline joins
-        self.terms.update(article.terms)
+        _tally(self.terms, article.terms.items())
         if len(self.terms) > 2 * TERMS_KEPT:
-            self.terms = Counter(dict(self.terms.most_common(TERMS_KEPT)))
-        self.actors.update(sorted(article.actors))  # a set: sorted, so ties rank alike in every process
-        self.quotes |= article.quotes
+            self.terms = dict(most_common(self.terms, TERMS_KEPT))
+        self.actors.update(sorted(map(canon, article.actors)))  # a set: sorted, so ties rank alike in every process
+        new_quotes = article.quotes.difference(self.quotes)
+        if new_quotes:
+            self.quotes += tuple(sorted(new_quotes))  # not interned: a statement is mostly one event's
         if article.day:
-            self.days[article.day] += 1
+            _tally(self.days, [(canon(article.day), 1)])
+            _tally(self.counts, [(c, 1) for c in sorted(map(canon, article.counts))])
         elif article.period:
-            self.periods[article.period] += 1
+            _tally(self.periods, [(canon(article.period), 1)])
         if article.weekday is not None:
-            self.weekdays[article.weekday] += 1
+            _tally(self.weekdays, [(article.weekday, 1)])
             if article.day:
-                self.happened[happening_day(article.day, article.weekday)] += 1
-        if article.day:
-            self.counts.update(sorted(article.counts))
+                _tally(self.happened, [(canon(happening_day(article.day, article.weekday)), 1)])
+
+
+def _tally(counts: dict[Any, int], items: Iterable[tuple[Any, int]]) -> None:
+    """Add to a dict of counts, as Counter.update does (new keys in the order given)."""
+    get = counts.get
+    for key, n in items:
+        counts[key] = n + get(key, 0)
+
+
+def most_common(counts: dict[Any, int], n: int) -> list[tuple[Any, int]]:
+    """The n largest counts, ties in the dict's order: Counter.most_common(n) on a plain dict."""
+    return heapq.nlargest(n, counts.items(), key=itemgetter(1))
 
 
 Idf = Callable[[str], float]
@@ -284,12 +328,12 @@ def _tf(count: int) -> float:
     return 1 + math.log(count) if count > 0 else 0.0
 
 
-def _length(a: Counter, idf: Idf) -> float:
+def _length(a: dict[str, int], idf: Idf) -> float:
     log = math.log  # _tf inlined (the same floats): this runs over events' hundreds of terms
     return math.sqrt(sum(((1 + log(c) if c > 0 else 0.0) * idf(w)) ** 2 for w, c in a.items()))
 
 
-def _cosine(a: Counter, b: Counter, idf: Idf, na: float | None = None, nb: float | None = None) -> float:
+def _cosine(a: dict[str, int], b: dict[str, int], idf: Idf, na: float | None = None, nb: float | None = None) -> float:
     """Cosine of tf-idf vectors; the lengths may be given (the index caches them)."""
     shared = a.keys() & b.keys()
     if not shared:
@@ -308,7 +352,7 @@ def _apart(low: date, high: date, other_low: date, other_high: date) -> bool:
     return (other_low - high).days > MAX_DAYS or (low - other_high).days > MAX_DAYS
 
 
-def core(counts: Counter, at_least: float) -> list:
+def core(counts: dict[Any, int], at_least: float) -> list:
     """The keys of a tally counted at least `at_least` times, and always the most common:
     what an event is about, not everything that ever joined it. Without this an event snowballs:
     once it spans many days, any report within MAX_DAYS of any of them passed the date test, and
@@ -367,7 +411,7 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
     # the actors named by at least CORE_ACTORS of the event's articles (`core`)
     shared_actors = sorted(article.actors & set(core(event.actors, CORE_ACTORS * len(event.articles))))
     actors = len(shared_actors) / max(len(article.actors), 1) if article.actors else 0.0
-    shared_quotes = sorted(article.quotes & event.quotes)
+    shared_quotes = sorted(article.quotes.intersection(event.quotes)) if article.quotes and event.quotes else []
     score = 0.6 * terms + 0.25 * actors + (QUOTE_GAIN if shared_quotes else 0.0)
     gap = _day_gap(article, event)
     if gap:  # the same happening is mostly reported the same day or the next
@@ -402,6 +446,32 @@ class _Memo(dict):
         return value
 
 
+class _Common:
+    """The posting of a key more than POSTING_CAP events have: too common to find candidates by,
+    so only its length and its latest events (for `story_links`) are ever read, and kept."""
+
+    __slots__ = ("size", "recent")
+
+    def __init__(self, keys: list[str]) -> None:
+        self.size = len(keys)
+        self.recent = keys[-STORY_SCAN:]
+
+    def append(self, key: str) -> None:
+        self.size += 1
+        self.recent.append(key)
+        if len(self.recent) >= 2 * STORY_SCAN:
+            del self.recent[:-STORY_SCAN]
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getstate__(self) -> tuple[int, list[str]]:
+        return self.size, self.recent
+
+    def __setstate__(self, state: tuple[int, list[str]]) -> None:
+        self.size, self.recent = state
+
+
 def _event_key(article_id: str) -> str:
     return "e" + hashlib.sha256(article_id.encode()).hexdigest()[:10]
 
@@ -417,7 +487,12 @@ class EventIndex:
 
     What a store must keep to resume: `events` (each Event's fields), `event_of`, `df` and
     `documents`; the day buckets and postings follow from the events (`_index` of each event's
-    terms, actors, quotes and days). Nothing here reads the articles' texts after `add`."""
+    terms, actors, quotes and days). Nothing here reads the articles' texts after `add`.
+
+    The index is most of the linking state's events part, so it is kept compact (BENCHMARKS.md,
+    "The events part of the linking state"): the strings and dates events share are one object
+    each (`_canon`), a key one event has is posted as that event's key alone, and a key too
+    common to find candidates by keeps only its count and latest events (`_Common`)."""
 
     def __init__(self) -> None:
         self.events: dict[str, Event] = {}
@@ -425,13 +500,20 @@ class EventIndex:
         self.df: Counter = Counter()  # lead-term document frequencies, kept running
         self.documents = 0
         self._by_day: dict[date, list[str]] = defaultdict(list)  # day -> events with an article that day
-        self._postings: dict[str, list[str]] = defaultdict(list)  # "w:term" / "a:actor" / "q:quote" -> events
+        # term / actor / statement -> the events that have it, in the order they got it: one event's
+        # key alone, or a list of keys (most keys are one event's, and a list costs ~90 bytes)
+        self._postings_w: dict[str, str | list[str]] = {}
+        self._postings_a: dict[str, str | list[str]] = {}
+        self._postings_q: dict[str, str | list[str]] = {}
+        # one object per distinct term, actor, count and date the events hold: each article brings
+        # its own copies, and the state pickled keeps whatever objects it is given
+        self._canon: dict[Any, Any] = {}
 
     def idf(self, term: str) -> float:
         return math.log((1 + self.documents) / (1 + self.df.get(term, 0))) + 1
 
-    def _keys(self, article: EventArticle) -> list[str]:
-        return [f"w:{w}" for w in article.terms] + [f"a:{a}" for a in article.actors] + [f"q:{q}" for q in article.quotes]
+    def _intern(self, value: Any) -> Any:
+        return self._canon.setdefault(value, value)
 
     def candidates(self, article: EventArticle) -> dict[str, list[str]]:
         """Events this article could join, each with the articles of it that this one copies."""
@@ -439,15 +521,22 @@ class EventIndex:
         for other in article.copies:
             if other in self.event_of:
                 copied[self.event_of[other]].append(other)
-        # shared rare evidence, accumulated from the postings (inverted-index scoring)
+        # shared rare evidence, accumulated from the postings (inverted-index scoring): terms by
+        # their idf, then actors, then statements
         weight: dict[str, float] = {}
         get = weight.get
-        for key in self._keys(article):
-            posting = self._postings.get(key)
-            if posting and len(posting) <= POSTING_CAP:
-                gain = self.idf(key[2:]) if key.startswith("w:") else (3.0 if key.startswith("a:") else 10.0)
-                for event_key in posting:
-                    weight[event_key] = get(event_key, 0) + gain
+        for postings, keys, gain in ((self._postings_w, article.terms, None), (self._postings_a, article.actors, 3.0),
+                                     (self._postings_q, article.quotes, 10.0)):
+            for key in keys:
+                posting = postings.get(key)
+                if posting is None:
+                    continue
+                add = self.idf(key) if gain is None else gain
+                if type(posting) is str:
+                    weight[posting] = get(posting, 0) + add
+                elif type(posting) is list:  # not _Common: at most POSTING_CAP events
+                    for event_key in posting:
+                        weight[event_key] = get(event_key, 0) + add
         for key in copied:
             weight[key] = get(key, 0) + 1000
         # The CANDIDATES events of smallest (-weight, key) (keys unique: no ties). Weights are
@@ -465,14 +554,26 @@ class EventIndex:
                 found = {k for _, k in heapq.nsmallest(CANDIDATES, [(-get(k, 0), k) for k in found])}
         return {key: copied.get(key, []) for key in found}
 
+    def posting(self, kind: str, key: str) -> list[str] | tuple[str, ...]:
+        """The events that have this term ("w"), actor ("a") or statement ("q"), in the order they
+        got it; of a key more than POSTING_CAP events have, the last STORY_SCAN or more of them."""
+        found = {"w": self._postings_w, "a": self._postings_a, "q": self._postings_q}[kind].get(key)
+        if found is None:
+            return ()
+        return (found,) if type(found) is str else found.recent if type(found) is _Common else found
+
     def add(self, article: EventArticle) -> tuple[str, dict[str, Any]]:
         """Put the article in the event it reports (opening one if none fits); return the key and why."""
         if article.id in self.event_of:
             key = self.event_of[article.id]
-            return key, self.events[key].why[article.id]
+            event = self.events[key]
+            return key, json.loads(event.whys[event.articles.index(article.id)])
         guessed = None if article.day else day_in_text(article.text, article.period)
         counts = frozenset(counts_in_lead(article.title, article.text)) if article.day or guessed else frozenset()
         article = replace(article, day=article.day or guessed, weekday=weekday_in_lead(article.text), counts=counts)
+        intern = self._intern
+        # the article's terms as the index's objects (same order, same counts: its own scoring is unchanged)
+        article.terms = Counter({intern(w): n for w, n in article.terms.items()})
         self.documents += 1
         self.df.update(article.terms.keys())
         best, best_score = None, 0.0
@@ -495,18 +596,17 @@ class EventIndex:
         else:
             event, why = Event(_event_key(article.id)), {"opened": True}
             self.events[event.key] = event
-        self._index(event, article)
-        event.add(article)
         if guessed:
             why = {**why, "day_from_text": guessed.isoformat()}
-        event.why[article.id] = why
+        self._index(event, article)
+        event.add(article, why, intern)
         self.event_of[article.id] = event.key
         return event.key, why
 
     def _length(self, event: Event, memo: _Memo | None = None) -> float:
         """The event's tf-idf length, recomputed when it changed or the corpus grew by a tenth
         (`memo`: the add's memo of `self.idf`, the same values)."""
-        length, documents = event.length
+        length, documents = event.length, event.length_at
         if documents < 0 or self.documents > documents * 1.1 + 1:
             if memo is None:
                 idf = self.idf
@@ -514,23 +614,29 @@ class EventIndex:
                 total, df = 1 + self.documents, self.df
                 memo.update({w: math.log(total / (1 + df.get(w, 0))) + 1 for w in event.terms if w not in memo})
                 idf = memo.__getitem__
-            length, documents = _length(event.terms, idf), self.documents
-            event.length = (length, documents)
+            length = event.length = _length(event.terms, idf)
+            event.length_at = self.documents
         return length
 
     def _index(self, event: Event, article: EventArticle) -> None:
-        """Postings and day buckets for what the article brings to the event that it lacked."""
-        for w in article.terms:
-            if w not in event.terms:
-                self._postings[f"w:{w}"].append(event.key)
-        for a in article.actors:
-            if a not in event.actors:
-                self._postings[f"a:{a}"].append(event.key)
-        for q in article.quotes:
-            if q not in event.quotes:
-                self._postings[f"q:{q}"].append(event.key)
+        """Postings and day buckets for what the article brings to the event that it lacked
+        (the article's terms are the index's objects already: `add`)."""
+        for postings, keys, have in ((self._postings_w, article.terms, event.terms),
+                                     (self._postings_a, map(self._intern, article.actors), event.actors),
+                                     (self._postings_q, article.quotes, event.quotes)):
+            for key in keys:
+                if key not in have:
+                    posting = postings.get(key)
+                    if posting is None:
+                        postings[key] = event.key
+                    elif type(posting) is str:
+                        postings[key] = [posting, event.key]
+                    else:
+                        posting.append(event.key)
+                        if type(posting) is list and len(posting) > POSTING_CAP:
+                            postings[key] = _Common(posting)
         if article.day and article.day not in event.days:
-            self._by_day[article.day].append(event.key)
+            self._by_day[self._intern(article.day)].append(event.key)
 
     def stories(self) -> list[list[str]]:
         """Events of one thread (keys, grouped): connected by shared actors or vocabulary
@@ -570,11 +676,11 @@ class EventIndex:
         links = []
         by_actor: Counter = Counter()
         for actor in event.actors:
-            by_actor.update(k for k in self._postings.get(f"a:{actor}", [])[-STORY_SCAN:] if k != key)
+            by_actor.update(k for k in self.posting("a", actor)[-STORY_SCAN:] if k != key)
         links += sorted(other_key for other_key, shared in by_actor.items() if shared >= 2)
         by_term: Counter = Counter()
-        for term, _ in event.terms.most_common(10):
-            by_term.update(k for k in self._postings.get(f"w:{term}", [])[-STORY_SCAN:] if k != key)
+        for term, _ in most_common(event.terms, 10):
+            by_term.update(k for k in self.posting("w", term)[-STORY_SCAN:] if k != key)
         for other_key, _ in by_term.most_common(STORY_CHECKS):
             if other_key not in links and _cosine(event.terms, self.events[other_key].terms, _flat,
                                                   flat_length(key), flat_length(other_key)) >= STORY_JOIN:
@@ -596,7 +702,7 @@ class EventIndex:
                 "date": common.isoformat() if common else None,
                 "date_range": {"earliest": days[0].isoformat(), "latest": days[-1].isoformat()} if days else None,
                 "articles": list(event.articles), "actors": [a for a, _ in event.actors.most_common(10)],
-                "why": dict(event.why),
+                "why": event.why,
             })
         position = {e["id"]: n for n, e in enumerate(events_out)}
         stories_out = []
