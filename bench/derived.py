@@ -10,16 +10,26 @@ in a fresh process each (so peak memory is the step's own):
 
 Prints wall and CPU seconds, peak RSS, and the largest claim group (articles in one `g:` scope).
 
+With `--workers 1,2`, the full derivation runs once per worker count (`link.derived._Pool`),
+each in a fresh process on the same copy, and says whether every run left the same tables
+(claims, flags, claim_scopes, claim_features, rowids included). Each full run prints the load
+average (the machine may be shared), the CPU of the workers as well as its own, and the
+workers' memory: their largest RSS (which counts what they share with the parent) and the
+most private memory they held together (sampled from /proc every 0.2 s).
+
     .venv/bin/python bench/derived.py --store /tmp/ls/store10k_v6.db [--latest 1 | --article ID | --sample 200] [--batch-only]
+    .venv/bin/python bench/derived.py --store STORE --workers 1,2 [--drop-features] [--no-batch]
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import random
 import json
 import resource
+import threading
 import shutil
 import sqlite3
 import subprocess
@@ -39,6 +49,46 @@ def digest(conn) -> str:
     return h.hexdigest()
 
 
+def tables_digest(conn) -> str:
+    """A digest of every row, rowid included, of the tables a full derivation writes: equal
+    digests mean the same rows written in the same order (claim_scopes has no rowid: its rows
+    are kept in key order, whatever the order they were written in)."""
+    h = hashlib.sha256()
+    for table, query in (("claims", "rowid, *"), ("flags", "rowid, *"), ("claim_scopes", "*"),
+                         ("claim_features", "rowid, *")):
+        for row in conn.execute(f"SELECT {query} FROM {table} ORDER BY 1, 2"):
+            h.update("\x1f".join(map(str, row)).encode() + b"\x1e")
+    return h.hexdigest()
+
+
+class ChildMemory(threading.Thread):
+    """The most private memory (Private_Clean + Private_Dirty, from /proc/PID/smaps_rollup) this
+    process's children held together, sampled: shared copy-on-write pages are not counted."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_kb = 0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        me = os.getpid()
+        while not self._done.wait(0.2):
+            total = 0
+            for pid in open(f"/proc/{me}/task/{me}/children").read().split():
+                try:
+                    for line in open(f"/proc/{pid}/smaps_rollup"):
+                        if line.startswith(("Private_Clean", "Private_Dirty")):
+                            total += int(line.split()[1])
+                except OSError:  # ended meanwhile
+                    pass
+            self.peak_kb = max(self.peak_kb, total)
+
+    def stop(self) -> int:
+        self._done.set()
+        self.join()
+        return self.peak_kb
+
+
 def _touched(conn, ids: list[str]) -> dict[str, set[str]]:
     """What `link()` passes after adding these articles: them, their events, their statements."""
     events = {r[0] for a in ids for r in conn.execute("SELECT event_id FROM event_articles WHERE article_id = ?", (a,))}
@@ -47,7 +97,8 @@ def _touched(conn, ids: list[str]) -> dict[str, set[str]]:
     return {"articles": set(ids), "events": events, "quotes": quotes}
 
 
-def step(store: str, mode: str, latest: int, article: str | None = None, sample: int = 0) -> None:
+def step(store: str, mode: str, latest: int, article: str | None = None, sample: int = 0, workers: int | None = None,
+         drop_features: bool = False) -> None:
     from dossier.analyze.record import cached_kb
     from dossier.link.corpus import claims_and_flags
     from dossier.store.db import connect
@@ -69,16 +120,27 @@ def step(store: str, mode: str, latest: int, article: str | None = None, sample:
                 (latest,))]
             batches = [_touched(conn, ids)]
         before = digest(conn)
+    if drop_features:  # every claim feature computed anew (by the workers, with --workers)
+        conn.execute("DELETE FROM claim_features")
     walls, cpus, redone = [], [], {}
+    load = os.getloadavg()[0]
+    memory = ChildMemory()
+    memory.start()
     for touched in batches:
         started, busy = time.time(), time.process_time()
-        redone = claims_and_flags(conn, kb, touched)
+        redone = claims_and_flags(conn, kb, touched, workers)
         walls.append(time.time() - started)
         cpus.append(time.process_time() - busy)
+    private = memory.stop() / 1024
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     same = ""
     if mode == "batch":
         same = f"; rows equal the full derivation's: {digest(conn) == before}"
+    elif workers:
+        same = (f"; workers {redone.get('workers')}: their CPU {children.ru_utime + children.ru_stime:.2f} s, "
+                f"largest RSS {children.ru_maxrss / 1024:.0f} MB, private memory together {private:.0f} MB; "
+                f"load average {load:.2f} before, {os.getloadavg()[0]:.2f} after; tables {tables_digest(conn)}")
     articles = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
     try:
         largest = conn.execute("SELECT COUNT(*) FROM claim_scopes WHERE scope LIKE 'g:%' GROUP BY scope "
@@ -107,18 +169,35 @@ def main() -> None:
                         help="the batch: this many one-article batches of random articles, p50/p95 of their times")
     parser.add_argument("--batch-only", action="store_true",
                         help="skip the full derivation (the store's rows must be up to date, e.g. bench/inflate.py's)")
+    parser.add_argument("--workers", help="full derivations on these worker counts, comma-separated (e.g. 1,2), "
+                                          "each checked to leave the same tables")
+    parser.add_argument("--drop-features", action="store_true",
+                        help="delete the kept claim features before each full derivation (all computed anew)")
+    parser.add_argument("--no-batch", action="store_true", help="full derivations only")
+    parser.add_argument("--tmp", help="where the copy of the store goes (default: the system's temporary directory)")
     parser.add_argument("--step", choices=("full", "batch"))
     args = parser.parse_args()
     if args.step:
-        step(args.store, args.step, args.latest, args.article, args.sample)
+        step(args.store, args.step, args.latest, args.article, args.sample,
+             int(args.workers) if args.workers else None, args.drop_features)
         return
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         copy = str(Path(tmp) / "store.db")
         shutil.copy(args.store, copy)
-        for mode in ("batch",) if args.batch_only else ("full", "batch"):
-            subprocess.run([sys.executable, __file__, "--store", copy, "--step", mode, "--latest", str(args.latest)]
-                           + (["--article", args.article] if args.article else [])
-                           + (["--sample", str(args.sample)] if args.sample else []), check=True)
+        runs = [("batch", None)] if args.batch_only else [("full", w) for w in (args.workers or "").split(",")]
+        runs += [] if args.batch_only or args.no_batch else [("batch", None)]
+        tables = set()
+        for mode, workers in runs:
+            out = subprocess.run([sys.executable, __file__, "--store", copy, "--step", mode, "--latest", str(args.latest)]
+                                 + (["--article", args.article] if args.article else [])
+                                 + (["--sample", str(args.sample)] if args.sample else [])
+                                 + (["--workers", workers] if workers else [])
+                                 + (["--drop-features"] if args.drop_features and mode == "full" else []),
+                                 check=True, stdout=subprocess.PIPE, text=True).stdout
+            print(out, end="", flush=True)
+            tables |= {line.rsplit("tables ", 1)[1].strip() for line in out.splitlines() if "; tables " in line}
+        if args.workers:
+            print(f"every full derivation left the same tables: {len(tables) == 1}")
 
 
 if __name__ == "__main__":

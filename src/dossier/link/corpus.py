@@ -346,13 +346,15 @@ def date_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known: d
     return events
 
 
-def claims_and_flags(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | None = None) -> dict[str, Any]:
+def claims_and_flags(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | None = None,
+                     workers: int | None = None) -> dict[str, Any]:
     """Claims and flags, written in one transaction: for the whole corpus (`touched` None),
     or only for the scopes that a batch's touched articles, events and quotes reach
-    (link/derived.py: each scope read from the store by id, never the whole document)."""
+    (link/derived.py: each scope read from the store by id, never the whole document; a full
+    derivation of a large store on `workers` processes, by default one per core)."""
     from dossier.link.derived import derive  # imports report.document, which imports this module
 
-    return derive(conn, kb, touched)
+    return derive(conn, kb, touched, workers)
 
 
 def duplicate_sources(conn: sqlite3.Connection, ids: list[str] | None = None) -> list[dict[str, Any]]:

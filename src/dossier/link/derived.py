@@ -30,12 +30,17 @@ scope is touched again.
 
 from __future__ import annotations
 
+import gc
 import json
+import os
+import queue
 import sqlite3
 import time
+import traceback
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from multiprocessing import get_all_start_methods, get_context
 from typing import Any
 
 from dossier.link.claims import (ClaimArticle, Features, article_features, claims_for, group_claims, group_key,
@@ -313,7 +318,7 @@ def _group_chunk(conn: sqlite3.Connection, chunk: list[tuple[str, list[str]]],
 def _pair_chunk(conn: sqlite3.Connection, chunk: list[tuple[str, str]],
                 new_features: dict[str, tuple[str, Features]]) -> list[tuple[str, list[str], list[dict[str, Any]]]]:
     """(scope, its two articles, every claim of the two) of each copy pair of a chunk; only the
-    claims both state are kept as rows (`_write_claims`), all are what the detector reads."""
+    claims both state are kept as rows (`_claim_rows`), all are what the detector reads."""
     inputs = claim_inputs(conn, (a for pair in chunk for a in pair), new_features)
     return [(pair_key(a, b), [a, b], pair_claims([inputs.articles[x] for x in (a, b) if x in inputs.articles],
                                                   inputs.claims, inputs.features, shared_only=False))
@@ -503,12 +508,19 @@ def _names(document: dict[str, Any]) -> dict[str, str]:
 
 # ---- the derivation -------------------------------------------------------------------------
 
-def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | None = None) -> dict[str, Any]:
+Task = tuple[str, list[Any]]  # (scope letter, a chunk of the plan: claim groups, copy pairs or keys)
+Rows = tuple[list[tuple], list[tuple], list[tuple], list[tuple]]  # claim features, claims, claim scopes, flags
+
+
+def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | None = None,
+           workers: int | None = None) -> dict[str, Any]:
     """Bring claims and flags up to date: for every scope when `touched` is None (or the
     store's rows do not say their scope), else for the scopes that the touched articles,
     events and quotes (`{"articles", "events", "quotes"}`) reach. One transaction; rows are
-    written a chunk of scopes at a time. Returns how many scopes of each kind were redone, and
-    the seconds each step took."""
+    written a chunk of scopes at a time, in the plan's order. A full derivation computes its
+    chunks on `workers` processes (`_Pool`; by default one per core when the store has
+    POOL_MIN_ARTICLES articles or more, 1 = in this process); a batch's, always here. Returns
+    how many scopes of each kind were redone, and the seconds each step took."""
     started = time.perf_counter()
     unscoped = conn.execute("SELECT 1 FROM claims WHERE scope IS NULL UNION ALL "
                             "SELECT 1 FROM flags WHERE scope IS NULL LIMIT 1").fetchone()
@@ -524,54 +536,180 @@ def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | Non
         seconds[name] = round(seconds.get(name, 0.0) + time.perf_counter() - clock, 2)
         clock = time.perf_counter()
 
-    conn.execute("BEGIN IMMEDIATE")
+    path = conn.execute("PRAGMA database_list").fetchone()[2]  # "" for an in-memory store
+    if workers is None:
+        workers = (os.cpu_count() or 1) if full and path and conn.execute(
+            "SELECT COUNT(*) FROM articles").fetchone()[0] >= POOL_MIN_ARTICLES else 1
+    # forked before the transaction begins: a connection that holds locks must not cross a fork
+    pool = _Pool(path, kb, workers) if full and path and workers > 1 and "fork" in get_all_start_methods() else None
     try:
-        if full:
-            for table in ("claims", "flags", "claim_scopes"):
-                conn.execute(f"DELETE FROM {table}")
-            plan = _full_plan(conn)
-        else:
-            plan = _batch_plan(conn, touched)
-            _forget(conn, plan)
-        seconds["find"] = round(time.perf_counter() - started, 2)
-        clock = time.perf_counter()
-        for letter, chunks, compute in (("g", plan.groups, _group_chunk), ("p", plan.pairs, _pair_chunk)):
-            for chunk in chunks:
-                new_features: dict[str, tuple[str, Features]] = {}
-                done = compute(conn, chunk, new_features)
-                _write_claims(conn, letter, done, new_features)
-                _write_flags(conn, _number_flags(conn, kb, done))
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if full:
+                for table in ("claims", "flags", "claim_scopes"):
+                    conn.execute(f"DELETE FROM {table}")
+                plan = _full_plan(conn)
+            else:
+                plan = _batch_plan(conn, touched)
+                _forget(conn, plan)
+            seconds["find"] = round(time.perf_counter() - started, 2)
+            seconds.update((name, 0.0) for name in ("g", "p", "a", "e", "c+k", "q"))
+            clock = time.perf_counter()
+            results = pool.map(_tasks(plan)) if pool else (
+                ((letter, chunk), _compute(conn, kb, letter, chunk)) for letter, chunk in _tasks(plan))
+            for (letter, chunk), rows in results:
+                _write(conn, letter, rows)
                 counts[letter] += len(chunk)
-            lap(letter)
-        for letter in "aeckq":
-            for keys in plan.keys[letter]:
-                _write_flags(conn, _flags(conn, kb, letter, keys))
-                counts[letter] += len(keys)
-            lap("c+k" if letter in "ck" else letter)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+                lap("c+k" if letter in "ck" else letter)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        if pool:
+            pool.close()
     lap("write")
-    return {**counts, "seconds": seconds}
+    return {**counts, "workers": pool.size if pool else 1, "seconds": seconds}
 
 
-def _write_claims(conn: sqlite3.Connection, letter: str, done: list[tuple[str, list[str], list[dict[str, Any]]]],
-                  new_features: dict[str, tuple[str, Features]]) -> None:
-    """A chunk's claims (of a pair, only those both articles state), which scopes hold each
-    article, and the claim features computed for it."""
-    conn.executemany("INSERT OR REPLACE INTO claim_features (article_id, key, features) VALUES (?, ?, ?)",
-                     [(a, key, json.dumps(f, ensure_ascii=False)) for a, (key, f) in sorted(new_features.items())])
-    rows = []
-    for scope, _, claims in done:
-        rows += [(c["id"], json.dumps(c, ensure_ascii=False, sort_keys=True), scope) for c in claims
-                 if letter == "g" or len({o["article"] for o in c["occurrences"]}) > 1]
-    conn.executemany("INSERT OR REPLACE INTO claims (id, seq, record, scope) VALUES (?, 0, ?, ?)", rows)
-    conn.executemany("INSERT OR REPLACE INTO claim_scopes (article_id, scope) VALUES (?, ?)",
-                     [(a, scope) for scope, members, _ in done for a in members])
+def _tasks(plan: Plan) -> Iterator[Task]:
+    """The plan's chunks in the order their rows are written: claim groups, copy pairs, then
+    the keys of each flag scope."""
+    for letter, chunks in (("g", plan.groups), ("p", plan.pairs)):
+        for chunk in chunks:
+            yield letter, chunk
+    for letter in "aeckq":
+        for keys in plan.keys[letter]:
+            yield letter, keys
 
 
-def _write_flags(conn: sqlite3.Connection, flags: list[tuple[str, dict[str, Any]]]) -> None:
+def _compute(conn: sqlite3.Connection, kb: Any, letter: str, chunk: list[Any]) -> Rows:
+    """The rows of one chunk of scopes, ready to write. It reads only what the link wrote
+    before the derivation (so a worker's connection, which does not see this derivation's
+    uncommitted rows, gives the same), except kept claim features: a pair chunk in a worker
+    computes those of this derivation's groups again, and `_write` drops them."""
+    if letter in "gp":
+        new_features: dict[str, tuple[str, Features]] = {}
+        done = (_group_chunk if letter == "g" else _pair_chunk)(conn, chunk, new_features)
+        return (*_claim_rows(letter, done, new_features), _flag_rows(_number_flags(conn, kb, done)))
+    return [], [], [], _flag_rows(_flags(conn, kb, letter, chunk))
+
+
+def _claim_rows(letter: str, done: list[tuple[str, list[str], list[dict[str, Any]]]],
+                new_features: dict[str, tuple[str, Features]]) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """A chunk's claim features computed for it, its claims (of a pair, only those both
+    articles state), and which scopes hold each article."""
+    features = [(a, key, json.dumps(f, ensure_ascii=False)) for a, (key, f) in sorted(new_features.items())]
+    claims = []
+    for scope, _, found in done:
+        claims += [(c["id"], json.dumps(c, ensure_ascii=False, sort_keys=True), scope) for c in found
+                   if letter == "g" or len({o["article"] for o in c["occurrences"]}) > 1]
+    return features, claims, [(a, scope) for scope, members, _ in done for a in members]
+
+
+def _flag_rows(flags: list[tuple[str, dict[str, Any]]]) -> list[tuple]:
+    return [(f["id"], f["kind"], f["severity"], json.dumps(f, ensure_ascii=False, sort_keys=True), scope)
+            for scope, f in flags]
+
+
+def _write(conn: sqlite3.Connection, letter: str, rows: Rows) -> None:
+    features, claims, scopes, flags = rows
+    if letter == "p":  # computed again by a worker (see `_compute`): keep the rows the group chunks wrote
+        features = [r for r in features if conn.execute("SELECT 1 FROM claim_features WHERE article_id = ? AND key = ?",
+                                                        r[:2]).fetchone() is None]
+    conn.executemany("INSERT OR REPLACE INTO claim_features (article_id, key, features) VALUES (?, ?, ?)", features)
+    conn.executemany("INSERT OR REPLACE INTO claims (id, seq, record, scope) VALUES (?, 0, ?, ?)", claims)
+    conn.executemany("INSERT OR REPLACE INTO claim_scopes (article_id, scope) VALUES (?, ?)", scopes)
     conn.executemany("INSERT OR IGNORE INTO flags (id, seq, kind, severity, record, scope) VALUES (?, 0, ?, ?, ?, ?)",
-                     [(f["id"], f["kind"], f["severity"], json.dumps(f, ensure_ascii=False, sort_keys=True), scope)
-                      for scope, f in flags])
+                     flags)
+
+
+# ---- a full derivation's chunks on several processes ------------------------------------------
+
+POOL_MIN_ARTICLES = 2000  # below this the pool does not pay (BENCHMARKS.md, "claims and flags on two cores")
+AHEAD = 2  # chunks sent ahead per worker: its next one is there when it finishes one, and few wait in memory
+WAIT = 2.0  # seconds between checks that the workers are alive while waiting for a chunk's rows
+
+
+def _serve(path: str, kb: Any, tasks: Any, results: Any) -> None:
+    """A worker: the rows of each chunk it is sent, read with its own connection, until None."""
+    gc.freeze()  # what it inherited is not its garbage: the collector need not scan (and copy) it
+    try:
+        from dossier.store.db import connect
+
+        conn = connect(path, create=False)
+        while (task := tasks.get()) is not None:
+            seq, (letter, chunk) = task
+            results.put(("rows", seq, _compute(conn, kb, letter, chunk)))
+    except BaseException:  # reported to the parent, which raises it
+        results.put(("error", None, traceback.format_exc()))
+
+
+class _Pool:
+    """Worker processes forked from this one (as `link.copy_stage`: they share its knowledge base
+    and, copy-on-write, its memory), each with its own connection to the store. `map` gives the
+    rows of each task in the order the tasks come, so the parent writes them as one process would;
+    a worker that fails or dies raises here, and `close` ends them all."""
+
+    def __init__(self, path: str, kb: Any, workers: int) -> None:
+        context = get_context("fork")
+        self._tasks, self._results = context.Queue(), context.Queue()
+        self._processes = [context.Process(target=_serve, args=(path, kb, self._tasks, self._results), daemon=True)
+                           for _ in range(workers)]
+        for process in self._processes:
+            process.start()
+        self.size = workers
+        self._finished = False
+
+    def map(self, tasks: Iterator[Task]) -> Iterator[tuple[Task, Rows]]:
+        """(task, rows) in the order of `tasks`, AHEAD tasks per worker in flight at most."""
+        sent: dict[int, Task] = {}
+        ready: dict[int, Rows] = {}
+        count = done = 0
+        pending = iter(tasks)
+        more = True
+        while True:
+            while more and len(sent) < AHEAD * self.size:
+                task = next(pending, None)
+                if task is None:
+                    more = False
+                else:
+                    sent[count] = task
+                    self._tasks.put((count, task))
+                    count += 1
+            if done == count:
+                self._finished = True
+                return
+            while done not in ready:
+                seq, rows = self._receive()
+                ready[seq] = rows
+            yield sent.pop(done), ready.pop(done)
+            done += 1
+
+    def _receive(self) -> tuple[int, Rows]:
+        while True:
+            try:
+                kind, seq, value = self._results.get(timeout=WAIT)
+            except queue.Empty:
+                dead = [p for p in self._processes if not p.is_alive()]
+                if dead:
+                    raise RuntimeError(f"a claims-and-flags worker process ended without its rows (exit code "
+                                       f"{dead[0].exitcode})") from None
+                continue
+            if kind == "error":
+                raise RuntimeError(f"a claims-and-flags worker failed:\n{value}")
+            return seq, value
+
+    def close(self) -> None:
+        """Let the workers end after a complete map, else end them now."""
+        if self._finished:
+            for _ in self._processes:
+                self._tasks.put(None)
+            for process in self._processes:
+                process.join(timeout=WAIT)
+        for process in self._processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+        self._tasks.close()
+        self._results.close()
