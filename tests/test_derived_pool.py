@@ -81,23 +81,23 @@ def test_the_pool_is_used_by_default_only_for_a_large_store(sample_store, tmp_pa
     assert batch["workers"] == 1 and batch["a"] == 1  # a batch is derived in process
 
 
-def _fails(conn, kb, letter, chunk):
-    if letter == "q":
+def _fails(kb, conn, task):
+    if task[0] == "q":
         raise ValueError("a detector broke on this chunk")
-    return _real_compute(conn, kb, letter, chunk)
+    return _real_compute(kb, conn, task)
 
 
-def _dies(conn, kb, letter, chunk):
-    if letter == "e":
+def _dies(kb, conn, task):
+    if task[0] == "e":
         os._exit(7)  # as a worker killed by the system (out of memory) ends: no exception, no report
-    return _real_compute(conn, kb, letter, chunk)
+    return _real_compute(kb, conn, task)
 
 
 _real_compute = derived._compute
 
 
-@pytest.mark.parametrize("compute, message", [(_fails, "(?s)worker failed.*a detector broke"),
-                                              (_dies, "ended without its rows .exit code 7")])
+@pytest.mark.parametrize("compute, message", [(_fails, "(?s)claims-and-flags worker failed.*a detector broke"),
+                                              (_dies, "claims-and-flags worker process ended without its result .exit code 7")])
 def test_a_worker_that_fails_or_dies_is_reported_and_the_store_keeps_its_rows(sample_store, tmp_path, monkeypatch,
                                                                               compute, message):
     """The workers are forked, so they run the patched `_compute`; the parent raises, rolls

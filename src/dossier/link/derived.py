@@ -30,21 +30,19 @@ scope is touched again.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
-import queue
 import sqlite3
 import time
-import traceback
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from multiprocessing import get_all_start_methods, get_context
+from functools import partial
 from typing import Any
 
 from dossier.link.claims import (ClaimArticle, Features, article_features, claims_for, group_claims, group_key,
                                  pair_claims, pair_key)
+from dossier.link.pool import ForkPool, can_fork
 from dossier.store.corpus import iter_articles
 
 CHUNK = 500
@@ -508,6 +506,8 @@ def _names(document: dict[str, Any]) -> dict[str, str]:
 
 # ---- the derivation -------------------------------------------------------------------------
 
+POOL_MIN_ARTICLES = 2000  # below this the pool does not pay (BENCHMARKS.md, "claims and flags on two cores")
+
 Task = tuple[str, list[Any]]  # (scope letter, a chunk of the plan: claim groups, copy pairs or keys)
 Rows = tuple[list[tuple], list[tuple], list[tuple], list[tuple]]  # claim features, claims, claim scopes, flags
 
@@ -518,7 +518,7 @@ def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | Non
     store's rows do not say their scope), else for the scopes that the touched articles,
     events and quotes (`{"articles", "events", "quotes"}`) reach. One transaction; rows are
     written a chunk of scopes at a time, in the plan's order. A full derivation computes its
-    chunks on `workers` processes (`_Pool`; by default one per core when the store has
+    chunks on `workers` processes (`link.pool`; by default one per core when the store has
     POOL_MIN_ARTICLES articles or more, 1 = in this process); a batch's, always here. Returns
     how many scopes of each kind were redone, and the seconds each step took."""
     started = time.perf_counter()
@@ -541,7 +541,8 @@ def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | Non
         workers = (os.cpu_count() or 1) if full and path and conn.execute(
             "SELECT COUNT(*) FROM articles").fetchone()[0] >= POOL_MIN_ARTICLES else 1
     # forked before the transaction begins: a connection that holds locks must not cross a fork
-    pool = _Pool(path, kb, workers) if full and path and workers > 1 and "fork" in get_all_start_methods() else None
+    pool = ForkPool(path, partial(_compute, kb), workers, "claims-and-flags worker") if (
+        full and path and workers > 1 and can_fork()) else None
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -555,8 +556,7 @@ def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | Non
             seconds["find"] = round(time.perf_counter() - started, 2)
             seconds.update((name, 0.0) for name in ("g", "p", "a", "e", "c+k", "q"))
             clock = time.perf_counter()
-            results = pool.map(_tasks(plan)) if pool else (
-                ((letter, chunk), _compute(conn, kb, letter, chunk)) for letter, chunk in _tasks(plan))
+            results = pool.map(_tasks(plan)) if pool else ((task, _compute(kb, conn, task)) for task in _tasks(plan))
             for (letter, chunk), rows in results:
                 _write(conn, letter, rows)
                 counts[letter] += len(chunk)
@@ -583,11 +583,12 @@ def _tasks(plan: Plan) -> Iterator[Task]:
             yield letter, keys
 
 
-def _compute(conn: sqlite3.Connection, kb: Any, letter: str, chunk: list[Any]) -> Rows:
+def _compute(kb: Any, conn: sqlite3.Connection, task: Task) -> Rows:
     """The rows of one chunk of scopes, ready to write. It reads only what the link wrote
     before the derivation (so a worker's connection, which does not see this derivation's
     uncommitted rows, gives the same), except kept claim features: a pair chunk in a worker
     computes those of this derivation's groups again, and `_write` drops them."""
+    letter, chunk = task
     if letter in "gp":
         new_features: dict[str, tuple[str, Features]] = {}
         done = (_group_chunk if letter == "g" else _pair_chunk)(conn, chunk, new_features)
@@ -622,94 +623,3 @@ def _write(conn: sqlite3.Connection, letter: str, rows: Rows) -> None:
     conn.executemany("INSERT OR REPLACE INTO claim_scopes (article_id, scope) VALUES (?, ?)", scopes)
     conn.executemany("INSERT OR IGNORE INTO flags (id, seq, kind, severity, record, scope) VALUES (?, 0, ?, ?, ?, ?)",
                      flags)
-
-
-# ---- a full derivation's chunks on several processes ------------------------------------------
-
-POOL_MIN_ARTICLES = 2000  # below this the pool does not pay (BENCHMARKS.md, "claims and flags on two cores")
-AHEAD = 2  # chunks sent ahead per worker: its next one is there when it finishes one, and few wait in memory
-WAIT = 2.0  # seconds between checks that the workers are alive while waiting for a chunk's rows
-
-
-def _serve(path: str, kb: Any, tasks: Any, results: Any) -> None:
-    """A worker: the rows of each chunk it is sent, read with its own connection, until None."""
-    gc.freeze()  # what it inherited is not its garbage: the collector need not scan (and copy) it
-    try:
-        from dossier.store.db import connect
-
-        conn = connect(path, create=False)
-        while (task := tasks.get()) is not None:
-            seq, (letter, chunk) = task
-            results.put(("rows", seq, _compute(conn, kb, letter, chunk)))
-    except BaseException:  # reported to the parent, which raises it
-        results.put(("error", None, traceback.format_exc()))
-
-
-class _Pool:
-    """Worker processes forked from this one (as `link.copy_stage`: they share its knowledge base
-    and, copy-on-write, its memory), each with its own connection to the store. `map` gives the
-    rows of each task in the order the tasks come, so the parent writes them as one process would;
-    a worker that fails or dies raises here, and `close` ends them all."""
-
-    def __init__(self, path: str, kb: Any, workers: int) -> None:
-        context = get_context("fork")
-        self._tasks, self._results = context.Queue(), context.Queue()
-        self._processes = [context.Process(target=_serve, args=(path, kb, self._tasks, self._results), daemon=True)
-                           for _ in range(workers)]
-        for process in self._processes:
-            process.start()
-        self.size = workers
-        self._finished = False
-
-    def map(self, tasks: Iterator[Task]) -> Iterator[tuple[Task, Rows]]:
-        """(task, rows) in the order of `tasks`, AHEAD tasks per worker in flight at most."""
-        sent: dict[int, Task] = {}
-        ready: dict[int, Rows] = {}
-        count = done = 0
-        pending = iter(tasks)
-        more = True
-        while True:
-            while more and len(sent) < AHEAD * self.size:
-                task = next(pending, None)
-                if task is None:
-                    more = False
-                else:
-                    sent[count] = task
-                    self._tasks.put((count, task))
-                    count += 1
-            if done == count:
-                self._finished = True
-                return
-            while done not in ready:
-                seq, rows = self._receive()
-                ready[seq] = rows
-            yield sent.pop(done), ready.pop(done)
-            done += 1
-
-    def _receive(self) -> tuple[int, Rows]:
-        while True:
-            try:
-                kind, seq, value = self._results.get(timeout=WAIT)
-            except queue.Empty:
-                dead = [p for p in self._processes if not p.is_alive()]
-                if dead:
-                    raise RuntimeError(f"a claims-and-flags worker process ended without its rows (exit code "
-                                       f"{dead[0].exitcode})") from None
-                continue
-            if kind == "error":
-                raise RuntimeError(f"a claims-and-flags worker failed:\n{value}")
-            return seq, value
-
-    def close(self) -> None:
-        """Let the workers end after a complete map, else end them now."""
-        if self._finished:
-            for _ in self._processes:
-                self._tasks.put(None)
-            for process in self._processes:
-                process.join(timeout=WAIT)
-        for process in self._processes:
-            if process.is_alive():
-                process.terminate()
-            process.join()
-        self._tasks.close()
-        self._results.close()
