@@ -12,7 +12,7 @@ import pytest
 from conftest import SAMPLE
 from dossier.analyze.record import cached_kb
 from dossier.build import build
-from dossier.link import derived
+from dossier.link import derived, pool
 from dossier.store.db import connect
 
 
@@ -73,8 +73,8 @@ def test_workers_write_the_rows_one_process_writes_in_the_same_order(sample_stor
 def test_the_pool_is_used_by_default_only_for_a_large_store(sample_store, tmp_path, monkeypatch):
     conn = _copy(sample_store, tmp_path)
     kb = cached_kb(None)
-    assert derived.derive(conn, kb)["workers"] == 1  # the sample is far below POOL_MIN_ARTICLES
-    monkeypatch.setattr(derived, "POOL_MIN_ARTICLES", 1)
+    assert derived.derive(conn, kb)["workers"] == 1  # the sample is far below pool.MIN_ARTICLES
+    monkeypatch.setattr(pool, "MIN_ARTICLES", 1)
     assert derived.derive(conn, kb)["workers"] == (os.cpu_count() or 1)
     one = conn.execute("SELECT id FROM articles ORDER BY id LIMIT 1").fetchone()[0]
     batch = derived.derive(conn, kb, {"articles": {one}, "events": set(), "quotes": set()}, workers=2)
@@ -114,3 +114,53 @@ def test_a_worker_that_fails_or_dies_is_reported_and_the_store_keeps_its_rows(sa
     monkeypatch.setattr(derived, "_compute", _real_compute)
     derived.derive(conn, cached_kb(None), None, workers=2)  # the store is usable: a derivation goes through
     assert _tables(conn) == before
+
+
+def test_event_dates_read_on_workers_are_those_read_in_process(sample_store, tmp_path):
+    """`date_events` with its articles' leads read on two workers, a few articles a task: the
+    same dates, reasons and evidence for every event, and the same entries kept per article."""
+    import copy
+
+    from dossier.link.corpus import date_events, read_events
+
+    conn = _copy(sample_store, tmp_path)
+    events, _ = read_events(conn)
+    assert len(events) > 3
+    got = {}
+    for workers in (1, 2):
+        known = {}
+        dated = date_events(conn, copy.deepcopy(events), known, chunk=3, workers=workers)
+        got[workers] = (dated, list(known.items()))
+    assert got[2] == got[1]
+    assert any(e["date_reasons"] for e in got[1][0]) and len(got[1][1]) == conn.execute(
+        "SELECT COUNT(DISTINCT article_id) FROM event_articles").fetchone()[0]
+    assert not multiprocessing.active_children()
+
+
+def test_a_full_link_on_workers_gives_the_tables_of_one_process(sample_store, tmp_path, monkeypatch):
+    """The whole full link with its per-chunk steps on workers forked from a process that holds
+    the linker's state: every table it writes, and the state it saves, as in one process."""
+    from dossier.link.corpus import _link_full
+    from dossier.link.linker import load_state
+    from dossier.analyze.record import kb_fingerprint
+
+    conn = _copy(sample_store, tmp_path)
+    forked = []
+
+    class Counted(pool.ForkPool):
+        def __init__(self, *args, **kwargs):
+            forked.append(args[3])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(derived, "ForkPool", Counted)
+    tables, dated = {}, {}
+    for least in (10**9, 1):
+        monkeypatch.setattr(pool, "MIN_ARTICLES", least)
+        sizes = _link_full(conn, cached_kb(None), kb_fingerprint(None), copy_process=False)
+        tables[least] = {t: [tuple(r) for r in conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2")]
+                         for t in ("events", "event_articles", "stories", "quotes", "claims", "flags", "claim_scopes")}
+        dated[least] = load_state(conn, cached_kb(None), kb_fingerprint(None)).dated
+        assert sizes["claims"] and sizes["flags"]
+    assert forked == ["claims-and-flags worker"]  # in the second link only
+    assert tables[1] == tables[10**9] and dated[1] == dated[10**9]
+    assert not multiprocessing.active_children()

@@ -31,7 +31,6 @@ scope is touched again.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import time
 from collections import Counter, defaultdict
@@ -42,7 +41,7 @@ from typing import Any
 
 from dossier.link.claims import (ClaimArticle, Features, article_features, claims_for, group_claims, group_key,
                                  pair_claims, pair_key)
-from dossier.link.pool import ForkPool, can_fork
+from dossier.link.pool import ForkPool, can_fork, default_workers
 from dossier.store.corpus import iter_articles
 
 CHUNK = 500
@@ -506,8 +505,6 @@ def _names(document: dict[str, Any]) -> dict[str, str]:
 
 # ---- the derivation -------------------------------------------------------------------------
 
-POOL_MIN_ARTICLES = 2000  # below this the pool does not pay (BENCHMARKS.md, "claims and flags on two cores")
-
 Task = tuple[str, list[Any]]  # (scope letter, a chunk of the plan: claim groups, copy pairs or keys)
 Rows = tuple[list[tuple], list[tuple], list[tuple], list[tuple]]  # claim features, claims, claim scopes, flags
 
@@ -518,8 +515,8 @@ def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | Non
     store's rows do not say their scope), else for the scopes that the touched articles,
     events and quotes (`{"articles", "events", "quotes"}`) reach. One transaction; rows are
     written a chunk of scopes at a time, in the plan's order. A full derivation computes its
-    chunks on `workers` processes (`link.pool`; by default one per core when the store has
-    POOL_MIN_ARTICLES articles or more, 1 = in this process); a batch's, always here. Returns
+    chunks on `workers` processes (`link.pool`; by default one per core when the store is
+    large enough, `pool.MIN_ARTICLES`; 1 = in this process); a batch's, always here. Returns
     how many scopes of each kind were redone, and the seconds each step took."""
     started = time.perf_counter()
     unscoped = conn.execute("SELECT 1 FROM claims WHERE scope IS NULL UNION ALL "
@@ -538,8 +535,7 @@ def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | Non
 
     path = conn.execute("PRAGMA database_list").fetchone()[2]  # "" for an in-memory store
     if workers is None:
-        workers = (os.cpu_count() or 1) if full and path and conn.execute(
-            "SELECT COUNT(*) FROM articles").fetchone()[0] >= POOL_MIN_ARTICLES else 1
+        workers = default_workers(conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]) if full and path else 1
     # forked before the transaction begins: a connection that holds locks must not cross a fork
     pool = ForkPool(path, partial(_compute, kb), workers, "claims-and-flags worker") if (
         full and path and workers > 1 and can_fork()) else None

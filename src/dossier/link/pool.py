@@ -11,6 +11,7 @@ its own connection once, and a failure ends every worker at once instead of lett
 from __future__ import annotations
 
 import gc
+import os
 import queue
 import sqlite3
 import traceback
@@ -21,6 +22,12 @@ from typing import Any
 AHEAD = 2  # tasks sent ahead per worker: its next one is there when it finishes one, and few wait in memory
 WAIT = 2.0  # seconds between checks that the workers are alive while waiting for a result
 _END = object()
+MIN_ARTICLES = 2000  # a full link's steps use the pool from this size (BENCHMARKS.md: "Claims and flags on two cores")
+
+
+def default_workers(articles: int) -> int:
+    """Workers for a full link's per-chunk steps over this many articles: one per core if it pays."""
+    return (os.cpu_count() or 1) if articles >= MIN_ARTICLES else 1
 
 
 def can_fork() -> bool:
