@@ -19,6 +19,14 @@ most private memory they held together (sampled from /proc every 0.2 s).
 
     .venv/bin/python bench/derived.py --store /tmp/ls/store10k_v6.db [--latest 1 | --article ID | --sample 200] [--batch-only]
     .venv/bin/python bench/derived.py --store STORE --workers 1,2 [--drop-features] [--no-batch]
+
+With `--link`, each run is a whole full link (`link.corpus.link(conn, full=True)`: the linker,
+then event dates and claims and flags on the workers, forked from a process that holds the
+linker's state), so the parent's peak and the workers' private memory are those of a real link;
+`--workers 1` sets `pool.MIN_ARTICLES` beyond the store (no pool), any other count leaves the
+default (one worker per core). The copy stage's child is among the children sampled.
+
+    .venv/bin/python bench/derived.py --store STORE --workers 1,2 --link
 """
 
 from __future__ import annotations
@@ -160,6 +168,35 @@ def step(store: str, mode: str, latest: int, article: str | None = None, sample:
           f"flags {conn.execute('SELECT COUNT(*) FROM flags').fetchone()[0]:,}{same}", flush=True)
 
 
+def link_step(store: str, workers: int) -> None:
+    """A full link with or without the pool; its steps' seconds, memory and tables."""
+    from dossier.link import pool
+    from dossier.link.corpus import link
+    from dossier.store.db import connect
+
+    if workers == 1:
+        pool.MIN_ARTICLES = 10**12
+    conn = connect(store)
+    load = os.getloadavg()[0]
+    memory = ChildMemory()
+    memory.start()
+    started, busy = time.time(), time.process_time()
+    sizes = link(conn, full=True)
+    wall, cpu = time.time() - started, time.process_time() - busy
+    private = memory.stop() / 1024
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    h = hashlib.sha256()
+    for table in ("events", "event_articles", "stories", "claims", "flags", "claim_scopes"):
+        for row in conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2"):
+            h.update("\x1f".join(map(str, row)).encode() + b"\x1e")
+    print(f"link (workers {workers}): {wall:.1f} s wall, {cpu:.1f} s CPU in the parent, children's CPU "
+          f"{children.ru_utime + children.ru_stime:.1f} s; steps {json.dumps(sizes['seconds'])}; peak RSS of the "
+          f"parent {rss:.0f} MB, children's largest RSS {children.ru_maxrss / 1024:.0f} MB, their private memory "
+          f"together {private:.0f} MB; load average {load:.2f} before, {os.getloadavg()[0]:.2f} after; "
+          f"{sizes['articles']:,} articles; tables {h.hexdigest()}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", required=True)
@@ -175,8 +212,12 @@ def main() -> None:
                         help="delete the kept claim features before each full derivation (all computed anew)")
     parser.add_argument("--no-batch", action="store_true", help="full derivations only")
     parser.add_argument("--tmp", help="where the copy of the store goes (default: the system's temporary directory)")
-    parser.add_argument("--step", choices=("full", "batch"))
+    parser.add_argument("--link", action="store_true", help="a whole full link per worker count (see above)")
+    parser.add_argument("--step", choices=("full", "batch", "link"))
     args = parser.parse_args()
+    if args.step == "link":
+        link_step(args.store, int(args.workers))
+        return
     if args.step:
         step(args.store, args.step, args.latest, args.article, args.sample,
              int(args.workers) if args.workers else None, args.drop_features)
@@ -184,8 +225,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         copy = str(Path(tmp) / "store.db")
         shutil.copy(args.store, copy)
-        runs = [("batch", None)] if args.batch_only else [("full", w) for w in (args.workers or "").split(",")]
-        runs += [] if args.batch_only or args.no_batch else [("batch", None)]
+        runs = [("batch", None)] if args.batch_only else [("link" if args.link else "full", w)
+                                                          for w in (args.workers or "").split(",")]
+        runs += [] if args.batch_only or args.no_batch or args.link else [("batch", None)]
         tables = set()
         for mode, workers in runs:
             out = subprocess.run([sys.executable, __file__, "--store", copy, "--step", mode, "--latest", str(args.latest)]
@@ -197,7 +239,7 @@ def main() -> None:
             print(out, end="", flush=True)
             tables |= {line.rsplit("tables ", 1)[1].strip() for line in out.splitlines() if "; tables " in line}
         if args.workers:
-            print(f"every full derivation left the same tables: {len(tables) == 1}")
+            print(f"every {'full link' if args.link else 'full derivation'} left the same tables: {len(tables) == 1}")
 
 
 if __name__ == "__main__":
