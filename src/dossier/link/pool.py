@@ -117,9 +117,13 @@ class ForkPool:
                 self._tasks.put(None)
             for process in self._processes:
                 process.join(timeout=WAIT)
+        else:  # tasks no worker will read may wait in the pipe: the thread that sends them must not be waited for
+            self._tasks.cancel_join_thread()
         for process in self._processes:
             if process.is_alive():
                 process.terminate()
             process.join()
         self._tasks.close()
         self._results.close()
+        if self._finished:
+            self._tasks.join_thread()  # every task was read: the sending thread ends before another fork
