@@ -76,6 +76,7 @@ class ChildMemory(threading.Thread):
     def __init__(self) -> None:
         super().__init__(daemon=True)
         self.peak_kb = 0
+        self.each: dict[int, int] = {}
         self._done = threading.Event()
 
     def run(self) -> None:
@@ -83,13 +84,20 @@ class ChildMemory(threading.Thread):
         while not self._done.wait(0.2):
             total = 0
             for pid in open(f"/proc/{me}/task/{me}/children").read().split():
+                mine = 0
                 try:
                     for line in open(f"/proc/{pid}/smaps_rollup"):
                         if line.startswith(("Private_Clean", "Private_Dirty")):
-                            total += int(line.split()[1])
+                            mine += int(line.split()[1])
                 except OSError:  # ended meanwhile
                     pass
+                self.each[int(pid)] = max(self.each.get(int(pid), 0), mine)
+                total += mine
             self.peak_kb = max(self.peak_kb, total)
+
+    def each_mb(self) -> str:
+        """The most private memory of each child, by pid (the order they started in, but for pid wraparound)."""
+        return ", ".join(f"{kb / 1024:.0f}" for _, kb in sorted(self.each.items()))
 
     def stop(self) -> int:
         self._done.set()
@@ -193,7 +201,8 @@ def link_step(store: str, workers: int) -> None:
     print(f"link (workers {workers}): {wall:.1f} s wall, {cpu:.1f} s CPU in the parent, children's CPU "
           f"{children.ru_utime + children.ru_stime:.1f} s; steps {json.dumps(sizes['seconds'])}; peak RSS of the "
           f"parent {rss:.0f} MB, children's largest RSS {children.ru_maxrss / 1024:.0f} MB, their private memory "
-          f"together {private:.0f} MB; load average {load:.2f} before, {os.getloadavg()[0]:.2f} after; "
+          f"together {private:.0f} MB at most (each child, by pid: {memory.each_mb()} MB); "
+          f"load average {load:.2f} before, {os.getloadavg()[0]:.2f} after; "
           f"{sizes['articles']:,} articles; tables {h.hexdigest()}", flush=True)
 
 

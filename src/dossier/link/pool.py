@@ -22,7 +22,7 @@ from typing import Any
 AHEAD = 2  # tasks sent ahead per worker: its next one is there when it finishes one, and few wait in memory
 WAIT = 2.0  # seconds between checks that the workers are alive while waiting for a result
 _END = object()
-MIN_ARTICLES = 2000  # a full link's steps use the pool from this size (BENCHMARKS.md: "Claims and flags on two cores")
+MIN_ARTICLES = 1000  # a full link's steps use the pool from this size (BENCHMARKS.md: "Claims and flags on two cores")
 
 
 def default_workers(articles: int) -> int:
