@@ -20,6 +20,9 @@ event, a pair two articles. Which `g:` and `p:` scopes hold each article is kept
 read of a batch goes through an index by id: its work is that of the scopes it reaches, not of
 the corpus. A full derivation runs the same code over every scope, a chunk at a time, writing
 each chunk's rows before reading the next (all in one transaction), so its memory is a chunk's.
+Scopes are independent, so a full derivation of a large store computes its chunks on forked
+workers (`link.pool`), each reading the store with its own connection, and writes their rows in
+the order one process would: the tables are the same, rowids included.
 
 What is not exact: `quotes._within_copies` asks whether any other article carries a copy's
 wording; here it sees the statements of the copy and its original (identical words are one
