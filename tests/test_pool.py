@@ -56,3 +56,13 @@ def test_a_worker_that_cannot_open_the_store_is_reported(tmp_path):
         with ForkPool(str(tmp_path / "missing.db"), lambda conn, task: task, 2, "test worker") as pool:
             list(pool.map(range(3)))
     assert not multiprocessing.active_children()
+
+
+def test_a_result_that_cannot_be_sent_is_reported(tmp_path):
+    """A result the worker cannot pickle is its failure, not a result lost on the way (which
+    would leave the parent waiting for it)."""
+    connect(tmp_path / "s.db").close()
+    with pytest.raises(RuntimeError, match="(?s)a test worker failed.*pickle"):
+        with ForkPool(str(tmp_path / "s.db"), lambda conn, task: (lambda: task), 2, "test worker") as pool:
+            list(pool.map(range(3)))
+    assert not multiprocessing.active_children()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 import queue
 import sqlite3
 import traceback
@@ -44,7 +45,8 @@ def _serve(path: str, work: Callable[[sqlite3.Connection, Any], Any], tasks: Any
         conn = connect(path, create=False)
         while (task := tasks.get()) is not None:
             seq, item = task
-            results.put(("done", seq, work(conn, item)))
+            # pickled here, not in the queue's thread, where a failure would be printed and the parent left waiting
+            results.put(("done", seq, pickle.dumps(work(conn, item), protocol=pickle.HIGHEST_PROTOCOL)))
     except BaseException:  # reported to the parent, which raises it
         results.put(("error", None, traceback.format_exc()))
 
@@ -108,7 +110,7 @@ class ForkPool:
                 continue
             if kind == "error":
                 raise RuntimeError(f"a {self._what} failed:\n{value}")
-            return seq, value
+            return seq, pickle.loads(value)
 
     def close(self) -> None:
         """Let the workers end after a complete `map`, else end them now."""
