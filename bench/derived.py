@@ -18,7 +18,7 @@ workers' memory: their largest RSS (which counts what they share with the parent
 most private memory they held together (sampled from /proc every 0.2 s).
 
     .venv/bin/python bench/derived.py --store /tmp/ls/store10k_v6.db [--latest 1 | --article ID | --sample 200] [--batch-only]
-    .venv/bin/python bench/derived.py --store STORE --workers 1,2 [--drop-features] [--no-batch]
+    .venv/bin/python bench/derived.py --store STORE --workers 1,2 [--drop-features] [--no-batch] [--ahead 2]
 
 With `--link`, each run is a whole full link (`link.corpus.link(conn, full=True)`: the linker,
 then event dates and claims and flags on the workers, forked from a process that holds the
@@ -114,10 +114,14 @@ def _touched(conn, ids: list[str]) -> dict[str, set[str]]:
 
 
 def step(store: str, mode: str, latest: int, article: str | None = None, sample: int = 0, workers: int | None = None,
-         drop_features: bool = False) -> None:
+         drop_features: bool = False, ahead: int | None = None) -> None:
     from dossier.analyze.record import cached_kb
+    from dossier.link import pool
     from dossier.link.corpus import claims_and_flags
     from dossier.store.db import connect
+
+    if ahead:
+        pool.AHEAD = ahead
 
     conn = connect(store)
     kb = cached_kb(None)
@@ -220,6 +224,7 @@ def main() -> None:
     parser.add_argument("--drop-features", action="store_true",
                         help="delete the kept claim features before each full derivation (all computed anew)")
     parser.add_argument("--no-batch", action="store_true", help="full derivations only")
+    parser.add_argument("--ahead", type=int, help="chunks in flight per worker (link.pool.AHEAD)")
     parser.add_argument("--tmp", help="where the copy of the store goes (default: the system's temporary directory)")
     parser.add_argument("--link", action="store_true", help="a whole full link per worker count (see above)")
     parser.add_argument("--step", choices=("full", "batch", "link"))
@@ -229,7 +234,7 @@ def main() -> None:
         return
     if args.step:
         step(args.store, args.step, args.latest, args.article, args.sample,
-             int(args.workers) if args.workers else None, args.drop_features)
+             int(args.workers) if args.workers else None, args.drop_features, args.ahead)
         return
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         copy = str(Path(tmp) / "store.db")
@@ -243,6 +248,7 @@ def main() -> None:
                                  + (["--article", args.article] if args.article else [])
                                  + (["--sample", str(args.sample)] if args.sample else [])
                                  + (["--workers", workers] if workers else [])
+                                 + (["--ahead", str(args.ahead)] if args.ahead and mode == "full" else [])
                                  + (["--drop-features"] if args.drop_features and mode == "full" else []),
                                  check=True, stdout=subprocess.PIPE, text=True).stdout
             print(out, end="", flush=True)
