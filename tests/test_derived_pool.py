@@ -1,4 +1,4 @@
-"""A full claims-and-flags derivation on worker processes (link/derived.py `_Pool`): the same
+"""A full claims-and-flags derivation on worker processes (link/derived.py on link/pool.py): the same
 rows, written in the same order, as one process; a worker that fails or dies is reported, and
 the store keeps the rows it had."""
 
