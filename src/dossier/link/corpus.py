@@ -14,12 +14,14 @@ import json
 import os
 import sqlite3
 import time
+from contextlib import nullcontext
 from typing import Any
 
 from collections.abc import Iterable, Iterator
 
 from dossier.analyze.record import cached_kb, kb_fingerprint
 from dossier.link.copy_stage import MIN_ARTICLES, CopyStage
+from dossier.link.pool import ForkPool, can_fork, default_workers
 from dossier.link.timeline import DateTally, article_facts, event_date, lead_dates
 from dossier.link.linker import (STATE_VERSION, Changes, Linker, LinkInput, StoryRows, day_of, event_seq, load_state,
                                  save_state)
@@ -200,7 +202,8 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
         gc.freeze()
         laps("linker")
         linker.max_source_rowid = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM sources").fetchone()[0]
-        events = date_events(conn, [linker.event_record(key) for key in linker.events.events], linker.dated)
+        events = date_events(conn, [linker.event_record(key) for key in linker.events.events], linker.dated,
+                             workers=default_workers(len(ids)))
         events.sort(key=lambda e: (event_seq(e), e["id"]))
         laps("event dates")
         stories = linker.regroup_stories()
@@ -306,33 +309,45 @@ def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes) ->
         raise
 
 
+def lead_entries(conn: sqlite3.Connection, ids: list[str]) -> list[dict[str, Any]]:
+    """What these articles' leads say of dates, as `date_events` keeps them (`known`)."""
+    out = []
+    for row in conn.execute(
+            f"SELECT a.id, a.text, (SELECT MIN(published) FROM sources s WHERE s.article_id = a.id), "
+            f"json_extract(an.record, '$.published_range') FROM articles a LEFT JOIN analyses an "
+            f"ON an.article_id = a.id WHERE a.id IN ({','.join('?' * len(ids))})", ids):
+        day = day_of(row[2])
+        entry = {"id": row[0], "published": row[2], "published_range": json.loads(row[3]) if row[3] else None,
+                 "lead_dates": lead_dates(row[1] or "", day) if day else []}
+        entry["facts"] = article_facts(row[0], entry)  # what event_date reads, done once per article
+        out.append(entry)
+    return out
+
+
 def date_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known: dict[str, dict[str, Any]] | None = None,
-                chunk: int = 500, tallies: dict[str, DateTally] | None = None) -> list[dict[str, Any]]:
+                chunk: int = 500, tallies: dict[str, DateTally] | None = None, workers: int = 1) -> list[dict[str, Any]]:
     """Give each event record the day it happened, from its articles' leads (`link.timeline`):
     `date` (when known; the most common publication day stays as `published_date`),
     `date_certainty`, `date_bounds` and `date_reasons` with their evidence spans. `known`
     keeps what each article's lead says (the linker's cache), so an event that grows by one
     article does not read and scan all its articles again; with `tallies` (the linker's, kept
     per event) only its new members are read at all, and a dated event's `date_reasons` are
-    left empty (the store keeps them with each member: `_write_events`)."""
+    left empty (the store keeps them with each member: `_write_events`). With `workers` > 1 the
+    leads are read on that many processes (a full link of a large store)."""
     known = {} if known is None else known
     fresh = [e["articles"][tallies[e["id"]].count:] if tallies is not None and e["id"] in tallies else e["articles"]
              for e in events]
     # (not `set - known.keys()`: that walks every key of `known`, the whole corpus's in a server)
     ids = sorted({a for members in fresh for a in members if a not in known})
-    for start in range(0, len(ids), chunk):
-        part = ids[start:start + chunk]
-        marks = ",".join("?" * len(part))
-        for row in conn.execute(
-                f"SELECT a.id, a.text, (SELECT MIN(published) FROM sources s WHERE s.article_id = a.id), "
-                f"json_extract(an.record, '$.published_range') FROM articles a LEFT JOIN analyses an "
-                f"ON an.article_id = a.id WHERE a.id IN ({marks})", part):
-            day = day_of(row[2])
-            entry = {"id": row[0], "published": row[2], "published_range": json.loads(row[3]) if row[3] else None,
-                     "lead_dates": lead_dates(row[1] or "", day) if day else []}
-            # what event_date and the member rows read, done once per article; kept alone (the linker's
-            # cache of 100,000 articles' whole entries was 145 MB resident)
-            known[row[0]] = {"facts": article_facts(row[0], entry)}
+    parts = [ids[start:start + chunk] for start in range(0, len(ids), chunk)]
+    path = conn.execute("PRAGMA database_list").fetchone()[2]  # "" for an in-memory store
+    # the articles' leads read on worker processes (link.pool) when asked, in this order all the same
+    with ForkPool(path, lead_entries, workers, "event-dates worker") if (
+            workers > 1 and len(parts) > 1 and path and can_fork()) else nullcontext() as pool:
+        for _, entries in pool.map(parts) if pool else ((part, lead_entries(conn, part)) for part in parts):
+            # what event_date and the member rows read, kept alone (the linker's cache of 100,000
+            # articles' whole entries was 145 MB resident)
+            known.update((entry["id"], {"facts": entry["facts"]}) for entry in entries)
     for event, members in zip(events, fresh):
         if tallies is None:
             when = event_date(event, known)
@@ -349,13 +364,15 @@ def date_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known: d
     return events
 
 
-def claims_and_flags(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | None = None) -> dict[str, Any]:
+def claims_and_flags(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | None = None,
+                     workers: int | None = None) -> dict[str, Any]:
     """Claims and flags, written in one transaction: for the whole corpus (`touched` None),
     or only for the scopes that a batch's touched articles, events and quotes reach
-    (link/derived.py: each scope read from the store by id, never the whole document)."""
+    (link/derived.py: each scope read from the store by id, never the whole document; a full
+    derivation of a large store on `workers` processes, by default one per core)."""
     from dossier.link.derived import derive  # imports report.document, which imports this module
 
-    return derive(conn, kb, touched)
+    return derive(conn, kb, touched, workers)
 
 
 def duplicate_sources(conn: sqlite3.Connection, ids: list[str] | None = None) -> list[dict[str, Any]]:

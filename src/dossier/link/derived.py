@@ -20,6 +20,9 @@ event, a pair two articles. Which `g:` and `p:` scopes hold each article is kept
 read of a batch goes through an index by id: its work is that of the scopes it reaches, not of
 the corpus. A full derivation runs the same code over every scope, a chunk at a time, writing
 each chunk's rows before reading the next (all in one transaction), so its memory is a chunk's.
+Scopes are independent, so a full derivation of a large store computes its chunks on forked
+workers (`link.pool`), each reading the store with its own connection, and writes their rows in
+the order one process would: the tables are the same, rowids included.
 
 What is not exact: `quotes._within_copies` asks whether any other article carries a copy's
 wording; here it sees the statements of the copy and its original (identical words are one
@@ -36,10 +39,12 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from dossier.link.claims import (ClaimArticle, Features, article_features, claims_for, group_claims, group_key,
                                  pair_claims, pair_key)
+from dossier.link.pool import ForkPool, can_fork, default_workers
 from dossier.store.corpus import iter_articles
 
 CHUNK = 500
@@ -313,7 +318,7 @@ def _group_chunk(conn: sqlite3.Connection, chunk: list[tuple[str, list[str]]],
 def _pair_chunk(conn: sqlite3.Connection, chunk: list[tuple[str, str]],
                 new_features: dict[str, tuple[str, Features]]) -> list[tuple[str, list[str], list[dict[str, Any]]]]:
     """(scope, its two articles, every claim of the two) of each copy pair of a chunk; only the
-    claims both state are kept as rows (`_write_claims`), all are what the detector reads."""
+    claims both state are kept as rows (`_claim_rows`), all are what the detector reads."""
     inputs = claim_inputs(conn, (a for pair in chunk for a in pair), new_features)
     return [(pair_key(a, b), [a, b], pair_claims([inputs.articles[x] for x in (a, b) if x in inputs.articles],
                                                   inputs.claims, inputs.features, shared_only=False))
@@ -503,12 +508,19 @@ def _names(document: dict[str, Any]) -> dict[str, str]:
 
 # ---- the derivation -------------------------------------------------------------------------
 
-def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | None = None) -> dict[str, Any]:
+Task = tuple[str, list[Any]]  # (scope letter, a chunk of the plan: claim groups, copy pairs or keys)
+Rows = tuple[list[tuple], list[tuple], list[tuple], list[tuple]]  # claim features, claims, claim scopes, flags
+
+
+def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | None = None,
+           workers: int | None = None) -> dict[str, Any]:
     """Bring claims and flags up to date: for every scope when `touched` is None (or the
     store's rows do not say their scope), else for the scopes that the touched articles,
     events and quotes (`{"articles", "events", "quotes"}`) reach. One transaction; rows are
-    written a chunk of scopes at a time. Returns how many scopes of each kind were redone, and
-    the seconds each step took."""
+    written a chunk of scopes at a time, in the plan's order. A full derivation computes its
+    chunks on `workers` processes (`link.pool`; by default one per core when the store is
+    large enough, `pool.MIN_ARTICLES`; 1 = in this process); a batch's, always here. Returns
+    how many scopes of each kind were redone, and the seconds each step took."""
     started = time.perf_counter()
     unscoped = conn.execute("SELECT 1 FROM claims WHERE scope IS NULL UNION ALL "
                             "SELECT 1 FROM flags WHERE scope IS NULL LIMIT 1").fetchone()
@@ -524,54 +536,89 @@ def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | Non
         seconds[name] = round(seconds.get(name, 0.0) + time.perf_counter() - clock, 2)
         clock = time.perf_counter()
 
-    conn.execute("BEGIN IMMEDIATE")
+    path = conn.execute("PRAGMA database_list").fetchone()[2]  # "" for an in-memory store
+    if workers is None:
+        workers = default_workers(conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]) if full and path else 1
+    # forked before the transaction begins: a connection that holds locks must not cross a fork
+    pool = ForkPool(path, partial(_compute, kb), workers, "claims-and-flags worker") if (
+        full and path and workers > 1 and can_fork()) else None
     try:
-        if full:
-            for table in ("claims", "flags", "claim_scopes"):
-                conn.execute(f"DELETE FROM {table}")
-            plan = _full_plan(conn)
-        else:
-            plan = _batch_plan(conn, touched)
-            _forget(conn, plan)
-        seconds["find"] = round(time.perf_counter() - started, 2)
-        clock = time.perf_counter()
-        for letter, chunks, compute in (("g", plan.groups, _group_chunk), ("p", plan.pairs, _pair_chunk)):
-            for chunk in chunks:
-                new_features: dict[str, tuple[str, Features]] = {}
-                done = compute(conn, chunk, new_features)
-                _write_claims(conn, letter, done, new_features)
-                _write_flags(conn, _number_flags(conn, kb, done))
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if full:
+                for table in ("claims", "flags", "claim_scopes"):
+                    conn.execute(f"DELETE FROM {table}")
+                plan = _full_plan(conn)
+            else:
+                plan = _batch_plan(conn, touched)
+                _forget(conn, plan)
+            seconds["find"] = round(time.perf_counter() - started, 2)
+            seconds.update((name, 0.0) for name in ("g", "p", "a", "e", "c+k", "q"))
+            clock = time.perf_counter()
+            results = pool.map(_tasks(plan)) if pool else ((task, _compute(kb, conn, task)) for task in _tasks(plan))
+            for (letter, chunk), rows in results:
+                _write(conn, letter, rows)
                 counts[letter] += len(chunk)
-            lap(letter)
-        for letter in "aeckq":
-            for keys in plan.keys[letter]:
-                _write_flags(conn, _flags(conn, kb, letter, keys))
-                counts[letter] += len(keys)
-            lap("c+k" if letter in "ck" else letter)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+                lap("c+k" if letter in "ck" else letter)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        if pool:
+            pool.close()
     lap("write")
-    return {**counts, "seconds": seconds}
+    return {**counts, "workers": pool.size if pool else 1, "seconds": seconds}
 
 
-def _write_claims(conn: sqlite3.Connection, letter: str, done: list[tuple[str, list[str], list[dict[str, Any]]]],
-                  new_features: dict[str, tuple[str, Features]]) -> None:
-    """A chunk's claims (of a pair, only those both articles state), which scopes hold each
-    article, and the claim features computed for it."""
-    conn.executemany("INSERT OR REPLACE INTO claim_features (article_id, key, features) VALUES (?, ?, ?)",
-                     [(a, key, json.dumps(f, ensure_ascii=False)) for a, (key, f) in sorted(new_features.items())])
-    rows = []
-    for scope, _, claims in done:
-        rows += [(c["id"], json.dumps(c, ensure_ascii=False, sort_keys=True), scope) for c in claims
-                 if letter == "g" or len({o["article"] for o in c["occurrences"]}) > 1]
-    conn.executemany("INSERT OR REPLACE INTO claims (id, seq, record, scope) VALUES (?, 0, ?, ?)", rows)
-    conn.executemany("INSERT OR REPLACE INTO claim_scopes (article_id, scope) VALUES (?, ?)",
-                     [(a, scope) for scope, members, _ in done for a in members])
+def _tasks(plan: Plan) -> Iterator[Task]:
+    """The plan's chunks in the order their rows are written: claim groups, copy pairs, then
+    the keys of each flag scope."""
+    for letter, chunks in (("g", plan.groups), ("p", plan.pairs)):
+        for chunk in chunks:
+            yield letter, chunk
+    for letter in "aeckq":
+        for keys in plan.keys[letter]:
+            yield letter, keys
 
 
-def _write_flags(conn: sqlite3.Connection, flags: list[tuple[str, dict[str, Any]]]) -> None:
+def _compute(kb: Any, conn: sqlite3.Connection, task: Task) -> Rows:
+    """The rows of one chunk of scopes, ready to write. It reads only what the link wrote
+    before the derivation (so a worker's connection, which does not see this derivation's
+    uncommitted rows, gives the same), except kept claim features: a pair chunk in a worker
+    computes those of this derivation's groups again, and `_write` drops them."""
+    letter, chunk = task
+    if letter in "gp":
+        new_features: dict[str, tuple[str, Features]] = {}
+        done = (_group_chunk if letter == "g" else _pair_chunk)(conn, chunk, new_features)
+        return (*_claim_rows(letter, done, new_features), _flag_rows(_number_flags(conn, kb, done)))
+    return [], [], [], _flag_rows(_flags(conn, kb, letter, chunk))
+
+
+def _claim_rows(letter: str, done: list[tuple[str, list[str], list[dict[str, Any]]]],
+                new_features: dict[str, tuple[str, Features]]) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """A chunk's claim features computed for it, its claims (of a pair, only those both
+    articles state), and which scopes hold each article."""
+    features = [(a, key, json.dumps(f, ensure_ascii=False)) for a, (key, f) in sorted(new_features.items())]
+    claims = []
+    for scope, _, found in done:
+        claims += [(c["id"], json.dumps(c, ensure_ascii=False, sort_keys=True), scope) for c in found
+                   if letter == "g" or len({o["article"] for o in c["occurrences"]}) > 1]
+    return features, claims, [(a, scope) for scope, members, _ in done for a in members]
+
+
+def _flag_rows(flags: list[tuple[str, dict[str, Any]]]) -> list[tuple]:
+    return [(f["id"], f["kind"], f["severity"], json.dumps(f, ensure_ascii=False, sort_keys=True), scope)
+            for scope, f in flags]
+
+
+def _write(conn: sqlite3.Connection, letter: str, rows: Rows) -> None:
+    features, claims, scopes, flags = rows
+    if letter == "p":  # computed again by a worker (see `_compute`): keep the rows the group chunks wrote
+        features = [r for r in features if conn.execute("SELECT 1 FROM claim_features WHERE article_id = ? AND key = ?",
+                                                        r[:2]).fetchone() is None]
+    conn.executemany("INSERT OR REPLACE INTO claim_features (article_id, key, features) VALUES (?, ?, ?)", features)
+    conn.executemany("INSERT OR REPLACE INTO claims (id, seq, record, scope) VALUES (?, 0, ?, ?)", claims)
+    conn.executemany("INSERT OR REPLACE INTO claim_scopes (article_id, scope) VALUES (?, ?)", scopes)
     conn.executemany("INSERT OR IGNORE INTO flags (id, seq, kind, severity, record, scope) VALUES (?, 0, ?, ?, ?, ?)",
-                     [(f["id"], f["kind"], f["severity"], json.dumps(f, ensure_ascii=False, sort_keys=True), scope)
-                      for scope, f in flags])
+                     flags)
