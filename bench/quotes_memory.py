@@ -25,6 +25,7 @@ import argparse
 import array
 import gc
 import hashlib
+import itertools
 import json
 import pickle
 import sqlite3
@@ -66,28 +67,30 @@ def deep_size(obj: object, seen: set[int]) -> int:
 
 
 def build(store: Path, articles: int) -> tuple[QuoteIndex, float, int, int]:
+    """The index of the first `articles` articles; the CPU of its adds alone (the articles are read
+    one chunk at a time, as a full link reads them, and not counted)."""
     conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
     ids = [row[0] for row in conn.execute("SELECT article_id FROM analyses")]
-    inputs = list(link_inputs(conn, ids))[:articles]
     index = QuoteIndex({})
-    occurrences = 0
-    started = time.process_time()
-    for n, item in enumerate(inputs, 1):  # as Linker.add
-        found = []
+    occurrences = busy = 0.0
+    n = 0
+    for n, item in enumerate(itertools.islice(link_inputs(conn, ids), articles), 1):
+        started = time.process_time()
+        found = []  # as Linker.add
         for quote in item.record.get("quotes", []):
             wording = item.text[quote["start"]:quote["end"]]
             found.append(Occurrence(article=item.id, published=item.published, text=wording,
                                     norm=normalize_quote(wording), record=quote, speaker=quote.get("speaker")))
-        occurrences += len(found)
         index.add(found, merge=False)
         for o in found:  # as Linker.add, which asks each wording's statement for its event
             if o.norm and o.kind != "fragment":
                 index.statement_of(o.norm)
         if n % FREEZE_EVERY == 0:
             gc.freeze()
-    busy = time.process_time() - started
+        busy += time.process_time() - started
+        occurrences += len(found)
     gc.unfreeze()
-    return index, busy, len(inputs), occurrences
+    return index, busy, n, int(occurrences)
 
 
 LOAD = """

@@ -18,7 +18,6 @@ from functools import lru_cache
 import hashlib
 import json
 import re
-import sys
 from array import array
 from bisect import bisect_left
 import unicodedata
@@ -253,9 +252,6 @@ class QuoteIndex:
         self.wordings: list[str] = []
         self.index: dict[str, int] = {}  # wording -> its number (not pickled: made again on load)
         self.postings: dict[str, array] = {}  # word -> the wordings holding it, in order
-        # per wording, the words whose earlier wordings it is compared with (see `_candidates`):
-        # a few strings (interned, so shared with the keys of `postings`)
-        self.paired_on: list[tuple[str, ...]] = []
         self.groups = _UnionFind(0)
         self.members: dict[int, list[int]] = {}  # group root -> wordings, for statements of more than one
         self._first, self._last = array("I"), array("I")  # per wording: its first and last occurrence
@@ -340,11 +336,7 @@ class QuoteIndex:
         self._quote_ids.append(0)
         self.groups.parent.append(i)
         postings = self.postings
-        words = {sys.intern(w) for w in norm.split()} - _STOP
-        rare = sorted(words, key=lambda w: (len(postings.get(w, ())), w))[:RARE_WORDS]
-        self.paired_on.append(tuple(sorted(w for w in words if w in postings and (
-            (w in rare and len(postings[w]) <= MAX_POSTINGS) or len(postings[w]) <= RARE_DF))))
-        for word in words:
+        for word in set(norm.split()) - _STOP:
             posting = postings.get(word)
             if posting is None:
                 postings[word] = array("I", (i,))
@@ -352,14 +344,22 @@ class QuoteIndex:
                 posting.append(i)
         return i
 
+    def paired_on(self, i: int) -> list[tuple[str, int]]:
+        """The words of wording i whose earlier wordings it is compared with, each with the number
+        of those: its RARE_WORDS rarest words held by at most MAX_POSTINGS earlier wordings, and
+        any word held by at most RARE_DF. Found from the postings as they were when it arrived
+        (they grow in wording order, so those are the entries before i), not kept per wording."""
+        postings = self.postings
+        counts = {w: bisect_left(postings[w], i) for w in set(self.wordings[i].split()) - _STOP}
+        rare = sorted(counts, key=lambda w: (counts[w], w))[:RARE_WORDS]
+        return sorted((w, n) for w, n in counts.items() if n and ((w in rare and n <= MAX_POSTINGS) or n <= RARE_DF))
+
     def _candidates(self, i: int) -> list[int]:
-        """The earlier wordings that wording i is compared with: those that, when it arrived,
-        held one of its words it pairs on (postings grow in wording order, so those are the
-        entries before i)."""
+        """The earlier wordings that wording i is compared with: those that held, when it
+        arrived, one of the words it pairs on (`paired_on`)."""
         found: set[int] = set()
-        for word in self.paired_on[i]:
-            posting = self.postings[word]
-            found.update(posting[:bisect_left(posting, i)])
+        for word, n in self.paired_on(i):
+            found.update(self.postings[word][:n])
         return sorted(found)
 
     def _join(self, i: int, occurrence: Occurrence) -> None:
