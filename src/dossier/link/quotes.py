@@ -70,6 +70,8 @@ class Occurrence:
 
 
 _COLUMNS = ("kind", "start", "end", "speaker")  # record fields an occurrence's columns hold already
+_NO = object()
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # json.dumps makes one per call
 
 
 class _Stored(Occurrence):
@@ -263,16 +265,18 @@ class QuoteIndex:
         self._occ_next = array("I")  # the next occurrence of the same wording, or 0
         self._offsets = array("Q", [0])  # occurrence n's wording and record: _blob[_offsets[n]:_offsets[n + 1]]
         self._blob = bytearray()
+        self._shape_of: dict[tuple[str, ...], tuple[int, tuple[str, ...]]] = {}  # keys -> _shape(keys, _COLUMNS)
         self._retired: list[str] = []
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        del state["index"]
+        del state["index"], state["_shape_of"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.index = {norm: i for i, norm in enumerate(self.wordings)}
+        self._shape_of = {}
 
     # -- occurrences as columns ------------------------------------------------------------
     def _store(self, o: Occurrence) -> int:
@@ -280,10 +284,17 @@ class QuoteIndex:
         n = len(self._occ_article)
         record = o._record if not isinstance(o, _Stored) else o.record
         keys = tuple(record)
-        implied = tuple(key for key in _COLUMNS if key in record and _same(record[key], getattr(o, key)))
-        values = [self._shapes.number((keys, implied)), o.text]
-        values.extend(record[key] for key in keys if key not in implied)
-        self._blob += json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+        get = record.get
+        if get("kind", _NO) is o.kind and get("start", _NO) is o.start and get("end", _NO) is o.end \
+                and get("speaker", _NO) is o.speaker:  # as Linker.add makes them: the record's own values
+            shape = self._shape_of.get(keys)
+            if shape is None:
+                shape = self._shape_of[keys] = self._shape(keys, _COLUMNS)
+        else:
+            shape = self._shape(keys, tuple(key for key in _COLUMNS if key in record and _same(record[key], getattr(o, key))))
+        values = [shape[0], o.text]
+        values.extend([record[key] for key in shape[1]])
+        self._blob += _ENCODE(values).encode("utf-8", "surrogatepass")
         self._offsets.append(len(self._blob))
         self._occ_article.append(self._articles.number(o.article))
         self._occ_published.append(self._dates.number(o.published))
@@ -293,6 +304,10 @@ class QuoteIndex:
         self._occ_end.append(o.end)
         self._occ_next.append(0)
         return n
+
+    def _shape(self, keys: tuple[str, ...], implied: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
+        """A record shape's number, and the keys whose values its rows keep in the blob."""
+        return self._shapes.number((keys, implied)), tuple(key for key in keys if key not in implied)
 
     def _occurrences(self, i: int) -> list[_Stored]:
         """Wording i's occurrences, in the order they were added."""
@@ -448,6 +463,16 @@ class QuoteIndex:
     def _group(self, root: int) -> list[_Stored]:
         return [o for i in self._wordings_of(root) for o in self._occurrences(i)]
 
+    def _place(self, root: int) -> tuple[bool, str, str]:
+        """A statement's place in the export: whether it is undated, its first article, the id of
+        its canonical wording."""
+        n = self._first[root]
+        if root not in self.members and not self._occ_next[n]:  # one occurrence, as most statements
+            group = [_Stored(self, n, self.wordings[root])]
+        else:
+            group = self._group(root)
+        return (not any(o.published for o in group), min(o.article for o in group), _quote_id(_canonical(group).text))
+
     def merged(self, root: int) -> MergedQuote:
         return _merge_group(self._group(root), self.actor_names)
 
@@ -460,11 +485,7 @@ class QuoteIndex:
         first from each statement's cheap parts (whether it is dated, its first article, the
         id of its canonical wording), so a full link writes them without holding them all
         (1.3 million occurrences as dicts at 100,000 articles took gigabytes)."""
-        order = []
-        for root in self._roots():
-            group = self._group(root)
-            order.append(((not any(o.published for o in group), min(o.article for o in group),
-                           _quote_id(_canonical(group).text)), root))
+        order = [(self._place(root), root) for root in self._roots()]
         order.sort()
         for _, root in order:
             quote = self.merged(root)
