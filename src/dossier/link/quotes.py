@@ -487,8 +487,8 @@ class QuoteIndex:
         (1.3 million occurrences as dicts at 100,000 articles took gigabytes)."""
         order = [(self._place(root), root) for root in self._roots()]
         order.sort()
-        for _, root in order:
-            quote = self.merged(root)
+        for (_, _, quote_id), root in order:
+            quote = _merge_group(self._group(root), self.actor_names, quote_id)  # its id found above
             self._set_quote_id(root, quote.id)
             yield quote
 
@@ -525,7 +525,9 @@ def _canonical(group: list[Occurrence]) -> Occurrence:
                                      o.published or "", -len(o.norm), o.article, o.start))
 
 
-def _merge_group(group: list[Occurrence], actor_names: dict[str, str]) -> MergedQuote:
+def _merge_group(group: list[Occurrence], actor_names: dict[str, str], quote_id: str | None = None) -> MergedQuote:
+    """One statement from its occurrences; `quote_id`, when given, is `_quote_id` of its canonical
+    wording's text (the caller found it already)."""
     canonical = _canonical(group)
     speakers = Counter(o.speaker for o in group if o.speaker)
     speaker = None
@@ -549,6 +551,6 @@ def _merge_group(group: list[Occurrence], actor_names: dict[str, str]) -> Merged
         occurrences.append(record)
     occurrences.sort(key=lambda r: (r["article"], r["start"]))
     return MergedQuote(
-        id=_quote_id(canonical.text), text=canonical.text, kind=kind, speaker=speaker, speaker_name=speaker_name,
+        id=quote_id or _quote_id(canonical.text), text=canonical.text, kind=kind, speaker=speaker, speaker_name=speaker_name,
         first_seen=candidates[0] if candidates else None, first_seen_candidates=candidates, occurrences=occurrences,
     )
