@@ -44,7 +44,8 @@ STATE_VERSION = "12"  # 2: the lead-date cache; 3: event membership rows and the
 # 7: stories kept (story_of, story_members, story_ids); 8: events keep the counts their leads name; 9: counted per article;
 # 10: an event is its core days and actors (events.core); 11: pickled in parts (_compressed_pickle);
 # 12: a story's events are rows (schema 14), keyed by the state's story roots: a store migrated to them relinks in full;
-# compact events (slots, interned strings and dates, postings split by kind, whys as JSON); copy keys in numpy arrays
+# compact events (slots, interned strings and dates, postings split by kind, whys as JSON); copy keys in numpy arrays;
+# statements as columns of arrays and a shared JSON buffer (link.quotes)
 # An incremental link appends its articles to a journal (link_journal) instead of saving the whole
 # state, while the journal holds at most this share of the linked articles (or JOURNAL_MIN): loading
 # replays it (an add is ~10-20 ms), so this keeps the replay near what a snapshot's save costs.

@@ -18,6 +18,7 @@ from functools import lru_cache
 import hashlib
 import json
 import re
+from array import array
 from bisect import bisect_left
 import unicodedata
 from collections import Counter, defaultdict
@@ -50,9 +51,9 @@ def normalize_quote(text: str) -> str:
 class Occurrence:
     """One place a statement occurs: an extractor's span plus what linking needs.
 
-    The linker keeps one per quotation of the corpus (about 13 per article), so it is compact:
-    slots, and the extractor's record as JSON bytes, decoded when a statement is merged (as a
-    dict it was ~1 KB, most of the linking state's memory at 100,000 articles)."""
+    What a caller hands to `QuoteIndex.add`. The index does not keep these objects: it keeps
+    each occurrence as a row of its columns (see `QuoteIndex`), and hands back `_Stored` views
+    of them when it merges a statement."""
 
     __slots__ = ("article", "published", "text", "norm", "speaker", "kind", "start", "end", "_record")
 
@@ -60,18 +61,75 @@ class Occurrence:
                  speaker: str | None = None) -> None:
         self.article, self.published, self.text, self.norm, self.speaker = article, published, text, norm, speaker
         self.kind, self.start, self.end = record["kind"], record["start"], record["end"]
-        self._record = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        self._record = record
 
     @property
     def record(self) -> dict[str, Any]:
-        return json.loads(self._record)
+        """The extractor's record, a fresh copy as JSON gives it back (what the index stores)."""
+        return json.loads(json.dumps(self._record, ensure_ascii=False))
+
+
+_COLUMNS = ("kind", "start", "end", "speaker")  # record fields an occurrence's columns hold already
+_NO = object()
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # json.dumps makes one per call
+
+
+class _Stored(Occurrence):
+    """An occurrence read back from a `QuoteIndex`'s columns; its wording and record are decoded
+    from the index's blob when first asked (ordering statements needs neither)."""
+
+    __slots__ = ("_index", "_n", "_values")
+
+    def __init__(self, index: "QuoteIndex", n: int, norm: str) -> None:
+        self._index, self._n, self._values, self.norm = index, n, None, norm
+        self.article = index._articles.values[index._occ_article[n]]
+        self.published = index._dates.values[index._occ_published[n]]
+        self.speaker = index._speakers.values[index._occ_speaker[n]]
+        self.kind = index._kinds.values[index._occ_kind[n]]
+        self.start, self.end = index._occ_start[n], index._occ_end[n]
+
+    def _decoded(self) -> list[Any]:
+        if self._values is None:
+            offsets = self._index._offsets
+            data = self._index._blob[offsets[self._n]:offsets[self._n + 1]]
+            self._values = json.loads(data.decode("utf-8", "surrogatepass"))
+        return self._values
+
+    @property  # type: ignore[override]
+    def text(self) -> str:
+        return self._decoded()[1]
+
+    @property
+    def record(self) -> dict[str, Any]:
+        values = self._decoded()
+        keys, implied = self._index._shapes.values[values[0]]
+        rest = iter(values[2:])
+        return {key: getattr(self, key) if key in implied else next(rest) for key in keys}
+
+
+class _Table:
+    """Distinct values numbered in order of arrival (article ids, dates, speakers, kinds, record
+    shapes): an occurrence keeps their numbers in its columns. Pickled as the values alone."""
+
+    __slots__ = ("values", "numbers")
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self.numbers: dict[Any, int] = {}
+
+    def number(self, value: Any) -> int:
+        n = self.numbers.get(value)
+        if n is None:
+            n = self.numbers[value] = len(self.values)
+            self.values.append(value)
+        return n
 
     def __getstate__(self) -> tuple:
-        return tuple(getattr(self, name) for name in self.__slots__)
+        return (self.values,)
 
     def __setstate__(self, state: tuple) -> None:
-        for name, value in zip(self.__slots__, state):
-            setattr(self, name, value)
+        self.values = state[0]
+        self.numbers = {value: n for n, value in enumerate(self.values)}
 
 
 @dataclass
@@ -93,7 +151,7 @@ class MergedQuote:
 
 class _UnionFind:
     def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
+        self.parent = array("I", range(n))  # 4 bytes a wording, where a list held an int object each
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -129,19 +187,19 @@ def same_statement(a: Occurrence, b: Occurrence) -> bool:
 
 
 def _any_same_statement(a: Occurrence, mine: str, theirs: str, others: Any, contained: bool, ratio: float) -> bool:
-    """`same_statement(a, b)` for any b of `others` (occurrences all worded `theirs`; a is worded
-    `mine`), given whether one wording contains the other and their ratio (when at least
+    """`same_statement(a, b)` for any b of `others` (the (speaker, kind) of occurrences all worded
+    `theirs`; a is worded `mine`), given whether one wording contains the other and their ratio (when at least
     SAME_SPEAKER_WORDING, else anything lower): the same decisions, with the wordings compared
     once for the pair, not per occurrence."""
     short = mine if len(mine) <= len(theirs) else theirs
     words = len(short.split())
-    for b in others:
-        same_speaker = a.speaker is not None and a.speaker == b.speaker
+    for speaker, kind in others:
+        same_speaker = a.speaker is not None and a.speaker == speaker
         if contained:
             if words >= MIN_CONTAINED_WORDS or (same_speaker and words >= 2):
                 return True
             continue
-        if a.kind == "fragment" or b.kind == "fragment":
+        if a.kind == "fragment" or kind == "fragment":
             continue
         if 200 * len(short) / (len(mine) + len(theirs)) < SAME_SPEAKER_WORDING:
             return False  # the same for every b: too different in length
@@ -180,47 +238,143 @@ class QuoteIndex:
     shares a rare word with (see `_join`); a match joins their statements. `add` returns the statements
     that changed, so a caller rewrites only those. `merge_quotes` adds in a fixed order,
     so a batch is deterministic.
+
+    The index is most of the statements' part of the linking state (one occurrence per quotation
+    of the corpus, ~8 per article), so it keeps them as columns, not objects: per occurrence the
+    numbers of its article, date, speaker and kind (`_Table`s), its span, the next occurrence of
+    its wording, and its wording and the rest of its extractor record as one JSON array in a
+    shared blob (the record's keys once per distinct set of keys). Per wording: its first and
+    last occurrence, its statement (`groups`) and the id its statement was last returned under.
+    Integers sit in arrays of 4 or 8 bytes; a list holds a 28-byte object for each. A statement
+    of one wording (most) keeps no `members` entry.
     """
 
     def __init__(self, actor_names: dict[str, str] | None = None) -> None:
         self.actor_names = actor_names if actor_names is not None else {}
         self.wordings: list[str] = []
-        self.index: dict[str, int] = {}
-        self.postings: dict[str, list[int]] = defaultdict(list)
-        # per wording, the words whose earlier wordings it is compared with (see `_candidates`):
-        # a few strings, where the candidates themselves were up to ~1,500 ints per wording
-        self.paired_on: list[tuple[str, ...]] = []
-        self.by_wording: list[list[Occurrence]] = []
-        self.reps: list[dict[str | None, Occurrence]] = []  # one occurrence per wording and speaker
+        self.index: dict[str, int] = {}  # wording -> its number (not pickled: made again on load)
+        self.postings: dict[str, array] = {}  # word -> the wordings holding it, in order
         self.groups = _UnionFind(0)
-        self.members: dict[int, list[int]] = {}  # group root -> wordings
-        self.quote_ids: dict[int, str] = {}  # group root -> id of its merged record as last returned
+        self.members: dict[int, list[int]] = {}  # group root -> wordings, for statements of more than one
+        self._first, self._last = array("I"), array("I")  # per wording: its first and last occurrence
+        self._quote_ids = array("Q")  # per group root: 1 + the hex of the id it was last returned under, or 0
+        self._more_reps: dict[int, list[int]] = {}  # wording -> occurrences of its second, third... speaker
+        self._articles, self._dates, self._speakers, self._kinds, self._shapes = (_Table() for _ in range(5))
+        self._occ_article, self._occ_published, self._occ_speaker, self._occ_kind = (array("I") for _ in range(4))
+        self._occ_start, self._occ_end = array("i"), array("i")
+        self._occ_next = array("I")  # the next occurrence of the same wording, or 0
+        self._offsets = array("Q", [0])  # occurrence n's wording and record: _blob[_offsets[n]:_offsets[n + 1]]
+        self._blob = bytearray()
+        self._shape_of: dict[tuple[str, ...], tuple[int, tuple[str, ...]]] = {}  # keys -> _shape(keys, _COLUMNS)
         self._retired: list[str] = []
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["index"], state["_shape_of"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.index = {norm: i for i, norm in enumerate(self.wordings)}
+        self._shape_of = {}
+
+    # -- occurrences as columns ------------------------------------------------------------
+    def _store(self, o: Occurrence) -> int:
+        """Append an occurrence's row; return its number."""
+        n = len(self._occ_article)
+        record = o._record if not isinstance(o, _Stored) else o.record
+        keys = tuple(record)
+        get = record.get
+        if get("kind", _NO) is o.kind and get("start", _NO) is o.start and get("end", _NO) is o.end \
+                and get("speaker", _NO) is o.speaker:  # as Linker.add makes them: the record's own values
+            shape = self._shape_of.get(keys)
+            if shape is None:
+                shape = self._shape_of[keys] = self._shape(keys, _COLUMNS)
+        else:
+            shape = self._shape(keys, tuple(key for key in _COLUMNS if key in record and _same(record[key], getattr(o, key))))
+        values = [shape[0], o.text]
+        values.extend([record[key] for key in shape[1]])
+        self._blob += _ENCODE(values).encode("utf-8", "surrogatepass")
+        self._offsets.append(len(self._blob))
+        self._occ_article.append(self._articles.number(o.article))
+        self._occ_published.append(self._dates.number(o.published))
+        self._occ_speaker.append(self._speakers.number(o.speaker))
+        self._occ_kind.append(self._kinds.number(o.kind))
+        self._occ_start.append(o.start)
+        self._occ_end.append(o.end)
+        self._occ_next.append(0)
+        return n
+
+    def _shape(self, keys: tuple[str, ...], implied: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
+        """A record shape's number, and the keys whose values its rows keep in the blob."""
+        return self._shapes.number((keys, implied)), tuple(key for key in keys if key not in implied)
+
+    def _occurrences(self, i: int) -> list[_Stored]:
+        """Wording i's occurrences, in the order they were added."""
+        norm, out, n = self.wordings[i], [], self._first[i]
+        while True:
+            out.append(_Stored(self, n, norm))
+            n = self._occ_next[n]
+            if not n:
+                return out
+
+    def _reps(self, i: int) -> list[int]:
+        """One occurrence of wording i per speaker (its first with that speaker)."""
+        return [self._first[i], *self._more_reps.get(i, ())]
+
+    def _quote_id_of(self, root: int) -> str | None:
+        value = self._quote_ids[root]
+        return None if not value else f"q{value - 1:012x}"
+
+    def _set_quote_id(self, root: int, quote_id: str | None) -> None:
+        self._quote_ids[root] = 0 if quote_id is None else int(quote_id[1:], 16) + 1
+
+    @property
+    def quote_ids(self) -> dict[int, str]:
+        """Group root -> the id of its merged record as last returned (for tests and tools)."""
+        return {root: q for root in range(len(self.wordings)) if (q := self._quote_id_of(root)) is not None}
+
+    def _wordings_of(self, root: int) -> list[int]:
+        return self.members.get(root) or [root]
+
+    def _roots(self) -> Iterator[int]:
+        parent = self.groups.parent
+        return (i for i in range(len(self.wordings)) if parent[i] == i)
+
+    # -- adding ----------------------------------------------------------------------------
     def _new_wording(self, norm: str) -> int:
         i = len(self.wordings)
         self.wordings.append(norm)
         self.index[norm] = i
-        self.by_wording.append([])
-        self.reps.append({})
+        self._first.append(0)
+        self._last.append(0)
+        self._quote_ids.append(0)
         self.groups.parent.append(i)
-        self.members[i] = [i]
-        words = set(norm.split()) - _STOP
-        rare = sorted(words, key=lambda w: (len(self.postings.get(w, ())), w))[:RARE_WORDS]
-        self.paired_on.append(tuple(sorted(w for w in words if w in self.postings and (
-            (w in rare and len(self.postings[w]) <= MAX_POSTINGS) or len(self.postings[w]) <= RARE_DF))))
-        for word in words:
-            self.postings[word].append(i)
+        postings = self.postings
+        for word in set(norm.split()) - _STOP:
+            posting = postings.get(word)
+            if posting is None:
+                postings[word] = array("I", (i,))
+            else:
+                posting.append(i)
         return i
 
+    def paired_on(self, i: int) -> list[tuple[str, int]]:
+        """The words of wording i whose earlier wordings it is compared with, each with the number
+        of those: its RARE_WORDS rarest words held by at most MAX_POSTINGS earlier wordings, and
+        any word held by at most RARE_DF. Found from the postings as they were when it arrived
+        (they grow in wording order, so those are the entries before i), not kept per wording."""
+        postings = self.postings
+        counts = {w: bisect_left(postings[w], i) for w in set(self.wordings[i].split()) - _STOP}
+        rare = sorted(counts, key=lambda w: (counts[w], w))[:RARE_WORDS]
+        return sorted((w, n) for w, n in counts.items() if n and ((w in rare and n <= MAX_POSTINGS) or n <= RARE_DF))
+
     def _candidates(self, i: int) -> list[int]:
-        """The earlier wordings that wording i is compared with: those that, when it arrived,
-        held one of its words it pairs on (postings grow in wording order, so those are the
-        entries before i)."""
+        """The earlier wordings that wording i is compared with: those that held, when it
+        arrived, one of the words it pairs on (`paired_on`)."""
         found: set[int] = set()
-        for word in self.paired_on[i]:
-            posting = self.postings[word]
-            found.update(posting[:bisect_left(posting, i)])
+        for word, n in self.paired_on(i):
+            found.update(self.postings[word][:n])
         return sorted(found)
 
     def _join(self, i: int, occurrence: Occurrence) -> None:
@@ -241,19 +395,21 @@ class QuoteIndex:
                      if (t in mine and f" {t} " in padded) or (mine in t and padded in f" {t} ")}
         ratios = {candidates[k]: score for _, score, k in process.extract(
             mine, texts, scorer=fuzz.ratio, processor=None, score_cutoff=SAME_SPEAKER_WORDING, limit=None)} if texts else {}
+        speakers, kinds = self._speakers.values, self._kinds.values
         for j in sorted(contained | ratios.keys()):  # the candidates' order (they are sorted)
             is_contained = j in contained
             if self.groups.find(i) == self.groups.find(j):
                 continue
-            if _any_same_statement(occurrence, mine, self.wordings[j], self.reps[j].values(), is_contained,
-                                   ratios.get(j, 0.0)):
+            reps = [(speakers[self._occ_speaker[n]], kinds[self._occ_kind[n]]) for n in self._reps(j)]
+            if _any_same_statement(occurrence, mine, self.wordings[j], reps, is_contained, ratios.get(j, 0.0)):
                 ri, rj = self.groups.find(i), self.groups.find(j)
                 self.groups.union(ri, rj)
                 root = self.groups.find(i)
                 other = rj if root == ri else ri
-                self.members[root] = self.members.get(root, []) + self.members.pop(other, [])
-                old = self.quote_ids.pop(other, None)
+                self.members[root] = self.members.pop(root, [root]) + self.members.pop(other, [other])
+                old = self._quote_id_of(other)
                 if old is not None:
+                    self._set_quote_id(other, None)
                     self._retired.append(old)
 
     def add(self, occurrences: list[Occurrence], merge: bool = True) -> tuple[list[MergedQuote], list[str]]:
@@ -270,10 +426,10 @@ class QuoteIndex:
         changed = []
         for root in roots:
             merged = self.merged(root)
-            old = self.quote_ids.get(root)
+            old = self._quote_id_of(root)
             if old is not None and old != merged.id:
                 self._retired.append(old)
-            self.quote_ids[root] = merged.id
+            self._set_quote_id(root, merged.id)
             changed.append(merged)
         retired = sorted(set(self._retired) - {q.id for q in changed})
         return changed, retired
@@ -286,18 +442,39 @@ class QuoteIndex:
 
     def _add_occurrence(self, o: Occurrence) -> int:
         i = self.index.get(o.norm)
+        new = i is None
         if i is None:
             i = self._new_wording(o.norm)
         o.norm = self.wordings[i]  # one string per wording, not one per occurrence
-        self.by_wording[i].append(o)
-        if o.speaker not in self.reps[i]:
-            self.reps[i][o.speaker] = o
+        n = self._store(o)
+        if new:
+            self._first[i] = self._last[i] = n
+            self._join(i, o)
+            return i
+        self._occ_next[self._last[i]] = n
+        self._last[i] = n
+        speaker = self._occ_speaker[n]
+        if all(self._occ_speaker[r] != speaker for r in self._reps(i)):
+            self._more_reps.setdefault(i, []).append(n)
             self._join(i, o)
         return i
 
+    # -- merging ---------------------------------------------------------------------------
+    def _group(self, root: int) -> list[_Stored]:
+        return [o for i in self._wordings_of(root) for o in self._occurrences(i)]
+
+    def _place(self, root: int) -> tuple[bool, str, str]:
+        """A statement's place in the export: whether it is undated, its first article, the id of
+        its canonical wording."""
+        n = self._first[root]
+        if root not in self.members and not self._occ_next[n]:  # one occurrence, as most statements
+            group = [_Stored(self, n, self.wordings[root])]
+        else:
+            group = self._group(root)
+        return (not any(o.published for o in group), min(o.article for o in group), _quote_id(_canonical(group).text))
+
     def merged(self, root: int) -> MergedQuote:
-        group = [o for i in self.members[root] for o in self.by_wording[i]]
-        return _merge_group(group, self.actor_names)
+        return _merge_group(self._group(root), self.actor_names)
 
     def all(self) -> list[MergedQuote]:
         """Every statement, in the export's order."""
@@ -308,16 +485,17 @@ class QuoteIndex:
         first from each statement's cheap parts (whether it is dated, its first article, the
         id of its canonical wording), so a full link writes them without holding them all
         (1.3 million occurrences as dicts at 100,000 articles took gigabytes)."""
-        order = []
-        for root, wordings in self.members.items():
-            group = [o for i in wordings for o in self.by_wording[i]]
-            order.append(((not any(o.published for o in group), min(o.article for o in group),
-                           _quote_id(_canonical(group).text)), root))
+        order = [(self._place(root), root) for root in self._roots()]
         order.sort()
-        for _, root in order:
-            quote = self.merged(root)
-            self.quote_ids[root] = quote.id
+        for (_, _, quote_id), root in order:
+            quote = _merge_group(self._group(root), self.actor_names, quote_id)  # its id found above
+            self._set_quote_id(root, quote.id)
             yield quote
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of one type (so a record's value is given back as it was: not 1 for True)."""
+    return type(a) is type(b) and a == b
 
 
 def merge_quotes(occurrences: list[Occurrence], actor_names: dict[str, str]) -> list[MergedQuote]:
@@ -347,7 +525,9 @@ def _canonical(group: list[Occurrence]) -> Occurrence:
                                      o.published or "", -len(o.norm), o.article, o.start))
 
 
-def _merge_group(group: list[Occurrence], actor_names: dict[str, str]) -> MergedQuote:
+def _merge_group(group: list[Occurrence], actor_names: dict[str, str], quote_id: str | None = None) -> MergedQuote:
+    """One statement from its occurrences; `quote_id`, when given, is `_quote_id` of its canonical
+    wording's text (the caller found it already)."""
     canonical = _canonical(group)
     speakers = Counter(o.speaker for o in group if o.speaker)
     speaker = None
@@ -371,6 +551,6 @@ def _merge_group(group: list[Occurrence], actor_names: dict[str, str]) -> Merged
         occurrences.append(record)
     occurrences.sort(key=lambda r: (r["article"], r["start"]))
     return MergedQuote(
-        id=_quote_id(canonical.text), text=canonical.text, kind=kind, speaker=speaker, speaker_name=speaker_name,
+        id=quote_id or _quote_id(canonical.text), text=canonical.text, kind=kind, speaker=speaker, speaker_name=speaker_name,
         first_seen=candidates[0] if candidates else None, first_seen_candidates=candidates, occurrences=occurrences,
     )
