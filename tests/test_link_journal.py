@@ -96,3 +96,27 @@ def test_the_saved_state_is_written_and_read_in_chunks(tmp_path, monkeypatch):
     for part in ("txt", "feeds"):
         build([str(SAMPLE / part)], reference, BuildOptions(workers=1))
     assert _export(conn) == _export(reference)
+
+
+def test_a_state_with_large_arrays_is_saved_and_loaded(tmp_path):
+    """Pickle protocol 5 writes a large buffer (a numpy array of copy keys at scale) to the file
+    as a PickleBuffer, not bytes: the state's compressing writer takes both (a state of 100,000
+    articles failed to save before it did; the sample's arrays are too small to be written so)."""
+    import numpy as np
+
+    from dossier.analyze.record import cached_kb, kb_fingerprint
+    from dossier.link.linker import load_state, save_state
+
+    conn = connect(tmp_path / "big.db")
+    build([str(SAMPLE / "txt")], conn, BuildOptions(workers=1))
+    state = load_state(conn, cached_kb(None), kb_fingerprint(None))
+    holders = state.copies._holders
+    holders.merge()
+    extra = np.arange(1, 300_001, dtype=np.int64) * 7919  # 2.4 MB of keys, held by no real article
+    at = np.searchsorted(holders._keys, extra, "right")
+    holders._keys = np.insert(holders._keys, at, extra)
+    holders._indexes = np.insert(holders._indexes, at, np.zeros(len(extra), np.int32))
+    save_state(conn, state)
+    loaded = load_state(conn, cached_kb(None), kb_fingerprint(None))
+    assert np.array_equal(loaded.copies._holders._keys, holders._keys)
+    assert loaded.copies._holders.holders([7919, 15838]) == {0: 2}

@@ -404,9 +404,12 @@ class _Deflating:
         self._compressor = zlib.compressobj(1)
         self._sink = sink
 
-    def write(self, data: bytes) -> int:
-        self._sink.write(self._compressor.compress(data))
-        return len(data)
+    def write(self, data: Any) -> int:
+        # bytes, or a pickle.PickleBuffer: protocol 5 hands large buffers (the numpy arrays of the
+        # copy keys and statements) over as they are, and those have no len()
+        view = memoryview(data).cast("B")
+        self._sink.write(self._compressor.compress(view))
+        return view.nbytes
 
     def close(self) -> None:
         self._sink.write(self._compressor.flush())
