@@ -10,7 +10,8 @@ reports:
   learned after it; records redone because that changed a text; linking) and end to end;
 - peak memory: the sum of the resident sets of the build's whole process tree (driver and
   pool or Ray workers), sampled every 0.2 s (shared pages are counted in each process, so
-  this overstates a forked pool a little);
+  this overstates forked workers), and the sum of their proportional sets (PSS: each page
+  once, shared pages split among their sharers), the tree's real use;
 - the store's size on disk;
 - incremental add latency: K single-article files, each built into the finished store with
   `build()` as `dossier build new.jsonl` does (reading, cleaning, analysis, linking, claims,
@@ -45,8 +46,8 @@ sys.path.insert(0, str(REPO / "bench"))
 
 
 # -- memory of a process tree ------------------------------------------------------------------
-def _tree_rss(root: int) -> int:
-    """Resident bytes of `root` and all its descendants (Linux /proc)."""
+def _tree(root: int) -> tuple[list[int], dict[int, int]]:
+    """`root` and all its descendants, and each one's resident bytes (Linux /proc)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -60,26 +61,49 @@ def _tree_rss(root: int) -> int:
             continue
         children.setdefault(ppid, []).append(pid)
         rss[pid] = pages * os.sysconf("SC_PAGE_SIZE")
-    total, todo = 0, [root]
+    pids, todo = [], [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        pids.append(pid)
         todo.extend(children.get(pid, ()))
-    return total
+    return pids, rss
+
+
+def _pss(pid: int) -> int:
+    """Proportional resident bytes of a process: its private pages, and its share of the pages it
+    shares (a forked worker's pages still shared with its parent count once over the two)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of `root` and all its descendants (shared pages counted in each)."""
+    pids, rss = _tree(root)
+    return sum(rss.get(pid, 0) for pid in pids)
 
 
 class PeakMemory:
-    """Samples a process tree's resident memory in a thread; `.peak` in bytes."""
+    """Samples a process tree's memory in a thread: `.peak` the sum of resident sets (a page
+    shared by forked processes counted in each), `.peak_pss` the sum of proportional sets (each
+    page once), in bytes."""
 
     def __init__(self, pid: int, every: float = 0.2) -> None:
-        self.pid, self.every, self.peak = pid, every, 0
+        self.pid, self.every, self.peak, self.peak_pss = pid, every, 0, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, _tree_rss(self.pid))
+            pids, rss = _tree(self.pid)
+            self.peak = max(self.peak, sum(rss.get(pid, 0) for pid in pids))
+            self.peak_pss = max(self.peak_pss, sum(_pss(pid) for pid in pids))
             self._stop.wait(self.every)
 
     def stop(self) -> int:
@@ -179,7 +203,7 @@ def run_build(source: Path, db: Path, workers: int, engine: str, adds: int, add_
     if process.returncode != 0:
         raise SystemExit(f"build failed ({process.returncode}): {' '.join(command)}")
     result = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
-    result.update(wall=time.time() - started, peak_rss=peak, db_bytes=sum(
+    result.update(wall=time.time() - started, peak_rss=peak, peak_pss=memory.peak_pss, db_bytes=sum(
         Path(str(db) + s).stat().st_size for s in ("", "-wal") if Path(str(db) + s).exists()))
     return result
 
@@ -194,7 +218,7 @@ def describe(label: str, result: dict) -> str:
             f"(shards: read, clean, analyse, then outlet boilerplate {stages.get('read', 0):,.1f} s {rate(stages.get('read'))}; "
             f"records redone after it {stages.get('analyse', 0):,.1f} s; link {stages.get('link', 0):,.1f} s "
             f"{rate(stages.get('link'))}); "
-            f"peak RSS {result['peak_rss'] / 2**30:,.2f} GB; store {result['db_bytes'] / 2**20:,.0f} MB{add}; "
+            f"peak RSS {result['peak_rss'] / 2**30:,.2f} GB (PSS {result.get('peak_pss', 0) / 2**30:,.2f} GB); store {result['db_bytes'] / 2**20:,.0f} MB{add}; "
             f"link steps (s): {json.dumps((result.get('linked') or {}).get('seconds', {}))}")
 
 
