@@ -82,12 +82,6 @@ def _pss(pid: int) -> int:
     return 0
 
 
-def _tree_rss(root: int) -> int:
-    """Resident bytes of `root` and all its descendants (shared pages counted in each)."""
-    pids, rss = _tree(root)
-    return sum(rss.get(pid, 0) for pid in pids)
-
-
 class PeakMemory:
     """Samples a process tree's memory in a thread: `.peak` the sum of resident sets (a page
     shared by forked processes counted in each), `.peak_pss` the sum of proportional sets (each

@@ -155,18 +155,21 @@ _CONNECTIONS: dict[str, tuple[tuple[int, int], sqlite3.Connection]] = {}
 def _connection(db_path: str) -> sqlite3.Connection:
     """The store's kept connection, or a new one when there is none or the file was replaced."""
     kept = _CONNECTIONS.get(db_path)
-    try:
-        stat = os.stat(db_path)
-        identity = (stat.st_dev, stat.st_ino)
-    except FileNotFoundError:
-        identity = (0, 0)
-    if kept is not None and kept[0] == identity:
+    if kept is not None and kept[0] == _file_identity(db_path):
         return kept[1]
     _close(db_path)
-    conn = connect(db_path, check_same_thread=False)
-    stat = os.stat(db_path)
-    _CONNECTIONS[db_path] = ((stat.st_dev, stat.st_ino), conn)
+    conn = connect(db_path, check_same_thread=False)  # creates the file when there is none
+    _CONNECTIONS[db_path] = (_file_identity(db_path), conn)
     return conn
+
+
+def _file_identity(path: str) -> tuple[int, int]:
+    """(device, inode) of a file, (0, 0) when there is none: a store replaced under the same name differs."""
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return 0, 0
+    return stat.st_dev, stat.st_ino
 
 
 def _close(db_path: str) -> None:
