@@ -60,3 +60,38 @@ def test_key_holders_keep_the_first_holders_of_each_key_across_merges_and_a_save
     assert any(len(v) == MAX_HOLDERS for v in plain.values())
     assert holders.stats() == (len(plain), sum(1 for v in plain.values() if len(v) >= 2))
     assert holders.holders(pool) == Counter(i for key in pool for i in plain.get(key, []))
+
+
+def test_an_index_reading_texts_from_the_store_keeps_none_and_finds_the_same_copies():
+    """Linked from a store, the index keeps no text (CopyIndex.texts reads it by id when a
+    candidate must be split again): the saved index is smaller and, loaded with a reader again,
+    finds what an index keeping every text finds; without a reader it says what is missing."""
+    import pytest
+
+    texts = {f"a{n}": t for n, t in enumerate(sorted(p.read_text(encoding="utf-8") for p in SAMPLE.glob("*.txt")))}
+    reads: list[str] = []
+
+    def store(article_id: str) -> str:
+        reads.append(article_id)
+        return texts[article_id]
+
+    keeping, reading = CopyIndex(), CopyIndex()
+    reading.texts = store
+    for n, (article_id, text) in enumerate(texts.items()):
+        for index in (keeping, reading):
+            index.add(ArticleText(article_id, text, f"2025-03-{n + 1:02d}", [f"outlet{n}.example"]))
+    assert all(packed == b"" for _, packed, _, _ in reading._stored)
+    assert all(packed for _, packed, _, _ in keeping._stored)
+    saved = pickle.dumps(reading)
+    assert len(saved) < len(pickle.dumps(keeping)) / 2
+    loaded = pickle.loads(saved)
+    assert loaded.texts is None and not loaded._prepared
+    copy = ArticleText("c0", "MEXICO CITY (AP) — " + texts["a0"], "2025-03-02", ["reprints.example"])
+    with pytest.raises(RuntimeError, match="keeps no text of article a0"):
+        pickle.loads(saved).add(copy)
+    loaded.texts = store
+    kept = pickle.loads(pickle.dumps(keeping))  # its cache emptied as well
+    found = loaded.add(copy)
+    assert found == kept.add(copy) and any(r["of"] == "a0" and r["kind"] == "syndicated" for r in found)
+    assert "a0" in reads  # the candidate's text was read from the "store", not kept
+    assert loaded.relations() == kept.relations()

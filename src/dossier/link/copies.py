@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from itertools import chain
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from rensa import RMinHash
@@ -492,12 +492,21 @@ class CopyIndex:
     TOP_CANDIDATES, so the work per article stays flat as the index grows. With compact
     (the default) earlier articles are kept as compressed text and re-split when they are
     candidates (a few per add; the split sentences of all would take gigabytes at 100,000
-    articles); find_copies, which holds every article anyway, keeps them split."""
+    articles); find_copies, which holds every article anyway, keeps them split.
+
+    An index linked from a store is given `texts`, a reader of an article's text by id (the
+    store's `articles.text`, what the article was linked with): it then keeps no text at all
+    and reads a candidate's text when it must re-split it. The compressed texts were most of
+    the copies' part of the linking state (~130 MB at 100,000 articles); after the
+    WEAK_MATCH_DAYS rule a few candidates in a hundred need the read. `texts` is not saved with
+    the state: whoever loads the state sets it again (link.corpus)."""
 
     def __init__(self, compact: bool = True) -> None:
         self._compact = compact
+        self.texts: Callable[[str], str] | None = None
         self._holders = KeyHolders()
-        self._stored: list[tuple[str, bytes, str | None, tuple[str, ...]]] = []  # id, zlib text, published, outlets
+        # id, zlib text (empty when `texts` reads it from the store), published, outlets
+        self._stored: list[tuple[str, bytes, str | None, tuple[str, ...]]] = []
         self._kept: list[ArticleText] = []  # the articles themselves when not compact
         self._prepared: OrderedDict[int, ArticleText] = OrderedDict()  # recently split candidates
         self._found: list[bytes] = []  # relations as compressed JSON: at 100,000 articles the dicts took ~400 MB
@@ -507,15 +516,22 @@ class CopyIndex:
         return len(self._stored)
 
     def __getstate__(self) -> dict[str, Any]:
-        return dict(self.__dict__, _prepared=OrderedDict())  # a cache: not saved with the linking state
+        # the cache is not saved with the linking state, nor the store's reader (set again on loading)
+        return dict(self.__dict__, _prepared=OrderedDict(), texts=None)
 
     def _article(self, index: int) -> ArticleText:
         if not self._compact:
             return self._kept[index]
         article = self._prepared.get(index)
         if article is None:
-            id_, text, published, outlets = self._stored[index]
-            article = ArticleText(id_, zlib.decompress(text).decode("utf-8"), published, list(outlets))
+            id_, packed, published, outlets = self._stored[index]
+            if packed:
+                text = zlib.decompress(packed).decode("utf-8")
+            elif self.texts is not None:
+                text = self.texts(id_)
+            else:
+                raise RuntimeError(f"the copy index keeps no text of article {id_} and has no reader of the store's texts")
+            article = ArticleText(id_, text, published, list(outlets))
             article.sentences = split_sentences(article.text)
             self._prepared[index] = article
             if len(self._prepared) > PREPARED_CACHE:
@@ -556,8 +572,8 @@ class CopyIndex:
         index = len(self._stored)
         self._key_counts.append(min(len(keys), 65535))
         if self._compact:
-            self._stored.append((article.id, zlib.compress(article.text.encode("utf-8")), article.published,
-                                 tuple(article.outlets)))
+            packed = b"" if self.texts is not None else zlib.compress(article.text.encode("utf-8"))
+            self._stored.append((article.id, packed, article.published, tuple(article.outlets)))
             self._prepared[index] = article  # split already: likely a candidate of the next few articles
             if len(self._prepared) > PREPARED_CACHE:
                 self._prepared.popitem(last=False)

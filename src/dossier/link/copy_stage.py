@@ -28,11 +28,13 @@ WAIT = 5.0  # seconds between checks that the child is still alive while waiting
 def _work(path: str, ids: list[str], out: Any) -> None:
     """The child: every article's copy relations in linking order, then the index itself."""
     from dossier.link.corpus import link_inputs  # not at import time: link.corpus imports this module
+    from dossier.link.linker import text_reader
     from dossier.store.db import connect
 
     try:
         conn = connect(path, create=False)
         index = CopyIndex()
+        index.texts = text_reader(conn)  # texts are read again from the store, not kept (CopyIndex.texts)
         batch: list[tuple[str, list[dict[str, Any]]]] = []
         for n, item in enumerate(link_inputs(conn, ids, records=False), 1):
             batch.append((item.id, index.add(ArticleText(item.id, item.text, item.published, item.outlets))))

@@ -23,7 +23,7 @@ from dossier.analyze.record import cached_kb, kb_fingerprint
 from dossier.link.copy_stage import MIN_ARTICLES, CopyStage
 from dossier.link.pool import ForkPool, can_fork, default_workers
 from dossier.link.timeline import DateTally, article_facts, event_date, lead_dates
-from dossier.link.linker import (STATE_VERSION, Changes, Linker, LinkInput, StoryRows, day_of, event_seq, load_state,
+from dossier.link.linker import (STATE_VERSION, Changes, Linker, LinkInput, StoryRows, day_of, event_seq, load_state, text_reader,
                                  save_state)
 from dossier.link.quotes import MergedQuote
 from dossier.store.corpus import PRIMARY_ORDER
@@ -71,6 +71,8 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = Fals
     fingerprint = kb_fingerprint(kb_file)
     logged = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM analysis_log").fetchone()[0]
     linker = None if full else (resident and _resident_state(conn, fingerprint)) or load_state(conn, kb, fingerprint)
+    if linker is not None:
+        linker.copies.texts = text_reader(conn)  # this store's connection (a resident state may outlive another's)
     laps("state")
     new: list[str] = []
     if linker is not None:
@@ -184,6 +186,7 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
     The sizes returned carry the seconds of each step (`seconds`)."""
     laps = Laps()
     linker = Linker(kb, fingerprint)
+    linker.copies.texts = text_reader(conn)
     if analysis_seq is None:
         analysis_seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM analysis_log").fetchone()[0]
     linker.analysis_seq = analysis_seq  # read before the analyses: whatever is logged after is linked next time
@@ -199,6 +202,7 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
                 gc.freeze()  # the state built so far is kept: the collector's full passes need not rescan it
         if stage:
             linker.copies = stage.index()
+            linker.copies.texts = text_reader(conn)
         gc.freeze()
         laps("linker")
         linker.max_source_rowid = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM sources").fetchone()[0]

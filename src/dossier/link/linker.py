@@ -28,7 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Callable
 
 from dossier.kb import KnowledgeBase
 from dossier.link.actors import ActorIndex
@@ -47,7 +47,7 @@ STATE_VERSION = "13"  # 2: the lead-date cache; 3: event membership rows and the
 # compact events (slots, interned strings and dates, postings split by kind, whys as JSON); copy keys in numpy arrays;
 # statements as columns of arrays and a shared JSON buffer (link.quotes);
 # 13: a copy candidate sharing one key is verified only within WEAK_MATCH_DAYS (link.copies): relinked so the relations are a full link's;
-# a copy's exported relations kept compressed (Linker.kept)
+# a copy's exported relations kept compressed (Linker.kept); copy texts read from the store (CopyIndex.texts)
 # An incremental link appends its articles to a journal (link_journal) instead of saving the whole
 # state, while the journal holds at most this share of the linked articles (or JOURNAL_MIN): loading
 # replays it (an add is ~10-20 ms), so this keeps the replay near what a snapshot's save costs.
@@ -530,7 +530,19 @@ def load_state(conn: sqlite3.Connection, kb: KnowledgeBase, kb_fingerprint: str)
         if collecting:
             gc.enable()
     linker.attach(kb)
+    linker.copies.texts = text_reader(conn)
     return _replay(conn, linker)
+
+
+def text_reader(conn: sqlite3.Connection) -> Callable[[str], str]:
+    """An article's text from the store, by id: what the copy index reads instead of keeping
+    every text (`CopyIndex.texts`)."""
+    def text(article_id: str) -> str:
+        row = conn.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            raise LookupError(f"article {article_id} is in the linking state but no longer in the store")
+        return row[0]
+    return text
 
 
 def _replay(conn: sqlite3.Connection, linker: Linker, chunk: int = 500) -> Linker | None:
