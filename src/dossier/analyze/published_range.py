@@ -404,6 +404,7 @@ _TITLES = {  # words before a name -> the KB title they stand for
     "attorney general": "Attorney General",
 }
 _TITLE_WORDS = "|".join(sorted((re.escape(t).replace(r"\ ", r"\s+") for t in _TITLES), key=len, reverse=True))
+_TITLE_PREFIX = re.compile(rf"(?i:{_TITLE_WORDS})\s+")  # compiled once: it was formatted and looked up per mention
 _COUNTRY_WORDS = {
     "mexican": "Mexico", "mexico's": "Mexico", "mexico’s": "Mexico", "méxico": "Mexico", "mexico": "Mexico",
     "mexicano": "Mexico", "mexicana": "Mexico", "u.s.": "United States", "us": "United States",
@@ -455,7 +456,7 @@ def titled_mentions(text: str, mentions: list[dict[str, Any]], kb: KnowledgeBase
             continue
         name_start, name_end = m["start"], m["end"]
         surface = text[name_start:name_end]
-        inner = re.match(rf"(?i:{_TITLE_WORDS})\s+", surface)  # an alias such as "President Trump"
+        inner = _TITLE_PREFIX.match(surface)  # an alias such as "President Trump"
         head = text[max(0, name_start - 60):name_start + (inner.end() if inner else 0)]
         hit = _TITLE_BEFORE_NAME.search(head)
         if hit is None:

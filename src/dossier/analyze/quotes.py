@@ -850,13 +850,17 @@ _CALL_VERB = re.compile(r"(?<![\w’'\-])(?:calls|called|calling|dubs|dubbed|ter
 _GENERIC_START = frozenset("the a an this that it there here in on at for but and or so if when as after before while with".split())
 
 
+# compiled once: built in the call, its alternation was sorted and the pattern looked up again for every quote
+_ACCORDING_SPEAKER = re.compile(rf"(?:{alternation(set(ACCORDING_EN) | set(ACCORDING_ES))})\s+(?P<spk>[^,“”\"«»]{{2,80}}?)\s*,?\s*$",
+                                re.IGNORECASE)
+
+
 def _attribution_before(text: str, quoted: _Quoted, sentence_start: int) -> tuple | None:
     """The attribution that introduces a quote from its left: `X said: "`, `X told
     reporters, "`, `According to X, "`, `..., saying "`; for a phrase inside a sentence,
     the last speaker and cue before it (`what she calls "..."`)."""
     before_end = quoted.open_at
-    m = re.search(rf"(?:{alternation(set(ACCORDING_EN) | set(ACCORDING_ES))})\s+(?P<spk>[^,“”\"«»]{{2,80}}?)\s*,?\s*$",
-                  text[sentence_start:before_end], re.IGNORECASE)
+    m = _ACCORDING_SPEAKER.search(text[sentence_start:before_end])
     if m:
         cue = (sentence_start + m.start(), sentence_start + m.start("spk"))
         cue = (cue[0], cue[0] + len(text[cue[0]:cue[1]].rstrip()))
