@@ -91,3 +91,36 @@ def test_sample_events_are_dated_on_their_gold_days(tmp_path):
         for reason in row["reasons"]:
             text = next(a["text"] for a in document["articles"] if a["id"] == reason["article"])
             assert 0 <= reason["start"] < reason["end"] <= len(text)
+
+
+def test_packed_lead_facts_date_events_exactly_as_the_plain_entries_do():
+    """LeadFacts (the linking state's cache of what each lead says) holds each article's facts
+    as one JSON string; read back, they date events and tally them as the plain entries do."""
+    import pickle
+
+    from dossier.link.timeline import DateTally, LeadFacts, article_facts
+
+    arts = [
+        article("a", "2025-02-20", "The designation was announced on Thursday, officials said."),
+        article("b", "2025-02-21", "The designation was announced yesterday, the ministry said."),
+        article("c", None, "Officials gave no date for the order.", {"earliest": "2025-02-01", "latest": "2025-02-22"}),
+        article("d", "2025-02-22", "Officials gave no date for the order."),
+        article("e", None, "No date at all here."),
+    ]
+    plain = {a["id"]: {"facts": article_facts(a["id"], {**a, "lead_dates": lead_dates(a["text"], date.fromisoformat(
+        a["published"])) if a["published"] else []})} for a in arts}
+    packed = LeadFacts()
+    packed.update(plain.items())
+    packed = pickle.loads(pickle.dumps(packed))
+    assert len(packed) == 5 and "c" in packed and "z" not in packed and packed.get("z") is None
+    for aid, entry in plain.items():
+        assert packed.get(aid) == entry
+    for members in (["a", "b"], ["a", "b", "c", "d"], ["c", "e"], ["e"]):
+        event = {"id": "e1", "articles": members}
+        assert event_date(event, packed) == event_date(event, plain)
+        tallies = [DateTally(), DateTally()]
+        tallies[0].add(members, packed)
+        tallies[1].add(members, plain)
+        assert tallies[0].when() == tallies[1].when()
+    assert event_date({"id": "e1", "articles": ["a", "b"]}, packed)["date"] == "2025-02-20"
+    assert packed.pop("a") == plain["a"] and "a" not in packed and packed.pop("a") is None

@@ -35,7 +35,7 @@ from dossier.link.actors import ActorIndex
 from dossier.link.copies import ArticleText, CopyIndex, closest_originals
 from dossier.link.events import LEAD_CHARS, Event, EventArticle, EventIndex, lead_terms, period_of
 from dossier.link.quotes import MergedQuote, Occurrence, QuoteIndex, normalize_quote
-from dossier.link.timeline import DateTally
+from dossier.link.timeline import DateTally, LeadFacts
 from dossier.model import Mention
 from dossier.store.marks import write_mark
 
@@ -47,7 +47,8 @@ STATE_VERSION = "13"  # 2: the lead-date cache; 3: event membership rows and the
 # compact events (slots, interned strings and dates, postings split by kind, whys as JSON); copy keys in numpy arrays;
 # statements as columns of arrays and a shared JSON buffer (link.quotes);
 # 13: a copy candidate sharing one key is verified only within WEAK_MATCH_DAYS (link.copies): relinked so the relations are a full link's;
-# a copy's exported relations kept compressed (Linker.kept); copy texts read from the store (CopyIndex.texts)
+# a copy's exported relations kept compressed (Linker.kept); copy texts read from the store (CopyIndex.texts);
+# leads' date facts packed (timeline.LeadFacts)
 # An incremental link appends its articles to a journal (link_journal) instead of saving the whole
 # state, while the journal holds at most this share of the linked articles (or JOURNAL_MIN): loading
 # replays it (an add is ~10-20 ms), so this keeps the replay near what a snapshot's save costs.
@@ -148,7 +149,7 @@ class Linker:
         self.kept: dict[str, bytes] = {}
         self.max_source_rowid = 0
         self.analysis_seq = 0  # the analysis_log entries (schema 11) this state has seen
-        self.dated: dict[str, dict[str, Any]] = {}  # article id -> what its lead says of dates (link.corpus.date_events)
+        self.dated = LeadFacts()  # article id -> what its lead says of dates (link.corpus.date_events)
         self.tallies: dict[str, DateTally] = {}  # event key -> its date tallied so far (link.timeline.DateTally)
         self.story_of: dict[str, str] = {}  # event key -> its story's root event (see regroup_stories)
         self.story_members: dict[str, list[str]] = {}  # story root -> its events
