@@ -48,6 +48,8 @@ from typing import Any, Callable
 import numpy as np
 from rensa import RMinHash
 
+from dossier.link.events import period_of
+
 MINHASH_SEED = 7
 KEY_BANDS = 3  # candidate keys per sentence
 KEY_ROWS = 3  # MinHash rows per key: sentences at Jaccard s share a key with probability s**3
@@ -363,21 +365,15 @@ def classify(a: ArticleText, b: ArticleText) -> dict[str, Any] | None:
 @lru_cache(maxsize=8192)
 def _days(published: str | None) -> tuple[int, int] | None:
     """The first and last day (ordinals) a publication date can stand for: one day for a full
-    date, a month's or a year's days for "2019-11" or "2019"; None when unknown."""
-    if not published:
-        return None
-    try:
-        if len(published) >= 10:
+    date, a month's or a year's days for "2019-11" or "2019" (`events.period_of`); None when unknown."""
+    if published and len(published) >= 10:
+        try:
             day = date.fromisoformat(published[:10]).toordinal()
-            return day, day
-        year = int(published[:4])
-        if len(published) >= 7:
-            month = int(published[5:7])
-            first = date(year, month, 1).toordinal()
-            return first, date(year + (month == 12), month % 12 + 1, 1).toordinal() - 1
-        return date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
-    except ValueError:
-        return None
+        except ValueError:
+            return None
+        return day, day
+    period = period_of(published)
+    return (period[0].toordinal(), period[1].toordinal()) if period else None
 
 
 def _near(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool:
