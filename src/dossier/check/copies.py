@@ -33,6 +33,7 @@ SURE_DIRECTIONS = ("published earlier",)
 WIRES = ("Associated Press", "AP", "Reuters", "Agence France-Presse", "AFP", "EFE", "Agencia EFE", "Bloomberg",
          "Deutsche Presse-Agentur", "dpa", "ANSA", "Europa Press", "Notimex", "Xinhua", "Kyodo", "Press Association",
          "PA", "Canadian Press", "CNN Wire", "United Press International", "UPI", "Tribune News Service", "TNS")
+_WIRE_WORDS = {w: re.compile(rf"(?<![\w-]){re.escape(w)}(?![\w-])") for w in WIRES}  # each as a word of its own
 _NAME = r"(?:[A-Z][\w&'’.-]*|de|del|la|el|of|the)(?:[ \t]+(?:[A-Z][\w&'’.-]*|de|del|la|el|of|the)){0,5}"
 # "according to" and "via" name sources of facts ("according to a poll"), not of the text: left out
 _CREDIT_PHRASES = re.compile(
@@ -79,13 +80,14 @@ def credited_names(article: dict[str, Any], memo: dict[str, frozenset[str]] | No
                 name = name[4:]
             if len(name) >= 2 and (name in WIRES or len(name) > 3 and name[0].isupper()):
                 names.add(name)
-    names |= {w for w in WIRES if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text)}
+    # the plain substring test first: most wires are not in a text, and it rules them out without the regex
+    names |= {w for w in WIRES if w in text and _WIRE_WORDS[w].search(text)}
     return names
 
 
 def _mentions(text: str, name: str) -> bool:
     if len(name) <= 4 and name.isupper():  # initials count only as a word of their own: "(CP)", "CP reported"
-        return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) is not None
+        return name in text and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) is not None
     return name.casefold() in text.casefold()
 
 
