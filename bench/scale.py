@@ -12,7 +12,8 @@ reports:
   pool or Ray workers), sampled every 0.2 s (shared pages are counted in each process, so
   this overstates forked workers), and the sum of their proportional sets (PSS: each page
   once, shared pages split among their sharers), the tree's real use;
-- the store's size on disk;
+- the store's size on disk, and the saved linking state's: stored (compressed) and resident once
+  loaded in a fresh process (`bench/state_parts.py`, part by part);
 - incremental add latency: K single-article files, each built into the finished store with
   `build()` as `dossier build new.jsonl` does (reading, cleaning, analysis, linking, claims,
   flags; the process start and the loading of the linking state are timed apart, once).
@@ -31,6 +32,7 @@ import gzip
 import html
 import io
 import json
+import math
 import os
 import platform
 import statistics
@@ -199,21 +201,43 @@ def run_build(source: Path, db: Path, workers: int, engine: str, adds: int, add_
     result = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
     result.update(wall=time.time() - started, peak_rss=peak, peak_pss=memory.peak_pss, db_bytes=sum(
         Path(str(db) + s).stat().st_size for s in ("", "-wal") if Path(str(db) + s).exists()))
+    result["state"] = state_parts(db)
     return result
+
+
+def state_parts(db: Path) -> dict[str, float]:
+    """The saved linking state's size: stored (compressed) and, loaded in a fresh process by
+    bench/state_parts.py, resident part by part (MB). Empty when the store has no state."""
+    out = subprocess.run([sys.executable, str(REPO / "bench" / "state_parts.py"), str(db)], capture_output=True,
+                         text=True).stdout
+    parts = {}
+    for line in out.splitlines():
+        if line.startswith("stored (compressed): "):
+            parts["stored"] = float(line.split(": ")[1].split()[0].replace(",", ""))
+        elif line.startswith("total resident "):  # the process's, interpreter and modules included
+            parts["load_s"] = float(line.rsplit(" ", 2)[1])
+        elif ": " in line and line.endswith(" MB"):
+            parts[line.split(" (")[0].split(":")[0]] = float(line.rsplit(" ", 2)[1].replace(",", ""))
+    if parts:  # what the state's parts grew the process by (the first part's modules imported with it)
+        parts["resident"] = sum(v for k, v in parts.items() if k not in ("stored", "load_s"))
+    return parts
 
 
 def describe(label: str, result: dict) -> str:
     n, stages = result["articles"], result["stages"]
     rate = lambda seconds: f"{n / seconds:,.0f}/s" if seconds else "-"  # noqa: E731
     adds = sorted(result["add_ms"])
-    add = (f"; add one: p50 {statistics.median(adds):,.0f} ms, p95 {adds[int(0.95 * (len(adds) - 1))]:,.0f} ms"
+    add = (f"; add one: p50 {statistics.median(adds):,.0f} ms, p95 {adds[math.ceil(0.95 * len(adds)) - 1]:,.0f} ms"
            if adds else "")
     return (f"{label}: {n:,} articles in {result['elapsed']:,.1f} s = {n / result['elapsed']:,.0f} articles/s end to end "
             f"(shards: read, clean, analyse, then outlet boilerplate {stages.get('read', 0):,.1f} s {rate(stages.get('read'))}; "
             f"records redone after it {stages.get('analyse', 0):,.1f} s; link {stages.get('link', 0):,.1f} s "
             f"{rate(stages.get('link'))}); "
             f"peak RSS {result['peak_rss'] / 2**30:,.2f} GB (PSS {result.get('peak_pss', 0) / 2**30:,.2f} GB); store {result['db_bytes'] / 2**20:,.0f} MB{add}; "
-            f"link steps (s): {json.dumps((result.get('linked') or {}).get('seconds', {}))}")
+            f"link steps (s): {json.dumps((result.get('linked') or {}).get('seconds', {}))}"
+            + (f"; linking state {state['stored']:,.0f} MB stored, {state['resident']:,.0f} MB resident once loaded "
+               f"({1e3 * state['resident'] / n:,.1f} KB an article; parts {json.dumps({k: v for k, v in state.items() if k not in ('stored', 'resident', 'load_s')})}), "
+               f"loaded in {state['load_s']:.1f} s" if (state := result.get("state") or {}).get("resident") else ""))
 
 
 def cpu_model() -> str:
