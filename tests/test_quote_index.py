@@ -105,7 +105,7 @@ def test_an_incremental_index_reports_the_statements_a_batch_merges():
 
 
 def test_the_linking_state_pickle_keeps_the_statements():
-    """Through the linking state's own pickling (link.linker: parts, zlib), as a build saves and loads it."""
+    """Through the linking state's own pickling (link.linker: parts, compressed), as a build saves and loads it."""
     from dossier.analyze.record import cached_kb
     from dossier.link.linker import Linker
 

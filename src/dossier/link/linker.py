@@ -30,6 +30,8 @@ from datetime import date
 from collections.abc import Iterator
 from typing import Any, Callable
 
+import lz4.frame
+
 from dossier.kb import KnowledgeBase
 from dossier.link.actors import ActorIndex
 from dossier.link.copies import ArticleText, CopyIndex, closest_originals
@@ -48,7 +50,7 @@ STATE_VERSION = "13"  # 2: the lead-date cache; 3: event membership rows and the
 # statements as columns of arrays and a shared JSON buffer (link.quotes);
 # 13: a copy candidate sharing one key is verified only within WEAK_MATCH_DAYS (link.copies): relinked so the relations are a full link's;
 # a copy's exported relations kept compressed (Linker.kept); copy texts read from the store (CopyIndex.texts);
-# leads' date facts packed (timeline.LeadFacts)
+# leads' date facts packed (timeline.LeadFacts); the state compressed with LZ4 (_Deflating)
 # An incremental link appends its articles to a journal (link_journal) instead of saving the whole
 # state, while the journal holds at most this share of the linked articles (or JOURNAL_MIN): loading
 # replays it (an add is ~10-20 ms), so this keeps the replay near what a snapshot's save costs.
@@ -410,12 +412,16 @@ class _Chunks:
 
 
 class _Deflating:
-    """A file that zlib-compresses what is written to it (level 1, as `zlib.compress(data, 1)`)
-    into `sink` (its `write`, then its `flush` at the end)."""
+    """A file that compresses what is written to it into `sink` (its `write`, then its `flush`
+    at the end), as one LZ4 frame. LZ4 rather than zlib level 1: on the state of 10,000 articles
+    (53 MB pickled) it wrote in 0.17 s instead of 1.02 s and read in 0.12 s instead of 0.35 s,
+    for 34 MB instead of 26 MB stored; the state is written at the end of every full link and
+    read by every build that adds to a linked store."""
 
     def __init__(self, sink: Any) -> None:
-        self._compressor = zlib.compressobj(1)
+        self._compressor = lz4.frame.LZ4FrameCompressor()
         self._sink = sink
+        self._sink.write(self._compressor.begin())
 
     def write(self, data: Any) -> int:
         # bytes, or a pickle.PickleBuffer: protocol 5 hands large buffers (the numpy arrays of the
@@ -433,7 +439,7 @@ PARTS = ("quotes", "copies", "events")  # the state's largest parts, pickled one
 
 
 def _compressed_pickle(linker: Linker, sink: Any) -> None:
-    """The state pickled straight into zlib, its largest parts one at a time: neither the whole
+    """The state pickled straight into the compressor, its largest parts one at a time: neither the whole
     pickle nor one memo of every object in the state is in memory at once (pickle remembers each
     object it wrote; for the ~30 million objects of the state of 100,000 articles that memo took
     ~2 GB at the peak of a full link). The parts share no objects: the statements' actor names
@@ -461,7 +467,7 @@ def _unpickle(stream: io.BufferedReader) -> Linker:
 
 
 class _Inflating(io.RawIOBase):
-    """A file reading zlib-compressed chunks (bytes, in order) as they decompress, for
+    """A file reading the chunks `_Deflating` wrote (bytes, in order) as they decompress, for
     `pickle.load`: neither the whole pickle nor the whole compressed state is in memory at once."""
 
     CHUNK = 1 << 20
@@ -470,7 +476,7 @@ class _Inflating(io.RawIOBase):
         self._chunks = chunks
         self._data = memoryview(b"")
         self._at = 0
-        self._inflater = zlib.decompressobj()
+        self._inflater = lz4.frame.LZ4FrameDecompressor()
         self._out = b""
         self._out_at = 0
 
@@ -482,10 +488,7 @@ class _Inflating(io.RawIOBase):
             if self._at >= len(self._data):
                 data = next(self._chunks, None)
                 if data is None:
-                    self._out, self._out_at = self._inflater.flush(), 0
-                    if not self._out:
-                        return 0
-                    break
+                    return 0
                 self._data, self._at = memoryview(data), 0
             chunk = self._data[self._at:self._at + self.CHUNK]
             self._at += len(chunk)
