@@ -123,4 +123,6 @@ def test_packed_lead_facts_date_events_exactly_as_the_plain_entries_do():
         tallies[1].add(members, plain)
         assert tallies[0].when() == tallies[1].when()
     assert event_date({"id": "e1", "articles": ["a", "b"]}, packed)["date"] == "2025-02-20"
+    assert packed == pickle.loads(pickle.dumps(packed))
     assert packed.pop("a") == plain["a"] and "a" not in packed and packed.pop("a") is None
+    assert packed != pickle.loads(pickle.dumps(packed.__class__()))

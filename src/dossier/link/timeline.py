@@ -168,6 +168,9 @@ class LeadFacts:
     def __contains__(self, article_id: object) -> bool:
         return article_id in self._packed
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LeadFacts) and self._packed == other._packed
+
     def get(self, article_id: str, default: Any = None) -> dict[str, Any] | Any:
         packed = self._packed.get(article_id)
         if packed is None:
