@@ -461,18 +461,27 @@ def _write_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known:
                      "VALUES (?, ?, ?, ?, ?)", members)
 
 
-def _insert_quotes(conn: sqlite3.Connection, merged: Iterable[MergedQuote]) -> None:
+def _insert_quotes(conn: sqlite3.Connection, merged: Iterable[MergedQuote], batch: int = 2000) -> None:
+    """Statement and occurrence rows, in the order given, a batch of statements per `executemany`
+    (two calls per statement took ~1.4 million calls at 100,000 articles)."""
+    quotes: list[tuple] = []
+    occurrences: list[tuple] = []
     for quote in merged:
-        conn.execute(
-            "INSERT OR REPLACE INTO quotes (id, text, kind, speaker, speaker_name, first_seen, first_seen_candidates) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (quote.id, quote.text, quote.kind, quote.speaker, quote.speaker_name, quote.first_seen,
-             json.dumps(quote.first_seen_candidates)))
-        conn.executemany(
-            "INSERT OR IGNORE INTO quote_occurrences (quote_id, article_id, start, end, record) VALUES (?, ?, ?, ?, ?)",
-            [(quote.id, o["article"], o["start"], o["end"], json.dumps(occurrence_export(o), ensure_ascii=False))
-             for o in quote.occurrences],
-        )
+        quotes.append((quote.id, quote.text, quote.kind, quote.speaker, quote.speaker_name, quote.first_seen,
+                       json.dumps(quote.first_seen_candidates)))
+        occurrences.extend((quote.id, o["article"], o["start"], o["end"], json.dumps(occurrence_export(o), ensure_ascii=False))
+                           for o in quote.occurrences)
+        if len(quotes) >= batch:
+            _insert_quote_rows(conn, quotes, occurrences)
+            quotes, occurrences = [], []
+    _insert_quote_rows(conn, quotes, occurrences)
+
+
+def _insert_quote_rows(conn: sqlite3.Connection, quotes: list[tuple], occurrences: list[tuple]) -> None:
+    conn.executemany("INSERT OR REPLACE INTO quotes (id, text, kind, speaker, speaker_name, first_seen, "
+                     "first_seen_candidates) VALUES (?, ?, ?, ?, ?, ?, ?)", quotes)
+    conn.executemany("INSERT OR IGNORE INTO quote_occurrences (quote_id, article_id, start, end, record) "
+                     "VALUES (?, ?, ?, ?, ?)", occurrences)
 
 
 def read_quotes(conn: sqlite3.Connection) -> list[dict[str, Any]]:
