@@ -17,7 +17,7 @@ another copy of it); a relation is correct when both ends are in one family (or 
 reuse copy to the unrelated article it took its other sentences from).
 
 Usage:
-  .venv/bin/python bench/copies.py [--originals 300] [--seed 7]
+  .venv/bin/python bench/copies.py [--originals 300] [--seed 7] [--dated [--weak-days N]]
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import re
 import sys
 import time
 from collections import defaultdict
+from datetime import date, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -151,19 +152,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--originals", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--dated", action="store_true",
+                        help="date the articles: originals and unrelated ones on random days of a year, each copy "
+                             "0-3 days after its original (the date rule of weakly matching candidates then applies)")
+    parser.add_argument("--weak-days", type=int, help="set link.copies.WEAK_MATCH_DAYS (e.g. 100000: no date rule)")
     args = parser.parse_args()
     if not POLNEAR.is_dir():
         sys.exit(f"{POLNEAR} is absent")
+    from dossier.link import copies as copy_module
     from dossier.link.copies import ArticleText, find_copies
 
+    if args.weak_days is not None:
+        copy_module.WEAK_MATCH_DAYS = args.weak_days
     rng = random.Random(args.seed)
+    days = random.Random(args.seed + 1)  # apart, so the texts are those of an undated run
+
+    def day(after: str | None = None) -> str | None:
+        if not args.dated:
+            return None
+        if after is None:
+            return (date(2016, 1, 1) + timedelta(days=days.randrange(366))).isoformat()
+        return (date.fromisoformat(after) + timedelta(days=days.randrange(4))).isoformat()
+
     pool = texts()
     rng.shuffle(pool)
     originals, distractors = pool[:args.originals], pool[args.originals:2 * args.originals]
     vocabulary = sorted({w for t in distractors for w in t.split() if w.isalpha()})
     articles, family, level_of = [], {}, {}
     for n, original in enumerate(originals):
-        articles.append(ArticleText(f"o{n}", original, None, []))
+        published = day()
+        articles.append(ArticleText(f"o{n}", original, published, []))
         family[f"o{n}"] = n
         copies = {
             "sub5": substitute(original, 0.05, vocabulary, rng),
@@ -173,11 +191,11 @@ def main() -> None:
             "paraphrase": paraphrase(original, vocabulary, rng),
         }
         for level, text in copies.items():
-            articles.append(ArticleText(f"{level}-{n}", text, None, []))
+            articles.append(ArticleText(f"{level}-{n}", text, day(published), []))
             family[f"{level}-{n}"] = n
             level_of[f"{level}-{n}"] = level
     for n, text in enumerate(distractors):
-        articles.append(ArticleText(f"d{n}", text, None, []))
+        articles.append(ArticleText(f"d{n}", text, day(), []))
         family[f"d{n}"] = -1 - n
     started = time.perf_counter()
     found = find_copies(articles)
