@@ -204,3 +204,35 @@ def test_an_original_added_after_its_copy_is_still_the_original():
     (r,) = index.add(article("wire", WIRE, "2025-03-03", ["Coastal Wire"]))
     assert (r["article"], r["of"], r["direction"]) == ("paper", "wire", "published earlier")
     assert [(c["article"], c["of"]) for c in index.relations()] == [("paper", "wire")]
+
+
+def test_an_article_sharing_one_key_is_verified_only_when_published_near():
+    # WIRE is short (6 sentences): its single shared key is enough to verify it, but only when the
+    # two dates can be within WEAK_MATCH_DAYS; two shared keys are verified whatever the dates
+    index = CopyIndex()
+    index.add(article("wire", WIRE, "2025-03-03"))
+    keys = candidate_keys(article("wire", WIRE))
+    one, two = [keys[0]], keys[:2]
+    assert index.candidates(one, "2025-03-06") == [0]
+    assert index.candidates(one, "2025-02-26") == [0]  # before it, within the window too
+    assert index.candidates(one, "2025-05-20") == []
+    assert index.candidates(one, "2024-03-03") == []
+    assert index.candidates(one, None) == [0]  # an undated article cannot be ruled out
+    assert index.candidates(one, "2025-03") == [0]  # a month that holds the wire's day
+    assert index.candidates(one, "2025-06") == []
+    assert index.candidates(two, "2025-05-20") == [0]
+
+
+def test_a_rewrite_of_a_short_article_a_week_later_is_still_found_and_a_year_later_needs_more_keys():
+    rewritten = [p.replace("said on Monday", "announced on Monday").replace("about", "roughly") for p in WIRE[:4]]
+    index = CopyIndex()
+    index.add(article("wire", WIRE, "2025-03-03"))
+    near = index.add(article("near", rewritten, "2025-03-09"))
+    assert [(r["article"], r["of"]) for r in near] == [("near", "wire")]
+    keys = candidate_keys(article("near", rewritten))
+    shared = len(set(keys) & set(candidate_keys(article("wire", WIRE))))
+    # sharing several keys (most sentences kept their words), the year-later rewrite is verified and found
+    assert shared >= 2
+    later = CopyIndex()
+    later.add(article("wire", WIRE, "2025-03-03"))
+    assert [(r["article"], r["of"]) for r in later.add(article("far", rewritten, "2026-03-09"))] == [("far", "wire")]

@@ -39,13 +39,15 @@ from dossier.link.timeline import DateTally
 from dossier.model import Mention
 from dossier.store.marks import write_mark
 
-STATE_VERSION = "12"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies;
+STATE_VERSION = "13"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies;
 # 5: events keep months and weekdays, Spanish lead words read in English; 6: compact statement occurrences, copy key counts;
 # 7: stories kept (story_of, story_members, story_ids); 8: events keep the counts their leads name; 9: counted per article;
 # 10: an event is its core days and actors (events.core); 11: pickled in parts (_compressed_pickle);
 # 12: a story's events are rows (schema 14), keyed by the state's story roots: a store migrated to them relinks in full;
 # compact events (slots, interned strings and dates, postings split by kind, whys as JSON); copy keys in numpy arrays;
-# statements as columns of arrays and a shared JSON buffer (link.quotes)
+# statements as columns of arrays and a shared JSON buffer (link.quotes);
+# 13: a copy candidate sharing one key is verified only within WEAK_MATCH_DAYS (link.copies): relinked so the relations are a full link's;
+# a copy's exported relations kept compressed (Linker.kept)
 # An incremental link appends its articles to a journal (link_journal) instead of saving the whole
 # state, while the journal holds at most this share of the linked articles (or JOURNAL_MIN): loading
 # replays it (an add is ~10-20 ms), so this keeps the replay near what a snapshot's save costs.
@@ -129,6 +131,14 @@ def day_of(published: str | None) -> date | None:
         return None
 
 
+def _packed(records: list[dict[str, Any]]) -> bytes:
+    return zlib.compress(json.dumps(records, ensure_ascii=False).encode("utf-8"))
+
+
+def _unpacked(packed: bytes) -> list[dict[str, Any]]:
+    return json.loads(zlib.decompress(packed))
+
+
 @dataclass
 class StoryRows:
     """What stories a link changed: story rows to delete (by id) and to write, and the
@@ -150,7 +160,9 @@ class Linker:
         self.events = EventIndex()
         self.linked: dict[str, str] = {}  # article id -> the analysis key it was linked with
         self.relations: dict[str, list[bytes]] = defaultdict(list)  # copy id -> its candidate relations (zlib JSON)
-        self.kept: dict[str, list[dict[str, Any]]] = {}  # copy id -> the relations exported for it
+        # copy id -> the relations exported for it, as compressed JSON: with their passages and changes
+        # they were 130 MB resident at 100,000 articles as dicts, ~25 MB pickled
+        self.kept: dict[str, bytes] = {}
         self.max_source_rowid = 0
         self.analysis_seq = 0  # the analysis_log entries (schema 11) this state has seen
         self.dated: dict[str, dict[str, Any]] = {}  # article id -> what its lead says of dates (link.corpus.date_events)
@@ -213,7 +225,7 @@ class Linker:
             changes.copies.add(copy)
             linked.add(relation["of"] if copy == item.id else copy)
         for copy in changes.copies:
-            self.kept[copy] = self._closest(copy)
+            self.kept[copy] = _packed(self._closest(copy))
 
         lead_actors = {m.actor for m in mentions if m.actor and m.start < LEAD_CHARS and m.kind in LEAD_ACTOR_KINDS}
         article = EventArticle(item.id, day_of(item.published), item.title, item.text, lead_actors, set(statements), linked,
@@ -231,7 +243,7 @@ class Linker:
     # -- export shapes ---------------------------------------------------------------------
     def copy_records(self, copies: set[str] | None = None) -> list[dict[str, Any]]:
         ids = sorted(self.kept) if copies is None else sorted(copies)
-        out = [r for c in ids for r in self.kept.get(c, [])]
+        out = [r for c in ids if c in self.kept for r in _unpacked(self.kept[c])]
         out.sort(key=lambda c: (c["of"], c["article"]))
         return out
 
