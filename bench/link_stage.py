@@ -51,7 +51,7 @@ def main() -> None:
     print(f"full link: {elapsed:.1f} s wall ({articles / elapsed:,.0f} articles/s), this process {cpu:.1f} s CPU; "
           f"load average after {os.getloadavg()}")
     print("steps (s):", json.dumps(sizes.get("seconds", {})))
-    print("linker CPU (s) and the indexes' transfer (s):", json.dumps(sizes.get("cpu", {})))
+    print("linker CPU per process; waited for the child, then its indexes received (s):", json.dumps(sizes.get("cpu", {})))
     print(f"peak RSS: this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB, "
           f"largest child {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:,.0f} MB")
     print("tables:", json.dumps({k: v for k, v in sizes.items() if isinstance(v, int)}))

@@ -39,7 +39,7 @@ Found = tuple[str, list[dict[str, Any]], list[str | None]]  # an article's id, c
 
 def _work(path: str, ids: list[str], out: Any) -> None:
     """The child: every article's copy relations and statement keys in linking order, then the
-    two indexes (and the child's CPU seconds, for reports)."""
+    two indexes (with, for reports, the child's CPU seconds and the time it was done)."""
     from dossier.link.corpus import link_inputs  # not at import time: link.corpus imports this module
     from dossier.store.db import connect
 
@@ -56,7 +56,7 @@ def _work(path: str, ids: list[str], out: Any) -> None:
             if n % FREEZE_EVERY == 0:
                 gc.freeze()
         out.put(("found", batch))
-        out.put(("indexes", (copies, quotes, time.process_time())))
+        out.put(("indexes", (copies, quotes, time.process_time(), time.time())))
     except BaseException:  # reported to the parent, which raises it
         out.put(("error", traceback.format_exc()))
 
@@ -74,7 +74,8 @@ class CopyStage:
         self._pending: list[Found] = []
         self._next = 0
         self.child_cpu = 0.0  # the child's CPU seconds, once `indexes` has them
-        self.take_seconds = 0.0  # seconds `indexes` waited for and unpickled the indexes
+        self.waited = 0.0  # seconds `indexes` waited for the child to finish its articles
+        self.transfer = 0.0  # seconds from then (or the call) until the indexes were received and unpickled
 
     def _receive(self) -> tuple[str, Any]:
         while True:
@@ -106,13 +107,14 @@ class CopyStage:
     def indexes(self) -> tuple[CopyIndex, QuoteIndex]:
         """The finished copy index and statements, once every article's findings have been taken.
         The statements name no speakers yet: the caller gives them its actors' names."""
-        started = time.perf_counter()
+        started = time.time()
         while True:
             kind, value = self._receive()
             if kind == "indexes":
                 self._process.join()
-                copies, quotes, self.child_cpu = value
-                self.take_seconds = time.perf_counter() - started
+                copies, quotes, self.child_cpu, done = value
+                self.waited = max(0.0, done - started)
+                self.transfer = time.time() - max(started, done)
                 return copies, quotes
             if value:
                 raise RuntimeError("the copy stage sent findings of articles the link did not read")

@@ -227,9 +227,10 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
             stage.close()
     if resident:
         _keep_resident(conn, fingerprint, linker)
-    # the linker's CPU seconds in each process, and the seconds it took to receive the stage's indexes
-    processes = {"linker": round(cpu, 3)} | ({"stage": round(stage.child_cpu, 3), "take": round(stage.take_seconds, 3)}
-                                              if stage else {})
+    # the linker's CPU seconds in each process; the seconds the parent waited for the stage's child to
+    # finish, and then to receive its indexes
+    processes = {"linker": round(cpu, 3)} | ({"stage": round(stage.child_cpu, 3), "waited": round(stage.waited, 3),
+                                               "transfer": round(stage.transfer, 3)} if stage else {})
     return {**table_sizes(conn), "seconds": laps.seconds, "cpu": processes}
 
 
