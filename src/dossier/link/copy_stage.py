@@ -4,53 +4,66 @@ Copies are found from the articles' texts alone (`link.copies`), whatever the st
 events, and they were about half of the linker's CPU at 10,000-100,000 articles. So a full
 link of a large store runs its `CopyIndex` in a child process that reads the store itself, in
 the linking order (`link.corpus.link_inputs`), and hands each article's relations over as
-they are found, while the parent links actors, statements and events; at the end the parent
-takes the finished index (the state an incremental link adds to). The result is the same as
-one process's: the same index, fed the same articles in the same order.
+they are found, while the parent links actors and events; at the end the parent takes the
+finished index (the state an incremental link adds to). The result is the same as one
+process's: the same index, fed the same articles in the same order.
+
+The statements (`link.quotes.QuoteIndex`) are linked in the child too, so the two processes'
+loads are near even (at 100,000 articles the statements were ~180 s of the parent's ~480 s
+CPU): they need only the articles' quotations, and events need of them only the keys of the
+statements each article's occurrences are in as the index has them right after that article
+(`link.linker.add_statements`), which the child sends with the article's relations. The parent
+takes the finished statements at the end too.
 """
 
 from __future__ import annotations
 
 import gc
 import queue
+import time
 import traceback
 from multiprocessing import get_all_start_methods, get_context
 from typing import Any
 
 from dossier.link.copies import ArticleText, CopyIndex
+from dossier.link.linker import add_statements, text_reader
+from dossier.link.quotes import QuoteIndex
 
 MIN_ARTICLES = 2000  # below this a second process costs more (~1 s to start) than it saves
 BATCH = 100  # articles' relations sent at a time
 FREEZE_EVERY = 500  # the collector's full passes need not rescan the growing index (as link.corpus)
 WAIT = 5.0  # seconds between checks that the child is still alive while waiting for it
 
+Found = tuple[str, list[dict[str, Any]], list[str | None]]  # an article's id, copy relations, statement keys
+
 
 def _work(path: str, ids: list[str], out: Any) -> None:
-    """The child: every article's copy relations in linking order, then the index itself."""
+    """The child: every article's copy relations and statement keys in linking order, then the
+    two indexes (with, for reports, the child's CPU seconds and the time it was done)."""
     from dossier.link.corpus import link_inputs  # not at import time: link.corpus imports this module
-    from dossier.link.linker import text_reader
     from dossier.store.db import connect
 
     try:
         conn = connect(path, create=False)
-        index = CopyIndex()
-        index.texts = text_reader(conn)  # texts are read again from the store, not kept (CopyIndex.texts)
-        batch: list[tuple[str, list[dict[str, Any]]]] = []
-        for n, item in enumerate(link_inputs(conn, ids, records=False), 1):
-            batch.append((item.id, index.add(ArticleText(item.id, item.text, item.published, item.outlets))))
+        copies, quotes = CopyIndex(), QuoteIndex()  # the parent names the statements' speakers (it has the actors)
+        copies.texts = text_reader(conn)  # texts are read again from the store, not kept (CopyIndex.texts)
+        batch: list[Found] = []
+        for n, item in enumerate(link_inputs(conn, ids), 1):
+            _, _, keys = add_statements(quotes, item)
+            batch.append((item.id, copies.add(ArticleText(item.id, item.text, item.published, item.outlets)), keys))
             if len(batch) >= BATCH:
-                out.put(("relations", batch))
+                out.put(("found", batch))
                 batch = []
             if n % FREEZE_EVERY == 0:
                 gc.freeze()
-        out.put(("relations", batch))
-        out.put(("index", index))
+        out.put(("found", batch))
+        out.put(("indexes", (copies, quotes, time.process_time(), time.time())))
     except BaseException:  # reported to the parent, which raises it
         out.put(("error", traceback.format_exc()))
 
 
 class CopyStage:
-    """The child process and what it has sent: `relations(article_id)` in linking order, then `index()`."""
+    """The child process and what it has sent: `found(article_id)` in linking order, then `indexes()`."""
 
     def __init__(self, path: str, ids: list[str]) -> None:
         # fork, as the shard stage's pool (scale/local.py): spawn would import the caller's main
@@ -59,8 +72,11 @@ class CopyStage:
         self._queue = context.Queue()
         self._process = context.Process(target=_work, args=(path, ids, self._queue), daemon=True)
         self._process.start()
-        self._pending: list[tuple[str, list[dict[str, Any]]]] = []
+        self._pending: list[Found] = []
         self._next = 0
+        self.child_cpu = 0.0  # the child's CPU seconds, once `indexes` has them
+        self.waited = 0.0  # seconds `indexes` waited for the child to finish its articles
+        self.transfer = 0.0  # seconds from then (or the call) until the indexes were received and unpickled
 
     def _receive(self) -> tuple[str, Any]:
         while True:
@@ -75,28 +91,34 @@ class CopyStage:
                 raise RuntimeError(f"the copy stage failed:\n{value}")
             return kind, value
 
-    def relations(self, article_id: str) -> list[dict[str, Any]]:
-        """The copy relations the article has with the articles before it."""
+    def found(self, article_id: str) -> tuple[list[dict[str, Any]], list[str | None]]:
+        """The copy relations the article has with the articles before it, and the keys of the
+        statements its occurrences are in (`link.linker.add_statements`)."""
         while self._next >= len(self._pending):
             kind, value = self._receive()
-            if kind != "relations":
+            if kind != "found":
                 raise RuntimeError(f"the copy stage ended before article {article_id}")
             self._pending, self._next = value, 0
-        found_id, found = self._pending[self._next]
+        found_id, relations, statements = self._pending[self._next]
         self._next += 1
         if found_id != article_id:  # both sides read the same store in the same order
             raise RuntimeError(f"the copy stage is out of step: {found_id} where {article_id} was expected")
-        return found
+        return relations, statements
 
-    def index(self) -> CopyIndex:
-        """The finished index, once every article's relations have been taken."""
+    def indexes(self) -> tuple[CopyIndex, QuoteIndex]:
+        """The finished copy index and statements, once every article's findings have been taken.
+        The statements name no speakers yet: the caller gives them its actors' names."""
+        started = time.time()
         while True:
             kind, value = self._receive()
-            if kind == "index":
+            if kind == "indexes":
                 self._process.join()
-                return value
+                copies, quotes, self.child_cpu, done = value
+                self.waited = max(0.0, done - started)
+                self.transfer = time.time() - max(started, done)
+                return copies, quotes
             if value:
-                raise RuntimeError("the copy stage sent relations of articles the link did not read")
+                raise RuntimeError("the copy stage sent findings of articles the link did not read")
 
     def close(self) -> None:
         if self._process.is_alive():

@@ -195,16 +195,20 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
     if copy_process is None:
         copy_process = len(ids) >= MIN_ARTICLES and (os.cpu_count() or 1) > 1
     stage = CopyStage(path, ids) if copy_process and path else None
+    cpu = time.process_time()
     try:
         for n, item in enumerate(link_inputs(conn, ids), 1):
-            linker.add(item, merge=False, copies=stage.relations(item.id) if stage else None)
+            copies, statements = stage.found(item.id) if stage else (None, None)
+            linker.add(item, merge=False, copies=copies, statements=statements)
             if n % FREEZE_EVERY == 0:
                 gc.freeze()  # the state built so far is kept: the collector's full passes need not rescan it
-        if stage:
-            linker.copies = stage.index()
+        if stage:  # the stage's copies and statements, its statements' speakers named by this linker's actors
+            linker.copies, quotes = stage.indexes()
             linker.copies.texts = text_reader(conn)
+            quotes.actor_names, linker.quotes = linker.quotes.actor_names, quotes
         gc.freeze()
         laps("linker")
+        cpu = time.process_time() - cpu
         linker.max_source_rowid = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM sources").fetchone()[0]
         events = date_events(conn, [linker.event_record(key) for key in linker.events.events], linker.dated,
                              workers=default_workers(len(ids)))
@@ -227,7 +231,11 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
             stage.close()
     if resident:
         _keep_resident(conn, fingerprint, linker)
-    return {**table_sizes(conn), "seconds": laps.seconds}
+    # the linker's CPU seconds in each process; the seconds the parent waited for the stage's child to
+    # finish, and then to receive its indexes
+    processes = {"linker": round(cpu, 3)} | ({"stage": round(stage.child_cpu, 3), "waited": round(stage.waited, 3),
+                                               "transfer": round(stage.transfer, 3)} if stage else {})
+    return {**table_sizes(conn), "seconds": laps.seconds, "cpu": processes}
 
 
 def table_sizes(conn: sqlite3.Connection) -> dict[str, int]:

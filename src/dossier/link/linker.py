@@ -108,6 +108,23 @@ class _Names:
         return self.actors.entry(actor_id)["name"]
 
 
+def add_statements(quotes: QuoteIndex, item: LinkInput,
+                   merge: bool = False) -> tuple[list[MergedQuote], list[str], list[str | None]]:
+    """Add an article's quotations to the statements: the statements that changed and the ids
+    retired (with `merge`, see `QuoteIndex.add`), and the keys of the statements its occurrences
+    are in as the index has them right after (`statement_of`; fragments left out), in the
+    occurrences' order, which events compare. `Linker.add` calls it, and so does a full link's
+    copy stage in its own process (`link.copy_stage`), which sends the keys to the linker."""
+    occurrences = []
+    for quote in item.record.get("quotes", []):
+        wording = item.text[quote["start"]:quote["end"]]
+        occurrences.append(Occurrence(article=item.id, published=item.published, text=wording,
+                                      norm=normalize_quote(wording), record=quote, speaker=quote.get("speaker")))
+    changed, retired = quotes.add(occurrences, merge=merge)
+    keys = [quotes.statement_of(o.norm) for o in occurrences if o.norm and o.kind != "fragment"]
+    return changed, retired, keys
+
+
 def day_of(published: str | None) -> date | None:
     if not published or len(published) < 10:
         return None
@@ -181,10 +198,13 @@ class Linker:
         self.actors.kb = kb
 
     # -- adding articles -----------------------------------------------------------------
-    def add(self, item: LinkInput, merge: bool = True, copies: list[dict[str, Any]] | None = None) -> Changes:
+    def add(self, item: LinkInput, merge: bool = True, copies: list[dict[str, Any]] | None = None,
+            statements: list[str | None] | None = None) -> Changes:
         """Link one article into the corpus; return what changed. A full link passes
-        merge=False and takes every statement from `quotes.all()` at the end, and may pass the
-        article's copy relations found by another process (`link.copy_stage`) as `copies`."""
+        merge=False and takes every statement from `quotes.all()` at the end, and may pass what
+        another process (`link.copy_stage`) found of the article: its copy relations as `copies`,
+        and as `statements` the keys `add_statements` gave when it added the article's quotations
+        to that process's statements (which the link then takes as its own `quotes`)."""
         changes = Changes(articles={item.id})
         if item.id in self.linked:
             return changes
@@ -195,14 +215,10 @@ class Linker:
         missing = speakers - self.actors.mentioned
         changes.actors |= self.actors.add(mentions + [Mention(0, 0, "", "person", actor=a) for a in sorted(missing)])
 
-        occurrences = []
-        for quote in record.get("quotes", []):
-            wording = item.text[quote["start"]:quote["end"]]
-            occurrences.append(Occurrence(article=item.id, published=item.published, text=wording,
-                                          norm=normalize_quote(wording), record=quote, speaker=quote.get("speaker")))
-        changed, retired = self.quotes.add(occurrences, merge=merge)
-        changes.quotes = {q.id: q for q in changed}
-        changes.retired_quotes = set(retired)
+        if statements is None:
+            changed, retired, statements = add_statements(self.quotes, item, merge)
+            changes.quotes = {q.id: q for q in changed}
+            changes.retired_quotes = set(retired)
 
         found = self.copies.add(ArticleText(item.id, item.text, item.published, item.outlets)) if copies is None else copies
         linked: set[str] = set()
@@ -214,9 +230,8 @@ class Linker:
         for copy in changes.copies:
             self.kept[copy] = _packed(self._closest(copy))
 
-        statements = {self.quotes.statement_of(o.norm) for o in occurrences if o.norm and o.kind != "fragment"}
         lead_actors = {m.actor for m in mentions if m.actor and m.start < LEAD_CHARS and m.kind in LEAD_ACTOR_KINDS}
-        article = EventArticle(item.id, day_of(item.published), item.title, item.text, lead_actors, statements, linked,
+        article = EventArticle(item.id, day_of(item.published), item.title, item.text, lead_actors, set(statements), linked,
                                lead_terms(item.title, item.text), period_of(item.published))
         key, _ = self.events.add(article)
         changes.events.add(key)
