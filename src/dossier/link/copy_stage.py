@@ -1,4 +1,5 @@
-"""The copy stage of a full link, run in a second process beside the rest of the linker.
+"""The copy stage of a full link: copies and statements, each in a process of its own beside the
+rest of the linker.
 
 Copies are found from the articles' texts alone (`link.copies`), whatever the statements and
 events, and they were about half of the linker's CPU at 10,000-100,000 articles. So a full
@@ -8,12 +9,13 @@ they are found, while the parent links actors and events; at the end the parent 
 finished index (the state an incremental link adds to). The result is the same as one
 process's: the same index, fed the same articles in the same order.
 
-The statements (`link.quotes.QuoteIndex`) are linked in the child too, so the two processes'
-loads are near even (at 100,000 articles the statements were ~180 s of the parent's ~480 s
-CPU): they need only the articles' quotations, and events need of them only the keys of the
-statements each article's occurrences are in as the index has them right after that article
-(`link.linker.add_statements`), which the child sends with the article's relations. The parent
-takes the finished statements at the end too.
+The statements (`link.quotes.QuoteIndex`) are linked in a second child, so the processes' loads
+are nearer even (at 100,000 articles the statements were ~180 s of the parent's ~480 s CPU, the
+copies ~250 s once weak candidates were limited by date): they need only the articles'
+quotations, and events need of them only the keys of the statements each article's
+occurrences are in as the index has them right after that article (`link.linker.add_statements`),
+which the child sends as it goes. The parent takes the finished statements at the end too.
+On two cores the three processes share them; on more, each has its own.
 """
 
 from __future__ import annotations
@@ -34,49 +36,50 @@ BATCH = 100  # articles' relations sent at a time
 FREEZE_EVERY = 500  # the collector's full passes need not rescan the growing index (as link.corpus)
 WAIT = 5.0  # seconds between checks that the child is still alive while waiting for it
 
-Found = tuple[str, list[dict[str, Any]], list[str | None]]  # an article's id, copy relations, statement keys
+PARTS = ("copies", "statements")  # each in a process of its own
 
 
-def _work(path: str, ids: list[str], out: Any) -> None:
-    """The child: every article's copy relations and statement keys in linking order, then the
-    two indexes (with, for reports, the child's CPU seconds and the time it was done)."""
+def _work(path: str, ids: list[str], part: str, out: Any) -> None:
+    """A child: what it finds of every article in linking order (its copy relations, or the keys
+    of its statements), then its index (with, for reports, its CPU seconds and the time it was done)."""
     from dossier.link.corpus import link_inputs  # not at import time: link.corpus imports this module
     from dossier.store.db import connect
 
     try:
         conn = connect(path, create=False)
-        copies, quotes = CopyIndex(), QuoteIndex()  # the parent names the statements' speakers (it has the actors)
-        copies.texts = text_reader(conn)  # texts are read again from the store, not kept (CopyIndex.texts)
-        batch: list[Found] = []
-        for n, item in enumerate(link_inputs(conn, ids), 1):
-            _, _, keys = add_statements(quotes, item)
-            batch.append((item.id, copies.add(ArticleText(item.id, item.text, item.published, item.outlets)), keys))
+        statements = part == "statements"
+        # the parent names the statements' speakers (it has the actors)
+        index: CopyIndex | QuoteIndex = QuoteIndex() if statements else CopyIndex()
+        if not statements:
+            index.texts = text_reader(conn)  # type: ignore[union-attr]  # texts read again from the store, not kept
+        batch: list[tuple[str, Any]] = []
+        for n, item in enumerate(link_inputs(conn, ids, records=statements), 1):
+            if statements:
+                found: Any = add_statements(index, item)[2]  # type: ignore[arg-type]
+            else:
+                found = index.add(ArticleText(item.id, item.text, item.published, item.outlets))  # type: ignore[union-attr]
+            batch.append((item.id, found))
             if len(batch) >= BATCH:
                 out.put(("found", batch))
                 batch = []
             if n % FREEZE_EVERY == 0:
                 gc.freeze()
         out.put(("found", batch))
-        out.put(("indexes", (copies, quotes, time.process_time(), time.time())))
+        out.put(("index", (index, time.process_time(), time.time())))
     except BaseException:  # reported to the parent, which raises it
         out.put(("error", traceback.format_exc()))
 
 
-class CopyStage:
-    """The child process and what it has sent: `found(article_id)` in linking order, then `indexes()`."""
+class _Child:
+    """One child process (`_work` of one part) and what it has sent, taken in linking order."""
 
-    def __init__(self, path: str, ids: list[str]) -> None:
-        # fork, as the shard stage's pool (scale/local.py): spawn would import the caller's main
-        # module again, which a script calling link() without a __main__ guard does not survive
-        context = get_context("fork" if "fork" in get_all_start_methods() else "spawn")
+    def __init__(self, context: Any, path: str, ids: list[str], part: str) -> None:
+        self.part = part
         self._queue = context.Queue()
-        self._process = context.Process(target=_work, args=(path, ids, self._queue), daemon=True)
+        self._process = context.Process(target=_work, args=(path, ids, part, self._queue), daemon=True)
         self._process.start()
-        self._pending: list[Found] = []
+        self._pending: list[tuple[str, Any]] = []
         self._next = 0
-        self.child_cpu = 0.0  # the child's CPU seconds, once `indexes` has them
-        self.waited = 0.0  # seconds `indexes` waited for the child to finish its articles
-        self.transfer = 0.0  # seconds from then (or the call) until the indexes were received and unpickled
 
     def _receive(self) -> tuple[str, Any]:
         while True:
@@ -84,43 +87,70 @@ class CopyStage:
                 kind, value = self._queue.get(timeout=WAIT)
             except queue.Empty:
                 if not self._process.is_alive():
-                    raise RuntimeError(f"the copy stage's process ended without its result (exit code "
+                    raise RuntimeError(f"the copy stage's {self.part} process ended without its result (exit code "
                                        f"{self._process.exitcode})") from None
                 continue
             if kind == "error":
-                raise RuntimeError(f"the copy stage failed:\n{value}")
+                raise RuntimeError(f"the copy stage failed ({self.part}):\n{value}")
             return kind, value
 
-    def found(self, article_id: str) -> tuple[list[dict[str, Any]], list[str | None]]:
-        """The copy relations the article has with the articles before it, and the keys of the
-        statements its occurrences are in (`link.linker.add_statements`)."""
+    def found(self, article_id: str) -> Any:
         while self._next >= len(self._pending):
             kind, value = self._receive()
             if kind != "found":
-                raise RuntimeError(f"the copy stage ended before article {article_id}")
+                raise RuntimeError(f"the copy stage's {self.part} ended before article {article_id}")
             self._pending, self._next = value, 0
-        found_id, relations, statements = self._pending[self._next]
+        found_id, found = self._pending[self._next]
         self._next += 1
-        if found_id != article_id:  # both sides read the same store in the same order
-            raise RuntimeError(f"the copy stage is out of step: {found_id} where {article_id} was expected")
-        return relations, statements
+        if found_id != article_id:  # every process reads the same store in the same order
+            raise RuntimeError(f"the copy stage's {self.part} is out of step: {found_id} where {article_id} was expected")
+        return found
 
-    def indexes(self) -> tuple[CopyIndex, QuoteIndex]:
-        """The finished copy index and statements, once every article's findings have been taken.
-        The statements name no speakers yet: the caller gives them its actors' names."""
-        started = time.time()
+    def index(self) -> tuple[Any, float, float]:
+        """The finished index, the child's CPU seconds and when it was done."""
         while True:
             kind, value = self._receive()
-            if kind == "indexes":
+            if kind == "index":
                 self._process.join()
-                copies, quotes, self.child_cpu, done = value
-                self.waited = max(0.0, done - started)
-                self.transfer = time.time() - max(started, done)
-                return copies, quotes
+                return value
             if value:
-                raise RuntimeError("the copy stage sent findings of articles the link did not read")
+                raise RuntimeError(f"the copy stage's {self.part} sent findings of articles the link did not read")
 
     def close(self) -> None:
         if self._process.is_alive():
             self._process.terminate()
         self._process.join()
+
+
+class CopyStage:
+    """The child processes and what they have sent: `found(article_id)` in linking order, then `indexes()`."""
+
+    def __init__(self, path: str, ids: list[str]) -> None:
+        # fork, as the shard stage's pool (scale/local.py): spawn would import the caller's main
+        # module again, which a script calling link() without a __main__ guard does not survive
+        context = get_context("fork" if "fork" in get_all_start_methods() else "spawn")
+        self._children = [_Child(context, path, ids, part) for part in PARTS]
+        self.child_cpu = 0.0  # the children's CPU seconds, once `indexes` has them
+        self.waited = 0.0  # seconds `indexes` waited for the children to finish their articles
+        self.transfer = 0.0  # seconds from then (or the call) until the indexes were received and unpickled
+
+    def found(self, article_id: str) -> tuple[list[dict[str, Any]], list[str | None]]:
+        """The copy relations the article has with the articles before it, and the keys of the
+        statements its occurrences are in (`link.linker.add_statements`)."""
+        copies, statements = (child.found(article_id) for child in self._children)
+        return copies, statements
+
+    def indexes(self) -> tuple[CopyIndex, QuoteIndex]:
+        """The finished copy index and statements, once every article's findings have been taken.
+        The statements name no speakers yet: the caller gives them its actors' names."""
+        started = time.time()
+        (copies, copy_cpu, copies_done), (quotes, quote_cpu, quotes_done) = (child.index() for child in self._children)
+        done = max(copies_done, quotes_done)
+        self.child_cpu = copy_cpu + quote_cpu
+        self.waited = max(0.0, done - started)
+        self.transfer = time.time() - max(started, done)
+        return copies, quotes
+
+    def close(self) -> None:
+        for child in self._children:
+            child.close()
