@@ -34,7 +34,9 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from operator import itemgetter
+from functools import lru_cache, partial
+from itertools import compress, islice, repeat
+from operator import add, itemgetter, le, mul
 from typing import Any, Callable, Iterable
 
 from dossier.link.crosslang import to_english
@@ -102,12 +104,14 @@ def period_of(published: str | None) -> tuple[date, date] | None:
 _NUMBER = re.compile(r"\d[\d,.]*\d")
 
 
+@lru_cache(maxsize=8)  # one article's lead is asked for by its terms, counts, guessed day and why
 def lead_text(text: str) -> str:
     """The opening prose of an article: lines with fewer than four words (menus, share buttons,
     bylines, dates, photo credits) are page chrome, not the lead."""
     out, size = [], 0
+    finditer = _WORD.finditer
     for line in text.splitlines():
-        if len(_WORD.findall(line)) < 4:
+        if len(list(islice(finditer(line), 4))) < 4:  # fewer than four words (not counting them all)
             continue
         out.append(line)
         size += len(line) + 1
@@ -320,6 +324,18 @@ def most_common(counts: dict[Any, int], n: int) -> list[tuple[Any, int]]:
     return heapq.nlargest(n, counts.items(), key=itemgetter(1))
 
 
+class _Memo(dict):
+    """A function's values kept as they are asked for: a hit is a plain dict lookup."""
+
+    def __init__(self, function: Callable[[str], float]) -> None:
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, key: str) -> float:
+        value = self[key] = self.function(key)
+        return value
+
+
 Idf = Callable[[str], float]
 
 
@@ -328,9 +344,18 @@ def _tf(count: int) -> float:
     return 1 + math.log(count) if count > 0 else 0.0
 
 
+_TF = _Memo(_tf)  # _tf of a count: counts are small integers, so few are ever computed
+
+
 def _length(a: dict[str, int], idf: Idf) -> float:
-    log = math.log  # _tf inlined (the same floats): this runs over events' hundreds of terms
-    return math.sqrt(sum(((1 + log(c) if c > 0 else 0.0) * idf(w)) ** 2 for w, c in a.items()))
+    return _norm_of(a.values(), map(idf, a))
+
+
+def _norm_of(counts: Iterable[int], idfs: Iterable[float]) -> float:
+    """sqrt(sum((_tf(c) * idf) ** 2)) over parallel counts and idfs, summed left to right as
+    Python's `sum` does (the same float as that written as a loop: each step is the same IEEE
+    operation), with the iteration in C (`map`): this runs over events' hundreds of terms."""
+    return math.sqrt(sum(map(pow, map(mul, map(_TF.__getitem__, counts), idfs), repeat(2))))
 
 
 def _cosine(a: dict[str, int], b: dict[str, int], idf: Idf, na: float | None = None, nb: float | None = None) -> float:
@@ -379,14 +404,19 @@ def _day_gap(article: EventArticle, event: Event) -> int | None:
     return gap
 
 
-def _date_rules_out(article: EventArticle, event: Event) -> bool:
+_UNKNOWN: Any = object()
+
+
+def _date_rules_out(article: EventArticle, event: Event, gap: int | None = _UNKNOWN) -> bool:
     """Whether the article's date (a day, or a month or year) cannot be the event's: the event's
-    days when it has any, else the months of its month-dated articles."""
+    days when it has any, else the months of its month-dated articles (`gap`: `_day_gap` of the
+    two when the caller has it)."""
     span = (article.day, article.day) if article.day else article.period
     if span is None:
         return False
     if event.days:
-        gap = _day_gap(article, event)
+        if gap is _UNKNOWN:
+            gap = _day_gap(article, event)
         if gap is not None:
             return gap > MAX_DAYS
         return all(_apart(*span, d, d) for d in event.days)
@@ -402,7 +432,8 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
     `copied` are the event's articles that this one copies or is copied by; `explain=False`
     skips the why (the index asks for it only for the event the article joins); `lengths` are
     the article's and the event's tf-idf vector lengths when the caller has them."""
-    if _date_rules_out(article, event):
+    gap = _day_gap(article, event)  # asked for twice below: found once
+    if _date_rules_out(article, event, gap):
         return 0.0, {}
     copied = sorted(copied)
     if copied:
@@ -413,7 +444,6 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
     actors = len(shared_actors) / max(len(article.actors), 1) if article.actors else 0.0
     shared_quotes = sorted(article.quotes.intersection(event.quotes)) if article.quotes and event.quotes else []
     score = 0.6 * terms + 0.25 * actors + (QUOTE_GAIN if shared_quotes else 0.0)
-    gap = _day_gap(article, event)
     if gap:  # the same happening is mostly reported the same day or the next
         score -= DAY_COST * gap
     if article.weekday is not None and event.weekdays and article.weekday not in event.weekdays:
@@ -432,18 +462,6 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
     words = _surface(article)
     return score, {"terms": [words.get(t, t) for t in top_terms], "actors": shared_actors, "quotes": shared_quotes[:5],
                    **({"counts": counted} if counted else {}), "score": round(score, 3)}
-
-
-class _Memo(dict):
-    """A function's values kept as they are asked for: a hit is a plain dict lookup."""
-
-    def __init__(self, function: Callable[[str], float]) -> None:
-        super().__init__()
-        self.function = function
-
-    def __missing__(self, key: str) -> float:
-        value = self[key] = self.function(key)
-        return value
 
 
 class _Common:
@@ -515,8 +533,10 @@ class EventIndex:
     def _intern(self, value: Any) -> Any:
         return self._canon.setdefault(value, value)
 
-    def candidates(self, article: EventArticle) -> dict[str, list[str]]:
-        """Events this article could join, each with the articles of it that this one copies."""
+    def candidates(self, article: EventArticle, idf: Idf | None = None) -> dict[str, list[str]]:
+        """Events this article could join, each with the articles of it that this one copies
+        (`idf`: `self.idf` or the add's memo of it)."""
+        idf = idf or self.idf
         copied: dict[str, list[str]] = defaultdict(list)
         for other in article.copies:
             if other in self.event_of:
@@ -531,12 +551,14 @@ class EventIndex:
                 posting = postings.get(key)
                 if posting is None:
                     continue
-                add = self.idf(key) if gain is None else gain
+                gained = idf(key) if gain is None else gain
                 if type(posting) is str:
-                    weight[posting] = get(posting, 0) + add
+                    weight[posting] = get(posting, 0) + gained
                 elif type(posting) is list:  # not _Common: at most POSTING_CAP events
-                    for event_key in posting:
-                        weight[event_key] = get(event_key, 0) + add
+                    # weight[k] = get(k, 0) + gained for each k in turn, iterated in C: `update` takes
+                    # the pairs one at a time, so each get sees the weights set before it (and
+                    # gained + 0.0 and gained + w are the floats 0 + gained and w + gained)
+                    weight.update(zip(posting, map(partial(add, gained), map(get, posting, repeat(0.0)))))
         for key in copied:
             weight[key] = get(key, 0) + 1000
         # The CANDIDATES events of smallest (-weight, key) (keys unique: no ties). Weights are
@@ -544,7 +566,8 @@ class EventIndex:
         # only) cannot be among them, and only weights up to the CANDIDATES-th largest are ranked.
         if len(weight) >= CANDIDATES:
             cut = heapq.nlargest(CANDIDATES, weight.values())[-1]
-            found = {k for _, k in heapq.nsmallest(CANDIDATES, [(-w, k) for k, w in weight.items() if w >= cut])}
+            kept = compress(weight.items(), map(le, repeat(cut), weight.values()))  # w >= cut, in C
+            found = {k for _, k in heapq.nsmallest(CANDIDATES, [(-w, k) for k, w in kept])}
         else:
             found = set(weight)
             if article.day:
@@ -577,22 +600,25 @@ class EventIndex:
         self.documents += 1
         self.df.update(article.terms.keys())
         best, best_score = None, 0.0
-        candidates = self.candidates(article)
-        memo = _Memo(self.idf)  # document frequencies do not change during one add
+        # document frequencies do not change during one add: idf by a term's df, and by term
+        total, df = 1 + self.documents, self.df
+        by_df = _Memo(lambda d: math.log(total / (1 + d)) + 1)  # self.idf's formula
+        memo = _Memo(lambda w: by_df[df.get(w, 0)])
         idf = memo.__getitem__
+        candidates = self.candidates(article, idf)
 
         own = _length(article.terms, idf)
         bar = JOIN if article.day else (JOIN_PERIOD if article.period else JOIN_UNDATED)
         for key, copied in sorted(candidates.items()):
             event = self.events[key]
-            score, _ = similarity(article, event, idf, copied, explain=False, lengths=(own, self._length(event, memo)))
+            score, _ = similarity(article, event, idf, copied, explain=False, lengths=(own, self._length(event, by_df)))
             # an event without a day cannot be ruled out by date as well: it needs the bar of its month, or the undated bar
             floor = JOIN if event.days else (JOIN_PERIOD if event.periods else JOIN_UNDATED)
             if score > best_score and score >= max(bar, floor):
                 best, best_score = key, score
         if best is not None:
             event = self.events[best]
-            _, why = similarity(article, event, idf, candidates[best], lengths=(own, self._length(event, memo)))
+            _, why = similarity(article, event, idf, candidates[best], lengths=(own, self._length(event, by_df)))
         else:
             event, why = Event(_event_key(article.id)), {"opened": True}
             self.events[event.key] = event
@@ -603,18 +629,17 @@ class EventIndex:
         self.event_of[article.id] = event.key
         return event.key, why
 
-    def _length(self, event: Event, memo: _Memo | None = None) -> float:
+    def _length(self, event: Event, by_df: _Memo | None = None) -> float:
         """The event's tf-idf length, recomputed when it changed or the corpus grew by a tenth
-        (`memo`: the add's memo of `self.idf`, the same values)."""
+        (`by_df`: the add's memo of the idf of a document frequency, `self.idf`'s values)."""
         length, documents = event.length, event.length_at
         if documents < 0 or self.documents > documents * 1.1 + 1:
-            if memo is None:
-                idf = self.idf
-            else:  # the terms the memo lacks, in one pass (self.idf's formula)
-                total, df = 1 + self.documents, self.df
-                memo.update({w: math.log(total / (1 + df.get(w, 0))) + 1 for w in event.terms if w not in memo})
-                idf = memo.__getitem__
-            length = event.length = _length(event.terms, idf)
+            if by_df is None:
+                length = _length(event.terms, self.idf)
+            else:  # each term's idf through its df, looked up in C (df.get(w, 0): a Counter gives 0)
+                terms = event.terms
+                length = _norm_of(terms.values(), map(by_df.__getitem__, map(self.df.__getitem__, terms)))
+            event.length = length
             event.length_at = self.documents
         return length
 
