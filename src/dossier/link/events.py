@@ -34,9 +34,9 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from functools import lru_cache, partial
+from functools import lru_cache
 from itertools import compress, islice, repeat
-from operator import add, itemgetter, le, mul
+from operator import itemgetter, le
 from typing import Any, Callable, Iterable
 
 from dossier.link.crosslang import to_english
@@ -348,14 +348,8 @@ _TF = _Memo(_tf)  # _tf of a count: counts are small integers, so few are ever c
 
 
 def _length(a: dict[str, int], idf: Idf) -> float:
-    return _norm_of(a.values(), map(idf, a))
-
-
-def _norm_of(counts: Iterable[int], idfs: Iterable[float]) -> float:
-    """sqrt(sum((_tf(c) * idf) ** 2)) over parallel counts and idfs, summed left to right as
-    Python's `sum` does (the same float as that written as a loop: each step is the same IEEE
-    operation), with the iteration in C (`map`): this runs over events' hundreds of terms."""
-    return math.sqrt(sum(map(pow, map(mul, map(_TF.__getitem__, counts), idfs), repeat(2))))
+    tf = _TF.__getitem__  # _tf looked up (the same floats): this runs over events' hundreds of terms
+    return math.sqrt(sum((tf(c) * idf(w)) ** 2 for w, c in a.items()))
 
 
 def _cosine(a: dict[str, int], b: dict[str, int], idf: Idf, na: float | None = None, nb: float | None = None) -> float:
@@ -555,10 +549,9 @@ class EventIndex:
                 if type(posting) is str:
                     weight[posting] = get(posting, 0) + gained
                 elif type(posting) is list:  # not _Common: at most POSTING_CAP events
-                    # weight[k] = get(k, 0) + gained for each k in turn, iterated in C: `update` takes
-                    # the pairs one at a time, so each get sees the weights set before it (and
-                    # gained + 0.0 and gained + w are the floats 0 + gained and w + gained)
-                    weight.update(zip(posting, map(partial(add, gained), map(get, posting, repeat(0.0)))))
+                    # (a loop: chaining map, zip and dict.update to do this in C measured slower)
+                    for event_key in posting:
+                        weight[event_key] = get(event_key, 0) + gained
         for key in copied:
             weight[key] = get(key, 0) + 1000
         # The CANDIDATES events of smallest (-weight, key) (keys unique: no ties). Weights are
@@ -600,10 +593,7 @@ class EventIndex:
         self.documents += 1
         self.df.update(article.terms.keys())
         best, best_score = None, 0.0
-        # document frequencies do not change during one add: idf by a term's df, and by term
-        total, df = 1 + self.documents, self.df
-        by_df = _Memo(lambda d: math.log(total / (1 + d)) + 1)  # self.idf's formula
-        memo = _Memo(lambda w: by_df[df.get(w, 0)])
+        memo = _Memo(self.idf)  # document frequencies do not change during one add
         idf = memo.__getitem__
         candidates = self.candidates(article, idf)
 
@@ -611,14 +601,14 @@ class EventIndex:
         bar = JOIN if article.day else (JOIN_PERIOD if article.period else JOIN_UNDATED)
         for key, copied in sorted(candidates.items()):
             event = self.events[key]
-            score, _ = similarity(article, event, idf, copied, explain=False, lengths=(own, self._length(event, by_df)))
+            score, _ = similarity(article, event, idf, copied, explain=False, lengths=(own, self._length(event)))
             # an event without a day cannot be ruled out by date as well: it needs the bar of its month, or the undated bar
             floor = JOIN if event.days else (JOIN_PERIOD if event.periods else JOIN_UNDATED)
             if score > best_score and score >= max(bar, floor):
                 best, best_score = key, score
         if best is not None:
             event = self.events[best]
-            _, why = similarity(article, event, idf, candidates[best], lengths=(own, self._length(event, by_df)))
+            _, why = similarity(article, event, idf, candidates[best], lengths=(own, self._length(event)))
         else:
             event, why = Event(_event_key(article.id)), {"opened": True}
             self.events[event.key] = event
@@ -629,17 +619,15 @@ class EventIndex:
         self.event_of[article.id] = event.key
         return event.key, why
 
-    def _length(self, event: Event, by_df: _Memo | None = None) -> float:
-        """The event's tf-idf length, recomputed when it changed or the corpus grew by a tenth
-        (`by_df`: the add's memo of the idf of a document frequency, `self.idf`'s values)."""
+    def _length(self, event: Event) -> float:
+        """The event's tf-idf length, recomputed when it changed or the corpus grew by a tenth."""
         length, documents = event.length, event.length_at
         if documents < 0 or self.documents > documents * 1.1 + 1:
-            if by_df is None:
-                length = _length(event.terms, self.idf)
-            else:  # each term's idf through its df, looked up in C (df.get(w, 0): a Counter gives 0)
-                terms = event.terms
-                length = _norm_of(terms.values(), map(by_df.__getitem__, map(self.df.__getitem__, terms)))
-            event.length = length
+            # _length(event.terms, self.idf) in one expression (the same floats): neither a call of
+            # self.idf nor a memo entry per term (its hundreds of terms' idfs were a tenth of the linker's time)
+            total, get, log, tf = 1 + self.documents, self.df.get, math.log, _TF.__getitem__
+            length = event.length = math.sqrt(sum((tf(c) * (log(total / (1 + get(w, 0))) + 1)) ** 2
+                                                  for w, c in event.terms.items()))
             event.length_at = self.documents
         return length
 
