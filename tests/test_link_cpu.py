@@ -11,7 +11,10 @@ import random
 import re
 from datetime import date
 
+import pytest
 from rapidfuzz import fuzz, process
+
+from dossier.link import quotes
 
 from dossier.link.events import (WEEKDAY_CHARS, Event, EventArticle, EventIndex, _date_rules_out, _day_gap, _length,
                                   lead_terms, lead_text)
@@ -76,7 +79,9 @@ def plain_matches(index: QuoteIndex, i: int) -> tuple[set[int], dict[int, float]
     return contained, ratios
 
 
-def test_the_statements_pairs_found_from_lengths_and_postings_are_those_of_reading_every_candidate():
+@pytest.mark.parametrize("few", [0, quotes.FEW_CANDIDATES])  # 0: every wording through numpy
+def test_the_statements_pairs_found_from_lengths_and_postings_are_those_of_reading_every_candidate(monkeypatch, few):
+    monkeypatch.setattr(quotes, "FEW_CANDIDATES", few)
     index = dam_index()
     assert len(index.wordings) > 100
     containing = ratio_only = 0
@@ -93,7 +98,8 @@ def test_the_statements_pairs_found_from_lengths_and_postings_are_those_of_readi
         [index._matches(i) for i in range(0, len(index.wordings), 7)]
 
 
-def test_a_wording_not_in_normal_form_is_still_matched_as_the_plain_reading_would():
+def test_a_wording_not_in_normal_form_is_still_matched_as_the_plain_reading_would(monkeypatch):
+    monkeypatch.setattr(quotes, "FEW_CANDIDATES", 0)
     index = QuoteIndex()
     given = ["the dam will not be opened", "dam will not", "the  dam will not be opened today"]  # a double space
     for n, wording in enumerate(given):

@@ -34,6 +34,7 @@ MIN_CONTAINED_WORDS = 4  # a contained wording shorter than this joins only with
 MAX_POSTINGS = 500  # words in more wordings than this are too common to pair on
 RARE_WORDS = 3  # a wording is paired with those sharing one of its rarest words ...
 RARE_DF = 25  # ... or any word held by at most this many wordings
+FEW_CANDIDATES = 200  # a wording with fewer candidates (with repeats) reads them all: numpy's overhead costs more
 _PUNCT = re.compile(r"[^\w\s]")
 _STOP = frozenset(
     "a an the and or but of to in on for with at by from as is are was were be been it its this that these those "
@@ -395,10 +396,11 @@ class QuoteIndex:
         arrived, one of the words it pairs on (`paired_on`)."""
         return _union(self._heads(i)).tolist()
 
-    def _heads(self, i: int) -> list[np.ndarray]:
-        """For each word wording i pairs on, the wordings that held it when i arrived (sorted)."""
+    def _heads(self, i: int, pairs: list[tuple[str, int]] | None = None) -> list[np.ndarray]:
+        """For each word wording i pairs on (`pairs`: `paired_on(i)`), the wordings that held it when
+        i arrived (sorted)."""
         postings = self.postings
-        return [np.frombuffer(postings[word][:n], dtype=np.uintc) for word, n in self.paired_on(i)]  # copies
+        return [np.frombuffer(postings[word][:n], dtype=np.uintc) for word, n in pairs or self.paired_on(i)]  # copies
 
     def _around(self, i: int, candidates: np.ndarray, lengths: np.ndarray) -> list[int]:
         """The candidates whose wording is wording i's with words around it ("mine" in "t", words
@@ -432,9 +434,10 @@ class QuoteIndex:
         # shorter ones (which it can contain) and the longer ones holding every word it pairs on
         # (which can contain it) are read (the lengths are kept in an array): the same pairs.
         mine = self.wordings[i]
-        heads = self._heads(i)
-        if not heads:
-            return set(), {}
+        pairs = self.paired_on(i)
+        if sum(n for _, n in pairs) < FEW_CANDIDATES:
+            return self._read_all(i, pairs)
+        heads = self._heads(i, pairs)
         candidates = _union(heads)
         lengths = self._lengths_of(candidates)
         size = len(mine)
@@ -448,6 +451,21 @@ class QuoteIndex:
         contained = set(self._inside(i, candidates, lengths))  # after `texts`: many of them are read already
         holding_all = _intersection(heads) if len(heads) > 1 else candidates
         contained.update(self._around(i, holding_all, self._lengths_of(holding_all)))
+        return contained, ratios
+
+    def _read_all(self, i: int, pairs: list[tuple[str, int]]) -> tuple[set[int], dict[int, float]]:
+        """`_matches` of a wording of few candidates: each of them read and compared."""
+        found: set[int] = set()
+        for word, n in pairs:
+            found.update(self.postings[word][:n])
+        candidates = sorted(found)
+        mine = self.wordings[i]
+        texts = [self.wordings[j] for j in candidates]
+        padded = f" {mine} "
+        contained = {candidates[k] for k, t in enumerate(texts)
+                     if (t in mine and f" {t} " in padded) or (mine in t and padded in f" {t} ")}
+        ratios = {candidates[k]: score for _, score, k in process.extract(
+            mine, texts, scorer=fuzz.ratio, processor=None, score_cutoff=SAME_SPEAKER_WORDING, limit=None)} if texts else {}
         return contained, ratios
 
     def _join(self, i: int, occurrence: Occurrence) -> None:
