@@ -34,7 +34,9 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from operator import itemgetter
+from functools import lru_cache
+from itertools import compress, islice, repeat
+from operator import itemgetter, le
 from typing import Any, Callable, Iterable
 
 from dossier.link.crosslang import to_english
@@ -102,12 +104,14 @@ def period_of(published: str | None) -> tuple[date, date] | None:
 _NUMBER = re.compile(r"\d[\d,.]*\d")
 
 
+@lru_cache(maxsize=8)  # one article's lead is asked for by its terms, counts, guessed day and why
 def lead_text(text: str) -> str:
     """The opening prose of an article: lines with fewer than four words (menus, share buttons,
     bylines, dates, photo credits) are page chrome, not the lead."""
     out, size = [], 0
+    finditer = _WORD.finditer
     for line in text.splitlines():
-        if len(_WORD.findall(line)) < 4:
+        if len(list(islice(finditer(line), 4))) < 4:  # fewer than four words (not counting them all)
             continue
         out.append(line)
         size += len(line) + 1
@@ -320,6 +324,18 @@ def most_common(counts: dict[Any, int], n: int) -> list[tuple[Any, int]]:
     return heapq.nlargest(n, counts.items(), key=itemgetter(1))
 
 
+class _Memo(dict):
+    """A function's values kept as they are asked for: a hit is a plain dict lookup."""
+
+    def __init__(self, function: Callable[[str], float]) -> None:
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, key: str) -> float:
+        value = self[key] = self.function(key)
+        return value
+
+
 Idf = Callable[[str], float]
 
 
@@ -328,9 +344,12 @@ def _tf(count: int) -> float:
     return 1 + math.log(count) if count > 0 else 0.0
 
 
+_TF = _Memo(_tf)  # _tf of a count: counts are small integers, so few are ever computed
+
+
 def _length(a: dict[str, int], idf: Idf) -> float:
-    log = math.log  # _tf inlined (the same floats): this runs over events' hundreds of terms
-    return math.sqrt(sum(((1 + log(c) if c > 0 else 0.0) * idf(w)) ** 2 for w, c in a.items()))
+    tf = _TF.__getitem__  # _tf looked up (the same floats): this runs over events' hundreds of terms
+    return math.sqrt(sum((tf(c) * idf(w)) ** 2 for w, c in a.items()))
 
 
 def _cosine(a: dict[str, int], b: dict[str, int], idf: Idf, na: float | None = None, nb: float | None = None) -> float:
@@ -379,14 +398,19 @@ def _day_gap(article: EventArticle, event: Event) -> int | None:
     return gap
 
 
-def _date_rules_out(article: EventArticle, event: Event) -> bool:
+_UNKNOWN: Any = object()
+
+
+def _date_rules_out(article: EventArticle, event: Event, gap: int | None = _UNKNOWN) -> bool:
     """Whether the article's date (a day, or a month or year) cannot be the event's: the event's
-    days when it has any, else the months of its month-dated articles."""
+    days when it has any, else the months of its month-dated articles (`gap`: `_day_gap` of the
+    two when the caller has it)."""
     span = (article.day, article.day) if article.day else article.period
     if span is None:
         return False
     if event.days:
-        gap = _day_gap(article, event)
+        if gap is _UNKNOWN:
+            gap = _day_gap(article, event)
         if gap is not None:
             return gap > MAX_DAYS
         return all(_apart(*span, d, d) for d in event.days)
@@ -402,7 +426,8 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
     `copied` are the event's articles that this one copies or is copied by; `explain=False`
     skips the why (the index asks for it only for the event the article joins); `lengths` are
     the article's and the event's tf-idf vector lengths when the caller has them."""
-    if _date_rules_out(article, event):
+    gap = _day_gap(article, event)  # asked for twice below: found once
+    if _date_rules_out(article, event, gap):
         return 0.0, {}
     copied = sorted(copied)
     if copied:
@@ -413,7 +438,6 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
     actors = len(shared_actors) / max(len(article.actors), 1) if article.actors else 0.0
     shared_quotes = sorted(article.quotes.intersection(event.quotes)) if article.quotes and event.quotes else []
     score = 0.6 * terms + 0.25 * actors + (QUOTE_GAIN if shared_quotes else 0.0)
-    gap = _day_gap(article, event)
     if gap:  # the same happening is mostly reported the same day or the next
         score -= DAY_COST * gap
     if article.weekday is not None and event.weekdays and article.weekday not in event.weekdays:
@@ -432,18 +456,6 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
     words = _surface(article)
     return score, {"terms": [words.get(t, t) for t in top_terms], "actors": shared_actors, "quotes": shared_quotes[:5],
                    **({"counts": counted} if counted else {}), "score": round(score, 3)}
-
-
-class _Memo(dict):
-    """A function's values kept as they are asked for: a hit is a plain dict lookup."""
-
-    def __init__(self, function: Callable[[str], float]) -> None:
-        super().__init__()
-        self.function = function
-
-    def __missing__(self, key: str) -> float:
-        value = self[key] = self.function(key)
-        return value
 
 
 class _Common:
@@ -515,8 +527,10 @@ class EventIndex:
     def _intern(self, value: Any) -> Any:
         return self._canon.setdefault(value, value)
 
-    def candidates(self, article: EventArticle) -> dict[str, list[str]]:
-        """Events this article could join, each with the articles of it that this one copies."""
+    def candidates(self, article: EventArticle, idf: Idf | None = None) -> dict[str, list[str]]:
+        """Events this article could join, each with the articles of it that this one copies
+        (`idf`: `self.idf` or the add's memo of it)."""
+        idf = idf or self.idf
         copied: dict[str, list[str]] = defaultdict(list)
         for other in article.copies:
             if other in self.event_of:
@@ -531,12 +545,13 @@ class EventIndex:
                 posting = postings.get(key)
                 if posting is None:
                     continue
-                add = self.idf(key) if gain is None else gain
+                gained = idf(key) if gain is None else gain
                 if type(posting) is str:
-                    weight[posting] = get(posting, 0) + add
+                    weight[posting] = get(posting, 0) + gained
                 elif type(posting) is list:  # not _Common: at most POSTING_CAP events
+                    # (a loop: chaining map, zip and dict.update to do this in C measured slower)
                     for event_key in posting:
-                        weight[event_key] = get(event_key, 0) + add
+                        weight[event_key] = get(event_key, 0) + gained
         for key in copied:
             weight[key] = get(key, 0) + 1000
         # The CANDIDATES events of smallest (-weight, key) (keys unique: no ties). Weights are
@@ -544,7 +559,8 @@ class EventIndex:
         # only) cannot be among them, and only weights up to the CANDIDATES-th largest are ranked.
         if len(weight) >= CANDIDATES:
             cut = heapq.nlargest(CANDIDATES, weight.values())[-1]
-            found = {k for _, k in heapq.nsmallest(CANDIDATES, [(-w, k) for k, w in weight.items() if w >= cut])}
+            kept = compress(weight.items(), map(le, repeat(cut), weight.values()))  # w >= cut, in C
+            found = {k for _, k in heapq.nsmallest(CANDIDATES, [(-w, k) for k, w in kept])}
         else:
             found = set(weight)
             if article.day:
@@ -577,22 +593,22 @@ class EventIndex:
         self.documents += 1
         self.df.update(article.terms.keys())
         best, best_score = None, 0.0
-        candidates = self.candidates(article)
         memo = _Memo(self.idf)  # document frequencies do not change during one add
         idf = memo.__getitem__
+        candidates = self.candidates(article, idf)
 
         own = _length(article.terms, idf)
         bar = JOIN if article.day else (JOIN_PERIOD if article.period else JOIN_UNDATED)
         for key, copied in sorted(candidates.items()):
             event = self.events[key]
-            score, _ = similarity(article, event, idf, copied, explain=False, lengths=(own, self._length(event, memo)))
+            score, _ = similarity(article, event, idf, copied, explain=False, lengths=(own, self._length(event)))
             # an event without a day cannot be ruled out by date as well: it needs the bar of its month, or the undated bar
             floor = JOIN if event.days else (JOIN_PERIOD if event.periods else JOIN_UNDATED)
             if score > best_score and score >= max(bar, floor):
                 best, best_score = key, score
         if best is not None:
             event = self.events[best]
-            _, why = similarity(article, event, idf, candidates[best], lengths=(own, self._length(event, memo)))
+            _, why = similarity(article, event, idf, candidates[best], lengths=(own, self._length(event)))
         else:
             event, why = Event(_event_key(article.id)), {"opened": True}
             self.events[event.key] = event
@@ -603,18 +619,15 @@ class EventIndex:
         self.event_of[article.id] = event.key
         return event.key, why
 
-    def _length(self, event: Event, memo: _Memo | None = None) -> float:
-        """The event's tf-idf length, recomputed when it changed or the corpus grew by a tenth
-        (`memo`: the add's memo of `self.idf`, the same values)."""
+    def _length(self, event: Event) -> float:
+        """The event's tf-idf length, recomputed when it changed or the corpus grew by a tenth."""
         length, documents = event.length, event.length_at
         if documents < 0 or self.documents > documents * 1.1 + 1:
-            if memo is None:
-                idf = self.idf
-            else:  # the terms the memo lacks, in one pass (self.idf's formula)
-                total, df = 1 + self.documents, self.df
-                memo.update({w: math.log(total / (1 + df.get(w, 0))) + 1 for w in event.terms if w not in memo})
-                idf = memo.__getitem__
-            length = event.length = _length(event.terms, idf)
+            # _length(event.terms, self.idf) in one expression (the same floats): neither a call of
+            # self.idf nor a memo entry per term (its hundreds of terms' idfs were a tenth of the linker's time)
+            total, get, log, tf = 1 + self.documents, self.df.get, math.log, _TF.__getitem__
+            length = event.length = math.sqrt(sum((tf(c) * (log(total / (1 + get(w, 0))) + 1)) ** 2
+                                                  for w, c in event.terms.items()))
             event.length_at = self.documents
         return length
 

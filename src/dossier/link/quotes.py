@@ -25,6 +25,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 SAME_WORDING = 88  # ratio at or above which two wordings are one statement
@@ -33,6 +34,7 @@ MIN_CONTAINED_WORDS = 4  # a contained wording shorter than this joins only with
 MAX_POSTINGS = 500  # words in more wordings than this are too common to pair on
 RARE_WORDS = 3  # a wording is paired with those sharing one of its rarest words ...
 RARE_DF = 25  # ... or any word held by at most this many wordings
+FEW_CANDIDATES = 200  # a wording with fewer candidates (with repeats) reads them all: numpy's overhead costs more
 _PUNCT = re.compile(r"[^\w\s]")
 _STOP = frozenset(
     "a an the and or but of to in on for with at by from as is are was were be been it its this that these those "
@@ -208,6 +210,23 @@ def _any_same_statement(a: Occurrence, mine: str, theirs: str, others: Any, cont
     return False
 
 
+def _union(heads: list[np.ndarray]) -> np.ndarray:
+    """The wordings in any of these sorted arrays, sorted."""
+    if len(heads) <= 1:
+        return heads[0] if heads else np.zeros(0, dtype=np.uintc)
+    out = np.concatenate(heads)  # np.unique's way, without the cost of its options on a few hundred
+    out.sort()
+    return out[np.concatenate(([True], out[1:] != out[:-1]))]
+
+
+def _intersection(heads: list[np.ndarray]) -> np.ndarray:
+    """The wordings in all of these sorted arrays (each holding a wording once), sorted."""
+    out = heads[0]
+    for head in heads[1:]:
+        out = np.intersect1d(out, head, assume_unique=True)
+    return out
+
+
 def word_changes(original: str, copy: str) -> list[dict[str, str | None]]:
     """Word-level differences between two wordings, ignoring case and punctuation."""
     return [dict(change) for change in _word_changes(original, copy)]
@@ -253,6 +272,7 @@ class QuoteIndex:
         self.actor_names = actor_names if actor_names is not None else {}
         self.wordings: list[str] = []
         self.index: dict[str, int] = {}  # wording -> its number (not pickled: made again on load)
+        self._lengths = array("I")  # per wording, its length (not pickled: made again on load)
         self.postings: dict[str, array] = {}  # word -> the wordings holding it, in order
         self.groups = _UnionFind(0)
         self.members: dict[int, list[int]] = {}  # group root -> wordings, for statements of more than one
@@ -270,12 +290,13 @@ class QuoteIndex:
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        del state["index"], state["_shape_of"]
+        del state["index"], state["_shape_of"], state["_lengths"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.index = {norm: i for i, norm in enumerate(self.wordings)}
+        self._lengths = array("I", map(len, self.wordings))
         self._shape_of = {}
 
     # -- occurrences as columns ------------------------------------------------------------
@@ -346,6 +367,7 @@ class QuoteIndex:
         i = len(self.wordings)
         self.wordings.append(norm)
         self.index[norm] = i
+        self._lengths.append(len(norm))
         self._first.append(0)
         self._last.append(0)
         self._quote_ids.append(0)
@@ -372,10 +394,79 @@ class QuoteIndex:
     def _candidates(self, i: int) -> list[int]:
         """The earlier wordings that wording i is compared with: those that held, when it
         arrived, one of the words it pairs on (`paired_on`)."""
+        return _union(self._heads(i)).tolist()
+
+    def _heads(self, i: int, pairs: list[tuple[str, int]] | None = None) -> list[np.ndarray]:
+        """For each word wording i pairs on (`pairs`: `paired_on(i)`), the wordings that held it when
+        i arrived (sorted)."""
+        postings = self.postings
+        return [np.frombuffer(postings[word][:n], dtype=np.uintc) for word, n in pairs or self.paired_on(i)]  # copies
+
+    def _around(self, i: int, candidates: np.ndarray, lengths: np.ndarray) -> list[int]:
+        """The candidates whose wording is wording i's with words around it ("mine" in "t", words
+        bounded), read only among those given: `_join` gives those holding every word i pairs on."""
+        mine = self.wordings[i]
+        padded, wordings = f" {mine} ", self.wordings
+        return [j for j in candidates[lengths > len(mine)].tolist() if padded in f" {wordings[j]} "]
+
+    def _inside(self, i: int, candidates: np.ndarray, lengths: np.ndarray) -> list[int]:
+        """The candidates whose wording is a run of wording i's words ("t" in "mine", words
+        bounded by the spaces `_join` pads them with), read only among the shorter ones."""
+        mine = self.wordings[i]
+        padded, shorter = f" {mine} ", candidates[lengths < len(mine)].tolist()
+        return [j for j, t in zip(shorter, map(self.wordings.__getitem__, shorter)) if t in mine and f" {t} " in padded]
+
+    def _lengths_of(self, candidates: np.ndarray) -> np.ndarray:
+        """The candidates' wordings' lengths, from the lengths array (not the strings: reading
+        hundreds of wordings scattered in memory cost more than comparing them)."""
+        return np.frombuffer(self._lengths, dtype=np.uintc)[candidates].astype(np.int64)  # the view is let go here
+
+    def _matches(self, i: int) -> tuple[set[int], dict[int, float]]:
+        """Of wording i's candidates (`_candidates`), those containing it or contained in it
+        (words bounded), and the ratio of those of ratio at least SAME_SPEAKER_WORDING."""
+        # Only two kinds of candidate can be the same statement: a wording containing the other,
+        # and one of ratio at least SAME_SPEAKER_WORDING (which needs lengths close enough:
+        # ratio <= 200 * short / (short + long)). Both are found over all candidates at once, the
+        # ratios by rapidfuzz in C (its cutoff skips the far ones), not pair by pair in Python.
+        #
+        # At 100,000 articles a wording has hundreds of candidates, scattered through memory, and
+        # reading them was most of the time: only those of a length that can reach the ratio, the
+        # shorter ones (which it can contain) and the longer ones holding every word it pairs on
+        # (which can contain it) are read (the lengths are kept in an array): the same pairs.
+        mine = self.wordings[i]
+        pairs = self.paired_on(i)
+        if sum(n for _, n in pairs) < FEW_CANDIDATES:
+            return self._read_all(i, pairs)
+        heads = self._heads(i, pairs)
+        candidates = _union(heads)
+        lengths = self._lengths_of(candidates)
+        size = len(mine)
+        # ratio <= 200 * short / (short + long): under the cutoff by more than any rounding, rapidfuzz's
+        # cutoff leaves a candidate out (the bound in integers: 200 * short >= 69.99 * (short + long))
+        near = candidates[20000 * np.minimum(lengths, size) >= round(100 * (SAME_SPEAKER_WORDING - 0.01)) * (lengths + size)]
+        near_list = near.tolist()
+        texts = list(map(self.wordings.__getitem__, near_list))
+        ratios = {near_list[k]: score for _, score, k in process.extract(
+            mine, texts, scorer=fuzz.ratio, processor=None, score_cutoff=SAME_SPEAKER_WORDING, limit=None)} if texts else {}
+        contained = set(self._inside(i, candidates, lengths))  # after `texts`: many of them are read already
+        holding_all = _intersection(heads) if len(heads) > 1 else candidates
+        contained.update(self._around(i, holding_all, self._lengths_of(holding_all)))
+        return contained, ratios
+
+    def _read_all(self, i: int, pairs: list[tuple[str, int]]) -> tuple[set[int], dict[int, float]]:
+        """`_matches` of a wording of few candidates: each of them read and compared."""
         found: set[int] = set()
-        for word, n in self.paired_on(i):
+        for word, n in pairs:
             found.update(self.postings[word][:n])
-        return sorted(found)
+        candidates = sorted(found)
+        mine = self.wordings[i]
+        texts = [self.wordings[j] for j in candidates]
+        padded = f" {mine} "
+        contained = {candidates[k] for k, t in enumerate(texts)
+                     if (t in mine and f" {t} " in padded) or (mine in t and padded in f" {t} ")}
+        ratios = {candidates[k]: score for _, score, k in process.extract(
+            mine, texts, scorer=fuzz.ratio, processor=None, score_cutoff=SAME_SPEAKER_WORDING, limit=None)} if texts else {}
+        return contained, ratios
 
     def _join(self, i: int, occurrence: Occurrence) -> None:
         """Compare a new (wording, speaker) representative with the candidates of its wording:
@@ -383,18 +474,8 @@ class QuoteIndex:
         that few wordings hold (so an earlier wording is found by its own rare words too).
         The same statement, however reworded or shortened, keeps most of its rare words, so
         this finds it while the pairs compared stay near linear in the corpus."""
-        # Only two kinds of candidate can be the same statement: a wording containing the other,
-        # and one of ratio at least SAME_SPEAKER_WORDING (which needs lengths close enough:
-        # ratio <= 200 * short / (short + long)). Both are found over all candidates at once, the
-        # ratios by rapidfuzz in C (its cutoff skips the far ones), not pair by pair in Python.
         mine = self.wordings[i]
-        candidates = self._candidates(i)
-        texts = [self.wordings[j] for j in candidates]
-        padded = f" {mine} "
-        contained = {candidates[k] for k, t in enumerate(texts)
-                     if (t in mine and f" {t} " in padded) or (mine in t and padded in f" {t} ")}
-        ratios = {candidates[k]: score for _, score, k in process.extract(
-            mine, texts, scorer=fuzz.ratio, processor=None, score_cutoff=SAME_SPEAKER_WORDING, limit=None)} if texts else {}
+        contained, ratios = self._matches(i)
         speakers, kinds = self._speakers.values, self._kinds.values
         for j in sorted(contained | ratios.keys()):  # the candidates' order (they are sorted)
             is_contained = j in contained
