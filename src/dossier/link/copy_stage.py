@@ -25,10 +25,10 @@ import queue
 import time
 import traceback
 from multiprocessing import get_all_start_methods, get_context
-from typing import Any
+from typing import Any, Callable
 
 from dossier.link.copies import ArticleText, CopyIndex
-from dossier.link.linker import add_statements, text_reader
+from dossier.link.linker import LinkInput, add_statements, text_reader
 from dossier.link.quotes import QuoteIndex
 
 MIN_ARTICLES = 2000  # below this a second process costs more (~1 s to start) than it saves
@@ -48,17 +48,18 @@ def _work(path: str, ids: list[str], part: str, out: Any) -> None:
     try:
         conn = connect(path, create=False)
         statements = part == "statements"
-        # the parent names the statements' speakers (it has the actors)
-        index: CopyIndex | QuoteIndex = QuoteIndex() if statements else CopyIndex()
-        if not statements:
-            index.texts = text_reader(conn)  # type: ignore[union-attr]  # texts read again from the store, not kept
+        index: CopyIndex | QuoteIndex
+        find: Callable[[LinkInput], Any]
+        if statements:
+            quotes = index = QuoteIndex()  # the parent names the statements' speakers (it has the actors)
+            find = lambda item: add_statements(quotes, item)[2]  # noqa: E731
+        else:
+            copies = index = CopyIndex()
+            copies.texts = text_reader(conn)  # texts are read again from the store, not kept (CopyIndex.texts)
+            find = lambda item: copies.add(ArticleText(item.id, item.text, item.published, item.outlets))  # noqa: E731
         batch: list[tuple[str, Any]] = []
         for n, item in enumerate(link_inputs(conn, ids, records=statements), 1):
-            if statements:
-                found: Any = add_statements(index, item)[2]  # type: ignore[arg-type]
-            else:
-                found = index.add(ArticleText(item.id, item.text, item.published, item.outlets))  # type: ignore[union-attr]
-            batch.append((item.id, found))
+            batch.append((item.id, find(item)))
             if len(batch) >= BATCH:
                 out.put(("found", batch))
                 batch = []
