@@ -22,28 +22,17 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from rapidfuzz import fuzz, process
 
 from dossier.analyze.record import cached_kb, kb_fingerprint
 from dossier.link.events import EventIndex
 from dossier.link.linker import load_state
-from dossier.link.quotes import SAME_SPEAKER_WORDING, QuoteIndex
+from dossier.link.quotes import QuoteIndex
 from dossier.store.db import connect
 
 
 def plain_matches(index: QuoteIndex, i: int) -> tuple[set[int], dict[int, float]]:
-    found: set[int] = set()
-    for word, n in index.paired_on(i):
-        found.update(index.postings[word][:n])
-    candidates = sorted(found)
-    mine = index.wordings[i]
-    texts = [index.wordings[j] for j in candidates]
-    padded = f" {mine} "
-    contained = {candidates[k] for k, t in enumerate(texts)
-                 if (t in mine and f" {t} " in padded) or (mine in t and padded in f" {t} ")}
-    ratios = {candidates[k]: score for _, score, k in process.extract(
-        mine, texts, scorer=fuzz.ratio, processor=None, score_cutoff=SAME_SPEAKER_WORDING, limit=None)} if texts else {}
-    return contained, ratios
+    """Every candidate read and compared, as before session 6 (`_read_all` of all its pairs)."""
+    return index._read_all(i, index.paired_on(i))
 
 
 def plain_length(index: EventIndex, event: Any) -> float:

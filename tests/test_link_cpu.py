@@ -12,13 +12,12 @@ import re
 from datetime import date
 
 import pytest
-from rapidfuzz import fuzz, process
 
 from dossier.link import quotes
 
 from dossier.link.events import (WEEKDAY_CHARS, Event, EventArticle, EventIndex, _date_rules_out, _day_gap, _length,
                                   lead_terms, lead_text)
-from dossier.link.quotes import SAME_SPEAKER_WORDING, Occurrence, QuoteIndex, normalize_quote
+from dossier.link.quotes import Occurrence, QuoteIndex, normalize_quote
 
 STATEMENTS = [
     "The dam will not be opened until the engineers have inspected every gate",
@@ -64,19 +63,8 @@ def dam_index(seed: int = 3) -> QuoteIndex:
 
 
 def plain_matches(index: QuoteIndex, i: int) -> tuple[set[int], dict[int, float]]:
-    """Every candidate read and compared, as `_join` did before session 6."""
-    found: set[int] = set()
-    for word, n in index.paired_on(i):
-        found.update(index.postings[word][:n])
-    candidates = sorted(found)
-    mine = index.wordings[i]
-    texts = [index.wordings[j] for j in candidates]
-    padded = f" {mine} "
-    contained = {candidates[k] for k, t in enumerate(texts)
-                 if (t in mine and f" {t} " in padded) or (mine in t and padded in f" {t} ")}
-    ratios = {candidates[k]: score for _, score, k in process.extract(
-        mine, texts, scorer=fuzz.ratio, processor=None, score_cutoff=SAME_SPEAKER_WORDING, limit=None)} if texts else {}
-    return contained, ratios
+    """Every candidate read and compared, as `_join` did before session 6 (`_read_all` of all its pairs)."""
+    return index._read_all(i, index.paired_on(i))
 
 
 @pytest.mark.parametrize("few", [0, quotes.FEW_CANDIDATES])  # 0: every wording through numpy

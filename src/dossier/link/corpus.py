@@ -71,8 +71,6 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = Fals
     fingerprint = kb_fingerprint(kb_file)
     logged = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM analysis_log").fetchone()[0]
     linker = None if full else (resident and _resident_state(conn, fingerprint)) or load_state(conn, kb, fingerprint)
-    if linker is not None:
-        linker.copies.texts = text_reader(conn)  # this store's connection (a resident state may outlive another's)
     laps("state")
     new: list[str] = []
     if linker is not None:
@@ -161,6 +159,7 @@ def _resident_state(conn: sqlite3.Connection, fingerprint: str) -> Linker | None
     identity = _state_identity(conn, fingerprint)
     if resident is None or resident[0] != identity or identity[2] is None or identity[2][:2] != (STATE_VERSION, fingerprint):
         return None
+    resident[1].copies.texts = text_reader(conn)  # this call's connection: the one it was saved with may be closed
     return resident[1]
 
 
