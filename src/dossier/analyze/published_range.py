@@ -421,6 +421,10 @@ _TITLE_BEFORE_NAME = re.compile(
     rf"(?P<title>(?i:{_TITLE_WORDS}|ex-?presidente|ex-?presidenta|ex-?mandatari[oa]))"
     rf"(?:\s+(?i:of|de)\s+(?P<c2>(?i:Mexico|México|the\s+United\s+States|Estados\s+Unidos|EE\.\s?UU\.)))?"
     rf"(?P<elect>-elect)?,?\s+$")
+# A title word anywhere in the text before a name: what `_TITLE_BEFORE_NAME` cannot match without.
+# Searching for it first is several times faster than the full pattern, which tries its
+# optional modifier and country at every position, and most names have no title before them.
+_TITLE_ANYWHERE = re.compile(rf"(?i:{_TITLE_WORDS}|ex-?presidente|ex-?presidenta|ex-?mandatari[oa])")
 
 
 @dataclass(frozen=True)
@@ -458,7 +462,7 @@ def titled_mentions(text: str, mentions: list[dict[str, Any]], kb: KnowledgeBase
         surface = text[name_start:name_end]
         inner = _TITLE_PREFIX.match(surface)  # an alias such as "President Trump"
         head = text[max(0, name_start - 60):name_start + (inner.end() if inner else 0)]
-        hit = _TITLE_BEFORE_NAME.search(head)
+        hit = _TITLE_BEFORE_NAME.search(head) if _TITLE_ANYWHERE.search(head) else None
         if hit is None:
             continue
         mod = (hit.group("mod") or hit.group("mod2") or "").lower().rstrip("-")

@@ -50,12 +50,17 @@ _CONTEXT_STOP = frozenset(
     "says told say el la los las un una y o de del en con por para que es son fue se lo al su sus dijo".split())
 
 
-_CONTRACTIONS = [(re.compile(p, re.I), r) for p, r in (
-    (r"\[[^\]]{0,40}\]", " "),  # an editor's insertion: "he [Trump] is"
-    (r"\bwon['’]t\b", "will not"), (r"\bcan['’]t\b", "can not"), (r"\bcannot\b", "can not"), (r"n['’]t\b", " not"),
-    (r"['’]re\b", " are"), (r"['’]ll\b", " will"), (r"['’]ve\b", " have"), (r"\bi['’]m\b", "i am"), (r"['’]d\b", " would"),
-    (r"\b(it|that|there|here|what|who|he|she)['’]s\b", r"\1 is"), (r"&", " and "), (r"\bokay\b", "ok"),
-    (r"\b(\d+)\s*%", r"\1 percent"), (r"\bper cent\b", "percent"))]
+_APOSTROPHES = ("'", "’")
+# (pattern, replacement, needles): a pattern is tried only on a text holding one of its needles
+# (lowercased), which it cannot match without; most quotations hold none of most of them.
+_CONTRACTIONS = [(re.compile(p, re.I), r, needles) for p, r, needles in (
+    (r"\[[^\]]{0,40}\]", " ", ("[",)),  # an editor's insertion: "he [Trump] is"
+    (r"\bwon['’]t\b", "will not", _APOSTROPHES), (r"\bcan['’]t\b", "can not", _APOSTROPHES),
+    (r"\bcannot\b", "can not", ("cannot",)), (r"n['’]t\b", " not", _APOSTROPHES),
+    (r"['’]re\b", " are", _APOSTROPHES), (r"['’]ll\b", " will", _APOSTROPHES), (r"['’]ve\b", " have", _APOSTROPHES),
+    (r"\bi['’]m\b", "i am", _APOSTROPHES), (r"['’]d\b", " would", _APOSTROPHES),
+    (r"\b(it|that|there|here|what|who|he|she)['’]s\b", r"\1 is", _APOSTROPHES), (r"&", " and ", ("&",)),
+    (r"\bokay\b", "ok", ("okay",)), (r"\b(\d+)\s*%", r"\1 percent", ("%",)), (r"\bper cent\b", "percent", ("per cent",)))]
 # Languages of the countries whose officials a corpus quotes most; a speaker of another
 # language is quoted in translation, and two translations may differ in good faith.
 _ENGLISH = {"United States", "United Kingdom", "Canada", "Australia", "New Zealand", "Ireland"}
@@ -68,8 +73,10 @@ _SPANISH = {"Mexico", "Spain", "Argentina", "Colombia", "Chile", "Peru", "Venezu
 def quote_words(text: str) -> tuple[str, ...]:
     """The words of a quotation, with contractions spelled out, "&", "okay", "%" written one way and an
     editor's [insertions] left out."""
-    for pattern, replacement in _CONTRACTIONS:
-        text = pattern.sub(replacement, text)
+    lowered = text.lower()
+    for pattern, replacement, needles in _CONTRACTIONS:
+        if any(needle in lowered for needle in needles):  # the pattern cannot match without one of them
+            text = pattern.sub(replacement, text)
     return tuple(words(text))
 
 
