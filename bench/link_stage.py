@@ -11,7 +11,8 @@ versions of the code can be compared byte for byte:
     PYTHONPATH=/path/to/old/src .venv/bin/python bench/link_stage.py /tmp/x/before.db -o /tmp/x/before.json
     cmp /tmp/x/before.json /tmp/x/after.json
 
-With --one-process the stage is not used (the whole linker in this process).
+With --one-process the stage is not used (the whole linker in this process); --children one or two
+puts copies and statements in one child or each in its own, whatever `link.copy_stage.children` says.
 """
 
 from __future__ import annotations
@@ -32,7 +33,14 @@ def main() -> None:
     parser.add_argument("store", type=Path)
     parser.add_argument("-o", "--output", type=Path, help="write the JSON export here")
     parser.add_argument("--one-process", action="store_true", help="link without the copy stage's process")
+    parser.add_argument("--children", choices=("auto", "one", "two"), default="auto",
+                        help="copies and statements in one child or each in its own (auto: link.copy_stage.children)")
     args = parser.parse_args()
+    if args.children != "auto":
+        from dossier.link import copy_stage
+
+        groups = (copy_stage.PARTS,) if args.children == "one" else tuple((p,) for p in copy_stage.PARTS)
+        copy_stage.children = lambda articles, cores=None: groups
     conn = connect(args.store)
     articles = conn.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]
     print(f"{platform.python_version()} on {os.cpu_count()} cores; {articles:,} articles; "

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from dossier.build import BuildOptions, build
 from dossier.link.corpus import link
 from dossier.link.linker import load_state, stored_state_size
@@ -76,16 +78,22 @@ def test_a_state_from_another_version_is_not_trusted(tmp_path):
     assert conn.execute("SELECT version FROM link_state").fetchone()[0] != "old"
 
 
-def test_a_full_link_with_the_copy_stage_in_a_second_process_gives_the_same_tables(tmp_path):
-    """A large store's full link finds copies and links statements in a child process
-    (link.copy_stage) while the parent links actors and events with the statement keys the child
-    sends: the tables, the export and the saved state must be those of one process."""
+@pytest.mark.parametrize("groups", [(("copies", "statements"),), (("copies",), ("statements",))],
+                         ids=["one child", "two children"])
+def test_a_full_link_with_the_copy_stage_in_a_second_process_gives_the_same_tables(tmp_path, monkeypatch, groups):
+    """A large store's full link finds copies and links statements in child processes
+    (link.copy_stage: both in one, or each in its own) while the parent links actors and events
+    with the statement keys a child sends: the tables, the export and the saved state must be
+    those of one process."""
     import io
     import pickle
 
     from dossier.analyze.record import cached_kb, kb_fingerprint
+    from dossier.link import copy_stage
     from dossier.link.corpus import _link_full
     from dossier.link.linker import _Inflating, _stored_chunks
+
+    monkeypatch.setattr(copy_stage, "children", lambda articles: groups)
 
     conn = connect(tmp_path / "story.db")
     build([str(SAMPLE)], conn, BuildOptions(workers=1))
@@ -111,6 +119,18 @@ def test_a_full_link_with_the_copy_stage_in_a_second_process_gives_the_same_tabl
     assert tables[True]["copies"] and tables[True]["relations kept"] and tables[True]["state"][1]
     # statements that several articles carry, with their speakers named (the parent's actors)
     assert any(len(q["occurrences"]) > 1 and q["speaker_name"] for q in tables[True]["statements"])
+
+
+def test_the_copy_stage_runs_three_processes_only_where_they_pay():
+    """Copies and statements each get a process of their own on more than two cores or for a
+    large store; on two cores a smaller store has them in one child (three processes were slower
+    there)."""
+    from dossier.link.copy_stage import THREE_PROCESSES_FROM, children
+
+    both, each = (("copies", "statements"),), (("copies",), ("statements",))
+    assert children(10_000, cores=2) == both
+    assert children(THREE_PROCESSES_FROM, cores=2) == each
+    assert children(10_000, cores=4) == each
 
 
 def test_the_copy_stage_reports_a_child_that_fails(tmp_path):

@@ -15,12 +15,17 @@ copies ~250 s once weak candidates were limited by date): they need only the art
 quotations, and events need of them only the keys of the statements each article's
 occurrences are in as the index has them right after that article (`link.linker.add_statements`),
 which the child sends as it goes. The parent takes the finished statements at the end too.
-On two cores the three processes share them; on more, each has its own.
+On more than two cores each process has its own. On two, the three share them, which pays only
+for a large store: at 10,000 articles the copies and statements took 24.5-25.6 s in one child
+against 28.6-33.2 s in two (the parent's load is then as large as theirs together, and a third
+process takes from its core), at 100,000 two children were faster. So on two cores a store of
+fewer than THREE_PROCESSES_FROM articles has copies and statements in one child (`children`).
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import queue
 import time
 import traceback
@@ -36,48 +41,60 @@ BATCH = 100  # articles' relations sent at a time
 FREEZE_EVERY = 500  # the collector's full passes need not rescan the growing index (as link.corpus)
 WAIT = 5.0  # seconds between checks that the child is still alive while waiting for it
 
-PARTS = ("copies", "statements")  # each in a process of its own
+PARTS = ("copies", "statements")
+THREE_PROCESSES_FROM = 50_000  # articles: on two cores, a smaller store's parts share one child
 
 
-def _work(path: str, ids: list[str], part: str, out: Any) -> None:
-    """A child: what it finds of every article in linking order (its copy relations, or the keys
-    of its statements), then its index (with, for reports, its CPU seconds and the time it was done)."""
+def children(articles: int, cores: int | None = None) -> tuple[tuple[str, ...], ...]:
+    """The parts each child links: each in its own process when there are cores for three
+    processes or the store is large, else both in one (see the module's docstring)."""
+    cores = cores or os.cpu_count() or 1
+    if cores > 2 or articles >= THREE_PROCESSES_FROM:
+        return tuple((part,) for part in PARTS)
+    return (PARTS,)
+
+
+def _finder(conn: Any, part: str) -> tuple[CopyIndex | QuoteIndex, Callable[[LinkInput], Any]]:
+    """A part's index and what it finds of one article: its copy relations, or the keys of its statements."""
+    if part == "statements":
+        quotes = QuoteIndex()  # the parent names the statements' speakers (it has the actors)
+        return quotes, lambda item: add_statements(quotes, item)[2]
+    copies = CopyIndex()
+    copies.texts = text_reader(conn)  # texts are read again from the store, not kept (CopyIndex.texts)
+    return copies, lambda item: copies.add(ArticleText(item.id, item.text, item.published, item.outlets))
+
+
+def _work(path: str, ids: list[str], parts: tuple[str, ...], out: Any) -> None:
+    """A child: what its parts find of every article in linking order (one value per part), then
+    their indexes (with, for reports, its CPU seconds and the time it was done)."""
     from dossier.link.corpus import link_inputs  # not at import time: link.corpus imports this module
     from dossier.store.db import connect
 
     try:
         conn = connect(path, create=False)
-        statements = part == "statements"
-        index: CopyIndex | QuoteIndex
-        find: Callable[[LinkInput], Any]
-        if statements:
-            quotes = index = QuoteIndex()  # the parent names the statements' speakers (it has the actors)
-            find = lambda item: add_statements(quotes, item)[2]  # noqa: E731
-        else:
-            copies = index = CopyIndex()
-            copies.texts = text_reader(conn)  # texts are read again from the store, not kept (CopyIndex.texts)
-            find = lambda item: copies.add(ArticleText(item.id, item.text, item.published, item.outlets))  # noqa: E731
+        indexes, finds = zip(*(_finder(conn, part) for part in parts))
         batch: list[tuple[str, Any]] = []
-        for n, item in enumerate(link_inputs(conn, ids, records=statements), 1):
-            batch.append((item.id, find(item)))
+        for n, item in enumerate(link_inputs(conn, ids, records="statements" in parts), 1):
+            batch.append((item.id, tuple(find(item) for find in finds)))
             if len(batch) >= BATCH:
                 out.put(("found", batch))
                 batch = []
             if n % FREEZE_EVERY == 0:
                 gc.freeze()
         out.put(("found", batch))
-        out.put(("index", (index, time.process_time(), time.time())))
+        out.put(("index", (indexes, time.process_time(), time.time())))
     except BaseException:  # reported to the parent, which raises it
         out.put(("error", traceback.format_exc()))
 
 
 class _Child:
-    """One child process (`_work` of one part) and what it has sent, taken in linking order."""
+    """One child process (`_work` of its parts) and what it has sent, taken in linking order."""
 
-    def __init__(self, context: Any, path: str, ids: list[str], part: str) -> None:
-        self.part = part
+    def __init__(self, context: Any, path: str, ids: list[str], parts: tuple[str, ...]) -> None:
+        self.parts = parts
+        self.part = " and ".join(parts)  # how errors name it
         self._queue = context.Queue()
-        self._process = context.Process(target=_work, args=(path, ids, part, self._queue), daemon=True)
+        self._process = context.Process(target=_work, args=(path, ids, parts, self._queue), daemon=True)
         self._process.start()
         self._pending: list[tuple[str, Any]] = []
         self._next = 0
@@ -126,11 +143,12 @@ class _Child:
 class CopyStage:
     """The child processes and what they have sent: `found(article_id)` in linking order, then `indexes()`."""
 
-    def __init__(self, path: str, ids: list[str]) -> None:
+    def __init__(self, path: str, ids: list[str], groups: tuple[tuple[str, ...], ...] | None = None) -> None:
         # fork, as the shard stage's pool (scale/local.py): spawn would import the caller's main
         # module again, which a script calling link() without a __main__ guard does not survive
         context = get_context("fork" if "fork" in get_all_start_methods() else "spawn")
-        self._children = [_Child(context, path, ids, part) for part in PARTS]
+        self.groups = groups or children(len(ids))
+        self._children = [_Child(context, path, ids, parts) for parts in self.groups]
         self.child_cpu = 0.0  # the children's CPU seconds, once `indexes` has them
         self.waited = 0.0  # seconds `indexes` waited for the children to finish their articles
         self.transfer = 0.0  # seconds from then (or the call) until the indexes were received and unpickled
@@ -138,19 +156,23 @@ class CopyStage:
     def found(self, article_id: str) -> tuple[list[dict[str, Any]], list[str | None]]:
         """The copy relations the article has with the articles before it, and the keys of the
         statements its occurrences are in (`link.linker.add_statements`)."""
-        copies, statements = (child.found(article_id) for child in self._children)
-        return copies, statements
+        found = {part: value for child in self._children for part, value in zip(child.parts, child.found(article_id))}
+        return found["copies"], found["statements"]
 
     def indexes(self) -> tuple[CopyIndex, QuoteIndex]:
         """The finished copy index and statements, once every article's findings have been taken.
         The statements name no speakers yet: the caller gives them its actors' names."""
         started = time.time()
-        (copies, copy_cpu, copies_done), (quotes, quote_cpu, quotes_done) = (child.index() for child in self._children)
-        done = max(copies_done, quotes_done)
-        self.child_cpu = copy_cpu + quote_cpu
+        indexes, done = {}, started
+        self.child_cpu = 0.0
+        for child in self._children:
+            values, cpu, child_done = child.index()
+            indexes.update(zip(child.parts, values))
+            self.child_cpu += cpu
+            done = max(done, child_done)
         self.waited = max(0.0, done - started)
         self.transfer = time.time() - max(started, done)
-        return copies, quotes
+        return indexes["copies"], indexes["statements"]
 
     def close(self) -> None:
         for child in self._children:

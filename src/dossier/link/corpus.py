@@ -233,7 +233,8 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
     # the linker's CPU seconds in each process; the seconds the parent waited for the stage's child to
     # finish, and then to receive its indexes
     processes = {"linker": round(cpu, 3)} | ({"stage": round(stage.child_cpu, 3), "waited": round(stage.waited, 3),
-                                               "transfer": round(stage.transfer, 3)} if stage else {})
+                                               "transfer": round(stage.transfer, 3),
+                                               "children": len(stage.groups)} if stage else {})
     return {**table_sizes(conn), "seconds": laps.seconds, "cpu": processes}
 
 
