@@ -97,6 +97,7 @@ class PeakMemory:
 
     def __init__(self, pid: int, every: float = 0.2) -> None:
         self.pid, self.every, self.peak, self.peak_pss = pid, every, 0, 0
+        self.pss_samples: list[tuple[float, int]] = []  # (time, the tree's PSS): where in the build the peak is
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -107,7 +108,9 @@ class PeakMemory:
             pids, rss = _tree(self.pid)
             self.peak = max(self.peak, sum(rss.get(pid, 0) for pid in pids))
             if samples % self.PSS_EVERY == 0:
-                self.peak_pss = max(self.peak_pss, sum(_pss(pid) for pid in pids))
+                pss = sum(_pss(pid) for pid in pids)
+                self.peak_pss = max(self.peak_pss, pss)
+                self.pss_samples.append((time.time(), pss))
             samples += 1
             self._stop.wait(self.every)
 
@@ -174,8 +177,14 @@ def child_build(source: str, db: str, workers: int, engine: str, adds: int, add_
     from dossier.build import BuildOptions, build
     from dossier.store.db import connect
 
+    from dossier.link import corpus as link_corpus
+
+    # each step of the link as it ends (the parent matches them with its memory samples)
+    lap = link_corpus.Laps.__call__
+    link_corpus.Laps.__call__ = lambda laps, step: (lap(laps, step), print(f"STEP {time.time():.2f} {step}", flush=True))
     options = {"workers": workers, "engine": engine}
     conn = connect(db)
+    print(f"STEP {time.time():.2f} start", flush=True)
     started = time.time()
     report = build([source], conn, BuildOptions(**options))
     result = {"elapsed": time.time() - started, "articles": report.stored, "stages": report.stage_seconds,
@@ -208,10 +217,28 @@ def run_build(source: Path, db: Path, workers: int, engine: str, adds: int, add_
     if process.returncode != 0:
         raise SystemExit(f"build failed ({process.returncode}): {' '.join(command)}")
     result = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
+    result["peak_pss_by_step"] = peaks_by_step(out, memory.pss_samples)
     result.update(wall=time.time() - started, peak_rss=peak, peak_pss=memory.peak_pss, db_bytes=sum(
         Path(str(db) + s).stat().st_size for s in ("", "-wal") if Path(str(db) + s).exists()))
     result["state"] = state_parts(db)
     return result
+
+
+def peaks_by_step(out: str, samples: list[tuple[float, int]]) -> dict[str, float]:
+    """The largest PSS sampled (GB) in each step: from the start to the link's first step (the
+    shard stage, finalize and the link's loading of its state: "shards"), each later step of the
+    link as `link.corpus.Laps` names it as it ends, then the adds ("after")."""
+    marks = [(float(line.split()[1]), line.split(maxsplit=2)[2]) for line in out.splitlines() if line.startswith("STEP ")]
+    steps = [(start, end, "shards" if n == 0 else name)
+             for n, ((start, _), (end, name)) in enumerate(zip(marks, marks[1:]))]
+    if marks:
+        steps.append((marks[-1][0], float("inf"), "after"))
+    peaks: dict[str, float] = {}
+    for start, end, name in steps:
+        inside = [pss for t, pss in samples if start <= t < end]
+        if inside:
+            peaks[name] = round(max(inside) / 2**30, 2)
+    return peaks
 
 
 def state_parts(db: Path) -> dict[str, float]:
@@ -243,7 +270,8 @@ def describe(label: str, result: dict) -> str:
             f"records redone after it {stages.get('analyse', 0):,.1f} s; link {stages.get('link', 0):,.1f} s "
             f"{rate(stages.get('link'))}); "
             f"peak RSS {result['peak_rss'] / 2**30:,.2f} GB (PSS {result.get('peak_pss', 0) / 2**30:,.2f} GB); store {result['db_bytes'] / 2**20:,.0f} MB{add}; "
-            f"link steps (s): {json.dumps((result.get('linked') or {}).get('seconds', {}))}"
+            f"link steps (s): {json.dumps((result.get('linked') or {}).get('seconds', {}))}; "
+            f"peak PSS by step (GB): {json.dumps(result.get('peak_pss_by_step', {}))}"
             + (f"; linking state {state['stored']:,.0f} MB stored, {state['resident']:,.0f} MB resident once loaded "
                f"({1e3 * state['resident'] / n:,.1f} KB an article; parts {json.dumps({k: v for k, v in state.items() if k not in ('stored', 'resident', 'load_s')})}), "
                f"loaded in {state['load_s']:.1f} s" if (state := result.get("state") or {}).get("resident") else ""))
