@@ -31,7 +31,7 @@ OWN = [
     "MONTERREY (Continental Press) — Officials said the bridge would reopen, as reported by Radio Norte.",
     "By Ana Ruiz, El Diario del Valle\nLa Gaceta reported that the plan was courtesy of the city. Source: Canal 8",
     "Por Redacción\nCon información de Agencia Sur y fuente: Prensa Latina. Reuters and AP were not there.",
-    "Reporte especial\nPor Noticias Golfo Sur\nEl alcalde habló del puente.",
+    "Reporte especial\nPor Noticias del Golfo\nEl alcalde habló del puente.",
     "Mexican President Claudia Sheinbaum met former U.S. President Joe Biden and la presidenta de México.",
     "El expresidente Andrés Manuel López Obrador habló con el presidente Donald Trump.",
     "Nothing here needs any of the patterns at all, plainly.",
@@ -89,7 +89,7 @@ def test_credited_names_equal_every_pattern_run_on_every_text(monkeypatch):
     fast = [copies.credited_names(a) for a in articles]
     monkeypatch.setattr(copies, "_CREDIT_PATTERNS", tuple((p, ("",), h) for p, _, h in copies._CREDIT_PATTERNS))
     assert fast == [copies.credited_names(a) for a in articles]
-    assert {"Continental Press", "Radio Norte", "Reuters", "AP", "Noticias Golfo Sur"} <= set().union(*fast[:len(OWN)])
+    assert {"Continental Press", "Radio Norte", "Reuters", "AP", "Noticias del Golfo"} <= set().union(*fast[:len(OWN)])
 
 
 def test_titled_mentions_equal_the_full_pattern_alone(monkeypatch):

@@ -309,6 +309,13 @@ def test_an_original_known_by_its_domain_is_credited_by_its_name():
     assert copies_check.detect(doc, {}, KB) == []
 
 
+def test_a_credit_line_names_the_whole_outlet():
+    """"Por Noticias del Golfo" credits the whole name, not "Noticias de" (our own lines)."""
+    article = {"id": "x", "text": "Reporte especial\nPor Noticias del Golfo\nEl alcalde habló del puente.\n"
+                                  "Courtesy of Radio de la Costa del Sur"}
+    assert copies_check.credited_names(article) == {"Noticias del Golfo", "Radio de la Costa del Sur"}
+
+
 def test_initials_are_how_datelines_credit():
     assert copies_check.initials("Continental Press") == "CP"
     assert copies_check.initials("Reuters") is None

@@ -34,7 +34,9 @@ WIRES = ("Associated Press", "AP", "Reuters", "Agence France-Presse", "AFP", "EF
          "Deutsche Presse-Agentur", "dpa", "ANSA", "Europa Press", "Notimex", "Xinhua", "Kyodo", "Press Association",
          "PA", "Canadian Press", "CNN Wire", "United Press International", "UPI", "Tribune News Service", "TNS")
 _WIRE_WORDS = {w: re.compile(rf"(?<![\w-]){re.escape(w)}(?![\w-])") for w in WIRES}  # each as a word of its own
-_NAME = r"(?:[A-Z][\w&'’.-]*|de|del|la|el|of|the)(?:[ \t]+(?:[A-Z][\w&'’.-]*|de|del|la|el|of|the)){0,5}"
+# "del" before "de": a credit phrase's name ends where the pattern stops, and with "de" first
+# "Por Noticias del Golfo" credited "Noticias de"
+_NAME = r"(?:[A-Z][\w&'’.-]*|del|de|la|el|of|the)(?:[ \t]+(?:[A-Z][\w&'’.-]*|del|de|la|el|of|the)){0,5}"
 # "according to" and "via" name sources of facts ("according to a poll"), not of the text: left out
 _CREDIT_PHRASES = re.compile(
     rf"(?i:\bas reported by|\breported by|\bcourtesy of|\bcon información de|\bfuente:|\bsource:|^por)[ \t]+"

@@ -366,11 +366,14 @@ def export_articles(conn: sqlite3.Connection, ids: Iterable[str], ranges: bool =
     return out
 
 
-def _records(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+def _mentions(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """These articles' analysis records with their mentions alone (all the roles detector reads):
+    SQLite cuts the mentions out, so Python decodes a fraction of each record."""
     out = {}
     for part in _chunks(ids):
-        for row in conn.execute(f"SELECT article_id, record FROM analyses WHERE article_id IN ({_marks(part)})", part):
-            out[row[0]] = json.loads(row[1])
+        for row in conn.execute(f"SELECT article_id, json_extract(record, '$.mentions') FROM analyses "
+                                f"WHERE article_id IN ({_marks(part)})", part):
+            out[row[0]] = {"mentions": json.loads(row[1])} if row[1] is not None else {}
     return out
 
 
@@ -447,7 +450,7 @@ def _flags(conn: sqlite3.Connection, kb: Any, letter: str, keys: list[str]) -> l
     if letter == "a":  # role-date conflicts, per article
         if "roles" in MODULES:
             document = {"articles": export_articles(conn, keys, ranges=True)}
-            out += [("a:" + f["evidence"][0]["article"], f) for f in _run(roles.detect, document, _records(conn, keys), kb)]
+            out += [("a:" + f["evidence"][0]["article"], f) for f in _run(roles.detect, document, _mentions(conn, keys), kb)]
     elif letter == "e":  # date conflicts, per event, a batch of about SPAN articles at a time
         members = _event_members(conn, keys)
         batch: list[str] = []
