@@ -4,6 +4,7 @@ result is the one a full link of the same store gives (on the bundled sample).""
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,28 @@ def test_nothing_new_changes_nothing_and_the_state_is_kept_in_the_store(tmp_path
     assert json.dumps(build_document(conn), sort_keys=True) == before
 
 
+def test_a_full_link_that_fails_at_its_end_keeps_the_state_it_had(tmp_path, monkeypatch):
+    """A full link drops its state once pickled, before claims and flags, and stores it at the
+    end: a failure in between leaves the store's state (and its token) as they were."""
+    from dossier.link import corpus
+    from dossier.store.marks import read_mark
+
+    conn = connect(tmp_path / "story.db")
+    build([str(SAMPLE)], conn, BuildOptions(workers=1))
+    before = (list(conn.execute("SELECT seq, data FROM link_state_chunks ORDER BY seq")), read_mark(conn, "linking state"))
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("claims and flags failed")
+
+    monkeypatch.setattr(corpus, "claims_and_flags", fail)
+    with pytest.raises(RuntimeError, match="claims and flags failed"):
+        link(conn, full=True)
+    assert (list(conn.execute("SELECT seq, data FROM link_state_chunks ORDER BY seq")), read_mark(conn, "linking state")) == before
+    monkeypatch.undo()
+    link(conn, full=True)  # and the next link stores a new one
+    assert read_mark(conn, "linking state") != before[1] and stored_state_size(conn) > 0
+
+
 def test_a_changed_article_makes_the_next_link_a_full_one(tmp_path):
     conn = connect(tmp_path / "story.db")
     build([str(SAMPLE / "txt")], conn, BuildOptions(workers=1))
@@ -94,6 +117,9 @@ def test_a_full_link_with_the_copy_stage_in_a_second_process_gives_the_same_tabl
     from dossier.link.linker import _Inflating, _stored_chunks
 
     monkeypatch.setattr(copy_stage, "children", lambda articles: groups)
+    spool = tmp_path / "spool"  # where the children spool their indexes for the parent (removed once read)
+    spool.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool))
 
     conn = connect(tmp_path / "story.db")
     build([str(SAMPLE)], conn, BuildOptions(workers=1))
@@ -117,6 +143,7 @@ def test_a_full_link_with_the_copy_stage_in_a_second_process_gives_the_same_tabl
         tables[copy_process]["statements"] = [q.to_dict() for q in state.quotes.all()]
     assert tables[True] == tables[False]
     assert tables[True]["copies"] and tables[True]["relations kept"] and tables[True]["state"][1]
+    assert not list(spool.iterdir())
     # statements that several articles carry, with their speakers named (the parent's actors)
     assert any(len(q["occurrences"]) > 1 and q["speaker_name"] for q in tables[True]["statements"])
 

@@ -25,15 +25,18 @@ fewer than THREE_PROCESSES_FROM articles has copies and statements in one child 
 from __future__ import annotations
 
 import gc
+import io
 import os
+import pickle
 import queue
+import tempfile
 import time
 import traceback
 from multiprocessing import get_all_start_methods, get_context
 from typing import Any, Callable
 
 from dossier.link.copies import ArticleText, CopyIndex
-from dossier.link.linker import LinkInput, add_statements, text_reader
+from dossier.link.linker import LinkInput, _Deflating, _Inflating, add_statements, text_reader
 from dossier.link.quotes import QuoteIndex
 
 MIN_ARTICLES = 2000  # below this a second process costs more (~1 s to start) than it saves
@@ -82,9 +85,34 @@ def _work(path: str, ids: list[str], parts: tuple[str, ...], out: Any) -> None:
             if n % FREEZE_EVERY == 0:
                 gc.freeze()
         out.put(("found", batch))
-        out.put(("index", (indexes, time.process_time(), time.time())))
+        out.put(("index", (_spool(indexes), time.process_time(), time.time())))
     except BaseException:  # reported to the parent, which raises it
         out.put(("error", traceback.format_exc()))
+
+
+def _spool(indexes: tuple[Any, ...]) -> str:
+    """The indexes pickled into a temporary file as they are written (LZ4, as the saved state):
+    the parent reads them from it as it unpickles them (`_unspool`). Sent through the queue they
+    were one pickled bytes object on each side, as large again as the indexes were pickled."""
+    handle, path = tempfile.mkstemp(prefix="dossier-link-", suffix=".pickle.lz4")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            stream = _Deflating(file)
+            pickle.dump(indexes, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            stream.close()
+    except BaseException:
+        os.unlink(path)
+        raise
+    return path
+
+
+def _unspool(path: str) -> tuple[Any, ...]:
+    """The indexes a child spooled, read and decompressed as they are unpickled; the file is removed."""
+    try:
+        with open(path, "rb") as file:
+            return pickle.load(io.BufferedReader(_Inflating(iter(lambda: file.read(1 << 20), b"")), 1 << 20))
+    finally:
+        os.unlink(path)
 
 
 class _Child:
@@ -130,7 +158,8 @@ class _Child:
             kind, value = self._receive()
             if kind == "index":
                 self._process.join()
-                return value
+                path, cpu, done = value
+                return _unspool(path), cpu, done
             if value:
                 raise RuntimeError(f"the copy stage's {self.part} sent findings of articles the link did not read")
 
@@ -138,6 +167,13 @@ class _Child:
         if self._process.is_alive():
             self._process.terminate()
         self._process.join()
+        while True:  # a link that failed before taking the indexes: their spooled file is removed
+            try:
+                kind, value = self._queue.get_nowait()
+            except (queue.Empty, OSError, ValueError, EOFError):
+                return
+            if kind == "index" and os.path.exists(value[0]):
+                os.unlink(value[0])
 
 
 class CopyStage:

@@ -22,6 +22,7 @@ import json
 import pickle
 import secrets
 import sqlite3
+import tempfile
 import zlib
 from bisect import bisect_left, insort
 from collections import defaultdict
@@ -379,19 +380,58 @@ def save_state(conn: sqlite3.Connection, linker: Linker, added: list[LinkInput] 
             conn.executemany("INSERT INTO link_journal (article_id, key, title, published, outlets, max_source) "
                              "VALUES (?, ?, ?, ?, ?, ?)", rows + [(None, None, None, None, None, linker.max_source_rowid)])
         else:
-            conn.execute("DELETE FROM link_state_chunks")
-            _compressed_pickle(linker, _Chunks(conn))
-            conn.execute("INSERT OR REPLACE INTO link_state (id, version, kb, state) VALUES (1, ?, ?, ?)",
-                         (STATE_VERSION, linker.kb_fingerprint, b""))
-            # a new token per snapshot, kept apart from it: a server reads it to see whether another
-            # build saved a state since (reading columns after the blob walks all its pages)
-            write_mark(conn, "linking state", 0, token=secrets.token_hex(8))
-            conn.execute("DELETE FROM link_journal")
-            conn.execute("DELETE FROM analysis_log WHERE seq <= ?", (linker.analysis_seq,))
+            _store_snapshot(conn, lambda sink: _compressed_pickle(linker, sink), linker.kb_fingerprint,
+                            linker.analysis_seq)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+class PickledState:
+    """A snapshot of the linking state, pickled and compressed into a temporary file: a full link
+    takes it once the tables are written, drops the state, and stores the snapshot at its end
+    (`save_pickled_state`), so the state is not in memory beside the claims-and-flags workers, and
+    a link that fails before its end still leaves no state. Its bytes are those `save_state` stores."""
+
+    def __init__(self, linker: Linker) -> None:
+        self.kb_fingerprint, self.analysis_seq = linker.kb_fingerprint, linker.analysis_seq
+        self.file = tempfile.TemporaryFile()
+        _compressed_pickle(linker, self.file)
+
+    def copy_to(self, sink: Any) -> None:
+        self.file.seek(0)
+        for block in iter(lambda: self.file.read(_Chunks.CHUNK), b""):
+            sink.write(block)
+        sink.flush()
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def save_pickled_state(conn: sqlite3.Connection, pickled: PickledState) -> None:
+    """Store a snapshot taken before (`PickledState`) as `save_state` stores one."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        _store_snapshot(conn, pickled.copy_to, pickled.kb_fingerprint, pickled.analysis_seq)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _store_snapshot(conn: sqlite3.Connection, write: Callable[[Any], None], kb_fingerprint: str,
+                    analysis_seq: int) -> None:
+    """The snapshot's rows, in the caller's transaction: `write(sink)` puts its compressed bytes into `sink`."""
+    conn.execute("DELETE FROM link_state_chunks")
+    write(_Chunks(conn))
+    conn.execute("INSERT OR REPLACE INTO link_state (id, version, kb, state) VALUES (1, ?, ?, ?)",
+                 (STATE_VERSION, kb_fingerprint, b""))
+    # a new token per snapshot, kept apart from it: a server reads it to see whether another
+    # build saved a state since (reading columns after the blob walks all its pages)
+    write_mark(conn, "linking state", 0, token=secrets.token_hex(8))
+    conn.execute("DELETE FROM link_journal")
+    conn.execute("DELETE FROM analysis_log WHERE seq <= ?", (analysis_seq,))
 
 
 class _Chunks:
