@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
+
+from dossier.analyze.quotes import _trie
 
 # --- number words -------------------------------------------------------------------------
 
@@ -136,6 +139,10 @@ _LABEL_BEFORE = re.compile(
     r"year|año|día|day|of\s+the\s+year|calle|street|st|avenue|ave|avenida|av|km|kilómetro|kilometro|"
     r"tweet|post|photo|foto|image|imagen|video|slide|grupo|group|team|equipo|sección|age|aged|edad|code|ecode|código|codigo|id|ref|zip|cp)\.?:?[^\S\n]*#?"
     r"|#|code:[^\S\n]*|\b(?:articles|artículos|articulos|sections|secciones)[^\S\n]+)$", re.I)
+# How long the word of a _LABEL_BEFORE match can be, with its "." and ":" (the longest is
+# "interstate:" or "resolution."; more is only slower). See _label_before.
+_LABEL_WORD_MAX = 16
+_THE_YEAR = re.compile(r"the\s+year", re.I)  # in "of the year", the one label word with spaces inside
 _AFTER_DATE = re.compile(rf"^(?:st|nd|rd|th|º|°|ª|o|a)?(?:\s+(?:de\s+)?(?:{_MONTHS})\b|,?\s*\d{{4}}\b|\s*(?:a\.m\.|p\.m\.|am\b|pm\b|"
                          rf"h\b|hrs\b|horas\b|GMT|UTC|ET\b|EST|EDT|PT\b|PST|CT\b)|:\d\d|\s*o['’]clock)", re.I)
 _BEFORE_DATE = re.compile(rf"(?:\b(?:{_MONTHS})[^\S\n]*|\b(?:{_WEEKDAYS}),?[^\S\n]+(?:el[^\S\n]+)?|\bel[^\S\n]+día[^\S\n]+)$",
@@ -321,12 +328,17 @@ _TRIGGER_WORDS = frozenset(
 )
 # Each token's start found by the regex engine, not by a Python loop over characters (that
 # loop was a fifth of the whole per-article analysis); a word is a candidate when it is a
-# trigger word (letters only, as the number words are).
-_TOKEN = re.compile(r"[$€£]|(?<![\w$€£])(?:\d|[^\W\d_]+)")
+# trigger word (letters only, as the number words are). The engine finds only the tokens that
+# may be candidates: currency signs, digits, a whole word that is a trigger word in any letter
+# case (a prefix tree; the case-blind match finds every word whose lower() is one, and perhaps a
+# few more, which the check below drops) and any one-letter word (a "²" counts as a digit). The
+# words it skips were never candidates, so the candidates are those of every token.
+_CANDIDATE_TOKEN = re.compile(r"[$€£]|(?<![\w$€£])(?:\d|(?i:" + _trie(sorted(_TRIGGER_WORDS)) + r")(?![^\W\d_])"
+                              r"|[^\W\d_](?![^\W\d_]))")
 
 
-def _candidates(text: str):
-    for t in _TOKEN.finditer(text):
+def _candidates(text: str) -> Iterator[int]:
+    for t in _CANDIDATE_TOKEN.finditer(text):
         word = t.group()
         if len(word) == 1 and (word.isdigit() or word in "$€£") or word.lower() in _TRIGGER_WORDS:
             yield t.start()
@@ -337,6 +349,25 @@ def _after_name(before: str) -> bool:
     Ram", "Teamsters Local", "Windows"): the number is then likely part of a name."""
     return bool(re.search(r"(?:^|[^\W\d_]|,)[^\S\n]+[A-Z][\w\-]*[^\S\n]$", before)
                 and not re.search(r"\b(?:About|Around|Over|Nearly|Almost|Some|Only|Just|US|U\.S\.|Than)[^\S\n]$", before))
+
+
+def _label_before(before: str) -> bool:
+    """`_LABEL_BEFORE.search(before)`, searched only where a match can start: the pattern is
+    tried at every position of the 40 characters, but a match is a label word (with "." and
+    ":"), then spaces and a "#", ending the text (or before its last newline), so it starts
+    at most _LABEL_WORD_MAX characters before the trailing spaces and "#". (A third of the
+    number checks' time went on the positions that cannot match.)"""
+    j = len(before)
+    if j and before[j - 1] == "\n":
+        j -= 1
+    if j and before[j - 1] == "#":
+        j -= 1
+    while j and before[j - 1] != "\n" and before[j - 1].isspace():
+        j -= 1
+    start = j - _LABEL_WORD_MAX
+    if start > 0 and _THE_YEAR.search(before) is None:
+        return _LABEL_BEFORE.search(before, start) is not None
+    return _LABEL_BEFORE.search(before) is not None
 
 
 def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
@@ -379,7 +410,7 @@ def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
             return True  # an address: "1600 Pennsylvania Avenue"
         if re.match(r"^[\-\s]?(?:year|años?)[\-\s]old\b|^\s+años\s+de\s+edad", after, re.I) or re.search(r"\baged\s+$|\bde\s+$(?<=edad de )", before, re.I):
             return True  # ages
-    if _LABEL_BEFORE.search(before):
+    if _label_before(before):
         return True
     if digits and (_BEFORE_TIME.search(before) or _LABEL_LIST.search(before)):
         return True
