@@ -139,9 +139,6 @@ _LABEL_BEFORE = re.compile(
     r"year|año|día|day|of\s+the\s+year|calle|street|st|avenue|ave|avenida|av|km|kilómetro|kilometro|"
     r"tweet|post|photo|foto|image|imagen|video|slide|grupo|group|team|equipo|sección|age|aged|edad|code|ecode|código|codigo|id|ref|zip|cp)\.?:?[^\S\n]*#?"
     r"|#|code:[^\S\n]*|\b(?:articles|artículos|articulos|sections|secciones)[^\S\n]+)$", re.I)
-# How long the word of a _LABEL_BEFORE match can be, with its "." and ":" (the longest is
-# "interstate:" or "resolution."; more is only slower). See _label_before.
-_LABEL_WORD_MAX = 16
 _THE_YEAR = re.compile(r"the\s+year", re.I)  # in "of the year", the one label word with spaces inside
 _AFTER_DATE = re.compile(rf"^(?:st|nd|rd|th|º|°|ª|o|a)?(?:\s+(?:de\s+)?(?:{_MONTHS})\b|,?\s*\d{{4}}\b|\s*(?:a\.m\.|p\.m\.|am\b|pm\b|"
                          rf"h\b|hrs\b|horas\b|GMT|UTC|ET\b|EST|EDT|PT\b|PST|CT\b)|:\d\d|\s*o['’]clock)", re.I)
@@ -344,29 +341,40 @@ def _candidates(text: str) -> Iterator[int]:
             yield t.start()
 
 
+def _last_words_start(s: str, words: int) -> int:
+    """Where the last `words` whitespace-separated words of `s` begin (0 if it has fewer).
+
+    The checks before a number are patterns anchored at the end of the 40 characters before
+    it ("...$"), which the engine tries at every position; a pattern whose match spans at most
+    n words (and whitespace) after its first character can only start within the last n
+    words, so searching from there finds the same match (the engine still sees the
+    characters before it, for \b and lookbehinds) in a fraction of the time."""
+    i = len(s)
+    for _ in range(words):
+        while i > 0 and s[i - 1].isspace():
+            i -= 1
+        while i > 0 and not s[i - 1].isspace():
+            i -= 1
+    return i
+
+
+_NAME_BEFORE = re.compile(r"(?:^|[^\W\d_]|,)[^\S\n]+[A-Z][\w\-]*[^\S\n]$")  # a letter or comma, then one word
+_NOT_NAME_BEFORE = re.compile(r"\b(?:About|Around|Over|Nearly|Almost|Some|Only|Just|US|U\.S\.|Than)[^\S\n]$")
+_AGED_BEFORE = re.compile(r"\b(?:aged?|ages|edades?)[^\S\n]+\w+[^\S\n]+(?:to|and|a|y)[^\S\n]+$", re.I)  # three words
+
+
 def _after_name(before: str) -> bool:
     """Whether the text before a number ends in a capitalised word inside a sentence ("the
     Ram", "Teamsters Local", "Windows"): the number is then likely part of a name."""
-    return bool(re.search(r"(?:^|[^\W\d_]|,)[^\S\n]+[A-Z][\w\-]*[^\S\n]$", before)
-                and not re.search(r"\b(?:About|Around|Over|Nearly|Almost|Some|Only|Just|US|U\.S\.|Than)[^\S\n]$", before))
+    return bool(_NAME_BEFORE.search(before, _last_words_start(before, 2))
+                and not _NOT_NAME_BEFORE.search(before, _last_words_start(before, 1)))
 
 
 def _label_before(before: str) -> bool:
-    """`_LABEL_BEFORE.search(before)`, searched only where a match can start: the pattern is
-    tried at every position of the 40 characters, but a match is a label word (with "." and
-    ":"), then spaces and a "#", ending the text (or before its last newline), so it starts
-    at most _LABEL_WORD_MAX characters before the trailing spaces and "#". (A third of the
-    number checks' time went on the positions that cannot match.)"""
-    j = len(before)
-    if j and before[j - 1] == "\n":
-        j -= 1
-    if j and before[j - 1] == "#":
-        j -= 1
-    while j and before[j - 1] != "\n" and before[j - 1].isspace():
-        j -= 1
-    start = j - _LABEL_WORD_MAX
-    if start > 0 and _THE_YEAR.search(before) is None:
-        return _LABEL_BEFORE.search(before, start) is not None
+    """`_LABEL_BEFORE.search(before)`: a match is a label word (with "." and ":") and a "#",
+    perhaps apart, so it starts within the last two words, but for "of the year"."""
+    if _THE_YEAR.search(before) is None:
+        return _LABEL_BEFORE.search(before, _last_words_start(before, 2)) is not None
     return _LABEL_BEFORE.search(before) is not None
 
 
@@ -395,7 +403,7 @@ def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
             return True  # age after a name: "John Smith, 45," / "said Brown, 41."
         if re.match(r"^[^\S\n]?[x×][^\S\n]?\d", after) or re.search(r"\d[^\S\n]?[x×][^\S\n]?$", before):
             return True  # dimensions "17.5 x 5.2 x 12 inches"
-        if re.search(r"\b(?:aged?|ages|edades?)[^\S\n]+\w+[^\S\n]+(?:to|and|a|y)[^\S\n]+$", before, re.I):
+        if _AGED_BEFORE.search(before, _last_words_start(before, 3)):
             return True  # "aged six to 17"
         if re.search(r"\b(?:turn(?:ed|s|ing)?|cumpli[óo]|cumple)[^\S\n]+$", before, re.I) \
                 or re.match(r"^[^\S\n]+(?:and|y)[^\S\n]+\d{1,3}[^\S\n]+(?:years[^\S\n]+old|años)", after):
@@ -412,9 +420,9 @@ def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
             return True  # ages
     if _label_before(before):
         return True
-    if digits and (_BEFORE_TIME.search(before) or _LABEL_LIST.search(before)):
+    if digits and (_BEFORE_TIME.search(before, _last_words_start(before, 2)) or _LABEL_LIST.search(before)):
         return True
-    if _AFTER_DATE.match(after) or _BEFORE_DATE.search(before):
+    if _AFTER_DATE.match(after) or _BEFORE_DATE.search(before, _last_words_start(before, 2)):
         return True
     return False
 
