@@ -433,8 +433,9 @@ def _word_before(text: str, position: int) -> tuple[int, str] | None:
         end -= 1
     if end == position or end == 0:
         return None
-    start = max(text.rfind(" ", 0, end), text.rfind("\n", 0, end), text.rfind("\t", 0, end),
-                text.rfind("\u00a0", 0, end)) + 1
+    start = end  # back to the last space, tab, no-break space or line break (four rfinds scanned to the text's start)
+    while start > 0 and text[start - 1] not in " \n\t\u00a0":
+        start -= 1
     return start, text[start:end]
 
 
