@@ -128,16 +128,18 @@ _MONTHS = (r"jan(?:uary|\.)?|feb(?:ruary|\.)?|mar(?:ch|\.)?|apr(?:il|\.)?|may|ju
 _WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miércoles|jueves|viernes|sábado|domingo"
 
 # Words before a number that make it a label, not a quantity ("Section 230", "artículo 27").
+_LABEL_WORDS = """no nos núm num nº n° number número numero section sección seccion article artículo articulo art chapter
+capítulo capitulo title título rule page página pagina p pp vol volume volumen route ruta highway carretera interstate i
+exit type tipo room suite apartment apt unit flight vuelo line línea linea platform gate lot case docket resolution bill s
+amendment enmienda fracción fraccion inciso paragraph párrafo parrafo item class grade level nivel phase fase stage etapa
+season temporada episode episodio game week semana round ronda district distrito precinct ward zona zone region región
+channel canal version versión model modelo ley law covid sars top fig figure table tabla step paso year año día day calle
+street st avenue ave avenida av km kilómetro kilometro tweet post photo foto image imagen video slide grupo group team
+equipo age aged edad code ecode código codigo id ref zip cp""".split()
+# Only ever asked whether it matches: the words as a prefix tree (one branch per letter; a
+# list of 150 alternatives was tried one by one at every position) match the same texts.
 _LABEL_BEFORE = re.compile(
-    r"(?:\b(?:no|nos|núm|num|nº|n°|number|número|numero|section|sección|seccion|article|artículo|articulo|art|"
-    r"chapter|capítulo|capitulo|title|título|rule|page|página|pagina|p|pp|vol|volume|volumen|route|ruta|highway|"
-    r"carretera|interstate|i|exit|type|tipo|room|suite|apartment|apt|unit|flight|vuelo|line|línea|linea|platform|"
-    r"gate|lot|case|docket|resolution|bill|h\.r|s|amendment|enmienda|fracción|fraccion|inciso|paragraph|"
-    r"párrafo|parrafo|item|class|grade|level|nivel|phase|fase|stage|etapa|season|temporada|episode|episodio|"
-    r"game|week|semana|round|ronda|district|distrito|precinct|ward|zona|zone|region|región|channel|canal|"
-    r"version|versión|model|modelo|version|ley|law|covid|sars|top|fig|figure|table|tabla|step|paso|"
-    r"year|año|día|day|of\s+the\s+year|calle|street|st|avenue|ave|avenida|av|km|kilómetro|kilometro|"
-    r"tweet|post|photo|foto|image|imagen|video|slide|grupo|group|team|equipo|sección|age|aged|edad|code|ecode|código|codigo|id|ref|zip|cp)\.?:?[^\S\n]*#?"
+    r"(?:\b(?:" + _trie(_LABEL_WORDS) + r"|h\.r|of\s+the\s+year)\.?:?[^\S\n]*#?"
     r"|#|code:[^\S\n]*|\b(?:articles|artículos|articulos|sections|secciones)[^\S\n]+)$", re.I)
 _THE_YEAR = re.compile(r"the\s+year", re.I)  # in "of the year", the one label word with spaces inside
 _AFTER_DATE = re.compile(rf"^(?:st|nd|rd|th|º|°|ª|o|a)?(?:\s+(?:de\s+)?(?:{_MONTHS})\b|,?\s*\d{{4}}\b|\s*(?:a\.m\.|p\.m\.|am\b|pm\b|"
