@@ -327,19 +327,28 @@ _TRIGGER_WORDS = frozenset(
 )
 # Each token's start found by the regex engine, not by a Python loop over characters (that
 # loop was a fifth of the whole per-article analysis); a word is a candidate when it is a
-# trigger word (letters only, as the number words are). The engine finds only the tokens that
-# may be candidates: currency signs, digits, a whole word that is a trigger word in any letter
-# case (a prefix tree; the case-blind match finds every word whose lower() is one, and perhaps a
-# few more, which the check below drops) and any one-letter word (a "²" counts as a digit). The
-# words it skips were never candidates, so the candidates are those of every token.
-_CANDIDATE_TOKEN = re.compile(r"[$€£]|(?<![\w$€£])(?:\d|(?i:" + _trie(sorted(_TRIGGER_WORDS)) + r")(?![^\W\d_])"
+# trigger word (letters only, as the number words are).
+_TOKEN = re.compile(r"[$€£]|(?<![\w$€£])(?:\d|[^\W\d_]+)")
+# The same tokens, read in the lower-cased text, where the engine can find the trigger words
+# itself (a prefix tree) and skip the other words: of a word only its one-letter form remains
+# (a "²" counts as a digit). Lower-casing keeps every character's class (letter, digit, other:
+# checked over all of Unicode), so the tokens are the same; a text that lower() lengthens
+# ("İ") is read the first way, to keep every offset.
+_LOWER_CANDIDATE = re.compile(r"[$€£]|(?<![\w$€£])(?:\d|" + _trie(sorted(_TRIGGER_WORDS)) + r"(?![^\W\d_])"
                               r"|[^\W\d_](?![^\W\d_]))")
 
 
 def _candidates(text: str) -> Iterator[int]:
-    for t in _CANDIDATE_TOKEN.finditer(text):
+    lower = text.lower()
+    if len(lower) != len(text):
+        for t in _TOKEN.finditer(text):
+            word = t.group()
+            if len(word) == 1 and (word.isdigit() or word in "$€£") or word.lower() in _TRIGGER_WORDS:
+                yield t.start()
+        return
+    for t in _LOWER_CANDIDATE.finditer(lower):
         word = t.group()
-        if len(word) == 1 and (word.isdigit() or word in "$€£") or word.lower() in _TRIGGER_WORDS:
+        if len(word) == 1 and (word.isdigit() or word in "$€£") or word in _TRIGGER_WORDS:
             yield t.start()
 
 
