@@ -293,6 +293,17 @@ _ES_PERFECT = frozenset("ha han había habían habría habrían".split())
 _PARTICLES = {"point": "out", "points": "out", "pointed": "out", "pointing": "out"}
 _ACCORDING = re.compile(rf"(?<![\w’'\-])(?P<cue>{alternation(set(ACCORDING_EN) | set(ACCORDING_ES))})(?![\w’'\-])",
                         re.IGNORECASE)
+# The words of _ACCORDING anywhere, in any case: without them no sentence of the text has a match.
+_ACCORDING_WORDS = re.compile(alternation(set(ACCORDING_EN) | set(ACCORDING_ES)), re.IGNORECASE)
+
+
+@lru_cache(maxsize=4)
+def _says_according(text: str) -> bool:
+    """Whether the text has the words of an "according to" at all: asked once per article,
+    so that most articles' sentences are not each scanned for them."""
+    return _ACCORDING_WORDS.search(text) is not None
+
+
 _PARTICIPLE_LEAD = re.compile(r"(?:,|\b(?:by|while|after|before|when|also|then|and))\s*$")
 
 
@@ -1154,7 +1165,9 @@ def _according(text: str, start: int, end: int) -> list[_Found]:
     what follows the cue up to a comma, a dash or the sentence end ("a January study by
     the Pew Research Center based on census data"), without a trailing date or relative
     clause ("a poll released Sunday", "a poll that shows ...")."""
-    found = []
+    found: list[_Found] = []
+    if not _says_according(text):
+        return found
     for m in _ACCORDING.finditer(text, start, end):
         cue = m.span("cue")
         before = text[start:cue[0]]
