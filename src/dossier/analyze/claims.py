@@ -389,6 +389,19 @@ def _label_before(before: str) -> bool:
     return _LABEL_BEFORE.search(before) is not None
 
 
+# The end-anchored checks of _is_label_or_date, searched from the last words they can span
+# (see _last_words_start; the one with "\W" may start on the character before its word).
+_RANGE_BEFORE = re.compile(r"\d[\-/–]$")
+_LETTER_BEFORE = re.compile(r"[A-Za-z][\-]?$")
+_COUNTRY_CODE_BEFORE = re.compile(r"(?:US|MX|U\.S\.)[\-]?$")
+_PERSON_COMMA_BEFORE = re.compile(r"(?:(?:^|\W)[A-ZÁÉÍÓÚÑ][\w\-]+|\b(?:man|woman|boy|girl|teen|victim|suspect|driver|"
+                                  r"hombre|mujer|joven|víctima)),[^\S\n]$")
+_TIMES_BEFORE = re.compile(r"\d[^\S\n]?[x×][^\S\n]?$")
+_TURNED_BEFORE = re.compile(r"\b(?:turn(?:ed|s|ing)?|cumpli[óo]|cumple)[^\S\n]+$", re.I)
+_AND_BEFORE = re.compile(r"\d[^\S\n]+(?:and|y)[^\S\n]+$")
+_AGED_DE_BEFORE = re.compile(r"\baged\s+$|\bde\s+$(?<=edad de )", re.I)
+
+
 def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
     before = text[max(0, start - 40):start]
     after = text[end:end + 30]
@@ -398,9 +411,10 @@ def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
             return True  # a year
         if re.match(r"^(?:st|nd|rd|th)\b", after, re.I):
             return True  # ordinal
-        if re.match(r"^[\-/–]\d", after) or re.search(r"\d[\-/–]$", before):
+        if re.match(r"^[\-/–]\d", after) or _RANGE_BEFORE.search(before, _last_words_start(before, 1)):
             return True  # ranges of codes, scores, dates 10/12, phone pieces
-        if re.search(r"[A-Za-z][\-]?$", before) and not re.search(r"(?:US|MX|U\.S\.)[\-]?$", before):
+        if _LETTER_BEFORE.search(before, _last_words_start(before, 1)) \
+                and not _COUNTRY_CODE_BEFORE.search(before, _last_words_start(before, 1)):
             return True  # MS-13, COVID-19, G20
         if re.match(r"^-?[A-Za-z]", after) and not re.match(r"^-?(?:year|month|week|day|hour|mile|page|point|"
                                                            r"member|man|person|foot|meter|ton|km|kg|percent)|"
@@ -409,17 +423,17 @@ def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
         line_start = text.rfind("\n", 0, start) + 1
         if re.fullmatch(r"[^\S\n]*(?:[#(]?)", text[line_start:start]) and re.match(r"^[.)][^\S\n]", after):
             return True  # list item "1. ..." / "2) ..."
-        if re.search(r"(?:(?:^|\W)[A-ZÁÉÍÓÚÑ][\w\-]+|\b(?:man|woman|boy|girl|teen|victim|suspect|driver|hombre|mujer|"
-                     r"joven|víctima)),[^\S\n]$", before) and re.match(r"^[,.;)]", after) and len(raw) <= 3:
+        if _PERSON_COMMA_BEFORE.search(before, max(0, _last_words_start(before, 1) - 1)) \
+                and re.match(r"^[,.;)]", after) and len(raw) <= 3:
             return True  # age after a name: "John Smith, 45," / "said Brown, 41."
-        if re.match(r"^[^\S\n]?[x×][^\S\n]?\d", after) or re.search(r"\d[^\S\n]?[x×][^\S\n]?$", before):
+        if re.match(r"^[^\S\n]?[x×][^\S\n]?\d", after) or _TIMES_BEFORE.search(before, _last_words_start(before, 2)):
             return True  # dimensions "17.5 x 5.2 x 12 inches"
         if _AGED_BEFORE.search(before, _last_words_start(before, 3)):
             return True  # "aged six to 17"
-        if re.search(r"\b(?:turn(?:ed|s|ing)?|cumpli[óo]|cumple)[^\S\n]+$", before, re.I) \
+        if _TURNED_BEFORE.search(before, _last_words_start(before, 1)) \
                 or re.match(r"^[^\S\n]+(?:and|y)[^\S\n]+\d{1,3}[^\S\n]+(?:years[^\S\n]+old|años)", after):
             return True  # "when they turned 18", "27 and 29 years old"
-        if re.match(r"^[^\S\n]+years[^\S\n]+old", after) and re.search(r"\d[^\S\n]+(?:and|y)[^\S\n]+$", before):
+        if re.match(r"^[^\S\n]+years[^\S\n]+old", after) and _AND_BEFORE.search(before, _last_words_start(before, 2)):
             return True
         if _after_name(before) and not re.match(r"^[^\S\n]+[a-z]", after) \
                 and not re.match(r"^[^\S\n]?(?:%|percent|per[^\S\n]cent|por[^\S\n]ciento)", after):
@@ -427,7 +441,7 @@ def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
         if re.match(r"^[^\S\n]+(?:[A-Z][\w.]*[^\S\n]+){1,3}(?:Avenue|Ave\.?|Street|St\.|Road|Rd\.|Boulevard|Blvd\.?|"
                     r"Drive|Dr\.|Lane|Place|Way|Parkway|Plaza)\b", after):
             return True  # an address: "1600 Pennsylvania Avenue"
-        if re.match(r"^[\-\s]?(?:year|años?)[\-\s]old\b|^\s+años\s+de\s+edad", after, re.I) or re.search(r"\baged\s+$|\bde\s+$(?<=edad de )", before, re.I):
+        if re.match(r"^[\-\s]?(?:year|años?)[\-\s]old\b|^\s+años\s+de\s+edad", after, re.I) or _AGED_DE_BEFORE.search(before, _last_words_start(before, 1)):
             return True  # ages
     if _label_before(before):
         return True
