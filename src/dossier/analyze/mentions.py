@@ -213,7 +213,8 @@ _SPEAKS = re.compile(r"^[^.!?\n“”\"«»]{0,40}?\b"
                      r"explained|wrote|replied|responded|dijo|afirmó|señaló|aseguró|declaró|explicó|añadió|"
                      r"agregó|advirtió|sostuvo|respondió)\b")
 # "he" but not the Spanish auxiliary ("he tenido", "he dicho": I have ...).
-_PRONOUN = re.compile(r"\b(?P<p>(?:he|He)(?![^\S\n]+\w+(?:ado|ido|to|cho)\b)|she|She|él|ella|Él|Ella)\b")
+# (The lookahead names the first letters, so the engine tests one class at other positions.)
+_PRONOUN = re.compile(r"(?=[hHsSéeÉE])\b(?P<p>(?:he|He)(?![^\S\n]+\w+(?:ado|ido|to|cho)\b)|she|She|él|ella|Él|Ella)\b")
 # Text between quotation marks within a paragraph (any opening mark closes with any closing
 # one, as rewrites mix them). A simpler reading than analyze.quotes', and much faster: it
 # only keeps quoted names from being antecedents.

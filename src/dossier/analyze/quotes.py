@@ -1451,9 +1451,12 @@ def extract_quotes(text: str, lang: str | None = None) -> list[QuoteSpan]:
     blocked_index = _SpanIndex(blocked)
     known = sorted((q.cue_start, (q.speaker_start, q.speaker_end)) for q in results
                    if q.cue_start is not None and q.speaker_start is not None)
+    according = _says_according(text)
     for s_start, s_end in sentences:
         if s_end - s_start > _MAX_SENTENCE:
             continue  # no sentence is that long: a table, a list or broken text, not reported speech
+        if not according and not _find_cues(text, s_start, s_end):
+            continue  # nothing to attribute: _indirect would find nothing (most sentences)
         for f in _indirect(text, s_start, s_end, blocked_index.overlapping(s_start, s_end), known,
                            quoted_parts.overlapping(s_start, s_end)):
             via = _via(text, s_start, s_end, f.speaker)
