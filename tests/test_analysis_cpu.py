@@ -120,3 +120,18 @@ def test_outlet_domain_is_looked_up_once_per_host():
     assert domain_of("https://news.example.co.uk/other") == "example.co.uk"
     assert outlet_key("https://www.example.co.uk/news/2", None) == "example.co.uk"
     assert domain_of("http://localhost:8000/a") == "localhost"
+
+
+def test_quotes_from_two_threads_at_once_are_those_of_one():
+    """The noun-phrase memo is per text and per thread: articles analysed at once (the web
+    server's threads) get what each gets alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [PROSE, "Analyst David Saucedo, a security expert, said the plan would fail, adding that the army "
+             "had no money. \u201cIt will not work,\u201d he told reporters. According to the ministry, 300 "
+             "soldiers were sent, officials said on Monday."]
+    alone = [[q.to_dict() for q in quotes.extract_quotes(t, "en")] for t in texts]
+    assert all(alone)
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda t: [q.to_dict() for q in quotes.extract_quotes(t, "en")], texts * 40))
+    assert together == alone * 40

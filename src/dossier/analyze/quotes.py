@@ -60,6 +60,7 @@ quote continues that quote's speaker and cue, unless it has an attribution of it
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -496,9 +497,25 @@ def _is_name_word(word: str) -> bool:
 
 
 # The clause-first and the clause-after readings of each cue both ask for the noun phrase
-# before it: a pure function of its arguments, so the second asks the cache.
-@lru_cache(maxsize=1024)
+# before it: a pure function of its arguments, so the second asks this memo. It holds the
+# answers for one text only (an lru_cache would keep up to its size of whole texts alive), one
+# memo per thread (the web server may analyse two posts at once).
+_np_memo = threading.local()
+
+
 def _np_before(text: str, lo: int, hi: int, appositive: bool = True) -> Span | None:
+    """`_noun_phrase_before`, remembered for the current text."""
+    memo = getattr(_np_memo, "text_and_answers", None)
+    if memo is None or memo[0] is not text:  # the text is held, so its identity is not reused
+        memo = _np_memo.text_and_answers = (text, {})
+    answers = memo[1]
+    key = (lo, hi, appositive)
+    if key not in answers:
+        answers[key] = _noun_phrase_before(text, lo, hi, appositive)
+    return answers[key]
+
+
+def _noun_phrase_before(text: str, lo: int, hi: int, appositive: bool = True) -> Span | None:
     """The noun phrase that ends at `hi` (a speaker right before its cue), not reaching
     before `lo`. A pronoun stands alone; a name takes its role words, determiners and
     modifiers ("his campaign manager Corey Lewandowski"); an appositive between commas
