@@ -352,6 +352,7 @@ def _candidates(text: str) -> Iterator[int]:
             yield t.start()
 
 
+@lru_cache(maxsize=256)  # each number's 40 characters are asked about several times
 def _last_words_start(s: str, words: int) -> int:
     """Where the last `words` whitespace-separated words of `s` begin (0 if it has fewer).
 
