@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
+
+from dossier.analyze.quotes import _trie
 
 # --- number words -------------------------------------------------------------------------
 
@@ -125,17 +128,20 @@ _MONTHS = (r"jan(?:uary|\.)?|feb(?:ruary|\.)?|mar(?:ch|\.)?|apr(?:il|\.)?|may|ju
 _WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miércoles|jueves|viernes|sábado|domingo"
 
 # Words before a number that make it a label, not a quantity ("Section 230", "artículo 27").
+_LABEL_WORDS = """no nos núm num nº n° number número numero section sección seccion article artículo articulo art chapter
+capítulo capitulo title título rule page página pagina p pp vol volume volumen route ruta highway carretera interstate i
+exit type tipo room suite apartment apt unit flight vuelo line línea linea platform gate lot case docket resolution bill s
+amendment enmienda fracción fraccion inciso paragraph párrafo parrafo item class grade level nivel phase fase stage etapa
+season temporada episode episodio game week semana round ronda district distrito precinct ward zona zone region región
+channel canal version versión model modelo ley law covid sars top fig figure table tabla step paso year año día day calle
+street st avenue ave avenida av km kilómetro kilometro tweet post photo foto image imagen video slide grupo group team
+equipo age aged edad code ecode código codigo id ref zip cp""".split()
+# Only ever asked whether it matches: the words as a prefix tree (one branch per letter; a
+# list of 150 alternatives was tried one by one at every position) match the same texts.
 _LABEL_BEFORE = re.compile(
-    r"(?:\b(?:no|nos|núm|num|nº|n°|number|número|numero|section|sección|seccion|article|artículo|articulo|art|"
-    r"chapter|capítulo|capitulo|title|título|rule|page|página|pagina|p|pp|vol|volume|volumen|route|ruta|highway|"
-    r"carretera|interstate|i|exit|type|tipo|room|suite|apartment|apt|unit|flight|vuelo|line|línea|linea|platform|"
-    r"gate|lot|case|docket|resolution|bill|h\.r|s|amendment|enmienda|fracción|fraccion|inciso|paragraph|"
-    r"párrafo|parrafo|item|class|grade|level|nivel|phase|fase|stage|etapa|season|temporada|episode|episodio|"
-    r"game|week|semana|round|ronda|district|distrito|precinct|ward|zona|zone|region|región|channel|canal|"
-    r"version|versión|model|modelo|version|ley|law|covid|sars|top|fig|figure|table|tabla|step|paso|"
-    r"year|año|día|day|of\s+the\s+year|calle|street|st|avenue|ave|avenida|av|km|kilómetro|kilometro|"
-    r"tweet|post|photo|foto|image|imagen|video|slide|grupo|group|team|equipo|sección|age|aged|edad|code|ecode|código|codigo|id|ref|zip|cp)\.?:?[^\S\n]*#?"
+    r"(?:\b(?:" + _trie(_LABEL_WORDS) + r"|h\.r|of\s+the\s+year)\.?:?[^\S\n]*#?"
     r"|#|code:[^\S\n]*|\b(?:articles|artículos|articulos|sections|secciones)[^\S\n]+)$", re.I)
+_THE_YEAR = re.compile(r"the\s+year", re.I)  # in "of the year", the one label word with spaces inside
 _AFTER_DATE = re.compile(rf"^(?:st|nd|rd|th|º|°|ª|o|a)?(?:\s+(?:de\s+)?(?:{_MONTHS})\b|,?\s*\d{{4}}\b|\s*(?:a\.m\.|p\.m\.|am\b|pm\b|"
                          rf"h\b|hrs\b|horas\b|GMT|UTC|ET\b|EST|EDT|PT\b|PST|CT\b)|:\d\d|\s*o['’]clock)", re.I)
 _BEFORE_DATE = re.compile(rf"(?:\b(?:{_MONTHS})[^\S\n]*|\b(?:{_WEEKDAYS}),?[^\S\n]+(?:el[^\S\n]+)?|\bel[^\S\n]+día[^\S\n]+)$",
@@ -323,20 +329,78 @@ _TRIGGER_WORDS = frozenset(
 # loop was a fifth of the whole per-article analysis); a word is a candidate when it is a
 # trigger word (letters only, as the number words are).
 _TOKEN = re.compile(r"[$€£]|(?<![\w$€£])(?:\d|[^\W\d_]+)")
+# The same tokens, read in the lower-cased text, where the engine can find the trigger words
+# itself (a prefix tree) and skip the other words: of a word only its one-letter form remains
+# (a "²" counts as a digit). Lower-casing keeps every character's class (letter, digit, other:
+# checked over all of Unicode), so the tokens are the same; a text that lower() lengthens
+# ("İ") is read the first way, to keep every offset.
+_LOWER_CANDIDATE = re.compile(r"[$€£]|(?<![\w$€£])(?:\d|" + _trie(sorted(_TRIGGER_WORDS)) + r"(?![^\W\d_])"
+                              r"|[^\W\d_](?![^\W\d_]))")
 
 
-def _candidates(text: str):
-    for t in _TOKEN.finditer(text):
+def _candidates(text: str) -> Iterator[int]:
+    lower = text.lower()
+    if len(lower) != len(text):
+        for t in _TOKEN.finditer(text):
+            word = t.group()
+            if len(word) == 1 and (word.isdigit() or word in "$€£") or word.lower() in _TRIGGER_WORDS:
+                yield t.start()
+        return
+    for t in _LOWER_CANDIDATE.finditer(lower):
         word = t.group()
-        if len(word) == 1 and (word.isdigit() or word in "$€£") or word.lower() in _TRIGGER_WORDS:
+        if len(word) == 1 and (word.isdigit() or word in "$€£") or word in _TRIGGER_WORDS:
             yield t.start()
+
+
+@lru_cache(maxsize=256)  # each number's 40 characters are asked about several times
+def _last_words_start(s: str, words: int) -> int:
+    """Where the last `words` whitespace-separated words of `s` begin (0 if it has fewer).
+
+    The checks before a number are patterns anchored at the end of the 40 characters before
+    it ("...$"), which the engine tries at every position; a pattern whose match spans at most
+    n words (and whitespace) after its first character can only start within the last n
+    words, so searching from there finds the same match (the engine still sees the
+    characters before it, for \b and lookbehinds) in a fraction of the time."""
+    i = len(s)
+    for _ in range(words):
+        while i > 0 and s[i - 1].isspace():
+            i -= 1
+        while i > 0 and not s[i - 1].isspace():
+            i -= 1
+    return i
+
+
+_NAME_BEFORE = re.compile(r"(?:^|[^\W\d_]|,)[^\S\n]+[A-Z][\w\-]*[^\S\n]$")  # a letter or comma, then one word
+_NOT_NAME_BEFORE = re.compile(r"\b(?:About|Around|Over|Nearly|Almost|Some|Only|Just|US|U\.S\.|Than)[^\S\n]$")
+_AGED_BEFORE = re.compile(r"\b(?:aged?|ages|edades?)[^\S\n]+\w+[^\S\n]+(?:to|and|a|y)[^\S\n]+$", re.I)  # three words
 
 
 def _after_name(before: str) -> bool:
     """Whether the text before a number ends in a capitalised word inside a sentence ("the
     Ram", "Teamsters Local", "Windows"): the number is then likely part of a name."""
-    return bool(re.search(r"(?:^|[^\W\d_]|,)[^\S\n]+[A-Z][\w\-]*[^\S\n]$", before)
-                and not re.search(r"\b(?:About|Around|Over|Nearly|Almost|Some|Only|Just|US|U\.S\.|Than)[^\S\n]$", before))
+    return bool(_NAME_BEFORE.search(before, _last_words_start(before, 2))
+                and not _NOT_NAME_BEFORE.search(before, _last_words_start(before, 1)))
+
+
+def _label_before(before: str) -> bool:
+    """`_LABEL_BEFORE.search(before)`: a match is a label word (with "." and ":") and a "#",
+    perhaps apart, so it starts within the last two words, but for "of the year"."""
+    if _THE_YEAR.search(before) is None:
+        return _LABEL_BEFORE.search(before, _last_words_start(before, 2)) is not None
+    return _LABEL_BEFORE.search(before) is not None
+
+
+# The end-anchored checks of _is_label_or_date, searched from the last words they can span
+# (see _last_words_start; the one with "\W" may start on the character before its word).
+_RANGE_BEFORE = re.compile(r"\d[\-/–]$")
+_LETTER_BEFORE = re.compile(r"[A-Za-z][\-]?$")
+_COUNTRY_CODE_BEFORE = re.compile(r"(?:US|MX|U\.S\.)[\-]?$")
+_PERSON_COMMA_BEFORE = re.compile(r"(?:(?:^|\W)[A-ZÁÉÍÓÚÑ][\w\-]+|\b(?:man|woman|boy|girl|teen|victim|suspect|driver|"
+                                  r"hombre|mujer|joven|víctima)),[^\S\n]$")
+_TIMES_BEFORE = re.compile(r"\d[^\S\n]?[x×][^\S\n]?$")
+_TURNED_BEFORE = re.compile(r"\b(?:turn(?:ed|s|ing)?|cumpli[óo]|cumple)[^\S\n]+$", re.I)
+_AND_BEFORE = re.compile(r"\d[^\S\n]+(?:and|y)[^\S\n]+$")
+_AGED_DE_BEFORE = re.compile(r"\baged\s+$|\bde\s+$(?<=edad de )", re.I)
 
 
 def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
@@ -348,9 +412,10 @@ def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
             return True  # a year
         if re.match(r"^(?:st|nd|rd|th)\b", after, re.I):
             return True  # ordinal
-        if re.match(r"^[\-/–]\d", after) or re.search(r"\d[\-/–]$", before):
+        if re.match(r"^[\-/–]\d", after) or _RANGE_BEFORE.search(before, _last_words_start(before, 1)):
             return True  # ranges of codes, scores, dates 10/12, phone pieces
-        if re.search(r"[A-Za-z][\-]?$", before) and not re.search(r"(?:US|MX|U\.S\.)[\-]?$", before):
+        if _LETTER_BEFORE.search(before, _last_words_start(before, 1)) \
+                and not _COUNTRY_CODE_BEFORE.search(before, _last_words_start(before, 1)):
             return True  # MS-13, COVID-19, G20
         if re.match(r"^-?[A-Za-z]", after) and not re.match(r"^-?(?:year|month|week|day|hour|mile|page|point|"
                                                            r"member|man|person|foot|meter|ton|km|kg|percent)|"
@@ -359,17 +424,17 @@ def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
         line_start = text.rfind("\n", 0, start) + 1
         if re.fullmatch(r"[^\S\n]*(?:[#(]?)", text[line_start:start]) and re.match(r"^[.)][^\S\n]", after):
             return True  # list item "1. ..." / "2) ..."
-        if re.search(r"(?:(?:^|\W)[A-ZÁÉÍÓÚÑ][\w\-]+|\b(?:man|woman|boy|girl|teen|victim|suspect|driver|hombre|mujer|"
-                     r"joven|víctima)),[^\S\n]$", before) and re.match(r"^[,.;)]", after) and len(raw) <= 3:
+        if _PERSON_COMMA_BEFORE.search(before, max(0, _last_words_start(before, 1) - 1)) \
+                and re.match(r"^[,.;)]", after) and len(raw) <= 3:
             return True  # age after a name: "John Smith, 45," / "said Brown, 41."
-        if re.match(r"^[^\S\n]?[x×][^\S\n]?\d", after) or re.search(r"\d[^\S\n]?[x×][^\S\n]?$", before):
+        if re.match(r"^[^\S\n]?[x×][^\S\n]?\d", after) or _TIMES_BEFORE.search(before, _last_words_start(before, 2)):
             return True  # dimensions "17.5 x 5.2 x 12 inches"
-        if re.search(r"\b(?:aged?|ages|edades?)[^\S\n]+\w+[^\S\n]+(?:to|and|a|y)[^\S\n]+$", before, re.I):
+        if _AGED_BEFORE.search(before, _last_words_start(before, 3)):
             return True  # "aged six to 17"
-        if re.search(r"\b(?:turn(?:ed|s|ing)?|cumpli[óo]|cumple)[^\S\n]+$", before, re.I) \
+        if _TURNED_BEFORE.search(before, _last_words_start(before, 1)) \
                 or re.match(r"^[^\S\n]+(?:and|y)[^\S\n]+\d{1,3}[^\S\n]+(?:years[^\S\n]+old|años)", after):
             return True  # "when they turned 18", "27 and 29 years old"
-        if re.match(r"^[^\S\n]+years[^\S\n]+old", after) and re.search(r"\d[^\S\n]+(?:and|y)[^\S\n]+$", before):
+        if re.match(r"^[^\S\n]+years[^\S\n]+old", after) and _AND_BEFORE.search(before, _last_words_start(before, 2)):
             return True
         if _after_name(before) and not re.match(r"^[^\S\n]+[a-z]", after) \
                 and not re.match(r"^[^\S\n]?(?:%|percent|per[^\S\n]cent|por[^\S\n]ciento)", after):
@@ -377,13 +442,13 @@ def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
         if re.match(r"^[^\S\n]+(?:[A-Z][\w.]*[^\S\n]+){1,3}(?:Avenue|Ave\.?|Street|St\.|Road|Rd\.|Boulevard|Blvd\.?|"
                     r"Drive|Dr\.|Lane|Place|Way|Parkway|Plaza)\b", after):
             return True  # an address: "1600 Pennsylvania Avenue"
-        if re.match(r"^[\-\s]?(?:year|años?)[\-\s]old\b|^\s+años\s+de\s+edad", after, re.I) or re.search(r"\baged\s+$|\bde\s+$(?<=edad de )", before, re.I):
+        if re.match(r"^[\-\s]?(?:year|años?)[\-\s]old\b|^\s+años\s+de\s+edad", after, re.I) or _AGED_DE_BEFORE.search(before, _last_words_start(before, 1)):
             return True  # ages
-    if _LABEL_BEFORE.search(before):
+    if _label_before(before):
         return True
-    if digits and (_BEFORE_TIME.search(before) or _LABEL_LIST.search(before)):
+    if digits and (_BEFORE_TIME.search(before, _last_words_start(before, 2)) or _LABEL_LIST.search(before)):
         return True
-    if _AFTER_DATE.match(after) or _BEFORE_DATE.search(before):
+    if _AFTER_DATE.match(after) or _BEFORE_DATE.search(before, _last_words_start(before, 2)):
         return True
     return False
 

