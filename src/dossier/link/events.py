@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+from array import array
 import json
 import math
 import re
@@ -38,6 +39,8 @@ from functools import lru_cache
 from itertools import compress, islice, repeat
 from operator import itemgetter, le
 from typing import Any, Callable, Iterable
+
+import numpy as np
 
 from dossier.link.crosslang import to_english
 
@@ -239,32 +242,67 @@ class EventArticle:
     counts: frozenset[str] = frozenset()  # numbers of things its lead counts (set by EventIndex.add)
 
 
-_EVENT_FIELDS = ("key", "articles", "whys", "title", "titled", "terms", "actors", "quotes", "days", "periods",
-                 "weekdays", "happened", "counts", "length", "length_at")
+_EVENT_FIELDS = ("key", "articles", "whys", "title", "titled", "names", "term_ids", "term_counts", "actors",
+                 "quote_codes", "days", "periods", "weekdays", "happened", "counts", "length", "length_at")
+
+
+class Names:
+    """The strings an index's events refer to by number: its lead terms (`words`, term id -> stem)
+    and the statement keys that are not of the form "r<number>" (`statements`, code -1 - n -> key).
+    One object per index, shared by its events, so that `Event.terms` and `Event.quotes` can be
+    read as the strings they were."""
+
+    __slots__ = ("words", "statements")
+
+    def __init__(self) -> None:
+        self.words: list[str] = []
+        self.statements: list[Any] = []
+
+    def __getstate__(self) -> tuple[list[str], list[Any]]:
+        return self.words, self.statements
+
+    def __setstate__(self, state: tuple[list[str], list[Any]]) -> None:
+        self.words, self.statements = state
+
+    def statement(self, code: int) -> Any:
+        return f"r{code}" if code >= 0 else self.statements[-1 - code]
+
+
+def _counts_array(counts: list[int]) -> array:
+    """Counts in the narrowest unsigned array that holds them (nearly always one byte each)."""
+    top = max(counts, default=0)
+    return array("B" if top < 256 else "H" if top < 65536 else "Q", counts)
 
 
 class Event:
     """What the index keeps of an event: its members' ids and the pooled evidence, not the articles.
 
     Compact, because a corpus has tens of thousands of events (the events part of the state of
-    100,000 articles was 1.4 GB resident): slots instead of an instance dict, each member's why
-    as JSON bytes beside its id (`whys`, parallel to `articles`), statements as a tuple, and the
-    index interns the strings and dates it holds (`EventIndex._canon`), so a term or a day that
-    many events share is one object."""
+    100,000 articles was 1.4 GB resident in session 5, 371 MB in session 6): slots instead of an
+    instance dict, each member's why as JSON bytes beside its id (`whys`, parallel to `articles`),
+    the index interns the strings and dates it holds (`EventIndex._canon`), so a term or a day that
+    many events share is one object, and the two largest tallies are arrays of numbers: its lead
+    terms as term ids (`term_ids`, into `names.words`) with their counts (`term_counts`), in the
+    order a dict of them would iterate (first counted first; the heaviest first after a cut), and
+    its statements as sorted codes (`quote_codes`: the number of a key "r<number>"). `terms` and
+    `quotes` give them back as the dict and the tuple they replace (BENCHMARKS.md, "The events
+    part of the state, compact")."""
 
     __slots__ = _EVENT_FIELDS
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, names: Names | None = None) -> None:
         self.key = key
         self.articles: list[str] = []
         self.whys: list[bytes] = []  # why each article joined (JSON), in the order of `articles`
         self.title = ""
         self.titled = False
+        self.names = names if names is not None else Names()
+        self.term_ids = array("I")  # lead terms (ids into names.words), first counted first
+        self.term_counts = array("B")  # and their counts (`_counts_array`)
         # tallies are plain dicts (a Counter is unpickled by copying a dict into it), but `actors`,
         # whose most_common the event's record reads (Linker.event_record)
-        self.terms: dict[str, int] = {}
         self.actors: Counter = Counter()
-        self.quotes: tuple[str, ...] = ()  # statements its articles carry, each once
+        self.quote_codes = array("i")  # statements its articles carry, each once, as sorted codes
         self.days: dict[date, int] = {}  # day -> articles published that day
         self.periods: dict[tuple[date, date], int] = {}  # (first, last day) of month- or year-dated articles -> count
         self.weekdays: dict[int, int] = {}  # weekday its articles' leads name -> articles
@@ -281,12 +319,26 @@ class Event:
             setattr(self, name, value)
 
     @property
+    def terms(self) -> dict[str, int]:
+        """Its lead terms' counts as a dict (stem -> count, in the order they are kept); made
+        anew at each call: the index reads `term_ids` and `term_counts`."""
+        return dict(zip(map(self.names.words.__getitem__, self.term_ids), self.term_counts))
+
+    @property
+    def quotes(self) -> tuple[Any, ...]:
+        """The statements its articles carry, as their keys (in the order of their codes)."""
+        return tuple(map(self.names.statement, self.quote_codes))
+
+    @property
     def why(self) -> dict[str, dict[str, Any]]:
         """Why each article joined, by article id (decoded from `whys`)."""
         return {article_id: json.loads(why) for article_id, why in zip(self.articles, self.whys)}
 
-    def add(self, article: EventArticle, why: dict[str, Any], canon: Callable[[Any], Any] = lambda x: x) -> None:
-        """Pool the article's evidence (`canon` gives the index's one object for a string or date)."""
+    def add(self, article: EventArticle, why: dict[str, Any], canon: Callable[[Any], Any] = lambda x: x,
+            quote_codes: Iterable[int] = ()) -> None:
+        """Pool the article's evidence but its terms, which the index tallies (`EventIndex._tally_terms`;
+        `canon` gives the index's one object for a string or date, `quote_codes` are the codes of
+        the article's statements)."""
         self.length_at = -1
         self.articles.append(article.id)
         self.whys.append(json.dumps(why, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
@@ -294,13 +346,11 @@ class Event:
             self.title, self.titled = article.title, True
         elif not self.titled and len(self.articles) == 1:
             self.title = article.text[:80]  # until an article with a headline joins
-        _tally(self.terms, article.terms.items())
-        if len(self.terms) > 2 * TERMS_KEPT:
-            self.terms = dict(most_common(self.terms, TERMS_KEPT))
         self.actors.update(sorted(map(canon, article.actors)))  # a set: sorted, so ties rank alike in every process
-        new_quotes = article.quotes.difference(self.quotes)
-        if new_quotes:
-            self.quotes += tuple(sorted(new_quotes))  # not interned: a statement is mostly one event's
+        have = self.quote_codes
+        new_codes = set(quote_codes).difference(have)
+        if new_codes:
+            self.quote_codes = array("i", sorted(new_codes.union(have)))
         if article.day:
             _tally(self.days, [(canon(article.day), 1)])
             _tally(self.counts, [(c, 1) for c in sorted(map(canon, article.counts))])
@@ -420,23 +470,31 @@ def _date_rules_out(article: EventArticle, event: Event, gap: int | None = _UNKN
 
 
 def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[str] = (),
-               explain: bool = True, lengths: tuple[float, float] | None = None) -> tuple[float, dict[str, Any]]:
+               explain: bool = True, lengths: tuple[float, float] | None = None, cosine: float | None = None,
+               codes: dict[int, Any] | None = None) -> tuple[float, dict[str, Any]]:
     """How likely the article reports this event, and why (the evidence it shares).
 
     `copied` are the event's articles that this one copies or is copied by; `explain=False`
     skips the why (the index asks for it only for the event the article joins); `lengths` are
-    the article's and the event's tf-idf vector lengths when the caller has them."""
+    the article's and the event's tf-idf vector lengths when the caller has them, `cosine` the
+    cosine of their terms (`EventIndex._cosines`) and `codes` the article's statements by code
+    when the index has them."""
     gap = _day_gap(article, event)  # asked for twice below: found once
     if _date_rules_out(article, event, gap):
         return 0.0, {}
     copied = sorted(copied)
     if copied:
         return 1.0, {"copies": copied}
-    terms = _cosine(article.terms, event.terms, idf, *(lengths or ()))
+    terms = _cosine(article.terms, event.terms, idf, *(lengths or ())) if cosine is None else cosine
     # the actors named by at least CORE_ACTORS of the event's articles (`core`)
     shared_actors = sorted(article.actors & set(core(event.actors, CORE_ACTORS * len(event.articles))))
     actors = len(shared_actors) / max(len(article.actors), 1) if article.actors else 0.0
-    shared_quotes = sorted(article.quotes.intersection(event.quotes)) if article.quotes and event.quotes else []
+    if not (article.quotes and event.quote_codes):
+        shared_quotes = []
+    elif codes is None:
+        shared_quotes = sorted(article.quotes.intersection(event.quotes))
+    else:  # the event's codes looked up in the article's (as a set's intersection does, in C)
+        shared_quotes = sorted(map(codes.__getitem__, codes.keys() & event.quote_codes))
     score = 0.6 * terms + 0.25 * actors + (QUOTE_GAIN if shared_quotes else 0.0)
     if gap:  # the same happening is mostly reported the same day or the next
         score -= DAY_COST * gap
@@ -452,7 +510,9 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
         score += COUNT_GAIN
     if not explain:
         return score, {}
-    top_terms = sorted(article.terms.keys() & event.terms.keys(), key=lambda w: (-idf(w) * article.terms[w], w))[:8]
+    vocabulary = event.names.words
+    top_terms = sorted(article.terms.keys() & set(map(vocabulary.__getitem__, event.term_ids)),
+                       key=lambda w: (-idf(w) * article.terms[w], w))[:8]
     words = _surface(article)
     return score, {"terms": [words.get(t, t) for t in top_terms], "actors": shared_actors, "quotes": shared_quotes[:5],
                    **({"counts": counted} if counted else {}), "score": round(score, 3)}
@@ -484,6 +544,42 @@ class _Common:
         self.size, self.recent = state
 
 
+_STATEMENT_KEY = re.compile(r"r(?:0|[1-9][0-9]{0,8})")  # a statement's key (QuoteIndex.statement_of) that fits an int32
+
+
+def _not_in(position: dict[int, int]) -> Callable[[int], bool]:
+    return lambda i: i not in position
+
+
+def _tally_terms(event: Event, term_ids: list[int], counts: list[int], position: dict[int, int]) -> None:
+    """Add an article's term counts to the event's (`position`: its term ids' places), as `_tally`
+    adds to a dict (new terms after the others, in the article's order), and keep the TERMS_KEPT
+    heaviest when it has more than twice as many, as `most_common` orders them."""
+    ids, tallies = event.term_ids.tolist(), event.term_counts.tolist()
+    for i, n in zip(term_ids, counts):
+        at = position.get(i)
+        if at is None:
+            position[i] = len(ids)
+            ids.append(i)
+            tallies.append(n)
+        else:
+            tallies[at] += n
+    if len(ids) > 2 * TERMS_KEPT:
+        kept = heapq.nlargest(TERMS_KEPT, zip(ids, tallies), key=itemgetter(1))
+        ids, tallies = [i for i, _ in kept], [n for _, n in kept]
+    event.term_ids, event.term_counts = array("I", ids), _counts_array(tallies)
+
+
+_TF_TABLE = [np.zeros(0)]
+
+
+def _tf_table(top: int) -> np.ndarray:
+    """`_tf` of 0..top at least, as an array (the same floats: made by `_tf`)."""
+    if len(_TF_TABLE[0]) <= top:
+        _TF_TABLE[0] = np.array([_tf(c) for c in range(max(256, 2 * top))])
+    return _TF_TABLE[0]
+
+
 def _event_key(article_id: str) -> str:
     return "e" + hashlib.sha256(article_id.encode()).hexdigest()[:10]
 
@@ -497,40 +593,78 @@ class EventIndex:
     the events of the articles it copies. Only the CANDIDATES events sharing the most
     idf-weighted evidence are scored in full.
 
-    What a store must keep to resume: `events` (each Event's fields), `event_of`, `df` and
-    `documents`; the day buckets and postings follow from the events (`_index` of each event's
-    terms, actors, quotes and days). Nothing here reads the articles' texts after `add`.
+    What a store must keep to resume: `events` (each Event's fields), `event_of`, the term ids
+    (`names`, `_term_id`) and their document frequencies (`_df`), and `documents`; the day buckets
+    and postings follow from the events (`_index` of each event's terms, actors, quotes and days).
+    Nothing here reads the articles' texts after `add`.
 
     The index is most of the linking state's events part, so it is kept compact (BENCHMARKS.md,
-    "The events part of the linking state"): the strings and dates events share are one object
-    each (`_canon`), a key one event has is posted as that event's key alone, and a key too
-    common to find candidates by keeps only its count and latest events (`_Common`)."""
+    "The events part of the linking state" and "..., compact"): the strings and dates events share
+    are one object each (`_canon`), lead terms are numbers into one vocabulary (`names.words`) and
+    statements numbers (`_code`), so an event's terms and statements are arrays (`Event`), a key
+    one event has is posted as that event's key alone, and a key too common to find candidates by
+    keeps only its count and latest events (`_Common`)."""
 
     def __init__(self) -> None:
         self.events: dict[str, Event] = {}
         self.event_of: dict[str, str] = {}  # article id -> event key
-        self.df: Counter = Counter()  # lead-term document frequencies, kept running
+        self.names = Names()  # the stems of term ids (and odd statement keys), shared with every event
+        self._term_id: dict[str, int] = {}  # stem -> its term id (its place in names.words)
+        self._df: list[int] = []  # term id -> lead-term document frequency, kept running
         self.documents = 0
         self._by_day: dict[date, list[str]] = defaultdict(list)  # day -> events with an article that day
-        # term / actor / statement -> the events that have it, in the order they got it: one event's
-        # key alone, or a list of keys (most keys are one event's, and a list costs ~90 bytes)
+        # term / actor / statement code -> the events that have it, in the order they got it: one
+        # event's key alone, or a list of keys (most keys are one event's, and a list costs ~90 bytes)
         self._postings_w: dict[str, str | list[str]] = {}
         self._postings_a: dict[str, str | list[str]] = {}
-        self._postings_q: dict[str, str | list[str]] = {}
-        # one object per distinct term, actor, count and date the events hold: each article brings
-        # its own copies, and the state pickled keeps whatever objects it is given
+        self._postings_q: dict[int, str | list[str]] = {}
+        self._statement_code: dict[Any, int] = {}  # a statement key not of the form "r<number>" -> its code (< 0)
+        # one object per distinct actor, count and date the events hold: each article brings its
+        # own copies, and the state pickled keeps whatever objects it is given
         self._canon: dict[Any, Any] = {}
+        self._scratch: tuple[np.ndarray, np.ndarray] | None = None  # `_dots`' work arrays (not saved)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_scratch"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._scratch = None
+
+    @property
+    def df(self) -> dict[str, int]:
+        """Lead-term document frequencies by stem (made anew at each call: the index reads `_df`)."""
+        return dict(zip(self.names.words, self._df))
 
     def idf(self, term: str) -> float:
-        return math.log((1 + self.documents) / (1 + self.df.get(term, 0))) + 1
+        i = self._term_id.get(term)
+        return math.log((1 + self.documents) / (1 + (0 if i is None else self._df[i]))) + 1
 
     def _intern(self, value: Any) -> Any:
         return self._canon.setdefault(value, value)
 
-    def candidates(self, article: EventArticle, idf: Idf | None = None) -> dict[str, list[str]]:
+    def _code(self, key: Any, create: bool = True) -> int | None:
+        """A statement key as a number: the n of "r<n>" (`QuoteIndex.statement_of`'s keys), else
+        one of the index's own negative codes (None for a key it never saw, unless `create`)."""
+        if type(key) is str and _STATEMENT_KEY.fullmatch(key):
+            return int(key[1:])
+        code = self._statement_code.get(key)
+        if code is None and create:
+            code = self._statement_code[key] = -1 - len(self.names.statements)
+            self.names.statements.append(key)
+        return code
+
+    def _codes(self, article: EventArticle, create: bool = False) -> dict[int, Any]:
+        """The article's statements by code (those the index knows of, unless `create`)."""
+        code = self._code
+        return {c: q for c, q in ((code(q, create), q) for q in article.quotes) if c is not None}
+
+    def candidates(self, article: EventArticle, idf: Idf | None = None,
+                   codes: dict[int, Any] | None = None) -> dict[str, list[str]]:
         """Events this article could join, each with the articles of it that this one copies
-        (`idf`: `self.idf` or the add's memo of it)."""
+        (`idf`: `self.idf` or the add's memo of it; `codes`: the article's statements by code)."""
         idf = idf or self.idf
+        codes = self._codes(article) if codes is None else codes
         copied: dict[str, list[str]] = defaultdict(list)
         for other in article.copies:
             if other in self.event_of:
@@ -540,7 +674,7 @@ class EventIndex:
         weight: dict[str, float] = {}
         get = weight.get
         for postings, keys, gain in ((self._postings_w, article.terms, None), (self._postings_a, article.actors, 3.0),
-                                     (self._postings_q, article.quotes, 10.0)):
+                                     (self._postings_q, codes, 10.0)):
             for key in keys:
                 posting = postings.get(key)
                 if posting is None:
@@ -570,9 +704,11 @@ class EventIndex:
                 found = {k for _, k in heapq.nsmallest(CANDIDATES, [(-get(k, 0), k) for k in found])}
         return {key: copied.get(key, []) for key in found}
 
-    def posting(self, kind: str, key: str) -> list[str] | tuple[str, ...]:
+    def posting(self, kind: str, key: Any) -> list[str] | tuple[str, ...]:
         """The events that have this term ("w"), actor ("a") or statement ("q"), in the order they
         got it; of a key more than POSTING_CAP events have, the last STORY_SCAN or more of them."""
+        if kind == "q":
+            key = self._code(key, create=False)
         found = {"w": self._postings_w, "a": self._postings_a, "q": self._postings_q}[kind].get(key)
         if found is None:
             return ()
@@ -588,55 +724,119 @@ class EventIndex:
         counts = frozenset(counts_in_lead(article.title, article.text)) if article.day or guessed else frozenset()
         article = replace(article, day=article.day or guessed, weekday=weekday_in_lead(article.text), counts=counts)
         intern = self._intern
-        # the article's terms as the index's objects (same order, same counts: its own scoring is unchanged)
-        article.terms = Counter({intern(w): n for w, n in article.terms.items()})
+        # the article's terms as the index's strings and ids (same order, same counts: its own scoring is unchanged)
+        term_ids = self._term_ids(article.terms)
+        term_counts = list(article.terms.values())
+        article.terms = Counter(dict(zip(map(self.names.words.__getitem__, term_ids), term_counts)))
+        codes = self._codes(article, create=True)
         self.documents += 1
-        self.df.update(article.terms.keys())
+        df = self._df
+        for i in term_ids:
+            df[i] += 1
         best, best_score = None, 0.0
         memo = _Memo(self.idf)  # document frequencies do not change during one add
         idf = memo.__getitem__
-        candidates = self.candidates(article, idf)
+        candidates = self.candidates(article, idf, codes)
 
         own = _length(article.terms, idf)
+        dots = self._dots(term_ids, term_counts, [idf(w) for w in article.terms], [self.events[k] for k in candidates])
+        cosines: dict[str, float] = {}
         bar = JOIN if article.day else (JOIN_PERIOD if article.period else JOIN_UNDATED)
         for key, copied in sorted(candidates.items()):
             event = self.events[key]
-            score, _ = similarity(article, event, idf, copied, explain=False, lengths=(own, self._length(event)))
+            length = self._length(event)
+            dot = dots.get(key)
+            cosine = cosines[key] = dot / (own * length) if dot else 0.0  # as `_cosine` divides
+            score, _ = similarity(article, event, idf, copied, explain=False, lengths=(own, length), cosine=cosine,
+                                  codes=codes)
             # an event without a day cannot be ruled out by date as well: it needs the bar of its month, or the undated bar
             floor = JOIN if event.days else (JOIN_PERIOD if event.periods else JOIN_UNDATED)
             if score > best_score and score >= max(bar, floor):
                 best, best_score = key, score
         if best is not None:
             event = self.events[best]
-            _, why = similarity(article, event, idf, candidates[best], lengths=(own, self._length(event)))
+            _, why = similarity(article, event, idf, candidates[best], lengths=(own, self._length(event)),
+                                cosine=cosines[best], codes=codes)
         else:
-            event, why = Event(_event_key(article.id)), {"opened": True}
+            event, why = Event(_event_key(article.id), self.names), {"opened": True}
             self.events[event.key] = event
         if guessed:
             why = {**why, "day_from_text": guessed.isoformat()}
-        self._index(event, article)
-        event.add(article, why, intern)
+        position = self._index(event, article, term_ids, codes)
+        event.add(article, why, intern, codes)
+        _tally_terms(event, term_ids, term_counts, position)
         self.event_of[article.id] = event.key
         return event.key, why
+
+    def _term_ids(self, terms: Iterable[str]) -> list[int]:
+        """The ids of these stems, in their order (new ones numbered as they come)."""
+        ids, words, df = self._term_id, self.names.words, self._df
+        out = []
+        for word in terms:
+            i = ids.get(word)
+            if i is None:
+                i = ids[word] = len(words)
+                words.append(word)
+                df.append(0)
+            out.append(i)
+        return out
+
+    def _dots(self, term_ids: list[int], counts: list[int], idfs: list[float], events: list[Event]) -> dict[str, float]:
+        """The dot products of `_cosine` between an article's terms (ids, counts, idfs) and each of
+        these events' (by key; absent: nothing shared), all at once in numpy: each shared term's
+        `_tf(a) * _tf(b) * idf ** 2` as `_cosine` has it (the same floats), summed. `_cosine` sums
+        them in the order of a set of the shared terms (which varies with the strings' hashes from
+        one process to the next), this in the order of the event's terms, with zeros for the
+        others (adding a zero changes no sum)."""
+        events = [e for e in events if e.term_ids]
+        if not events or not term_ids:
+            return {}
+        size = len(self.names.words)
+        if self._scratch is None or len(self._scratch[0]) < size:
+            self._scratch = np.zeros(2 * size + 1024), np.zeros(2 * size + 1024)
+        tf_of, idf2_of = self._scratch  # term id -> the article's tf and its idf squared; zero elsewhere
+        mine = np.array(term_ids, dtype=np.intp)
+        tf = _TF.__getitem__
+        tf_of[mine] = [tf(c) for c in counts]
+        idf2_of[mine] = [w ** 2 for w in idfs]
+        try:
+            ids = np.frombuffer(b"".join([e.term_ids for e in events]), dtype=np.uint32)
+            if all(e.term_counts.typecode == "B" for e in events):
+                theirs = np.frombuffer(b"".join([e.term_counts for e in events]), dtype=np.uint8)
+            else:
+                theirs = np.concatenate([np.asarray(e.term_counts, dtype=np.int64) for e in events])
+            top = 255 if theirs.dtype == np.uint8 else int(theirs.max())
+            products = tf_of[ids] * _tf_table(top)[theirs] * idf2_of[ids]
+            starts = np.zeros(len(events), dtype=np.intp)
+            np.cumsum([len(e.term_ids) for e in events[:-1]], out=starts[1:])
+            sums = np.add.reduceat(products, starts).tolist()
+        finally:
+            tf_of[mine] = 0.0
+            idf2_of[mine] = 0.0
+        return {e.key: dot for e, dot in zip(events, sums) if dot}
 
     def _length(self, event: Event) -> float:
         """The event's tf-idf length, recomputed when it changed or the corpus grew by a tenth."""
         length, documents = event.length, event.length_at
         if documents < 0 or self.documents > documents * 1.1 + 1:
-            # _length(event.terms, self.idf) in one expression (the same floats): neither a call of
-            # self.idf nor a memo entry per term (its hundreds of terms' idfs were a tenth of the linker's time)
-            total, get, log, tf = 1 + self.documents, self.df.get, math.log, _TF.__getitem__
-            length = event.length = math.sqrt(sum((tf(c) * (log(total / (1 + get(w, 0))) + 1)) ** 2
-                                                  for w, c in event.terms.items()))
+            # _length(event.terms, self.idf) in one expression (the same floats, the terms in the same
+            # order): neither a call of self.idf nor a memo entry per term (its hundreds of terms'
+            # idfs were a tenth of the linker's time)
+            total, df, log, tf = 1 + self.documents, self._df, math.log, _TF.__getitem__
+            length = event.length = math.sqrt(sum((tf(c) * (log(total / (1 + df[i])) + 1)) ** 2
+                                                  for i, c in zip(event.term_ids, event.term_counts)))
             event.length_at = self.documents
         return length
 
-    def _index(self, event: Event, article: EventArticle) -> None:
+    def _index(self, event: Event, article: EventArticle, term_ids: list[int], codes: dict[int, Any]) -> dict[int, int]:
         """Postings and day buckets for what the article brings to the event that it lacked
-        (the article's terms are the index's objects already: `add`)."""
-        for postings, keys, have in ((self._postings_w, article.terms, event.terms),
+        (the article's terms are the index's objects already: `add`); returns the event's term
+        ids' places (`_tally_terms`)."""
+        position = dict(zip(event.term_ids, range(len(event.term_ids))))
+        words = self.names.words
+        for postings, keys, have in ((self._postings_w, map(words.__getitem__, filter(_not_in(position), term_ids)), ()),
                                      (self._postings_a, map(self._intern, article.actors), event.actors),
-                                     (self._postings_q, article.quotes, event.quotes)):
+                                     (self._postings_q, codes, set(event.quote_codes))):
             for key in keys:
                 if key not in have:
                     posting = postings.get(key)
@@ -650,6 +850,7 @@ class EventIndex:
                             postings[key] = _Common(posting)
         if article.day and article.day not in event.days:
             self._by_day[self._intern(article.day)].append(event.key)
+        return position
 
     def stories(self) -> list[list[str]]:
         """Events of one thread (keys, grouped): connected by shared actors or vocabulary
@@ -679,10 +880,11 @@ class EventIndex:
         index), not with every event, so an incremental link can ask it of a changed event
         alone. `flat` caches the events' flat lengths across calls."""
         flat = {} if flat is None else flat
+        tf = _TF.__getitem__
 
-        def flat_length(k: str) -> float:
+        def flat_length(k: str) -> float:  # _length(terms, _flat): each weight times 1.0, the same floats
             if k not in flat:
-                flat[k] = _length(self.events[k].terms, _flat)
+                flat[k] = math.sqrt(sum(tf(c) ** 2 for c in self.events[k].term_counts))
             return flat[k]
 
         event = self.events[key]
@@ -692,11 +894,21 @@ class EventIndex:
             by_actor.update(k for k in self.posting("a", actor)[-STORY_SCAN:] if k != key)
         links += sorted(other_key for other_key, shared in by_actor.items() if shared >= 2)
         by_term: Counter = Counter()
-        for term, _ in most_common(event.terms, 10):
-            by_term.update(k for k in self.posting("w", term)[-STORY_SCAN:] if k != key)
+        words = self.names.words
+        for term, _ in heapq.nlargest(10, zip(event.term_ids, event.term_counts), key=itemgetter(1)):  # most_common
+            by_term.update(k for k in self.posting("w", words[term])[-STORY_SCAN:] if k != key)
+        mine = None
         for other_key, _ in by_term.most_common(STORY_CHECKS):
-            if other_key not in links and _cosine(event.terms, self.events[other_key].terms, _flat,
-                                                  flat_length(key), flat_length(other_key)) >= STORY_JOIN:
+            if other_key in links:
+                continue
+            mine = dict(zip(event.term_ids, event.term_counts)) if mine is None else mine
+            other = self.events[other_key]
+            theirs = dict(zip(other.term_ids, other.term_counts))
+            shared = mine.keys() & theirs.keys()
+            # _cosine(event.terms, other.terms, _flat, ...) by term ids: _flat(w) ** 2 is 1.0
+            cosine = (sum(tf(mine[w]) * tf(theirs[w]) * 1.0 for w in shared) / (flat_length(key) * flat_length(other_key))
+                      if shared else 0.0)
+            if cosine >= STORY_JOIN:
                 links.append(other_key)
         return links
 
