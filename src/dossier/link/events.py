@@ -268,10 +268,15 @@ class Names:
         return f"r{code}" if code >= 0 else self.statements[-1 - code]
 
 
-def _counts_array(counts: list[int]) -> array:
-    """Counts in the narrowest unsigned array that holds them (nearly always one byte each)."""
-    top = max(counts, default=0)
-    return array("B" if top < 256 else "H" if top < 65536 else "Q", counts)
+_WIDTHS = (("B", np.uint8, 1 << 8), ("H", np.uint16, 1 << 16), ("I", np.uint32, 1 << 32), ("Q", np.uint64, 1 << 64))
+
+
+def _counts_array(counts: Any) -> array:
+    """Counts (a list, or a numpy array) in the narrowest unsigned array that holds them (nearly
+    always one byte each)."""
+    top = max(counts, default=0) if isinstance(counts, list) else int(counts.max(initial=0))
+    code, dtype, _ = next(width for width in _WIDTHS if top < width[2])
+    return array(code, counts if isinstance(counts, list) else counts.astype(dtype).tobytes())
 
 
 class Event:
@@ -471,15 +476,15 @@ def _date_rules_out(article: EventArticle, event: Event, gap: int | None = _UNKN
 
 def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[str] = (),
                explain: bool = True, lengths: tuple[float, float] | None = None, cosine: float | None = None,
-               codes: dict[int, Any] | None = None) -> tuple[float, dict[str, Any]]:
+               codes: dict[int, Any] | None = None, gap: int | None = _UNKNOWN) -> tuple[float, dict[str, Any]]:
     """How likely the article reports this event, and why (the evidence it shares).
 
     `copied` are the event's articles that this one copies or is copied by; `explain=False`
     skips the why (the index asks for it only for the event the article joins); `lengths` are
     the article's and the event's tf-idf vector lengths when the caller has them, `cosine` the
-    cosine of their terms (`EventIndex._cosines`) and `codes` the article's statements by code
-    when the index has them."""
-    gap = _day_gap(article, event)  # asked for twice below: found once
+    cosine of their terms (`EventIndex._dots`), `codes` the article's statements by code and
+    `gap` their `_day_gap` when the index has them."""
+    gap = _day_gap(article, event) if gap is _UNKNOWN else gap  # asked for twice below: found once
     if _date_rules_out(article, event, gap):
         return 0.0, {}
     copied = sorted(copied)
@@ -547,29 +552,6 @@ class _Common:
 _STATEMENT_KEY = re.compile(r"r(?:0|[1-9][0-9]{0,8})")  # a statement's key (QuoteIndex.statement_of) that fits an int32
 
 
-def _not_in(position: dict[int, int]) -> Callable[[int], bool]:
-    return lambda i: i not in position
-
-
-def _tally_terms(event: Event, term_ids: list[int], counts: list[int], position: dict[int, int]) -> None:
-    """Add an article's term counts to the event's (`position`: its term ids' places), as `_tally`
-    adds to a dict (new terms after the others, in the article's order), and keep the TERMS_KEPT
-    heaviest when it has more than twice as many, as `most_common` orders them."""
-    ids, tallies = event.term_ids.tolist(), event.term_counts.tolist()
-    for i, n in zip(term_ids, counts):
-        at = position.get(i)
-        if at is None:
-            position[i] = len(ids)
-            ids.append(i)
-            tallies.append(n)
-        else:
-            tallies[at] += n
-    if len(ids) > 2 * TERMS_KEPT:
-        kept = heapq.nlargest(TERMS_KEPT, zip(ids, tallies), key=itemgetter(1))
-        ids, tallies = [i for i, _ in kept], [n for _, n in kept]
-    event.term_ids, event.term_counts = array("I", ids), _counts_array(tallies)
-
-
 _TF_TABLE = [np.zeros(0)]
 
 
@@ -622,7 +604,7 @@ class EventIndex:
         # one object per distinct actor, count and date the events hold: each article brings its
         # own copies, and the state pickled keeps whatever objects it is given
         self._canon: dict[Any, Any] = {}
-        self._scratch: tuple[np.ndarray, np.ndarray] | None = None  # `_dots`' work arrays (not saved)
+        self._scratch: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # `_work` (not saved)
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "_scratch"}
@@ -739,16 +721,20 @@ class EventIndex:
         candidates = self.candidates(article, idf, codes)
 
         own = _length(article.terms, idf)
-        dots = self._dots(term_ids, term_counts, [idf(w) for w in article.terms], [self.events[k] for k in candidates])
+        # the candidates whose terms similarity compares: those that neither the date rules out nor a copy joins
+        events = {key: self.events[key] for key in sorted(candidates)}
+        gaps = {key: _day_gap(article, event) for key, event in events.items()}
+        compared = [event for key, event in events.items()
+                    if not candidates[key] and not _date_rules_out(article, event, gaps[key])]
+        dots = self._dots(term_ids, term_counts, [idf(w) for w in article.terms], compared)
         cosines: dict[str, float] = {}
         bar = JOIN if article.day else (JOIN_PERIOD if article.period else JOIN_UNDATED)
-        for key, copied in sorted(candidates.items()):
-            event = self.events[key]
+        for key, event in events.items():
             length = self._length(event)
             dot = dots.get(key)
             cosine = cosines[key] = dot / (own * length) if dot else 0.0  # as `_cosine` divides
-            score, _ = similarity(article, event, idf, copied, explain=False, lengths=(own, length), cosine=cosine,
-                                  codes=codes)
+            score, _ = similarity(article, event, idf, candidates[key], explain=False, lengths=(own, length),
+                                  cosine=cosine, codes=codes, gap=gaps[key])
             # an event without a day cannot be ruled out by date as well: it needs the bar of its month, or the undated bar
             floor = JOIN if event.days else (JOIN_PERIOD if event.periods else JOIN_UNDATED)
             if score > best_score and score >= max(bar, floor):
@@ -756,15 +742,15 @@ class EventIndex:
         if best is not None:
             event = self.events[best]
             _, why = similarity(article, event, idf, candidates[best], lengths=(own, self._length(event)),
-                                cosine=cosines[best], codes=codes)
+                                cosine=cosines[best], codes=codes, gap=gaps[best])
         else:
             event, why = Event(_event_key(article.id), self.names), {"opened": True}
             self.events[event.key] = event
         if guessed:
             why = {**why, "day_from_text": guessed.isoformat()}
-        position = self._index(event, article, term_ids, codes)
+        lacked = self._tally_terms(event, term_ids, term_counts)
+        self._index(event, article, map(self.names.words.__getitem__, lacked), codes)
         event.add(article, why, intern, codes)
-        _tally_terms(event, term_ids, term_counts, position)
         self.event_of[article.id] = event.key
         return event.key, why
 
@@ -781,6 +767,41 @@ class EventIndex:
             out.append(i)
         return out
 
+    def _work(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Arrays by term id that `_dots` and `_tally_terms` fill for one article and clear again:
+        two of floats (zeros) and one of places (-1), each as long as the vocabulary at least."""
+        size = len(self.names.words)
+        if self._scratch is None or len(self._scratch[0]) < size:
+            self._scratch = np.zeros(2 * size + 1024), np.zeros(2 * size + 1024), np.full(2 * size + 1024, -1, np.intp)
+        return self._scratch
+
+    def _tally_terms(self, event: Event, term_ids: list[int], counts: list[int]) -> list[int]:
+        """Add an article's term counts to the event's, as `_tally` adds to a dict (new terms after
+        the others, in the article's order), and keep the TERMS_KEPT heaviest when it has more than
+        twice as many, ordered as `most_common` orders them (a stable sort, heaviest first); return
+        the ids of the article's terms the event lacked, in the article's order."""
+        if not event.term_ids:
+            ids, tallies, lacked = np.array(term_ids, dtype=np.int64), np.array(counts, dtype=np.int64), term_ids
+        else:
+            place_of = self._work()[2]
+            theirs = np.frombuffer(event.term_ids, dtype=np.uint32)
+            place_of[theirs] = np.arange(len(theirs))
+            mine = np.array(term_ids, dtype=np.intp)
+            at = place_of[mine]
+            place_of[theirs] = -1
+            new = at < 0
+            mine_counts = np.array(counts, dtype=np.int64)
+            tallies = np.asarray(event.term_counts, dtype=np.int64)  # a copy: the event's array is not written
+            tallies[at[~new]] += mine_counts[~new]
+            lacked = mine[new].tolist()
+            ids = np.concatenate((theirs, mine[new]))
+            tallies = np.concatenate((tallies, mine_counts[new]))
+        if len(ids) > 2 * TERMS_KEPT:
+            kept = np.argsort(-tallies, kind="stable")[:TERMS_KEPT]
+            ids, tallies = ids[kept], tallies[kept]
+        event.term_ids, event.term_counts = array("I", ids.astype(np.uint32).tobytes()), _counts_array(tallies)
+        return lacked
+
     def _dots(self, term_ids: list[int], counts: list[int], idfs: list[float], events: list[Event]) -> dict[str, float]:
         """The dot products of `_cosine` between an article's terms (ids, counts, idfs) and each of
         these events' (by key; absent: nothing shared), all at once in numpy: each shared term's
@@ -791,10 +812,7 @@ class EventIndex:
         events = [e for e in events if e.term_ids]
         if not events or not term_ids:
             return {}
-        size = len(self.names.words)
-        if self._scratch is None or len(self._scratch[0]) < size:
-            self._scratch = np.zeros(2 * size + 1024), np.zeros(2 * size + 1024)
-        tf_of, idf2_of = self._scratch  # term id -> the article's tf and its idf squared; zero elsewhere
+        tf_of, idf2_of, _ = self._work()  # term id -> the article's tf and its idf squared; zero elsewhere
         mine = np.array(term_ids, dtype=np.intp)
         tf = _TF.__getitem__
         tf_of[mine] = [tf(c) for c in counts]
@@ -828,13 +846,10 @@ class EventIndex:
             event.length_at = self.documents
         return length
 
-    def _index(self, event: Event, article: EventArticle, term_ids: list[int], codes: dict[int, Any]) -> dict[int, int]:
-        """Postings and day buckets for what the article brings to the event that it lacked
-        (the article's terms are the index's objects already: `add`); returns the event's term
-        ids' places (`_tally_terms`)."""
-        position = dict(zip(event.term_ids, range(len(event.term_ids))))
-        words = self.names.words
-        for postings, keys, have in ((self._postings_w, map(words.__getitem__, filter(_not_in(position), term_ids)), ()),
+    def _index(self, event: Event, article: EventArticle, lacked: Iterable[str], codes: dict[int, Any]) -> None:
+        """Postings and day buckets for what the article brings to the event that it lacked (`lacked`:
+        its terms the event did not have, as the index's strings; `codes`: its statements)."""
+        for postings, keys, have in ((self._postings_w, lacked, ()),
                                      (self._postings_a, map(self._intern, article.actors), event.actors),
                                      (self._postings_q, codes, set(event.quote_codes))):
             for key in keys:
@@ -850,7 +865,6 @@ class EventIndex:
                             postings[key] = _Common(posting)
         if article.day and article.day not in event.days:
             self._by_day[self._intern(article.day)].append(event.key)
-        return position
 
     def stories(self) -> list[list[str]]:
         """Events of one thread (keys, grouped): connected by shared actors or vocabulary
