@@ -555,6 +555,12 @@ _STATEMENT_KEY = re.compile(r"r(?:0|[1-9][0-9]{0,8})")  # a statement's key (Quo
 _TF_TABLE = [np.zeros(0)]
 
 
+def _tfs(counts: array) -> np.ndarray:
+    """`_tf` of each of these counts (the same floats)."""
+    found = np.asarray(counts)
+    return _tf_table(255 if counts.typecode == "B" else int(found.max(initial=0)))[found]
+
+
 def _tf_table(top: int) -> np.ndarray:
     """`_tf` of 0..top at least, as an array (the same floats: made by `_tf`)."""
     if len(_TF_TABLE[0]) <= top:
@@ -716,21 +722,26 @@ class EventIndex:
         for i in term_ids:
             df[i] += 1
         best, best_score = None, 0.0
-        memo = _Memo(self.idf)  # document frequencies do not change during one add
+        memo = _Memo(self.idf)  # document frequencies do not change during one add: self.idf of its terms, at once
+        total, log = 1 + self.documents, math.log
+        idfs = [log(total / (1 + df[i])) + 1 for i in term_ids]
+        memo.update(zip(article.terms, idfs))
         idf = memo.__getitem__
         candidates = self.candidates(article, idf, codes)
 
         own = _length(article.terms, idf)
-        # the candidates whose terms similarity compares: those that neither the date rules out nor a copy joins
+        # the candidates that similarity compares further than the date (a day too far: 0.0) and copies (1.0)
         events = {key: self.events[key] for key in sorted(candidates)}
         gaps = {key: _day_gap(article, event) for key, event in events.items()}
-        compared = [event for key, event in events.items()
-                    if not candidates[key] and not _date_rules_out(article, event, gaps[key])]
-        dots = self._dots(term_ids, term_counts, [idf(w) for w in article.terms], compared)
+        ruled_out = {key for key, event in events.items() if _date_rules_out(article, event, gaps[key])}
+        dots = self._dots(term_ids, term_counts, idfs,
+                          [event for key, event in events.items() if not candidates[key] and key not in ruled_out])
         cosines: dict[str, float] = {}
         bar = JOIN if article.day else (JOIN_PERIOD if article.period else JOIN_UNDATED)
         for key, event in events.items():
-            length = self._length(event)
+            length = self._length(event)  # for every candidate, as ever: when a length is cached matters to its floats
+            if key in ruled_out:
+                continue  # similarity 0.0
             dot = dots.get(key)
             cosine = cosines[key] = dot / (own * length) if dot else 0.0  # as `_cosine` divides
             score, _ = similarity(article, event, idf, candidates[key], explain=False, lengths=(own, length),
@@ -911,19 +922,25 @@ class EventIndex:
         words = self.names.words
         for term, _ in heapq.nlargest(10, zip(event.term_ids, event.term_counts), key=itemgetter(1)):  # most_common
             by_term.update(k for k in self.posting("w", words[term])[-STORY_SCAN:] if k != key)
-        mine = None
-        for other_key, _ in by_term.most_common(STORY_CHECKS):
-            if other_key in links:
-                continue
-            mine = dict(zip(event.term_ids, event.term_counts)) if mine is None else mine
-            other = self.events[other_key]
-            theirs = dict(zip(other.term_ids, other.term_counts))
-            shared = mine.keys() & theirs.keys()
-            # _cosine(event.terms, other.terms, _flat, ...) by term ids: _flat(w) ** 2 is 1.0
-            cosine = (sum(tf(mine[w]) * tf(theirs[w]) * 1.0 for w in shared) / (flat_length(key) * flat_length(other_key))
-                      if shared else 0.0)
-            if cosine >= STORY_JOIN:
-                links.append(other_key)
+        checks = [other_key for other_key, _ in by_term.most_common(STORY_CHECKS) if other_key not in links]
+        if not checks:
+            return links
+        # _cosine(event.terms, other.terms, _flat, ...) by term ids: each shared term's _tf(a) * _tf(b) * _flat(w) ** 2
+        # (which is 1.0), found with the event's terms' places by id (`_work`), summed
+        place_of = self._work()[2]
+        ids = np.frombuffer(event.term_ids, dtype=np.uint32)
+        place_of[ids] = np.arange(len(ids))
+        try:
+            tfs = _tfs(event.term_counts)
+            for other_key in checks:
+                other = self.events[other_key]
+                at = place_of[np.frombuffer(other.term_ids, dtype=np.uint32)]
+                shared = at >= 0
+                dot = float(np.sum(tfs[at[shared]] * _tfs(other.term_counts)[shared] * 1.0)) if shared.any() else 0.0
+                if dot and dot / (flat_length(key) * flat_length(other_key)) >= STORY_JOIN:
+                    links.append(other_key)
+        finally:
+            place_of[ids] = -1
         return links
 
     def export(self, actor_names: dict[str, str] | None = None) -> tuple[list[dict], list[dict]]:
