@@ -444,12 +444,16 @@ def _day_gap(article: EventArticle, event: Event) -> int | None:
     the leads say the happening was on ("on Friday"), whichever is nearer (a report published
     four days after a Friday statement still tells of that Friday). The event's days are its
     core days (`core`: CORE_DAYS of its dated articles or more)."""
-    if not (article.day and event.days):
+    days = event.days
+    if not (article.day and days):
         return None
-    gap = min(abs((article.day - d).days) for d in core(event.days, CORE_DAYS * sum(event.days.values())))
+    # one day (most events) is its own core
+    gap = (abs((article.day - next(iter(days))).days) if len(days) == 1 else
+           min(abs((article.day - d).days) for d in core(days, CORE_DAYS * sum(days.values()))))
     if article.weekday is not None and event.happened:
-        happened = happening_day(article.day, article.weekday)
-        gap = min(gap, min(abs((happened - d).days) for d in core(event.happened, CORE_DAYS * sum(event.happened.values()))))
+        happened, had = happening_day(article.day, article.weekday), event.happened
+        gap = min(gap, abs((happened - next(iter(had))).days) if len(had) == 1 else
+                  min(abs((happened - d).days) for d in core(had, CORE_DAYS * sum(had.values()))))
     return gap
 
 
