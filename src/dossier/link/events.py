@@ -559,10 +559,16 @@ _STATEMENT_KEY = re.compile(r"r(?:0|[1-9][0-9]{0,8})")  # a statement's key (Quo
 _TF_TABLE = [np.zeros(0)]
 
 
-def _tfs(counts: array) -> np.ndarray:
-    """`_tf` of each of these counts (the same floats)."""
+_TF_TABLE_MAX = 1 << 16  # counts past this (never seen: at most a few hundred) are looked up one by one
+
+
+def _tfs(counts: Any) -> np.ndarray:
+    """`_tf` of each of these counts (an array.array or numpy array; the same floats)."""
     found = np.asarray(counts)
-    return _tf_table(255 if counts.typecode == "B" else int(found.max(initial=0)))[found]
+    top = 255 if found.dtype == np.uint8 else int(found.max(initial=0))
+    if top >= _TF_TABLE_MAX:
+        return np.array([_TF[c] for c in found.tolist()], dtype=np.float64)
+    return _tf_table(top)[found]
 
 
 def _tf_table(top: int) -> np.ndarray:
@@ -838,8 +844,7 @@ class EventIndex:
                 theirs = np.frombuffer(b"".join([e.term_counts for e in events]), dtype=np.uint8)
             else:
                 theirs = np.concatenate([np.asarray(e.term_counts, dtype=np.int64) for e in events])
-            top = 255 if theirs.dtype == np.uint8 else int(theirs.max())
-            products = tf_of[ids] * _tf_table(top)[theirs] * idf2_of[ids]
+            products = tf_of[ids] * _tfs(theirs) * idf2_of[ids]
             starts = np.zeros(len(events), dtype=np.intp)
             np.cumsum([len(e.term_ids) for e in events[:-1]], out=starts[1:])
             sums = np.add.reduceat(products, starts).tolist()
