@@ -242,8 +242,8 @@ class EventArticle:
     counts: frozenset[str] = frozenset()  # numbers of things its lead counts (set by EventIndex.add)
 
 
-_EVENT_FIELDS = ("key", "articles", "whys", "title", "titled", "names", "term_ids", "term_counts", "actors",
-                 "quote_codes", "days", "periods", "weekdays", "happened", "counts", "length", "length_at")
+_EVENT_FIELDS = ("key", "number", "articles", "whys", "title", "titled", "names", "term_ids", "term_counts", "actors",
+                 "quote_codes", "days", "periods", "weekday_bits", "happened", "counts", "length", "length_at")
 
 
 class Names:
@@ -295,8 +295,9 @@ class Event:
 
     __slots__ = _EVENT_FIELDS
 
-    def __init__(self, key: str, names: Names | None = None) -> None:
+    def __init__(self, key: str, names: Names | None = None, number: int = -1) -> None:
         self.key = key
+        self.number = number  # its place in the order events were opened (`EventIndex._event_keys`)
         self.articles: list[str] = []
         self.whys: list[bytes] = []  # why each article joined (JSON), in the order of `articles`
         self.title = ""
@@ -309,8 +310,10 @@ class Event:
         self.actors: Counter = Counter()
         self.quote_codes = array("i")  # statements its articles carry, each once, as sorted codes
         self.days: dict[date, int] = {}  # day -> articles published that day
-        self.periods: dict[tuple[date, date], int] = {}  # (first, last day) of month- or year-dated articles -> count
-        self.weekdays: dict[int, int] = {}  # weekday its articles' leads name -> articles
+        # (first, last day) of its month- or year-dated articles, each once (only which are read: a tuple, mostly
+        # the one empty tuple); the weekdays its articles' leads name, as bits (1 << weekday: a small int, shared)
+        self.periods: tuple[tuple[date, date], ...] = ()
+        self.weekday_bits = 0
         self.happened: dict[date, int] = {}  # day of the happening (weekday named, publication day) -> articles
         self.counts: dict[str, int] = {}  # numbers of things its dated articles' leads count -> articles
         self.length = 0.0  # cached tf-idf length,
@@ -322,6 +325,11 @@ class Event:
     def __setstate__(self, state: tuple) -> None:
         for name, value in zip(_EVENT_FIELDS, state):
             setattr(self, name, value)
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        """The weekdays its articles' leads name (0 Monday ... 6 Sunday)."""
+        return frozenset(d for d in range(7) if self.weekday_bits >> d & 1)
 
     @property
     def terms(self) -> dict[str, int]:
@@ -359,10 +367,10 @@ class Event:
         if article.day:
             _tally(self.days, [(canon(article.day), 1)])
             _tally(self.counts, [(c, 1) for c in sorted(map(canon, article.counts))])
-        elif article.period:
-            _tally(self.periods, [(canon(article.period), 1)])
+        elif article.period and article.period not in self.periods:
+            self.periods += (canon(article.period),)
         if article.weekday is not None:
-            _tally(self.weekdays, [(article.weekday, 1)])
+            self.weekday_bits |= 1 << article.weekday
             if article.day:
                 _tally(self.happened, [(canon(happening_day(article.day, article.weekday)), 1)])
 
@@ -507,7 +515,7 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
     score = 0.6 * terms + 0.25 * actors + (QUOTE_GAIN if shared_quotes else 0.0)
     if gap:  # the same happening is mostly reported the same day or the next
         score -= DAY_COST * gap
-    if article.weekday is not None and event.weekdays and article.weekday not in event.weekdays:
+    if article.weekday is not None and event.weekday_bits and not event.weekday_bits >> article.weekday & 1:
         score -= WEEKDAY_COST  # its lead names another weekday than the event's: another happening
     # a count shared within the days of a happening; undated leads count years, anniversaries, past tolls alike.
     # Only the event's own count, held by at least half its dated articles: a growing event gathers every number
@@ -615,7 +623,12 @@ class EventIndex:
         # event's key alone, or a list of keys (most keys are one event's, and a list costs ~90 bytes)
         self._postings_w: dict[str, str | list[str]] = {}
         self._postings_a: dict[str, str | list[str]] = {}
+        # (a statement's posting: most statements are one event's, and their codes are dense, so the
+        # event of such a code is an entry of `_statement_event`, its number + 1, with 0 for none;
+        # `_postings_q` holds the others and the codes outside that array)
         self._postings_q: dict[int, str | list[str]] = {}
+        self._statement_event = array("i")  # statement code -> its one event's number + 1 (0: see `_postings_q`)
+        self._event_keys: list[str] = []  # event number -> key
         self._statement_code: dict[Any, int] = {}  # a statement key not of the form "r<number>" -> its code (< 0)
         # one object per distinct actor, count and date the events hold: each article brings its
         # own copies, and the state pickled keeps whatever objects it is given
@@ -671,12 +684,15 @@ class EventIndex:
         # their idf, then actors, then statements
         weight: dict[str, float] = {}
         get = weight.get
+        one_event, event_keys, size = self._statement_event, self._event_keys, len(self._statement_event)
         for postings, keys, gain in ((self._postings_w, article.terms, None), (self._postings_a, article.actors, 3.0),
                                      (self._postings_q, codes, 10.0)):
             for key in keys:
                 posting = postings.get(key)
                 if posting is None:
-                    continue
+                    if gain != 10.0 or not 0 <= key < size or not one_event[key]:
+                        continue
+                    posting = event_keys[one_event[key] - 1]  # a statement of one event
                 gained = idf(key) if gain is None else gain
                 if type(posting) is str:
                     weight[posting] = get(posting, 0) + gained
@@ -707,6 +723,8 @@ class EventIndex:
         got it; of a key more than POSTING_CAP events have, the last STORY_SCAN or more of them."""
         if kind == "q":
             key = self._code(key, create=False)
+            if key is not None and 0 <= key < len(self._statement_event) and self._statement_event[key]:
+                return (self._event_keys[self._statement_event[key] - 1],)
         found = {"w": self._postings_w, "a": self._postings_a, "q": self._postings_q}[kind].get(key)
         if found is None:
             return ()
@@ -765,8 +783,9 @@ class EventIndex:
             _, why = similarity(article, event, idf, candidates[best], lengths=(own, self._length(event)),
                                 cosine=cosines[best], codes=codes, gap=gaps[best])
         else:
-            event, why = Event(_event_key(article.id), self.names), {"opened": True}
+            event, why = Event(_event_key(article.id), self.names, len(self._event_keys)), {"opened": True}
             self.events[event.key] = event
+            self._event_keys.append(event.key)
         if guessed:
             why = {**why, "day_from_text": guessed.isoformat()}
         lacked = self._tally_terms(event, term_ids, term_counts)
@@ -869,12 +888,21 @@ class EventIndex:
     def _index(self, event: Event, article: EventArticle, lacked: Iterable[str], codes: dict[int, Any]) -> None:
         """Postings and day buckets for what the article brings to the event that it lacked (`lacked`:
         its terms the event did not have, as the index's strings; `codes`: its statements)."""
+        one_event = self._statement_event
         for postings, keys, have in ((self._postings_w, lacked, ()),
                                      (self._postings_a, map(self._intern, article.actors), event.actors),
-                                     (self._postings_q, codes, set(event.quote_codes))):
+                                     (self._postings_q, codes, set(event.quote_codes) if codes else ())):
             for key in keys:
                 if key not in have:
                     posting = postings.get(key)
+                    if posting is None and postings is self._postings_q and 0 <= key < 2 * len(one_event) + 65536:
+                        if key >= len(one_event):  # grown by doubling: statement codes are dense
+                            one_event.frombytes(bytes(4 * (max(key + 1, 2 * len(one_event)) - len(one_event))))
+                        if not one_event[key]:
+                            one_event[key] = event.number + 1
+                            continue
+                        posting = self._event_keys[one_event[key] - 1]  # a second event: a list in `_postings_q`
+                        one_event[key] = 0
                     if posting is None:
                         postings[key] = event.key
                     elif type(posting) is str:
