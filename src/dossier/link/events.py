@@ -279,6 +279,11 @@ def _counts_array(counts: Any) -> array:
     return array(code, counts if isinstance(counts, list) else counts.astype(dtype).tobytes())
 
 
+# shared by the events that have none (never written: an event's arrays are replaced, not changed)
+_NO_IDS, _NO_COUNTS, _NO_CODES = array("I"), array("B"), array("i")
+_OPENED = b'{"opened":true}'
+
+
 class Event:
     """What the index keeps of an event: its members' ids and the pooled evidence, not the articles.
 
@@ -303,12 +308,12 @@ class Event:
         self.title = ""
         self.titled = False
         self.names = names if names is not None else Names()
-        self.term_ids = array("I")  # lead terms (ids into names.words), first counted first
-        self.term_counts = array("B")  # and their counts (`_counts_array`)
+        self.term_ids = _NO_IDS  # lead terms (ids into names.words), first counted first
+        self.term_counts = _NO_COUNTS  # and their counts (`_counts_array`)
         # tallies are plain dicts (a Counter is unpickled by copying a dict into it), but `actors`,
         # whose most_common the event's record reads (Linker.event_record)
         self.actors: Counter = Counter()
-        self.quote_codes = array("i")  # statements its articles carry, each once, as sorted codes
+        self.quote_codes = _NO_CODES  # statements its articles carry, each once, as sorted codes
         self.days: dict[date, int] = {}  # day -> articles published that day
         # (first, last day) of its month- or year-dated articles, each once (only which are read: a tuple, mostly
         # the one empty tuple); the weekdays its articles' leads name, as bits (1 << weekday: a small int, shared)
@@ -354,7 +359,8 @@ class Event:
         the article's statements)."""
         self.length_at = -1
         self.articles.append(article.id)
-        self.whys.append(json.dumps(why, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        packed = json.dumps(why, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        self.whys.append(_OPENED if packed == _OPENED else packed)  # the why of every first article: one object
         if not self.titled and article.title:
             self.title, self.titled = article.title, True
         elif not self.titled and len(self.articles) == 1:
