@@ -119,7 +119,8 @@ def convert(old: Any) -> EventIndex:
         event.term_counts = _counts_array(list(fields["terms"].values()))
         event.actors = fields["actors"]
         event.quote_codes = array("i", sorted(index._code(q) for q in fields["quotes"]))
-        event.days, event.happened, event.counts = fields["days"], fields["happened"], fields["counts"]
+        event.day_tally, event.happened_tally, event.count_tally = (
+            tuple(x for pair in fields[name].items() for x in pair) for name in ("days", "happened", "counts"))
         event.periods = tuple(fields["periods"])
         event.weekday_bits = sum(1 << d for d in fields["weekdays"])
         event.length, event.length_at = fields["length"], fields["length_at"]
@@ -146,6 +147,8 @@ def check(old: Any, index: EventIndex) -> int:
         assert list(event.terms.items()) == list(fields["terms"].items()), key
         assert sorted(event.quotes) == sorted(fields["quotes"]), key
         assert event.weekdays == set(fields["weekdays"]) and list(event.periods) == list(fields["periods"]), key
+        for name in ("days", "happened", "counts"):
+            assert list(getattr(event, name).items()) == list(fields[name].items()), key
         for quote in fields["quotes"]:
             assert key in index.posting("q", quote) or len(plain["_postings_q"][quote]) > 200, key
     assert index.df == dict(plain["df"])

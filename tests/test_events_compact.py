@@ -131,3 +131,22 @@ def test_lead_facts_pack_a_leads_reason_as_numbers_and_any_other_as_it_is():
     assert kinds["a"] == kinds["b"] == kinds["c"] == 1 and kinds["d"] == 0 and kinds["e"] == kinds["f"] == 2
     assert kinds["g"] == 3
     assert len(packed._packed["a"]) < 60  # its reason's text is not kept
+
+
+def test_flat_tallies_count_as_a_dict_does_and_read_back_as_one():
+    import random
+
+    from dossier.link.events import Event, _tally_flat
+
+    rng = random.Random(3)
+    keys = [date(2025, 3, d) for d in range(1, 6)] + ["26", "48", "1500"]
+    for _ in range(50):
+        tally, plain = (), {}
+        for _ in range(rng.randrange(12)):
+            batch = rng.sample(keys, rng.randrange(3))
+            tally = _tally_flat(tally, batch)
+            for key in batch:
+                plain[key] = plain.get(key, 0) + 1
+        event = Event("e1")
+        event.day_tally = event.happened_tally = event.count_tally = tally
+        assert list(event.days.items()) == list(event.happened.items()) == list(event.counts.items()) == list(plain.items())

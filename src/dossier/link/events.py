@@ -243,7 +243,8 @@ class EventArticle:
 
 
 _EVENT_FIELDS = ("key", "number", "articles", "whys", "title", "titled", "names", "term_ids", "term_counts", "actors",
-                 "quote_codes", "days", "periods", "weekday_bits", "happened", "counts", "length", "length_at")
+                 "quote_codes", "day_tally", "periods", "weekday_bits", "happened_tally", "count_tally", "length",
+                 "length_at")
 
 
 class Names:
@@ -314,13 +315,16 @@ class Event:
         # whose most_common the event's record reads (Linker.event_record)
         self.actors: Counter = Counter()
         self.quote_codes = _NO_CODES  # statements its articles carry, each once, as sorted codes
-        self.days: dict[date, int] = {}  # day -> articles published that day
+        # tallies of a few keys each (most events have one day), as flat tuples (key, count, key, count, ...)
+        # in the order a dict of them would iterate: a dict of one key is 232 bytes, this tuple 56; `days`,
+        # `happened` and `counts` give them as dicts
+        self.day_tally: tuple = ()  # day -> articles published that day
         # (first, last day) of its month- or year-dated articles, each once (only which are read: a tuple, mostly
         # the one empty tuple); the weekdays its articles' leads name, as bits (1 << weekday: a small int, shared)
         self.periods: tuple[tuple[date, date], ...] = ()
         self.weekday_bits = 0
-        self.happened: dict[date, int] = {}  # day of the happening (weekday named, publication day) -> articles
-        self.counts: dict[str, int] = {}  # numbers of things its dated articles' leads count -> articles
+        self.happened_tally: tuple = ()  # day of the happening (weekday named, publication day) -> articles
+        self.count_tally: tuple = ()  # numbers of things its dated articles' leads count -> articles
         self.length = 0.0  # cached tf-idf length,
         self.length_at = -1  # and the corpus size it was computed at (-1: to compute)
 
@@ -330,6 +334,21 @@ class Event:
     def __setstate__(self, state: tuple) -> None:
         for name, value in zip(_EVENT_FIELDS, state):
             setattr(self, name, value)
+
+    @property
+    def days(self) -> dict[date, int]:
+        """Day -> its articles published that day."""
+        return dict(zip(self.day_tally[::2], self.day_tally[1::2]))
+
+    @property
+    def happened(self) -> dict[date, int]:
+        """Day of the happening (the weekday its lead names, before publication) -> articles."""
+        return dict(zip(self.happened_tally[::2], self.happened_tally[1::2]))
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Number of things its dated articles' leads count -> articles."""
+        return dict(zip(self.count_tally[::2], self.count_tally[1::2]))
 
     @property
     def weekdays(self) -> frozenset[int]:
@@ -371,21 +390,33 @@ class Event:
         if new_codes:
             self.quote_codes = array("i", sorted(new_codes.union(have)))
         if article.day:
-            _tally(self.days, [(canon(article.day), 1)])
-            _tally(self.counts, [(c, 1) for c in sorted(map(canon, article.counts))])
+            self.day_tally = _tally_flat(self.day_tally, [canon(article.day)])
+            self.count_tally = _tally_flat(self.count_tally, sorted(map(canon, article.counts)))
         elif article.period and article.period not in self.periods:
             self.periods += (canon(article.period),)
         if article.weekday is not None:
             self.weekday_bits |= 1 << article.weekday
             if article.day:
-                _tally(self.happened, [(canon(happening_day(article.day, article.weekday)), 1)])
+                self.happened_tally = _tally_flat(self.happened_tally, [canon(happening_day(article.day, article.weekday))])
 
 
-def _tally(counts: dict[Any, int], items: Iterable[tuple[Any, int]]) -> None:
-    """Add to a dict of counts, as Counter.update does (new keys in the order given)."""
-    get = counts.get
-    for key, n in items:
-        counts[key] = n + get(key, 0)
+def _tally_flat(tally: tuple, keys: list[Any]) -> tuple:
+    """A flat tally (key, count, ...) with one more of each key, as Counter.update adds to a dict (new
+    keys after the others, in the order given)."""
+    if not keys:
+        return tally
+    found = list(tally)
+    for key in keys:
+        names = found[::2]
+        if key in names:
+            found[2 * names.index(key) + 1] += 1
+        else:
+            found += [key, 1]
+    return tuple(found)
+
+
+def _pairs(tally: tuple) -> dict[Any, int]:
+    return dict(zip(tally[::2], tally[1::2]))
 
 
 def most_common(counts: dict[Any, int], n: int) -> list[tuple[Any, int]]:
@@ -458,16 +489,17 @@ def _day_gap(article: EventArticle, event: Event) -> int | None:
     the leads say the happening was on ("on Friday"), whichever is nearer (a report published
     four days after a Friday statement still tells of that Friday). The event's days are its
     core days (`core`: CORE_DAYS of its dated articles or more)."""
-    days = event.days
+    days = event.day_tally
     if not (article.day and days):
         return None
     # one day (most events) is its own core
-    gap = (abs((article.day - next(iter(days))).days) if len(days) == 1 else
-           min(abs((article.day - d).days) for d in core(days, CORE_DAYS * sum(days.values()))))
-    if article.weekday is not None and event.happened:
-        happened, had = happening_day(article.day, article.weekday), event.happened
-        gap = min(gap, abs((happened - next(iter(had))).days) if len(had) == 1 else
-                  min(abs((happened - d).days) for d in core(had, CORE_DAYS * sum(had.values()))))
+    gap = (abs((article.day - days[0]).days) if len(days) == 2 else
+           min(abs((article.day - d).days) for d in core(_pairs(days), CORE_DAYS * sum(days[1::2]))))
+    had = event.happened_tally
+    if article.weekday is not None and had:
+        happened = happening_day(article.day, article.weekday)
+        gap = min(gap, abs((happened - had[0]).days) if len(had) == 2 else
+                  min(abs((happened - d).days) for d in core(_pairs(had), CORE_DAYS * sum(had[1::2]))))
     return gap
 
 
@@ -481,12 +513,12 @@ def _date_rules_out(article: EventArticle, event: Event, gap: int | None = _UNKN
     span = (article.day, article.day) if article.day else article.period
     if span is None:
         return False
-    if event.days:
+    if event.day_tally:
         if gap is _UNKNOWN:
             gap = _day_gap(article, event)
         if gap is not None:
             return gap > MAX_DAYS
-        return all(_apart(*span, d, d) for d in event.days)
+        return all(_apart(*span, d, d) for d in event.day_tally[::2])
     if event.periods:  # an event opened by a month-dated article still has a month
         return all(_apart(*span, *period) for period in event.periods)
     return False
@@ -527,8 +559,9 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
     # Only the event's own count, held by at least half its dated articles: a growing event gathers every number
     # its reports mention, and any of them drew in the next report (on 2,000 generated articles, 729 events
     # became 89 before this rule).
-    dated = sum(event.days.values())
-    counted = sorted(c for c in article.counts & event.counts.keys() if 2 * event.counts[c] >= dated) if gap is not None else []
+    dated = sum(event.day_tally[1::2])
+    counts = _pairs(event.count_tally) if gap is not None and article.counts and event.count_tally else {}
+    counted = sorted(c for c in article.counts & counts.keys() if 2 * counts[c] >= dated)
     if counted:
         score += COUNT_GAIN
     if not explain:
@@ -781,7 +814,7 @@ class EventIndex:
             score, _ = similarity(article, event, idf, candidates[key], explain=False, lengths=(own, length),
                                   cosine=cosine, codes=codes, gap=gaps[key])
             # an event without a day cannot be ruled out by date as well: it needs the bar of its month, or the undated bar
-            floor = JOIN if event.days else (JOIN_PERIOD if event.periods else JOIN_UNDATED)
+            floor = JOIN if event.day_tally else (JOIN_PERIOD if event.periods else JOIN_UNDATED)
             if score > best_score and score >= max(bar, floor):
                 best, best_score = key, score
         if best is not None:
@@ -822,7 +855,7 @@ class EventIndex:
         return self._scratch
 
     def _tally_terms(self, event: Event, term_ids: list[int], counts: list[int]) -> list[int]:
-        """Add an article's term counts to the event's, as `_tally` adds to a dict (new terms after
+        """Add an article's term counts to the event's, as Counter.update adds to a dict (new terms after
         the others, in the article's order), and keep the TERMS_KEPT heaviest when it has more than
         twice as many, ordered as `most_common` orders them (a stable sort, heaviest first); return
         the ids of the article's terms the event lacked, in the article's order."""
@@ -917,7 +950,7 @@ class EventIndex:
                         posting.append(event.key)
                         if type(posting) is list and len(posting) > POSTING_CAP:
                             postings[key] = _Common(posting)
-        if article.day and article.day not in event.days:
+        if article.day and article.day not in event.day_tally[::2]:
             self._by_day[self._intern(article.day)].append(event.key)
 
     def stories(self) -> list[list[str]]:
