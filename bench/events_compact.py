@@ -34,7 +34,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from dossier.link.events import Event, EventIndex, _counts_array
+from dossier.link.events import _OPENED, Event, EventIndex, _narrow
 from dossier.link.linker import PARTS, _Inflating
 from dossier.link.timeline import LeadFacts
 
@@ -114,9 +114,10 @@ def convert(old: Any) -> EventIndex:
         event = Event(key, index.names, number)
         index.events[key] = event
         index._event_keys.append(key)
-        event.articles, event.whys, event.title, event.titled = (fields[k] for k in ("articles", "whys", "title", "titled"))
-        event.term_ids = array("I", [index._term_id[w] for w in fields["terms"]])
-        event.term_counts = _counts_array(list(fields["terms"].values()))
+        event.articles, event.title, event.titled = (fields[k] for k in ("articles", "title", "titled"))
+        event.whys = [_OPENED if why == _OPENED else why for why in fields["whys"]]
+        event.term_ids = _narrow([index._term_id[w] for w in fields["terms"]])
+        event.term_counts = _narrow(list(fields["terms"].values()))
         event.actors = fields["actors"]
         event.quote_codes = array("i", sorted(index._code(q) for q in fields["quotes"]))
         event.day_tally, event.happened_tally, event.count_tally = (

@@ -11,7 +11,7 @@ from datetime import date
 from test_events import _quoted, synthetic_corpus
 
 from dossier.link import events as events_module
-from dossier.link.events import (EventArticle, EventIndex, _counts_array, _cosine, _length, _tfs, lead_terms,
+from dossier.link.events import (EventArticle, EventIndex, _cosine, _length, _narrow, _tfs, lead_terms,
                                  most_common)
 from dossier.link.timeline import LeadFacts, article_facts, lead_dates
 
@@ -68,7 +68,7 @@ def test_the_dot_products_in_numpy_give_the_cosines_of_the_plain_dicts():
 
 def test_counts_take_the_narrowest_array_that_holds_them_and_their_tf_is_the_plain_one():
     for counts, code in (([1, 2, 255], "B"), ([1, 256], "H"), ([3, 70_000], "I"), ([2**33], "Q"), ([], "B")):
-        packed = _counts_array(counts)
+        packed = _narrow(counts)
         assert packed.typecode == code and packed.tolist() == counts
         assert _tfs(packed).tolist() == [events_module._tf(c) for c in counts]
 
@@ -150,3 +150,21 @@ def test_flat_tallies_count_as_a_dict_does_and_read_back_as_one():
         event = Event("e1")
         event.day_tally = event.happened_tally = event.count_tally = tally
         assert list(event.days.items()) == list(event.happened.items()) == list(event.counts.items()) == list(plain.items())
+
+
+def test_events_whose_arrays_differ_in_width_are_compared_alike():
+    from array import array
+
+    articles = _quoted(synthetic_corpus(40, seed=9)[0])
+    index = EventIndex()
+    for article in articles[:-1]:
+        index.add(article)
+    probe = articles[-1]
+    terms = dict(probe.terms)
+    ids, idfs = index._term_ids(terms), [index.idf(w) for w in terms]
+    events = list(index.events.values())
+    narrow = index._dots(ids, list(terms.values()), idfs, events)
+    for event in events[::2]:  # every other event as if its numbers had outgrown two bytes
+        event.term_ids, event.term_counts = array("I", event.term_ids), array("I", event.term_counts)
+    assert {e.term_ids.typecode for e in events} >= {"I"} and len({e.term_ids.typecode for e in events}) > 1
+    assert index._dots(ids, list(terms.values()), idfs, events) == narrow and narrow

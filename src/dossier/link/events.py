@@ -272,16 +272,16 @@ class Names:
 _WIDTHS = (("B", np.uint8, 1 << 8), ("H", np.uint16, 1 << 16), ("I", np.uint32, 1 << 32), ("Q", np.uint64, 1 << 64))
 
 
-def _counts_array(counts: Any) -> array:
-    """Counts (a list, or a numpy array) in the narrowest unsigned array that holds them (nearly
-    always one byte each)."""
+def _narrow(counts: Any) -> array:
+    """Counts or term ids (a list, or a numpy array) in the narrowest unsigned array that holds them
+    (counts nearly always one byte each; term ids two while the vocabulary has under 65,536 stems)."""
     top = max(counts, default=0) if isinstance(counts, list) else int(counts.max(initial=0))
     code, dtype, _ = next(width for width in _WIDTHS if top < width[2])
     return array(code, counts if isinstance(counts, list) else counts.astype(dtype).tobytes())
 
 
 # shared by the events that have none (never written: an event's arrays are replaced, not changed)
-_NO_IDS, _NO_COUNTS, _NO_CODES = array("I"), array("B"), array("i")
+_NO_IDS, _NO_COUNTS, _NO_CODES = array("B"), array("B"), array("i")
 _OPENED = b'{"opened":true}'
 
 
@@ -293,7 +293,8 @@ class Event:
     instance dict, each member's why as JSON bytes beside its id (`whys`, parallel to `articles`),
     the index interns the strings and dates it holds (`EventIndex._canon`), so a term or a day that
     many events share is one object, and the two largest tallies are arrays of numbers: its lead
-    terms as term ids (`term_ids`, into `names.words`) with their counts (`term_counts`), in the
+    terms as term ids (`term_ids`, into `names.words`) with their counts (`term_counts`, both as
+    narrow as their largest number allows), in the
     order a dict of them would iterate (first counted first; the heaviest first after a cut), and
     its statements as sorted codes (`quote_codes`: the number of a key "r<number>"). `terms` and
     `quotes` give them back as the dict and the tuple they replace (BENCHMARKS.md, "The events
@@ -310,7 +311,7 @@ class Event:
         self.titled = False
         self.names = names if names is not None else Names()
         self.term_ids = _NO_IDS  # lead terms (ids into names.words), first counted first
-        self.term_counts = _NO_COUNTS  # and their counts (`_counts_array`)
+        self.term_counts = _NO_COUNTS  # and their counts (both `_narrow`)
         # tallies are plain dicts (a Counter is unpickled by copying a dict into it), but `actors`,
         # whose most_common the event's record reads (Linker.event_record)
         self.actors: Counter = Counter()
@@ -603,6 +604,14 @@ class _Common:
 _STATEMENT_KEY = re.compile(r"r(?:0|[1-9][0-9]{0,8})")  # a statement's key (QuoteIndex.statement_of) that fits an int32
 
 
+def _joined(arrays: list[array]) -> np.ndarray:
+    """Arrays one after another as one numpy array (of their type when they share one)."""
+    code = arrays[0].typecode
+    if all(a.typecode == code for a in arrays):
+        return np.frombuffer(b"".join(arrays), dtype=np.asarray(arrays[0]).dtype)
+    return np.concatenate([np.asarray(a, dtype=np.int64) for a in arrays])
+
+
 _TF_TABLE = [np.zeros(0)]
 
 
@@ -863,7 +872,7 @@ class EventIndex:
             ids, tallies, lacked = np.array(term_ids, dtype=np.int64), np.array(counts, dtype=np.int64), term_ids
         else:
             place_of = self._work()[2]
-            theirs = np.frombuffer(event.term_ids, dtype=np.uint32)
+            theirs = np.asarray(event.term_ids)
             place_of[theirs] = np.arange(len(theirs))
             mine = np.array(term_ids, dtype=np.intp)
             at = place_of[mine]
@@ -878,7 +887,7 @@ class EventIndex:
         if len(ids) > 2 * TERMS_KEPT:
             kept = np.argsort(-tallies, kind="stable")[:TERMS_KEPT]
             ids, tallies = ids[kept], tallies[kept]
-        event.term_ids, event.term_counts = array("I", ids.astype(np.uint32).tobytes()), _counts_array(tallies)
+        event.term_ids, event.term_counts = _narrow(ids), _narrow(tallies)
         return lacked
 
     def _dots(self, term_ids: list[int], counts: list[int], idfs: list[float], events: list[Event]) -> dict[str, float]:
@@ -897,11 +906,8 @@ class EventIndex:
         tf_of[mine] = [tf(c) for c in counts]
         idf2_of[mine] = [w ** 2 for w in idfs]
         try:
-            ids = np.frombuffer(b"".join([e.term_ids for e in events]), dtype=np.uint32)
-            if all(e.term_counts.typecode == "B" for e in events):
-                theirs = np.frombuffer(b"".join([e.term_counts for e in events]), dtype=np.uint8)
-            else:
-                theirs = np.concatenate([np.asarray(e.term_counts, dtype=np.int64) for e in events])
+            ids = _joined([e.term_ids for e in events])
+            theirs = _joined([e.term_counts for e in events])
             products = tf_of[ids] * _tfs(theirs) * idf2_of[ids]
             starts = np.zeros(len(events), dtype=np.intp)
             np.cumsum([len(e.term_ids) for e in events[:-1]], out=starts[1:])
@@ -1004,13 +1010,13 @@ class EventIndex:
         # _cosine(event.terms, other.terms, _flat, ...) by term ids: each shared term's _tf(a) * _tf(b) * _flat(w) ** 2
         # (which is 1.0), found with the event's terms' places by id (`_work`), summed
         place_of = self._work()[2]
-        ids = np.frombuffer(event.term_ids, dtype=np.uint32)
+        ids = np.asarray(event.term_ids)
         place_of[ids] = np.arange(len(ids))
         try:
             tfs = _tfs(event.term_counts)
             for other_key in checks:
                 other = self.events[other_key]
-                at = place_of[np.frombuffer(other.term_ids, dtype=np.uint32)]
+                at = place_of[np.asarray(other.term_ids)]
                 shared = at >= 0
                 dot = float(np.sum(tfs[at[shared]] * _tfs(other.term_counts)[shared] * 1.0)) if shared.any() else 0.0
                 if dot and dot / (flat_length(key) * flat_length(other_key)) >= STORY_JOIN:
