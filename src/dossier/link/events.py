@@ -612,9 +612,7 @@ def _joined(arrays: list[array]) -> np.ndarray:
     return np.concatenate([np.asarray(a, dtype=np.int64) for a in arrays])
 
 
-_TF_TABLE = [np.zeros(0)]
-
-
+_TF_TABLE = [np.zeros(0)]  # `_tf` of 0, 1, 2, ... (grown by `_tf_table`)
 _TF_TABLE_MAX = 1 << 16  # counts past this (never seen: at most a few hundred) are looked up one by one
 
 
