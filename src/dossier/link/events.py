@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+from array import array
 import json
 import math
 import re
@@ -38,6 +39,8 @@ from functools import lru_cache
 from itertools import compress, islice, repeat
 from operator import itemgetter, le
 from typing import Any, Callable, Iterable
+
+import numpy as np
 
 from dossier.link.crosslang import to_english
 
@@ -239,37 +242,90 @@ class EventArticle:
     counts: frozenset[str] = frozenset()  # numbers of things its lead counts (set by EventIndex.add)
 
 
-_EVENT_FIELDS = ("key", "articles", "whys", "title", "titled", "terms", "actors", "quotes", "days", "periods",
-                 "weekdays", "happened", "counts", "length", "length_at")
+_EVENT_FIELDS = ("key", "number", "articles", "whys", "title", "titled", "names", "term_ids", "term_counts", "actors",
+                 "quote_codes", "day_tally", "periods", "weekday_bits", "happened_tally", "count_tally", "length",
+                 "length_at")
+
+
+class Names:
+    """The strings an index's events refer to by number: its lead terms (`words`, term id -> stem)
+    and the statement keys that are not of the form "r<number>" (`statements`, code -1 - n -> key).
+    One object per index, shared by its events, so that `Event.terms` and `Event.quotes` can be
+    read as the strings they were."""
+
+    __slots__ = ("words", "statements")
+
+    def __init__(self) -> None:
+        self.words: list[str] = []
+        self.statements: list[Any] = []
+
+    def __getstate__(self) -> tuple[list[str], list[Any]]:
+        return self.words, self.statements
+
+    def __setstate__(self, state: tuple[list[str], list[Any]]) -> None:
+        self.words, self.statements = state
+
+    def statement(self, code: int) -> Any:
+        return f"r{code}" if code >= 0 else self.statements[-1 - code]
+
+
+_WIDTHS = (("B", np.uint8, 1 << 8), ("H", np.uint16, 1 << 16), ("I", np.uint32, 1 << 32), ("Q", np.uint64, 1 << 64))
+
+
+def _narrow(counts: Any) -> array:
+    """Counts or term ids (a list, or a numpy array) in the narrowest unsigned array that holds them
+    (counts nearly always one byte each; term ids two while the vocabulary has under 65,536 stems)."""
+    top = max(counts, default=0) if isinstance(counts, list) else int(counts.max(initial=0))
+    code, dtype, _ = next(width for width in _WIDTHS if top < width[2])
+    return array(code, counts if isinstance(counts, list) else counts.astype(dtype).tobytes())
+
+
+# shared by the events that have none (never written: an event's arrays are replaced, not changed)
+_NO_IDS, _NO_COUNTS, _NO_CODES = array("B"), array("B"), array("i")
+_OPENED = b'{"opened":true}'
 
 
 class Event:
     """What the index keeps of an event: its members' ids and the pooled evidence, not the articles.
 
     Compact, because a corpus has tens of thousands of events (the events part of the state of
-    100,000 articles was 1.4 GB resident): slots instead of an instance dict, each member's why
-    as JSON bytes beside its id (`whys`, parallel to `articles`), statements as a tuple, and the
-    index interns the strings and dates it holds (`EventIndex._canon`), so a term or a day that
-    many events share is one object."""
+    100,000 articles was 1.4 GB resident in session 5, 371 MB in session 6): slots instead of an
+    instance dict, each member's why as JSON bytes beside its id (`whys`, parallel to `articles`),
+    the index interns the strings and dates it holds (`EventIndex._canon`), so a term or a day that
+    many events share is one object, and the two largest tallies are arrays of numbers: its lead
+    terms as term ids (`term_ids`, into `names.words`) with their counts (`term_counts`, both as
+    narrow as their largest number allows), in the
+    order a dict of them would iterate (first counted first; the heaviest first after a cut), and
+    its statements as sorted codes (`quote_codes`: the number of a key "r<number>"). `terms` and
+    `quotes` give them back as the dict and the tuple they replace (BENCHMARKS.md, "The events
+    part of the state, compact")."""
 
     __slots__ = _EVENT_FIELDS
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, names: Names | None = None, number: int = -1) -> None:
         self.key = key
+        self.number = number  # its place in the order events were opened (`EventIndex._event_keys`)
         self.articles: list[str] = []
         self.whys: list[bytes] = []  # why each article joined (JSON), in the order of `articles`
         self.title = ""
         self.titled = False
+        self.names = names if names is not None else Names()
+        self.term_ids = _NO_IDS  # lead terms (ids into names.words), first counted first
+        self.term_counts = _NO_COUNTS  # and their counts (both `_narrow`)
         # tallies are plain dicts (a Counter is unpickled by copying a dict into it), but `actors`,
         # whose most_common the event's record reads (Linker.event_record)
-        self.terms: dict[str, int] = {}
         self.actors: Counter = Counter()
-        self.quotes: tuple[str, ...] = ()  # statements its articles carry, each once
-        self.days: dict[date, int] = {}  # day -> articles published that day
-        self.periods: dict[tuple[date, date], int] = {}  # (first, last day) of month- or year-dated articles -> count
-        self.weekdays: dict[int, int] = {}  # weekday its articles' leads name -> articles
-        self.happened: dict[date, int] = {}  # day of the happening (weekday named, publication day) -> articles
-        self.counts: dict[str, int] = {}  # numbers of things its dated articles' leads count -> articles
+        self.quote_codes = _NO_CODES  # statements its articles carry, each once, as sorted codes
+        # tallies of a few keys each (most events have one day), as flat tuples (key, count, key, count, ...)
+        # in the order a dict of them would iterate: a dict of one key is 232 bytes, this tuple 56; `days`,
+        # `happened` and `counts` give them as dicts
+        self.day_tally: tuple = ()  # day -> articles published that day
+        # (first, last day) of its month- or year-dated articles, each once (only which are read: a tuple, mostly
+        # the one empty tuple); the weekdays its articles' leads name, as bits (1 << weekday: a small int, shared)
+        self.periods: tuple[tuple[date, date], ...] = ()
+        self.weekday_bits = 0
+        self.happened_tally: tuple = ()  # day of the happening (weekday named, publication day) -> articles
+        self.count_tally: tuple = ()  # numbers of things its dated articles' leads count -> articles
         self.length = 0.0  # cached tf-idf length,
         self.length_at = -1  # and the corpus size it was computed at (-1: to compute)
 
@@ -281,42 +337,87 @@ class Event:
             setattr(self, name, value)
 
     @property
+    def days(self) -> dict[date, int]:
+        """Day -> its articles published that day."""
+        return dict(zip(self.day_tally[::2], self.day_tally[1::2]))
+
+    @property
+    def happened(self) -> dict[date, int]:
+        """Day of the happening (the weekday its lead names, before publication) -> articles."""
+        return dict(zip(self.happened_tally[::2], self.happened_tally[1::2]))
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Number of things its dated articles' leads count -> articles."""
+        return dict(zip(self.count_tally[::2], self.count_tally[1::2]))
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        """The weekdays its articles' leads name (0 Monday ... 6 Sunday)."""
+        return frozenset(d for d in range(7) if self.weekday_bits >> d & 1)
+
+    @property
+    def terms(self) -> dict[str, int]:
+        """Its lead terms' counts as a dict (stem -> count, in the order they are kept); made
+        anew at each call: the index reads `term_ids` and `term_counts`."""
+        return dict(zip(map(self.names.words.__getitem__, self.term_ids), self.term_counts))
+
+    @property
+    def quotes(self) -> tuple[Any, ...]:
+        """The statements its articles carry, as their keys (in the order of their codes)."""
+        return tuple(map(self.names.statement, self.quote_codes))
+
+    @property
     def why(self) -> dict[str, dict[str, Any]]:
         """Why each article joined, by article id (decoded from `whys`)."""
         return {article_id: json.loads(why) for article_id, why in zip(self.articles, self.whys)}
 
-    def add(self, article: EventArticle, why: dict[str, Any], canon: Callable[[Any], Any] = lambda x: x) -> None:
-        """Pool the article's evidence (`canon` gives the index's one object for a string or date)."""
+    def add(self, article: EventArticle, why: dict[str, Any], canon: Callable[[Any], Any] = lambda x: x,
+            quote_codes: Iterable[int] = ()) -> None:
+        """Pool the article's evidence but its terms, which the index tallies (`EventIndex._tally_terms`;
+        `canon` gives the index's one object for a string or date, `quote_codes` are the codes of
+        the article's statements)."""
         self.length_at = -1
         self.articles.append(article.id)
-        self.whys.append(json.dumps(why, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        packed = json.dumps(why, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        self.whys.append(_OPENED if packed == _OPENED else packed)  # the why of every first article: one object
         if not self.titled and article.title:
             self.title, self.titled = article.title, True
         elif not self.titled and len(self.articles) == 1:
             self.title = article.text[:80]  # until an article with a headline joins
-        _tally(self.terms, article.terms.items())
-        if len(self.terms) > 2 * TERMS_KEPT:
-            self.terms = dict(most_common(self.terms, TERMS_KEPT))
         self.actors.update(sorted(map(canon, article.actors)))  # a set: sorted, so ties rank alike in every process
-        new_quotes = article.quotes.difference(self.quotes)
-        if new_quotes:
-            self.quotes += tuple(sorted(new_quotes))  # not interned: a statement is mostly one event's
+        have = self.quote_codes
+        new_codes = set(quote_codes).difference(have)
+        if new_codes:
+            self.quote_codes = array("i", sorted(new_codes.union(have)))
         if article.day:
-            _tally(self.days, [(canon(article.day), 1)])
-            _tally(self.counts, [(c, 1) for c in sorted(map(canon, article.counts))])
-        elif article.period:
-            _tally(self.periods, [(canon(article.period), 1)])
+            self.day_tally = _tally_flat(self.day_tally, [canon(article.day)])
+            self.count_tally = _tally_flat(self.count_tally, sorted(map(canon, article.counts)))
+        elif article.period and article.period not in self.periods:
+            self.periods += (canon(article.period),)
         if article.weekday is not None:
-            _tally(self.weekdays, [(article.weekday, 1)])
+            self.weekday_bits |= 1 << article.weekday
             if article.day:
-                _tally(self.happened, [(canon(happening_day(article.day, article.weekday)), 1)])
+                self.happened_tally = _tally_flat(self.happened_tally, [canon(happening_day(article.day, article.weekday))])
 
 
-def _tally(counts: dict[Any, int], items: Iterable[tuple[Any, int]]) -> None:
-    """Add to a dict of counts, as Counter.update does (new keys in the order given)."""
-    get = counts.get
-    for key, n in items:
-        counts[key] = n + get(key, 0)
+def _tally_flat(tally: tuple, keys: list[Any]) -> tuple:
+    """A flat tally (key, count, ...) with one more of each key, as Counter.update adds to a dict (new
+    keys after the others, in the order given)."""
+    if not keys:
+        return tally
+    found = list(tally)
+    for key in keys:
+        names = found[::2]
+        if key in names:
+            found[2 * names.index(key) + 1] += 1
+        else:
+            found += [key, 1]
+    return tuple(found)
+
+
+def _pairs(tally: tuple) -> dict[Any, int]:
+    return dict(zip(tally[::2], tally[1::2]))
 
 
 def most_common(counts: dict[Any, int], n: int) -> list[tuple[Any, int]]:
@@ -389,12 +490,17 @@ def _day_gap(article: EventArticle, event: Event) -> int | None:
     the leads say the happening was on ("on Friday"), whichever is nearer (a report published
     four days after a Friday statement still tells of that Friday). The event's days are its
     core days (`core`: CORE_DAYS of its dated articles or more)."""
-    if not (article.day and event.days):
+    days = event.day_tally
+    if not (article.day and days):
         return None
-    gap = min(abs((article.day - d).days) for d in core(event.days, CORE_DAYS * sum(event.days.values())))
-    if article.weekday is not None and event.happened:
+    # one day (most events) is its own core
+    gap = (abs((article.day - days[0]).days) if len(days) == 2 else
+           min(abs((article.day - d).days) for d in core(_pairs(days), CORE_DAYS * sum(days[1::2]))))
+    had = event.happened_tally
+    if article.weekday is not None and had:
         happened = happening_day(article.day, article.weekday)
-        gap = min(gap, min(abs((happened - d).days) for d in core(event.happened, CORE_DAYS * sum(event.happened.values()))))
+        gap = min(gap, abs((happened - had[0]).days) if len(had) == 2 else
+                  min(abs((happened - d).days) for d in core(_pairs(had), CORE_DAYS * sum(had[1::2]))))
     return gap
 
 
@@ -408,51 +514,62 @@ def _date_rules_out(article: EventArticle, event: Event, gap: int | None = _UNKN
     span = (article.day, article.day) if article.day else article.period
     if span is None:
         return False
-    if event.days:
+    if event.day_tally:
         if gap is _UNKNOWN:
             gap = _day_gap(article, event)
         if gap is not None:
             return gap > MAX_DAYS
-        return all(_apart(*span, d, d) for d in event.days)
+        return all(_apart(*span, d, d) for d in event.day_tally[::2])
     if event.periods:  # an event opened by a month-dated article still has a month
         return all(_apart(*span, *period) for period in event.periods)
     return False
 
 
 def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[str] = (),
-               explain: bool = True, lengths: tuple[float, float] | None = None) -> tuple[float, dict[str, Any]]:
+               explain: bool = True, lengths: tuple[float, float] | None = None, cosine: float | None = None,
+               codes: dict[int, Any] | None = None, gap: int | None = _UNKNOWN) -> tuple[float, dict[str, Any]]:
     """How likely the article reports this event, and why (the evidence it shares).
 
     `copied` are the event's articles that this one copies or is copied by; `explain=False`
     skips the why (the index asks for it only for the event the article joins); `lengths` are
-    the article's and the event's tf-idf vector lengths when the caller has them."""
-    gap = _day_gap(article, event)  # asked for twice below: found once
+    the article's and the event's tf-idf vector lengths when the caller has them, `cosine` the
+    cosine of their terms (`EventIndex._dots`), `codes` the article's statements by code and
+    `gap` their `_day_gap` when the index has them."""
+    gap = _day_gap(article, event) if gap is _UNKNOWN else gap  # asked for twice below: found once
     if _date_rules_out(article, event, gap):
         return 0.0, {}
     copied = sorted(copied)
     if copied:
         return 1.0, {"copies": copied}
-    terms = _cosine(article.terms, event.terms, idf, *(lengths or ()))
+    terms = _cosine(article.terms, event.terms, idf, *(lengths or ())) if cosine is None else cosine
     # the actors named by at least CORE_ACTORS of the event's articles (`core`)
     shared_actors = sorted(article.actors & set(core(event.actors, CORE_ACTORS * len(event.articles))))
     actors = len(shared_actors) / max(len(article.actors), 1) if article.actors else 0.0
-    shared_quotes = sorted(article.quotes.intersection(event.quotes)) if article.quotes and event.quotes else []
+    if not (article.quotes and event.quote_codes):
+        shared_quotes = []
+    elif codes is None:
+        shared_quotes = sorted(article.quotes.intersection(event.quotes))
+    else:  # the event's codes looked up in the article's (as a set's intersection does, in C)
+        shared_quotes = sorted(map(codes.__getitem__, codes.keys() & event.quote_codes))
     score = 0.6 * terms + 0.25 * actors + (QUOTE_GAIN if shared_quotes else 0.0)
     if gap:  # the same happening is mostly reported the same day or the next
         score -= DAY_COST * gap
-    if article.weekday is not None and event.weekdays and article.weekday not in event.weekdays:
+    if article.weekday is not None and event.weekday_bits and not event.weekday_bits >> article.weekday & 1:
         score -= WEEKDAY_COST  # its lead names another weekday than the event's: another happening
     # a count shared within the days of a happening; undated leads count years, anniversaries, past tolls alike.
     # Only the event's own count, held by at least half its dated articles: a growing event gathers every number
     # its reports mention, and any of them drew in the next report (on 2,000 generated articles, 729 events
     # became 89 before this rule).
-    dated = sum(event.days.values())
-    counted = sorted(c for c in article.counts & event.counts.keys() if 2 * event.counts[c] >= dated) if gap is not None else []
+    dated = sum(event.day_tally[1::2])
+    counts = _pairs(event.count_tally) if gap is not None and article.counts and event.count_tally else {}
+    counted = sorted(c for c in article.counts & counts.keys() if 2 * counts[c] >= dated)
     if counted:
         score += COUNT_GAIN
     if not explain:
         return score, {}
-    top_terms = sorted(article.terms.keys() & event.terms.keys(), key=lambda w: (-idf(w) * article.terms[w], w))[:8]
+    vocabulary = event.names.words
+    top_terms = sorted(article.terms.keys() & set(map(vocabulary.__getitem__, event.term_ids)),
+                       key=lambda w: (-idf(w) * article.terms[w], w))[:8]
     words = _surface(article)
     return score, {"terms": [words.get(t, t) for t in top_terms], "actors": shared_actors, "quotes": shared_quotes[:5],
                    **({"counts": counted} if counted else {}), "score": round(score, 3)}
@@ -484,6 +601,37 @@ class _Common:
         self.size, self.recent = state
 
 
+_STATEMENT_KEY = re.compile(r"r(?:0|[1-9][0-9]{0,8})")  # a statement's key (QuoteIndex.statement_of) that fits an int32
+
+
+def _joined(arrays: list[array]) -> np.ndarray:
+    """Arrays one after another as one numpy array (of their type when they share one)."""
+    code = arrays[0].typecode
+    if all(a.typecode == code for a in arrays):
+        return np.frombuffer(b"".join(arrays), dtype=np.asarray(arrays[0]).dtype)
+    return np.concatenate([np.asarray(a, dtype=np.int64) for a in arrays])
+
+
+_TF_TABLE = [np.zeros(0)]  # `_tf` of 0, 1, 2, ... (grown by `_tf_table`)
+_TF_TABLE_MAX = 1 << 16  # counts past this (never seen: at most a few hundred) are looked up one by one
+
+
+def _tfs(counts: Any) -> np.ndarray:
+    """`_tf` of each of these counts (an array.array or numpy array; the same floats)."""
+    found = np.asarray(counts)
+    top = 255 if found.dtype == np.uint8 else int(found.max(initial=0))
+    if top >= _TF_TABLE_MAX:
+        return np.array([_TF[c] for c in found.tolist()], dtype=np.float64)
+    return _tf_table(top)[found]
+
+
+def _tf_table(top: int) -> np.ndarray:
+    """`_tf` of 0..top at least, as an array (the same floats: made by `_tf`)."""
+    if len(_TF_TABLE[0]) <= top:
+        _TF_TABLE[0] = np.array([_tf(c) for c in range(max(256, 2 * top))])
+    return _TF_TABLE[0]
+
+
 def _event_key(article_id: str) -> str:
     return "e" + hashlib.sha256(article_id.encode()).hexdigest()[:10]
 
@@ -497,40 +645,83 @@ class EventIndex:
     the events of the articles it copies. Only the CANDIDATES events sharing the most
     idf-weighted evidence are scored in full.
 
-    What a store must keep to resume: `events` (each Event's fields), `event_of`, `df` and
-    `documents`; the day buckets and postings follow from the events (`_index` of each event's
-    terms, actors, quotes and days). Nothing here reads the articles' texts after `add`.
+    What a store must keep to resume: `events` (each Event's fields), `event_of`, the term ids
+    (`names`, `_term_id`) and their document frequencies (`_df`), and `documents`; the day buckets
+    and postings follow from the events (`_index` of each event's terms, actors, quotes and days).
+    Nothing here reads the articles' texts after `add`.
 
     The index is most of the linking state's events part, so it is kept compact (BENCHMARKS.md,
-    "The events part of the linking state"): the strings and dates events share are one object
-    each (`_canon`), a key one event has is posted as that event's key alone, and a key too
-    common to find candidates by keeps only its count and latest events (`_Common`)."""
+    "The events part of the linking state" and "..., compact"): the strings and dates events share
+    are one object each (`_canon`), lead terms are numbers into one vocabulary (`names.words`) and
+    statements numbers (`_code`), so an event's terms and statements are arrays (`Event`), a key
+    one event has is posted as that event's key alone, and a key too common to find candidates by
+    keeps only its count and latest events (`_Common`)."""
 
     def __init__(self) -> None:
         self.events: dict[str, Event] = {}
         self.event_of: dict[str, str] = {}  # article id -> event key
-        self.df: Counter = Counter()  # lead-term document frequencies, kept running
+        self.names = Names()  # the stems of term ids (and odd statement keys), shared with every event
+        self._term_id: dict[str, int] = {}  # stem -> its term id (its place in names.words)
+        self._df: list[int] = []  # term id -> lead-term document frequency, kept running
         self.documents = 0
         self._by_day: dict[date, list[str]] = defaultdict(list)  # day -> events with an article that day
-        # term / actor / statement -> the events that have it, in the order they got it: one event's
-        # key alone, or a list of keys (most keys are one event's, and a list costs ~90 bytes)
+        # term / actor / statement code -> the events that have it, in the order they got it: one
+        # event's key alone, or a list of keys (most keys are one event's, and a list costs ~90 bytes)
         self._postings_w: dict[str, str | list[str]] = {}
         self._postings_a: dict[str, str | list[str]] = {}
-        self._postings_q: dict[str, str | list[str]] = {}
-        # one object per distinct term, actor, count and date the events hold: each article brings
-        # its own copies, and the state pickled keeps whatever objects it is given
+        # (a statement's posting: most statements are one event's, and their codes are dense, so the
+        # event of such a code is an entry of `_statement_event`, its number + 1, with 0 for none;
+        # `_postings_q` holds the others and the codes outside that array)
+        self._postings_q: dict[int, str | list[str]] = {}
+        self._statement_event = array("i")  # statement code -> its one event's number + 1 (0: see `_postings_q`)
+        self._event_keys: list[str] = []  # event number -> key
+        self._statement_code: dict[Any, int] = {}  # a statement key not of the form "r<number>" -> its code (< 0)
+        # one object per distinct actor, count and date the events hold: each article brings its
+        # own copies, and the state pickled keeps whatever objects it is given
         self._canon: dict[Any, Any] = {}
+        self._scratch: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # `_work` (not saved)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_scratch"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._scratch = None
+
+    @property
+    def df(self) -> dict[str, int]:
+        """Lead-term document frequencies by stem (made anew at each call: the index reads `_df`)."""
+        return dict(zip(self.names.words, self._df))
 
     def idf(self, term: str) -> float:
-        return math.log((1 + self.documents) / (1 + self.df.get(term, 0))) + 1
+        i = self._term_id.get(term)
+        return math.log((1 + self.documents) / (1 + (0 if i is None else self._df[i]))) + 1
 
     def _intern(self, value: Any) -> Any:
         return self._canon.setdefault(value, value)
 
-    def candidates(self, article: EventArticle, idf: Idf | None = None) -> dict[str, list[str]]:
+    def _code(self, key: Any, create: bool = True) -> int | None:
+        """A statement key as a number: the n of "r<n>" (`QuoteIndex.statement_of`'s keys), else
+        one of the index's own negative codes (None for a key it never saw, unless `create`)."""
+        if type(key) is str and _STATEMENT_KEY.fullmatch(key):
+            return int(key[1:])
+        code = self._statement_code.get(key)
+        if code is None and create:
+            code = self._statement_code[key] = -1 - len(self.names.statements)
+            self.names.statements.append(key)
+        return code
+
+    def _codes(self, article: EventArticle, create: bool = False) -> dict[int, Any]:
+        """The article's statements by code (those the index knows of, unless `create`)."""
+        code = self._code
+        return {c: q for c, q in ((code(q, create), q) for q in article.quotes) if c is not None}
+
+    def candidates(self, article: EventArticle, idf: Idf | None = None,
+                   codes: dict[int, Any] | None = None) -> dict[str, list[str]]:
         """Events this article could join, each with the articles of it that this one copies
-        (`idf`: `self.idf` or the add's memo of it)."""
+        (`idf`: `self.idf` or the add's memo of it; `codes`: the article's statements by code)."""
         idf = idf or self.idf
+        codes = self._codes(article) if codes is None else codes
         copied: dict[str, list[str]] = defaultdict(list)
         for other in article.copies:
             if other in self.event_of:
@@ -539,12 +730,15 @@ class EventIndex:
         # their idf, then actors, then statements
         weight: dict[str, float] = {}
         get = weight.get
+        one_event, event_keys, size = self._statement_event, self._event_keys, len(self._statement_event)
         for postings, keys, gain in ((self._postings_w, article.terms, None), (self._postings_a, article.actors, 3.0),
-                                     (self._postings_q, article.quotes, 10.0)):
+                                     (self._postings_q, codes, 10.0)):
             for key in keys:
                 posting = postings.get(key)
                 if posting is None:
-                    continue
+                    if gain != 10.0 or not 0 <= key < size or not one_event[key]:
+                        continue
+                    posting = event_keys[one_event[key] - 1]  # a statement of one event
                 gained = idf(key) if gain is None else gain
                 if type(posting) is str:
                     weight[posting] = get(posting, 0) + gained
@@ -570,9 +764,13 @@ class EventIndex:
                 found = {k for _, k in heapq.nsmallest(CANDIDATES, [(-get(k, 0), k) for k in found])}
         return {key: copied.get(key, []) for key in found}
 
-    def posting(self, kind: str, key: str) -> list[str] | tuple[str, ...]:
+    def posting(self, kind: str, key: Any) -> list[str] | tuple[str, ...]:
         """The events that have this term ("w"), actor ("a") or statement ("q"), in the order they
         got it; of a key more than POSTING_CAP events have, the last STORY_SCAN or more of them."""
+        if kind == "q":
+            key = self._code(key, create=False)
+            if key is not None and 0 <= key < len(self._statement_event) and self._statement_event[key]:
+                return (self._event_keys[self._statement_event[key] - 1],)
         found = {"w": self._postings_w, "a": self._postings_a, "q": self._postings_q}[kind].get(key)
         if found is None:
             return ()
@@ -588,58 +786,166 @@ class EventIndex:
         counts = frozenset(counts_in_lead(article.title, article.text)) if article.day or guessed else frozenset()
         article = replace(article, day=article.day or guessed, weekday=weekday_in_lead(article.text), counts=counts)
         intern = self._intern
-        # the article's terms as the index's objects (same order, same counts: its own scoring is unchanged)
-        article.terms = Counter({intern(w): n for w, n in article.terms.items()})
+        # the article's terms as the index's strings and ids (same order, same counts: its own scoring is unchanged)
+        term_ids = self._term_ids(article.terms)
+        term_counts = list(article.terms.values())
+        article.terms = Counter(dict(zip(map(self.names.words.__getitem__, term_ids), term_counts)))
+        codes = self._codes(article, create=True)
         self.documents += 1
-        self.df.update(article.terms.keys())
+        df = self._df
+        for i in term_ids:
+            df[i] += 1
         best, best_score = None, 0.0
-        memo = _Memo(self.idf)  # document frequencies do not change during one add
+        memo = _Memo(self.idf)  # document frequencies do not change during one add: self.idf of its terms, at once
+        total, log = 1 + self.documents, math.log
+        idfs = [log(total / (1 + df[i])) + 1 for i in term_ids]
+        memo.update(zip(article.terms, idfs))
         idf = memo.__getitem__
-        candidates = self.candidates(article, idf)
+        candidates = self.candidates(article, idf, codes)
 
         own = _length(article.terms, idf)
+        # the candidates that similarity compares further than the date (a day too far: 0.0) and copies (1.0)
+        events = {key: self.events[key] for key in sorted(candidates)}
+        gaps = {key: _day_gap(article, event) for key, event in events.items()}
+        ruled_out = {key for key, event in events.items() if _date_rules_out(article, event, gaps[key])}
+        dots = self._dots(term_ids, term_counts, idfs,
+                          [event for key, event in events.items() if not candidates[key] and key not in ruled_out])
+        cosines: dict[str, float] = {}
         bar = JOIN if article.day else (JOIN_PERIOD if article.period else JOIN_UNDATED)
-        for key, copied in sorted(candidates.items()):
-            event = self.events[key]
-            score, _ = similarity(article, event, idf, copied, explain=False, lengths=(own, self._length(event)))
+        for key, event in events.items():
+            length = self._length(event)  # for every candidate, as ever: when a length is cached matters to its floats
+            if key in ruled_out:
+                continue  # similarity 0.0
+            dot = dots.get(key)
+            cosine = cosines[key] = dot / (own * length) if dot else 0.0  # as `_cosine` divides
+            score, _ = similarity(article, event, idf, candidates[key], explain=False, lengths=(own, length),
+                                  cosine=cosine, codes=codes, gap=gaps[key])
             # an event without a day cannot be ruled out by date as well: it needs the bar of its month, or the undated bar
-            floor = JOIN if event.days else (JOIN_PERIOD if event.periods else JOIN_UNDATED)
+            floor = JOIN if event.day_tally else (JOIN_PERIOD if event.periods else JOIN_UNDATED)
             if score > best_score and score >= max(bar, floor):
                 best, best_score = key, score
         if best is not None:
             event = self.events[best]
-            _, why = similarity(article, event, idf, candidates[best], lengths=(own, self._length(event)))
+            _, why = similarity(article, event, idf, candidates[best], lengths=(own, self._length(event)),
+                                cosine=cosines[best], codes=codes, gap=gaps[best])
         else:
-            event, why = Event(_event_key(article.id)), {"opened": True}
+            event, why = Event(_event_key(article.id), self.names, len(self._event_keys)), {"opened": True}
             self.events[event.key] = event
+            self._event_keys.append(event.key)
         if guessed:
             why = {**why, "day_from_text": guessed.isoformat()}
-        self._index(event, article)
-        event.add(article, why, intern)
+        lacked = self._tally_terms(event, term_ids, term_counts)
+        self._index(event, article, map(self.names.words.__getitem__, lacked), codes)
+        event.add(article, why, intern, codes)
         self.event_of[article.id] = event.key
         return event.key, why
+
+    def _term_ids(self, terms: Iterable[str]) -> list[int]:
+        """The ids of these stems, in their order (new ones numbered as they come)."""
+        ids, words, df = self._term_id, self.names.words, self._df
+        out = []
+        for word in terms:
+            i = ids.get(word)
+            if i is None:
+                i = ids[word] = len(words)
+                words.append(word)
+                df.append(0)
+            out.append(i)
+        return out
+
+    def _work(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Arrays by term id that `_dots` and `_tally_terms` fill for one article and clear again:
+        two of floats (zeros) and one of places (-1), each as long as the vocabulary at least."""
+        size = len(self.names.words)
+        if self._scratch is None or len(self._scratch[0]) < size:
+            self._scratch = np.zeros(2 * size + 1024), np.zeros(2 * size + 1024), np.full(2 * size + 1024, -1, np.intp)
+        return self._scratch
+
+    def _tally_terms(self, event: Event, term_ids: list[int], counts: list[int]) -> list[int]:
+        """Add an article's term counts to the event's, as Counter.update adds to a dict (new terms after
+        the others, in the article's order), and keep the TERMS_KEPT heaviest when it has more than
+        twice as many, ordered as `most_common` orders them (a stable sort, heaviest first); return
+        the ids of the article's terms the event lacked, in the article's order."""
+        if not event.term_ids:
+            ids, tallies, lacked = np.array(term_ids, dtype=np.int64), np.array(counts, dtype=np.int64), term_ids
+        else:
+            place_of = self._work()[2]
+            theirs = np.asarray(event.term_ids)
+            place_of[theirs] = np.arange(len(theirs))
+            mine = np.array(term_ids, dtype=np.intp)
+            at = place_of[mine]
+            place_of[theirs] = -1
+            new = at < 0
+            mine_counts = np.array(counts, dtype=np.int64)
+            tallies = np.asarray(event.term_counts, dtype=np.int64)  # a copy: the event's array is not written
+            tallies[at[~new]] += mine_counts[~new]
+            lacked = mine[new].tolist()
+            ids = np.concatenate((theirs, mine[new]))
+            tallies = np.concatenate((tallies, mine_counts[new]))
+        if len(ids) > 2 * TERMS_KEPT:
+            kept = np.argsort(-tallies, kind="stable")[:TERMS_KEPT]
+            ids, tallies = ids[kept], tallies[kept]
+        event.term_ids, event.term_counts = _narrow(ids), _narrow(tallies)
+        return lacked
+
+    def _dots(self, term_ids: list[int], counts: list[int], idfs: list[float], events: list[Event]) -> dict[str, float]:
+        """The dot products of `_cosine` between an article's terms (ids, counts, idfs) and each of
+        these events' (by key; absent: nothing shared), all at once in numpy: each shared term's
+        `_tf(a) * _tf(b) * idf ** 2` as `_cosine` has it (the same floats), summed. `_cosine` sums
+        them in the order of a set of the shared terms (which varies with the strings' hashes from
+        one process to the next), this in the order of the event's terms, with zeros for the
+        others (adding a zero changes no sum)."""
+        events = [e for e in events if e.term_ids]
+        if not events or not term_ids:
+            return {}
+        tf_of, idf2_of, _ = self._work()  # term id -> the article's tf and its idf squared; zero elsewhere
+        mine = np.array(term_ids, dtype=np.intp)
+        tf = _TF.__getitem__
+        tf_of[mine] = [tf(c) for c in counts]
+        idf2_of[mine] = [w ** 2 for w in idfs]
+        try:
+            ids = _joined([e.term_ids for e in events])
+            theirs = _joined([e.term_counts for e in events])
+            products = tf_of[ids] * _tfs(theirs) * idf2_of[ids]
+            starts = np.zeros(len(events), dtype=np.intp)
+            np.cumsum([len(e.term_ids) for e in events[:-1]], out=starts[1:])
+            sums = np.add.reduceat(products, starts).tolist()
+        finally:
+            tf_of[mine] = 0.0
+            idf2_of[mine] = 0.0
+        return {e.key: dot for e, dot in zip(events, sums) if dot}
 
     def _length(self, event: Event) -> float:
         """The event's tf-idf length, recomputed when it changed or the corpus grew by a tenth."""
         length, documents = event.length, event.length_at
         if documents < 0 or self.documents > documents * 1.1 + 1:
-            # _length(event.terms, self.idf) in one expression (the same floats): neither a call of
-            # self.idf nor a memo entry per term (its hundreds of terms' idfs were a tenth of the linker's time)
-            total, get, log, tf = 1 + self.documents, self.df.get, math.log, _TF.__getitem__
-            length = event.length = math.sqrt(sum((tf(c) * (log(total / (1 + get(w, 0))) + 1)) ** 2
-                                                  for w, c in event.terms.items()))
+            # _length(event.terms, self.idf) in one expression (the same floats, the terms in the same
+            # order): neither a call of self.idf nor a memo entry per term (its hundreds of terms'
+            # idfs were a tenth of the linker's time)
+            total, df, log, tf = 1 + self.documents, self._df, math.log, _TF.__getitem__
+            length = event.length = math.sqrt(sum((tf(c) * (log(total / (1 + df[i])) + 1)) ** 2
+                                                  for i, c in zip(event.term_ids, event.term_counts)))
             event.length_at = self.documents
         return length
 
-    def _index(self, event: Event, article: EventArticle) -> None:
-        """Postings and day buckets for what the article brings to the event that it lacked
-        (the article's terms are the index's objects already: `add`)."""
-        for postings, keys, have in ((self._postings_w, article.terms, event.terms),
+    def _index(self, event: Event, article: EventArticle, lacked: Iterable[str], codes: dict[int, Any]) -> None:
+        """Postings and day buckets for what the article brings to the event that it lacked (`lacked`:
+        its terms the event did not have, as the index's strings; `codes`: its statements)."""
+        one_event = self._statement_event
+        for postings, keys, have in ((self._postings_w, lacked, ()),
                                      (self._postings_a, map(self._intern, article.actors), event.actors),
-                                     (self._postings_q, article.quotes, event.quotes)):
+                                     (self._postings_q, codes, set(event.quote_codes) if codes else ())):
             for key in keys:
                 if key not in have:
                     posting = postings.get(key)
+                    if posting is None and postings is self._postings_q and 0 <= key < 2 * len(one_event) + 65536:
+                        if key >= len(one_event):  # grown by doubling: statement codes are dense
+                            one_event.frombytes(bytes(4 * (max(key + 1, 2 * len(one_event)) - len(one_event))))
+                        if not one_event[key]:
+                            one_event[key] = event.number + 1
+                            continue
+                        posting = self._event_keys[one_event[key] - 1]  # a second event: a list in `_postings_q`
+                        one_event[key] = 0
                     if posting is None:
                         postings[key] = event.key
                     elif type(posting) is str:
@@ -648,7 +954,7 @@ class EventIndex:
                         posting.append(event.key)
                         if type(posting) is list and len(posting) > POSTING_CAP:
                             postings[key] = _Common(posting)
-        if article.day and article.day not in event.days:
+        if article.day and article.day not in event.day_tally[::2]:
             self._by_day[self._intern(article.day)].append(event.key)
 
     def stories(self) -> list[list[str]]:
@@ -679,10 +985,11 @@ class EventIndex:
         index), not with every event, so an incremental link can ask it of a changed event
         alone. `flat` caches the events' flat lengths across calls."""
         flat = {} if flat is None else flat
+        tf = _TF.__getitem__
 
-        def flat_length(k: str) -> float:
+        def flat_length(k: str) -> float:  # _length(terms, _flat): each weight times 1.0, the same floats
             if k not in flat:
-                flat[k] = _length(self.events[k].terms, _flat)
+                flat[k] = math.sqrt(sum(tf(c) ** 2 for c in self.events[k].term_counts))
             return flat[k]
 
         event = self.events[key]
@@ -692,12 +999,28 @@ class EventIndex:
             by_actor.update(k for k in self.posting("a", actor)[-STORY_SCAN:] if k != key)
         links += sorted(other_key for other_key, shared in by_actor.items() if shared >= 2)
         by_term: Counter = Counter()
-        for term, _ in most_common(event.terms, 10):
-            by_term.update(k for k in self.posting("w", term)[-STORY_SCAN:] if k != key)
-        for other_key, _ in by_term.most_common(STORY_CHECKS):
-            if other_key not in links and _cosine(event.terms, self.events[other_key].terms, _flat,
-                                                  flat_length(key), flat_length(other_key)) >= STORY_JOIN:
-                links.append(other_key)
+        words = self.names.words
+        for term, _ in heapq.nlargest(10, zip(event.term_ids, event.term_counts), key=itemgetter(1)):  # most_common
+            by_term.update(k for k in self.posting("w", words[term])[-STORY_SCAN:] if k != key)
+        checks = [other_key for other_key, _ in by_term.most_common(STORY_CHECKS) if other_key not in links]
+        if not checks:
+            return links
+        # _cosine(event.terms, other.terms, _flat, ...) by term ids: each shared term's _tf(a) * _tf(b) * _flat(w) ** 2
+        # (which is 1.0), found with the event's terms' places by id (`_work`), summed
+        place_of = self._work()[2]
+        ids = np.asarray(event.term_ids)
+        place_of[ids] = np.arange(len(ids))
+        try:
+            tfs = _tfs(event.term_counts)
+            for other_key in checks:
+                other = self.events[other_key]
+                at = place_of[np.asarray(other.term_ids)]
+                shared = at >= 0
+                dot = float(np.sum(tfs[at[shared]] * _tfs(other.term_counts)[shared] * 1.0)) if shared.any() else 0.0
+                if dot and dot / (flat_length(key) * flat_length(other_key)) >= STORY_JOIN:
+                    links.append(other_key)
+        finally:
+            place_of[ids] = -1
         return links
 
     def export(self, actor_names: dict[str, str] | None = None) -> tuple[list[dict], list[dict]]:
