@@ -41,7 +41,7 @@ from dossier.link.timeline import DateTally, LeadFacts
 from dossier.model import Mention
 from dossier.store.marks import write_mark
 
-STATE_VERSION = "13"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies;
+STATE_VERSION = "14-quotesmem2"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies;
 # 5: events keep months and weekdays, Spanish lead words read in English; 6: compact statement occurrences, copy key counts;
 # 7: stories kept (story_of, story_members, story_ids); 8: events keep the counts their leads name; 9: counted per article;
 # 10: an event is its core days and actors (events.core); 11: pickled in parts (_compressed_pickle);
@@ -51,6 +51,7 @@ STATE_VERSION = "13"  # 2: the lead-date cache; 3: event membership rows and the
 # 13: a copy candidate sharing one key is verified only within WEAK_MATCH_DAYS (link.copies): relinked so the relations are a full link's;
 # a copy's exported relations kept compressed (Linker.kept); copy texts read from the store (CopyIndex.texts);
 # leads' date facts packed (timeline.LeadFacts); the state compressed with LZ4 (_Deflating)
+# 14-quotesmem2: statement rows compact (texts LZ4-compressed against their wordings, records' values by shape)
 # An incremental link appends its articles to a journal (link_journal) instead of saving the whole
 # state, while the journal holds at most this share of the linked articles (or JOURNAL_MIN): loading
 # replays it (an add is ~10-20 ms), so this keeps the replay near what a snapshot's save costs.
