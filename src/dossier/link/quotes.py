@@ -95,27 +95,23 @@ class _Stored(Occurrence):
         self.kind = index._kinds.values[index._occ_kind[n]]
         self.start, self.end = index._occ_start[n], index._occ_end[n]
 
-    def _row(self) -> tuple[bytes, int, int]:
-        """The row's bytes, and where its compressed text starts and ends (`QuoteIndex._store`)."""
-        offsets = self._index._offsets
-        row = self._index._blob[offsets[self._n]:offsets[self._n + 1]]
-        if row[0] != _LONG:
-            return row, 1, 1 + row[0]
-        return row, 5, 5 + int.from_bytes(row[1:5], "little")
-
     def _decoded(self) -> list[Any]:
+        """The row's JSON values; its text is decoded with them (merging a statement needs both)."""
         if self._values is None:
-            row, _, end = self._row()
-            self._values = json.loads(row[end:].decode("utf-8", "surrogatepass"))
+            offsets = self._index._offsets
+            row = self._index._blob[offsets[self._n]:offsets[self._n + 1]]
+            start = 1 if row[0] != _LONG else 5
+            end = start + (row[0] if start == 1 else int.from_bytes(row[1:5], "little"))
+            values = self._values = json.loads(row[end:].decode("utf-8", "surrogatepass"))
+            self._text = lz4.block.decompress(row[start:end], uncompressed_size=values[1],
+                                              dict=self.norm.encode("utf-8", "surrogatepass")).decode("utf-8", "surrogatepass")
         return self._values
 
     @property  # type: ignore[override]
     def text(self) -> str:
         if self._text is None:
-            row, start, end = self._row()
-            self._text = lz4.block.decompress(row[start:end], uncompressed_size=self._decoded()[1],
-                                              dict=self.norm.encode("utf-8", "surrogatepass")).decode("utf-8", "surrogatepass")
-        return self._text
+            self._decoded()
+        return self._text  # type: ignore[return-value]
 
     @property
     def record(self) -> dict[str, Any]:
@@ -149,6 +145,51 @@ class _Table:
     def __setstate__(self, state: tuple) -> None:
         self.values = state[0]
         self.numbers = {value: n for n, value in enumerate(self.values)}
+
+
+def _table_size(wordings: int) -> int:
+    """Slots for this many wordings: a power of two, at least twice as many."""
+    return max(1024, 1 << (2 * wordings).bit_length())
+
+
+class _Runs(_Table):
+    """A `_Table` of values that come in runs (an article's occurrences are added together): a value
+    is numbered again unless it is the last one, so no dict of every value is kept (at 100,000
+    articles that dict of article ids took ~7 MB). A value may have several numbers."""
+
+    __slots__ = ()
+
+    def number(self, value: Any) -> int:
+        values = self.values
+        if not values or values[-1] != value:
+            values.append(value)
+        return len(values) - 1
+
+    def __setstate__(self, state: tuple) -> None:
+        self.values = state[0]
+        self.numbers = {}
+
+
+def _slots(wordings: list[str], size: int) -> array:
+    """An open-addressing table of `size` (a power of two) slots holding each wording's number at
+    the first free slot from its hash (linear probing), -1 where free: what a dict of wording ->
+    number did, in 4 bytes a slot instead of ~70 bytes a wording. Filled in rounds with numpy
+    (every wording still unplaced tries its next slot; the lowest number takes a slot several
+    want), which leaves every slot between a wording's first and its own taken, as probing needs."""
+    mask = size - 1
+    table = np.full(size, -1, dtype=np.int32)
+    pending = np.arange(len(wordings), dtype=np.int64)
+    slots = np.fromiter(map(hash, wordings), dtype=np.int64, count=len(wordings)) & mask
+    while pending.size:
+        free = np.flatnonzero(table[slots] < 0)
+        taken, first = np.unique(slots[free], return_index=True)  # the first of those wanting a free slot
+        table[taken] = pending[free[first]]
+        placed = np.zeros(pending.size, dtype=bool)
+        placed[free[first]] = True
+        pending, slots = pending[~placed], (slots[~placed] + 1) & mask
+    out = array("i")
+    out.frombytes(table.tobytes())
+    return out
 
 
 @dataclass
@@ -288,7 +329,7 @@ class QuoteIndex:
     def __init__(self, actor_names: dict[str, str] | None = None) -> None:
         self.actor_names = actor_names if actor_names is not None else {}
         self.wordings: list[str] = []
-        self.index: dict[str, int] = {}  # wording -> its number (not pickled: made again on load)
+        self._table = _slots([], 1024)  # wording -> its number, by hash (`_find`; not pickled: made again on load)
         self._lengths = array("I")  # per wording, its length (not pickled: made again on load)
         self.postings: dict[str, array] = {}  # word -> the wordings holding it, in order
         self.groups = _UnionFind(0)
@@ -296,7 +337,8 @@ class QuoteIndex:
         self._first, self._last = array("I"), array("I")  # per wording: its first and last occurrence
         self._quote_ids = array("Q")  # per group root: 1 + the hex of the id it was last returned under, or 0
         self._more_reps: dict[int, list[int]] = {}  # wording -> occurrences of its second, third... speaker
-        self._articles, self._dates, self._speakers, self._kinds, self._shapes = (_Table() for _ in range(5))
+        self._dates, self._speakers, self._kinds, self._shapes = (_Table() for _ in range(4))
+        self._articles = _Runs()
         self._occ_article, self._occ_published, self._occ_speaker, self._occ_kind = (array("I") for _ in range(4))
         self._occ_start, self._occ_end = array("i"), array("i")
         self._occ_next = array("I")  # the next occurrence of the same wording, or 0
@@ -306,17 +348,18 @@ class QuoteIndex:
         self._shape_of: dict[tuple, tuple] = {}  # (keys, implied) -> keys a row keeps; and with types -> (shape, hows)
         self._plans: dict[int, list[tuple[str, int]]] = {}  # shape -> its keys and how a row keeps each (not pickled)
         self._retired: list[str] = []
+        self._recent: dict[str, int] = {}  # the last `add`'s wordings (what `statement_of` is asked next)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        del state["index"], state["_shape_of"], state["_lengths"], state["_plans"]
+        del state["_table"], state["_shape_of"], state["_lengths"], state["_plans"], state["_recent"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self.index = {norm: i for i, norm in enumerate(self.wordings)}
+        self._table = _slots(self.wordings, _table_size(len(self.wordings)))
         self._lengths = array("I", map(len, self.wordings))
-        self._shape_of, self._plans = {}, {}
+        self._shape_of, self._plans, self._recent = {}, {}, {}
 
     # -- occurrences as columns ------------------------------------------------------------
     def _store(self, o: Occurrence) -> int:
@@ -408,10 +451,22 @@ class QuoteIndex:
         return (i for i in range(len(self.wordings)) if parent[i] == i)
 
     # -- adding ----------------------------------------------------------------------------
-    def _new_wording(self, norm: str) -> int:
+    def _find(self, norm: str) -> tuple[int, int]:
+        """A wording's number (-1 if it is new), and its slot in the table (where a new one goes)."""
+        table, wordings, mask = self._table, self.wordings, len(self._table) - 1
+        slot = hash(norm) & mask
+        i = table[slot]
+        while i >= 0 and wordings[i] != norm:
+            slot = (slot + 1) & mask
+            i = table[slot]
+        return i, slot
+
+    def _new_wording(self, norm: str, slot: int) -> int:
         i = len(self.wordings)
         self.wordings.append(norm)
-        self.index[norm] = i
+        self._table[slot] = i
+        if 2 * len(self.wordings) > len(self._table):  # at most half full: probes stay short
+            self._table = _slots(self.wordings, 2 * len(self._table))
         self._lengths.append(len(norm))
         self._first.append(0)
         self._last.append(0)
@@ -432,9 +487,14 @@ class QuoteIndex:
         any word held by at most RARE_DF. Found from the postings as they were when it arrived
         (they grow in wording order, so those are the entries before i), not kept per wording."""
         postings = self.postings
-        counts = {w: bisect_left(postings[w], i) for w in set(self.wordings[i].split()) - _STOP}
-        rare = sorted(counts, key=lambda w: (counts[w], w))[:RARE_WORDS]
-        return sorted((w, n) for w, n in counts.items() if n and ((w in rare and n <= MAX_POSTINGS) or n <= RARE_DF))
+        words = set(self.wordings[i].split()) - _STOP
+        if i == len(self.wordings) - 1:  # the newest wording (as when it arrives) is the last entry of each
+            counts = [(len(postings[w]) - 1, w) for w in words]
+        else:
+            counts = [(bisect_left(postings[w], i), w) for w in words]
+        counts.sort()
+        rare = {w for _, w in counts[:RARE_WORDS]}
+        return sorted((w, n) for n, w in counts if n and ((w in rare and n <= MAX_POSTINGS) or n <= RARE_DF))
 
     def _candidates(self, i: int) -> list[int]:
         """The earlier wordings that wording i is compared with: those that held, when it
@@ -545,7 +605,8 @@ class QuoteIndex:
         the end: re-merging a statement carried by thousands of articles at every article
         would be quadratic)."""
         self._retired = []
-        touched = {self._add_occurrence(o) for o in sorted(occurrences, key=_position) if o.norm}
+        self._recent = {o.norm: self._add_occurrence(o) for o in sorted(occurrences, key=_position) if o.norm}
+        touched = set(self._recent.values())
         if not merge:
             return [], []
         roots = sorted({self.groups.find(i) for i in touched})
@@ -563,14 +624,16 @@ class QuoteIndex:
     def statement_of(self, norm: str) -> str | None:
         """A key of the statement a wording belongs to (its group's first wording), stable
         as articles arrive unless two older statements merge."""
-        i = self.index.get(norm)
-        return None if i is None else f"r{self.groups.find(i)}"
+        i = self._recent.get(norm)
+        if i is None:
+            i = self._find(norm)[0]
+        return None if i < 0 else f"r{self.groups.find(i)}"
 
     def _add_occurrence(self, o: Occurrence) -> int:
-        i = self.index.get(o.norm)
-        new = i is None
-        if i is None:
-            i = self._new_wording(o.norm)
+        i, slot = self._find(o.norm)
+        new = i < 0
+        if new:
+            i = self._new_wording(o.norm, slot)
         o.norm = self.wordings[i]  # one string per wording, not one per occurrence
         n = self._store(o)
         if new:
