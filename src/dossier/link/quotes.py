@@ -79,6 +79,9 @@ _NONE, _AT, _NAMED, _AS_IS = 0, 1, 2, 3  # how a row keeps a record's value: Non
 # a string by its number (cues and names repeat), or as JSON has it
 _IMPLIED = -1  # ... or not at all (an occurrence's column holds it)
 _LONG = 255  # a row's first byte: its compressed text's length, or this and that length in 4 bytes
+_OCCURRENCE_COLUMNS = ("_offsets", "_occ_article", "_occ_published", "_occ_speaker", "_occ_kind", "_occ_start", "_occ_end",
+                       "_occ_next")
+_WIDER = {"B": "H", "H": "I", "I": "Q", "i": "q"}
 
 
 class _Stored(Occurrence):
@@ -339,10 +342,11 @@ class QuoteIndex:
         self._more_reps: dict[int, list[int]] = {}  # wording -> occurrences of its second, third... speaker
         self._dates, self._speakers, self._kinds, self._shapes = (_Table() for _ in range(4))
         self._articles = _Runs()
-        self._occ_article, self._occ_published, self._occ_speaker, self._occ_kind = (array("I") for _ in range(4))
+        # the narrowest arrays their numbers fit in so far, made wider when one does not (`_widened`)
+        self._occ_article, self._occ_published, self._occ_speaker, self._occ_kind = array("I"), array("H"), array("H"), array("B")
         self._occ_start, self._occ_end = array("i"), array("i")
         self._occ_next = array("I")  # the next occurrence of the same wording, or 0
-        self._offsets = array("Q", [0])  # occurrence n's wording and record: _blob[_offsets[n]:_offsets[n + 1]]
+        self._offsets = array("I", [0])  # occurrence n's wording and record: _blob[_offsets[n]:_offsets[n + 1]]
         self._blob = bytearray()
         self._strings = _Table()  # the short strings of records (cues, speakers' names), each kept once
         self._shape_of: dict[tuple, tuple] = {}  # (keys, implied) -> keys a row keeps; and with types -> (shape, hows)
@@ -399,15 +403,34 @@ class QuoteIndex:
         self._blob += bytes((size,)) if size < _LONG else bytes((_LONG,)) + size.to_bytes(4, "little")
         self._blob += compressed
         self._blob += _ENCODE(row).encode("utf-8", "surrogatepass")
-        self._offsets.append(len(self._blob))
-        self._occ_article.append(self._articles.number(o.article))
-        self._occ_published.append(self._dates.number(o.published))
-        self._occ_speaker.append(self._speakers.number(o.speaker))
-        self._occ_kind.append(self._kinds.number(o.kind))
-        self._occ_start.append(o.start)
-        self._occ_end.append(o.end)
-        self._occ_next.append(0)
+        values = (len(self._blob), self._articles.number(o.article), self._dates.number(o.published),
+                  self._speakers.number(o.speaker), self._kinds.number(o.kind), o.start, o.end, 0)
+        try:
+            self._offsets.append(values[0])
+            self._occ_article.append(values[1])
+            self._occ_published.append(values[2])
+            self._occ_speaker.append(values[3])
+            self._occ_kind.append(values[4])
+            self._occ_start.append(values[5])
+            self._occ_end.append(values[6])
+            self._occ_next.append(0)
+        except OverflowError:
+            self._widened(n, values)
         return n
+
+    def _widened(self, n: int, values: tuple[int, ...]) -> None:
+        """Append occurrence n's values to the columns that lack them, each made wider if it must."""
+        for name, value in zip(_OCCURRENCE_COLUMNS, values):
+            column = getattr(self, name)
+            if len(column) > n + (name == "_offsets"):
+                continue
+            while True:
+                try:
+                    column.append(value)
+                    break
+                except OverflowError:
+                    column = array(_WIDER[column.typecode], column)
+            setattr(self, name, column)
 
     def _plan(self, shape: int) -> list[tuple[str, int]]:
         """A shape's keys, each with how its rows keep it (`_IMPLIED` or one of `_store`'s ways)."""
