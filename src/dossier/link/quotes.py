@@ -23,7 +23,7 @@ from bisect import bisect_left
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import lz4.block
@@ -336,7 +336,7 @@ class QuoteIndex:
         self._lengths = array("I")  # per wording, its length (not pickled: made again on load)
         self.postings: dict[str, array] = {}  # word -> the wordings holding it, in order
         self.groups = _UnionFind(0)
-        self.members: dict[int, list[int]] = {}  # group root -> wordings, for statements of more than one
+        self.members: dict[int, array] = {}  # group root -> wordings, for statements of more than one
         self._first, self._last = array("I"), array("I")  # per wording: its first and last occurrence
         self._quote_ids = array("Q")  # per group root: 1 + the hex of the id it was last returned under, or 0
         self._more_reps: dict[int, list[int]] = {}  # wording -> occurrences of its second, third... speaker
@@ -466,7 +466,7 @@ class QuoteIndex:
         """Group root -> the id of its merged record as last returned (for tests and tools)."""
         return {root: q for root in range(len(self.wordings)) if (q := self._quote_id_of(root)) is not None}
 
-    def _wordings_of(self, root: int) -> list[int]:
+    def _wordings_of(self, root: int) -> Sequence[int]:
         return self.members.get(root) or [root]
 
     def _roots(self) -> Iterator[int]:
@@ -615,7 +615,8 @@ class QuoteIndex:
                 self.groups.union(ri, rj)
                 root = self.groups.find(i)
                 other = rj if root == ri else ri
-                self.members[root] = self.members.pop(root, [root]) + self.members.pop(other, [other])
+                members = self.members  # arrays: 4 bytes a wording, where a list held a 36-byte int object
+                members[root] = members.pop(root, array("I", (root,))) + members.pop(other, array("I", (other,)))
                 old = self._quote_id_of(other)
                 if old is not None:
                     self._set_quote_id(other, None)
