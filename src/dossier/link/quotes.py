@@ -322,11 +322,13 @@ class QuoteIndex:
     The index is most of the statements' part of the linking state (one occurrence per quotation
     of the corpus, ~8 per article), so it keeps them as columns, not objects: per occurrence the
     numbers of its article, date, speaker and kind (`_Table`s), its span, the next occurrence of
-    its wording, and its wording and the rest of its extractor record as one JSON array in a
-    shared blob (the record's keys once per distinct set of keys). Per wording: its first and
-    last occurrence, its statement (`groups`) and the id its statement was last returned under.
-    Integers sit in arrays of 4 or 8 bytes; a list holds a 28-byte object for each. A statement
-    of one wording (most) keeps no `members` entry.
+    its wording (arrays as narrow as their numbers allow), and a row of a shared blob: its text
+    compressed against its wording and the rest of its extractor record by shape (`_store`, ~50
+    bytes). Per wording: its first and last occurrence, its statement (`groups`) and the id its
+    statement was last returned under. The wordings themselves stay str objects (each new one is
+    compared with ~100 of them, read faster from a list than from a shared buffer); a wording's
+    number is found by a table of 4-byte slots (`_find`), not a dict. Integers sit in arrays; a
+    list holds a 28-byte object for each. A statement of one wording (most) keeps no `members` entry.
     """
 
     def __init__(self, actor_names: dict[str, str] | None = None) -> None:
