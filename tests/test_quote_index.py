@@ -193,3 +193,32 @@ def test_a_column_is_made_wider_when_a_number_does_not_fit():
     assert (index._occ_kind.typecode, index._occ_start.typecode, index._occ_published.typecode) == ("H", "q", "H")
     assert sorted((o.kind, o.start, o.end, o.text) for i in range(300) for o in index._occurrences(i)) == \
         sorted((o.kind, o.start, o.end, o.text) for o in given)
+
+
+def test_postings_stop_past_the_common_bar_and_the_same_words_pair(monkeypatch):
+    """A word's postings keep at most MAX_POSTINGS + 1 wordings (a word held by more is never paired
+    on): every wording pairs on the words, with the counts, that every earlier wording's words give."""
+    import random
+
+    from dossier.link import quotes
+
+    monkeypatch.setattr(quotes, "MAX_POSTINGS", 6)
+    monkeypatch.setattr(quotes, "RARE_DF", 2)
+    rng = random.Random(5)
+    vocabulary = "harbour crane strike union wages night shift cargo delay port pilots tug ferry toll".split()
+    index = QuoteIndex({})
+
+    def expected(i):
+        counts = {w: sum(w in set(e.split()) for e in index.wordings[:i]) for w in set(index.wordings[i].split()) - quotes._STOP}
+        rare = sorted(counts, key=lambda w: (counts[w], w))[:quotes.RARE_WORDS]
+        return sorted((w, c) for w, c in counts.items() if c and ((w in rare and c <= 6) or c <= 2))
+
+    for n in range(150):
+        wording = " ".join(rng.sample(vocabulary, 5) + [f"w{rng.randrange(40)}"])
+        record = {"kind": "direct", "start": 0, "end": len(wording), "speaker": rng.choice([None, "p:a", "p:b"])}
+        index.add([Occurrence(f"a{n}", "2025-03-01", wording, normalize_quote(wording), record, record["speaker"])],
+                  merge=False)
+        newest = len(index.wordings) - 1  # as it arrives: counted from the postings' lengths
+        assert index.paired_on(newest) == expected(newest)
+    assert max(len(p) for p in index.postings.values()) == 7
+    assert all(index.paired_on(i) == expected(i) for i in range(len(index.wordings)))  # later: counted by bisection
