@@ -351,7 +351,7 @@ class QuoteIndex:
         self._offsets = array("I", [0])  # occurrence n's wording and record: _blob[_offsets[n]:_offsets[n + 1]]
         self._blob = bytearray()
         self._strings = _Table()  # the short strings of records (cues, speakers' names), each kept once
-        self._shape_of: dict[tuple, tuple] = {}  # (keys, implied) -> keys a row keeps; and with types -> (shape, hows)
+        self._shape_of: dict[tuple, tuple] = {}  # (keys, implied) -> (keys a row keeps, {their types: (shape, hows)})
         self._plans: dict[int, list[tuple[str, int]]] = {}  # shape -> its keys and how a row keeps each (not pickled)
         self._retired: list[str] = []
         self._recent: dict[str, int] = {}  # the last `add`'s wordings (what `statement_of` is asked next)
@@ -384,15 +384,16 @@ class QuoteIndex:
             implied = _COLUMNS
         else:
             implied = tuple(key for key in _COLUMNS if key in record and _same(record[key], getattr(o, key)))
-        shape = self._shape_of.get((keys, implied))
-        if shape is None:
-            shape = self._shape_of[(keys, implied)] = tuple(key for key in keys if key not in implied)
-        values = [record[key] for key in shape]
+        layout = self._shape_of.get((keys, implied))
+        if layout is None:
+            layout = self._shape_of[(keys, implied)] = (tuple(key for key in keys if key not in implied), {})
+        kept, by_types = layout
+        values = [record[key] for key in kept]
         types = tuple(map(type, values))
-        shape = self._shape_of.get((keys, implied, types))
+        shape = by_types.get(types)
         if shape is None:
             hows = tuple(_NONE if t is type(None) else _AT if t is int else _NAMED if t is str else _AS_IS for t in types)
-            shape = self._shape_of[(keys, implied, types)] = (self._shapes.number((keys, implied, hows)), hows)
+            shape = by_types[types] = (self._shapes.number((keys, implied, hows)), hows)
         number, hows = shape
         start, get = o.start, self._strings.numbers.get
         text = o.text.encode("utf-8", "surrogatepass")
@@ -402,9 +403,8 @@ class QuoteIndex:
             row = [self._strings.number(v) if type(v) is str else v for v in row]
         compressed = lz4.block.compress(text, store_size=False, dict=o.norm.encode("utf-8", "surrogatepass"))
         size = len(compressed)
-        self._blob += bytes((size,)) if size < _LONG else bytes((_LONG,)) + size.to_bytes(4, "little")
-        self._blob += compressed
-        self._blob += _ENCODE(row).encode("utf-8", "surrogatepass")
+        self._blob += b"".join((bytes((size,)) if size < _LONG else bytes((_LONG,)) + size.to_bytes(4, "little"),
+                                compressed, _ENCODE(row).encode("utf-8", "surrogatepass")))
         values = (len(self._blob), self._articles.number(o.article), self._dates.number(o.published),
                   self._speakers.number(o.speaker), self._kinds.number(o.kind), o.start, o.end, 0)
         try:
