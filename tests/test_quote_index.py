@@ -152,6 +152,10 @@ def test_texts_and_records_of_every_form_come_back_exactly():
     assert len(index._blob) < as_json / 2.5
     index.add(odd[:1], merge=False)
     assert index._blob[index._offsets[-2]] == 255  # the long text's compressed length did not fit in the row's first byte
+    huge = long_text * 16  # past 65,535 bytes: its length does not fit in the row's 2 bytes either
+    index.add([Occurrence("d4", None, huge, normalize_quote(huge), {"start": 0, "end": len(huge), "kind": "direct"})], merge=False)
+    (stored,) = index._occurrences(len(index.wordings) - 1)
+    assert len(huge.encode()) > 65535 and stored.text == huge and stored.record == {"start": 0, "end": len(huge), "kind": "direct"}
 
 
 def test_the_wording_table_finds_every_wording_and_only_those():

@@ -18,6 +18,7 @@ from functools import lru_cache
 import hashlib
 import json
 import re
+import struct
 from array import array
 from bisect import bisect_left
 import unicodedata
@@ -79,6 +80,8 @@ _NONE, _AT, _NAMED, _AS_IS = 0, 1, 2, 3  # how a row keeps a record's value: Non
 # a string by its number (cues and names repeat), or as JSON has it
 _IMPLIED = -1  # ... or not at all (an occurrence's column holds it)
 _LONG = 255  # a row's first byte: its compressed text's length, or this and that length in 4 bytes
+_LONG_TEXT = 0xFFFF  # then 2 bytes: the text's length in bytes, or these and that length in 4 bytes
+_HEAD = struct.Struct("<BH").pack  # both lengths, as most rows have them
 _OCCURRENCE_COLUMNS = ("_offsets", "_occ_article", "_occ_published", "_occ_speaker", "_occ_kind", "_occ_start", "_occ_end",
                        "_occ_next")
 _WIDER = {"B": "H", "H": "I", "I": "Q", "i": "q"}
@@ -98,28 +101,38 @@ class _Stored(Occurrence):
         self.kind = index._kinds.values[index._occ_kind[n]]
         self.start, self.end = index._occ_start[n], index._occ_end[n]
 
+    def _row(self) -> tuple[bytes, int, int, int]:
+        """The row's bytes, where its compressed text starts and ends, and the text's length in bytes."""
+        offsets = self._index._offsets
+        row = self._index._blob[offsets[self._n]:offsets[self._n + 1]]
+        size, at = row[0], 1
+        if size == _LONG:
+            size, at = int.from_bytes(row[1:5], "little"), 5
+        length = row[at] | row[at + 1] << 8
+        at += 2
+        if length == _LONG_TEXT:
+            length, at = int.from_bytes(row[at:at + 4], "little"), at + 4
+        return row, at, at + size, length
+
     def _decoded(self) -> list[Any]:
-        """The row's JSON values; its text is decoded with them (merging a statement needs both)."""
         if self._values is None:
-            offsets = self._index._offsets
-            row = self._index._blob[offsets[self._n]:offsets[self._n + 1]]
-            start = 1 if row[0] != _LONG else 5
-            end = start + (row[0] if start == 1 else int.from_bytes(row[1:5], "little"))
-            values = self._values = json.loads(row[end:].decode("utf-8", "surrogatepass"))
-            self._text = lz4.block.decompress(row[start:end], uncompressed_size=values[1],
-                                              dict=self.norm.encode("utf-8", "surrogatepass")).decode("utf-8", "surrogatepass")
+            row, _, end, _ = self._row()
+            self._values = json.loads(row[end:].decode("utf-8", "surrogatepass"))
         return self._values
 
     @property  # type: ignore[override]
     def text(self) -> str:
+        """Decoded alone: a statement's place (`QuoteIndex._place`) needs its canonical text only."""
         if self._text is None:
-            self._decoded()
-        return self._text  # type: ignore[return-value]
+            row, start, end, length = self._row()
+            self._text = lz4.block.decompress(row[start:end], uncompressed_size=length,
+                                              dict=self.norm.encode("utf-8", "surrogatepass")).decode("utf-8", "surrogatepass")
+        return self._text
 
     @property
     def record(self) -> dict[str, Any]:
         values = self._decoded()
-        strings, start, kept = self._index._strings.values, self.start, iter(values[2:])
+        strings, start, kept = self._index._strings.values, self.start, iter(values[1:])
         return {key: getattr(self, key) if how == _IMPLIED else None if how == _NONE else next(kept) + start
                 if how == _AT else strings[next(kept)] if how == _NAMED else next(kept)
                 for key, how in self._index._plan(values[0])}
@@ -371,10 +384,10 @@ class QuoteIndex:
     def _store(self, o: Occurrence) -> int:
         """Append an occurrence's row; return its number. The row is its text compressed with its
         wording as the dictionary (LZ4, in C: the wording is the text less case and punctuation),
-        after a byte of its length, then a JSON array: the number of its record's shape (its keys,
-        those the columns hold, and how each other value is kept), the text's length in bytes, and
-        the values (ints less the occurrence's start, strings by number, None not at all): ~45
-        bytes where the text and record as JSON took ~155."""
+        after a byte of that length and 2 of the text's, then a JSON array: the number of its
+        record's shape (its keys, those the columns hold, and how each other value is kept) and the
+        values (ints less the occurrence's start, strings by number, None not at all): ~50 bytes
+        where the text and record as JSON took ~155. The text and the record are read apart."""
         n = len(self._occ_article)
         record = o._record if not isinstance(o, _Stored) else o.record
         keys = tuple(record)
@@ -397,14 +410,18 @@ class QuoteIndex:
         number, hows = shape
         start, get = o.start, self._strings.numbers.get
         text = o.text.encode("utf-8", "surrogatepass")
-        row = [number, len(text)]
+        row = [number]
         row += [v - start if how == _AT else get(v, v) if how == _NAMED else v for v, how in zip(values, hows) if how]
         if str in map(type, row):  # a string not numbered yet
             row = [self._strings.number(v) if type(v) is str else v for v in row]
         compressed = lz4.block.compress(text, store_size=False, dict=o.norm.encode("utf-8", "surrogatepass"))
-        size = len(compressed)
-        self._blob += b"".join((bytes((size,)) if size < _LONG else bytes((_LONG,)) + size.to_bytes(4, "little"),
-                                compressed, _ENCODE(row).encode("utf-8", "surrogatepass")))
+        size, length = len(compressed), len(text)
+        if size < _LONG and length < _LONG_TEXT:
+            head = _HEAD(size, length)
+        else:
+            head = (bytes((size,)) if size < _LONG else bytes((_LONG,)) + size.to_bytes(4, "little")) + \
+                (length.to_bytes(2, "little") if length < _LONG_TEXT else _LONG_TEXT.to_bytes(2, "little") + length.to_bytes(4, "little"))
+        self._blob += b"".join((head, compressed, _ENCODE(row).encode("utf-8", "surrogatepass")))
         values = (len(self._blob), self._articles.number(o.article), self._dates.number(o.published),
                   self._speakers.number(o.speaker), self._kinds.number(o.kind), o.start, o.end, 0)
         try:
