@@ -110,7 +110,6 @@ def load(path: str) -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).parent))
     if sys.argv[1] == "save":
         save(sys.argv[2], sys.argv[3])
     else:
