@@ -58,7 +58,7 @@ def deep_size(obj: object, seen: set[int]) -> int:
         elif isinstance(o, (list, tuple, set, frozenset)):
             stack.extend(o)
         else:
-            for name in getattr(type(o), "__slots__", ()):
+            for name in {name for cls in type(o).__mro__ for name in getattr(cls, "__slots__", ())}:  # a subclass's too
                 if hasattr(o, name):
                     stack.append(getattr(o, name))
             if hasattr(o, "__dict__"):

@@ -119,3 +119,110 @@ def test_the_linking_state_pickle_keeps_the_statements():
     loaded = _unpickle(io.BufferedReader(_Inflating(iter(chunks))))
     assert dicts(loaded.quotes.all()) == before
     assert loaded.quotes.actor_names.get("p:none") is None  # names attached again to the loaded actors
+
+
+def test_texts_and_records_of_every_form_come_back_exactly():
+    """Rows keep a text compressed against its wording and a record's values by shape (session 7): a
+    long text (its compressed length past a byte), accents, a lone surrogate, values of every JSON
+    type and ints before the quotation's start all come back as they were given, and the rows of
+    quotations as the extractor writes them take a third of the bytes the text and record as JSON took."""
+    long_text = " ".join(f"Clause {n}: the port authority, “as agreed”, shall pay {n * 37} pesos by {n}:00." for n in range(60))
+    given = [o for a in ARTICLES for o in occurrences(*a)]
+    odd = [
+        Occurrence("d1", "2025-03-06", long_text, normalize_quote(long_text),
+                   {"start": 5, "end": 5 + len(long_text), "kind": "direct", "speaker": None, "cue": "x" * 300}),
+        Occurrence("d2", None, "¿Quién cerró el puerto?\ud800 — nadie", normalize_quote("¿Quién cerró el puerto?\ud800 — nadie"),
+                   {"start": 900, "end": 936, "kind": "indirect", "speaker": "p:z", "speaker_start": 0, "speaker_end": 12,
+                    "cue": "dijo\udfff", "note": {"a": [1, 2.5, None, False]}, "rank": -3, "weight": 1.0, "ok": True}, "p:z"),
+        Occurrence("d3", "2025-03-07", "", "", {"start": 0, "end": 0, "kind": "fragment", "speaker": None}),
+    ]
+    expected = {(o.article, o.start): dict(json.loads(json.dumps(o._record)), article=o.article, text=o.text)
+                for o in given + odd if o.norm}
+    seen = {}
+    for quote in merge_quotes(given + odd, {}):
+        for record in quote.occurrences:
+            record.pop("changes", None)
+            seen[(record["article"], record["start"])] = record
+    assert seen == expected
+    record = seen[("d2", 900)]
+    assert [type(record[k]) for k in ("rank", "weight", "ok", "speaker_start")] == [int, float, bool, int]
+    index = QuoteIndex({})
+    index.add(given, merge=False)
+    as_json = sum(len(json.dumps([o.text, o._record], ensure_ascii=False).encode()) for o in given)
+    assert len(index._blob) < as_json / 2.5
+    index.add(odd[:1], merge=False)
+    assert index._blob[index._offsets[-2]] == 255  # the long text's compressed length did not fit in the row's first byte
+    huge = long_text * 16  # past 65,535 bytes: its length does not fit in the row's 2 bytes either
+    index.add([Occurrence("d4", None, huge, normalize_quote(huge), {"start": 0, "end": len(huge), "kind": "direct"})], merge=False)
+    (stored,) = index._occurrences(len(index.wordings) - 1)
+    assert len(huge.encode()) > 65535 and stored.text == huge and stored.record == {"start": 0, "end": len(huge), "kind": "direct"}
+
+
+def test_the_wording_table_finds_every_wording_and_only_those():
+    """Wording -> number by an open-addressing table (`_slots`, `QuoteIndex._find`) instead of a dict:
+    every wording found through collisions and as the table grows, a new one not, and the same after a reload."""
+    from dossier.link.quotes import _slots
+
+    words = [f"the {n} barges wait at pier {n % 7}" for n in range(300)]
+    table = _slots(words, 512)  # 300 wordings in 512 slots: many share a first slot
+    index = QuoteIndex({})
+    index.wordings, index._table = words, table
+    assert sum(1 for slot in table if slot >= 0) == 300
+    assert all(index._find(w)[0] == n for n, w in enumerate(words))
+    assert index._find("the 7 barges wait at pier 1")[0] == -1
+    grown = QuoteIndex({})
+    for n in range(0, 3000, 3):  # past 1,024 slots the table is made again, twice as large, each time
+        quotes = [(f"We counted {m} containers on the quay at dawn", None, "direct") for m in range(n, n + 3)]
+        grown.add(occurrences(f"g{n}", "2025-03-01", quotes), merge=False)
+    assert len(grown._table) == 8192 and len(grown.wordings) == 3000  # at most half full
+    again = reloaded(grown)
+    for n in range(0, 3000, 97):
+        norm = normalize_quote(f"We counted {n} containers on the quay at dawn")
+        assert grown._find(norm)[0] == again._find(norm)[0] == grown.wordings.index(norm)
+        assert grown.statement_of(norm) == again.statement_of(norm) is not None
+    assert again.statement_of("we counted containers") is None
+
+
+def test_a_column_is_made_wider_when_a_number_does_not_fit():
+    """Occurrence columns start as narrow as their numbers allow (kinds in a byte, spans in 4 bytes)
+    and are made wider, keeping what they hold, when a value does not fit."""
+    index = QuoteIndex({})
+    given = []
+    for n in range(300):  # 300 kinds: past a byte
+        wording = f"Shipment {n} left the dock late"
+        start = n * 2**24  # past 2**31 from n = 128
+        record = {"kind": f"k{n}", "start": start, "end": start + len(wording), "speaker": None}
+        given.append(Occurrence(f"a{n}", "2025-03-01", wording, normalize_quote(wording), record))
+    index.add(given, merge=False)
+    assert (index._occ_kind.typecode, index._occ_start.typecode, index._occ_published.typecode) == ("H", "q", "H")
+    assert sorted((o.kind, o.start, o.end, o.text) for i in range(300) for o in index._occurrences(i)) == \
+        sorted((o.kind, o.start, o.end, o.text) for o in given)
+
+
+def test_postings_stop_past_the_common_bar_and_the_same_words_pair(monkeypatch):
+    """A word's postings keep at most MAX_POSTINGS + 1 wordings (a word held by more is never paired
+    on): every wording pairs on the words, with the counts, that every earlier wording's words give."""
+    import random
+
+    from dossier.link import quotes
+
+    monkeypatch.setattr(quotes, "MAX_POSTINGS", 6)
+    monkeypatch.setattr(quotes, "RARE_DF", 2)
+    rng = random.Random(5)
+    vocabulary = "harbour crane strike union wages night shift cargo delay port pilots tug ferry toll".split()
+    index = QuoteIndex({})
+
+    def expected(i):
+        counts = {w: sum(w in set(e.split()) for e in index.wordings[:i]) for w in set(index.wordings[i].split()) - quotes._STOP}
+        rare = sorted(counts, key=lambda w: (counts[w], w))[:quotes.RARE_WORDS]
+        return sorted((w, c) for w, c in counts.items() if c and ((w in rare and c <= 6) or c <= 2))
+
+    for n in range(150):
+        wording = " ".join(rng.sample(vocabulary, 5) + [f"w{rng.randrange(40)}"])
+        record = {"kind": "direct", "start": 0, "end": len(wording), "speaker": rng.choice([None, "p:a", "p:b"])}
+        index.add([Occurrence(f"a{n}", "2025-03-01", wording, normalize_quote(wording), record, record["speaker"])],
+                  merge=False)
+        newest = len(index.wordings) - 1  # as it arrives: counted from the postings' lengths
+        assert index.paired_on(newest) == expected(newest)
+    assert max(len(p) for p in index.postings.values()) == 7
+    assert all(index.paired_on(i) == expected(i) for i in range(len(index.wordings)))  # later: counted by bisection

@@ -52,7 +52,8 @@ STATE_VERSION = "14"  # 2: the lead-date cache; 3: event membership rows and the
 # 13: a copy candidate sharing one key is verified only within WEAK_MATCH_DAYS (link.copies): relinked so the relations are a full link's;
 # a copy's exported relations kept compressed (Linker.kept); copy texts read from the store (CopyIndex.texts);
 # leads' date facts packed (timeline.LeadFacts); the state compressed with LZ4 (_Deflating)
-# 14: events' terms, statements and tallies as arrays and tuples, leads' reasons as their numbers and words (eventsmem2)
+# 14: events' terms, statements and tallies as arrays and tuples, leads' reasons as their numbers and words (eventsmem2);
+# statement rows compact (texts LZ4-compressed against their wordings, records' values by shape; quotesmem2)
 # An incremental link appends its articles to a journal (link_journal) instead of saving the whole
 # state, while the journal holds at most this share of the linked articles (or JOURNAL_MIN): loading
 # replays it (an add is ~10-20 ms), so this keeps the replay near what a snapshot's save costs.

@@ -18,14 +18,16 @@ from functools import lru_cache
 import hashlib
 import json
 import re
+import struct
 from array import array
 from bisect import bisect_left
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import numpy as np
+import lz4.block
 from rapidfuzz import fuzz, process
 
 SAME_WORDING = 88  # ratio at or above which two wordings are one statement
@@ -89,39 +91,66 @@ class Occurrence:
 _COLUMNS = ("kind", "start", "end", "speaker")  # record fields an occurrence's columns hold already
 _NO = object()
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # json.dumps makes one per call
+_NONE, _AT, _NAMED, _AS_IS = 0, 1, 2, 3  # how a row keeps a record's value: None, an int less the start,
+# a string by its number (cues and names repeat), or as JSON has it
+_IMPLIED = -1  # ... or not at all (an occurrence's column holds it)
+_LONG = 255  # a row's first byte: its compressed text's length, or this and that length in 4 bytes
+_LONG_TEXT = 0xFFFF  # then 2 bytes: the text's length in bytes, or these and that length in 4 bytes
+_HEAD = struct.Struct("<BH").pack  # both lengths, as most rows have them
+_OCCURRENCE_COLUMNS = ("_offsets", "_occ_article", "_occ_published", "_occ_speaker", "_occ_kind", "_occ_start", "_occ_end",
+                       "_occ_next")
+_WIDER = {"B": "H", "H": "I", "I": "Q", "i": "q"}
 
 
 class _Stored(Occurrence):
-    """An occurrence read back from a `QuoteIndex`'s columns; its wording and record are decoded
-    from the index's blob when first asked (ordering statements needs neither)."""
+    """An occurrence read back from a `QuoteIndex`'s columns; its text and record are decoded from
+    its row of the index's blob when first asked (ordering statements needs neither)."""
 
-    __slots__ = ("_index", "_n", "_values")
+    __slots__ = ("_index", "_n", "_values", "_text")
 
     def __init__(self, index: "QuoteIndex", n: int, norm: str) -> None:
-        self._index, self._n, self._values, self.norm = index, n, None, norm
+        self._index, self._n, self._values, self._text, self.norm = index, n, None, None, norm
         self.article = index._articles.values[index._occ_article[n]]
         self.published = index._dates.values[index._occ_published[n]]
         self.speaker = index._speakers.values[index._occ_speaker[n]]
         self.kind = index._kinds.values[index._occ_kind[n]]
         self.start, self.end = index._occ_start[n], index._occ_end[n]
 
+    def _row(self) -> tuple[bytes, int, int, int]:
+        """The row's bytes, where its compressed text starts and ends, and the text's length in bytes."""
+        offsets = self._index._offsets
+        row = self._index._blob[offsets[self._n]:offsets[self._n + 1]]
+        size, at = row[0], 1
+        if size == _LONG:
+            size, at = int.from_bytes(row[1:5], "little"), 5
+        length = row[at] | row[at + 1] << 8
+        at += 2
+        if length == _LONG_TEXT:
+            length, at = int.from_bytes(row[at:at + 4], "little"), at + 4
+        return row, at, at + size, length
+
     def _decoded(self) -> list[Any]:
         if self._values is None:
-            offsets = self._index._offsets
-            data = self._index._blob[offsets[self._n]:offsets[self._n + 1]]
-            self._values = json.loads(data.decode("utf-8", "surrogatepass"))
+            row, _, end, _ = self._row()
+            self._values = json.loads(row[end:].decode("utf-8", "surrogatepass"))
         return self._values
 
     @property  # type: ignore[override]
     def text(self) -> str:
-        return self._decoded()[1]
+        """Decoded alone: a statement's place (`QuoteIndex._place`) needs its canonical text only."""
+        if self._text is None:
+            row, start, end, length = self._row()
+            self._text = lz4.block.decompress(row[start:end], uncompressed_size=length,
+                                              dict=self.norm.encode("utf-8", "surrogatepass")).decode("utf-8", "surrogatepass")
+        return self._text
 
     @property
     def record(self) -> dict[str, Any]:
         values = self._decoded()
-        keys, implied = self._index._shapes.values[values[0]]
-        rest = iter(values[2:])
-        return {key: getattr(self, key) if key in implied else next(rest) for key in keys}
+        strings, start, kept = self._index._strings.values, self.start, iter(values[1:])
+        return {key: getattr(self, key) if how == _IMPLIED else None if how == _NONE else next(kept) + start
+                if how == _AT else strings[next(kept)] if how == _NAMED else next(kept)
+                for key, how in self._index._plan(values[0])}
 
 
 class _Table:
@@ -147,6 +176,51 @@ class _Table:
     def __setstate__(self, state: tuple) -> None:
         self.values = state[0]
         self.numbers = {value: n for n, value in enumerate(self.values)}
+
+
+def _table_size(wordings: int) -> int:
+    """Slots for this many wordings: a power of two, at least twice as many."""
+    return max(1024, 1 << (2 * wordings).bit_length())
+
+
+class _Runs(_Table):
+    """A `_Table` of values that come in runs (an article's occurrences are added together): a value
+    is numbered again unless it is the last one, so no dict of every value is kept (at 100,000
+    articles that dict of article ids took ~7 MB). A value may have several numbers."""
+
+    __slots__ = ()
+
+    def number(self, value: Any) -> int:
+        values = self.values
+        if not values or values[-1] != value:
+            values.append(value)
+        return len(values) - 1
+
+    def __setstate__(self, state: tuple) -> None:
+        self.values = state[0]
+        self.numbers = {}
+
+
+def _slots(wordings: list[str], size: int) -> array:
+    """An open-addressing table of `size` (a power of two) slots holding each wording's number at
+    the first free slot from its hash (linear probing), -1 where free: what a dict of wording ->
+    number did, in 4 bytes a slot instead of ~70 bytes a wording. Filled in rounds with numpy
+    (every wording still unplaced tries its next slot; the lowest number takes a slot several
+    want), which leaves every slot between a wording's first and its own taken, as probing needs."""
+    mask = size - 1
+    table = np.full(size, -1, dtype=np.int32)
+    pending = np.arange(len(wordings), dtype=np.int64)
+    slots = np.fromiter(map(hash, wordings), dtype=np.int64, count=len(wordings)) & mask
+    while pending.size:
+        free = np.flatnonzero(table[slots] < 0)
+        taken, first = np.unique(slots[free], return_index=True)  # the first of those wanting a free slot
+        table[taken] = pending[free[first]]
+        placed = np.zeros(pending.size, dtype=bool)
+        placed[free[first]] = True
+        pending, slots = pending[~placed], (slots[~placed] + 1) & mask
+    out = array("i")
+    out.frombytes(table.tobytes())
+    return out
 
 
 @dataclass
@@ -276,74 +350,130 @@ class QuoteIndex:
     The index is most of the statements' part of the linking state (one occurrence per quotation
     of the corpus, ~8 per article), so it keeps them as columns, not objects: per occurrence the
     numbers of its article, date, speaker and kind (`_Table`s), its span, the next occurrence of
-    its wording, and its wording and the rest of its extractor record as one JSON array in a
-    shared blob (the record's keys once per distinct set of keys). Per wording: its first and
-    last occurrence, its statement (`groups`) and the id its statement was last returned under.
-    Integers sit in arrays of 4 or 8 bytes; a list holds a 28-byte object for each. A statement
-    of one wording (most) keeps no `members` entry.
+    its wording (arrays as narrow as their numbers allow), and a row of a shared blob: its text
+    compressed against its wording and the rest of its extractor record by shape (`_store`, ~50
+    bytes). Per wording: its first and last occurrence, its statement (`groups`) and the id its
+    statement was last returned under. The wordings themselves stay str objects (each new one is
+    compared with ~100 of them, read faster from a list than from a shared buffer); a wording's
+    number is found by a table of 4-byte slots (`_find`), not a dict. Integers sit in arrays; a
+    list holds a 28-byte object for each. A statement of one wording (most) keeps no `members` entry.
     """
 
     def __init__(self, actor_names: dict[str, str] | None = None) -> None:
         self.actor_names = actor_names if actor_names is not None else {}
         self.wordings: list[str] = []
-        self.index: dict[str, int] = {}  # wording -> its number (not pickled: made again on load)
+        self._table = _slots([], 1024)  # wording -> its number, by hash (`_find`; not pickled: made again on load)
         self._lengths = array("I")  # per wording, its length (not pickled: made again on load)
         self.postings: dict[str, array] = {}  # word -> the wordings holding it, in order
         self.groups = _UnionFind(0)
-        self.members: dict[int, list[int]] = {}  # group root -> wordings, for statements of more than one
+        self.members: dict[int, array] = {}  # group root -> wordings, for statements of more than one
         self._first, self._last = array("I"), array("I")  # per wording: its first and last occurrence
         self._quote_ids = array("Q")  # per group root: 1 + the hex of the id it was last returned under, or 0
         self._more_reps: dict[int, list[int]] = {}  # wording -> occurrences of its second, third... speaker
-        self._articles, self._dates, self._speakers, self._kinds, self._shapes = (_Table() for _ in range(5))
-        self._occ_article, self._occ_published, self._occ_speaker, self._occ_kind = (array("I") for _ in range(4))
+        self._dates, self._speakers, self._kinds, self._shapes = (_Table() for _ in range(4))
+        self._articles = _Runs()
+        # the narrowest arrays their numbers fit in so far, made wider when one does not (`_widened`)
+        self._occ_article, self._occ_published, self._occ_speaker, self._occ_kind = array("I"), array("H"), array("H"), array("B")
         self._occ_start, self._occ_end = array("i"), array("i")
         self._occ_next = array("I")  # the next occurrence of the same wording, or 0
-        self._offsets = array("Q", [0])  # occurrence n's wording and record: _blob[_offsets[n]:_offsets[n + 1]]
+        self._offsets = array("I", [0])  # occurrence n's wording and record: _blob[_offsets[n]:_offsets[n + 1]]
         self._blob = bytearray()
-        self._shape_of: dict[tuple[str, ...], tuple[int, tuple[str, ...]]] = {}  # keys -> _shape(keys, _COLUMNS)
+        self._strings = _Table()  # the short strings of records (cues, speakers' names), each kept once
+        self._shape_of: dict[tuple, tuple] = {}  # (keys, implied) -> (keys a row keeps, {their types: (shape, hows)})
+        self._plans: dict[int, list[tuple[str, int]]] = {}  # shape -> its keys and how a row keeps each (not pickled)
         self._retired: list[str] = []
+        self._recent: dict[str, int] = {}  # the last `add`'s wordings (what `statement_of` is asked next)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        del state["index"], state["_shape_of"], state["_lengths"]
+        del state["_table"], state["_shape_of"], state["_lengths"], state["_plans"], state["_recent"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self.index = {norm: i for i, norm in enumerate(self.wordings)}
+        self._table = _slots(self.wordings, _table_size(len(self.wordings)))
         self._lengths = array("I", map(len, self.wordings))
-        self._shape_of = {}
+        self._shape_of, self._plans, self._recent = {}, {}, {}
 
     # -- occurrences as columns ------------------------------------------------------------
     def _store(self, o: Occurrence) -> int:
-        """Append an occurrence's row; return its number."""
+        """Append an occurrence's row; return its number. The row is its text compressed with its
+        wording as the dictionary (LZ4, in C: the wording is the text less case and punctuation),
+        after a byte of that length and 2 of the text's, then a JSON array: the number of its
+        record's shape (its keys, those the columns hold, and how each other value is kept) and the
+        values (ints less the occurrence's start, strings by number, None not at all): ~50 bytes
+        where the text and record as JSON took ~155. The text and the record are read apart."""
         n = len(self._occ_article)
         record = o._record if not isinstance(o, _Stored) else o.record
         keys = tuple(record)
         get = record.get
         if get("kind", _NO) is o.kind and get("start", _NO) is o.start and get("end", _NO) is o.end \
                 and get("speaker", _NO) is o.speaker:  # as Linker.add makes them: the record's own values
-            shape = self._shape_of.get(keys)
-            if shape is None:
-                shape = self._shape_of[keys] = self._shape(keys, _COLUMNS)
+            implied = _COLUMNS
         else:
-            shape = self._shape(keys, tuple(key for key in _COLUMNS if key in record and _same(record[key], getattr(o, key))))
-        values = [shape[0], o.text]
-        values.extend([record[key] for key in shape[1]])
-        self._blob += _ENCODE(values).encode("utf-8", "surrogatepass")
-        self._offsets.append(len(self._blob))
-        self._occ_article.append(self._articles.number(o.article))
-        self._occ_published.append(self._dates.number(o.published))
-        self._occ_speaker.append(self._speakers.number(o.speaker))
-        self._occ_kind.append(self._kinds.number(o.kind))
-        self._occ_start.append(o.start)
-        self._occ_end.append(o.end)
-        self._occ_next.append(0)
+            implied = tuple(key for key in _COLUMNS if key in record and _same(record[key], getattr(o, key)))
+        layout = self._shape_of.get((keys, implied))
+        if layout is None:
+            layout = self._shape_of[(keys, implied)] = (tuple(key for key in keys if key not in implied), {})
+        kept, by_types = layout
+        values = [record[key] for key in kept]
+        types = tuple(map(type, values))
+        shape = by_types.get(types)
+        if shape is None:
+            hows = tuple(_NONE if t is type(None) else _AT if t is int else _NAMED if t is str else _AS_IS for t in types)
+            shape = by_types[types] = (self._shapes.number((keys, implied, hows)), hows)
+        number, hows = shape
+        start, get = o.start, self._strings.numbers.get
+        text = o.text.encode("utf-8", "surrogatepass")
+        row = [number]
+        row += [v - start if how == _AT else get(v, v) if how == _NAMED else v for v, how in zip(values, hows) if how]
+        if str in map(type, row):  # a string not numbered yet
+            row = [self._strings.number(v) if type(v) is str else v for v in row]
+        compressed = lz4.block.compress(text, store_size=False, dict=o.norm.encode("utf-8", "surrogatepass"))
+        size, length = len(compressed), len(text)
+        if size < _LONG and length < _LONG_TEXT:
+            head = _HEAD(size, length)
+        else:
+            head = (bytes((size,)) if size < _LONG else bytes((_LONG,)) + size.to_bytes(4, "little")) + \
+                (length.to_bytes(2, "little") if length < _LONG_TEXT else _LONG_TEXT.to_bytes(2, "little") + length.to_bytes(4, "little"))
+        self._blob += b"".join((head, compressed, _ENCODE(row).encode("utf-8", "surrogatepass")))
+        values = (len(self._blob), self._articles.number(o.article), self._dates.number(o.published),
+                  self._speakers.number(o.speaker), self._kinds.number(o.kind), o.start, o.end, 0)
+        try:
+            self._offsets.append(values[0])
+            self._occ_article.append(values[1])
+            self._occ_published.append(values[2])
+            self._occ_speaker.append(values[3])
+            self._occ_kind.append(values[4])
+            self._occ_start.append(values[5])
+            self._occ_end.append(values[6])
+            self._occ_next.append(0)
+        except OverflowError:
+            self._widened(n, values)
         return n
 
-    def _shape(self, keys: tuple[str, ...], implied: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
-        """A record shape's number, and the keys whose values its rows keep in the blob."""
-        return self._shapes.number((keys, implied)), tuple(key for key in keys if key not in implied)
+    def _widened(self, n: int, values: tuple[int, ...]) -> None:
+        """Append occurrence n's values to the columns that lack them, each made wider if it must."""
+        for name, value in zip(_OCCURRENCE_COLUMNS, values):
+            column = getattr(self, name)
+            if len(column) > n + (name == "_offsets"):
+                continue
+            while True:
+                try:
+                    column.append(value)
+                    break
+                except OverflowError:
+                    column = array(_WIDER[column.typecode], column)
+            setattr(self, name, column)
+
+    def _plan(self, shape: int) -> list[tuple[str, int]]:
+        """A shape's keys, each with how its rows keep it (`_IMPLIED` or one of `_store`'s ways)."""
+        plan = self._plans.get(shape)
+        if plan is None:
+            keys, implied, hows = self._shapes.values[shape]
+            kept = dict(zip([key for key in keys if key not in implied], hows))
+            plan = self._plans[shape] = [(key, _IMPLIED if key in implied else kept[key]) for key in keys]
+        return plan
 
     def _occurrences(self, i: int) -> list[_Stored]:
         """Wording i's occurrences, in the order they were added."""
@@ -370,7 +500,7 @@ class QuoteIndex:
         """Group root -> the id of its merged record as last returned (for tests and tools)."""
         return {root: q for root in range(len(self.wordings)) if (q := self._quote_id_of(root)) is not None}
 
-    def _wordings_of(self, root: int) -> list[int]:
+    def _wordings_of(self, root: int) -> Sequence[int]:
         return self.members.get(root) or [root]
 
     def _roots(self) -> Iterator[int]:
@@ -378,10 +508,22 @@ class QuoteIndex:
         return (i for i in range(len(self.wordings)) if parent[i] == i)
 
     # -- adding ----------------------------------------------------------------------------
-    def _new_wording(self, norm: str) -> int:
+    def _find(self, norm: str) -> tuple[int, int]:
+        """A wording's number (-1 if it is new), and its slot in the table (where a new one goes)."""
+        table, wordings, mask = self._table, self.wordings, len(self._table) - 1
+        slot = hash(norm) & mask
+        i = table[slot]
+        while i >= 0 and wordings[i] != norm:
+            slot = (slot + 1) & mask
+            i = table[slot]
+        return i, slot
+
+    def _new_wording(self, norm: str, slot: int) -> int:
         i = len(self.wordings)
         self.wordings.append(norm)
-        self.index[norm] = i
+        self._table[slot] = i
+        if 2 * len(self.wordings) > len(self._table):  # at most half full: probes stay short
+            self._table = _slots(self.wordings, 2 * len(self._table))
         self._lengths.append(len(norm))
         self._first.append(0)
         self._last.append(0)
@@ -392,7 +534,7 @@ class QuoteIndex:
             posting = postings.get(word)
             if posting is None:
                 postings[word] = array("I", (i,))
-            else:
+            elif len(posting) <= MAX_POSTINGS:  # past that a word is never paired on (`paired_on`)
                 posting.append(i)
         return i
 
@@ -400,11 +542,19 @@ class QuoteIndex:
         """The words of wording i whose earlier wordings it is compared with, each with the number
         of those: its RARE_WORDS rarest words held by at most MAX_POSTINGS earlier wordings, and
         any word held by at most RARE_DF. Found from the postings as they were when it arrived
-        (they grow in wording order, so those are the entries before i), not kept per wording."""
+        (they grow in wording order, so those are the entries before i), not kept per wording.
+        A word's postings stop at MAX_POSTINGS + 1 wordings (at 100,000 articles the common words'
+        entries were about half of them): past that its count reads MAX_POSTINGS + 1, more than either
+        bar, and words held by at most MAX_POSTINGS still sort first, so the same words pair."""
         postings = self.postings
-        counts = {w: bisect_left(postings[w], i) for w in set(self.wordings[i].split()) - _STOP}
-        rare = sorted(counts, key=lambda w: (counts[w], w))[:RARE_WORDS]
-        return sorted((w, n) for w, n in counts.items() if n and ((w in rare and n <= MAX_POSTINGS) or n <= RARE_DF))
+        words = set(self.wordings[i].split()) - _STOP
+        if i == len(self.wordings) - 1:  # the newest wording (as when it arrives): the last entry, unless the word is full
+            counts = [(len(postings[w]) - (postings[w][-1] == i), w) for w in words]
+        else:
+            counts = [(bisect_left(postings[w], i), w) for w in words]
+        counts.sort()
+        rare = {w for _, w in counts[:RARE_WORDS]}
+        return sorted((w, n) for n, w in counts if n and ((w in rare and n <= MAX_POSTINGS) or n <= RARE_DF))
 
     def _candidates(self, i: int) -> list[int]:
         """The earlier wordings that wording i is compared with: those that held, when it
@@ -502,7 +652,8 @@ class QuoteIndex:
                 self.groups.union(ri, rj)
                 root = self.groups.find(i)
                 other = rj if root == ri else ri
-                self.members[root] = self.members.pop(root, [root]) + self.members.pop(other, [other])
+                members = self.members  # arrays: 4 bytes a wording, where a list held a 36-byte int object
+                members[root] = members.pop(root, array("I", (root,))) + members.pop(other, array("I", (other,)))
                 old = self._quote_id_of(other)
                 if old is not None:
                     self._set_quote_id(other, None)
@@ -515,7 +666,8 @@ class QuoteIndex:
         the end: re-merging a statement carried by thousands of articles at every article
         would be quadratic)."""
         self._retired = []
-        touched = {self._add_occurrence(o) for o in sorted(occurrences, key=_position) if o.norm}
+        self._recent = {o.norm: self._add_occurrence(o) for o in sorted(occurrences, key=_position) if o.norm}
+        touched = set(self._recent.values())
         if not merge:
             return [], []
         roots = sorted({self.groups.find(i) for i in touched})
@@ -533,14 +685,16 @@ class QuoteIndex:
     def statement_of(self, norm: str) -> str | None:
         """A key of the statement a wording belongs to (its group's first wording), stable
         as articles arrive unless two older statements merge."""
-        i = self.index.get(norm)
-        return None if i is None else f"r{self.groups.find(i)}"
+        i = self._recent.get(norm)
+        if i is None:
+            i = self._find(norm)[0]
+        return None if i < 0 else f"r{self.groups.find(i)}"
 
     def _add_occurrence(self, o: Occurrence) -> int:
-        i = self.index.get(o.norm)
-        new = i is None
-        if i is None:
-            i = self._new_wording(o.norm)
+        i, slot = self._find(o.norm)
+        new = i < 0
+        if new:
+            i = self._new_wording(o.norm, slot)
         o.norm = self.wordings[i]  # one string per wording, not one per occurrence
         n = self._store(o)
         if new:
