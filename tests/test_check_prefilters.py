@@ -68,8 +68,8 @@ def test_quote_words_tries_only_the_patterns_a_text_can_match():
         return tuple(plain_normalize(text).split())
 
     for text in TEXTS:
-        assert quote_check.quote_words.__wrapped__(text) == plain(text), text
-    words = quote_check.quote_words.__wrapped__(OWN[2])
+        assert quote_check.spelled_out_words(text) == plain(text), text
+    words = quote_check.spelled_out_words(OWN[2])
     assert words[:2] == ("i", "am") and "percent" in words and "would" in words and "mayor" not in words
 
 
