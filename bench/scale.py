@@ -250,9 +250,9 @@ def state_parts(db: Path) -> dict[str, float]:
     for line in out.splitlines():
         if line.startswith("stored (compressed): "):
             parts["stored"] = float(line.split(": ")[1].split()[0].replace(",", ""))
-        elif line.startswith("total resident "):  # the process's, interpreter and modules included
+        elif line.startswith("total resident ") and "unpickled in" in line:  # the process's, interpreter and modules included
             parts["load_s"] = float(line.rsplit(" ", 2)[1])
-        elif ": " in line and line.endswith(" MB"):
+        elif ": " in line and line.endswith(" MB") and not line.startswith("total resident"):
             parts[line.split(" (")[0].split(":")[0]] = float(line.rsplit(" ", 2)[1].replace(",", ""))
     if parts:  # what the state's parts grew the process by (the first part's modules imported with it)
         parts["resident"] = sum(v for k, v in parts.items() if k not in ("stored", "load_s"))
