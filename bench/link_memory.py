@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scale import _pss, _tree  # noqa: E402  (bench/scale.py: the process tree and its PSS, from /proc)
+from scale import _pss, _tree, announce_steps  # noqa: E402  (bench/scale.py: the process tree and its PSS, from /proc)
 
 
 def child(store: str) -> None:
@@ -30,10 +30,8 @@ def child(store: str) -> None:
     from dossier.link import corpus
     from dossier.store.db import connect
 
-    lap = corpus.Laps.__call__
-    corpus.Laps.__call__ = lambda laps, step: (lap(laps, step), print(f"STEP {time.time():.2f} {step}", flush=True))
     conn = connect(store)
-    print(f"STEP {time.time():.2f} start", flush=True)
+    announce_steps()
     sizes = corpus.link(conn, full=True)
     print("SIZES " + json.dumps({"seconds": sizes.get("seconds"), "cpu": sizes.get("cpu")}), flush=True)
 

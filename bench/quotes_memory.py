@@ -121,14 +121,21 @@ def main() -> None:
         digest.update(json.dumps(quote.to_dict(), sort_keys=True).encode())
         statements += 1
     print(f"{statements:,} statements, digest {digest.hexdigest()[:16]} (merged in {time.process_time() - started:.1f} s CPU)")
+    measure(index)
+
+
+def measure(index: QuoteIndex, smallest: float = 0.0) -> None:
+    """Print the bytes of each of the index's attributes (those of at least `smallest` bytes), their
+    total, the pickled size and the resident growth of unpickling it in a child process."""
     seen: set[int] = set()
     total = 0
     for name, value in index.__dict__.items():
         size = deep_size(value, seen)
         total += size
-        print(f"  {name:>14}: {size / 1e6:8.1f} MB")
+        if size >= smallest:
+            print(f"  {name:>14}: {size / 1e6:8.1f} MB")
     print(f"  {'all':>14}: {total / 1e6:8.1f} MB (getsizeof walk)")
-    actor_names, index.actor_names = index.actor_names, None
+    actor_names, index.actor_names = index.actor_names, None  # attached again on load, not pickled (linker)
     with tempfile.NamedTemporaryFile(suffix=".pickle") as f:
         started = time.perf_counter()
         pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -138,7 +145,6 @@ def main() -> None:
         seconds, grown = map(float, out.split())
         print(f"unpickled (child process, collector off): {seconds:.2f} s, {grown:.0f} MB resident")
     index.actor_names = actor_names
-
 
 if __name__ == "__main__":
     main()

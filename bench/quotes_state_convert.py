@@ -23,31 +23,10 @@ import gc
 import io
 import pickle
 import sqlite3
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-from quotes_memory import LOAD, deep_size  # bench/quotes_memory.py
-
-
-def measure(index: object) -> None:
-    seen: set[int] = set()
-    total = 0
-    for name, value in index.__dict__.items():
-        size = deep_size(value, seen)
-        total += size
-        if size > 1e6:
-            print(f"  {name:>14}: {size / 1e6:8.1f} MB")
-    print(f"  {'all':>14}: {total / 1e6:8.1f} MB (getsizeof walk)")
-    with tempfile.NamedTemporaryFile(suffix=".pickle") as f:
-        pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
-        f.flush()
-        print(f"pickled: {Path(f.name).stat().st_size / 1e6:.1f} MB")
-        out = subprocess.run([sys.executable, "-c", LOAD, f.name], capture_output=True, text=True, check=True).stdout
-        seconds, grown = map(float, out.split())
-        print(f"unpickled (child process, collector off): {seconds:.2f} s, {grown:.0f} MB resident")
+from quotes_memory import measure  # bench/quotes_memory.py
 
 
 def save(store: str, out: str) -> None:
@@ -63,7 +42,7 @@ def save(store: str, out: str) -> None:
     del stream
     gc.enable()
     print(f"{len(index.wordings):,} wordings, {len(index._occ_article):,} occurrences")
-    measure(index)
+    measure(index, smallest=1e6)
     wording_of = array.array("I", bytes(4 * len(index._occ_article)))
     for i in range(len(index.wordings)):
         n = index._first[i]
@@ -106,7 +85,7 @@ def load(path: str) -> None:
     index._occ_next = array.array("I", plain["next"])
     print(f"{len(index.wordings):,} wordings, {len(index._occ_article):,} occurrences (laid out in "
           f"{time.process_time() - started:.1f} s CPU)")
-    measure(index)
+    measure(index, smallest=1e6)
 
 
 if __name__ == "__main__":

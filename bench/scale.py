@@ -172,19 +172,24 @@ def warc_corpus(work: Path, source: Path, pages: int, per_file: int = 1000) -> P
 
 
 # -- one build, in a child process ----------------------------------------------------------------
+def announce_steps() -> None:
+    """In a child: print "STEP <time> <name>" now ("start") and as each step of a link ends (as
+    `link.corpus.Laps` names it), for the parent to match with its memory samples (`peaks_by_step`)."""
+    from dossier.link import corpus as link_corpus
+
+    lap = link_corpus.Laps.__call__
+    link_corpus.Laps.__call__ = lambda laps, step: (lap(laps, step), print(f"STEP {time.time():.2f} {step}", flush=True))
+    print(f"STEP {time.time():.2f} start", flush=True)
+
+
 def child_build(source: str, db: str, workers: int, engine: str, adds: int, add_source: str | None) -> None:
     """Run in the child: build, then time single-article adds; print one JSON line."""
     from dossier.build import BuildOptions, build
     from dossier.store.db import connect
 
-    from dossier.link import corpus as link_corpus
-
-    # each step of the link as it ends (the parent matches them with its memory samples)
-    lap = link_corpus.Laps.__call__
-    link_corpus.Laps.__call__ = lambda laps, step: (lap(laps, step), print(f"STEP {time.time():.2f} {step}", flush=True))
+    announce_steps()
     options = {"workers": workers, "engine": engine}
     conn = connect(db)
-    print(f"STEP {time.time():.2f} start", flush=True)
     started = time.time()
     report = build([source], conn, BuildOptions(**options))
     result = {"elapsed": time.time() - started, "articles": report.stored, "stages": report.stage_seconds,

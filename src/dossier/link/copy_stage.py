@@ -120,12 +120,16 @@ class _Child:
 
     def __init__(self, context: Any, path: str, ids: list[str], parts: tuple[str, ...]) -> None:
         self.parts = parts
-        self.part = " and ".join(parts)  # how errors name it
         self._queue = context.Queue()
         self._process = context.Process(target=_work, args=(path, ids, parts, self._queue), daemon=True)
         self._process.start()
         self._pending: list[tuple[str, Any]] = []
         self._next = 0
+
+    @property
+    def part(self) -> str:
+        """How errors name the child."""
+        return " and ".join(self.parts)
 
     def _receive(self) -> tuple[str, Any]:
         while True:
