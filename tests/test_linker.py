@@ -144,6 +144,15 @@ def test_a_full_link_with_the_copy_stage_in_a_second_process_gives_the_same_tabl
     assert tables[True] == tables[False]
     assert tables[True]["copies"] and tables[True]["relations kept"] and tables[True]["state"][1]
     assert not list(spool.iterdir())
+    # a server's full link keeps its state resident: the copies' index is loaded from the child's file
+    from dossier.link import corpus
+    from dossier.link.copies import CopyIndex
+
+    _link_full(conn, cached_kb(None), kb_fingerprint(None), resident=True, copy_process=True)
+    resident = corpus._RESIDENT.pop("state")[1]
+    assert isinstance(resident.copies, CopyIndex) and resident.copies.texts is not None
+    assert sorted(json.dumps(r, sort_keys=True) for r in resident.copies.relations()) == tables[True]["relations kept"]
+    assert not list(spool.iterdir())
     # statements that several articles carry, with their speakers named (the parent's actors)
     assert any(len(q["occurrences"]) > 1 and q["speaker_name"] for q in tables[True]["statements"])
 
@@ -166,7 +175,7 @@ def test_the_copy_stage_reports_a_child_that_fails(tmp_path):
 
     from dossier.link.copy_stage import CopyStage
 
-    stage = CopyStage(str(tmp_path / "missing.db"), ["a1"])
+    stage = CopyStage(str(tmp_path / "missing.db"), 1)
     try:
         with pytest.raises(RuntimeError, match="copy stage failed"):
             stage.found("a1")

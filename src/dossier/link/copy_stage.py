@@ -25,18 +25,15 @@ fewer than THREE_PROCESSES_FROM articles has copies and statements in one child 
 from __future__ import annotations
 
 import gc
-import io
 import os
-import pickle
 import queue
-import tempfile
 import time
 import traceback
 from multiprocessing import get_all_start_methods, get_context
 from typing import Any, Callable
 
 from dossier.link.copies import ArticleText, CopyIndex
-from dossier.link.linker import LinkInput, _Deflating, _Inflating, add_statements, text_reader
+from dossier.link.linker import LinkInput, SpooledIndex, add_statements, text_reader
 from dossier.link.quotes import QuoteIndex
 
 MIN_ARTICLES = 2000  # below this a second process costs more (~1 s to start) than it saves
@@ -67,17 +64,17 @@ def _finder(conn: Any, part: str) -> tuple[CopyIndex | QuoteIndex, Callable[[Lin
     return copies, lambda item: copies.add(ArticleText(item.id, item.text, item.published, item.outlets))
 
 
-def _work(path: str, ids: list[str], parts: tuple[str, ...], out: Any) -> None:
-    """A child: what its parts find of every article in linking order (one value per part), then
+def _work(path: str, parts: tuple[str, ...], out: Any) -> None:
+    """A child: what its parts find of every analysed article in linking order (one value per part), then
     their indexes (with, for reports, its CPU seconds and the time it was done)."""
-    from dossier.link.corpus import link_inputs  # not at import time: link.corpus imports this module
+    from dossier.link.corpus import give_back_freed_memory, link_inputs  # not at import time: link.corpus imports this module
     from dossier.store.db import connect
 
     try:
         conn = connect(path, create=False)
         indexes, finds = zip(*(_finder(conn, part) for part in parts))
         batch: list[tuple[str, Any]] = []
-        for n, item in enumerate(link_inputs(conn, ids, records="statements" in parts), 1):
+        for n, item in enumerate(link_inputs(conn, records="statements" in parts), 1):
             batch.append((item.id, tuple(find(item) for find in finds)))
             if len(batch) >= BATCH:
                 out.put(("found", batch))
@@ -85,43 +82,25 @@ def _work(path: str, ids: list[str], parts: tuple[str, ...], out: Any) -> None:
             if n % FREEZE_EVERY == 0:
                 gc.freeze()
         out.put(("found", batch))
-        out.put(("index", (_spool(indexes), time.process_time(), time.time())))
+        spooled = tuple(SpooledIndex.write(index).path for index in indexes)  # each part in a file of its own
+        # The child lives on until the parent has read all it sent (a queue's data is flushed before its
+        # process ends), minutes at 200,000 articles with the parent behind: its indexes are freed now.
+        del indexes, finds
+        gc.unfreeze()
+        gc.collect()
+        give_back_freed_memory()
+        out.put(("index", (spooled, time.process_time(), time.time())))
     except BaseException:  # reported to the parent, which raises it
         out.put(("error", traceback.format_exc()))
-
-
-def _spool(indexes: tuple[Any, ...]) -> str:
-    """The indexes pickled into a temporary file as they are written (LZ4, as the saved state):
-    the parent reads them from it as it unpickles them (`_unspool`). Sent through the queue they
-    were one pickled bytes object on each side, as large again as the indexes were pickled."""
-    handle, path = tempfile.mkstemp(prefix="dossier-link-", suffix=".pickle.lz4")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            stream = _Deflating(file)
-            pickle.dump(indexes, stream, protocol=pickle.HIGHEST_PROTOCOL)
-            stream.close()
-    except BaseException:
-        os.unlink(path)
-        raise
-    return path
-
-
-def _unspool(path: str) -> tuple[Any, ...]:
-    """The indexes a child spooled, read and decompressed as they are unpickled; the file is removed."""
-    try:
-        with open(path, "rb") as file:
-            return pickle.load(io.BufferedReader(_Inflating(iter(lambda: file.read(1 << 20), b"")), 1 << 20))
-    finally:
-        os.unlink(path)
 
 
 class _Child:
     """One child process (`_work` of its parts) and what it has sent, taken in linking order."""
 
-    def __init__(self, context: Any, path: str, ids: list[str], parts: tuple[str, ...]) -> None:
+    def __init__(self, context: Any, path: str, parts: tuple[str, ...]) -> None:
         self.parts = parts
         self._queue = context.Queue()
-        self._process = context.Process(target=_work, args=(path, ids, parts, self._queue), daemon=True)
+        self._process = context.Process(target=_work, args=(path, parts, self._queue), daemon=True)
         self._process.start()
         self._pending: list[tuple[str, Any]] = []
         self._next = 0
@@ -156,14 +135,14 @@ class _Child:
             raise RuntimeError(f"the copy stage's {self.part} is out of step: {found_id} where {article_id} was expected")
         return found
 
-    def index(self) -> tuple[Any, float, float]:
-        """The finished index, the child's CPU seconds and when it was done."""
+    def index(self) -> tuple[tuple[SpooledIndex, ...], float, float]:
+        """The finished indexes of its parts (in their files), the child's CPU seconds and when it was done."""
         while True:
             kind, value = self._receive()
             if kind == "index":
                 self._process.join()
-                path, cpu, done = value
-                return _unspool(path), cpu, done
+                paths, cpu, done = value
+                return tuple(SpooledIndex(path) for path in paths), cpu, done
             if value:
                 raise RuntimeError(f"the copy stage's {self.part} sent findings of articles the link did not read")
 
@@ -176,22 +155,25 @@ class _Child:
                 kind, value = self._queue.get_nowait()
             except (queue.Empty, OSError, ValueError, EOFError):
                 return
-            if kind == "index" and os.path.exists(value[0]):
-                os.unlink(value[0])
+            if kind == "index":
+                for path in value[0]:
+                    SpooledIndex(path).remove()
 
 
 class CopyStage:
-    """The child processes and what they have sent: `found(article_id)` in linking order, then `indexes()`."""
+    """The child processes and what they have sent of every analysed article of the store at
+    `path` (`articles` of them): `found(article_id)` in linking order, then `indexes()`."""
 
-    def __init__(self, path: str, ids: list[str], groups: tuple[tuple[str, ...], ...] | None = None) -> None:
+    def __init__(self, path: str, articles: int, groups: tuple[tuple[str, ...], ...] | None = None) -> None:
         # fork, as the shard stage's pool (scale/local.py): spawn would import the caller's main
         # module again, which a script calling link() without a __main__ guard does not survive
         context = get_context("fork" if "fork" in get_all_start_methods() else "spawn")
-        self.groups = groups or children(len(ids))
-        self._children = [_Child(context, path, ids, parts) for parts in self.groups]
+        self.groups = groups or children(articles)
+        self._children = [_Child(context, path, parts) for parts in self.groups]
         self.child_cpu = 0.0  # the children's CPU seconds, once `indexes` has them
         self.waited = 0.0  # seconds `indexes` waited for the children to finish their articles
-        self.transfer = 0.0  # seconds from then (or the call) until the indexes were received and unpickled
+        self.transfer = 0.0  # seconds from then (or the call) until the indexes' files were received
+        self._spooled: list[SpooledIndex] = []
 
     def found(self, article_id: str) -> tuple[list[dict[str, Any]], list[str | None]]:
         """The copy relations the article has with the articles before it, and the keys of the
@@ -199,15 +181,17 @@ class CopyStage:
         found = {part: value for child in self._children for part, value in zip(child.parts, child.found(article_id))}
         return found["copies"], found["statements"]
 
-    def indexes(self) -> tuple[CopyIndex, QuoteIndex]:
-        """The finished copy index and statements, once every article's findings have been taken.
-        The statements name no speakers yet: the caller gives them its actors' names."""
+    def indexes(self) -> tuple[SpooledIndex, SpooledIndex]:
+        """The finished copy index and statements, once every article's findings have been taken,
+        each in its file: the caller loads one when it needs it (a full link stores the copies'
+        as it is). The statements name no speakers yet: the caller gives them its actors' names."""
         started = time.time()
         indexes, done = {}, started
         self.child_cpu = 0.0
         for child in self._children:
             values, cpu, child_done = child.index()
             indexes.update(zip(child.parts, values))
+            self._spooled.extend(values)
             self.child_cpu += cpu
             done = max(done, child_done)
         self.waited = max(0.0, done - started)
@@ -217,3 +201,5 @@ class CopyStage:
     def close(self) -> None:
         for child in self._children:
             child.close()
+        for spooled in self._spooled:  # those not loaded (a link that failed, or one that stored them as they were)
+            spooled.remove()

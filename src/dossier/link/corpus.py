@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import itertools
 import json
 import os
 import sqlite3
@@ -22,17 +23,14 @@ from collections.abc import Iterable, Iterator
 
 from dossier.analyze.record import cached_kb, kb_fingerprint
 from dossier.link.copy_stage import MIN_ARTICLES, CopyStage
+from dossier.link.events import Event
 from dossier.link.pool import ForkPool, can_fork, default_workers
 from dossier.link.timeline import DateTally, article_facts, event_date, lead_dates
-from dossier.link.linker import (STATE_VERSION, Changes, Linker, LinkInput, PickledState, StoryRows, day_of, event_seq,
-                                 load_state, save_pickled_state, save_state, text_reader)
+from dossier.link.linker import (STATE_VERSION, Changes, Linker, LinkInput, PickledState, SpooledIndex, StoryRows, day_of,
+                                 event_seq, load_state, save_pickled_state, save_state, text_reader)
 from dossier.link.quotes import MergedQuote
 from dossier.store.corpus import PRIMARY_ORDER
 from dossier.store.marks import read_mark
-
-
-def _article_dates(conn: sqlite3.Connection) -> dict[str, str | None]:
-    return {row[0]: row[1] for row in conn.execute("SELECT article_id, MIN(published) FROM sources GROUP BY article_id")}
 
 
 # A full link moves the linker's state out of the collector's sight every this many articles: its
@@ -190,38 +188,47 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
     if analysis_seq is None:
         analysis_seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM analysis_log").fetchone()[0]
     linker.analysis_seq = analysis_seq  # read before the analyses: whatever is logged after is linked next time
-    ids = [row[0] for row in conn.execute("SELECT article_id FROM analyses")]
+    # every analysed article, in the order link_inputs reads them (no list of their ids: at a million
+    # articles each of the link's processes would hold ~90 MB of it)
+    articles = conn.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]
     path = conn.execute("PRAGMA database_list").fetchone()[2]
     if copy_process is None:
-        copy_process = len(ids) >= MIN_ARTICLES and (os.cpu_count() or 1) > 1
-    stage = CopyStage(path, ids) if copy_process and path else None
+        copy_process = articles >= MIN_ARTICLES and (os.cpu_count() or 1) > 1
+    stage = CopyStage(path, articles) if copy_process and path else None
     cpu = time.process_time()
     try:
-        for n, item in enumerate(link_inputs(conn, ids), 1):
+        for n, item in enumerate(link_inputs(conn), 1):
             copies, statements = stage.found(item.id) if stage else (None, None)
             linker.add(item, merge=False, copies=copies, statements=statements)
             if n % FREEZE_EVERY == 0:
                 gc.freeze()  # the state built so far is kept: the collector's full passes need not rescan it
-        if stage:  # the stage's copies and statements, its statements' speakers named by this linker's actors
-            linker.copies, quotes = stage.indexes()
-            linker.copies.texts = text_reader(conn)
-            quotes.actor_names, linker.quotes = linker.quotes.actor_names, quotes
+        statements = None
+        if stage:  # the stage's indexes stay in their files until needed: the copies' is stored as it is
+            linker.copies, statements = stage.indexes()
         gc.freeze()
         laps("linker")
         cpu = time.process_time() - cpu
         linker.max_source_rowid = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM sources").fetchone()[0]
-        events = date_events(conn, [linker.event_record(key) for key in linker.events.events], linker.dated,
-                             workers=default_workers(len(ids)))
+        events = date_events(conn, [linker.event_record(key, why=False) for key in linker.events.events], linker.dated,
+                             workers=default_workers(articles))
         events.sort(key=lambda e: (event_seq(e), e["id"]))
         laps("event dates")
         stories = linker.regroup_stories()
         laps("stories")
+        if statements:  # the stage's statements, their speakers named by this linker's actors
+            quotes = statements.load()
+            quotes.actor_names, linker.quotes = linker.quotes.actor_names, quotes
+            gc.freeze()
         # statements merged one at a time as they are written (Linker.quotes.each)
-        _write(conn, linker.actors.all(), linker.quotes.each(), duplicate_sources(conn) + linker.copy_records(),
-               events, stories, linker.dated)
+        _write(conn, linker.actors.all(), linker.quotes.each(),
+               itertools.chain(duplicate_sources(conn), linker.each_copy_record()), events, stories, linker.dated,
+               linker.events.events)
         del events
         laps("statements and write")
         if resident:  # a server keeps the state in memory anyway
+            if isinstance(linker.copies, SpooledIndex):
+                linker.copies = linker.copies.load()
+                linker.copies.texts = text_reader(conn)
             claims_and_flags(conn, kb)
             laps("claims and flags")
             save_state(conn, linker)
@@ -229,7 +236,7 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
         else:  # the state leaves memory before claims and flags fork their workers (PickledState)
             pickled = PickledState(linker)
             del linker  # its last reference: the state is freed here,
-            _give_back_freed_memory()  # and most of its memory returned to the system
+            give_back_freed_memory()  # and most of its memory returned to the system
             laps("save state")
             try:
                 claims_and_flags(conn, kb)
@@ -252,7 +259,7 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
     return {**table_sizes(conn), "seconds": laps.seconds, "cpu": processes}
 
 
-def _give_back_freed_memory() -> None:
+def give_back_freed_memory() -> None:
     """Ask glibc's allocator to return the free memory it still holds to the system (on the
     state of 10,000 articles, 246 -> 183 MB resident). Freed Python objects are not given
     back by themselves while other objects share their heap pages; elsewhere than glibc, nothing."""
@@ -267,42 +274,65 @@ def table_sizes(conn: sqlite3.Connection) -> dict[str, int]:
     return {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
 
 
-def link_inputs(conn: sqlite3.Connection, ids: list[str], chunk: int = 500, records: bool = True) -> Iterator[LinkInput]:
-    """What linking needs of these articles, earliest first (undated last), read in chunks
-    (without their analysis records when `records` is false: the copy stage reads texts only)."""
-    wanted = set(ids)
-    primary: dict[str, tuple[str | None, str | None]] = {}
-    outlets: dict[str, set[str]] = {}
-    if len(wanted) > 1000:
-        rows: Any = conn.execute(f"SELECT s.article_id, s.title, s.published, s.outlet_name FROM sources s "
-                                 f"ORDER BY s.article_id, {PRIMARY_ORDER}")
-    else:  # a few new articles: their sources by id, not a scan of every source
-        rows = (row for a in sorted(wanted) for row in conn.execute(
-            f"SELECT s.article_id, s.title, s.published, s.outlet_name FROM sources s WHERE s.article_id = ? "
-            f"ORDER BY {PRIMARY_ORDER}", (a,)))
-    for row in rows:
-        if row[0] not in wanted:
-            continue
-        primary.setdefault(row[0], (row[1], row[2]))
-        if row[3]:
-            outlets.setdefault(row[0], set()).add(row[3])
-    dates = _article_dates(conn) if len(wanted) > 1000 else {
-        a: conn.execute("SELECT MIN(published) FROM sources WHERE article_id = ?", (a,)).fetchone()[0] for a in wanted}
-    # days first, then month- or year-dated, then undated: events are opened by dated reports (link.events)
-    order = sorted(wanted, key=lambda a: (len(dates.get(a) or "") < 10, dates.get(a) is None, dates.get(a) or "", a))
-    for start in range(0, len(order), chunk):
-        part = order[start:start + chunk]
-        marks = ",".join("?" * len(part))
-        rows = {row[0]: row for row in conn.execute(
-            f"SELECT a.id, a.text, an.key, an.record FROM articles a JOIN analyses an ON an.article_id = a.id "
-            f"WHERE a.id IN ({marks})", part)}
-        for article_id in part:
-            row = rows.get(article_id)
-            if row is None:
-                continue
-            title, _ = primary.get(article_id, (None, None))
-            yield LinkInput(article_id, row[1], title, dates.get(article_id), sorted(outlets.get(article_id, ())),
-                            json.loads(row[3]) if records else {}, row[2])
+def link_inputs(conn: sqlite3.Connection, ids: list[str] | None = None, chunk: int = 500,
+                records: bool = True) -> Iterator[LinkInput]:
+    """What linking needs of these articles (None: every analysed article), earliest first
+    (undated last), read in chunks (without their analysis records when `records` is false:
+    the copy stage reads texts only). Nothing is held per article of the corpus: the order
+    comes from SQLite a page at a time (`linking_order`), and each chunk's sources, texts and
+    records are read by id. (Dicts of every article's title, outlets and date were ~1 KB an
+    article in each of a full link's three processes: ~108 MB each at 100,000 articles.)"""
+    table = f"linking_wanted_{next(_WANTED)}" if ids is not None else ""
+    ordered = None
+    try:
+        ordered = linking_order(conn, ids, table)
+        while part := ordered.fetchmany(chunk):
+            marks = ",".join("?" * len(part))
+            part_ids = [article_id for article_id, _ in part]
+            primary: dict[str, str | None] = {}
+            outlets: dict[str, set[str]] = {}
+            for row in conn.execute(f"SELECT s.article_id, s.title, s.outlet_name FROM sources s "
+                                    f"WHERE s.article_id IN ({marks}) ORDER BY s.article_id, {PRIMARY_ORDER}", part_ids):
+                primary.setdefault(row[0], row[1])
+                if row[2]:
+                    outlets.setdefault(row[0], set()).add(row[2])
+            rows = {row[0]: row for row in conn.execute(
+                f"SELECT a.id, a.text, an.key, an.record FROM articles a JOIN analyses an ON an.article_id = a.id "
+                f"WHERE a.id IN ({marks})", part_ids)}
+            for article_id, published in part:
+                row = rows.get(article_id)
+                if row is None:
+                    continue
+                yield LinkInput(article_id, row[1], primary.get(article_id), published,
+                                sorted(outlets.get(article_id, ())), json.loads(row[3]) if records else {}, row[2])
+    finally:
+        if ordered is not None:
+            ordered.close()
+        if table:
+            try:
+                conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
+            except sqlite3.ProgrammingError:  # a generator left unfinished, closed after its connection
+                pass
+
+
+# days first, then month- or year-dated, then undated: events are opened by dated reports (link.events);
+# an article's date is its earliest source's
+_LINKING_ORDER = ("SELECT w.id, (SELECT MIN(s.published) FROM sources s WHERE s.article_id = w.id) AS day FROM {table} w "
+                  "ORDER BY length(COALESCE(day, '')) < 10, day IS NULL, COALESCE(day, ''), w.id")
+
+
+_WANTED = itertools.count()  # each call's temporary table has its own name: two may be read at once
+
+
+def linking_order(conn: sqlite3.Connection, ids: list[str] | None = None, table: str = "linking_wanted") -> sqlite3.Cursor:
+    """A cursor of (article id, its earliest source's date) in the order articles are linked,
+    for these articles (put in the temporary `table`, which the caller drops) or for every
+    analysed article. SQLite sorts them, spilling to a temporary file when they are many."""
+    if ids is None:
+        return conn.cursor().execute(_LINKING_ORDER.format(table="(SELECT article_id AS id FROM analyses)"))
+    conn.execute(f"CREATE TEMP TABLE {table} (id TEXT PRIMARY KEY)")
+    conn.executemany(f"INSERT OR IGNORE INTO temp.{table} (id) VALUES (?)", ((a,) for a in ids))
+    return conn.cursor().execute(_LINKING_ORDER.format(table=f"temp.{table}"))
 
 
 def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes) -> None:
@@ -411,45 +441,44 @@ def claims_and_flags(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[s
     return derive(conn, kb, touched, workers)
 
 
-def duplicate_sources(conn: sqlite3.Connection, ids: list[str] | None = None) -> list[dict[str, Any]]:
+def duplicate_sources(conn: sqlite3.Connection, ids: list[str] | None = None) -> Iterator[dict[str, Any]]:
     """The same clean text from several sources is one article; each later source is a
-    duplicate of the first (earliest dated, then by name). For all articles, or these."""
-    by_article: dict[str, list[sqlite3.Row]] = {}
-    query = f"SELECT s.article_id, s.source, s.published FROM sources s ORDER BY s.article_id, {PRIMARY_ORDER}"
+    duplicate of the first (earliest dated, then by name). For all articles, or these, by
+    article id; read as they go (a full link's were every source of the corpus in a dict)."""
+    query = f"SELECT s.article_id, s.source FROM sources s ORDER BY s.article_id, {PRIMARY_ORDER}"
     if ids is not None:
-        query = (f"SELECT s.article_id, s.source, s.published FROM sources s WHERE s.article_id = ? "
-                 f"ORDER BY {PRIMARY_ORDER}")
-    for row in (conn.execute(query) if ids is None else (r for a in ids for r in conn.execute(query, (a,)))):
-        by_article.setdefault(row["article_id"], []).append(row)
-    out = []
-    for article_id, rows in sorted(by_article.items()):
-        first = rows[0]
-        for row in rows[1:]:
-            out.append({"article": article_id, "of": article_id, "kind": "duplicate", "similarity": 1.0, "changes": [],
-                        "source": row["source"], "of_source": first["source"]})
-    return out
+        query = f"SELECT s.article_id, s.source FROM sources s WHERE s.article_id = ? ORDER BY {PRIMARY_ORDER}"
+    rows = conn.execute(query) if ids is None else (r for a in sorted(set(ids)) for r in conn.execute(query, (a,)))
+    for article_id, sources in itertools.groupby(rows, key=lambda row: row[0]):
+        first = next(sources)
+        for row in sources:
+            yield {"article": article_id, "of": article_id, "kind": "duplicate", "similarity": 1.0, "changes": [],
+                   "source": row[1], "of_source": first[1]}
 
 
 def _write(conn: sqlite3.Connection, actors: list[dict[str, Any]], merged: Iterable[MergedQuote],
-           copies: list[dict[str, Any]], events: list[dict[str, Any]], stories: StoryRows,
-           known: dict[str, dict[str, Any]]) -> None:
+           copies: Iterable[dict[str, Any]], events: list[dict[str, Any]], stories: StoryRows,
+           known: dict[str, dict[str, Any]], index: dict[str, Event] | None = None) -> None:
+    """Every corpus-level table anew, in one transaction; rows are made as they are written
+    (generators, not lists: at 200,000 articles the lists were ~1 GB). Events without their
+    whys take them from `index` (`_write_events`)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.execute("DELETE FROM events")
         conn.execute("DELETE FROM event_articles")
         conn.execute("DELETE FROM stories")
         conn.execute("DELETE FROM story_events")
-        _write_events(conn, events, known)
+        _write_events(conn, events, known, index=index)
         _insert_stories(conn, stories)
         conn.execute("DELETE FROM copies")
         conn.executemany("INSERT OR REPLACE INTO copies (article, of, source, kind, similarity, record) VALUES (?, ?, ?, ?, ?, ?)",
-                         [(c["article"], c["of"], c.get("source", ""), c["kind"], c["similarity"],
-                           json.dumps(c, ensure_ascii=False, sort_keys=True)) for c in copies])
+                         ((c["article"], c["of"], c.get("source", ""), c["kind"], c["similarity"],
+                           json.dumps(c, ensure_ascii=False, sort_keys=True)) for c in copies))
         conn.execute("DELETE FROM quote_occurrences")
         conn.execute("DELETE FROM quotes")
         conn.execute("DELETE FROM actors")
         conn.executemany("INSERT INTO actors (id, name, kind, record) VALUES (?, ?, ?, ?)",
-                         [(a["id"], a["name"], a["kind"], json.dumps(a, ensure_ascii=False, sort_keys=True)) for a in actors])
+                         ((a["id"], a["name"], a["kind"], json.dumps(a, ensure_ascii=False, sort_keys=True)) for a in actors))
         _insert_quotes(conn, merged)
         conn.execute("COMMIT")
     except BaseException:
@@ -469,28 +498,34 @@ def _insert_stories(conn: sqlite3.Connection, stories: StoryRows) -> None:
 
 
 def _write_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known: dict[str, dict[str, Any]],
-                  only: set[str] | None = None) -> None:
+                  only: set[str] | None = None, index: dict[str, Event] | None = None) -> None:
     """Each event as a header row and one row per member (why it joined, what its lead says of
     the day), so a join writes what changed: the header and the new member's row (`only`: the
     members to write; all when None). Dated events' reasons are their members' (`event_date`),
-    so the header keeps them only when they are not (a range's or an unknown date's)."""
-    headers, members = [], []
-    for event in events:
-        header = {k: v for k, v in event.items() if k not in ("articles", "why")}
-        if event.get("date_certainty") in DATED:
-            del header["date_reasons"]  # read_events puts them back from the member rows
-        headers.append((event["id"], event_seq(event), json.dumps(header, ensure_ascii=False, sort_keys=True)))
-        for position, article_id in enumerate(event["articles"]):
-            if only is not None and article_id not in only:
-                continue
-            entry = known.get(article_id)
-            reason = (entry.get("facts") or article_facts(article_id, entry))[2] if entry else None
-            members.append((article_id, event["id"], position,
-                            json.dumps(event["why"].get(article_id, {}), ensure_ascii=False, sort_keys=True),
-                            json.dumps(reason, ensure_ascii=False, sort_keys=True) if reason else None))
-    conn.executemany("INSERT OR REPLACE INTO events (id, seq, record) VALUES (?, ?, ?)", headers)
+    so the header keeps them only when they are not (a range's or an unknown date's). An event
+    without its whys (a full link's, `Linker.event_record`) takes them from its `index` entry."""
+    def headers() -> Iterator[tuple]:
+        for event in events:
+            header = {k: v for k, v in event.items() if k not in ("articles", "why")}
+            if event.get("date_certainty") in DATED:
+                del header["date_reasons"]  # read_events puts them back from the member rows
+            yield event["id"], event_seq(event), json.dumps(header, ensure_ascii=False, sort_keys=True)
+
+    def members() -> Iterator[tuple]:
+        for event in events:
+            whys = index[event["id"]].whys if "why" not in event and index is not None else None
+            for position, article_id in enumerate(event["articles"]):
+                if only is not None and article_id not in only:
+                    continue
+                entry = known.get(article_id)
+                reason = (entry.get("facts") or article_facts(article_id, entry))[2] if entry else None
+                why = event["why"].get(article_id, {}) if whys is None else json.loads(whys[position])
+                yield (article_id, event["id"], position, json.dumps(why, ensure_ascii=False, sort_keys=True),
+                       json.dumps(reason, ensure_ascii=False, sort_keys=True) if reason else None)
+
+    conn.executemany("INSERT OR REPLACE INTO events (id, seq, record) VALUES (?, ?, ?)", headers())
     conn.executemany("INSERT OR REPLACE INTO event_articles (article_id, event_id, position, why, reason) "
-                     "VALUES (?, ?, ?, ?, ?)", members)
+                     "VALUES (?, ?, ?, ?, ?)", members())
 
 
 def _insert_quotes(conn: sqlite3.Connection, merged: Iterable[MergedQuote], batch: int = 2000) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 import io
 import json
+import os
 import pickle
 import secrets
 import sqlite3
@@ -253,14 +254,24 @@ class Linker:
         out.sort(key=lambda c: (c["of"], c["article"]))
         return out
 
-    def event_record(self, key: str) -> dict[str, Any]:
+    def each_copy_record(self) -> Iterator[dict[str, Any]]:
+        """`copy_records()` one at a time, in its order: a full link writes them without holding
+        them all (as dicts, with their passages and changes, ~12 KB a relation)."""
+        order = sorted((r["of"], r["article"], copy, n) for copy, packed in self.kept.items()
+                       for n, r in enumerate(_unpacked(packed)))
+        for _, _, copy, n in order:
+            yield _unpacked(self.kept[copy])[n]
+
+    def event_record(self, key: str, why: bool = True) -> dict[str, Any]:
+        """An event in export shape; without its members' whys (`why` false) for a full link,
+        which writes them from the index as it goes (`link.corpus._write_events`)."""
         event = self.events.events[key]
         days = sorted(event.days)
         common = max(days, key=lambda d: (event.days[d], -d.toordinal())) if days else None
         return {"id": event.key, "title": event.title or "", "date": common.isoformat() if common else None,
                 "date_range": {"earliest": days[0].isoformat(), "latest": days[-1].isoformat()} if days else None,
-                "articles": list(event.articles), "actors": [a for a, _ in event.actors.most_common(10)],
-                "why": dict(event.why)}
+                "articles": list(event.articles), "actors": [a for a, _ in event.actors.most_common(10)]} | (
+                    {"why": dict(event.why)} if why else {})
 
     # -- stories -------------------------------------------------------------------------------
     # A story is kept as its events' common root (`story_of`, with `story_members` per root) and the
@@ -495,6 +506,59 @@ class _Deflating:
 PARTS = ("quotes", "copies", "events")  # the state's largest parts, pickled one after another
 
 
+class SpooledIndex:
+    """An index pickled into a temporary LZ4 file, by the process that built it (a full link's
+    copy stage, `link.copy_stage`): loaded when it is needed (`load`), or copied into a snapshot
+    of the state as it is (`_compressed_pickle`), so a full link's parent never holds the copies'
+    index (~1 KB an article), which nothing after the linking reads. The file is removed once
+    loaded, or by `remove`."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    @classmethod
+    def write(cls, index: Any) -> "SpooledIndex":
+        """The index pickled as it is written (sent whole through a queue, an index was one pickled
+        bytes object on each side, as large again as the index pickled)."""
+        handle, path = tempfile.mkstemp(prefix="dossier-link-", suffix=".pickle.lz4")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                stream = _Deflating(file)
+                pickle.dump(index, stream, protocol=pickle.HIGHEST_PROTOCOL)
+                stream.close()
+        except BaseException:
+            os.unlink(path)
+            raise
+        return cls(path)
+
+    def _pickle(self) -> io.BufferedReader:
+        def blocks() -> Iterator[bytes]:
+            with open(self.path, "rb") as file:
+                yield from iter(lambda: file.read(1 << 20), b"")
+        return io.BufferedReader(_Inflating(blocks()), 1 << 20)
+
+    def load(self) -> Any:
+        """The index, unpickled as its file is read and decompressed; the file is removed."""
+        try:
+            return pickle.load(self._pickle())
+        finally:
+            self.remove()
+
+    def copy_pickle(self, out: Any) -> None:
+        """Its pickle's bytes, decompressed, into `out`: what pickling the index there would write."""
+        stream = self._pickle()
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            out.write(block)
+
+    def remove(self) -> None:
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a spooled index is copied into a snapshot by _compressed_pickle, not pickled")
+
+
+
 def _compressed_pickle(linker: Linker, sink: Any) -> None:
     """The state pickled straight into the compressor, its largest parts one at a time: neither the whole
     pickle nor one memo of every object in the state is in memory at once (pickle remembers each
@@ -507,7 +571,10 @@ def _compressed_pickle(linker: Linker, sink: Any) -> None:
     try:
         pickle.dump({k: v for k, v in state.items() if k not in PARTS}, out, protocol=pickle.HIGHEST_PROTOCOL)
         for part in PARTS:
-            pickle.dump(state[part], out, protocol=pickle.HIGHEST_PROTOCOL)
+            if isinstance(state[part], SpooledIndex):  # pickled by the process that built it
+                state[part].copy_pickle(out)
+            else:
+                pickle.dump(state[part], out, protocol=pickle.HIGHEST_PROTOCOL)
     finally:
         state["quotes"].actor_names = names
     out.close()
