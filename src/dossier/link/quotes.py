@@ -735,10 +735,23 @@ class QuoteIndex:
         first from each statement's cheap parts (whether it is dated, its first article, the
         id of its canonical wording), so a full link writes them without holding them all
         (1.3 million occurrences as dicts at 100,000 articles took gigabytes)."""
-        order = [(self._place(root), root) for root in self._roots()]
-        order.sort()
-        for (_, _, quote_id), root in order:
-            quote = _merge_group(self._group(root), self.actor_names, quote_id)  # its id found above
+        # The places as columns sorted by numpy, not a list of tuples (~220 bytes a statement: ~300 MB
+        # at 200,000 articles): ids are 12 hex digits, so their numbers sort as they do; first articles
+        # by their rank among the distinct ones; ties by root, as the tuples sorted (lexsort is stable).
+        roots, undated, ids, firsts = array("q"), bytearray(), array("q"), []
+        for root in self._roots():
+            none_dated, first, quote_id = self._place(root)
+            roots.append(root)
+            undated.append(none_dated)
+            firsts.append(first)
+            ids.append(int(quote_id[1:], 16))
+        rank = {article: n for n, article in enumerate(sorted(set(firsts)))}
+        ranks = np.fromiter((rank[a] for a in firsts), np.int64, len(firsts))
+        del firsts, rank
+        order = np.lexsort((np.frombuffer(ids, np.int64), ranks, np.frombuffer(undated, np.uint8)))
+        for n in map(int, order):  # not order.tolist(): a list of every number at once
+            root = roots[n]
+            quote = _merge_group(self._group(root), self.actor_names, f"q{ids[n]:012x}")  # its id found above
             self._set_quote_id(root, quote.id)
             yield quote
 
