@@ -24,7 +24,8 @@ from bisect import bisect_left
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from operator import itemgetter
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 import lz4.block
@@ -178,6 +179,89 @@ class _Table:
         self.numbers = {value: n for n, value in enumerate(self.values)}
 
 
+_END = "\x00"  # what follows each wording in `_Wordings`' buffer: `normalize_quote` leaves none in a wording
+_DTYPES = {"I": np.uintc, "Q": np.uint64}
+
+
+class _Wordings:
+    """The distinct wordings in order of arrival, as one UTF-8 buffer (each followed by a NUL) and
+    where each starts: ~81 bytes a wording where a list of str took ~137 (a 49-byte str object and
+    an 8-byte pointer each; 99 MB at 100,000 articles). A wording is made a str again when it is
+    read; `many` reads a batch (a new wording's candidates) with one join, one decode and one split,
+    all in C: ~60 ns a wording more than a list's items (measured at 100,000 articles, where most of
+    either is the memory read, the candidates being scattered through the corpus). A list's
+    interface, as far as `QuoteIndex` and its tests use it."""
+
+    __slots__ = ("_text", "_starts", "_plain")
+
+    def __init__(self, wordings: Iterable[str] = ()) -> None:
+        self._text = bytearray()
+        self._starts = array("I", (0,))  # wording i is _text[_starts[i]:_starts[i + 1] - 1]
+        self._plain = True  # no wording holds the NUL (else `many` reads one at a time)
+        for wording in wordings:
+            self.append(wording)
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    def __getitem__(self, i: int) -> str:
+        if isinstance(i, slice):  # a list of them, as a list's slice
+            return self.many(range(len(self))[i])  # type: ignore[return-value]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        starts = self._starts
+        return self._text[starts[i]:starts[i + 1] - 1].decode("utf-8", "surrogatepass")
+
+    def __iter__(self) -> Iterator[str]:
+        step = 1 << 16  # a few MB of str objects at a time
+        for first in range(0, len(self), step):
+            yield from self.many(range(first, min(first + step, len(self))))
+
+    def append(self, wording: str) -> None:
+        self._plain = self._plain and _END not in wording
+        self._text += wording.encode("utf-8", "surrogatepass")
+        self._text += _END.encode()
+        try:
+            self._starts.append(len(self._text))
+        except OverflowError:  # past 4 GB of wordings
+            self._starts = array("Q", self._starts)
+            self._starts.append(len(self._text))
+
+    def many(self, numbers: Any) -> list[str]:
+        """The wordings of these numbers (a sequence of ints or an integer numpy array), in that order."""
+        numbers = np.asarray(numbers, dtype=np.int64)
+        if not self._plain or numbers.size <= 1:
+            return [self[i] for i in numbers.tolist()]
+        starts = np.frombuffer(self._starts, dtype=_DTYPES[self._starts.typecode])
+        slices = map(slice, starts[numbers].tolist(), starts[numbers + 1].tolist())
+        with memoryview(self._text) as text:  # let go before the buffer grows again
+            joined = b"".join(itemgetter(*slices)(text))
+        del starts
+        return joined[:-1].decode("utf-8", "surrogatepass").split(_END)
+
+    def index(self, wording: str) -> int:
+        return list(self).index(wording)
+
+    def lengths(self) -> array:
+        """Each wording's length in characters (what the index compares lengths in)."""
+        starts = np.frombuffer(self._starts, dtype=_DTYPES[self._starts.typecode]).astype(np.int64)
+        if self._text.isascii():  # a byte a character
+            sizes = np.diff(starts) - 1
+        else:
+            sizes = np.fromiter(map(len, self), dtype=np.int64, count=len(self))
+        out = array("I")
+        out.frombytes(sizes.astype(np.uintc).tobytes())
+        return out
+
+    def __getstate__(self) -> tuple:
+        return self._text, self._starts, self._plain
+
+    def __setstate__(self, state: tuple) -> None:
+        self._text, self._starts, self._plain = state
+
+
 def _table_size(wordings: int) -> int:
     """Slots for this many wordings: a power of two, at least twice as many."""
     return max(1024, 1 << (2 * wordings).bit_length())
@@ -201,7 +285,7 @@ class _Runs(_Table):
         self.numbers = {}
 
 
-def _slots(wordings: list[str], size: int) -> array:
+def _slots(wordings: Sequence[str], size: int) -> array:
     """An open-addressing table of `size` (a power of two) slots holding each wording's number at
     the first free slot from its hash (linear probing), -1 where free: what a dict of wording ->
     number did, in 4 bytes a slot instead of ~70 bytes a wording. Filled in rounds with numpy
@@ -353,15 +437,15 @@ class QuoteIndex:
     its wording (arrays as narrow as their numbers allow), and a row of a shared blob: its text
     compressed against its wording and the rest of its extractor record by shape (`_store`, ~50
     bytes). Per wording: its first and last occurrence, its statement (`groups`) and the id its
-    statement was last returned under. The wordings themselves stay str objects (each new one is
-    compared with ~100 of them, read faster from a list than from a shared buffer); a wording's
-    number is found by a table of 4-byte slots (`_find`), not a dict. Integers sit in arrays; a
+    statement was last returned under. The wordings are one UTF-8 buffer (`_Wordings`: each new one
+    is compared with a few hundred of them, read back in batches); a wording's number is found by a
+    table of 4-byte slots (`_find`), not a dict. Integers sit in arrays; a
     list holds a 28-byte object for each. A statement of one wording (most) keeps no `members` entry.
     """
 
     def __init__(self, actor_names: dict[str, str] | None = None) -> None:
         self.actor_names = actor_names if actor_names is not None else {}
-        self.wordings: list[str] = []
+        self.wordings = _Wordings()  # in one buffer
         self._table = _slots([], 1024)  # wording -> its number, by hash (`_find`; not pickled: made again on load)
         self._lengths = array("I")  # per wording, its length (not pickled: made again on load)
         self.postings: dict[str, array] = {}  # word -> the wordings holding it, in order
@@ -392,7 +476,7 @@ class QuoteIndex:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._table = _slots(self.wordings, _table_size(len(self.wordings)))
-        self._lengths = array("I", map(len, self.wordings))
+        self._lengths = self.wordings.lengths()
         self._shape_of, self._plans, self._recent = {}, {}, {}
 
     # -- occurrences as columns ------------------------------------------------------------
@@ -538,7 +622,7 @@ class QuoteIndex:
                 posting.append(i)
         return i
 
-    def paired_on(self, i: int) -> list[tuple[str, int]]:
+    def paired_on(self, i: int, wording: str | None = None) -> list[tuple[str, int]]:
         """The words of wording i whose earlier wordings it is compared with, each with the number
         of those: its RARE_WORDS rarest words held by at most MAX_POSTINGS earlier wordings, and
         any word held by at most RARE_DF. Found from the postings as they were when it arrived
@@ -547,7 +631,7 @@ class QuoteIndex:
         entries were about half of them): past that its count reads MAX_POSTINGS + 1, more than either
         bar, and words held by at most MAX_POSTINGS still sort first, so the same words pair."""
         postings = self.postings
-        words = set(self.wordings[i].split()) - _STOP
+        words = set((self.wordings[i] if wording is None else wording).split()) - _STOP
         if i == len(self.wordings) - 1:  # the newest wording (as when it arrives): the last entry, unless the word is full
             counts = [(len(postings[w]) - (postings[w][-1] == i), w) for w in words]
         else:
@@ -567,28 +651,15 @@ class QuoteIndex:
         postings = self.postings
         return [np.frombuffer(postings[word][:n], dtype=np.uintc) for word, n in pairs or self.paired_on(i)]  # copies
 
-    def _around(self, i: int, candidates: np.ndarray, lengths: np.ndarray) -> list[int]:
-        """The candidates whose wording is wording i's with words around it ("mine" in "t", words
-        bounded), read only among those given: `_join` gives those holding every word i pairs on."""
-        mine = self.wordings[i]
-        padded, wordings = f" {mine} ", self.wordings
-        return [j for j in candidates[lengths > len(mine)].tolist() if padded in f" {wordings[j]} "]
-
-    def _inside(self, i: int, candidates: np.ndarray, lengths: np.ndarray) -> list[int]:
-        """The candidates whose wording is a run of wording i's words ("t" in "mine", words
-        bounded by the spaces `_join` pads them with), read only among the shorter ones."""
-        mine = self.wordings[i]
-        padded, shorter = f" {mine} ", candidates[lengths < len(mine)].tolist()
-        return [j for j, t in zip(shorter, map(self.wordings.__getitem__, shorter)) if t in mine and f" {t} " in padded]
-
     def _lengths_of(self, candidates: np.ndarray) -> np.ndarray:
         """The candidates' wordings' lengths, from the lengths array (not the strings: reading
         hundreds of wordings scattered in memory cost more than comparing them)."""
         return np.frombuffer(self._lengths, dtype=np.uintc)[candidates].astype(np.int64)  # the view is let go here
 
-    def _matches(self, i: int) -> tuple[set[int], dict[int, float]]:
+    def _matches(self, i: int, mine: str | None = None) -> tuple[set[int], dict[int, float]]:
         """Of wording i's candidates (`_candidates`), those containing it or contained in it
-        (words bounded), and the ratio of those of ratio at least SAME_SPEAKER_WORDING."""
+        (words bounded), and the ratio of those of ratio at least SAME_SPEAKER_WORDING (`mine`:
+        wording i, when the caller has it)."""
         # Only two kinds of candidate can be the same statement: a wording containing the other,
         # and one of ratio at least SAME_SPEAKER_WORDING (which needs lengths close enough:
         # ratio <= 200 * short / (short + long)). Both are found over all candidates at once, the
@@ -597,35 +668,44 @@ class QuoteIndex:
         # At 100,000 articles a wording has hundreds of candidates, scattered through memory, and
         # reading them was most of the time: only those of a length that can reach the ratio, the
         # shorter ones (which it can contain) and the longer ones holding every word it pairs on
-        # (which can contain it) are read (the lengths are kept in an array): the same pairs.
-        mine = self.wordings[i]
-        pairs = self.paired_on(i)
+        # (which can contain it) are read (the lengths are kept in an array), each batch at once
+        # (`_Wordings.many`): the same pairs.
+        mine = self.wordings[i] if mine is None else mine
+        pairs = self.paired_on(i, mine)
         if sum(n for _, n in pairs) < FEW_CANDIDATES:
-            return self._read_all(i, pairs)
+            return self._read_all(i, pairs, mine)
         heads = self._heads(i, pairs)
         candidates = _union(heads)
         lengths = self._lengths_of(candidates)
         size = len(mine)
         # ratio <= 200 * short / (short + long): under the cutoff by more than any rounding, rapidfuzz's
         # cutoff leaves a candidate out (the bound in integers: 200 * short >= 69.99 * (short + long))
-        near = candidates[20000 * np.minimum(lengths, size) >= round(100 * (SAME_SPEAKER_WORDING - 0.01)) * (lengths + size)]
-        near_list = near.tolist()
-        texts = list(map(self.wordings.__getitem__, near_list))
+        close = 20000 * np.minimum(lengths, size) >= round(100 * (SAME_SPEAKER_WORDING - 0.01)) * (lengths + size)
+        shorter = lengths < size
+        near, inside = candidates[close], candidates[shorter & ~close]  # what the ratio reads, and the other shorter ones
+        texts = self.wordings.many(np.concatenate((near, inside)))  # the near ones first
+        near_list, count = near.tolist(), near.size
         ratios = {near_list[k]: score for _, score, k in process.extract(
-            mine, texts, scorer=fuzz.ratio, processor=None, score_cutoff=SAME_SPEAKER_WORDING, limit=None)} if texts else {}
-        contained = set(self._inside(i, candidates, lengths))  # after `texts`: many of them are read already
+            mine, texts[:count], scorer=fuzz.ratio, processor=None, score_cutoff=SAME_SPEAKER_WORDING,
+            limit=None)} if count else {}
+        padded = f" {mine} "  # the shorter ones it holds, words bounded
+        contained = {j for j, t, short in zip(near_list, texts, shorter[close].tolist())
+                     if short and t in mine and f" {t} " in padded}
+        contained.update(j for j, t in zip(inside.tolist(), texts[count:]) if t in mine and f" {t} " in padded)
         holding_all = _intersection(heads) if len(heads) > 1 else candidates
-        contained.update(self._around(i, holding_all, self._lengths_of(holding_all)))
+        longer = holding_all[self._lengths_of(holding_all) > size]  # the longer ones holding every word it pairs on
+        contained.update(j for j, t in zip(longer.tolist(), self.wordings.many(longer)) if padded in f" {t} ")
         return contained, ratios
 
-    def _read_all(self, i: int, pairs: list[tuple[str, int]]) -> tuple[set[int], dict[int, float]]:
-        """`_matches` of a wording of few candidates: each of them read and compared."""
+    def _read_all(self, i: int, pairs: list[tuple[str, int]], mine: str | None = None) -> tuple[set[int], dict[int, float]]:
+        """`_matches` of a wording of few candidates (`mine`: wording i, when the caller has it): each
+        of them read and compared."""
         found: set[int] = set()
         for word, n in pairs:
             found.update(self.postings[word][:n])
         candidates = sorted(found)
-        mine = self.wordings[i]
-        texts = [self.wordings[j] for j in candidates]
+        mine = self.wordings[i] if mine is None else mine
+        texts = self.wordings.many(candidates)
         padded = f" {mine} "
         contained = {candidates[k] for k, t in enumerate(texts)
                      if (t in mine and f" {t} " in padded) or (mine in t and padded in f" {t} ")}
@@ -639,8 +719,8 @@ class QuoteIndex:
         that few wordings hold (so an earlier wording is found by its own rare words too).
         The same statement, however reworded or shortened, keeps most of its rare words, so
         this finds it while the pairs compared stay near linear in the corpus."""
-        mine = self.wordings[i]
-        contained, ratios = self._matches(i)
+        mine = occurrence.norm  # wording i
+        contained, ratios = self._matches(i, mine)
         speakers, kinds = self._speakers.values, self._kinds.values
         for j in sorted(contained | ratios.keys()):  # the candidates' order (they are sorted)
             is_contained = j in contained
@@ -695,7 +775,6 @@ class QuoteIndex:
         new = i < 0
         if new:
             i = self._new_wording(o.norm, slot)
-        o.norm = self.wordings[i]  # one string per wording, not one per occurrence
         n = self._store(o)
         if new:
             self._first[i] = self._last[i] = n
