@@ -192,12 +192,13 @@ class _Wordings:
     either is the memory read, the candidates being scattered through the corpus). A list's
     interface, as far as `QuoteIndex` and its tests use it."""
 
-    __slots__ = ("_text", "_starts", "_plain")
+    __slots__ = ("_text", "_starts", "_plain", "_wide", "_extra")
 
     def __init__(self, wordings: Iterable[str] = ()) -> None:
         self._text = bytearray()
         self._starts = array("I", (0,))  # wording i is _text[_starts[i]:_starts[i + 1] - 1]
         self._plain = True  # no wording holds the NUL (else `many` reads one at a time)
+        self._wide, self._extra = array("I"), array("I")  # the wordings not ASCII, and their bytes less their characters
         for wording in wordings:
             self.append(wording)
 
@@ -221,7 +222,11 @@ class _Wordings:
 
     def append(self, wording: str) -> None:
         self._plain = self._plain and _END not in wording
-        self._text += wording.encode("utf-8", "surrogatepass")
+        encoded = wording.encode("utf-8", "surrogatepass")
+        if len(encoded) != len(wording):
+            self._wide.append(len(self))
+            self._extra.append(len(encoded) - len(wording))
+        self._text += encoded
         self._text += _END.encode()
         try:
             self._starts.append(len(self._text))
@@ -244,22 +249,25 @@ class _Wordings:
     def index(self, wording: str) -> int:
         return list(self).index(wording)
 
-    def lengths(self) -> array:
-        """Each wording's length in characters (what the index compares lengths in)."""
-        starts = np.frombuffer(self._starts, dtype=_DTYPES[self._starts.typecode]).astype(np.int64)
-        if self._text.isascii():  # a byte a character
-            sizes = np.diff(starts) - 1
-        else:
-            sizes = np.fromiter(map(len, self), dtype=np.int64, count=len(self))
-        out = array("I")
-        out.frombytes(sizes.astype(np.uintc).tobytes())
-        return out
+    def sizes(self, numbers: np.ndarray) -> np.ndarray:
+        """The lengths in characters of the wordings of these numbers (an integer numpy array), from
+        where they start (bytes, less a byte for each non-ASCII wording's extra ones): what a kept array
+        of lengths answered, without it (3 MB at 100,000 articles)."""
+        starts = np.frombuffer(self._starts, dtype=_DTYPES[self._starts.typecode])
+        sizes = starts[numbers + 1].astype(np.int64) - starts[numbers] - 1
+        del starts
+        if len(self._wide):
+            wide = np.frombuffer(self._wide, dtype=np.uintc)
+            at = np.minimum(np.searchsorted(wide, numbers), len(wide) - 1)
+            sizes -= np.where(wide[at] == numbers, np.frombuffer(self._extra, dtype=np.uintc)[at], 0)
+            del wide
+        return sizes
 
     def __getstate__(self) -> tuple:
-        return self._text, self._starts, self._plain
+        return self._text, self._starts, self._plain, self._wide, self._extra
 
     def __setstate__(self, state: tuple) -> None:
-        self._text, self._starts, self._plain = state
+        self._text, self._starts, self._plain, self._wide, self._extra = state
 
 
 def _table_size(wordings: int) -> int:
@@ -273,6 +281,10 @@ class _Runs(_Table):
     articles that dict of article ids took ~7 MB). A value may have several numbers."""
 
     __slots__ = ()
+
+    def __init__(self) -> None:
+        self.values = _Wordings()  # type: ignore[assignment]  # one buffer (7 MB of id strings at 100,000 articles)
+        self.numbers = {}
 
     def number(self, value: Any) -> int:
         values = self.values
@@ -305,6 +317,52 @@ def _slots(wordings: Sequence[str], size: int) -> array:
     out = array("i")
     out.frombytes(table.tobytes())
     return out
+
+
+def _probe(table: array, values: Sequence[str], value: str) -> tuple[int, int]:
+    """A value's number in a table of slots (`_slots`) of these values (-1 if it has none), and its
+    slot (where a new one goes)."""
+    mask = len(table) - 1
+    slot = hash(value) & mask
+    i = table[slot]
+    while i >= 0 and values[i] != value:
+        slot = (slot + 1) & mask
+        i = table[slot]
+    return i, slot
+
+
+class _Strings:
+    """Distinct strings numbered in order of arrival (a `_Table`'s `number`, and `get` for its
+    `numbers.get`), kept in one buffer (`_Wordings`) with a table of slots for their numbers
+    (`_slots`) instead of a list of str and a dict of them: the cues and speakers' names of records
+    (75,773 strings, 10 MB at 100,000 articles, as a list and a dict)."""
+
+    __slots__ = ("values", "_table")
+
+    def __init__(self) -> None:
+        self.values = _Wordings()
+        self._table = _slots([], 64)
+
+    def get(self, value: str, default: Any = None) -> Any:
+        i = _probe(self._table, self.values, value)[0]
+        return default if i < 0 else i
+
+    def number(self, value: str) -> int:
+        i, slot = _probe(self._table, self.values, value)
+        if i < 0:
+            i = len(self.values)
+            self.values.append(value)
+            self._table[slot] = i
+            if 2 * len(self.values) > len(self._table):  # at most half full
+                self._table = _slots(self.values, 2 * len(self._table))
+        return i
+
+    def __getstate__(self) -> tuple:
+        return (self.values,)
+
+    def __setstate__(self, state: tuple) -> None:
+        self.values = state[0]
+        self._table = _slots(self.values, _table_size(len(self.values)))
 
 
 @dataclass
@@ -447,7 +505,6 @@ class QuoteIndex:
         self.actor_names = actor_names if actor_names is not None else {}
         self.wordings = _Wordings()  # in one buffer
         self._table = _slots([], 1024)  # wording -> its number, by hash (`_find`; not pickled: made again on load)
-        self._lengths = array("I")  # per wording, its length (not pickled: made again on load)
         self.postings: dict[str, array] = {}  # word -> the wordings holding it, in order
         self.groups = _UnionFind(0)
         self.members: dict[int, array] = {}  # group root -> wordings, for statements of more than one
@@ -462,7 +519,7 @@ class QuoteIndex:
         self._occ_next = array("I")  # the next occurrence of the same wording, or 0
         self._offsets = array("I", [0])  # occurrence n's wording and record: _blob[_offsets[n]:_offsets[n + 1]]
         self._blob = bytearray()
-        self._strings = _Table()  # the short strings of records (cues, speakers' names), each kept once
+        self._strings = _Strings()  # the short strings of records (cues, speakers' names), each kept once
         self._shape_of: dict[tuple, tuple] = {}  # (keys, implied) -> (keys a row keeps, {their types: (shape, hows)})
         self._plans: dict[int, list[tuple[str, int]]] = {}  # shape -> its keys and how a row keeps each (not pickled)
         self._retired: list[str] = []
@@ -470,13 +527,12 @@ class QuoteIndex:
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        del state["_table"], state["_shape_of"], state["_lengths"], state["_plans"], state["_recent"]
+        del state["_table"], state["_shape_of"], state["_plans"], state["_recent"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._table = _slots(self.wordings, _table_size(len(self.wordings)))
-        self._lengths = self.wordings.lengths()
         self._shape_of, self._plans, self._recent = {}, {}, {}
 
     # -- occurrences as columns ------------------------------------------------------------
@@ -507,7 +563,7 @@ class QuoteIndex:
             hows = tuple(_NONE if t is type(None) else _AT if t is int else _NAMED if t is str else _AS_IS for t in types)
             shape = by_types[types] = (self._shapes.number((keys, implied, hows)), hows)
         number, hows = shape
-        start, get = o.start, self._strings.numbers.get
+        start, get = o.start, self._strings.get
         text = o.text.encode("utf-8", "surrogatepass")
         row = [number]
         row += [v - start if how == _AT else get(v, v) if how == _NAMED else v for v, how in zip(values, hows) if how]
@@ -594,13 +650,7 @@ class QuoteIndex:
     # -- adding ----------------------------------------------------------------------------
     def _find(self, norm: str) -> tuple[int, int]:
         """A wording's number (-1 if it is new), and its slot in the table (where a new one goes)."""
-        table, wordings, mask = self._table, self.wordings, len(self._table) - 1
-        slot = hash(norm) & mask
-        i = table[slot]
-        while i >= 0 and wordings[i] != norm:
-            slot = (slot + 1) & mask
-            i = table[slot]
-        return i, slot
+        return _probe(self._table, self.wordings, norm)
 
     def _new_wording(self, norm: str, slot: int) -> int:
         i = len(self.wordings)
@@ -608,7 +658,6 @@ class QuoteIndex:
         self._table[slot] = i
         if 2 * len(self.wordings) > len(self._table):  # at most half full: probes stay short
             self._table = _slots(self.wordings, 2 * len(self._table))
-        self._lengths.append(len(norm))
         self._first.append(0)
         self._last.append(0)
         self._quote_ids.append(0)
@@ -652,9 +701,9 @@ class QuoteIndex:
         return [np.frombuffer(postings[word][:n], dtype=np.uintc) for word, n in pairs or self.paired_on(i)]  # copies
 
     def _lengths_of(self, candidates: np.ndarray) -> np.ndarray:
-        """The candidates' wordings' lengths, from the lengths array (not the strings: reading
+        """The candidates' wordings' lengths, from where they start (not the strings: reading
         hundreds of wordings scattered in memory cost more than comparing them)."""
-        return np.frombuffer(self._lengths, dtype=np.uintc)[candidates].astype(np.int64)  # the view is let go here
+        return self.wordings.sizes(candidates)
 
     def _matches(self, i: int, mine: str | None = None) -> tuple[set[int], dict[int, float]]:
         """Of wording i's candidates (`_candidates`), those containing it or contained in it
