@@ -295,3 +295,34 @@ def test_non_ascii_wordings_are_paired_as_their_characters_say():
         assert all(index._matches(i) == index._read_all(i, index.paired_on(i)) for i in range(len(index.wordings)))
     finally:
         quotes.FEW_CANDIDATES = original
+
+
+def test_record_values_packed_at_every_width_come_back_exactly():
+    """A row's ints (less the quotation's start) and string numbers are packed in as few bytes as each
+    fits, by a layout the row names (past 255 layouts in 5 bytes); an int past 8 bytes, a float or a
+    list keeps the row as JSON: every record comes back as it was given."""
+    import random
+
+    rng = random.Random(11)
+    widths = [0, -100, 200, -30000, 60000, -2**31 - 5, 2**40, -2**62]
+    index, given = QuoteIndex({}), []
+    for n in range(1500):
+        wording = f"The ferry to pier {n % 40} sails at dawn"
+        start = rng.randrange(0, 5000)
+        record = {"start": start, "end": start + len(wording), "kind": "direct", "speaker": None}
+        for k in range(5):
+            record[f"at{k}"] = start + rng.choice(widths)
+        record["name"] = f"Cue number {rng.randrange(400)}"  # past 255 strings: 2-byte numbers
+        if n % 50 == 0:
+            record["huge"] = 2**70 + n  # not in 8 bytes: JSON
+        if n % 70 == 0:
+            record["weight"] = 0.1 * n
+        given.append(Occurrence(f"a{n}", "2025-03-01", wording, normalize_quote(wording), record))
+    index.add(given, merge=False)
+    assert len(index._packs.values) > 255
+    assert sum(layout is None for _, layout in index._packs.values) > 1
+    back = {(o.article, o.start): o.record for i in range(len(index.wordings)) for o in index._occurrences(i)}
+    assert back == {(o.article, o.start): o._record for o in given}
+    assert all(type(back[(o.article, o.start)]["huge"]) is int for o in given if "huge" in o._record)
+    again = reloaded(index)
+    assert {(o.article, o.start): o.record for i in range(len(again.wordings)) for o in again._occurrences(i)} == back

@@ -103,6 +103,27 @@ _OCCURRENCE_COLUMNS = ("_offsets", "_occ_article", "_occ_published", "_occ_speak
 _WIDER = {"B": "H", "H": "I", "I": "Q", "i": "q"}
 
 
+@lru_cache(maxsize=None)
+def _struct(layout: str) -> struct.Struct:
+    """The packing of a row's values of this layout (one format letter a value; a few dozen layouts)."""
+    return struct.Struct("<" + layout)
+
+
+def _layout(values: list[Any], hows: list[int]) -> str | None:
+    """The narrowest struct letters of a row's values (ints less the start: signed; string numbers:
+    unsigned), or None when one is kept as JSON has it (`_AS_IS`) or is too large for 8 bytes."""
+    if _AS_IS in hows:
+        return None
+    letters = []
+    for v, how in zip(values, hows):
+        if how == _AT:
+            letters.append("b" if -128 <= v < 128 else "h" if -32768 <= v < 32768 else "i" if -2**31 <= v < 2**31
+                           else "q" if -2**63 <= v < 2**63 else "")
+        else:
+            letters.append("B" if v < 256 else "H" if v < 65536 else "I" if v < 2**32 else "")
+    return None if "" in letters else "".join(letters)
+
+
 class _Stored(Occurrence):
     """An occurrence read back from a `QuoteIndex`'s columns; its text and record are decoded from
     its row of the index's blob when first asked (ordering statements needs neither)."""
@@ -131,9 +152,16 @@ class _Stored(Occurrence):
         return row, at, at + size, length
 
     def _decoded(self) -> list[Any]:
+        """The row's shape and values (see `QuoteIndex._store`)."""
         if self._values is None:
-            row, _, end, _ = self._row()
-            self._values = json.loads(row[end:].decode("utf-8", "surrogatepass"))
+            row, _, at, _ = self._row()
+            pack, at = row[at], at + 1
+            if pack == _LONG:
+                pack, at = int.from_bytes(row[at:at + 4], "little"), at + 4
+            shape, layout = self._index._packs.values[pack]
+            values = json.loads(row[at:].decode("utf-8", "surrogatepass")) if layout is None else \
+                _struct(layout).unpack_from(row, at)
+            self._values = [shape, *values]
         return self._values
 
     @property  # type: ignore[override]
@@ -512,6 +540,7 @@ class QuoteIndex:
         self._quote_ids = array("Q")  # per group root: 1 + the hex of the id it was last returned under, or 0
         self._more_reps: dict[int, list[int]] = {}  # wording -> occurrences of its second, third... speaker
         self._dates, self._speakers, self._kinds, self._shapes = (_Table() for _ in range(4))
+        self._packs = _Table()  # (shape, struct layout of its values, or None: JSON) of rows, by the number a row starts with
         self._articles = _Runs()
         # the narrowest arrays their numbers fit in so far, made wider when one does not (`_widened`)
         self._occ_article, self._occ_published, self._occ_speaker, self._occ_kind = array("I"), array("H"), array("H"), array("B")
@@ -539,10 +568,12 @@ class QuoteIndex:
     def _store(self, o: Occurrence) -> int:
         """Append an occurrence's row; return its number. The row is its text compressed with its
         wording as the dictionary (LZ4, in C: the wording is the text less case and punctuation),
-        after a byte of that length and 2 of the text's, then a JSON array: the number of its
-        record's shape (its keys, those the columns hold, and how each other value is kept) and the
-        values (ints less the occurrence's start, strings by number, None not at all): ~50 bytes
-        where the text and record as JSON took ~155. The text and the record are read apart."""
+        after a byte of that length and 2 of the text's, then the record: the number (a byte, or 255
+        and 4 bytes) of its shape (its keys, those the columns hold, and how each other value is kept)
+        with the layout of its values (ints less the occurrence's start, strings by number, None not at
+        all), packed each in as few bytes as it fits (`_layout`: ~12 bytes where a JSON array of them
+        took ~25), or as a JSON array when one is neither (a list, a float...): ~37 bytes where the
+        text and record as JSON took ~155. The text and the record are read apart."""
         n = len(self._occ_article)
         record = o._record if not isinstance(o, _Stored) else o.record
         keys = tuple(record)
@@ -565,10 +596,12 @@ class QuoteIndex:
         number, hows = shape
         start, get = o.start, self._strings.get
         text = o.text.encode("utf-8", "surrogatepass")
-        row = [number]
-        row += [v - start if how == _AT else get(v, v) if how == _NAMED else v for v, how in zip(values, hows) if how]
+        row = [v - start if how == _AT else get(v, v) if how == _NAMED else v for v, how in zip(values, hows) if how]
         if str in map(type, row):  # a string not numbered yet
             row = [self._strings.number(v) if type(v) is str else v for v in row]
+        layout = _layout(row, [how for how in hows if how])
+        pack = self._packs.number((number, layout))
+        packed = _struct(layout).pack(*row) if layout is not None else _ENCODE(row).encode("utf-8", "surrogatepass")
         compressed = lz4.block.compress(text, store_size=False, dict=o.norm.encode("utf-8", "surrogatepass"))
         size, length = len(compressed), len(text)
         if size < _LONG and length < _LONG_TEXT:
@@ -576,7 +609,8 @@ class QuoteIndex:
         else:
             head = (bytes((size,)) if size < _LONG else bytes((_LONG,)) + size.to_bytes(4, "little")) + \
                 (length.to_bytes(2, "little") if length < _LONG_TEXT else _LONG_TEXT.to_bytes(2, "little") + length.to_bytes(4, "little"))
-        self._blob += b"".join((head, compressed, _ENCODE(row).encode("utf-8", "surrogatepass")))
+        self._blob += b"".join((head, compressed, bytes((pack,)) if pack < _LONG else bytes((_LONG,)) + pack.to_bytes(4, "little"),
+                                packed))
         values = (len(self._blob), self._articles.number(o.article), self._dates.number(o.published),
                   self._speakers.number(o.speaker), self._kinds.number(o.kind), o.start, o.end, 0)
         try:
