@@ -194,7 +194,7 @@ def test_a_column_is_made_wider_when_a_number_does_not_fit():
         record = {"kind": f"k{n}", "start": start, "end": start + len(wording), "speaker": None}
         given.append(Occurrence(f"a{n}", "2025-03-01", wording, normalize_quote(wording), record))
     index.add(given, merge=False)
-    assert (index._occ_kind.typecode, index._occ_start.typecode, index._occ_published.typecode) == ("H", "q", "H")
+    assert (index._occ_kind.typecode, index._occ_start.typecode, index._occ_published.typecode) == ("H", "Q", "H")
     assert sorted((o.kind, o.start, o.end, o.text) for i in range(300) for o in index._occurrences(i)) == \
         sorted((o.kind, o.start, o.end, o.text) for o in given)
 
@@ -326,3 +326,15 @@ def test_record_values_packed_at_every_width_come_back_exactly():
     assert all(type(back[(o.article, o.start)]["huge"]) is int for o in given if "huge" in o._record)
     again = reloaded(index)
     assert {(o.article, o.start): o.record for i in range(len(again.wordings)) for o in again._occurrences(i)} == back
+
+
+def test_a_span_column_takes_a_negative_value():
+    """Spans are kept as a start and a length in 2-byte unsigned columns while they fit: a negative
+    start or an end before the start (not an extractor's, but a caller's) makes the column signed."""
+    index = QuoteIndex({})
+    odd = [("Cranes idle at the north quay", 10, 40), ("Cranes idle at the south quay", -3, 20), ("No ships today", 50, 45)]
+    given = [Occurrence(f"a{n}", None, w, normalize_quote(w), {"kind": "direct", "start": s, "end": e, "speaker": None})
+             for n, (w, s, e) in enumerate(odd)]
+    index.add(given, merge=False)
+    assert (index._occ_start.typecode, index._occ_length.typecode) == ("q", "q")
+    assert sorted((o.start, o.end, o.record["end"]) for i in range(3) for o in index._occurrences(i)) == [(-3, 20, 20), (10, 40, 40), (50, 45, 45)]

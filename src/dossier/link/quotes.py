@@ -98,7 +98,7 @@ _IMPLIED = -1  # ... or not at all (an occurrence's column holds it)
 _LONG = 255  # a row's first byte: its compressed text's length, or this and that length in 4 bytes
 _LONG_TEXT = 0xFFFF  # then 2 bytes: the text's length in bytes, or these and that length in 4 bytes
 _HEAD = struct.Struct("<BH").pack  # both lengths, as most rows have them
-_OCCURRENCE_COLUMNS = ("_offsets", "_occ_article", "_occ_published", "_occ_speaker", "_occ_kind", "_occ_start", "_occ_end",
+_OCCURRENCE_COLUMNS = ("_offsets", "_occ_article", "_occ_published", "_occ_speaker", "_occ_kind", "_occ_start", "_occ_length",
                        "_occ_next")
 _WIDER = {"B": "H", "H": "I", "I": "Q", "i": "q"}
 
@@ -136,7 +136,8 @@ class _Stored(Occurrence):
         self.published = index._dates.values[index._occ_published[n]]
         self.speaker = index._speakers.values[index._occ_speaker[n]]
         self.kind = index._kinds.values[index._occ_kind[n]]
-        self.start, self.end = index._occ_start[n], index._occ_end[n]
+        self.start = index._occ_start[n]
+        self.end = self.start + index._occ_length[n]
 
     def _row(self) -> tuple[bytes, int, int, int]:
         """The row's bytes, where its compressed text starts and ends, and the text's length in bytes."""
@@ -544,7 +545,7 @@ class QuoteIndex:
         self._articles = _Runs()
         # the narrowest arrays their numbers fit in so far, made wider when one does not (`_widened`)
         self._occ_article, self._occ_published, self._occ_speaker, self._occ_kind = array("I"), array("H"), array("H"), array("B")
-        self._occ_start, self._occ_end = array("i"), array("i")
+        self._occ_start, self._occ_length = array("H"), array("H")  # a span: its start, and its end less it
         self._occ_next = array("I")  # the next occurrence of the same wording, or 0
         self._offsets = array("I", [0])  # occurrence n's wording and record: _blob[_offsets[n]:_offsets[n + 1]]
         self._blob = bytearray()
@@ -612,7 +613,7 @@ class QuoteIndex:
         self._blob += b"".join((head, compressed, bytes((pack,)) if pack < _LONG else bytes((_LONG,)) + pack.to_bytes(4, "little"),
                                 packed))
         values = (len(self._blob), self._articles.number(o.article), self._dates.number(o.published),
-                  self._speakers.number(o.speaker), self._kinds.number(o.kind), o.start, o.end, 0)
+                  self._speakers.number(o.speaker), self._kinds.number(o.kind), o.start, o.end - o.start, 0)
         try:
             self._offsets.append(values[0])
             self._occ_article.append(values[1])
@@ -620,7 +621,7 @@ class QuoteIndex:
             self._occ_speaker.append(values[3])
             self._occ_kind.append(values[4])
             self._occ_start.append(values[5])
-            self._occ_end.append(values[6])
+            self._occ_length.append(values[6])
             self._occ_next.append(0)
         except OverflowError:
             self._widened(n, values)
@@ -637,7 +638,7 @@ class QuoteIndex:
                     column.append(value)
                     break
                 except OverflowError:
-                    column = array(_WIDER[column.typecode], column)
+                    column = array("q" if value < 0 else _WIDER[column.typecode], column)  # unsigned: a negative one signed
             setattr(self, name, column)
 
     def _plan(self, shape: int) -> list[tuple[str, int]]:
