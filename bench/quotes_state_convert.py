@@ -71,9 +71,8 @@ def load(path: str) -> None:
         plain = pickle.load(f)
     started = time.process_time()
     index = quotes.QuoteIndex({})
-    index.wordings = plain["wordings"]
+    index.wordings = quotes._Wordings(plain["wordings"])
     index._table = quotes._slots(index.wordings, quotes._table_size(len(index.wordings)))
-    index._lengths = array.array("I", map(len, index.wordings))
     index.postings = {w: array.array("I", entries[:quotes.MAX_POSTINGS + 1]) for w, entries in plain["postings"].items()}
     index.groups.parent = array.array("I", plain["parent"])
     index.members = {r: array.array("I", m) for r, m in plain["members"].items()}
