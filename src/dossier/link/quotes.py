@@ -38,6 +38,7 @@ MAX_POSTINGS = 500  # words in more wordings than this are too common to pair on
 RARE_WORDS = 3  # a wording is paired with those sharing one of its rarest words ...
 RARE_DF = 25  # ... or any word held by at most this many wordings
 FEW_CANDIDATES = 200  # a wording with fewer candidates (with repeats) reads them all: numpy's overhead costs more
+FEW_WORDINGS = 32  # fewer wordings than this are read one by one (`_Wordings.many`), more at once
 _PUNCT = re.compile(r"[^\w\s]")
 _STOP = frozenset(
     "a an the and or but of to in on for with at by from as is are was were be been it its this that these those "
@@ -235,14 +236,13 @@ class _Wordings:
         return len(self._starts) - 1
 
     def __getitem__(self, i: int) -> str:
+        if type(i) is int and i >= 0:  # as the index reads them: no more checks (past the end, starts[i + 1] raises)
+            starts = self._starts
+            return self._text[starts[i]:starts[i + 1] - 1].decode("utf-8", "surrogatepass")
         if isinstance(i, slice):  # a list of them, as a list's slice
             return self.many(range(len(self))[i])  # type: ignore[return-value]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        starts = self._starts
-        return self._text[starts[i]:starts[i + 1] - 1].decode("utf-8", "surrogatepass")
+        i = range(len(self))[i]  # a negative one, or an IndexError
+        return self[i]
 
     def __iter__(self) -> Iterator[str]:
         step = 1 << 16  # a few MB of str objects at a time
@@ -265,9 +265,11 @@ class _Wordings:
 
     def many(self, numbers: Any) -> list[str]:
         """The wordings of these numbers (a sequence of ints or an integer numpy array), in that order."""
+        if len(numbers) < FEW_WORDINGS or not self._plain:  # numpy's calls cost more than reading each
+            starts, text = self._starts, self._text
+            return [text[starts[i]:starts[i + 1] - 1].decode("utf-8", "surrogatepass")
+                    for i in (numbers.tolist() if isinstance(numbers, np.ndarray) else numbers)]
         numbers = np.asarray(numbers, dtype=np.int64)
-        if not self._plain or numbers.size <= 1:
-            return [self[i] for i in numbers.tolist()]
         starts = np.frombuffer(self._starts, dtype=_DTYPES[self._starts.typecode])
         slices = map(slice, starts[numbers].tolist(), starts[numbers + 1].tolist())
         with memoryview(self._text) as text:  # let go before the buffer grows again
@@ -309,21 +311,24 @@ class _Runs(_Table):
     is numbered again unless it is the last one, so no dict of every value is kept (at 100,000
     articles that dict of article ids took ~7 MB). A value may have several numbers."""
 
-    __slots__ = ()
+    __slots__ = ("_last",)
 
     def __init__(self) -> None:
         self.values = _Wordings()  # type: ignore[assignment]  # one buffer (7 MB of id strings at 100,000 articles)
         self.numbers = {}
+        self._last: Any = None  # the last value (not read back from the buffer each time)
 
     def number(self, value: Any) -> int:
         values = self.values
-        if not values or values[-1] != value:
+        if not len(values) or self._last != value:
             values.append(value)
+            self._last = value
         return len(values) - 1
 
     def __setstate__(self, state: tuple) -> None:
         self.values = state[0]
         self.numbers = {}
+        self._last = self.values[len(self.values) - 1] if len(self.values) else None
 
 
 def _slots(wordings: Sequence[str], size: int) -> array:
@@ -366,17 +371,27 @@ class _Strings:
     (`_slots`) instead of a list of str and a dict of them: the cues and speakers' names of records
     (75,773 strings, 10 MB at 100,000 articles, as a list and a dict)."""
 
-    __slots__ = ("values", "_table")
+    __slots__ = ("values", "_table", "_recent")
+    RECENT = 4096  # strings looked up lately kept in a dict (the common cues: "said"), emptied when full
 
     def __init__(self) -> None:
         self.values = _Wordings()
         self._table = _slots([], 64)
+        self._recent: dict[str, int] = {}
 
     def get(self, value: str, default: Any = None) -> Any:
-        i = _probe(self._table, self.values, value)[0]
-        return default if i < 0 else i
+        i = self._recent.get(value)
+        if i is None:
+            i = _probe(self._table, self.values, value)[0]
+            if i < 0:
+                return default
+            self._remember(value, i)
+        return i
 
     def number(self, value: str) -> int:
+        i = self._recent.get(value)
+        if i is not None:
+            return i
         i, slot = _probe(self._table, self.values, value)
         if i < 0:
             i = len(self.values)
@@ -384,7 +399,13 @@ class _Strings:
             self._table[slot] = i
             if 2 * len(self.values) > len(self._table):  # at most half full
                 self._table = _slots(self.values, 2 * len(self._table))
+        self._remember(value, i)
         return i
+
+    def _remember(self, value: str, i: int) -> None:
+        if len(self._recent) >= self.RECENT:
+            self._recent.clear()
+        self._recent[value] = i
 
     def __getstate__(self) -> tuple:
         return (self.values,)
@@ -392,6 +413,7 @@ class _Strings:
     def __setstate__(self, state: tuple) -> None:
         self.values = state[0]
         self._table = _slots(self.values, _table_size(len(self.values)))
+        self._recent = {}
 
 
 @dataclass
