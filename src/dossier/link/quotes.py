@@ -542,14 +542,16 @@ class QuoteIndex:
 
     The index is most of the statements' part of the linking state (one occurrence per quotation
     of the corpus, ~8 per article), so it keeps them as columns, not objects: per occurrence the
-    numbers of its article, date, speaker and kind (`_Table`s), its span, the next occurrence of
-    its wording (arrays as narrow as their numbers allow), and a row of a shared blob: its text
-    compressed against its wording and the rest of its extractor record by shape (`_store`, ~50
-    bytes). Per wording: its first and last occurrence, its statement (`groups`) and the id its
-    statement was last returned under. The wordings are one UTF-8 buffer (`_Wordings`: each new one
-    is compared with a few hundred of them, read back in batches); a wording's number is found by a
-    table of 4-byte slots (`_find`), not a dict. Integers sit in arrays; a
-    list holds a 28-byte object for each. A statement of one wording (most) keeps no `members` entry.
+    numbers of its article, date, speaker and kind (`_Table`s; article ids in runs, in a buffer), its
+    span (start and length), the next occurrence of its wording (arrays as narrow as their numbers
+    allow), and a row of a shared blob: its text compressed against its wording and the rest of its
+    extractor record by shape, packed (`_store`, ~37 bytes; its strings numbered in `_Strings`). Per
+    wording: its first and last occurrence, its statement (`groups`) and the id its statement was
+    last returned under. The wordings are one UTF-8 buffer (`_Wordings`, ~81 bytes a wording where a
+    list of str took ~137: each new one is compared with a few hundred of them, read back in
+    batches); a wording's number is found by a table of 4-byte slots (`_find`), not a dict.
+    Integers sit in arrays; a list holds a 28-byte object for each. A statement of one wording
+    (most) keeps no `members` entry.
     """
 
     def __init__(self, actor_names: dict[str, str] | None = None) -> None:
