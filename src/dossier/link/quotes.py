@@ -245,7 +245,7 @@ class _Wordings:
         return self[i]
 
     def __iter__(self) -> Iterator[str]:
-        step = 1 << 16  # a few MB of str objects at a time
+        step = 1 << 12  # ~0.5 MB of str objects at a time (what a load holds besides the index while it hashes them)
         for first in range(0, len(self), step):
             yield from self.many(range(first, min(first + step, len(self))))
 
