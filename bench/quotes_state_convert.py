@@ -14,6 +14,11 @@ gives them back), and copies the rest (wordings, statements, postings as far as 
 them, ids); it does not compare wordings again. Each step prints the bytes of each attribute (a
 `sys.getsizeof` walk), the pickled size, and the resident growth of unpickling it in a child process
 with the collector off (as `link.linker.load_state`). The store is opened read-only.
+
+With `--matches N`, each step also times `QuoteIndex._matches` (a wording compared with its
+candidates: most of an add's CPU) on N of the last 8 * N wordings (every eighth), the least of
+three passes, in CPU microseconds a wording: the reads of candidates scattered through a large
+index, which a small one does not show.
 """
 
 from __future__ import annotations
@@ -29,7 +34,22 @@ import time
 from quotes_memory import measure  # bench/quotes_memory.py
 
 
-def save(store: str, out: str) -> None:
+def time_matches(index: object, count: int) -> None:
+    """CPU microseconds of `_matches` a wording, the least of three passes over every eighth of the last 8 * count."""
+    if not count:
+        return
+    wordings = len(index.wordings)  # type: ignore[attr-defined]
+    sample = range(max(0, wordings - 8 * count), wordings, 8)
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        for i in sample:
+            index._matches(i)  # type: ignore[attr-defined]
+        best = min(best, time.process_time() - started)
+    print(f"_matches: {best / len(sample) * 1e6:.1f} us CPU a wording ({len(sample):,} of the last wordings, least of 3 passes)")
+
+
+def save(store: str, out: str, matches: int = 0) -> None:
     from dossier.link.linker import _Inflating, _stored_chunks
     from dossier.link.quotes import _Stored
 
@@ -43,6 +63,9 @@ def save(store: str, out: str) -> None:
     gc.enable()
     print(f"{len(index.wordings):,} wordings, {len(index._occ_article):,} occurrences")
     measure(index, smallest=1e6)
+    gc.disable()
+    time_matches(index, matches)
+    gc.enable()
     wording_of = array.array("I", bytes(4 * len(index._occ_article)))
     for i in range(len(index.wordings)):
         n = index._first[i]
@@ -64,16 +87,15 @@ def save(store: str, out: str) -> None:
     print(f"plain contents written to {out}")
 
 
-def load(path: str) -> None:
+def load(path: str, matches: int = 0) -> None:
     from dossier.link import quotes
 
     with open(path, "rb") as f:
         plain = pickle.load(f)
     started = time.process_time()
     index = quotes.QuoteIndex({})
-    index.wordings = plain["wordings"]
+    index.wordings = quotes._Wordings(plain["wordings"])
     index._table = quotes._slots(index.wordings, quotes._table_size(len(index.wordings)))
-    index._lengths = array.array("I", map(len, index.wordings))
     index.postings = {w: array.array("I", entries[:quotes.MAX_POSTINGS + 1]) for w, entries in plain["postings"].items()}
     index.groups.parent = array.array("I", plain["parent"])
     index.members = {r: array.array("I", m) for r, m in plain["members"].items()}
@@ -86,10 +108,18 @@ def load(path: str) -> None:
     print(f"{len(index.wordings):,} wordings, {len(index._occ_article):,} occurrences (laid out in "
           f"{time.process_time() - started:.1f} s CPU)")
     measure(index, smallest=1e6)
+    gc.disable()
+    time_matches(index, matches)
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "save":
-        save(sys.argv[2], sys.argv[3])
+    args = sys.argv[1:]
+    count = 0
+    if "--matches" in args:
+        at = args.index("--matches")
+        count = int(args[at + 1])
+        del args[at:at + 2]
+    if args[0] == "save":
+        save(args[1], args[2], count)
     else:
-        load(sys.argv[2])
+        load(args[1], count)

@@ -194,7 +194,7 @@ def test_a_column_is_made_wider_when_a_number_does_not_fit():
         record = {"kind": f"k{n}", "start": start, "end": start + len(wording), "speaker": None}
         given.append(Occurrence(f"a{n}", "2025-03-01", wording, normalize_quote(wording), record))
     index.add(given, merge=False)
-    assert (index._occ_kind.typecode, index._occ_start.typecode, index._occ_published.typecode) == ("H", "q", "H")
+    assert (index._occ_kind.typecode, index._occ_start.typecode, index._occ_published.typecode) == ("H", "Q", "H")
     assert sorted((o.kind, o.start, o.end, o.text) for i in range(300) for o in index._occurrences(i)) == \
         sorted((o.kind, o.start, o.end, o.text) for o in given)
 
@@ -226,3 +226,115 @@ def test_postings_stop_past_the_common_bar_and_the_same_words_pair(monkeypatch):
         assert index.paired_on(newest) == expected(newest)
     assert max(len(p) for p in index.postings.values()) == 7
     assert all(index.paired_on(i) == expected(i) for i in range(len(index.wordings)))  # later: counted by bisection
+
+
+def test_wordings_in_one_buffer_read_back_as_they_were_given():
+    """`_Wordings` keeps the wordings as one UTF-8 buffer: one or a batch read back equal to what was
+    appended, with lengths in characters (non-ASCII ones, lone surrogates), and a wording holding the
+    buffer's separator (no normalised wording does) still read back exactly, one at a time."""
+    import numpy as np
+
+    from dossier.link.quotes import _Wordings
+
+    given = ["we will not negotiate", "nadie cruzara el puente", "straße über alles", "x", "el niño \ud800 dijo",
+             "日本の港は閉鎖された", "the end"]
+    wordings = _Wordings(given)
+    assert len(wordings) == len(given) and list(wordings) == given and wordings[-1] == "the end"
+    order = np.array([5, 0, 4, 2, 2, 6], dtype=np.uintc)
+    assert wordings.many(order) == [given[i] for i in order.tolist()] and wordings.many([]) == [] and wordings.many([3]) == ["x"]
+    everyone = np.arange(len(given))
+    assert wordings.sizes(everyone).tolist() == [len(w) for w in given]
+    assert wordings.sizes(np.array([2, 1, 5])).tolist() == [len(given[2]), len(given[1]), len(given[5])]
+    assert wordings[1:3] == given[1:3] and wordings.index("x") == 3
+    again = pickle.loads(pickle.dumps(wordings, protocol=pickle.HIGHEST_PROTOCOL))
+    assert list(again) == given and again.sizes(everyone).tolist() == [len(w) for w in given]
+    odd = _Wordings(["a\x00b", "plain"])
+    assert odd.many([1, 0]) == ["plain", "a\x00b"] and list(odd) == ["a\x00b", "plain"]
+
+
+def test_record_strings_numbered_in_a_buffer_keep_their_numbers_after_a_reload():
+    """`_Strings` numbers the cues and speakers' names of records in order of arrival, each once, and
+    finds them again after a reload (its table of slots made anew) and as the table grows."""
+    from dossier.link.quotes import _Strings
+
+    strings = _Strings()
+    names = [f"Speaker {n % 700} of the port" if n % 3 else "dijo según él" for n in range(2100)]
+    numbers = [strings.number(name) for name in names]
+    distinct = list(dict.fromkeys(names))
+    assert numbers == [distinct.index(name) for name in names] and list(strings.values) == distinct
+    again = pickle.loads(pickle.dumps(strings))
+    assert [again.get(name) for name in distinct] == list(range(len(distinct))) and again.get("nobody") is None
+    assert again.number("a new cue") == len(distinct) and again.values[len(distinct)] == "a new cue"
+
+
+def test_non_ascii_wordings_are_paired_as_their_characters_say():
+    """Lengths and ratios of wordings outside ASCII (a normalised wording keeps letters such as ß, ø or
+    CJK) are those of their characters, not of their UTF-8 bytes: the pairs are those of reading
+    every candidate."""
+    from dossier.link import quotes
+
+    index = QuoteIndex({})
+    base = ["die straße bleibt bis montag für lastwagen gesperrt sagte der bürgermeister",
+            "havnen i ørestad åbner igen på fredag efter forhandlingerne",
+            "東京港の作業は金曜日に再開される予定だと市長は述べた"]
+    n = 0
+    for round_ in range(40):
+        for wording in base:
+            words = wording.split()
+            variant = " ".join(words[: len(words) - round_ % 4] + [f"w{round_}"]) if round_ % 2 else wording + f" {round_}"
+            record = {"kind": "direct", "start": 0, "end": len(variant), "speaker": None}
+            index.add([Occurrence(f"a{n}", "2025-03-01", variant, normalize_quote(variant), record)], merge=False)
+            n += 1
+    assert len(index.wordings._wide) > 40
+    found = [index._matches(i) for i in range(len(index.wordings))]
+    assert found == [index._read_all(i, index.paired_on(i)) for i in range(len(index.wordings))]
+    assert sum(bool(contained) for contained, _ in found) > 10 and sum(bool(ratios) for _, ratios in found) > 40
+    original = quotes.FEW_CANDIDATES
+    try:
+        quotes.FEW_CANDIDATES = 0  # every wording through the lengths and batches
+        assert all(index._matches(i) == index._read_all(i, index.paired_on(i)) for i in range(len(index.wordings)))
+    finally:
+        quotes.FEW_CANDIDATES = original
+
+
+def test_record_values_packed_at_every_width_come_back_exactly():
+    """A row's ints (less the quotation's start) and string numbers are packed in as few bytes as each
+    fits, by a layout the row names (past 255 layouts in 5 bytes); an int past 8 bytes, a float or a
+    list keeps the row as JSON: every record comes back as it was given."""
+    import random
+
+    rng = random.Random(11)
+    widths = [0, -100, 200, -30000, 60000, -2**31 - 5, 2**40, -2**62]
+    index, given = QuoteIndex({}), []
+    for n in range(1500):
+        wording = f"The ferry to pier {n % 40} sails at dawn"
+        start = rng.randrange(0, 5000)
+        record = {"start": start, "end": start + len(wording), "kind": "direct", "speaker": None}
+        for k in range(5):
+            record[f"at{k}"] = start + rng.choice(widths)
+        record["name"] = f"Cue number {rng.randrange(400)}"  # past 255 strings: 2-byte numbers
+        if n % 50 == 0:
+            record["huge"] = 2**70 + n  # not in 8 bytes: JSON
+        if n % 70 == 0:
+            record["weight"] = 0.1 * n
+        given.append(Occurrence(f"a{n}", "2025-03-01", wording, normalize_quote(wording), record))
+    index.add(given, merge=False)
+    assert len(index._packs.values) > 255
+    assert sum(layout is None for _, layout in index._packs.values) > 1
+    back = {(o.article, o.start): o.record for i in range(len(index.wordings)) for o in index._occurrences(i)}
+    assert back == {(o.article, o.start): o._record for o in given}
+    assert all(type(back[(o.article, o.start)]["huge"]) is int for o in given if "huge" in o._record)
+    again = reloaded(index)
+    assert {(o.article, o.start): o.record for i in range(len(again.wordings)) for o in again._occurrences(i)} == back
+
+
+def test_a_span_column_takes_a_negative_value():
+    """Spans are kept as a start and a length in 2-byte unsigned columns while they fit: a negative
+    start or an end before the start (not an extractor's, but a caller's) makes the column signed."""
+    index = QuoteIndex({})
+    odd = [("Cranes idle at the north quay", 10, 40), ("Cranes idle at the south quay", -3, 20), ("No ships today", 50, 45)]
+    given = [Occurrence(f"a{n}", None, w, normalize_quote(w), {"kind": "direct", "start": s, "end": e, "speaker": None})
+             for n, (w, s, e) in enumerate(odd)]
+    index.add(given, merge=False)
+    assert (index._occ_start.typecode, index._occ_length.typecode) == ("q", "q")
+    assert sorted((o.start, o.end, o.record["end"]) for i in range(3) for o in index._occurrences(i)) == [(-3, 20, 20), (10, 40, 40), (50, 45, 45)]

@@ -43,7 +43,7 @@ from dossier.link.timeline import DateTally, LeadFacts
 from dossier.model import Mention
 from dossier.store.marks import write_mark
 
-STATE_VERSION = "14"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies;
+STATE_VERSION = "15-quotesmem3"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies;
 # 5: events keep months and weekdays, Spanish lead words read in English; 6: compact statement occurrences, copy key counts;
 # 7: stories kept (story_of, story_members, story_ids); 8: events keep the counts their leads name; 9: counted per article;
 # 10: an event is its core days and actors (events.core); 11: pickled in parts (_compressed_pickle);

@@ -24,7 +24,8 @@ from bisect import bisect_left
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from operator import itemgetter
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 import lz4.block
@@ -37,6 +38,7 @@ MAX_POSTINGS = 500  # words in more wordings than this are too common to pair on
 RARE_WORDS = 3  # a wording is paired with those sharing one of its rarest words ...
 RARE_DF = 25  # ... or any word held by at most this many wordings
 FEW_CANDIDATES = 200  # a wording with fewer candidates (with repeats) reads them all: numpy's overhead costs more
+FEW_WORDINGS = 32  # fewer wordings than this are read one by one (`_Wordings.many`), more at once
 _PUNCT = re.compile(r"[^\w\s]")
 _STOP = frozenset(
     "a an the and or but of to in on for with at by from as is are was were be been it its this that these those "
@@ -97,9 +99,30 @@ _IMPLIED = -1  # ... or not at all (an occurrence's column holds it)
 _LONG = 255  # a row's first byte: its compressed text's length, or this and that length in 4 bytes
 _LONG_TEXT = 0xFFFF  # then 2 bytes: the text's length in bytes, or these and that length in 4 bytes
 _HEAD = struct.Struct("<BH").pack  # both lengths, as most rows have them
-_OCCURRENCE_COLUMNS = ("_offsets", "_occ_article", "_occ_published", "_occ_speaker", "_occ_kind", "_occ_start", "_occ_end",
+_OCCURRENCE_COLUMNS = ("_offsets", "_occ_article", "_occ_published", "_occ_speaker", "_occ_kind", "_occ_start", "_occ_length",
                        "_occ_next")
 _WIDER = {"B": "H", "H": "I", "I": "Q", "i": "q"}
+
+
+@lru_cache(maxsize=None)
+def _struct(layout: str) -> struct.Struct:
+    """The packing of a row's values of this layout (one format letter a value; a few dozen layouts)."""
+    return struct.Struct("<" + layout)
+
+
+def _layout(values: list[Any], hows: list[int]) -> str | None:
+    """The narrowest struct letters of a row's values (ints less the start: signed; string numbers:
+    unsigned), or None when one is kept as JSON has it (`_AS_IS`) or is too large for 8 bytes."""
+    if _AS_IS in hows:
+        return None
+    letters = []
+    for v, how in zip(values, hows):
+        if how == _AT:
+            letters.append("b" if -128 <= v < 128 else "h" if -32768 <= v < 32768 else "i" if -2**31 <= v < 2**31
+                           else "q" if -2**63 <= v < 2**63 else "")
+        else:
+            letters.append("B" if v < 256 else "H" if v < 65536 else "I" if v < 2**32 else "")
+    return None if "" in letters else "".join(letters)
 
 
 class _Stored(Occurrence):
@@ -114,7 +137,8 @@ class _Stored(Occurrence):
         self.published = index._dates.values[index._occ_published[n]]
         self.speaker = index._speakers.values[index._occ_speaker[n]]
         self.kind = index._kinds.values[index._occ_kind[n]]
-        self.start, self.end = index._occ_start[n], index._occ_end[n]
+        self.start = index._occ_start[n]
+        self.end = self.start + index._occ_length[n]
 
     def _row(self) -> tuple[bytes, int, int, int]:
         """The row's bytes, where its compressed text starts and ends, and the text's length in bytes."""
@@ -130,9 +154,16 @@ class _Stored(Occurrence):
         return row, at, at + size, length
 
     def _decoded(self) -> list[Any]:
+        """The row's shape and values (see `QuoteIndex._store`)."""
         if self._values is None:
-            row, _, end, _ = self._row()
-            self._values = json.loads(row[end:].decode("utf-8", "surrogatepass"))
+            row, _, at, _ = self._row()
+            pack, at = row[at], at + 1
+            if pack == _LONG:
+                pack, at = int.from_bytes(row[at:at + 4], "little"), at + 4
+            shape, layout = self._index._packs.values[pack]
+            values = json.loads(row[at:].decode("utf-8", "surrogatepass")) if layout is None else \
+                _struct(layout).unpack_from(row, at)
+            self._values = [shape, *values]
         return self._values
 
     @property  # type: ignore[override]
@@ -178,6 +209,98 @@ class _Table:
         self.numbers = {value: n for n, value in enumerate(self.values)}
 
 
+_END = "\x00"  # what follows each wording in `_Wordings`' buffer: `normalize_quote` leaves none in a wording
+_DTYPES = {"I": np.uintc, "Q": np.uint64}
+
+
+class _Wordings:
+    """The distinct wordings in order of arrival, as one UTF-8 buffer (each followed by a NUL) and
+    where each starts: ~81 bytes a wording where a list of str took ~137 (a 49-byte str object and
+    an 8-byte pointer each; 99 MB at 100,000 articles). A wording is made a str again when it is
+    read; `many` reads a batch (a new wording's candidates) with one join, one decode and one split,
+    all in C: ~60 ns a wording more than a list's items (measured at 100,000 articles, where most of
+    either is the memory read, the candidates being scattered through the corpus). A list's
+    interface, as far as `QuoteIndex` and its tests use it."""
+
+    __slots__ = ("_text", "_starts", "_plain", "_wide", "_extra")
+
+    def __init__(self, wordings: Iterable[str] = ()) -> None:
+        self._text = bytearray()
+        self._starts = array("I", (0,))  # wording i is _text[_starts[i]:_starts[i + 1] - 1]
+        self._plain = True  # no wording holds the NUL (else `many` reads one at a time)
+        self._wide, self._extra = array("I"), array("I")  # the wordings not ASCII, and their bytes less their characters
+        for wording in wordings:
+            self.append(wording)
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    def __getitem__(self, i: int) -> str:
+        if type(i) is int and i >= 0:  # as the index reads them: no more checks (past the end, starts[i + 1] raises)
+            starts = self._starts
+            return self._text[starts[i]:starts[i + 1] - 1].decode("utf-8", "surrogatepass")
+        if isinstance(i, slice):  # a list of them, as a list's slice
+            return self.many(range(len(self))[i])  # type: ignore[return-value]
+        i = range(len(self))[i]  # a negative one, or an IndexError
+        return self[i]
+
+    def __iter__(self) -> Iterator[str]:
+        step = 1 << 12  # ~0.5 MB of str objects at a time (what a load holds besides the index while it hashes them)
+        for first in range(0, len(self), step):
+            yield from self.many(range(first, min(first + step, len(self))))
+
+    def append(self, wording: str) -> None:
+        self._plain = self._plain and _END not in wording
+        encoded = wording.encode("utf-8", "surrogatepass")
+        if len(encoded) != len(wording):
+            self._wide.append(len(self))
+            self._extra.append(len(encoded) - len(wording))
+        self._text += encoded
+        self._text += _END.encode()
+        try:
+            self._starts.append(len(self._text))
+        except OverflowError:  # past 4 GB of wordings
+            self._starts = array("Q", self._starts)
+            self._starts.append(len(self._text))
+
+    def many(self, numbers: Any) -> list[str]:
+        """The wordings of these numbers (a sequence of ints or an integer numpy array), in that order."""
+        if len(numbers) < FEW_WORDINGS or not self._plain:  # numpy's calls cost more than reading each
+            starts, text = self._starts, self._text
+            return [text[starts[i]:starts[i + 1] - 1].decode("utf-8", "surrogatepass")
+                    for i in (numbers.tolist() if isinstance(numbers, np.ndarray) else numbers)]
+        numbers = np.asarray(numbers, dtype=np.int64)
+        starts = np.frombuffer(self._starts, dtype=_DTYPES[self._starts.typecode])
+        slices = map(slice, starts[numbers].tolist(), starts[numbers + 1].tolist())
+        with memoryview(self._text) as text:  # let go before the buffer grows again
+            joined = b"".join(itemgetter(*slices)(text))
+        del starts
+        return joined[:-1].decode("utf-8", "surrogatepass").split(_END)
+
+    def index(self, wording: str) -> int:
+        return list(self).index(wording)
+
+    def sizes(self, numbers: np.ndarray) -> np.ndarray:
+        """The lengths in characters of the wordings of these numbers (an integer numpy array), from
+        where they start (bytes, less a byte for each non-ASCII wording's extra ones): what a kept array
+        of lengths answered, without it (3 MB at 100,000 articles)."""
+        starts = np.frombuffer(self._starts, dtype=_DTYPES[self._starts.typecode])
+        sizes = starts[numbers + 1].astype(np.int64) - starts[numbers] - 1
+        del starts
+        if len(self._wide):
+            wide = np.frombuffer(self._wide, dtype=np.uintc)
+            at = np.minimum(np.searchsorted(wide, numbers), len(wide) - 1)
+            sizes -= np.where(wide[at] == numbers, np.frombuffer(self._extra, dtype=np.uintc)[at], 0)
+            del wide
+        return sizes
+
+    def __getstate__(self) -> tuple:
+        return self._text, self._starts, self._plain, self._wide, self._extra
+
+    def __setstate__(self, state: tuple) -> None:
+        self._text, self._starts, self._plain, self._wide, self._extra = state
+
+
 def _table_size(wordings: int) -> int:
     """Slots for this many wordings: a power of two, at least twice as many."""
     return max(1024, 1 << (2 * wordings).bit_length())
@@ -188,20 +311,27 @@ class _Runs(_Table):
     is numbered again unless it is the last one, so no dict of every value is kept (at 100,000
     articles that dict of article ids took ~7 MB). A value may have several numbers."""
 
-    __slots__ = ()
+    __slots__ = ("_last",)
+
+    def __init__(self) -> None:
+        self.values = _Wordings()  # type: ignore[assignment]  # one buffer (7 MB of id strings at 100,000 articles)
+        self.numbers = {}
+        self._last: Any = None  # the last value (not read back from the buffer each time)
 
     def number(self, value: Any) -> int:
         values = self.values
-        if not values or values[-1] != value:
+        if not len(values) or self._last != value:
             values.append(value)
+            self._last = value
         return len(values) - 1
 
     def __setstate__(self, state: tuple) -> None:
         self.values = state[0]
         self.numbers = {}
+        self._last = self.values[len(self.values) - 1] if len(self.values) else None
 
 
-def _slots(wordings: list[str], size: int) -> array:
+def _slots(wordings: Sequence[str], size: int) -> array:
     """An open-addressing table of `size` (a power of two) slots holding each wording's number at
     the first free slot from its hash (linear probing), -1 where free: what a dict of wording ->
     number did, in 4 bytes a slot instead of ~70 bytes a wording. Filled in rounds with numpy
@@ -221,6 +351,69 @@ def _slots(wordings: list[str], size: int) -> array:
     out = array("i")
     out.frombytes(table.tobytes())
     return out
+
+
+def _probe(table: array, values: Sequence[str], value: str) -> tuple[int, int]:
+    """A value's number in a table of slots (`_slots`) of these values (-1 if it has none), and its
+    slot (where a new one goes)."""
+    mask = len(table) - 1
+    slot = hash(value) & mask
+    i = table[slot]
+    while i >= 0 and values[i] != value:
+        slot = (slot + 1) & mask
+        i = table[slot]
+    return i, slot
+
+
+class _Strings:
+    """Distinct strings numbered in order of arrival (a `_Table`'s `number`, and `get` for its
+    `numbers.get`), kept in one buffer (`_Wordings`) with a table of slots for their numbers
+    (`_slots`) instead of a list of str and a dict of them: the cues and speakers' names of records
+    (75,773 strings, 10 MB at 100,000 articles, as a list and a dict)."""
+
+    __slots__ = ("values", "_table", "_recent")
+    RECENT = 4096  # strings looked up lately kept in a dict (the common cues: "said"), emptied when full
+
+    def __init__(self) -> None:
+        self.values = _Wordings()
+        self._table = _slots([], 64)
+        self._recent: dict[str, int] = {}
+
+    def get(self, value: str, default: Any = None) -> Any:
+        i = self._recent.get(value)
+        if i is None:
+            i = _probe(self._table, self.values, value)[0]
+            if i < 0:
+                return default
+            self._remember(value, i)
+        return i
+
+    def number(self, value: str) -> int:
+        i = self._recent.get(value)
+        if i is not None:
+            return i
+        i, slot = _probe(self._table, self.values, value)
+        if i < 0:
+            i = len(self.values)
+            self.values.append(value)
+            self._table[slot] = i
+            if 2 * len(self.values) > len(self._table):  # at most half full
+                self._table = _slots(self.values, 2 * len(self._table))
+        self._remember(value, i)
+        return i
+
+    def _remember(self, value: str, i: int) -> None:
+        if len(self._recent) >= self.RECENT:
+            self._recent.clear()
+        self._recent[value] = i
+
+    def __getstate__(self) -> tuple:
+        return (self.values,)
+
+    def __setstate__(self, state: tuple) -> None:
+        self.values = state[0]
+        self._table = _slots(self.values, _table_size(len(self.values)))
+        self._recent = {}
 
 
 @dataclass
@@ -349,21 +542,22 @@ class QuoteIndex:
 
     The index is most of the statements' part of the linking state (one occurrence per quotation
     of the corpus, ~8 per article), so it keeps them as columns, not objects: per occurrence the
-    numbers of its article, date, speaker and kind (`_Table`s), its span, the next occurrence of
-    its wording (arrays as narrow as their numbers allow), and a row of a shared blob: its text
-    compressed against its wording and the rest of its extractor record by shape (`_store`, ~50
-    bytes). Per wording: its first and last occurrence, its statement (`groups`) and the id its
-    statement was last returned under. The wordings themselves stay str objects (each new one is
-    compared with ~100 of them, read faster from a list than from a shared buffer); a wording's
-    number is found by a table of 4-byte slots (`_find`), not a dict. Integers sit in arrays; a
-    list holds a 28-byte object for each. A statement of one wording (most) keeps no `members` entry.
+    numbers of its article, date, speaker and kind (`_Table`s; article ids in runs, in a buffer), its
+    span (start and length), the next occurrence of its wording (arrays as narrow as their numbers
+    allow), and a row of a shared blob: its text compressed against its wording and the rest of its
+    extractor record by shape, packed (`_store`, ~37 bytes; its strings numbered in `_Strings`). Per
+    wording: its first and last occurrence, its statement (`groups`) and the id its statement was
+    last returned under. The wordings are one UTF-8 buffer (`_Wordings`, ~81 bytes a wording where a
+    list of str took ~137: each new one is compared with a few hundred of them, read back in
+    batches); a wording's number is found by a table of 4-byte slots (`_find`), not a dict.
+    Integers sit in arrays; a list holds a 28-byte object for each. A statement of one wording
+    (most) keeps no `members` entry.
     """
 
     def __init__(self, actor_names: dict[str, str] | None = None) -> None:
         self.actor_names = actor_names if actor_names is not None else {}
-        self.wordings: list[str] = []
+        self.wordings = _Wordings()  # in one buffer
         self._table = _slots([], 1024)  # wording -> its number, by hash (`_find`; not pickled: made again on load)
-        self._lengths = array("I")  # per wording, its length (not pickled: made again on load)
         self.postings: dict[str, array] = {}  # word -> the wordings holding it, in order
         self.groups = _UnionFind(0)
         self.members: dict[int, array] = {}  # group root -> wordings, for statements of more than one
@@ -371,14 +565,15 @@ class QuoteIndex:
         self._quote_ids = array("Q")  # per group root: 1 + the hex of the id it was last returned under, or 0
         self._more_reps: dict[int, list[int]] = {}  # wording -> occurrences of its second, third... speaker
         self._dates, self._speakers, self._kinds, self._shapes = (_Table() for _ in range(4))
+        self._packs = _Table()  # (shape, struct layout of its values, or None: JSON) of rows, by the number a row starts with
         self._articles = _Runs()
         # the narrowest arrays their numbers fit in so far, made wider when one does not (`_widened`)
         self._occ_article, self._occ_published, self._occ_speaker, self._occ_kind = array("I"), array("H"), array("H"), array("B")
-        self._occ_start, self._occ_end = array("i"), array("i")
+        self._occ_start, self._occ_length = array("H"), array("H")  # a span: its start, and its end less it
         self._occ_next = array("I")  # the next occurrence of the same wording, or 0
         self._offsets = array("I", [0])  # occurrence n's wording and record: _blob[_offsets[n]:_offsets[n + 1]]
         self._blob = bytearray()
-        self._strings = _Table()  # the short strings of records (cues, speakers' names), each kept once
+        self._strings = _Strings()  # the short strings of records (cues, speakers' names), each kept once
         self._shape_of: dict[tuple, tuple] = {}  # (keys, implied) -> (keys a row keeps, {their types: (shape, hows)})
         self._plans: dict[int, list[tuple[str, int]]] = {}  # shape -> its keys and how a row keeps each (not pickled)
         self._retired: list[str] = []
@@ -386,23 +581,24 @@ class QuoteIndex:
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        del state["_table"], state["_shape_of"], state["_lengths"], state["_plans"], state["_recent"]
+        del state["_table"], state["_shape_of"], state["_plans"], state["_recent"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._table = _slots(self.wordings, _table_size(len(self.wordings)))
-        self._lengths = array("I", map(len, self.wordings))
         self._shape_of, self._plans, self._recent = {}, {}, {}
 
     # -- occurrences as columns ------------------------------------------------------------
     def _store(self, o: Occurrence) -> int:
         """Append an occurrence's row; return its number. The row is its text compressed with its
         wording as the dictionary (LZ4, in C: the wording is the text less case and punctuation),
-        after a byte of that length and 2 of the text's, then a JSON array: the number of its
-        record's shape (its keys, those the columns hold, and how each other value is kept) and the
-        values (ints less the occurrence's start, strings by number, None not at all): ~50 bytes
-        where the text and record as JSON took ~155. The text and the record are read apart."""
+        after a byte of that length and 2 of the text's, then the record: the number (a byte, or 255
+        and 4 bytes) of its shape (its keys, those the columns hold, and how each other value is kept)
+        with the layout of its values (ints less the occurrence's start, strings by number, None not at
+        all), packed each in as few bytes as it fits (`_layout`: ~12 bytes where a JSON array of them
+        took ~25), or as a JSON array when one is neither (a list, a float...): ~37 bytes where the
+        text and record as JSON took ~155. The text and the record are read apart."""
         n = len(self._occ_article)
         record = o._record if not isinstance(o, _Stored) else o.record
         keys = tuple(record)
@@ -423,12 +619,14 @@ class QuoteIndex:
             hows = tuple(_NONE if t is type(None) else _AT if t is int else _NAMED if t is str else _AS_IS for t in types)
             shape = by_types[types] = (self._shapes.number((keys, implied, hows)), hows)
         number, hows = shape
-        start, get = o.start, self._strings.numbers.get
+        start, get = o.start, self._strings.get
         text = o.text.encode("utf-8", "surrogatepass")
-        row = [number]
-        row += [v - start if how == _AT else get(v, v) if how == _NAMED else v for v, how in zip(values, hows) if how]
+        row = [v - start if how == _AT else get(v, v) if how == _NAMED else v for v, how in zip(values, hows) if how]
         if str in map(type, row):  # a string not numbered yet
             row = [self._strings.number(v) if type(v) is str else v for v in row]
+        layout = _layout(row, [how for how in hows if how])
+        pack = self._packs.number((number, layout))
+        packed = _struct(layout).pack(*row) if layout is not None else _ENCODE(row).encode("utf-8", "surrogatepass")
         compressed = lz4.block.compress(text, store_size=False, dict=o.norm.encode("utf-8", "surrogatepass"))
         size, length = len(compressed), len(text)
         if size < _LONG and length < _LONG_TEXT:
@@ -436,9 +634,10 @@ class QuoteIndex:
         else:
             head = (bytes((size,)) if size < _LONG else bytes((_LONG,)) + size.to_bytes(4, "little")) + \
                 (length.to_bytes(2, "little") if length < _LONG_TEXT else _LONG_TEXT.to_bytes(2, "little") + length.to_bytes(4, "little"))
-        self._blob += b"".join((head, compressed, _ENCODE(row).encode("utf-8", "surrogatepass")))
+        self._blob += b"".join((head, compressed, bytes((pack,)) if pack < _LONG else bytes((_LONG,)) + pack.to_bytes(4, "little"),
+                                packed))
         values = (len(self._blob), self._articles.number(o.article), self._dates.number(o.published),
-                  self._speakers.number(o.speaker), self._kinds.number(o.kind), o.start, o.end, 0)
+                  self._speakers.number(o.speaker), self._kinds.number(o.kind), o.start, o.end - o.start, 0)
         try:
             self._offsets.append(values[0])
             self._occ_article.append(values[1])
@@ -446,7 +645,7 @@ class QuoteIndex:
             self._occ_speaker.append(values[3])
             self._occ_kind.append(values[4])
             self._occ_start.append(values[5])
-            self._occ_end.append(values[6])
+            self._occ_length.append(values[6])
             self._occ_next.append(0)
         except OverflowError:
             self._widened(n, values)
@@ -463,7 +662,7 @@ class QuoteIndex:
                     column.append(value)
                     break
                 except OverflowError:
-                    column = array(_WIDER[column.typecode], column)
+                    column = array("q" if value < 0 else _WIDER[column.typecode], column)  # unsigned: a negative one signed
             setattr(self, name, column)
 
     def _plan(self, shape: int) -> list[tuple[str, int]]:
@@ -510,13 +709,7 @@ class QuoteIndex:
     # -- adding ----------------------------------------------------------------------------
     def _find(self, norm: str) -> tuple[int, int]:
         """A wording's number (-1 if it is new), and its slot in the table (where a new one goes)."""
-        table, wordings, mask = self._table, self.wordings, len(self._table) - 1
-        slot = hash(norm) & mask
-        i = table[slot]
-        while i >= 0 and wordings[i] != norm:
-            slot = (slot + 1) & mask
-            i = table[slot]
-        return i, slot
+        return _probe(self._table, self.wordings, norm)
 
     def _new_wording(self, norm: str, slot: int) -> int:
         i = len(self.wordings)
@@ -524,7 +717,6 @@ class QuoteIndex:
         self._table[slot] = i
         if 2 * len(self.wordings) > len(self._table):  # at most half full: probes stay short
             self._table = _slots(self.wordings, 2 * len(self._table))
-        self._lengths.append(len(norm))
         self._first.append(0)
         self._last.append(0)
         self._quote_ids.append(0)
@@ -538,7 +730,7 @@ class QuoteIndex:
                 posting.append(i)
         return i
 
-    def paired_on(self, i: int) -> list[tuple[str, int]]:
+    def paired_on(self, i: int, wording: str | None = None) -> list[tuple[str, int]]:
         """The words of wording i whose earlier wordings it is compared with, each with the number
         of those: its RARE_WORDS rarest words held by at most MAX_POSTINGS earlier wordings, and
         any word held by at most RARE_DF. Found from the postings as they were when it arrived
@@ -547,7 +739,7 @@ class QuoteIndex:
         entries were about half of them): past that its count reads MAX_POSTINGS + 1, more than either
         bar, and words held by at most MAX_POSTINGS still sort first, so the same words pair."""
         postings = self.postings
-        words = set(self.wordings[i].split()) - _STOP
+        words = set((self.wordings[i] if wording is None else wording).split()) - _STOP
         if i == len(self.wordings) - 1:  # the newest wording (as when it arrives): the last entry, unless the word is full
             counts = [(len(postings[w]) - (postings[w][-1] == i), w) for w in words]
         else:
@@ -567,28 +759,15 @@ class QuoteIndex:
         postings = self.postings
         return [np.frombuffer(postings[word][:n], dtype=np.uintc) for word, n in pairs or self.paired_on(i)]  # copies
 
-    def _around(self, i: int, candidates: np.ndarray, lengths: np.ndarray) -> list[int]:
-        """The candidates whose wording is wording i's with words around it ("mine" in "t", words
-        bounded), read only among those given: `_join` gives those holding every word i pairs on."""
-        mine = self.wordings[i]
-        padded, wordings = f" {mine} ", self.wordings
-        return [j for j in candidates[lengths > len(mine)].tolist() if padded in f" {wordings[j]} "]
-
-    def _inside(self, i: int, candidates: np.ndarray, lengths: np.ndarray) -> list[int]:
-        """The candidates whose wording is a run of wording i's words ("t" in "mine", words
-        bounded by the spaces `_join` pads them with), read only among the shorter ones."""
-        mine = self.wordings[i]
-        padded, shorter = f" {mine} ", candidates[lengths < len(mine)].tolist()
-        return [j for j, t in zip(shorter, map(self.wordings.__getitem__, shorter)) if t in mine and f" {t} " in padded]
-
     def _lengths_of(self, candidates: np.ndarray) -> np.ndarray:
-        """The candidates' wordings' lengths, from the lengths array (not the strings: reading
+        """The candidates' wordings' lengths, from where they start (not the strings: reading
         hundreds of wordings scattered in memory cost more than comparing them)."""
-        return np.frombuffer(self._lengths, dtype=np.uintc)[candidates].astype(np.int64)  # the view is let go here
+        return self.wordings.sizes(candidates)
 
-    def _matches(self, i: int) -> tuple[set[int], dict[int, float]]:
+    def _matches(self, i: int, mine: str | None = None) -> tuple[set[int], dict[int, float]]:
         """Of wording i's candidates (`_candidates`), those containing it or contained in it
-        (words bounded), and the ratio of those of ratio at least SAME_SPEAKER_WORDING."""
+        (words bounded), and the ratio of those of ratio at least SAME_SPEAKER_WORDING (`mine`:
+        wording i, when the caller has it)."""
         # Only two kinds of candidate can be the same statement: a wording containing the other,
         # and one of ratio at least SAME_SPEAKER_WORDING (which needs lengths close enough:
         # ratio <= 200 * short / (short + long)). Both are found over all candidates at once, the
@@ -597,35 +776,44 @@ class QuoteIndex:
         # At 100,000 articles a wording has hundreds of candidates, scattered through memory, and
         # reading them was most of the time: only those of a length that can reach the ratio, the
         # shorter ones (which it can contain) and the longer ones holding every word it pairs on
-        # (which can contain it) are read (the lengths are kept in an array): the same pairs.
-        mine = self.wordings[i]
-        pairs = self.paired_on(i)
+        # (which can contain it) are read (the lengths are kept in an array), each batch at once
+        # (`_Wordings.many`): the same pairs.
+        mine = self.wordings[i] if mine is None else mine
+        pairs = self.paired_on(i, mine)
         if sum(n for _, n in pairs) < FEW_CANDIDATES:
-            return self._read_all(i, pairs)
+            return self._read_all(i, pairs, mine)
         heads = self._heads(i, pairs)
         candidates = _union(heads)
         lengths = self._lengths_of(candidates)
         size = len(mine)
         # ratio <= 200 * short / (short + long): under the cutoff by more than any rounding, rapidfuzz's
         # cutoff leaves a candidate out (the bound in integers: 200 * short >= 69.99 * (short + long))
-        near = candidates[20000 * np.minimum(lengths, size) >= round(100 * (SAME_SPEAKER_WORDING - 0.01)) * (lengths + size)]
-        near_list = near.tolist()
-        texts = list(map(self.wordings.__getitem__, near_list))
+        close = 20000 * np.minimum(lengths, size) >= round(100 * (SAME_SPEAKER_WORDING - 0.01)) * (lengths + size)
+        shorter = lengths < size
+        near, inside = candidates[close], candidates[shorter & ~close]  # what the ratio reads, and the other shorter ones
+        texts = self.wordings.many(np.concatenate((near, inside)))  # the near ones first
+        near_list, count = near.tolist(), near.size
         ratios = {near_list[k]: score for _, score, k in process.extract(
-            mine, texts, scorer=fuzz.ratio, processor=None, score_cutoff=SAME_SPEAKER_WORDING, limit=None)} if texts else {}
-        contained = set(self._inside(i, candidates, lengths))  # after `texts`: many of them are read already
+            mine, texts[:count], scorer=fuzz.ratio, processor=None, score_cutoff=SAME_SPEAKER_WORDING,
+            limit=None)} if count else {}
+        padded = f" {mine} "  # the shorter ones it holds, words bounded
+        contained = {j for j, t, short in zip(near_list, texts, shorter[close].tolist())
+                     if short and t in mine and f" {t} " in padded}
+        contained.update(j for j, t in zip(inside.tolist(), texts[count:]) if t in mine and f" {t} " in padded)
         holding_all = _intersection(heads) if len(heads) > 1 else candidates
-        contained.update(self._around(i, holding_all, self._lengths_of(holding_all)))
+        longer = holding_all[self._lengths_of(holding_all) > size]  # the longer ones holding every word it pairs on
+        contained.update(j for j, t in zip(longer.tolist(), self.wordings.many(longer)) if padded in f" {t} ")
         return contained, ratios
 
-    def _read_all(self, i: int, pairs: list[tuple[str, int]]) -> tuple[set[int], dict[int, float]]:
-        """`_matches` of a wording of few candidates: each of them read and compared."""
+    def _read_all(self, i: int, pairs: list[tuple[str, int]], mine: str | None = None) -> tuple[set[int], dict[int, float]]:
+        """`_matches` of a wording of few candidates (`mine`: wording i, when the caller has it): each
+        of them read and compared."""
         found: set[int] = set()
         for word, n in pairs:
             found.update(self.postings[word][:n])
         candidates = sorted(found)
-        mine = self.wordings[i]
-        texts = [self.wordings[j] for j in candidates]
+        mine = self.wordings[i] if mine is None else mine
+        texts = self.wordings.many(candidates)
         padded = f" {mine} "
         contained = {candidates[k] for k, t in enumerate(texts)
                      if (t in mine and f" {t} " in padded) or (mine in t and padded in f" {t} ")}
@@ -639,8 +827,8 @@ class QuoteIndex:
         that few wordings hold (so an earlier wording is found by its own rare words too).
         The same statement, however reworded or shortened, keeps most of its rare words, so
         this finds it while the pairs compared stay near linear in the corpus."""
-        mine = self.wordings[i]
-        contained, ratios = self._matches(i)
+        mine = occurrence.norm  # wording i
+        contained, ratios = self._matches(i, mine)
         speakers, kinds = self._speakers.values, self._kinds.values
         for j in sorted(contained | ratios.keys()):  # the candidates' order (they are sorted)
             is_contained = j in contained
@@ -695,7 +883,6 @@ class QuoteIndex:
         new = i < 0
         if new:
             i = self._new_wording(o.norm, slot)
-        o.norm = self.wordings[i]  # one string per wording, not one per occurrence
         n = self._store(o)
         if new:
             self._first[i] = self._last[i] = n
