@@ -925,16 +925,19 @@ class QuoteIndex:
         # The places as columns sorted by numpy, not a list of tuples (~220 bytes a statement: ~300 MB
         # at 200,000 articles): ids are 12 hex digits, so their numbers sort as they do; first articles
         # by their rank among the distinct ones; ties by root, as the tuples sorted (lexsort is stable).
-        roots, undated, ids, firsts = array("q"), bytearray(), array("q"), []
+        roots, undated, ids, firsts = array("q"), bytearray(), array("q"), array("q")
+        seen: dict[str, int] = {}  # each first article once, numbered as it comes
         for root in self._roots():
             none_dated, first, quote_id = self._place(root)
             roots.append(root)
             undated.append(none_dated)
-            firsts.append(first)
+            firsts.append(seen.setdefault(first, len(seen)))
             ids.append(int(quote_id[1:], 16))
-        rank = {article: n for n, article in enumerate(sorted(set(firsts)))}
-        ranks = np.fromiter((rank[a] for a in firsts), np.int64, len(firsts))
-        del firsts, rank
+        articles = list(seen)  # by their numbers
+        del seen
+        rank = np.empty(len(articles), np.int64)  # an article's number -> its rank among them sorted
+        rank[sorted(range(len(articles)), key=articles.__getitem__)] = np.arange(len(articles))
+        ranks = rank[np.frombuffer(firsts, np.int64)]
         order = np.lexsort((np.frombuffer(ids, np.int64), ranks, np.frombuffer(undated, np.uint8)))
         for n in map(int, order):  # not order.tolist(): a list of every number at once
             root = roots[n]
