@@ -14,8 +14,29 @@ import pickle
 import sys
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from events_memory import deep_size  # noqa: E402
+from events_memory import deep_size as _walk  # noqa: E402
+
+
+def deep_size(obj: object, seen: set[int]) -> int:
+    """events_memory's walk, with each numpy array's buffer counted (an array unpickled from a
+    pickle-5 buffer does not own its data, so getsizeof leaves the buffer out)."""
+    arrays = 0
+    stack = [obj]
+    while stack:  # the numpy arrays reachable, once (the walk below counts their headers)
+        item = stack.pop()
+        if isinstance(item, np.ndarray):
+            if id(item) not in seen and item.base is not None:  # an owner's getsizeof has its buffer
+                arrays += item.nbytes
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(x for x in item if isinstance(x, (np.ndarray, dict, list, tuple)) or hasattr(x, "__dict__"))
+        elif hasattr(item, "__dict__") and not isinstance(item, type):
+            stack.append(item.__dict__)
+    return _walk(obj, seen) + arrays
 
 from dossier.link.linker import PARTS, _Inflating, _stored_chunks  # noqa: E402
 from dossier.store.db import connect  # noqa: E402
