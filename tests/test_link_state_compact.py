@@ -113,3 +113,28 @@ def test_the_copy_index_columns_and_found_relations_survive_a_pickle(monkeypatch
     article = ArticleText("z9", "Update. " + body, "2025-03-03", ["Wire"])
     assert loaded.add(article) == index.add(ArticleText("z9", "Update. " + body, "2025-03-03", ["Wire"]))
     assert loaded._outlets._codes == index._outlets._codes
+
+
+def test_key_holders_widen_their_buckets_as_holders_grow_and_answer_the_same():
+    """The pairs are packed with as many bucket bits as the largest holder needs: adding holders
+    past a power of two packs them again, and every key (the extremes of the signed range too)
+    keeps its first MAX_HOLDERS holders, before and after a pickle."""
+    from dossier.link.copies import MAX_HOLDERS, KeyHolders
+
+    rng = random.Random(8)
+    extremes = [-2**63, -2**63 + 1, -1, 0, 1, 2**63 - 1]
+    holders, plain = KeyHolders(), {}
+    holders.RECENT = 64
+    for index in range(5000):
+        keys = sorted({rng.randrange(-2**63, 2**63) for _ in range(5)} | {rng.choice(extremes)})
+        holders.add(keys, index)
+        for key in keys:
+            if len(plain.setdefault(key, [])) < MAX_HOLDERS:
+                plain[key].append(index)
+    loaded = pickle.loads(pickle.dumps(holders))  # merged when pickled
+    assert not loaded._recent and loaded._bits == (4999).bit_length() == 13
+    assert len(loaded._values) == sum(len(v) for v in plain.values())
+    for table in (holders, loaded):
+        assert table.holders(extremes) == Counter(i for key in extremes for i in plain[key])
+        some = rng.sample(sorted(plain), 200)
+        assert table.holders(some) == Counter(i for key in some for i in plain[key])
