@@ -80,8 +80,8 @@ def test_an_index_reading_texts_from_the_store_keeps_none_and_finds_the_same_cop
     for n, (article_id, text) in enumerate(texts.items()):
         for index in (keeping, reading):
             index.add(ArticleText(article_id, text, f"2025-03-{n + 1:02d}", [f"outlet{n}.example"]))
-    assert all(packed == b"" for _, packed, _, _ in reading._stored)
-    assert all(packed for _, packed, _, _ in keeping._stored)
+    assert not reading._packed  # no text kept
+    assert len(keeping._packed) == len(keeping) and all(keeping._packed.values())
     saved = pickle.dumps(reading)
     assert len(saved) < len(pickle.dumps(keeping)) / 2
     loaded = pickle.loads(saved)

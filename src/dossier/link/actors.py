@@ -9,7 +9,8 @@ they write it in as aliases, and the descriptors they put next to it ("Security 
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import sys
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -45,48 +46,87 @@ def _local_entry(actor_id: str, names: Counter, forms: Counter, kinds: Counter, 
             "sources": ["corpus: named in the articles, not in the knowledge base"]}
 
 
+SMALL = 4  # values a count table keeps as a tuple before it becomes a Counter
+
+
+def _bump(table: dict[str, Any], actor: str, value: str) -> None:
+    """Count one `value` for `actor` in `table` (see `ActorIndex`)."""
+    counts = table.get(actor)
+    if counts is None:
+        table[actor] = (value, 1)
+    elif type(counts) is tuple:
+        for i in range(0, len(counts), 2):
+            if counts[i] == value:
+                table[actor] = counts[:i + 1] + (counts[i + 1] + 1,) + counts[i + 2:]
+                return
+        if len(counts) < 2 * SMALL:
+            table[actor] = counts + (value, 1)
+        else:
+            table[actor] = Counter(dict(zip(counts[::2], counts[1::2])))
+            table[actor][value] += 1
+    else:
+        counts[value] += 1
+
+
+def _counter(counts: tuple | Counter | None) -> Counter:
+    if counts is None:
+        return Counter()
+    if type(counts) is tuple:
+        return Counter(dict(zip(counts[::2], counts[1::2])))
+    return Counter(counts)
+
+
 class ActorIndex:
     """What the corpus says of each actor, kept up to date article by article.
 
     `add` takes one article's mentions and returns the ids whose entry may have changed
     (a new actor, or a local actor with a new name, form or descriptor), so an
-    incremental link rewrites only those rows."""
+    incremental link rewrites only those rows.
+
+    Only actors the knowledge base lacks are described by their mentions (`entry`), so only
+    their names, forms, kinds and titles are counted (a linking state is made with one knowledge
+    base: `link.linker.load_state` relinks when it changes). Each actor's counts of a kind are a
+    tuple (value, count, value, count, ...) while they have at most SMALL values, else a Counter:
+    a Counter per actor and kind was most of the ~26 MB this index took at 100,000 articles. Ids
+    and names are interned, so the tables share one string for each."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.mentioned: set[str] = set()
-        self.names: dict[str, Counter] = defaultdict(Counter)
-        self.forms: dict[str, Counter] = defaultdict(Counter)
-        self.kinds: dict[str, Counter] = defaultdict(Counter)
-        self.titles: dict[str, Counter] = defaultdict(Counter)
+        self.names: dict[str, tuple | Counter] = {}
+        self.forms: dict[str, tuple | Counter] = {}
+        self.kinds: dict[str, tuple | Counter] = {}
+        self.titles: dict[str, tuple | Counter] = {}
 
     def add(self, mentions: Iterable[Mention]) -> set[str]:
         changed: set[str] = set()
+        intern = sys.intern
         for m in mentions:
             if not m.actor:
                 continue
-            known = self.kb.actor(m.actor) is not None
-            if m.actor not in self.mentioned:
-                self.mentioned.add(m.actor)
-                changed.add(m.actor)
+            actor = intern(m.actor)
+            if actor not in self.mentioned:
+                self.mentioned.add(actor)
+                changed.add(actor)
+            if self.kb.actor(actor) is not None:
+                continue  # described by the knowledge base
             if m.name:
-                self.names[m.actor][m.name] += 1
+                _bump(self.names, actor, intern(m.name))
             if m.kind in NAME_KINDS:
-                self.kinds[m.actor][m.kind] += 1
+                _bump(self.kinds, actor, m.kind)
                 if m.text:
-                    self.forms[m.actor][" ".join(m.text.split())] += 1
+                    _bump(self.forms, actor, intern(" ".join(m.text.split())))
             elif m.kind == "role" and m.via == "apposition" and m.text:
-                self.titles[m.actor][" ".join(m.text.split())] += 1
-            if not known:
-                changed.add(m.actor)  # a local entry is described by its mentions
+                _bump(self.titles, actor, intern(" ".join(m.text.split())))
+            changed.add(actor)  # a local entry is described by its mentions
         return changed
 
     def entry(self, actor_id: str) -> dict[str, Any]:
         actor = self.kb.actor(actor_id)
         if actor is not None:
             return _kb_entry(actor.to_dict())
-        return _local_entry(actor_id, self.names[actor_id], self.forms[actor_id], self.kinds[actor_id],
-                            self.titles[actor_id])
+        return _local_entry(actor_id, _counter(self.names.get(actor_id)), _counter(self.forms.get(actor_id)),
+                            _counter(self.kinds.get(actor_id)), _counter(self.titles.get(actor_id)))
 
     def all(self) -> list[dict[str, Any]]:
         return [self.entry(actor_id) for actor_id in sorted(self.mentioned)]

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from itertools import chain
+from collections.abc import Iterable, Iterator
 from typing import Any, Callable
 
 import numpy as np
@@ -399,39 +400,73 @@ class KeyHolders:
     """Candidate key -> the first MAX_HOLDERS article indexes that hold it.
 
     Most keys are held by one article, and a dict of millions of Python ints took ~500 MB at
-    100,000 articles (4.5 million keys). So the pairs (key, index) live in two numpy arrays sorted
-    by key, then index (12 bytes a pair), and the keys of the latest articles in a small dict,
-    inserted into the arrays when it has RECENT keys (one pass over the arrays: ~0.5 s at 5
-    million pairs, every ~3,000 articles; the dict then holds ~15 MB). Lookups are a binary search per key. Written here because no
+    100,000 articles (4.5 million keys). So each pair (key, holder) is one 64-bit number in a numpy
+    array sorted by key, then holder: the key's top `bits` bits pick its bucket (`_starts`, where each
+    bucket's pairs begin), and the number keeps the key's other 64 - bits bits above the holder's
+    `bits` bits (8 bytes a pair; numpy arrays of keys and holders took 12). `bits` grows with the
+    holders (a bucket holds ~32-64 pairs of ~45 keys an article), and the pairs are packed again
+    when it does. The keys of the latest articles are in a small dict, inserted into the array when
+    it has RECENT keys (one pass over the array every ~3,000 articles). Written here because no
     library keeps a compact, appendable multimap of int64 keys; numpy does the sorting."""
 
     RECENT = 1 << 17
+    MIN_BITS = 4
+    _CHUNK = 1 << 20  # pairs repacked at a time when `bits` grows
 
     def __init__(self) -> None:
-        self._keys = np.empty(0, np.int64)  # sorted; one entry per (key, holder)
-        self._indexes = np.empty(0, np.int32)  # the holders, by key then index
+        self._bits = self.MIN_BITS
+        self._values = np.empty(0, np.uint64)  # (key's low bits << bits) | holder, by bucket, key, holder
+        self._starts = np.zeros((1 << self._bits) + 1, np.int64)  # bucket b's pairs: _values[_starts[b]:_starts[b + 1]]
         self._recent: dict[int, int | list[int]] = {}
+        self._last: tuple[list[int], np.ndarray] | None = None  # the last lookup's keys and held counts (for add)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the recent keys merged first: as a dict of Python ints they took ~10 MB of a loaded state
+        # (RECENT keys at most), in the array a third of that (lookups answer the same either way)
+        self.merge()
+        return dict(self.__dict__, _last=None)
+
+    def _split(self, keys: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Keys (int64) as their buckets and the rest of their bits."""
+        u = np.asarray(keys, np.int64).view(np.uint64)
+        shift = np.uint64(64 - self._bits)
+        return (u >> shift).astype(np.int64), u & np.uint64((1 << (64 - self._bits)) - 1)
+
+    def _lookup(self, keys: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(holders, which key each is of) of the keys in the array, in key order."""
+        buckets, lows = self._split(keys)
+        starts = self._starts[buckets]
+        sizes = self._starts[buckets + 1] - starts
+        total = int(sizes.sum())
+        if not total:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        owner = np.repeat(np.arange(len(keys)), sizes)
+        ends = np.cumsum(sizes)
+        at = np.arange(total) + np.repeat(starts - (ends - sizes), sizes)
+        values = self._values[at]
+        bits = np.uint64(self._bits)
+        match = (values >> bits) == lows[owner]
+        return (values[match] & np.uint64((1 << self._bits) - 1)).astype(np.int64), owner[match]
 
     def stats(self) -> tuple[int, int]:
         """(distinct keys, keys with two holders or more), for benchmarks."""
         self.merge()
-        if not len(self._keys):
+        if not len(self._values):
             return 0, 0
-        starts = np.flatnonzero(np.r_[True, np.diff(self._keys) != 0])
-        sizes = np.diff(np.r_[starts, len(self._keys)])
+        new = np.ones(len(self._values), bool)
+        new[1:] = (self._values[1:] >> np.uint64(self._bits)) != (self._values[:-1] >> np.uint64(self._bits))
+        new[self._starts[1:-1][self._starts[1:-1] < len(new)]] = True  # a bucket's first pair starts a key
+        starts = np.flatnonzero(new)
+        sizes = np.diff(np.r_[starts, len(self._values)])
         return len(sizes), int(np.count_nonzero(sizes >= 2))
 
     def holders(self, keys: list[int]) -> Counter:
         """Each holder of any of these keys, with how many of them it holds."""
         hits: Counter = Counter()
-        if len(self._keys) and keys:
-            wanted = np.asarray(keys, np.int64)
-            lows = np.searchsorted(self._keys, wanted, "left")
-            highs = np.searchsorted(self._keys, wanted, "right")
-            present = highs > lows
-            if present.any():
-                spans = [self._indexes[lo:hi] for lo, hi in zip(lows[present].tolist(), highs[present].tolist())]
-                hits.update(np.concatenate(spans).tolist())
+        if len(self._values) and keys:
+            held, owner = self._lookup(keys)
+            hits.update(held.tolist())
+            self._last = (list(keys), np.bincount(owner, minlength=len(keys)))
         recent = self._recent
         for key in keys:
             holder = recent.get(key)
@@ -446,10 +481,13 @@ class KeyHolders:
     def add(self, keys: list[int], index: int) -> None:
         """Index holds these keys (indexes are added in increasing order); a key already held
         MAX_HOLDERS times ignores it."""
-        merged: dict[int, int] = {}  # key -> its holders in the sorted arrays
-        if len(self._keys) and keys:
-            wanted = np.asarray(keys, np.int64)
-            counts = np.searchsorted(self._keys, wanted, "right") - np.searchsorted(self._keys, wanted, "left")
+        merged: dict[int, int] = {}  # key -> its holders in the sorted array
+        if len(self._values) and keys:
+            last, self._last = self._last, None
+            if last is not None and last[0] == keys:  # looked up by `holders` just before
+                counts = last[1]
+            else:
+                counts = np.bincount(self._lookup(keys)[1], minlength=len(keys))
             merged = {keys[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()}
         recent = self._recent
         for key in keys:
@@ -466,17 +504,123 @@ class KeyHolders:
         if len(recent) >= self.RECENT:
             self.merge()
 
+    def _widen(self, bits: int) -> None:
+        """Pack the pairs with more bits for buckets and holders (the pairs keep their order)."""
+        old, shift = self._bits, bits - self._bits
+        starts = self._starts
+        counts = np.zeros(1 << bits, np.int64)
+        keep = np.uint64((1 << (64 - bits)) - 1)
+        holder = np.uint64((1 << old) - 1)
+        bucket = 0
+        while bucket < (1 << old):  # a run of whole buckets at a time, ~_CHUNK pairs
+            end = min(1 << old, int(np.searchsorted(starts, starts[bucket] + self._CHUNK, "right")) - 1)
+            end = max(end, bucket + 1)
+            lo, hi = int(starts[bucket]), int(starts[end])
+            values = self._values[lo:hi]  # a view: rewritten in place
+            lows = values >> np.uint64(old)  # the key's 64 - old low bits
+            news = (np.repeat(np.arange(bucket, end, dtype=np.int64), np.diff(starts[bucket:end + 1])) << shift) \
+                | (lows >> np.uint64(64 - bits)).astype(np.int64)
+            counts += np.bincount(news, minlength=1 << bits)
+            values[:] = ((lows & keep) << np.uint64(bits)) | (values & holder)
+            bucket = end
+        self._bits = bits
+        self._starts = np.r_[0, np.cumsum(counts)].astype(np.int64)
+
     def merge(self) -> None:
-        """Move the recent keys into the sorted arrays."""
+        """Move the recent keys into the sorted array."""
+        self._last = None
         if not self._recent:
             return
-        pairs = sorted((key, index) for key, holder in self._recent.items()
-                       for index in ((holder,) if isinstance(holder, int) else holder))
-        keys = np.fromiter((k for k, _ in pairs), np.int64, len(pairs))
-        at = np.searchsorted(self._keys, keys, "right")  # after a key's older holders
-        self._keys = np.insert(self._keys, at, keys)
-        self._indexes = np.insert(self._indexes, at, np.fromiter((i for _, i in pairs), np.int32, len(pairs)))
+        pairs = [(key, index) for key, holder in self._recent.items()
+                 for index in ((holder,) if isinstance(holder, int) else holder)]
         self._recent = {}
+        keys = np.fromiter((k for k, _ in pairs), np.int64, len(pairs))
+        indexes = np.fromiter((i for _, i in pairs), np.int64, len(pairs))
+        bits = max(self._bits, int(indexes.max()).bit_length())
+        if bits > self._bits:
+            self._widen(bits)
+        buckets, lows = self._split(keys)
+        values = (lows << np.uint64(bits)) | indexes.astype(np.uint64)
+        order = np.lexsort((values, buckets))  # by bucket, key, holder
+        buckets, values = buckets[order], values[order]
+        # where each goes: after its bucket's pairs of lower or equal value (a binary search within each bucket)
+        lo, hi = self._starts[buckets], self._starts[buckets + 1]
+        while True:
+            open_ = lo < hi
+            if not open_.any():
+                break
+            mid = (lo + hi) >> 1
+            right = open_ & (self._values[np.minimum(mid, max(len(self._values) - 1, 0))] <= values) if len(self._values) \
+                else np.zeros(len(values), bool)
+            lo = np.where(right, mid + 1, lo)
+            hi = np.where(open_ & ~right, mid, hi)
+        self._values = np.insert(self._values, lo, values)
+        self._starts[1:] += np.cumsum(np.bincount(buckets, minlength=1 << bits))
+
+
+class _Interned:
+    """A column of values from a small set (dates, outlet lists): each row a number into the
+    table of distinct values, 4 bytes a row instead of a reference to an object of its own."""
+
+    def __init__(self) -> None:
+        self._values: list[Any] = []
+        self._codes: dict[Any, int] = {}
+        self._rows = array("I")
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_values": self._values, "_rows": self._rows}  # the codes are the values' places
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._codes = {v: n for n, v in enumerate(self._values)}
+
+    def append(self, value: Any) -> None:
+        code = self._codes.get(value)
+        if code is None:
+            code = self._codes[value] = len(self._values)
+            self._values.append(value)
+        self._rows.append(code)
+
+    def value(self, row: int) -> Any:
+        return self._values[self._rows[row]]
+
+
+class _Relations:
+    """JSON texts appended and read back all together (the relations a CopyIndex found): full
+    blocks of BLOCK texts compressed as one (zlib; one small compressed text each took 12.4 MB at
+    100,000 articles), the last block's texts as they are."""
+
+    BLOCK = 256
+
+    def __init__(self) -> None:
+        self._blocks: list[bytes] = []
+        self._open: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self._blocks) * self.BLOCK + len(self._open)
+
+    def __getstate__(self) -> dict[str, Any]:  # the open block compressed as well
+        return {"_blocks": self._blocks, "_open": zlib.compress("\n".join(self._open).encode("utf-8")),
+                "_count": len(self._open)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._blocks = state["_blocks"]
+        self._open = zlib.decompress(state["_open"]).decode("utf-8").split("\n") if state["_count"] else []
+
+    def extend(self, texts: Iterable[str]) -> None:
+        for text in texts:
+            self._open.append(text)
+            if len(self._open) >= self.BLOCK:
+                self._blocks.append(zlib.compress("\n".join(self._open).encode("utf-8")))
+                self._open = []
+
+    def __iter__(self) -> Iterator[str]:
+        for block in self._blocks:
+            yield from zlib.decompress(block).decode("utf-8").split("\n")
+        yield from list(self._open)
 
 
 class CopyIndex:
@@ -501,33 +645,43 @@ class CopyIndex:
         self._compact = compact
         self.texts: Callable[[str], str] | None = None
         self._holders = KeyHolders()
-        # id, zlib text (empty when `texts` reads it from the store), published, outlets
-        self._stored: list[tuple[str, bytes, str | None, tuple[str, ...]]] = []
+        # Each added article's id, date and outlets as columns: a tuple of them per article took
+        # ~320 bytes (31.7 MB at 100,000 articles). Ids are one UTF-8 buffer cut at `_id_ends`;
+        # dates and outlet lists are numbers into their tables of distinct values.
+        self._ids = bytearray()
+        self._id_ends = array("Q")
+        self._dates = _Interned()  # publication dates (str or None)
+        self._outlets = _Interned()  # outlet tuples
+        self._packed: dict[int, bytes] = {}  # zlib texts, for articles added while no `texts` reads the store
         self._kept: list[ArticleText] = []  # the articles themselves when not compact
         self._prepared: OrderedDict[int, ArticleText] = OrderedDict()  # recently split candidates
-        self._found: list[bytes] = []  # relations as compressed JSON: at 100,000 articles the dicts took ~400 MB
+        self._found = _Relations()  # relations as compressed JSON: at 100,000 articles the dicts took ~400 MB
         self._key_counts = array("H")  # candidate keys of each article (capped at 65,535)
 
     def __len__(self) -> int:
-        return len(self._stored)
+        return len(self._id_ends)
 
     def __getstate__(self) -> dict[str, Any]:
         # the cache is not saved with the linking state, nor the store's reader (set again on loading)
         return dict(self.__dict__, _prepared=OrderedDict(), texts=None)
+
+    def _id(self, index: int) -> str:
+        return self._ids[self._id_ends[index - 1] if index else 0:self._id_ends[index]].decode("utf-8")
 
     def _article(self, index: int) -> ArticleText:
         if not self._compact:
             return self._kept[index]
         article = self._prepared.get(index)
         if article is None:
-            id_, packed, published, outlets = self._stored[index]
+            id_ = self._id(index)
+            packed = self._packed.get(index)
             if packed:
                 text = zlib.decompress(packed).decode("utf-8")
             elif self.texts is not None:
                 text = self.texts(id_)
             else:
                 raise RuntimeError(f"the copy index keeps no text of article {id_} and has no reader of the store's texts")
-            article = ArticleText(id_, text, published, list(outlets))
+            article = ArticleText(id_, text, self._dates.value(index), list(self._outlets.value(index)))
             article.sentences = split_sentences(article.text)
             self._prepared[index] = article
             if len(self._prepared) > PREPARED_CACHE:
@@ -551,10 +705,10 @@ class CopyIndex:
         # WEAK_MATCH_DAYS of each other (an undated one always is).
         short = len(keys) <= SHORT_KEYS
         days = _days(published)
-        stored, counts = self._stored, self._key_counts
+        counts, dates, id_of = self._key_counts, self._dates.value, self._id
         ranked = sorted(((i, n) for i, n in hits.items()
-                         if n >= MIN_SHARED_KEYS or ((short or counts[i] <= SHORT_KEYS) and _near(days, _days(stored[i][2])))),
-                        key=lambda kv: (-kv[1], stored[kv[0]][0]))
+                         if n >= MIN_SHARED_KEYS or ((short or counts[i] <= SHORT_KEYS) and _near(days, _days(dates(i))))),
+                        key=lambda kv: (-kv[1], id_of(kv[0])))
         return [i for i, _ in ranked[:TOP_CANDIDATES]]
 
     def add(self, article: ArticleText) -> list[dict[str, Any]]:
@@ -565,24 +719,27 @@ class CopyIndex:
             relation = classify(self._article(j), article)
             if relation is not None:
                 found.append(relation)
-        index = len(self._stored)
+        index = len(self._id_ends)
         self._key_counts.append(min(len(keys), 65535))
+        self._ids += article.id.encode("utf-8")
+        self._id_ends.append(len(self._ids))
+        self._dates.append(article.published)
+        self._outlets.append(tuple(article.outlets))
         if self._compact:
-            packed = b"" if self.texts is not None else zlib.compress(article.text.encode("utf-8"))
-            self._stored.append((article.id, packed, article.published, tuple(article.outlets)))
+            if self.texts is None:
+                self._packed[index] = zlib.compress(article.text.encode("utf-8"))
             self._prepared[index] = article  # split already: likely a candidate of the next few articles
             if len(self._prepared) > PREPARED_CACHE:
                 self._prepared.popitem(last=False)
         else:
-            self._stored.append((article.id, b"", article.published, tuple(article.outlets)))
             self._kept.append(article)
         self._holders.add(keys, index)
-        self._found.extend(zlib.compress(json.dumps(r, ensure_ascii=False).encode("utf-8")) for r in found)
+        self._found.extend(json.dumps(r, ensure_ascii=False) for r in found)
         return found
 
     def relations(self) -> list[dict[str, Any]]:
         """Every relation found so far, each copy with its closest original(s)."""
-        return closest_originals([json.loads(zlib.decompress(r)) for r in self._found])
+        return closest_originals([json.loads(r) for r in self._found])
 
 
 def find_copies(articles: list[ArticleText]) -> list[dict[str, Any]]:

@@ -24,9 +24,7 @@ import pickle
 import secrets
 import sqlite3
 import tempfile
-import zlib
 from bisect import bisect_left, insort
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from collections.abc import Iterator
@@ -37,13 +35,14 @@ import lz4.frame
 from dossier.kb import KnowledgeBase
 from dossier.link.actors import ActorIndex
 from dossier.link.copies import ArticleText, CopyIndex, closest_originals
+from dossier.link.linkstate import AnalysisKeys, CopyRelations, KeptRelations
 from dossier.link.events import LEAD_CHARS, Event, EventArticle, EventIndex, lead_terms, period_of
 from dossier.link.quotes import MergedQuote, Occurrence, QuoteIndex, normalize_quote
 from dossier.link.timeline import DateTally, LeadFacts
 from dossier.model import Mention
 from dossier.store.marks import write_mark
 
-STATE_VERSION = "15-quotesmem3"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies;
+STATE_VERSION = "15"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies;
 # 5: events keep months and weekdays, Spanish lead words read in English; 6: compact statement occurrences, copy key counts;
 # 7: stories kept (story_of, story_members, story_ids); 8: events keep the counts their leads name; 9: counted per article;
 # 10: an event is its core days and actors (events.core); 11: pickled in parts (_compressed_pickle);
@@ -55,6 +54,9 @@ STATE_VERSION = "15-quotesmem3"  # 2: the lead-date cache; 3: event membership r
 # leads' date facts packed (timeline.LeadFacts); the state compressed with LZ4 (_Deflating)
 # 14: events' terms, statements and tallies as arrays and tuples, leads' reasons as their numbers and words (eventsmem2);
 # statement rows compact (texts LZ4-compressed against their wordings, records' values by shape; quotesmem2)
+# 15: copy keys packed 8 bytes a pair, copy articles as columns; analysis keys by their tails, copy
+# relations one packed list per copy, kept relations as places in them (link.linkstate; restmem); statements' wordings,
+# record strings and article ids in buffers, record values packed (quotesmem3)
 # An incremental link appends its articles to a journal (link_journal) instead of saving the whole
 # state, while the journal holds at most this share of the linked articles (or JOURNAL_MIN): loading
 # replays it (an add is ~10-20 ms), so this keeps the replay near what a snapshot's save costs.
@@ -138,14 +140,6 @@ def day_of(published: str | None) -> date | None:
         return None
 
 
-def _packed(records: list[dict[str, Any]]) -> bytes:
-    return zlib.compress(json.dumps(records, ensure_ascii=False).encode("utf-8"))
-
-
-def _unpacked(packed: bytes) -> list[dict[str, Any]]:
-    return json.loads(zlib.decompress(packed))
-
-
 @dataclass
 class StoryRows:
     """What stories a link changed: story rows to delete (by id) and to write, and the
@@ -165,11 +159,11 @@ class Linker:
         self.quotes = QuoteIndex(_Names(self.actors))  # type: ignore[arg-type]
         self.copies = CopyIndex()
         self.events = EventIndex()
-        self.linked: dict[str, str] = {}  # article id -> the analysis key it was linked with
-        self.relations: dict[str, list[bytes]] = defaultdict(list)  # copy id -> its candidate relations (zlib JSON)
-        # copy id -> the relations exported for it, as compressed JSON: with their passages and changes
-        # they were 130 MB resident at 100,000 articles as dicts, ~25 MB pickled
-        self.kept: dict[str, bytes] = {}
+        self.linked = AnalysisKeys()  # article id -> the analysis key it was linked with
+        self.relations = CopyRelations()  # copy id -> its candidate relations (packed JSON; link.linkstate)
+        # copy id -> the relations exported for it (some of its candidate relations): with their passages
+        # and changes they were 130 MB resident at 100,000 articles as dicts, 10 MB as their own zlib JSON
+        self.kept = KeptRelations(self.relations)
         self.max_source_rowid = 0
         self.analysis_seq = 0  # the analysis_log entries (schema 11) this state has seen
         self.dated = LeadFacts()  # article id -> what its lead says of dates (link.corpus.date_events)
@@ -228,11 +222,12 @@ class Linker:
         linked: set[str] = set()
         for relation in found:
             copy = relation["article"]
-            self.relations[copy].append(zlib.compress(json.dumps(relation, ensure_ascii=False).encode("utf-8")))
+            self.relations.append(copy, relation)
             changes.copies.add(copy)
             linked.add(relation["of"] if copy == item.id else copy)
         for copy in changes.copies:
-            self.kept[copy] = _packed(self._closest(copy))
+            mine = self.relations.get(copy)
+            self.kept.set(copy, self._closest(copy, mine), mine)
 
         lead_actors = {m.actor for m in mentions if m.actor and m.start < LEAD_CHARS and m.kind in LEAD_ACTOR_KINDS}
         article = EventArticle(item.id, day_of(item.published), item.title, item.text, lead_actors, set(statements), linked,
@@ -241,26 +236,25 @@ class Linker:
         changes.events.add(key)
         return changes
 
-    def _closest(self, copy: str) -> list[dict[str, Any]]:
-        mine = [json.loads(zlib.decompress(r)) for r in self.relations[copy]]
+    def _closest(self, copy: str, mine: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The copy's relations to export, of `mine` (its candidate relations) and its originals' own."""
         originals = {r["of"] for r in mine}
-        theirs = [json.loads(zlib.decompress(r)) for o in sorted(originals) for r in self.relations.get(o, ())]
+        theirs = [r for o in sorted(originals) for r in self.relations.get(o)]
         return [r for r in closest_originals(mine + [r for r in theirs if r["of"] in originals]) if r["article"] == copy]
 
     # -- export shapes ---------------------------------------------------------------------
     def copy_records(self, copies: set[str] | None = None) -> list[dict[str, Any]]:
         ids = sorted(self.kept) if copies is None else sorted(copies)
-        out = [r for c in ids if c in self.kept for r in _unpacked(self.kept[c])]
+        out = [r for c in ids if c in self.kept for r in self.kept.get(c)]
         out.sort(key=lambda c: (c["of"], c["article"]))
         return out
 
     def each_copy_record(self) -> Iterator[dict[str, Any]]:
         """`copy_records()` one at a time, in its order: a full link writes them without holding
         them all (as dicts, with their passages and changes, ~12 KB a relation)."""
-        order = sorted((r["of"], r["article"], copy, n) for copy, packed in self.kept.items()
-                       for n, r in enumerate(_unpacked(packed)))
+        order = sorted((r["of"], r["article"], copy, n) for copy in self.kept for n, r in enumerate(self.kept.get(copy)))
         for _, _, copy, n in order:
-            yield _unpacked(self.kept[copy])[n]
+            yield self.kept.get(copy)[n]
 
     def event_record(self, key: str, why: bool = True) -> dict[str, Any]:
         """An event in export shape; without its members' whys (`why` false) for a full link,

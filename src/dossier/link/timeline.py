@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 import struct
+import sys
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -171,6 +172,7 @@ class LeadFacts:
 
     def __init__(self) -> None:
         self._packed: dict[str, bytes] = {}
+        self._shared: dict[bytes, bytes] = {}  # each distinct packed entry without a reason, once
 
     def __len__(self) -> int:
         return len(self._packed)
@@ -188,8 +190,13 @@ class LeadFacts:
         return {"facts": self._unpack(article_id, packed)}
 
     def update(self, entries: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        shared = self._shared
         for article_id, entry in entries:
-            self._packed[article_id] = self._pack(article_id, entry["facts"])
+            packed = self._pack(article_id, entry["facts"])
+            if len(packed) == self._HEAD.size:  # no reason: the same few bytes for every article of one day
+                packed = shared.setdefault(packed, packed)
+            # interned: the same string as the Linker's other per-article maps' keys (link.linkstate)
+            self._packed[sys.intern(article_id)] = packed
 
     def pop(self, article_id: str, default: Any = None) -> Any:
         entry = self.get(article_id, default)
