@@ -202,9 +202,9 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
             linker.add(item, merge=False, copies=copies, statements=statements)
             if n % FREEZE_EVERY == 0:
                 gc.freeze()  # the state built so far is kept: the collector's full passes need not rescan it
-        statements = None
+        spooled_statements = None
         if stage:  # the stage's indexes stay in their files until needed: the copies' is stored as it is
-            linker.copies, statements = stage.indexes()
+            linker.copies, spooled_statements = stage.indexes()
         gc.freeze()
         laps("linker")
         cpu = time.process_time() - cpu
@@ -215,15 +215,16 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
         laps("event dates")
         stories = linker.regroup_stories()
         laps("stories")
-        if statements:  # the stage's statements, their speakers named by this linker's actors
-            quotes = statements.load()
-            quotes.actor_names, linker.quotes = linker.quotes.actor_names, quotes
+        if spooled_statements:  # the stage's statements, their speakers named by this linker's actors
+            # (no other reference to them: they must go with the linker before claims and flags)
+            names, linker.quotes = linker.quotes.actor_names, spooled_statements.load()
+            linker.quotes.actor_names = names
             gc.freeze()
         # statements merged one at a time as they are written (Linker.quotes.each)
         _write(conn, linker.actors.all(), linker.quotes.each(),
                itertools.chain(duplicate_sources(conn), linker.each_copy_record()), events, stories, linker.dated,
                linker.events.events)
-        del events
+        del events, stories
         laps("statements and write")
         if resident:  # a server keeps the state in memory anyway
             if isinstance(linker.copies, SpooledIndex):
