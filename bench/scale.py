@@ -28,7 +28,6 @@ those (pages/s); HTML extraction is the cost there.
 from __future__ import annotations
 
 import argparse
-import gzip
 import html
 import io
 import json
