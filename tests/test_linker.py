@@ -94,14 +94,22 @@ def test_no_part_of_the_state_is_alive_during_claims_and_flags(tmp_path, monkeyp
 
     conn = connect(tmp_path / "story.db")
     build([str(SAMPLE)], conn, BuildOptions(workers=1))
+    kinds = (Linker, QuoteIndex, CopyIndex, EventIndex)
+
+    def instances() -> list:
+        gc.unfreeze()  # frozen objects are not listed
+        gc.collect()
+        found = [o for o in gc.get_objects() if isinstance(o, kinds)]
+        gc.freeze()
+        return found
+
+    before = instances()  # other tests' (kept referenced here, so no new object takes an id of theirs)
+    known = {id(o) for o in before}
     alive: list[str] = []
     derive = corpus.claims_and_flags
 
     def looking(*args, **kwargs):
-        gc.unfreeze()  # frozen objects are not listed
-        gc.collect()
-        alive.extend(type(o).__name__ for o in gc.get_objects() if isinstance(o, (Linker, QuoteIndex, CopyIndex, EventIndex)))
-        gc.freeze()
+        alive.extend(type(o).__name__ for o in instances() if id(o) not in known)
         return derive(*args, **kwargs)
 
     monkeypatch.setattr(corpus, "claims_and_flags", looking)
