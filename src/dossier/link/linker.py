@@ -244,15 +244,15 @@ class Linker:
 
     # -- export shapes ---------------------------------------------------------------------
     def copy_records(self, copies: set[str] | None = None) -> list[dict[str, Any]]:
-        ids = sorted(self.kept) if copies is None else sorted(copies)
-        out = [r for c in ids if c in self.kept for r in self.kept.get(c)]
-        out.sort(key=lambda c: (c["of"], c["article"]))
-        return out
+        """The exported relations of these copies (all when None), by original then copy."""
+        return list(self.each_copy_record(copies))
 
-    def each_copy_record(self) -> Iterator[dict[str, Any]]:
-        """`copy_records()` one at a time, in its order: a full link writes them without holding
-        them all (as dicts, with their passages and changes, ~12 KB a relation)."""
-        order = sorted((r["of"], r["article"], copy, n) for copy in self.kept for n, r in enumerate(self.kept.get(copy)))
+    def each_copy_record(self, copies: set[str] | None = None) -> Iterator[dict[str, Any]]:
+        """`copy_records` one at a time: a full link writes them without holding them all (as
+        dicts, with their passages and changes, ~12 KB a relation). Sorted by their keys first,
+        then decoded again one at a time; ties stay in copy id and kept order."""
+        ids = self.kept if copies is None else [c for c in copies if c in self.kept]
+        order = sorted((r["of"], r["article"], copy, n) for copy in ids for n, r in enumerate(self.kept.get(copy)))
         for _, _, copy, n in order:
             yield self.kept.get(copy)[n]
 
