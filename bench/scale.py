@@ -216,7 +216,14 @@ def run_build(source: Path, db: Path, workers: int, engine: str, adds: int, add_
     started = time.time()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     memory = PeakMemory(process.pid)
-    out, _ = process.communicate()
+    lines = []
+    for line in process.stdout:  # each step as it ends, so that a run stopped midway leaves a trace
+        lines.append(line)
+        if line.startswith("STEP "):
+            print(f"  {time.time() - started:,.0f} s: {line.split(maxsplit=2)[2].strip()} ended; peak PSS so far "
+                  f"{memory.peak_pss / 2**30:,.2f} GB", file=sys.stderr, flush=True)
+    process.wait()
+    out = "".join(lines)
     peak = memory.stop()
     if process.returncode != 0:
         raise SystemExit(f"build failed ({process.returncode}): {' '.join(command)}")

@@ -172,9 +172,58 @@ def test_a_full_derivation_in_small_chunks_gives_the_same_rows(tmp_path, monkeyp
     expected = _rows(conn)
     monkeypatch.setattr(derived, "SPAN", 3)
     monkeypatch.setattr(derived, "CHUNK", 2)
+    monkeypatch.setattr(derived, "OCCURRENCES", 3)
     redone = claims_and_flags(conn, cached_kb(None))
     assert redone["g"] == conn.execute("SELECT COUNT(DISTINCT scope) FROM claim_scopes WHERE scope LIKE 'g:%'").fetchone()[0]
     assert _rows(conn) == expected
+
+
+def test_statement_chunks_are_bounded_by_occurrences_and_keep_their_order(tmp_path):
+    """A chunk of statements reads every article that carries one of them, so a chunk holds at
+    most OCCURRENCES occurrences; a statement carried more widely goes alone."""
+    from dossier.link import derived
+
+    conn = connect(tmp_path / "s.db")
+    build([str(SAMPLE)], conn)
+    carried = dict(conn.execute("SELECT quote_id, COUNT(*) FROM quote_occurrences GROUP BY quote_id").fetchall())
+    widest = max(carried.values())
+    assert widest >= 3  # the sample has statements carried by several articles
+    unbounded = [q for chunk in derived._statements_in_order(conn, occurrences=10 ** 9) for q in chunk]
+    chunks = list(derived._statements_in_order(conn, size=50, occurrences=widest - 1))
+    assert [q for chunk in chunks for q in chunk] == unbounded and len(unbounded) == len(carried)
+    for chunk in chunks:
+        assert len(chunk) <= 50
+        assert sum(carried[q] for q in chunk) <= widest - 1 or len(chunk) == 1
+    assert any(len(chunk) == 1 and carried[chunk[0]] == widest for chunk in chunks)
+    # a batch's statements: the same order and bounds
+    some = set(unbounded[::2])
+    local = list(derived._local_chunks(conn, some, size=50, occurrences=widest - 1))
+    assert [q for chunk in local for q in chunk] == [q for q in unbounded if q in some]
+    assert all(sum(carried[q] for q in chunk) <= widest - 1 or len(chunk) == 1 for chunk in local)
+
+
+def test_statement_checks_read_no_article_texts_and_flag_what_whole_articles_flag(tmp_path, monkeypatch):
+    """Per-statement detectors get each carrying article's id, language and outlet only: the
+    occurrences carry their own words. Their flags are those of whole articles."""
+    from dossier.analyze.record import cached_kb
+    from dossier.link import derived
+
+    conn = connect(tmp_path / "s.db")
+    build([str(SAMPLE)], conn)
+    keys = [q for chunk in derived._statements_in_order(conn) for q in chunk]
+    quotes = derived._quotes(conn, keys)
+    ids = {o["article"] for q in quotes for o in q["occurrences"]}
+    light = derived._quoting_articles(conn, ids)
+    whole = derived.export_articles(conn, ids)
+    assert {a["id"] for a in light} == ids and all("text" not in a for a in light)
+    assert [{k: a[k] for k in ("id", "source", "outlet", "outlet_name", "lang")} for a in sorted(whole, key=lambda a: a["id"])] \
+        == sorted(light, key=lambda a: a["id"])
+    kb = cached_kb(None)
+    light_flags = derived._flags(conn, kb, "q", keys)
+    monkeypatch.setattr(derived, "_quoting_articles", derived.export_articles)
+    assert derived._flags(conn, kb, "q", keys) == light_flags
+    kinds = Counter(f["kind"] for _, f in light_flags)
+    assert kinds["altered quote"] and kinds["speaker conflict"], kinds
 
 
 def test_a_store_of_schema_10_gets_its_claim_scopes_on_the_next_batch(tmp_path):

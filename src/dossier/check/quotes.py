@@ -243,7 +243,7 @@ def _flag(o: dict[str, Any], others: list[dict[str, Any]], reference: list[str],
     removed, added = differences(reference, wording)
     if not removed and not added:
         return None
-    text = article["text"][o["start"]:o["end"]]
+    text = _words_of(o, article)
     if not added and _ELLIPSIS.search(text):
         return None  # the gap is marked
     other_articles = list({x["article"]: articles[x["article"]] for x in others}.values())
@@ -254,7 +254,7 @@ def _flag(o: dict[str, Any], others: list[dict[str, Any]], reference: list[str],
     severity = "warning" if added and not function_words_only and not translated else "info"
     message = (f"{outlet(article)} quotes {_speaker_name(o, actor_names)} as saying \u201c{short(text)}\u201d, but "
                f"{n} other article{'s' if n > 1 else ''} ({outlets(other_articles)}) quote{'' if n > 1 else 's'} "
-               f"\u201c{short(articles[shown['article']]['text'][shown['start']:shown['end']])}\u201d "
+               f"\u201c{short(_words_of(shown, articles[shown['article']]))}\u201d "
                f"({describe(removed, added)})."
                + (" The speaker did not speak the article's language: these may be two translations." if translated else ""))
     evidence = span(o["article"], o["start"], o["end"])
@@ -262,6 +262,13 @@ def _flag(o: dict[str, Any], others: list[dict[str, Any]], reference: list[str],
         evidence += span(x["article"], x["start"], x["end"])
     return {"kind": KIND, "severity": severity, "message": message, "evidence": evidence, "quote": quote_id,
             "removed": removed, "added": added, "related": sorted(a["id"] for a in other_articles)}
+
+
+def _words_of(occurrence: dict[str, Any], article: dict[str, Any]) -> str:
+    """An occurrence's words: its own `text` (the article's text at its span, as the link keeps
+    it), so per-statement checks need not read whole articles; else cut from the article."""
+    text = occurrence.get("text")
+    return text if isinstance(text, str) else article["text"][occurrence["start"]:occurrence["end"]]
 
 
 def _paragraph(text: str, start: int, end: int) -> tuple[int, int]:

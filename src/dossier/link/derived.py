@@ -45,10 +45,11 @@ from typing import Any
 from dossier.link.claims import (ClaimArticle, Features, article_features, claims_for, group_claims, group_key,
                                  pair_claims, pair_key)
 from dossier.link.pool import ForkPool, can_fork, default_workers
-from dossier.store.corpus import iter_articles
+from dossier.store.corpus import PRIMARY_ORDER, iter_articles
 
 CHUNK = 500
 SPAN = 2000  # articles per chunk of claim groups (and of events for the dates detector)
+OCCURRENCES = 4000  # occurrences per chunk of statements (`_bounded`)
 
 
 def _chunks(ids: Iterable[Any], size: int | None = None) -> Iterator[list[Any]]:
@@ -167,32 +168,47 @@ def _spans(groups: list[tuple[str, list[str]]]) -> Iterator[list[tuple[str, list
         yield chunk
 
 
-def _statements_in_order(conn: sqlite3.Connection, size: int | None = None) -> Iterator[list[str]]:
+def _statements_in_order(conn: sqlite3.Connection, size: int | None = None,
+                         occurrences: int | None = None) -> Iterator[list[str]]:
     """Every statement id, those first seen in the same article together (a chunk's articles
-    are then read once rather than in every chunk: ids are hashes, so sorted they scatter)."""
+    are then read once rather than in every chunk: ids are hashes, so sorted they scatter), in
+    chunks of `_bounded` size."""
     cursor = conn.cursor()  # its own cursor: rows are written on the connection between pages
-    cursor.execute("SELECT quote_id FROM quote_occurrences GROUP BY quote_id ORDER BY MIN(article_id), quote_id")
-    while True:
-        rows = cursor.fetchmany(size or 2 * CHUNK)
-        if not rows:
-            return
-        yield [r[0] for r in rows]
+    cursor.execute("SELECT quote_id, COUNT(*) FROM quote_occurrences GROUP BY quote_id "
+                   "ORDER BY MIN(article_id), quote_id")
+    yield from _bounded(iter(cursor), size, occurrences)
 
 
-def _local_chunks(conn: sqlite3.Connection, quote_ids: set[str], size: int | None = None) -> Iterator[list[str]]:
+def _bounded(counted: Iterator[tuple[str, int]], size: int | None = None,
+             occurrences: int | None = None) -> Iterator[list[str]]:
+    """Statement ids (with their numbers of occurrences) in chunks of at most `size` statements
+    and `occurrences` occurrences (a statement carried more widely alone). A chunk reads every
+    article that carries one of its statements, so a few widely carried statements in one chunk
+    held several thousand articles at once in a worker (the peak of a full derivation at
+    200,000 articles)."""
+    size, occurrences = size or 2 * CHUNK, occurrences or OCCURRENCES
+    chunk: list[str] = []
+    carried = 0
+    for quote_id, n in counted:
+        if chunk and (len(chunk) >= size or carried + n > occurrences):
+            yield chunk
+            chunk, carried = [], 0
+        chunk.append(quote_id)
+        carried += n
+    if chunk:
+        yield chunk
+
+
+def _local_chunks(conn: sqlite3.Connection, quote_ids: set[str], size: int | None = None,
+                  occurrences: int | None = None) -> Iterator[list[str]]:
     """These statements in chunks, in the order of `_statements_in_order`."""
-    size = size or 2 * CHUNK
-    if len(quote_ids) <= size:
-        yield sorted(quote_ids)
-        return
-    first: dict[str, str] = {}
+    first: dict[str, tuple[str, int]] = {}
     for part in _chunks(quote_ids):
-        first.update((r[0], r[1]) for r in conn.execute(
-            f"SELECT quote_id, MIN(article_id) FROM quote_occurrences WHERE quote_id IN ({_marks(part)}) "
+        first.update((r[0], (r[1], r[2])) for r in conn.execute(
+            f"SELECT quote_id, MIN(article_id), COUNT(*) FROM quote_occurrences WHERE quote_id IN ({_marks(part)}) "
             f"GROUP BY quote_id", part))
-    ordered = sorted(quote_ids, key=lambda q: (first.get(q) or "", q))
-    for start in range(0, len(ordered), size):
-        yield ordered[start:start + size]
+    ordered = sorted(quote_ids, key=lambda q: (first[q][0] if q in first else "", q))
+    yield from _bounded(((q, first[q][1] if q in first else 0) for q in ordered), size, occurrences)
 
 
 def _batch_plan(conn: sqlite3.Connection, touched: dict[str, set[str]]) -> Plan:
@@ -366,6 +382,22 @@ def export_articles(conn: sqlite3.Connection, ids: Iterable[str], ranges: bool =
     return out
 
 
+def _quoting_articles(conn: sqlite3.Connection, ids: Iterable[str]) -> list[dict[str, Any]]:
+    """These articles with only what the per-statement detectors read of them (id, language and
+    the primary source's names, `check.common.outlet`), not their texts: a statement is carried
+    by up to tens of thousands of articles, and each occurrence carries its own words."""
+    out = []
+    for part in _chunks(ids):
+        m = _marks(part)
+        primary: dict[str, dict[str, Any]] = {}
+        for row in conn.execute(f"SELECT s.article_id, s.source, s.outlet, s.outlet_name FROM sources s "
+                                f"WHERE s.article_id IN ({m}) ORDER BY s.article_id, {PRIMARY_ORDER}", part):
+            primary.setdefault(row[0], {"source": row[1], "outlet": row[2], "outlet_name": row[3]})
+        out += [{"id": row[0], **primary[row[0]], "lang": row[1]}
+                for row in conn.execute(f"SELECT id, lang FROM articles WHERE id IN ({m})", part) if row[0] in primary]
+    return out
+
+
 def _mentions(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """These articles' analysis records with their mentions alone (all the roles detector reads):
     SQLite cuts the mentions out, so Python decodes a fraction of each record."""
@@ -481,7 +513,7 @@ def _flags(conn: sqlite3.Connection, kb: Any, letter: str, keys: list[str]) -> l
         events: dict[str, list[str]] = defaultdict(list)
         for a, e in sorted(event_of.items()):
             events[e].append(a)
-        document = {"articles": export_articles(conn, ids), "quotes": quotes, "actors": _actors(conn, _speakers(quotes)),
+        document = {"articles": _quoting_articles(conn, ids), "quotes": quotes, "actors": _actors(conn, _speakers(quotes)),
                     "events": [{"id": e, "articles": a} for e, a in sorted(events.items())],
                     "copies": _copies(conn, ids, both=True)}
         linked = {frozenset((c["article"], c["of"])) for c in document["copies"]}
