@@ -240,9 +240,9 @@ def test_an_incremental_link_rewrites_only_the_stories_its_events_are_in(tmp_pat
     conn.execute("UPDATE stories SET record = json_set(record, '$.untouched', 1)")
     before = {r[0] for r in conn.execute("SELECT id FROM stories")}
     # and a note of every story_events row written (schema 14: a story's events are rows)
-    conn.execute("CREATE TEMP TABLE written (event TEXT)")
-    conn.execute("CREATE TEMP TRIGGER noted AFTER INSERT ON main.story_events BEGIN "
-                 "INSERT INTO written VALUES (NEW.event); END")
+    # (in the store, not TEMP: a full link writes its tables from a process of its own, with its own connection)
+    conn.execute("CREATE TABLE written (event TEXT)")
+    conn.execute("CREATE TRIGGER noted AFTER INSERT ON story_events BEGIN INSERT INTO written VALUES (NEW.event); END")
     rows_before = set(conn.execute("SELECT event, story, place FROM story_events"))
     late.write_text(held, encoding="utf-8")
     second = build([str(corpus)], conn, BuildOptions(workers=1))

@@ -34,6 +34,7 @@ from typing import Any, Callable
 
 from dossier.link.copies import ArticleText, CopyIndex
 from dossier.link.linker import LinkInput, SpooledIndex, add_statements, text_reader
+from dossier.link.pool import die_with_parent
 from dossier.link.quotes import QuoteIndex
 
 MIN_ARTICLES = 2000  # below this a second process costs more (~1 s to start) than it saves
@@ -64,12 +65,13 @@ def _finder(conn: Any, part: str) -> tuple[CopyIndex | QuoteIndex, Callable[[Lin
     return copies, lambda item: copies.add(ArticleText(item.id, item.text, item.published, item.outlets))
 
 
-def _work(path: str, parts: tuple[str, ...], out: Any) -> None:
+def _work(path: str, parts: tuple[str, ...], out: Any, parent: int) -> None:
     """A child: what its parts find of every analysed article in linking order (one value per part), then
     their indexes (with, for reports, its CPU seconds and the time it was done)."""
     from dossier.link.corpus import give_back_freed_memory, link_inputs  # not at import time: link.corpus imports this module
     from dossier.store.db import connect
 
+    die_with_parent(parent)
     try:
         conn = connect(path, create=False)
         indexes, finds = zip(*(_finder(conn, part) for part in parts))
@@ -100,7 +102,7 @@ class _Child:
     def __init__(self, context: Any, path: str, parts: tuple[str, ...]) -> None:
         self.parts = parts
         self._queue = context.Queue()
-        self._process = context.Process(target=_work, args=(path, parts, self._queue), daemon=True)
+        self._process = context.Process(target=_work, args=(path, parts, self._queue, os.getpid()), daemon=True)
         self._process.start()
         self._pending: list[tuple[str, Any]] = []
         self._next = 0

@@ -399,12 +399,24 @@ class PickledState:
     """A snapshot of the linking state, pickled and compressed into a temporary file: a full link
     takes it once the tables are written, drops the state, and stores the snapshot at its end
     (`save_pickled_state`), so the state is not in memory beside the claims-and-flags workers, and
-    a link that fails before its end still leaves no state. Its bytes are those `save_state` stores."""
+    a link that fails before its end still leaves no state. Its bytes are those `save_state` stores.
+    The file is open before the state is written into it, so a forked process can fill it."""
 
-    def __init__(self, linker: Linker) -> None:
-        self.kb_fingerprint, self.analysis_seq = linker.kb_fingerprint, linker.analysis_seq
+    def __init__(self, kb_fingerprint: str, analysis_seq: int) -> None:
+        self.kb_fingerprint, self.analysis_seq = kb_fingerprint, analysis_seq
         self.file = tempfile.TemporaryFile()
+
+    @classmethod
+    def of(cls, linker: Linker) -> PickledState:
+        pickled = cls(linker.kb_fingerprint, linker.analysis_seq)
+        pickled.write(linker)
+        return pickled
+
+    def write(self, linker: Linker) -> None:
+        self.file.seek(0)
+        self.file.truncate()
         _compressed_pickle(linker, self.file)
+        self.file.flush()
 
     def copy_to(self, sink: Any) -> None:
         self.file.seek(0)

@@ -10,10 +10,12 @@ its own connection once, and a failure ends every worker at once instead of lett
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
 import pickle
 import queue
+import signal
 import sqlite3
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -23,6 +25,7 @@ from typing import Any
 AHEAD = 2  # tasks sent ahead per worker: its next one is there when it finishes one, and few wait in memory
 WAIT = 2.0  # seconds between checks that the workers are alive while waiting for a result
 _END = object()
+PR_SET_PDEATHSIG = 1  # prctl(2)
 MIN_ARTICLES = 1000  # a full link's steps use the pool from this size (BENCHMARKS.md: "Claims and flags on two cores")
 
 
@@ -36,8 +39,22 @@ def can_fork() -> bool:
     return "fork" in get_all_start_methods()
 
 
-def _serve(path: str, work: Callable[[sqlite3.Connection, Any], Any], tasks: Any, results: Any) -> None:
+def die_with_parent(parent: int) -> None:
+    """In a forked worker: end when the process that forked it ends, however it ends. A build
+    killed while its workers run would otherwise leave them running on (a linking process
+    writing its tables into a store the user builds again), or waiting for work forever. Linux
+    only (`prctl`); elsewhere, nothing."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it ended before the request was made
+        os._exit(1)
+
+
+def _serve(path: str, work: Callable[[sqlite3.Connection, Any], Any], tasks: Any, results: Any, parent: int) -> None:
     """A worker: `work(conn, task)` of each task it is sent, with its own connection, until None."""
+    die_with_parent(parent)
     gc.freeze()  # what it inherited is not its garbage: the collector need not scan (and copy) it
     try:
         from dossier.store.db import connect
@@ -58,11 +75,13 @@ class ForkPool:
     RuntimeError there, naming `what`. Use it as a context manager: leaving it ends the workers."""
 
     def __init__(self, path: str, work: Callable[[sqlite3.Connection, Any], Any], workers: int,
-                 what: str = "worker") -> None:
+                 what: str = "worker", daemon: bool = True) -> None:
+        """`daemon=False` lets a worker start processes of its own (a daemonic process may not)."""
         context = get_context("fork")
         self.size, self._what, self._finished = workers, what, False
         self._tasks, self._results = context.Queue(), context.Queue()
-        self._processes = [context.Process(target=_serve, args=(path, work, self._tasks, self._results), daemon=True)
+        self._processes = [context.Process(target=_serve, args=(path, work, self._tasks, self._results, os.getpid()),
+                                           daemon=daemon)
                            for _ in range(workers)]
         for process in self._processes:
             process.start()

@@ -1,0 +1,118 @@
+"""A full link of a store in a file links and writes its tables in a forked process, which exits
+before claims and flags (`link.corpus._link_forked`): the memory its state took leaves with it
+instead of staying in the build's heap, where the claims-and-flags workers are forked from."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from conftest import SAMPLE
+from dossier.build import BuildOptions, build
+from dossier.link import corpus
+from dossier.link.linker import Linker, PickledState
+from dossier.store.db import connect
+from dossier.store.marks import read_mark
+
+TABLES = ("actors", "quotes", "quote_occurrences", "copies", "events", "event_articles", "stories", "story_events",
+          "claims", "flags", "claim_scopes")
+
+
+def _tables(conn) -> dict[str, list[tuple]]:
+    return {t: sorted(tuple(r) for r in conn.execute(f"SELECT * FROM {t}")) for t in TABLES}
+
+
+def _state(conn) -> tuple:
+    return list(conn.execute("SELECT seq, data FROM link_state_chunks ORDER BY seq")), read_mark(conn, "linking state")
+
+
+@pytest.fixture()
+def store(tmp_path):
+    conn = connect(tmp_path / "story.db")
+    build([str(SAMPLE)], conn, BuildOptions(workers=1))
+    return conn
+
+
+def test_the_linking_runs_in_another_process_and_writes_what_one_process_writes(store, tmp_path, monkeypatch):
+    seen = tmp_path / "pids"
+    add = Linker.add
+
+    def noting(self, *args, **kwargs):
+        with open(seen, "a") as f:  # a file: the forked process's memory is not ours
+            f.write(f"{os.getpid()}\n")
+        return add(self, *args, **kwargs)
+
+    monkeypatch.setattr(Linker, "add", noting)
+    forked = corpus.link(store, full=True)
+    pids = set(seen.read_text().split())
+    assert pids and str(os.getpid()) not in pids
+    tables, state = _tables(store), [data for _, data in _state(store)[0]]
+    assert tables["quotes"] and tables["events"] and tables["claims"] and tables["flags"]
+
+    seen.unlink()
+    monkeypatch.setattr(corpus, "can_fork", lambda: False)  # as where fork is missing: all in this process
+    here = corpus.link(store, full=True)
+    assert set(seen.read_text().split()) == {str(os.getpid())}
+    assert _tables(store) == tables
+    assert [data for _, data in _state(store)[0]] == state  # the same state, byte for byte
+    assert {k: v for k, v in forked.items() if k not in ("seconds", "cpu")} == \
+        {k: v for k, v in here.items() if k not in ("seconds", "cpu")}
+    assert list(forked["seconds"]) == list(here["seconds"])  # every step timed, in the same order
+
+
+def test_a_linking_process_that_fails_is_reported_and_changes_nothing(store, monkeypatch):
+    tables, state = _tables(store), _state(store)
+
+    def fail(*args, **kwargs):
+        raise ValueError("no room left on the device")
+
+    monkeypatch.setattr(corpus, "_write", fail)
+    with pytest.raises(RuntimeError, match=r"(?s)a link failed.*no room left on the device"):
+        corpus.link(store, full=True)
+    assert _tables(store) == tables and _state(store) == state
+    monkeypatch.undo()
+    corpus.link(store, full=True)  # the store is still usable
+    assert _tables(store) == tables and _state(store)[1] != state[1]
+
+
+def test_a_linking_process_that_dies_is_reported_and_keeps_the_old_state(store, monkeypatch):
+    state = _state(store)
+    monkeypatch.setattr(PickledState, "write", lambda self, linker: os._exit(3))
+    with pytest.raises(RuntimeError, match=r"a link process ended without its result \(exit code 3\)"):
+        corpus.link(store, full=True)
+    assert _state(store) == state
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"  # ended, not yet reaped
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads process states from /proc (Linux)")
+def test_forked_workers_end_when_the_build_that_forked_them_is_killed(store, tmp_path):
+    """A build killed by the user (or the OOM killer) must not leave a linking process writing on,
+    nor workers waiting for work forever (`pool.die_with_parent`)."""
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import sys, time\n"
+        "from dossier.link.pool import ForkPool\n"
+        "pool = ForkPool(sys.argv[1], lambda conn, task: None, 2, 'test worker', daemon=False)\n"
+        "print(' '.join(str(p.pid) for p in pool._processes), flush=True)\n"
+        "time.sleep(600)\n")
+    path = store.execute("PRAGMA database_list").fetchone()[2]
+    parent = subprocess.Popen([sys.executable, "-c", script, path], stdout=subprocess.PIPE, text=True)
+    workers = [int(p) for p in parent.stdout.readline().split()]
+    assert len(workers) == 2 and not any(_gone(w) for w in workers)
+    parent.kill()
+    parent.wait()
+    deadline = time.time() + 30
+    while time.time() < deadline and not all(_gone(w) for w in workers):
+        time.sleep(0.05)
+    assert all(_gone(w) for w in workers)
