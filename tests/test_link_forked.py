@@ -1,5 +1,5 @@
 """A full link of a store in a file links and writes its tables in a forked process, which exits
-before claims and flags (`link.corpus._link_forked`): the memory its state took leaves with it
+before claims and flags (`link.corpus._linking_process`): the memory its state took leaves with it
 instead of staying in the build's heap, where the claims-and-flags workers are forked from."""
 
 from __future__ import annotations

@@ -188,57 +188,27 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
     large store of a file on a machine with more than one core, or when `copy_process` says so.
     The sizes returned carry the seconds of each step (`seconds`).
 
-    For a store in a file (and not `resident`), the linking and the writing of its tables run in a
-    forked process that exits once it has written them and pickled its state (`_link_forked`):
-    the memory the state took is then the system's again, not this process's heap. Freed objects
-    leave a heap fragmented (at 200,000 articles, ~590 MB stayed resident after the state was
-    dropped) and claims and flags fork their workers from this process."""
+    Unless `resident`, the linking steps pickle the state into a temporary file (PickledState)
+    and drop it before claims and flags fork their workers; the state is stored at the end, so a
+    link that fails in between keeps the old one. For a store in a file those steps run in a
+    forked process that exits once done (`_linking_process`): the memory the state took is then
+    the system's again. Freed in this process, it stayed in a fragmented heap (at 200,000
+    articles, ~590 MB resident after the state was dropped), shared by the workers forked from it."""
     if analysis_seq is None:
         analysis_seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM analysis_log").fetchone()[0]
+    if resident:  # a server keeps the state in memory anyway
+        return _link_resident(conn, kb, fingerprint, copy_process, analysis_seq)
+    laps = Laps()
     path = conn.execute("PRAGMA database_list").fetchone()[2]
-    if path and not resident and can_fork():
-        return _link_forked(conn, path, kb, fingerprint, copy_process, analysis_seq)
-    laps = Laps()
-    linker, stage, cpu = _link_steps(conn, kb, fingerprint, copy_process, analysis_seq, laps)
-    try:
-        if resident:  # a server keeps the state in memory anyway
-            if isinstance(linker.copies, SpooledIndex):
-                linker.copies = linker.copies.load()
-                linker.copies.texts = text_reader(conn)
-            claims_and_flags(conn, kb)
-            laps("claims and flags")
-            save_state(conn, linker)
-            laps("save state")
-            _keep_resident(conn, fingerprint, linker)
-        else:  # the state leaves memory before claims and flags fork their workers (PickledState)
-            pickled = PickledState.of(linker)
-            del linker  # its last reference: the state is freed here,
-            give_back_freed_memory()  # and most of its memory returned to the system
-            laps("save state")
-            try:
-                claims_and_flags(conn, kb)
-                laps("claims and flags")
-                save_pickled_state(conn, pickled)
-                laps("save state")
-            finally:
-                pickled.close()
-    finally:
-        gc.unfreeze()  # the linker's state stays frozen until here: every step above keeps it
-        if stage:
-            stage.close()
-    return {**table_sizes(conn), "seconds": laps.seconds, "cpu": _cpu(cpu, stage)}
-
-
-def _link_forked(conn: sqlite3.Connection, path: str, kb: Any, fingerprint: str, copy_process: bool | None,
-                 analysis_seq: int) -> dict[str, Any]:
-    """`_link_full` with its linking steps in a forked process (`_linking_process`), which fills
-    `pickled`; then claims and flags, and the state stored, here."""
-    laps = Laps()
     pickled = PickledState(fingerprint, analysis_seq)
     try:
         work = partial(_linking_process, kb, fingerprint, copy_process, analysis_seq, pickled)
-        with ForkPool(path, work, 1, "link", daemon=False) as pool:
-            (_, (seconds, cpu)), = pool.map([None])
+        if path and can_fork():
+            with ForkPool(path, work, 1, "link", daemon=False) as pool:
+                (_, (seconds, cpu)), = pool.map([None])
+        else:  # an in-memory store, or no fork here: the steps in this process
+            seconds, cpu = work(conn, None)
+            give_back_freed_memory()  # the state was freed when they returned
         laps.seconds.update(seconds)
         laps.restart()
         claims_and_flags(conn, kb)
@@ -250,16 +220,39 @@ def _link_forked(conn: sqlite3.Connection, path: str, kb: Any, fingerprint: str,
     return {**table_sizes(conn), "seconds": laps.seconds, "cpu": cpu}
 
 
+def _link_resident(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_process: bool | None,
+                   analysis_seq: int) -> dict[str, Any]:
+    """`_link_full` for a server: the state stays in this process and is kept resident."""
+    laps = Laps()
+    linker, stage, cpu = _link_steps(conn, kb, fingerprint, copy_process, analysis_seq, laps)
+    try:
+        if isinstance(linker.copies, SpooledIndex):
+            linker.copies = linker.copies.load()
+            linker.copies.texts = text_reader(conn)
+        claims_and_flags(conn, kb)
+        laps("claims and flags")
+        save_state(conn, linker)
+        laps("save state")
+        _keep_resident(conn, fingerprint, linker)
+    finally:
+        gc.unfreeze()  # the linker's state stays frozen until here: every step above keeps it
+        if stage:
+            stage.close()
+    return {**table_sizes(conn), "seconds": laps.seconds, "cpu": _cpu(cpu, stage)}
+
+
 def _linking_process(kb: Any, fingerprint: str, copy_process: bool | None, analysis_seq: int,
                      pickled: PickledState, conn: sqlite3.Connection, _: Any) -> tuple[dict[str, float], dict[str, Any]]:
-    """In the forked process of `_link_forked`: link, write the tables, pickle the state into
-    `pickled`'s file; return the seconds of each step and the linker's CPU."""
+    """The linking steps of `_link_full`, in its forked process (or in this one): link, write the
+    tables, pickle the state into `pickled`'s file; return the seconds of each step and the
+    linker's CPU. The state is dropped on return."""
     laps = Laps()
     linker, stage, cpu = _link_steps(conn, kb, fingerprint, copy_process, analysis_seq, laps)
     try:
         pickled.write(linker)
         laps("save state")
     finally:
+        gc.unfreeze()  # frozen while the steps ran: the collector need not rescan it
         if stage:
             stage.close()
     return laps.seconds, _cpu(cpu, stage)
