@@ -287,22 +287,22 @@ def _link_steps(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_proces
         laps("linker")
         cpu = time.process_time() - cpu
         linker.max_source_rowid = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM sources").fetchone()[0]
-        events = date_events(conn, [linker.event_record(key, why=False) for key in linker.events.events], linker.dated,
-                             workers=default_workers(articles))
-        events.sort(key=lambda e: (event_seq(e), e["id"]))
+        # the event records are made one at a time as they are written (`dated_events_in_order`);
+        # their leads are read here
+        events = dated_events_in_order(conn, linker, workers=default_workers(articles))
         laps("event dates")
         stories = linker.regroup_stories()
         laps("stories")
-        if spooled_statements:  # the stage's statements, their speakers named by this linker's actors
-            # (no other reference to them: they must go with the linker before claims and flags)
-            names, linker.quotes = linker.quotes.actor_names, spooled_statements.load()
-            linker.quotes.actor_names = names
-            gc.freeze()
-        # statements merged one at a time as they are written (Linker.quotes.each)
-        _write(conn, linker.actors.all(), linker.quotes.each(),
-               itertools.chain(duplicate_sources(conn), linker.each_copy_record()), events, stories, linker.dated,
-               linker.events.events)
-        del events, stories
+        with _Rewrite(conn):
+            _write_linked(conn, linker.actors.all(), itertools.chain(duplicate_sources(conn), linker.each_copy_record()),
+                          events, stories, linker.dated, linker.events.events)
+            del events, stories  # gone before the statements are loaded beside the state
+            if spooled_statements:  # the stage's statements, their speakers named by this linker's actors
+                # (no other reference to them: they must go with the linker before claims and flags)
+                names, linker.quotes = linker.quotes.actor_names, spooled_statements.load()
+                linker.quotes.actor_names = names
+                gc.freeze()
+            _write_statements(conn, linker.quotes.each())  # merged one at a time as they are written
         laps("statements and write")
     except BaseException:
         gc.unfreeze()
@@ -465,7 +465,23 @@ def date_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known: d
     fresh = [e["articles"][tallies[e["id"]].count:] if tallies is not None and e["id"] in tallies else e["articles"]
              for e in events]
     # (not `set - known.keys()`: that walks every key of `known`, the whole corpus's in a server)
-    ids = sorted({a for members in fresh for a in members if a not in known})
+    read_leads(conn, {a for members in fresh for a in members if a not in known}, known, chunk, workers)
+    for event, members in zip(events, fresh):
+        if tallies is None:
+            when = event_date(event, known)
+        else:
+            tally = tallies.setdefault(event["id"], DateTally())
+            tally.add(members, known)
+            when = tally.when()
+        _give_date(event, when)
+    return events
+
+
+def read_leads(conn: sqlite3.Connection, ids: Iterable[str], known: dict[str, dict[str, Any]], chunk: int = 500,
+               workers: int = 1) -> None:
+    """What the leads of these articles say of their days (`lead_entries`), into `known`, read
+    `chunk` articles at a time, on `workers` processes when more than one is asked for."""
+    ids = sorted(ids)
     parts = [ids[start:start + chunk] for start in range(0, len(ids), chunk)]
     path = conn.execute("PRAGMA database_list").fetchone()[2]  # "" for an in-memory store
     # the articles' leads read on worker processes (link.pool) when asked, in this order all the same
@@ -475,20 +491,35 @@ def date_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known: d
             # what event_date and the member rows read, kept alone (the linker's cache of 100,000
             # articles' whole entries was 145 MB resident)
             known.update((entry["id"], {"facts": entry["facts"]}) for entry in entries)
-    for event, members in zip(events, fresh):
-        if tallies is None:
-            when = event_date(event, known)
-        else:
-            tally = tallies.setdefault(event["id"], DateTally())
-            tally.add(members, known)
-            when = tally.when()
-        event["published_date"] = event["date"]
-        if when["date"]:
-            event["date"] = when["date"]
-        event["date_certainty"] = when["certainty"]
-        event["date_bounds"] = {"earliest": when["earliest"], "latest": when["latest"]}
-        event["date_reasons"] = when["reasons"] + when["disagreements"]
-    return events
+
+
+def _give_date(event: dict[str, Any], when: dict[str, Any]) -> None:
+    """`date_events`' fields of one event record, from what `event_date` (or a tally) found."""
+    event["published_date"] = event["date"]
+    if when["date"]:
+        event["date"] = when["date"]
+    event["date_certainty"] = when["certainty"]
+    event["date_bounds"] = {"earliest": when["earliest"], "latest": when["latest"]}
+    event["date_reasons"] = when["reasons"] + when["disagreements"]
+
+
+def dated_events_in_order(conn: sqlite3.Connection, linker: Linker, workers: int = 1) -> Iterator[dict[str, Any]]:
+    """A full link's event records, dated as `date_events` dates them, in the store's order (by
+    `event_seq`, then id), made one at a time as they are written: the leads are read first,
+    then each record is made twice, once for its place and once to be written. At 1,000,000
+    articles the list of them took 1.2 GB beside the linking state (by hand, from the state of
+    the 1,000,000-article store: 434 MB the records, 732 MB more once dated)."""
+    index, known = linker.events.events, linker.dated
+    read_leads(conn, (a for event in index.values() for a in event.articles if a not in known), known,
+               workers=workers)
+
+    def dated(key: str) -> dict[str, Any]:
+        record = linker.event_record(key, why=False)
+        _give_date(record, event_date(record, known))
+        return record
+
+    order = sorted((event_seq(dated(key)), key) for key in index)
+    return (dated(key) for _, key in order)
 
 
 def claims_and_flags(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | None = None,
@@ -517,34 +548,47 @@ def duplicate_sources(conn: sqlite3.Connection, ids: list[str] | None = None) ->
                    "source": row[1], "of_source": first[1]}
 
 
-def _write(conn: sqlite3.Connection, actors: list[dict[str, Any]], merged: Iterable[MergedQuote],
-           copies: Iterable[dict[str, Any]], events: list[dict[str, Any]], stories: StoryRows,
-           known: dict[str, dict[str, Any]], index: dict[str, Event] | None = None) -> None:
-    """Every corpus-level table anew, in one transaction; rows are made as they are written
-    (generators, not lists: at 200,000 articles the lists were ~1 GB). Events without their
-    whys take them from `index` (`_write_events`)."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute("DELETE FROM events")
-        conn.execute("DELETE FROM event_articles")
-        conn.execute("DELETE FROM stories")
-        conn.execute("DELETE FROM story_events")
-        _write_events(conn, events, known, index=index)
-        _insert_stories(conn, stories)
-        conn.execute("DELETE FROM copies")
-        conn.executemany("INSERT OR REPLACE INTO copies (article, of, source, kind, similarity, record) VALUES (?, ?, ?, ?, ?, ?)",
-                         ((c["article"], c["of"], c.get("source", ""), c["kind"], c["similarity"],
-                           json.dumps(c, ensure_ascii=False, sort_keys=True)) for c in copies))
-        conn.execute("DELETE FROM quote_occurrences")
-        conn.execute("DELETE FROM quotes")
-        conn.execute("DELETE FROM actors")
-        conn.executemany("INSERT INTO actors (id, name, kind, record) VALUES (?, ?, ?, ?)",
-                         ((a["id"], a["name"], a["kind"], json.dumps(a, ensure_ascii=False, sort_keys=True)) for a in actors))
-        _insert_quotes(conn, merged)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+class _Rewrite:
+    """The transaction a full link rewrites every corpus-level table in: committed when the block
+    ends, rolled back if it raises."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        self.conn.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def _write_linked(conn: sqlite3.Connection, actors: list[dict[str, Any]], copies: Iterable[dict[str, Any]],
+                  events: Iterable[dict[str, Any]], stories: StoryRows, known: dict[str, dict[str, Any]],
+                  index: dict[str, Event] | None = None) -> None:
+    """Every corpus-level table but the statements' anew, in the caller's transaction (`_Rewrite`);
+    rows are made as they are written (generators, not lists: at 200,000 articles the lists were
+    ~1 GB). Events without their whys take them from `index` (`_write_events`)."""
+    conn.execute("DELETE FROM events")
+    conn.execute("DELETE FROM event_articles")
+    conn.execute("DELETE FROM stories")
+    conn.execute("DELETE FROM story_events")
+    _write_events(conn, events, known, index=index)
+    _insert_stories(conn, stories)
+    conn.execute("DELETE FROM copies")
+    conn.executemany("INSERT OR REPLACE INTO copies (article, of, source, kind, similarity, record) VALUES (?, ?, ?, ?, ?, ?)",
+                     ((c["article"], c["of"], c.get("source", ""), c["kind"], c["similarity"],
+                       json.dumps(c, ensure_ascii=False, sort_keys=True)) for c in copies))
+    conn.execute("DELETE FROM actors")
+    conn.executemany("INSERT INTO actors (id, name, kind, record) VALUES (?, ?, ?, ?)",
+                     ((a["id"], a["name"], a["kind"], json.dumps(a, ensure_ascii=False, sort_keys=True)) for a in actors))
+
+
+def _write_statements(conn: sqlite3.Connection, merged: Iterable[MergedQuote]) -> None:
+    """The statements' tables anew, in the caller's transaction (`_Rewrite`), merged as they are written."""
+    conn.execute("DELETE FROM quote_occurrences")
+    conn.execute("DELETE FROM quotes")
+    _insert_quotes(conn, merged)
 
 
 def _insert_stories(conn: sqlite3.Connection, stories: StoryRows) -> None:
@@ -558,35 +602,39 @@ def _insert_stories(conn: sqlite3.Connection, stories: StoryRows) -> None:
     conn.executemany("INSERT OR REPLACE INTO story_events (event, story, place) VALUES (?, ?, ?)", stories.members)
 
 
-def _write_events(conn: sqlite3.Connection, events: list[dict[str, Any]], known: dict[str, dict[str, Any]],
-                  only: set[str] | None = None, index: dict[str, Event] | None = None) -> None:
+def _write_events(conn: sqlite3.Connection, events: Iterable[dict[str, Any]], known: dict[str, dict[str, Any]],
+                  only: set[str] | None = None, index: dict[str, Event] | None = None, batch: int = 5000) -> None:
     """Each event as a header row and one row per member (why it joined, what its lead says of
     the day), so a join writes what changed: the header and the new member's row (`only`: the
     members to write; all when None). Dated events' reasons are their members' (`event_date`),
     so the header keeps them only when they are not (a range's or an unknown date's). An event
     without its whys (a full link's, `Linker.event_record`) takes them from its `index` entry."""
-    def headers() -> Iterator[tuple]:
-        for event in events:
-            header = {k: v for k, v in event.items() if k not in ("articles", "why")}
-            if event.get("date_certainty") in DATED:
-                del header["date_reasons"]  # read_events puts them back from the member rows
-            yield event["id"], event_seq(event), json.dumps(header, ensure_ascii=False, sort_keys=True)
+    headers: list[tuple] = []
+    members: list[tuple] = []
+    for event in events:  # one pass: a full link's records are made as they come (`dated_events_in_order`)
+        header = {k: v for k, v in event.items() if k not in ("articles", "why")}
+        if event.get("date_certainty") in DATED:
+            del header["date_reasons"]  # read_events puts them back from the member rows
+        headers.append((event["id"], event_seq(event), json.dumps(header, ensure_ascii=False, sort_keys=True)))
+        whys = index[event["id"]].whys if "why" not in event and index is not None else None
+        for position, article_id in enumerate(event["articles"]):
+            if only is not None and article_id not in only:
+                continue
+            entry = known.get(article_id)
+            reason = (entry.get("facts") or article_facts(article_id, entry))[2] if entry else None
+            why = event["why"].get(article_id, {}) if whys is None else json.loads(whys[position])
+            members.append((article_id, event["id"], position, json.dumps(why, ensure_ascii=False, sort_keys=True),
+                            json.dumps(reason, ensure_ascii=False, sort_keys=True) if reason else None))
+        if len(members) >= batch or len(headers) >= batch:
+            _insert_event_rows(conn, headers, members)
+            headers, members = [], []
+    _insert_event_rows(conn, headers, members)
 
-    def members() -> Iterator[tuple]:
-        for event in events:
-            whys = index[event["id"]].whys if "why" not in event and index is not None else None
-            for position, article_id in enumerate(event["articles"]):
-                if only is not None and article_id not in only:
-                    continue
-                entry = known.get(article_id)
-                reason = (entry.get("facts") or article_facts(article_id, entry))[2] if entry else None
-                why = event["why"].get(article_id, {}) if whys is None else json.loads(whys[position])
-                yield (article_id, event["id"], position, json.dumps(why, ensure_ascii=False, sort_keys=True),
-                       json.dumps(reason, ensure_ascii=False, sort_keys=True) if reason else None)
 
-    conn.executemany("INSERT OR REPLACE INTO events (id, seq, record) VALUES (?, ?, ?)", headers())
+def _insert_event_rows(conn: sqlite3.Connection, headers: list[tuple], members: list[tuple]) -> None:
+    conn.executemany("INSERT OR REPLACE INTO events (id, seq, record) VALUES (?, ?, ?)", headers)
     conn.executemany("INSERT OR REPLACE INTO event_articles (article_id, event_id, position, why, reason) "
-                     "VALUES (?, ?, ?, ?, ?)", members())
+                     "VALUES (?, ?, ?, ?, ?)", members)
 
 
 def _insert_quotes(conn: sqlite3.Connection, merged: Iterable[MergedQuote], batch: int = 2000) -> None:

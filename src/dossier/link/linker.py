@@ -35,6 +35,7 @@ import lz4.frame
 from dossier.kb import KnowledgeBase
 from dossier.link.actors import ActorIndex
 from dossier.link.copies import ArticleText, CopyIndex, closest_originals
+from dossier.link import pickling
 from dossier.link.linkstate import AnalysisKeys, CopyRelations, KeptRelations
 from dossier.link.events import LEAD_CHARS, Event, EventArticle, EventIndex, lead_terms, period_of
 from dossier.link.quotes import MergedQuote, Occurrence, QuoteIndex, normalize_quote
@@ -530,7 +531,7 @@ class SpooledIndex:
         try:
             with os.fdopen(handle, "wb") as file:
                 stream = _Deflating(file)
-                pickle.dump(index, stream, protocol=pickle.HIGHEST_PROTOCOL)
+                pickling.dump(index, stream)
                 stream.close()
         except BaseException:
             os.unlink(path)
@@ -575,12 +576,12 @@ def _compressed_pickle(linker: Linker, sink: Any) -> None:
     state = linker.__getstate__()
     names, state["quotes"].actor_names = state["quotes"].actor_names, None
     try:
-        pickle.dump({k: v for k, v in state.items() if k not in PARTS}, out, protocol=pickle.HIGHEST_PROTOCOL)
+        pickling.dump({k: v for k, v in state.items() if k not in PARTS}, out)
         for part in PARTS:
             if isinstance(state[part], SpooledIndex):  # pickled by the process that built it
                 state[part].copy_pickle(out)
             else:
-                pickle.dump(state[part], out, protocol=pickle.HIGHEST_PROTOCOL)
+                pickling.dump(state[part], out)
     finally:
         state["quotes"].actor_names = names
     out.close()
