@@ -485,3 +485,30 @@ def test_events_hold_one_object_per_term_and_day_and_keep_no_instance_dict():
             for value in [*event.terms, *event.actors, *event.days]:
                 assert seen.setdefault(value, value) is value  # every event's copy is the same object
         assert len(seen) > 100
+
+
+def test_an_events_actors_tally_counts_its_articles_and_one_key_tallies_are_shared():
+    import pickle
+    from collections import Counter
+
+    articles = _quoted(synthetic_corpus(120, seed=7)[0])
+    index = EventIndex()
+    for article in articles:
+        index.add(article)
+    by_id = {a.id: a for a in articles}
+    for event in index.events.values():  # what a Counter updated with each member's actors held, in its order
+        expected: Counter = Counter()
+        for article_id in event.articles:
+            expected.update(sorted(by_id[article_id].actors))
+        assert list(event.actors.items()) == list(expected.items())
+        assert event.top_actors(10) == [a for a, _ in expected.most_common(10)]
+        assert type(event.articles) is tuple and type(event.whys) is tuple
+    for current in (index, pickle.loads(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))):
+        singles: dict = {}
+        holders: Counter = Counter()
+        for event in current.events.values():
+            for tally in (event.day_tally, event.actor_tally, event.happened_tally, event.count_tally):
+                if len(tally) == 2 and tally[1] == 1:
+                    assert singles.setdefault(tally, tally) is tally  # one object for each such tally
+                    holders[tally] += 1
+        assert len(singles) > 5 and max(holders.values()) > 1  # and some are several events'

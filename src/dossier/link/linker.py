@@ -43,7 +43,7 @@ from dossier.link.timeline import DateTally, LeadFacts
 from dossier.model import Mention
 from dossier.store.marks import write_mark
 
-STATE_VERSION = "15"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies;
+STATE_VERSION = "16"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies;
 # 5: events keep months and weekdays, Spanish lead words read in English; 6: compact statement occurrences, copy key counts;
 # 7: stories kept (story_of, story_members, story_ids); 8: events keep the counts their leads name; 9: counted per article;
 # 10: an event is its core days and actors (events.core); 11: pickled in parts (_compressed_pickle);
@@ -58,6 +58,8 @@ STATE_VERSION = "15"  # 2: the lead-date cache; 3: event membership rows and the
 # 15: copy keys packed 8 bytes a pair, copy articles as columns; analysis keys by their tails, copy
 # relations one packed list per copy, kept relations as places in them (link.linkstate; restmem); statements' wordings,
 # record strings and article ids in buffers, record values packed (quotesmem3)
+# 16: an event's actors as a flat tally, its articles and whys as tuples, a tally of one key counted once shared;
+# arrays pickled from their own memory (link.pickling)
 # An incremental link appends its articles to a journal (link_journal) instead of saving the whole
 # state, while the journal holds at most this share of the linked articles (or JOURNAL_MIN): loading
 # replays it (an add is ~10-20 ms), so this keeps the replay near what a snapshot's save costs.
@@ -265,7 +267,7 @@ class Linker:
         common = max(days, key=lambda d: (event.days[d], -d.toordinal())) if days else None
         return {"id": event.key, "title": event.title or "", "date": common.isoformat() if common else None,
                 "date_range": {"earliest": days[0].isoformat(), "latest": days[-1].isoformat()} if days else None,
-                "articles": list(event.articles), "actors": [a for a, _ in event.actors.most_common(10)]} | (
+                "articles": list(event.articles), "actors": event.top_actors(10)} | (
                     {"why": dict(event.why)} if why else {})
 
     # -- stories -------------------------------------------------------------------------------
