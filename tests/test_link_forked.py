@@ -84,7 +84,7 @@ def test_a_linking_process_that_fails_is_reported_and_changes_nothing(store, mon
 
 def test_a_linking_process_that_dies_is_reported_and_keeps_the_old_state(store, monkeypatch):
     state = _state(store)
-    monkeypatch.setattr(PickledState, "write", lambda self, linker: os._exit(3))
+    monkeypatch.setattr(PickledState, "write_statements", lambda self, quotes: os._exit(3))
     with pytest.raises(RuntimeError, match=r"a link process ended without its result \(exit code 3\)"):
         corpus.link(store, full=True)
     assert _state(store) == state

@@ -281,6 +281,9 @@ def test_migration_14_keeps_each_storys_events_in_order(tmp_path):
     conn.execute("DROP TABLE link_state_chunks")
     conn.execute("DROP INDEX sources_outlet_name")
     conn.execute("CREATE INDEX sources_outlet_name ON sources(outlet_name)")
+    conn.execute("DROP INDEX articles_lang")  # and schema 15's indexes
+    conn.execute("DROP INDEX sources_outlet")
+    conn.execute("CREATE INDEX sources_outlet ON sources(outlet)")
     conn.execute("PRAGMA user_version = 13")
     conn.close()
     again = connect(tmp_path / "old.db")
@@ -290,3 +293,23 @@ def test_migration_14_keeps_each_storys_events_in_order(tmp_path):
     second = build([str(SAMPLE / "txt")], again, BuildOptions(workers=1))
     assert second.linked["linked_new"] == second.linked["articles"]  # relinked in full
     assert build_document(again)["stories"] == stories
+
+
+def test_the_build_summary_counts_languages_and_outlets_from_indexes_alone(tmp_path):
+    """A summary that scanned the articles table took 5.7 s of each single-article build into a
+    store of 1,000,000 articles; from the indexes it reads only what it counts."""
+    from dossier.store import corpus
+
+    conn = connect(tmp_path / "x.db")
+    build([str(synthetic_corpus(tmp_path / "in", 12))], conn, BuildOptions(workers=1))
+    summary = corpus.counts(conn)
+    assert summary["articles"] == 12 and sum(row["n"] for row in summary["languages"]) == 12
+    traced: list[str] = []
+    conn.set_trace_callback(traced.append)
+    corpus.counts(conn)
+    conn.set_trace_callback(None)
+    grouped = [sql for sql in traced if "GROUP BY" in sql]
+    assert len(grouped) == 2
+    for sql in grouped:
+        plan = " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "COVERING INDEX" in plan, plan  # not a scan of the table's rows

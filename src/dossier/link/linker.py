@@ -43,7 +43,7 @@ from dossier.link.timeline import DateTally, LeadFacts
 from dossier.model import Mention
 from dossier.store.marks import write_mark
 
-STATE_VERSION = "16"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies;
+STATE_VERSION = "17"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies;
 # 5: events keep months and weekdays, Spanish lead words read in English; 6: compact statement occurrences, copy key counts;
 # 7: stories kept (story_of, story_members, story_ids); 8: events keep the counts their leads name; 9: counted per article;
 # 10: an event is its core days and actors (events.core); 11: pickled in parts (_compressed_pickle);
@@ -59,7 +59,7 @@ STATE_VERSION = "16"  # 2: the lead-date cache; 3: event membership rows and the
 # relations one packed list per copy, kept relations as places in them (link.linkstate; restmem); statements' wordings,
 # record strings and article ids in buffers, record values packed (quotesmem3)
 # 16: an event's actors as a flat tally, its articles and whys as tuples, a tally of one key counted once shared;
-# arrays pickled from their own memory (link.pickling)
+# arrays pickled from their own memory (link.pickling); 17: the statements pickled last (PARTS)
 # An incremental link appends its articles to a journal (link_journal) instead of saving the whole
 # state, while the journal holds at most this share of the linked articles (or JOURNAL_MIN): loading
 # replays it (an add is ~10-20 ms), so this keeps the replay near what a snapshot's save costs.
@@ -408,6 +408,7 @@ class PickledState:
     def __init__(self, kb_fingerprint: str, analysis_seq: int) -> None:
         self.kb_fingerprint, self.analysis_seq = kb_fingerprint, analysis_seq
         self.file = tempfile.TemporaryFile()
+        self._out: _Deflating | None = None  # between `write_head` and `write_statements`
 
     @classmethod
     def of(cls, linker: Linker) -> PickledState:
@@ -419,6 +420,22 @@ class PickledState:
         self.file.seek(0)
         self.file.truncate()
         _compressed_pickle(linker, self.file)
+        self.file.flush()
+
+    def write_head(self, linker: Linker) -> None:
+        """All of the state but its statements (`write` in two steps): the caller may then drop
+        the rest of the linker before it loads the statements, and gives them to `write_statements`."""
+        self.file.seek(0)
+        self.file.truncate()
+        self._out = _Deflating(self.file)
+        _pickle_head(linker, self._out)
+
+    def write_statements(self, quotes: QuoteIndex | SpooledIndex) -> None:
+        """The statements after `write_head`: the snapshot is then whole, as `write` makes it."""
+        assert self._out is not None, "write_head first"
+        _pickle_statements(quotes, self._out)
+        self._out.close()
+        self._out = None
         self.file.flush()
 
     def copy_to(self, sink: Any) -> None:
@@ -512,7 +529,9 @@ class _Deflating:
         self._sink.flush()
 
 
-PARTS = ("quotes", "copies", "events")  # the state's largest parts, pickled one after another
+# the state's largest parts, pickled one after another; the statements last, so a full link can pickle
+# the others and drop them before it loads the statements to write them (`PickledState.write_head`)
+PARTS = ("copies", "events", "quotes")
 
 
 class SpooledIndex:
@@ -575,18 +594,36 @@ def _compressed_pickle(linker: Linker, sink: Any) -> None:
     ~2 GB at the peak of a full link). The parts share no objects: the statements' actor names
     are attached again on load. The compressed bytes go to `sink` as they come (`_Chunks`)."""
     out = _Deflating(sink)
-    state = linker.__getstate__()
-    names, state["quotes"].actor_names = state["quotes"].actor_names, None
-    try:
-        pickling.dump({k: v for k, v in state.items() if k not in PARTS}, out)
-        for part in PARTS:
-            if isinstance(state[part], SpooledIndex):  # pickled by the process that built it
-                state[part].copy_pickle(out)
-            else:
-                pickling.dump(state[part], out)
-    finally:
-        state["quotes"].actor_names = names
+    _pickle_head(linker, out)
+    _pickle_statements(linker.quotes, out)
     out.close()
+
+
+def _pickle_head(linker: Linker, out: _Deflating) -> None:
+    """All of the state but its statements: the Linker's own attributes, then its other parts."""
+    state = linker.__getstate__()
+    pickling.dump({k: v for k, v in state.items() if k not in PARTS}, out)
+    for part in PARTS[:-1]:
+        _pickle_part(state[part], out)
+
+
+def _pickle_statements(quotes: QuoteIndex | SpooledIndex, out: _Deflating) -> None:
+    """The state's last part, its statements, without the actor names they are given on load."""
+    names = getattr(quotes, "actor_names", None)
+    if names is not None:
+        quotes.actor_names = None  # type: ignore[union-attr]
+    try:
+        _pickle_part(quotes, out)
+    finally:
+        if names is not None:
+            quotes.actor_names = names  # type: ignore[union-attr]
+
+
+def _pickle_part(part: Any, out: _Deflating) -> None:
+    if isinstance(part, SpooledIndex):  # pickled by the process that built it
+        part.copy_pickle(out)
+    else:
+        pickling.dump(part, out)
 
 
 def _unpickle(stream: io.BufferedReader) -> Linker:
