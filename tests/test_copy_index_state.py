@@ -95,3 +95,32 @@ def test_an_index_reading_texts_from_the_store_keeps_none_and_finds_the_same_cop
     assert found == kept.add(copy) and any(r["of"] == "a0" and r["kind"] == "syndicated" for r in found)
     assert "a0" in reads  # the candidate's text was read from the "store", not kept
     assert loaded.relations() == kept.relations()
+
+
+def test_key_holders_insert_in_their_own_buffer_as_numpy_inserts():
+    """Merging recent keys inserts pairs into the sorted array in place (`KeyHolders._insert`, the
+    pairs after each insertion point moved up a chunk at a time), growing its buffer by a quarter
+    when full: the array is what `np.insert` gives, before and after a pickle round trip, and a
+    merge that fits reuses the buffer."""
+    import numpy as np
+
+    from dossier.link.copies import KeyHolders
+
+    rng = np.random.default_rng(3)
+    holders, expected = KeyHolders(), np.empty(0, np.uint64)
+    holders._CHUNK = 7  # several chunks per merge
+    buffers = []
+    for round_ in range(40):
+        values = np.sort(rng.integers(0, 2**40, rng.integers(0, 30), dtype=np.uint64))
+        at = np.searchsorted(expected, values, "right")
+        expected = np.insert(expected, at, values)
+        holders._insert(at, values)
+        assert np.array_equal(holders._values, expected)
+        buffers.append(holders._buffer)
+        if round_ == 20:
+            holders = pickle.loads(pickle.dumps(holders, protocol=pickle.HIGHEST_PROTOCOL))
+            holders._CHUNK = 7
+            assert holders._buffer is None and np.array_equal(holders._values, expected)
+    assert len(expected) > 300
+    assert any(a is b for a, b in zip(buffers, buffers[1:]))  # room left by a growth was used
+    assert all(len(b) >= len(expected) // 2 for b in buffers[-1:])
