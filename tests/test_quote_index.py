@@ -3,6 +3,7 @@ what it gives back must be what it was given, and a saved and loaded index must 
 as the one that was never saved."""
 
 import io
+from array import array
 import json
 import pickle
 
@@ -181,6 +182,23 @@ def test_the_wording_table_finds_every_wording_and_only_those():
         assert grown._find(norm)[0] == again._find(norm)[0] == grown.wordings.index(norm)
         assert grown.statement_of(norm) == again.statement_of(norm) is not None
     assert again.statement_of("we counted containers") is None
+
+
+def test_the_wording_table_placed_a_batch_at_a_time_is_a_table_of_the_same_numbers(monkeypatch):
+    """`_slots` places the wordings a batch at a time into the table itself (a load of a large
+    state held all the rounds' arrays at once): a wording is still found at its number, and an
+    unknown one not, through the collisions of a table three quarters full."""
+    from dossier.link import quotes as quotes_module
+    from dossier.link.quotes import _probe, _slots
+
+    monkeypatch.setattr(quotes_module, "_SLOTS_BATCH", 7)
+    words = [f"the {n} barges wait at pier {n % 7}" for n in range(384)]
+    table = _slots(words, 512)
+    assert type(table) is array and len(table) == 512
+    assert sorted(slot for slot in table if slot >= 0) == list(range(384))
+    assert all(_probe(table, words, w)[0] == n for n, w in enumerate(words))
+    assert _probe(table, words, "the 7 barges wait at pier 1")[0] == -1
+    table.append(0)  # no view of it is left: it can grow
 
 
 def test_a_column_is_made_wider_when_a_number_does_not_fit():
