@@ -53,9 +53,9 @@ def main() -> None:
                 raise SystemExit(f"add {n} failed ({process.returncode}):\n{errors}")
             walls.append(wall)
             peaks.append(peak)
-            print(f"add {n}: {wall:.1f} s, peak RSS {peak / 2**30:.2f} GB", flush=True)
+            print(f"add {n}: {wall:.1f} s, peak RSS {peak / 2**30:.2f} GiB", flush=True)
     print(f"{len(walls)} adds: wall p50 {statistics.median(walls):.1f} s, max {max(walls):.1f} s; "
-          f"peak RSS max {max(peaks) / 2**30:.2f} GB")
+          f"peak RSS max {max(peaks) / 2**30:.2f} GiB")
 
 
 if __name__ == "__main__":
