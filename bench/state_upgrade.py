@@ -1,7 +1,7 @@
 """Bring a store's saved linking state of version 15 or 16 to this checkout's 17, in place, without relinking.
 
 A relink of 1,000,000 articles takes over two hours here; versions 16 and 17 changed only how an
-event holds what it has (16: its actors as a flat tally, its articles and whys as tuples, one-key
+event holds what it has (16: its actors as a flat tally, its articles and whys as tuples while short, one-key
 tallies shared: `link.events.Event`), how arrays are pickled (16: `link.pickling`) and the order
 of the state's parts (17: the statements last), not what a link finds. So this reads the old
 state's parts in their order with this checkout's classes (an old Event's fields come back in the
@@ -22,6 +22,7 @@ import sys
 import time
 
 from dossier.analyze.record import cached_kb, kb_fingerprint
+from dossier.link.events import TUPLE_ARTICLES
 from dossier.link.linker import STATE_VERSION, Linker, _Inflating, _replay, _stored_chunks, save_state, text_reader
 from dossier.store.db import connect
 
@@ -36,7 +37,8 @@ def upgrade_events(index: object) -> int:
         counts = event.actor_tally  # a Counter, where version 15 kept `actors`
         if isinstance(counts, dict):
             event.actor_tally = tuple(value for pair in counts.items() for value in pair) if counts else ()
-        event.articles, event.whys = tuple(event.articles), tuple(event.whys)
+        kind = tuple if len(event.articles) <= TUPLE_ARTICLES else list
+        event.articles, event.whys = kind(event.articles), kind(event.whys)
         for name in ("actor_tally", "day_tally", "happened_tally", "count_tally"):
             tally = getattr(event, name)
             if len(tally) == 2 and tally[1] == 1:

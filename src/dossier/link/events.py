@@ -283,6 +283,7 @@ def _narrow(counts: Any) -> array:
 # shared by the events that have none (never written: an event's arrays are replaced, not changed)
 _NO_IDS, _NO_COUNTS, _NO_CODES = array("B"), array("B"), array("i")
 _OPENED = b'{"opened":true}'
+TUPLE_ARTICLES = 16  # an event's members are a tuple up to this many (`Event.articles`)
 
 
 class Event:
@@ -305,10 +306,11 @@ class Event:
     def __init__(self, key: str, names: Names | None = None, number: int = -1) -> None:
         self.key = key
         self.number = number  # its place in the order events were opened (`EventIndex._event_keys`)
-        # tuples, not lists (a joining article makes them anew): most events have one article, and a
-        # list that was appended to takes 88 bytes where a tuple of one takes 48
-        self.articles: tuple[str, ...] = ()
-        self.whys: tuple[bytes, ...] = ()  # why each article joined (JSON), in the order of `articles`
+        # tuples while short, not lists (a joining article makes them anew): most events have one
+        # article, and a list that was appended to takes 88 bytes where a tuple of one takes 48;
+        # lists from TUPLE_ARTICLES on, so that a large event does not copy them at every join
+        self.articles: tuple[str, ...] | list[str] = ()
+        self.whys: tuple[bytes, ...] | list[bytes] = ()  # why each article joined (JSON), in the order of `articles`
         self.title = ""
         self.titled = False
         self.names = names if names is not None else Names()
@@ -390,7 +392,9 @@ class Event:
         `canon` gives the index's one object for a string or date, `quote_codes` are the codes of
         the article's statements)."""
         self.length_at = -1
-        self.articles += (article.id,)
+        if type(self.articles) is tuple and len(self.articles) >= TUPLE_ARTICLES:
+            self.articles, self.whys = list(self.articles), list(self.whys)
+        self.articles += (article.id,)  # a list is extended in place
         packed = json.dumps(why, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         self.whys += (_OPENED if packed == _OPENED else packed,)  # the why of every first article: one object
         if not self.titled and article.title:
