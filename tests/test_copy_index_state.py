@@ -99,7 +99,7 @@ def test_an_index_reading_texts_from_the_store_keeps_none_and_finds_the_same_cop
 
 def test_key_holders_insert_in_their_own_buffer_as_numpy_inserts():
     """Merging recent keys inserts pairs into the sorted array in place (`KeyHolders._insert`, the
-    pairs after each insertion point moved up a chunk at a time), growing its buffer by a quarter
+    pairs after each insertion point moved up a chunk at a time), growing its buffer by a sixteenth
     when full: the array is what `np.insert` gives, before and after a pickle round trip, and a
     merge that fits reuses the buffer."""
     import numpy as np

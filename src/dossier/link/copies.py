@@ -584,13 +584,14 @@ class KeyHolders:
         self._values = buffer[:size + added]
 
     def _room(self, size: int) -> None:
-        """A buffer of at least `size` pairs that begins with `_values`, grown by a quarter when it
+        """A buffer of at least `size` pairs that begins with `_values`, grown by a sixteenth when it
         must grow: in place, as the C allocator resizes a large block (by moving pages, not
-        copying them), where the array owns its memory; a loaded array is copied once."""
+        copying them), where the array owns its memory; a loaded array is copied once. (numpy
+        fills the new room with zeros, so the room is resident: a sixteenth, not more.)"""
         buffer = self._buffer
         if buffer is not None and len(buffer) >= size:
             return
-        capacity = max(size, len(self._values) * 5 // 4, 1024)
+        capacity = max(size, len(self._values) * 17 // 16, 1024)
         used = len(self._values)
         if buffer is None or not buffer.flags.owndata:
             grown = np.empty(capacity, np.uint64)
