@@ -17,7 +17,7 @@ Output: JSON Lines shards of 1,000 records each (`{"text", "title", "url", "outl
 "published"}`), the form `dossier build` reads fastest, plus `manifest.json` with the
 planted events and copies. Deterministic for a given seed.
 
-    .venv/bin/python bench/corpus_gen.py OUT_DIR --articles 100000 [--seed 0]
+    .venv/bin/python bench/corpus_gen.py OUT_DIR --articles 100000 [--seed 0] [--days 730]
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 SHARD = 1000
+DAYS = 730  # the events' days are spread over two years
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.]*|[.,;:!?]")
 ACTORS = ["Claudia Sheinbaum", "Andrés Manuel López Obrador", "Donald Trump", "Joe Biden", "Marco Rubio",
           "Omar García Harfuch", "Ronald Johnson", "Kamala Harris", "Justin Trudeau", "Pete Hegseth",
@@ -105,7 +106,7 @@ def _article(model: Bigrams, rng: random.Random, event: dict, with_quotes: bool 
     return title, "\n\n".join(paragraphs)
 
 
-def generate(out: Path, articles: int, seed: int = 0) -> dict:
+def generate(out: Path, articles: int, seed: int = 0, days: int = DAYS) -> dict:
     rng = random.Random(seed)
     model = Bigrams(real_texts())
     out.mkdir(parents=True, exist_ok=True)
@@ -127,7 +128,7 @@ def generate(out: Path, articles: int, seed: int = 0) -> dict:
     while len(records) < articles:
         if remaining <= 0:
             size = min(40, max(1, int(rng.paretovariate(1.2))))
-            event = {"id": len(events), "day": start + timedelta(days=rng.randrange(730)),
+            event = {"id": len(events), "day": start + timedelta(days=rng.randrange(days)),
                      "actors": rng.sample(ACTORS, 2), "topic": rng.sample(model.words, 6), "size": size}
             events.append(event)
             remaining, members = size, []
@@ -163,7 +164,7 @@ def generate(out: Path, articles: int, seed: int = 0) -> dict:
         if len(records) % 10000 == 0:
             print(f"{len(records):,} articles", file=sys.stderr)
     flush()
-    manifest = {"articles": articles, "seed": seed, "events": len(events),
+    manifest = {"articles": articles, "seed": seed, "days": days, "events": len(events),
                 "event_of": [r["event"] for r in records], "copies": copies}
     (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return manifest
@@ -174,8 +175,11 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--articles", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--days", type=int, default=DAYS,
+                        help=f"the events' days are spread over this many (default {DAYS}); fewer give a denser corpus: "
+                             "200,000 articles over 146 days are as many a day as 1,000,000 over 730")
     args = parser.parse_args()
-    manifest = generate(args.out, args.articles, args.seed)
+    manifest = generate(args.out, args.articles, args.seed, args.days)
     print(f"{args.articles:,} articles in {args.out} ({manifest['events']:,} events, {len(manifest['copies']):,} copies)")
 
 

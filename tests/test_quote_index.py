@@ -356,3 +356,25 @@ def test_a_span_column_takes_a_negative_value():
     index.add(given, merge=False)
     assert (index._occ_start.typecode, index._occ_length.typecode) == ("q", "q")
     assert sorted((o.start, o.end, o.record["end"]) for i in range(3) for o in index._occurrences(i)) == [(-3, 20, 20), (10, 40, 40), (50, 45, 45)]
+
+
+def test_a_statement_of_one_occurrence_is_merged_as_a_group_of_it_would_be():
+    """`_merge_one` (most statements) gives the fields the general merge gives: compared with a group
+    of the occurrence and a copy of it in another article, whose own parts are taken out again."""
+    from dataclasses import replace
+    from dossier.link.quotes import _merge_group, _merge_one, _norm_id, _quote_id
+
+    names = {"p:mayor": "Mayor Ana Ruiz"}
+    given = [o for a in ARTICLES for o in occurrences(*a)]
+    odd = occurrences("c9", None, [("Nobody saw the depot close that night", None, "headline")])[0]
+    for o in given + [odd]:
+        one = _merge_one(o, names)
+        twin = Occurrence(article="zz" + o.article, published=o.published, text=o.text, norm=o.norm,
+                          record=o.record, speaker=o.speaker)
+        both = _merge_group([o, twin], names)
+        mine = [r for r in both.occurrences if r["article"] == o.article]
+        first = [c for c in both.first_seen_candidates if c == o.article]
+        assert one == replace(both, occurrences=mine, first_seen=first[0] if first else None, first_seen_candidates=first)
+        assert one.id == _quote_id(o.text) == _norm_id(o.norm)
+    assert _merge_one(odd, names).kind == "fragment" and _merge_one(odd, names).first_seen is None
+    assert _merge_one(given[0], names).speaker_name == "Mayor Ana Ruiz"

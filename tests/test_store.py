@@ -313,3 +313,28 @@ def test_the_build_summary_counts_languages_and_outlets_from_indexes_alone(tmp_p
     for sql in grouped:
         plan = " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql))
         assert "COVERING INDEX" in plan, plan  # not a scan of the table's rows
+
+
+def test_a_full_rewrite_has_a_large_page_cache_and_gives_the_connection_its_own_back(tmp_path):
+    """The full link's one transaction (`link.corpus._rewrite`) writes with BULK_CACHE_KB of cache,
+    commits, or rolls back when it raises; either way the connection's cache is its own again."""
+    import pytest
+
+    from dossier.link.corpus import _rewrite
+    from dossier.store.db import BULK_CACHE_KB
+
+    conn = connect(tmp_path / "cache.db")
+    own = conn.execute("PRAGMA cache_size").fetchone()[0]
+    assert own != -BULK_CACHE_KB
+    with _rewrite(conn):
+        assert conn.execute("PRAGMA cache_size").fetchone()[0] == -BULK_CACHE_KB
+        conn.execute("CREATE TABLE kept (x)")
+        conn.execute("INSERT INTO kept VALUES (1)")
+    assert conn.execute("PRAGMA cache_size").fetchone()[0] == own
+    with pytest.raises(RuntimeError):
+        with _rewrite(conn):
+            conn.execute("DELETE FROM kept")
+            raise RuntimeError("a failing link")
+    assert conn.execute("PRAGMA cache_size").fetchone()[0] == own
+    assert [tuple(row) for row in conn.execute("SELECT x FROM kept")] == [(1,)]
+    assert not conn.in_transaction

@@ -16,7 +16,7 @@ import json
 import os
 import sqlite3
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from functools import partial
 from typing import Any
 
@@ -31,6 +31,7 @@ from dossier.link.linker import (STATE_VERSION, Changes, Linker, LinkInput, Pick
                                  event_seq, load_state, save_pickled_state, save_state, text_reader)
 from dossier.link.quotes import MergedQuote
 from dossier.store.corpus import PRIMARY_ORDER
+from dossier.store.db import bulk_cache
 from dossier.store.marks import read_mark
 
 
@@ -294,7 +295,7 @@ def _link_steps(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_proces
         laps("event dates")
         stories = linker.regroup_stories()
         laps("stories")
-        with _Rewrite(conn):
+        with _rewrite(conn):
             _write_linked(conn, linker.actors.all(), itertools.chain(duplicate_sources(conn), linker.each_copy_record()),
                           events, stories, linker.dated, linker.events.events)
             del events, stories  # gone before the statements are loaded beside the state
@@ -560,25 +561,24 @@ def duplicate_sources(conn: sqlite3.Connection, ids: list[str] | None = None) ->
                    "source": row[1], "of_source": first[1]}
 
 
-class _Rewrite:
-    """The transaction a full link rewrites every corpus-level table in: committed when the block
-    ends, rolled back if it raises."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN IMMEDIATE")
-        return self.conn
-
-    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
-        self.conn.execute("COMMIT" if kind is None else "ROLLBACK")
+@contextmanager
+def _rewrite(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """The transaction a full link rewrites every corpus-level table in, with a page cache for it
+    (`bulk_cache`): committed when the block ends, rolled back if it raises."""
+    with bulk_cache(conn):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
 
 def _write_linked(conn: sqlite3.Connection, actors: list[dict[str, Any]], copies: Iterable[dict[str, Any]],
                   events: Iterable[dict[str, Any]], stories: StoryRows, known: dict[str, dict[str, Any]],
                   index: dict[str, Event] | None = None) -> None:
-    """Every corpus-level table but the statements' anew, in the caller's transaction (`_Rewrite`);
+    """Every corpus-level table but the statements' anew, in the caller's transaction (`_rewrite`);
     rows are made as they are written (generators, not lists: at 200,000 articles the lists were
     ~1 GB). Events without their whys take them from `index` (`_write_events`)."""
     conn.execute("DELETE FROM events")
@@ -597,7 +597,7 @@ def _write_linked(conn: sqlite3.Connection, actors: list[dict[str, Any]], copies
 
 
 def _write_statements(conn: sqlite3.Connection, merged: Iterable[MergedQuote]) -> None:
-    """The statements' tables anew, in the caller's transaction (`_Rewrite`), merged as they are written."""
+    """The statements' tables anew, in the caller's transaction (`_rewrite`), merged as they are written."""
     conn.execute("DELETE FROM quote_occurrences")
     conn.execute("DELETE FROM quotes")
     _insert_quotes(conn, merged)

@@ -542,7 +542,13 @@ def _word_changes(original: str, copy: str) -> list[dict[str, str | None]]:
 
 
 def _quote_id(text: str) -> str:
-    return "q" + hashlib.sha256(normalize_quote(text).encode("utf-8")).hexdigest()[:12]
+    return _norm_id(normalize_quote(text))
+
+
+def _norm_id(norm: str) -> str:
+    """`_quote_id` of a text whose normalised wording (`normalize_quote`) is `norm`: an occurrence's
+    own (`Occurrence.norm`), so its text need not be decoded and normalised again."""
+    return "q" + hashlib.sha256(norm.encode("utf-8")).hexdigest()[:12]
 
 
 class QuoteIndex:
@@ -917,11 +923,11 @@ class QuoteIndex:
         """A statement's place in the export: whether it is undated, its first article, the id of
         its canonical wording."""
         n = self._first[root]
-        if root not in self.members and not self._occ_next[n]:  # one occurrence, as most statements
-            group = [_Stored(self, n, self.wordings[root])]
-        else:
-            group = self._group(root)
-        return (not any(o.published for o in group), min(o.article for o in group), _quote_id(_canonical(group).text))
+        if root not in self.members and not self._occ_next[n]:  # one occurrence, as most statements: its own
+            published = self._dates.values[self._occ_published[n]]
+            return not published, self._articles.values[self._occ_article[n]], _norm_id(self.wordings[root])
+        group = self._group(root)
+        return not any(o.published for o in group), min(o.article for o in group), _norm_id(_canonical(group).norm)
 
     def merged(self, root: int) -> MergedQuote:
         return _merge_group(self._group(root), self.actor_names)
@@ -959,6 +965,19 @@ class QuoteIndex:
             yield quote
 
 
+def _merge_one(o: Occurrence, actor_names: dict[str, str], quote_id: str | None = None) -> MergedQuote:
+    """`_merge_group` of a statement of one occurrence."""
+    record = o.record
+    speaker = o.speaker or None
+    speaker_name = actor_names.get(speaker) if speaker else (record.get("speaker_name") or None)
+    record["article"] = o.article
+    record["text"] = text = o.text
+    kind = o.kind if o.kind in ("direct", "indirect") else "fragment"
+    first = [o.article] if o.published else []
+    return MergedQuote(id=quote_id or _quote_id(text), text=text, kind=kind, speaker=speaker, speaker_name=speaker_name,
+                       first_seen=first[0] if first else None, first_seen_candidates=first, occurrences=[record])
+
+
 def _same(a: Any, b: Any) -> bool:
     """Equal and of one type (so a record's value is given back as it was: not 1 for True)."""
     return type(a) is type(b) and a == b
@@ -994,6 +1013,8 @@ def _canonical(group: list[Occurrence]) -> Occurrence:
 def _merge_group(group: list[Occurrence], actor_names: dict[str, str], quote_id: str | None = None) -> MergedQuote:
     """One statement from its occurrences; `quote_id`, when given, is `_quote_id` of its canonical
     wording's text (the caller found it already)."""
+    if len(group) == 1:  # most statements: the same fields, without the tallies
+        return _merge_one(group[0], actor_names, quote_id)
     canonical = _canonical(group)
     speakers = Counter(o.speaker for o in group if o.speaker)
     speaker = None
