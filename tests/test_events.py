@@ -404,6 +404,25 @@ def test_an_event_is_its_core_days_and_actors_not_everything_that_joined_it():
     assert key != strike.key  # it joined, at 0.343, when the straggler's day and the mayor counted as the event's
 
 
+def test_an_events_core_days_kept_for_its_tally_are_those_core_finds_as_it_grows():
+    """`_day_gap` reads a multi-day event's core days from a cache by its tally (`_core_days`): as the
+    event grows (each join a new tally), the days and the gaps are those `core` gives of it then."""
+    from dossier.link.events import CORE_DAYS, _core_days, _day_gap, core
+
+    index = EventIndex()
+    days = [date(2025, 3, 3)] * 5 + [date(2025, 3, 4)] * 3 + [date(2025, 3, 6)] + [date(2025, 3, 4)] * 4
+    for n, day in enumerate(days):
+        index.add(art(f"s{n}", day, "Port Alder bus drivers strike", STRIKE if n % 2 else STRIKE_2,
+                      ["local:drivers-union", "local:transit-authority"]))
+        event = index.events[index.event_of["s0"]]
+        expected = core(event.days, CORE_DAYS * sum(event.days.values()))
+        assert sorted(_core_days(event.day_tally)) == sorted(expected)
+        probe = art("probe", date(2025, 3, 8), "Port Alder", STRIKE, [])
+        assert _day_gap(probe, event) == min(abs((date(2025, 3, 8) - d).days) for d in expected)
+    assert len(index.events[index.event_of["s0"]].articles) == len(days)
+    assert sorted(_core_days(index.events[index.event_of["s0"]].day_tally)) == [date(2025, 3, 3), date(2025, 3, 4)]
+
+
 def _quoted(articles):
     """The synthetic corpus with statements: each event's reports carry one of its own, some carry a shared one."""
     out = []

@@ -517,13 +517,20 @@ def _day_gap(article: EventArticle, event: Event) -> int | None:
         return None
     # one day (most events) is its own core
     gap = (abs((article.day - days[0]).days) if len(days) == 2 else
-           min(abs((article.day - d).days) for d in core(_pairs(days), CORE_DAYS * sum(days[1::2]))))
+           min(abs((article.day - d).days) for d in _core_days(days)))
     had = event.happened_tally
     if article.weekday is not None and had:
         happened = happening_day(article.day, article.weekday)
         gap = min(gap, abs((happened - had[0]).days) if len(had) == 2 else
-                  min(abs((happened - d).days) for d in core(_pairs(had), CORE_DAYS * sum(had[1::2]))))
+                  min(abs((happened - d).days) for d in _core_days(had)))
     return gap
+
+
+@lru_cache(maxsize=1 << 16)
+def _core_days(tally: tuple) -> tuple:
+    """The core days of a flat tally of days (`core`), kept for the tallies asked for again: a
+    multi-day event is a candidate of many articles before it changes (its tally is then a new tuple)."""
+    return tuple(core(_pairs(tally), CORE_DAYS * sum(tally[1::2])))
 
 
 _UNKNOWN: Any = object()
@@ -946,8 +953,10 @@ class EventIndex:
             # order): neither a call of self.idf nor a memo entry per term (its hundreds of terms'
             # idfs were a tenth of the linker's time)
             total, df, log, tf = 1 + self.documents, self._df, math.log, _TF.__getitem__
-            length = event.length = math.sqrt(sum((tf(c) * (log(total / (1 + df[i])) + 1)) ** 2
-                                                  for i, c in zip(event.term_ids, event.term_counts)))
+            # (a list of the terms' tfs and document frequencies by `map`: the same floats in the same order
+            # as a generator of `tf(c)` and `df[i]`, in half the time)
+            length = event.length = math.sqrt(sum([(t * (log(total / (1 + d)) + 1)) ** 2 for t, d in
+                                                   zip(map(tf, event.term_counts), map(df.__getitem__, event.term_ids))]))
             event.length_at = self.documents
         return length
 
