@@ -527,6 +527,13 @@ def _day_gap(article: EventArticle, event: Event) -> int | None:
 
 
 @lru_cache(maxsize=1 << 16)
+def _core_actors(tally: tuple, articles: int) -> tuple:
+    """The core actors of an event of this many articles with this flat tally of actors (`core`), kept as
+    `_core_days` keeps its days."""
+    return tuple(core(_pairs(tally), CORE_ACTORS * articles))
+
+
+@lru_cache(maxsize=1 << 16)
 def _core_days(tally: tuple) -> tuple:
     """The core days of a flat tally of days (`core`), kept for the tallies asked for again: a
     multi-day event is a candidate of many articles before it changes (its tally is then a new tuple)."""
@@ -572,7 +579,7 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
         return 1.0, {"copies": copied}
     terms = _cosine(article.terms, event.terms, idf, *(lengths or ())) if cosine is None else cosine
     # the actors named by at least CORE_ACTORS of the event's articles (`core`)
-    shared_actors = sorted(article.actors.intersection(core(_pairs(event.actor_tally), CORE_ACTORS * len(event.articles)))
+    shared_actors = sorted(article.actors.intersection(_core_actors(event.actor_tally, len(event.articles)))
                            ) if article.actors else []
     actors = len(shared_actors) / max(len(article.actors), 1) if article.actors else 0.0
     if not (article.quotes and event.quote_codes):
