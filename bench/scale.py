@@ -22,7 +22,7 @@ reports:
 those (pages/s); HTML extraction is the cost there.
 
     .venv/bin/python bench/scale.py --sizes 10000 [100000 1000000] [--workers 1 2] [--engines local ray]
-                                    [--warc 2000] [--adds 20] [--work /tmp/dossier-scale] [--json OUT]
+                                    [--warc 2000] [--adds 20] [--work /tmp/dossier-scale] [--json OUT] [--days 730]
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
+from corpus_gen import DAYS  # noqa: E402  (bench/ is on the path)
 
 
 # -- memory of a process tree ------------------------------------------------------------------
@@ -120,13 +121,13 @@ class PeakMemory:
 
 
 # -- corpora -----------------------------------------------------------------------------------
-def corpus(work: Path, articles: int) -> Path:
-    """The generated corpus of this size (made once, then reused)."""
-    folder = work / f"corpus-{articles}"
+def corpus(work: Path, articles: int, days: int = DAYS) -> Path:
+    """The generated corpus of this size, its events spread over `days` (made once, then reused)."""
+    folder = work / (f"corpus-{articles}" if days == DAYS else f"corpus-{articles}-{days}d")
     if not (folder / "manifest.json").exists():
         started = time.time()
-        subprocess.run([sys.executable, str(REPO / "bench" / "corpus_gen.py"), str(folder), "--articles", str(articles)],
-                       check=True)
+        subprocess.run([sys.executable, str(REPO / "bench" / "corpus_gen.py"), str(folder), "--articles", str(articles),
+                        "--days", str(days)], check=True)
         print(f"generated {articles:,} articles in {time.time() - started:.0f} s", flush=True)
     return folder
 
@@ -308,18 +309,22 @@ def main() -> None:
     parser.add_argument("--adds", type=int, default=20, help="single-article builds into each finished store")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "dossier-scale")
     parser.add_argument("--json", type=Path, help="write all results here")
+    parser.add_argument("--days", type=int, default=DAYS,
+                        help=f"the generated events' days span this many (default {DAYS}); fewer give a denser corpus, as "
+                             "many articles a day as a larger one: 200,000 over 146 days are 1,000,000's density")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"load average {os.getloadavg()[0]:.1f} at the start", flush=True)
     results = []
     for size in args.sizes:
-        source = corpus(args.work, size)
+        source = corpus(args.work, size, args.days)
         add_source = sorted(source.glob("shard-*.jsonl"))[0]
+        store = args.work / (f"store-{size}.db" if args.days == DAYS else f"store-{size}-{args.days}d.db")
         for engine in args.engines:
             for workers in args.workers:
-                result = run_build(source, args.work / f"store-{size}.db", workers, engine, args.adds, add_source)
-                result.update(size=size, engine=engine, workers=workers, input="jsonl")
+                result = run_build(source, store, workers, engine, args.adds, add_source)
+                result.update(size=size, engine=engine, workers=workers, input="jsonl", days=args.days)
                 results.append(result)
                 print(describe(f"{size:,} text · {engine} × {workers}", result), flush=True)
         if args.warc:

@@ -36,7 +36,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from contextlib import nullcontext
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -47,7 +46,6 @@ from dossier.link.claims import (ClaimArticle, Features, article_features, claim
                                  pair_claims, pair_key)
 from dossier.link.pool import ForkPool, can_fork, default_workers
 from dossier.store.corpus import PRIMARY_ORDER, iter_articles
-from dossier.store.db import bulk_cache
 
 CHUNK = 500
 SPAN = 2000  # articles per chunk of claim groups (and of events for the dates detector)
@@ -579,33 +577,31 @@ def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | Non
     # forked before the transaction begins: a connection that holds locks must not cross a fork
     pool = ForkPool(path, partial(_compute, kb), workers, "claims-and-flags worker") if (
         full and path and workers > 1 and can_fork()) else None
-    # a full derivation rewrites every table: SQLite's page cache for it (`link.corpus._rewrite`'s reason)
-    with bulk_cache(conn) if full else nullcontext(conn):
+    try:
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                if full:
-                    for table in ("claims", "flags", "claim_scopes"):
-                        conn.execute(f"DELETE FROM {table}")
-                    plan = _full_plan(conn)
-                else:
-                    plan = _batch_plan(conn, touched)
-                    _forget(conn, plan)
-                seconds["find"] = round(time.perf_counter() - started, 2)
-                seconds.update((name, 0.0) for name in ("g", "p", "a", "e", "c+k", "q"))
-                clock = time.perf_counter()
-                results = pool.map(_tasks(plan)) if pool else ((task, _compute(kb, conn, task)) for task in _tasks(plan))
-                for (letter, chunk), rows in results:
-                    _write(conn, letter, rows)
-                    counts[letter] += len(chunk)
-                    lap("c+k" if letter in "ck" else letter)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        finally:
-            if pool:
-                pool.close()
+            if full:
+                for table in ("claims", "flags", "claim_scopes"):
+                    conn.execute(f"DELETE FROM {table}")
+                plan = _full_plan(conn)
+            else:
+                plan = _batch_plan(conn, touched)
+                _forget(conn, plan)
+            seconds["find"] = round(time.perf_counter() - started, 2)
+            seconds.update((name, 0.0) for name in ("g", "p", "a", "e", "c+k", "q"))
+            clock = time.perf_counter()
+            results = pool.map(_tasks(plan)) if pool else ((task, _compute(kb, conn, task)) for task in _tasks(plan))
+            for (letter, chunk), rows in results:
+                _write(conn, letter, rows)
+                counts[letter] += len(chunk)
+                lap("c+k" if letter in "ck" else letter)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        if pool:
+            pool.close()
     lap("write")
     return {**counts, "workers": pool.size if pool else 1, "seconds": seconds}
 
