@@ -62,6 +62,8 @@ CANDIDATES = 40  # events scored in full per article: the ones sharing the most 
 POSTING_CAP = 200  # a key carried by more events than this is too common to find candidates by
 TERMS_KEPT = 400  # an event keeps its heaviest terms (bounded memory and scoring cost at scale)
 STORY_SCAN = 30  # per actor or term, the most recent events sharing it that an event is compared with for its story
+CORE_CACHE = 4096  # tallies whose core is kept (`_core_days`, `_core_actors`): the large events candidates now,
+# not every event's (each entry holds its tally, which the event itself may have replaced)
 STORY_CHECKS = 8  # of those, the ones sharing most of its top terms are compared by vocabulary
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _STOP = frozenset("""
@@ -526,14 +528,14 @@ def _day_gap(article: EventArticle, event: Event) -> int | None:
     return gap
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=CORE_CACHE)
 def _core_actors(tally: tuple, articles: int) -> tuple:
     """The core actors of an event of this many articles with this flat tally of actors (`core`), kept as
     `_core_days` keeps its days."""
     return tuple(core(_pairs(tally), CORE_ACTORS * articles))
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=CORE_CACHE)
 def _core_days(tally: tuple) -> tuple:
     """The core days of a flat tally of days (`core`), kept for the tallies asked for again: a
     multi-day event is a candidate of many articles before it changes (its tally is then a new tuple)."""
