@@ -121,9 +121,14 @@ class PeakMemory:
 
 
 # -- corpora -----------------------------------------------------------------------------------
+def _days_suffix(days: int) -> str:
+    """What a corpus's and its store's names add for a span of days other than the generator's own."""
+    return "" if days == DAYS else f"-{days}d"
+
+
 def corpus(work: Path, articles: int, days: int = DAYS) -> Path:
     """The generated corpus of this size, its events spread over `days` (made once, then reused)."""
-    folder = work / (f"corpus-{articles}" if days == DAYS else f"corpus-{articles}-{days}d")
+    folder = work / f"corpus-{articles}{_days_suffix(days)}"
     if not (folder / "manifest.json").exists():
         started = time.time()
         subprocess.run([sys.executable, str(REPO / "bench" / "corpus_gen.py"), str(folder), "--articles", str(articles),
@@ -320,7 +325,7 @@ def main() -> None:
     for size in args.sizes:
         source = corpus(args.work, size, args.days)
         add_source = sorted(source.glob("shard-*.jsonl"))[0]
-        store = args.work / (f"store-{size}.db" if args.days == DAYS else f"store-{size}-{args.days}d.db")
+        store = args.work / f"store-{size}{_days_suffix(args.days)}.db"
         for engine in args.engines:
             for workers in args.workers:
                 result = run_build(source, store, workers, engine, args.adds, add_source)

@@ -62,7 +62,7 @@ CANDIDATES = 40  # events scored in full per article: the ones sharing the most 
 POSTING_CAP = 200  # a key carried by more events than this is too common to find candidates by
 TERMS_KEPT = 400  # an event keeps its heaviest terms (bounded memory and scoring cost at scale)
 STORY_SCAN = 30  # per actor or term, the most recent events sharing it that an event is compared with for its story
-CORE_CACHE = 4096  # tallies whose core is kept (`_core_days`, `_core_actors`): the large events candidates now,
+CORE_CACHE = 4096  # tallies whose core is kept (`_core_of`): the large events candidates now,
 # not every event's (each entry holds its tally, which the event itself may have replaced)
 STORY_CHECKS = 8  # of those, the ones sharing most of its top terms are compared by vocabulary
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -529,17 +529,15 @@ def _day_gap(article: EventArticle, event: Event) -> int | None:
 
 
 @lru_cache(maxsize=CORE_CACHE)
-def _core_actors(tally: tuple, articles: int) -> tuple:
-    """The core actors of an event of this many articles with this flat tally of actors (`core`), kept as
-    `_core_days` keeps its days."""
-    return tuple(core(_pairs(tally), CORE_ACTORS * articles))
+def _core_of(tally: tuple, at_least: float) -> tuple:
+    """`core` of a flat tally (an event's days or actors), kept for the tallies asked for again: a large
+    event is a candidate of many articles before it changes (its tally is then a new tuple)."""
+    return tuple(core(_pairs(tally), at_least))
 
 
-@lru_cache(maxsize=CORE_CACHE)
 def _core_days(tally: tuple) -> tuple:
-    """The core days of a flat tally of days (`core`), kept for the tallies asked for again: a
-    multi-day event is a candidate of many articles before it changes (its tally is then a new tuple)."""
-    return tuple(core(_pairs(tally), CORE_DAYS * sum(tally[1::2])))
+    """The core days of a flat tally of days."""
+    return _core_of(tally, CORE_DAYS * sum(tally[1::2]))
 
 
 _UNKNOWN: Any = object()
@@ -581,7 +579,7 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
         return 1.0, {"copies": copied}
     terms = _cosine(article.terms, event.terms, idf, *(lengths or ())) if cosine is None else cosine
     # the actors named by at least CORE_ACTORS of the event's articles (`core`)
-    shared_actors = sorted(article.actors.intersection(_core_actors(event.actor_tally, len(event.articles)))
+    shared_actors = sorted(article.actors.intersection(_core_of(event.actor_tally, CORE_ACTORS * len(event.articles)))
                            ) if article.actors else []
     actors = len(shared_actors) / max(len(article.actors), 1) if article.actors else 0.0
     if not (article.quotes and event.quote_codes):
