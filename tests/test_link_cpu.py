@@ -148,3 +148,54 @@ def test_an_events_length_in_one_expression_is_the_plain_length_and_the_day_gap_
         for article in (probe, month):
             assert _date_rules_out(article, event, _day_gap(article, event)) == _date_rules_out(article, event)
     assert isinstance(next(iter(index.events.values())), Event)
+
+
+@pytest.mark.parametrize("few", [0, quotes.FEW_CANDIDATES])  # 0: every wording through numpy
+def test_ratios_looked_for_only_where_they_can_decide_merge_the_same_statements(monkeypatch, few):
+    """`_join` asks `_matches` for the ratios only of the candidates whose ratio can make them one
+    statement for the new occurrence's speaker (`_ratio_candidates`): the statements are those of
+    looking at every candidate of a close length, and fewer candidates were compared."""
+    monkeypatch.setattr(quotes, "FEW_CANDIDATES", few)
+    narrowed = {"close": 0, "kept": 0}
+    original = QuoteIndex._ratio_candidates
+
+    def counted(self, candidates, lengths, close, size, mine, speaker):
+        keep = original(self, candidates, lengths, close, size, mine, speaker)
+        assert not (keep & ~close).any()  # only ever fewer
+        narrowed["close"] += int(close.sum())
+        narrowed["kept"] += int(keep.sum())
+        return keep
+
+    monkeypatch.setattr(QuoteIndex, "_ratio_candidates", counted)
+    index = dam_index(seed=5)
+    merged = [q.to_dict() for q in index.each()]
+    groups = [index.groups.find(i) for i in range(len(index.wordings))]
+    monkeypatch.setattr(QuoteIndex, "_ratio_candidates", lambda self, candidates, lengths, close, *_: close)
+    plain = dam_index(seed=5)
+    assert [q.to_dict() for q in plain.each()] == merged
+    assert [plain.groups.find(i) for i in range(len(plain.wordings))] == groups
+    assert len(merged) < len(index.wordings)  # statements were merged
+    if few == 0:
+        assert 0 < narrowed["kept"] < narrowed["close"]
+
+
+@pytest.mark.parametrize("narrow", [True, False])
+def test_a_reworded_statement_joins_its_speakers_and_not_anothers(monkeypatch, narrow):
+    """A wording of ratio 70-88 with an earlier one is the same statement only when one speaker said
+    both; of 88 or more, whoever said it. The same with the ratios looked for only where they can
+    decide (`_ratio_candidates`) and among every candidate of a close length."""
+    monkeypatch.setattr(quotes, "FEW_CANDIDATES", 0)  # through the lengths and batches
+    if not narrow:
+        monkeypatch.setattr(QuoteIndex, "_ratio_candidates", lambda self, candidates, lengths, close, *_: close)
+    # ratios with the first and how alike their lengths are: 83 and 85 (under 88, too far apart for a ratio of
+    # 88), 70 and 86; the third's with the second 73 of lengths 99 alike
+    said = [("The dam will not be opened until the engineers have inspected every gate", "p:minister"),
+            ("The dam will not be opened until engineers inspect it", "p:minister"),
+            ("The dam stays closed until engineers inspect the gates", "p:governor")]
+    index = QuoteIndex()
+    for n, (wording, speaker) in enumerate(said):
+        record = {"kind": "direct", "start": 0, "end": len(wording), "speaker": speaker}
+        index.add([Occurrence(f"a{n}", "2025-04-01", wording, normalize_quote(wording), record, speaker)], merge=False)
+    group = index.groups.find
+    assert group(1) == group(0)
+    assert group(2) != group(0)
