@@ -2,7 +2,8 @@
 
 An article's event is decided by its lead (headline and first paragraphs), as an editor
 would: the words of the lead (TF-IDF; Spanish words read in English where they are not
-cognates, `crosslang`), the actors it names, the statements it quotes, the articles it copies
+cognates, `crosslang`), the actors it names, the statements it quotes (those
+few events carry: QUOTE_EVENTS), the articles it copies
 or is copied by, and its date (an event is one happening: articles more than MAX_DAYS apart do
 not share one). The weekday a lead says the happening was on ("said on Friday", "este martes")
 tells two happenings of one story apart (a strike's first day and the talks two days later)
@@ -55,6 +56,7 @@ CORE_DAYS = 0.1  # an event's days are those of at least this share of its dated
 CORE_ACTORS = 0.2  # its actors, those named by at least this share of its articles (and its commonest)
 COUNT_GAIN = 0.1  # raises it when a dated lead counts the same number of things as the event's ("26 prisoners")
 QUOTE_GAIN = 0.3  # raises it when the article carries a statement the event's articles carry
+QUOTE_EVENTS = 3  # ... one that at most this many events carry: one in more tells no happening from another
 LEAD_TERM_CHARS = 1000  # the lead whose words are compared (page chrome skipped)
 STEM = 6  # words are cut to this many letters: a crude stemmer that also meets cognates (cartels, carteles)
 STORY_JOIN = 0.18
@@ -828,6 +830,7 @@ class EventIndex:
         term_counts = list(article.terms.values())
         article.terms = Counter(dict(zip(map(self.names.words.__getitem__, term_ids), term_counts)))
         codes = self._codes(article, create=True)
+        evidence = self._distinctive(codes)  # the statements that can tell which event it reports
         self.documents += 1
         df = self._df
         for i in term_ids:
@@ -838,7 +841,7 @@ class EventIndex:
         idfs = [log(total / (1 + df[i])) + 1 for i in term_ids]
         memo.update(zip(article.terms, idfs))
         idf = memo.__getitem__
-        candidates = self.candidates(article, idf, codes)
+        candidates = self.candidates(article, idf, evidence)
 
         own = _length(article.terms, idf)
         # the candidates that similarity compares further than the date (a day too far: 0.0) and copies (1.0)
@@ -856,7 +859,7 @@ class EventIndex:
             dot = dots.get(key)
             cosine = cosines[key] = dot / (own * length) if dot else 0.0  # as `_cosine` divides
             score, _ = similarity(article, event, idf, candidates[key], explain=False, lengths=(own, length),
-                                  cosine=cosine, codes=codes, gap=gaps[key])
+                                  cosine=cosine, codes=evidence, gap=gaps[key])
             # an event without a day cannot be ruled out by date as well: it needs the bar of its month, or the undated bar
             floor = JOIN if event.day_tally else (JOIN_PERIOD if event.periods else JOIN_UNDATED)
             if score > best_score and score >= max(bar, floor):
@@ -864,7 +867,7 @@ class EventIndex:
         if best is not None:
             event = self.events[best]
             _, why = similarity(article, event, idf, candidates[best], lengths=(own, self._length(event)),
-                                cosine=cosines[best], codes=codes, gap=gaps[best])
+                                cosine=cosines[best], codes=evidence, gap=gaps[best])
         else:
             event, why = Event(_event_key(article.id), self.names, len(self._event_keys)), {"opened": True}
             self.events[event.key] = event
@@ -876,6 +879,23 @@ class EventIndex:
         event.add(article, why, intern, codes)
         self.event_of[article.id] = event.key
         return event.key, why
+
+    def events_carrying(self, code: int) -> int:
+        """How many events carry the statement of this code (`_code`), as its posting says."""
+        one_event = self._statement_event
+        if 0 <= code < len(one_event) and one_event[code]:
+            return 1
+        posting = self._postings_q.get(code)
+        return 0 if posting is None else 1 if type(posting) is str else len(posting)
+
+    def _distinctive(self, codes: dict[int, Any]) -> dict[int, Any]:
+        """Of an article's statements by code, those that at most QUOTE_EVENTS events carry. A statement
+        many events carry is a stock phrase ("That he said", a fragment the extractor took for a
+        quotation) or background: at 200,000 generated articles as dense as 1,000,000, such statements,
+        each worth QUOTE_GAIN (more than JOIN by itself), drew unrelated reports into events of up to
+        1,303 articles (`bench/generated_quality.py`; the planted events have at most 40)."""
+        carrying = self.events_carrying
+        return {c: q for c, q in codes.items() if carrying(c) <= QUOTE_EVENTS}
 
     def _term_ids(self, terms: Iterable[str]) -> list[int]:
         """The ids of these stems, in their order (new ones numbered as they come)."""

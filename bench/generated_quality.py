@@ -1,0 +1,147 @@
+"""How well a store built from a generated corpus found what the generator planted: events and copies.
+
+`bench/corpus_gen.py` writes, beside the articles, `manifest.json`: each article's planted event
+(a day, two actors, six topic words; its articles published within two days of the day) and the
+planted copies (syndicated: the same body under another outlet's credit; rewrite: 15 % of the words
+replaced). The gold data in ../shared/data/ is small (the real corpus has 107 articles); this
+measures the same things at the sizes `bench/scale.py` builds, where candidate search, caps and
+caches decide what is compared at all.
+
+- events: B-cubed and pairwise precision / recall / F1 of the store's events against the planted
+  ones, over every generated article (an article the store folded into another as an exact
+  duplicate takes that article's event); the number of events, and the largest;
+- copies: recall of the planted pairs (found in either direction, or folded into one article), by
+  kind; precision of the copy relations found: the share whose two articles are of one planted copy
+  family (a source and its copies, and copies of copies: two copies of one source are related).
+
+    .venv/bin/python bench/generated_quality.py STORE CORPUS_DIR [--json OUT]
+
+The store is opened read-only. An article is known by the `story-N` of its URL (N: its place in the
+manifest).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sqlite3
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+_STORY = re.compile(r"/story-(\d+)$")
+
+
+def _pairs(n: int) -> int:
+    return n * (n - 1) // 2
+
+
+def bcubed(predicted: list[Any], gold: list[Any]) -> tuple[float, float, float]:
+    """B-cubed precision, recall and F1 of two labellings of the same items (lists by item)."""
+    cell = Counter(zip(predicted, gold))
+    by_pred, by_gold = Counter(predicted), Counter(gold)
+    # each item of a (predicted, gold) cell of size c scores c / |its predicted| and c / |its gold|
+    p = sum(c * c / by_pred[pr] for (pr, _), c in cell.items()) / len(predicted)
+    r = sum(c * c / by_gold[g] for (_, g), c in cell.items()) / len(predicted)
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0
+
+
+def pairwise(predicted: list[Any], gold: list[Any]) -> tuple[float, float, float]:
+    """Pairwise precision, recall and F1: the pairs of items put together, counted by cells."""
+    together = sum(_pairs(c) for c in Counter(zip(predicted, gold)).values())
+    said = sum(_pairs(c) for c in Counter(predicted).values())
+    true = sum(_pairs(c) for c in Counter(gold).values())
+    p = together / said if said else 1.0
+    r = together / true if true else 1.0
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0
+
+
+def article_of_story(conn: sqlite3.Connection) -> dict[int, str]:
+    """The store's article of each generated article (by its place in the manifest)."""
+    found = {}
+    for url, article in conn.execute("SELECT url, article_id FROM sources"):
+        m = _STORY.search(url or "")
+        if m:
+            found[int(m.group(1))] = article
+    return found
+
+
+def families(copies: list[list[Any]], size: int) -> list[int]:
+    """Each generated article's copy family: a source with its copies, transitively (union-find)."""
+    parent = list(range(size))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for copy, source, _ in copies:
+        parent[find(copy)] = find(source)
+    return [find(i) for i in range(size)]
+
+
+def measure(store: Path, corpus: Path) -> dict[str, Any]:
+    manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
+    conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    article = article_of_story(conn)
+    missing = manifest["articles"] - len(article)
+    event_of_article = dict(conn.execute("SELECT article_id, event_id FROM event_articles"))
+    items = sorted(n for n in article if article[n] in event_of_article)
+    predicted = [event_of_article[article[n]] for n in items]
+    gold = [manifest["event_of"][n] for n in items]
+    sizes = Counter(predicted)
+    result: dict[str, Any] = {
+        "articles": manifest["articles"], "not in the store": missing, "scored": len(items),
+        "events": {"planted": len(set(gold)), "found": len(sizes), "largest found": max(sizes.values(), default=0),
+                   "largest planted": max(Counter(gold).values(), default=0),
+                   "bcubed": [round(x, 4) for x in bcubed(predicted, gold)],
+                   "pairwise": [round(x, 4) for x in pairwise(predicted, gold)]},
+    }
+    # copies: planted pairs found, by kind; found relations within one planted family
+    found = set(conn.execute("SELECT article, of FROM copies"))
+    recall: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for copy, source, kind in manifest["copies"]:
+        if copy not in article or source not in article:
+            continue
+        a, b = article[copy], article[source]
+        recall[kind][1] += 1
+        recall[kind][0] += a == b or (a, b) in found or (b, a) in found
+    family = families(manifest["copies"], manifest["articles"])
+    family_of_article: dict[str, set[int]] = defaultdict(set)
+    for n, a in article.items():
+        family_of_article[a].add(family[n])
+    related = sum(bool(family_of_article[a] & family_of_article[b]) for a, b in found)
+    result["copies"] = {
+        "planted": len(manifest["copies"]), "found relations": len(found),
+        "precision": round(related / len(found), 4) if found else 1.0,
+        "recall": {kind: round(hit / total, 4) for kind, (hit, total) in sorted(recall.items())},
+        "recall all": round(sum(h for h, _ in recall.values()) / max(1, sum(t for _, t in recall.values())), 4),
+    }
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("store", type=Path)
+    parser.add_argument("corpus", type=Path, help="the corpus_gen folder the store was built from (its manifest.json)")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    if not (args.corpus / "manifest.json").exists():
+        sys.exit(f"{args.corpus}: no manifest.json (a folder written by bench/corpus_gen.py)")
+    result = measure(args.store, args.corpus)
+    ev, co = result["events"], result["copies"]
+    print(f"{result['scored']:,} of {result['articles']:,} generated articles scored ({result['not in the store']:,} not in the store)")
+    print(f"events: {ev['found']:,} found for {ev['planted']:,} planted (largest {ev['largest found']:,}, planted "
+          f"{ev['largest planted']:,}); B-cubed P/R/F1 {' / '.join(f'{x:.3f}' for x in ev['bcubed'])}; "
+          f"pairwise {' / '.join(f'{x:.3f}' for x in ev['pairwise'])}")
+    print(f"copies: {co['found relations']:,} relations found for {co['planted']:,} planted; precision {co['precision']:.3f}; "
+          f"recall {co['recall all']:.3f} ({', '.join(f'{k} {v:.3f}' for k, v in co['recall'].items())})")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""bench/generated_quality.py: events and copies of a store scored against what corpus_gen planted."""
+
+from __future__ import annotations
+
+import json
+import sys
+from itertools import combinations
+from pathlib import Path
+
+from conftest import needs_shared
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+
+import generated_quality  # noqa: E402
+
+
+def plain_scores(predicted: list[str], gold: list[str]) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """B-cubed item by item and pairwise pair by pair, as the definitions read."""
+    items = range(len(gold))
+    p = sum(sum(predicted[j] == predicted[i] and gold[j] == gold[i] for j in items) /
+            sum(predicted[j] == predicted[i] for j in items) for i in items) / len(gold)
+    r = sum(sum(predicted[j] == predicted[i] and gold[j] == gold[i] for j in items) /
+            sum(gold[j] == gold[i] for j in items) for i in items) / len(gold)
+    pairs = list(combinations(items, 2))
+    tp = sum(predicted[a] == predicted[b] and gold[a] == gold[b] for a, b in pairs)
+    pp = tp / sum(predicted[a] == predicted[b] for a, b in pairs)
+    pr = tp / sum(gold[a] == gold[b] for a, b in pairs)
+    return (p, r, 2 * p * r / (p + r)), (pp, pr, 2 * pp * pr / (pp + pr))
+
+
+def test_scores_counted_by_cells_are_those_of_the_definitions():
+    gold = list("aaaabbbcccd") + ["e"] * 5
+    predicted = list("xxxyyyyzzzw") + ["x", "v", "v", "v", "u"]
+    b3, pairs = plain_scores(predicted, gold)
+    assert generated_quality.bcubed(predicted, gold) == pytest_approx(b3)
+    assert generated_quality.pairwise(predicted, gold) == pytest_approx(pairs)
+    assert generated_quality.bcubed(gold, gold) == (1.0, 1.0, 1.0)
+    everyone = ["one"] * len(gold)
+    assert generated_quality.bcubed(everyone, gold)[1] == 1.0 and generated_quality.bcubed(everyone, gold)[0] < 0.4
+
+
+def pytest_approx(values):
+    import pytest
+    return pytest.approx(values, abs=1e-12)
+
+
+@needs_shared
+def test_a_small_generated_corpus_is_scored_end_to_end(tmp_path):
+    import corpus_gen
+    from dossier.build import build
+    from dossier.store.db import connect
+
+    manifest = corpus_gen.generate(tmp_path / "corpus", 300, seed=2)
+    store = tmp_path / "store.db"
+    conn = connect(store)
+    build([str(tmp_path / "corpus")], conn)
+    conn.close()
+    result = generated_quality.measure(store, tmp_path / "corpus")
+    assert result["scored"] + result["not in the store"] == 300
+    assert result["scored"] >= 290
+    assert result["events"]["planted"] <= manifest["events"]
+    assert 0.5 < result["events"]["bcubed"][2] <= 1.0  # the planted events are found, if not all exactly
+    assert result["copies"]["planted"] == len(manifest["copies"]) > 10
+    assert result["copies"]["recall all"] > 0.5 and result["copies"]["precision"] > 0.5
+    json.dumps(result)  # what --json writes
