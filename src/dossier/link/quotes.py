@@ -839,9 +839,10 @@ class QuoteIndex:
         None) and the shorter wording has 6 words or more. At 100,000 articles a wording's
         candidates of a close length were ~180 and 1 in 750 reached the ratio: reading them was
         most of the statements' time (a ratio decides nothing for a fragment: `speaker` None)."""
+        # (within `close`: a length that allows a ratio of SAME_WORDING allows one of SAME_SPEAKER_WORDING)
         strict = 20000 * np.minimum(lengths, size) >= round(100 * (SAME_WORDING - 0.01)) * (lengths + size)
         if speaker is None:
-            return close & strict
+            return strict
         loose = close & ~strict
         if len(mine.split()) < 6:  # the shorter is mine: these cannot reach the looser bar
             loose &= lengths < size
