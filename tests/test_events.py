@@ -569,3 +569,51 @@ def test_a_statement_many_events_carry_tells_no_event_and_a_rare_one_does():
     rare = replace(art("u2", day, "Schools stay open", other), quotes={"r3"})
     key, why = index.add(rare)
     assert key == index.event_of["t3"] and why["quotes"] == ["r3"]  # a statement one event carries still tells it
+
+
+def _one_event_with_a_stock_phrase(index: EventIndex, first: date) -> str:
+    """An event reported from `first` on, for a week (a report every day or two), every report carrying "r-stock"."""
+    for n, day in enumerate(first + timedelta(days=d) for d in (0, 2, 4, 6, 7)):
+        index.add(replace(art(f"t{n}", day, "Port Alder bus drivers strike", STRIKE if n == 0 else STRIKE_2,
+                              ["local:union"]), quotes={"r-stock"}))
+    assert len(index.events) == 1 and index.events_carrying(index._code("r-stock")) == 1
+    return index.event_of["t0"]
+
+
+def test_a_statement_first_carried_more_than_a_week_before_tells_no_event():
+    """While one event holds every report carrying a stock phrase, no second event carries it, so the
+    count of events (QUOTE_EVENTS) never stops it: a statement counts only within QUOTE_DAYS of the day
+    a dated report first carried it. Within them it still tells the event."""
+    from dossier.link.events import QUOTE_DAYS
+
+    assert 6 <= QUOTE_DAYS < 8  # the days below: 6 within, 8 past
+    first = date(2025, 6, 2)
+    unrelated = "Volunteers planted four hundred olive trees along the ring road, the garden society said."
+    late, early = EventIndex(), EventIndex()
+    event = _one_event_with_a_stock_phrase(late, first)
+    key, why = late.add(replace(art("u", first + timedelta(days=8), "Olive trees", unrelated),
+                                quotes={"r-stock"}))
+    assert key != event and why == {"opened": True}  # a day after the event's last report, 8 after the phrase's first
+    event = _one_event_with_a_stock_phrase(early, first)
+    key, why = early.add(replace(art("u", first + timedelta(days=6), "Olive trees", unrelated), quotes={"r-stock"}))
+    assert key == event and why["quotes"] == ["r-stock"]
+
+
+def test_first_days_of_statements_come_back_with_the_state_and_from_an_older_one():
+    import pickle
+
+    articles = _quoted(synthetic_corpus(60, seed=4)[0])
+    index = EventIndex()
+    for article in articles:
+        index.add(article)
+    again = pickle.loads(pickle.dumps(index))
+    assert again._first_carried == index._first_carried and again._first_carried_odd == index._first_carried_odd
+    state = index.__getstate__()
+    del state["_first_carried"], state["_first_carried_odd"]  # as a state saved before them
+    older = EventIndex.__new__(EventIndex)
+    older.__setstate__(state)
+    kept = {c: d for c, d in enumerate(index._first_carried) if d} | index._first_carried_odd
+    rebuilt = {c: d for c, d in enumerate(older._first_carried) if d} | older._first_carried_odd
+    assert rebuilt.keys() == kept.keys() and len(kept) > 20
+    assert all(rebuilt[c] <= kept[c] for c in kept)  # an event's first day: the statement's, or before it
+    assert sum(rebuilt[c] == kept[c] for c in kept) > 0.8 * len(kept)

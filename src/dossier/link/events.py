@@ -3,7 +3,7 @@
 An article's event is decided by its lead (headline and first paragraphs), as an editor
 would: the words of the lead (TF-IDF; Spanish words read in English where they are not
 cognates, `crosslang`), the actors it names, the statements it quotes (those
-few events carry: QUOTE_EVENTS), the articles it copies
+few events carry, first carried days before at most: QUOTE_EVENTS, QUOTE_DAYS), the articles it copies
 or is copied by, and its date (an event is one happening: articles more than MAX_DAYS apart do
 not share one). The weekday a lead says the happening was on ("said on Friday", "este martes")
 tells two happenings of one story apart (a strike's first day and the talks two days later)
@@ -57,6 +57,7 @@ CORE_ACTORS = 0.2  # its actors, those named by at least this share of its artic
 COUNT_GAIN = 0.1  # raises it when a dated lead counts the same number of things as the event's ("26 prisoners")
 QUOTE_GAIN = 0.3  # raises it when the article carries a statement the event's articles carry
 QUOTE_EVENTS = 3  # ... one that at most this many events carry: one in more tells no happening from another
+QUOTE_DAYS = 7  # ... and that a dated article first carried at most this many days before
 LEAD_TERM_CHARS = 1000  # the lead whose words are compared (page chrome skipped)
 STEM = 6  # words are cut to this many letters: a crude stemmer that also meets cognates (cartels, carteles)
 STORY_JOIN = 0.18
@@ -719,6 +720,9 @@ class EventIndex:
         # own copies, and the state pickled keeps whatever objects it is given
         self._canon: dict[Any, Any] = {}
         self._scratch: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # `_work` (not saved)
+        # statement code -> the first day (ordinal) a dated article carried it, 0 for none yet: an array by code
+        # (4 bytes a statement; a dict took ~100), the index's own negative codes in a dict
+        self._first_carried, self._first_carried_odd = array("i"), {}
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "_scratch"}
@@ -726,6 +730,14 @@ class EventIndex:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._scratch = None
+        if "_first_carried" not in state:  # a state saved before QUOTE_DAYS: the first days its events hold
+            self._first_carried, self._first_carried_odd = array("i"), {}
+            for event in self.events.values():
+                days = event.day_tally[::2]
+                if days and event.quote_codes:
+                    first = min(days).toordinal()
+                    for code in event.quote_codes:
+                        self._carried_on(code, first)
 
     @property
     def df(self) -> dict[str, int]:
@@ -830,7 +842,7 @@ class EventIndex:
         term_counts = list(article.terms.values())
         article.terms = Counter(dict(zip(map(self.names.words.__getitem__, term_ids), term_counts)))
         codes = self._codes(article, create=True)
-        evidence = self._distinctive(codes)  # the statements that can tell which event it reports
+        evidence = self._distinctive(codes, article.day)  # the statements that can tell which event it reports
         self.documents += 1
         df = self._df
         for i in term_ids:
@@ -888,14 +900,38 @@ class EventIndex:
         posting = self._postings_q.get(code)
         return 0 if posting is None else 1 if type(posting) is str else len(posting)
 
-    def _distinctive(self, codes: dict[int, Any]) -> dict[int, Any]:
-        """Of an article's statements by code, those that at most QUOTE_EVENTS events carry. A statement
-        many events carry is a stock phrase ("That he said", a fragment the extractor took for a
-        quotation) or background: at 200,000 generated articles as dense as 1,000,000, such statements,
-        each worth QUOTE_GAIN (more than JOIN by itself), drew unrelated reports into events of up to
-        1,303 articles (`bench/generated_quality.py`; the planted events have at most 40)."""
+    def _carried_on(self, code: int, day: int) -> int:
+        """Note that a dated article (`day`, an ordinal) carries the statement of this code; return the
+        first day one did."""
+        if code < 0:
+            first = self._first_carried_odd.get(code)
+            if not first or day < first:
+                first = self._first_carried_odd[code] = day
+            return first
+        firsts = self._first_carried
+        if code >= len(firsts):  # grown by doubling: statement codes are dense
+            firsts.frombytes(bytes(4 * (max(code + 1, 2 * len(firsts)) - len(firsts))))
+        first = firsts[code]
+        if not first or day < first:
+            first = firsts[code] = day
+        return first
+
+    def _distinctive(self, codes: dict[int, Any], day: date | None = None) -> dict[int, Any]:
+        """Of an article's statements by code (the article of this `day`, when dated), those that can tell
+        which event it reports: carried by at most QUOTE_EVENTS events, and first carried at most
+        QUOTE_DAYS before. A statement many events carry is a stock phrase ("That he said", a fragment the
+        extractor took for a quotation) or background: at 200,000 generated articles as dense as
+        1,000,000, such statements, each worth QUOTE_GAIN (more than JOIN by itself), drew unrelated
+        reports into events of up to 1,303 articles (`bench/generated_quality.py`; the planted events
+        have at most 40). The days close what the count leaves open: while one event holds every report
+        carrying a stock phrase, no second event carries it, and that event took each new one."""
         carrying = self.events_carrying
-        return {c: q for c, q in codes.items() if carrying(c) <= QUOTE_EVENTS}
+        if day is None:
+            return {c: q for c, q in codes.items() if carrying(c) <= QUOTE_EVENTS}
+        today = day.toordinal()
+        carried_on = self._carried_on
+        return {c: q for c, q in codes.items()
+                if today - carried_on(c, today) <= QUOTE_DAYS and carrying(c) <= QUOTE_EVENTS}
 
     def _term_ids(self, terms: Iterable[str]) -> list[int]:
         """The ids of these stems, in their order (new ones numbered as they come)."""
