@@ -3,7 +3,7 @@
 An article's event is decided by its lead (headline and first paragraphs), as an editor
 would: the words of the lead (TF-IDF; Spanish words read in English where they are not
 cognates, `crosslang`), the actors it names, the statements it quotes (those
-few events carry, first carried days before at most: QUOTE_EVENTS, QUOTE_DAYS), the articles it copies
+few events carry, first carried a few days before: QUOTE_EVENTS, QUOTE_DAYS), the articles it copies
 or is copied by, and its date (an event is one happening: articles more than MAX_DAYS apart do
 not share one). The weekday a lead says the happening was on ("said on Friday", "este martes")
 tells two happenings of one story apart (a strike's first day and the talks two days later)
@@ -903,15 +903,10 @@ class EventIndex:
     def _carried_on(self, code: int, day: int) -> int:
         """Note that a dated article (`day`, an ordinal) carries the statement of this code; return the
         first day one did."""
-        if code < 0:
-            first = self._first_carried_odd.get(code)
-            if not first or day < first:
-                first = self._first_carried_odd[code] = day
-            return first
-        firsts = self._first_carried
-        if code >= len(firsts):  # grown by doubling: statement codes are dense
+        firsts: Any = self._first_carried_odd if code < 0 else self._first_carried
+        if code >= len(firsts):  # the array grown by doubling: statement codes are dense (a negative one never gets here)
             firsts.frombytes(bytes(4 * (max(code + 1, 2 * len(firsts)) - len(firsts))))
-        first = firsts[code]
+        first = firsts.get(code, 0) if code < 0 else firsts[code]
         if not first or day < first:
             first = firsts[code] = day
         return first
