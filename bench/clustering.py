@@ -24,37 +24,28 @@ import os
 import sys
 import tempfile
 from collections import defaultdict
-from itertools import combinations
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "bench"))
+from generated_quality import bcubed as bcubed_of_labels, pairwise as pairwise_of_labels  # noqa: E402
+
 SAMPLE = REPO / "examples" / "sample"
 REAL = REPO.parent / "shared" / "data" / "real-corpus"
 
 
 def bcubed(predicted: dict[str, str], gold: dict[str, str]) -> tuple[float, float, float]:
+    """B-cubed P/R/F1 over the gold's articles (`generated_quality.bcubed`, counted by cells)."""
     items = sorted(gold)
-    by_pred, by_gold = defaultdict(set), defaultdict(set)
-    for i in items:
-        by_pred[predicted[i]].add(i)
-        by_gold[gold[i]].add(i)
-    p = sum(len(by_pred[predicted[i]] & by_gold[gold[i]]) / len(by_pred[predicted[i]]) for i in items) / len(items)
-    r = sum(len(by_pred[predicted[i]] & by_gold[gold[i]]) / len(by_gold[gold[i]]) for i in items) / len(items)
-    return p, r, 2 * p * r / (p + r) if p + r else 0.0
+    return bcubed_of_labels([predicted[i] for i in items], [gold[i] for i in items])
 
 
 def pairwise(predicted: dict[str, str], gold: dict[str, str]) -> tuple[float, float, float]:
-    tp = fp = fn = 0
-    for a, b in combinations(sorted(gold), 2):
-        same_p, same_g = predicted[a] == predicted[b], gold[a] == gold[b]
-        tp += same_p and same_g
-        fp += same_p and not same_g
-        fn += same_g and not same_p
-    p = tp / (tp + fp) if tp + fp else 1.0
-    r = tp / (tp + fn) if tp + fn else 1.0
-    return p, r, 2 * p * r / (p + r) if p + r else 0.0
+    """Pairwise P/R/F1 over the gold's articles (`generated_quality.pairwise`)."""
+    items = sorted(gold)
+    return pairwise_of_labels([predicted[i] for i in items], [gold[i] for i in items])
 
 
 def build_set(inputs: Path) -> dict:

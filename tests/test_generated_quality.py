@@ -7,6 +7,7 @@ import sys
 from itertools import combinations
 from pathlib import Path
 
+import pytest
 from conftest import needs_shared
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,16 +34,11 @@ def test_scores_counted_by_cells_are_those_of_the_definitions():
     gold = list("aaaabbbcccd") + ["e"] * 5
     predicted = list("xxxyyyyzzzw") + ["x", "v", "v", "v", "u"]
     b3, pairs = plain_scores(predicted, gold)
-    assert generated_quality.bcubed(predicted, gold) == pytest_approx(b3)
-    assert generated_quality.pairwise(predicted, gold) == pytest_approx(pairs)
+    assert generated_quality.bcubed(predicted, gold) == pytest.approx(b3, abs=1e-12)
+    assert generated_quality.pairwise(predicted, gold) == pytest.approx(pairs, abs=1e-12)
     assert generated_quality.bcubed(gold, gold) == (1.0, 1.0, 1.0)
     everyone = ["one"] * len(gold)
     assert generated_quality.bcubed(everyone, gold)[1] == 1.0 and generated_quality.bcubed(everyone, gold)[0] < 0.4
-
-
-def pytest_approx(values):
-    import pytest
-    return pytest.approx(values, abs=1e-12)
 
 
 @needs_shared
@@ -65,3 +61,24 @@ def test_a_small_generated_corpus_is_scored_end_to_end(tmp_path):
     copies = result["copies"]
     assert copies["recall in family all"] >= copies["recall all"] > 0.5 and copies["precision"] > 0.5
     json.dumps(result)  # what --json writes
+
+
+@needs_shared
+def test_the_first_articles_linked_anew_score_as_the_stores_own_events(tmp_path):
+    """--first N links a store's first N articles in this process: all of a small store gives the
+    events the build gave it."""
+    import corpus_gen
+    from dossier.build import build
+    from dossier.store.db import connect
+
+    corpus_gen.generate(tmp_path / "corpus", 200, seed=4)
+    store = tmp_path / "store.db"
+    conn = connect(store)
+    build([str(tmp_path / "corpus")], conn)
+    conn.close()
+    whole = generated_quality.measure(store, tmp_path / "corpus")
+    first = generated_quality.measure_first(store, tmp_path / "corpus", 200)
+    assert first["scored"] == whole["scored"] == 200
+    assert first["events"] == whole["events"]
+    part = generated_quality.measure_first(store, tmp_path / "corpus", 50)
+    assert part["scored"] < 200 and part["events"]["planted"] < whole["events"]["planted"]

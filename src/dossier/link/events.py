@@ -672,6 +672,14 @@ def _tf_table(top: int) -> np.ndarray:
     return _TF_TABLE[0]
 
 
+def _room_for(by_code: array, code: int) -> array:
+    """An array by statement code (4-byte items, zero for none) made long enough for this code, grown by
+    doubling: statement codes are dense."""
+    if code >= len(by_code):
+        by_code.frombytes(bytes(4 * (max(code + 1, 2 * len(by_code)) - len(by_code))))
+    return by_code
+
+
 def _event_key(article_id: str) -> str:
     return "e" + hashlib.sha256(article_id.encode()).hexdigest()[:10]
 
@@ -903,13 +911,15 @@ class EventIndex:
     def _carried_on(self, code: int, day: int) -> int:
         """Note that a dated article (`day`, an ordinal) carries the statement of this code; return the
         first day one did."""
-        firsts: Any = self._first_carried_odd if code < 0 else self._first_carried
-        if code >= len(firsts):  # the array grown by doubling: statement codes are dense (a negative one never gets here)
-            firsts.frombytes(bytes(4 * (max(code + 1, 2 * len(firsts)) - len(firsts))))
-        first = firsts.get(code, 0) if code < 0 else firsts[code]
-        if not first or day < first:
-            first = firsts[code] = day
-        return first
+        if code < 0:  # the index's own codes: few, in a dict
+            first = self._first_carried_odd.get(code, 0)
+            if not first or day < first:
+                first = self._first_carried_odd[code] = day
+            return first
+        firsts = _room_for(self._first_carried, code)
+        if not firsts[code] or day < firsts[code]:
+            firsts[code] = day
+        return firsts[code]
 
     def _distinctive(self, codes: dict[int, Any], day: date | None = None) -> dict[int, Any]:
         """Of an article's statements by code (the article of this `day`, when dated), those that can tell
@@ -1029,8 +1039,7 @@ class EventIndex:
                 if key not in have:
                     posting = postings.get(key)
                     if posting is None and postings is self._postings_q and 0 <= key < 2 * len(one_event) + 65536:
-                        if key >= len(one_event):  # grown by doubling: statement codes are dense
-                            one_event.frombytes(bytes(4 * (max(key + 1, 2 * len(one_event)) - len(one_event))))
+                        _room_for(one_event, key)
                         if not one_event[key]:
                             one_event[key] = event.number + 1
                             continue

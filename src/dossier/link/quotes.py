@@ -849,13 +849,14 @@ class QuoteIndex:
         if not loose.any():
             return strict
         ones = np.flatnonzero(loose)
+        wordings = candidates[ones]
         firsts = np.frombuffer(self._first, dtype=self._first.typecode)  # numpy reads an array's typecode as its own
         said = np.frombuffer(self._occ_speaker, dtype=self._occ_speaker.typecode)
-        same = said[firsts[candidates[ones]]] == speaker
+        same = said[firsts[wordings]] == speaker
         del firsts, said
         more, occ_speaker = self._more_reps, self._occ_speaker  # a wording's second, third... speaker
         if more:
-            for k, j in enumerate(candidates[ones].tolist()):
+            for k, j in enumerate(wordings.tolist()):
                 if not same[k] and j in more and any(occ_speaker[n] == speaker for n in more[j]):
                     same[k] = True
         keep = strict.copy()
