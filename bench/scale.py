@@ -23,6 +23,8 @@ those (pages/s); HTML extraction is the cost there.
 
     .venv/bin/python bench/scale.py --sizes 10000 [100000 1000000] [--workers 1 2] [--engines local ray]
                                     [--warc 2000] [--adds 20] [--work /tmp/dossier-scale] [--json OUT] [--days 730]
+    .venv/bin/python bench/scale.py --sizes 1000000 --resume     # finish a run that was stopped (a 1M build
+                                                                  # takes longer than one sitting here)
 """
 
 from __future__ import annotations
@@ -214,9 +216,15 @@ def child_build(source: str, db: str, workers: int, engine: str, adds: int, add_
     print("RESULT " + json.dumps(result), flush=True)
 
 
-def run_build(source: Path, db: Path, workers: int, engine: str, adds: int, add_source: Path | None) -> dict:
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(db) + suffix).unlink(missing_ok=True)
+def run_build(source: Path, db: Path, workers: int, engine: str, adds: int, add_source: Path | None,
+              resume: bool = False) -> dict:
+    """Build `source` into `db` in a child process, watching its memory. The store is emptied first,
+    unless `resume`: then an interrupted run's store is kept and the build redoes only what that run
+    had not finished (its unfinished shards, and the whole link if it had not ended), which is how a
+    build longer than one sitting is measured in parts."""
+    if not resume:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(db) + suffix).unlink(missing_ok=True)
     command = [sys.executable, __file__, "--child", str(source), str(db), str(workers), engine, str(adds),
                str(add_source or "")]
     started = time.time()
@@ -317,7 +325,12 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=DAYS,
                         help=f"the generated events' days span this many (default {DAYS}); fewer give a denser corpus, as "
                              "many articles a day as a larger one: 200,000 over 146 days are 1,000,000's density")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the store an interrupted run of this size left, and finish it (its shard stage "
+                             "redoes only unfinished shards, so its times are this run's part only)")
     args = parser.parse_args()
+    if args.resume and (len(args.engines) > 1 or len(args.workers) > 1):
+        parser.error("--resume finishes one build: give one engine and one worker count")
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"load average {os.getloadavg()[0]:.1f} at the start", flush=True)
@@ -328,10 +341,12 @@ def main() -> None:
         store = args.work / f"store-{size}{_days_suffix(args.days)}.db"
         for engine in args.engines:
             for workers in args.workers:
-                result = run_build(source, store, workers, engine, args.adds, add_source)
-                result.update(size=size, engine=engine, workers=workers, input="jsonl", days=args.days)
+                result = run_build(source, store, workers, engine, args.adds, add_source, args.resume)
+                result.update(size=size, engine=engine, workers=workers, input="jsonl", days=args.days,
+                              resumed=args.resume)
                 results.append(result)
-                print(describe(f"{size:,} text · {engine} × {workers}", result), flush=True)
+                print(describe(f"{size:,} text · {engine} × {workers}" + (" (resumed)" if args.resume else ""), result),
+                      flush=True)
         if args.warc:
             pages = warc_corpus(args.work, source, min(args.warc, size))
             for engine in args.engines:
