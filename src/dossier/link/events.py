@@ -2,7 +2,8 @@
 
 An article's event is decided by its lead (headline and first paragraphs), as an editor
 would: the words of the lead (TF-IDF; Spanish words read in English where they are not
-cognates, `crosslang`), the actors it names, the statements it quotes (those
+cognates, `crosslang`), the actors it names (one that many events name around its day only
+where the words agree too: ACTOR_EVENTS, ACTOR_COSINE), the statements it quotes (those
 few events carry, first carried a few days before: QUOTE_EVENTS, QUOTE_DAYS), the articles it copies
 or is copied by, and its date (an event is one happening: articles more than MAX_DAYS apart do
 not share one). The weekday a lead says the happening was on ("said on Friday", "este martes")
@@ -55,6 +56,8 @@ WEEKDAY_COST = 0.1  # lowers the similarity of an article whose lead names anoth
 CORE_DAYS = 0.1  # an event's days are those of at least this share of its dated articles (and its commonest)
 CORE_ACTORS = 0.2  # its actors, those named by at least this share of its articles (and its commonest)
 COUNT_GAIN = 0.1  # raises it when a dated lead counts the same number of things as the event's ("26 prisoners")
+ACTOR_EVENTS = 10  # an actor more events than this name on the days around an article's is crowded there:
+ACTOR_COSINE = 0.12  # it counts only where the lead terms' cosine shows this much besides
 QUOTE_GAIN = 0.3  # raises it when the article carries a statement the event's articles carry
 QUOTE_EVENTS = 3  # ... one that at most this many events carry: one in more tells no happening from another
 QUOTE_DAYS = 7  # ... and that a dated article first carried at most this many days before
@@ -566,14 +569,17 @@ def _date_rules_out(article: EventArticle, event: Event, gap: int | None = _UNKN
 
 def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[str] = (),
                explain: bool = True, lengths: tuple[float, float] | None = None, cosine: float | None = None,
-               codes: dict[int, Any] | None = None, gap: int | None = _UNKNOWN) -> tuple[float, dict[str, Any]]:
+               codes: dict[int, Any] | None = None, gap: int | None = _UNKNOWN,
+               crowded: frozenset[str] = frozenset()) -> tuple[float, dict[str, Any]]:
     """How likely the article reports this event, and why (the evidence it shares).
 
     `copied` are the event's articles that this one copies or is copied by; `explain=False`
     skips the why (the index asks for it only for the event the article joins); `lengths` are
     the article's and the event's tf-idf vector lengths when the caller has them, `cosine` the
     cosine of their terms (`EventIndex._dots`), `codes` the article's statements by code and
-    `gap` their `_day_gap` when the index has them."""
+    `gap` their `_day_gap` when the index has them; `crowded` are the article's actors that many
+    events name on the days around its own (`EventIndex.crowded`): they count only with a cosine of
+    ACTOR_COSINE or more."""
     gap = _day_gap(article, event) if gap is _UNKNOWN else gap  # asked for twice below: found once
     if _date_rules_out(article, event, gap):
         return 0.0, {}
@@ -581,9 +587,11 @@ def similarity(article: EventArticle, event: Event, idf: Idf, copied: Iterable[s
     if copied:
         return 1.0, {"copies": copied}
     terms = _cosine(article.terms, event.terms, idf, *(lengths or ())) if cosine is None else cosine
-    # the actors named by at least CORE_ACTORS of the event's articles (`core`)
-    shared_actors = sorted(article.actors.intersection(_core_of(event.actor_tally, CORE_ACTORS * len(event.articles)))
-                           ) if article.actors else []
+    # the actors named by at least CORE_ACTORS of the event's articles (`core`); a crowded actor only when the
+    # terms agree as well: on a day when hundreds of events name Sheinbaum, naming her tells none of them apart
+    counted = article.actors if terms >= ACTOR_COSINE or not crowded else article.actors - crowded
+    shared_actors = sorted(counted.intersection(_core_of(event.actor_tally, CORE_ACTORS * len(event.articles)))
+                           ) if counted else []
     actors = len(shared_actors) / max(len(article.actors), 1) if article.actors else 0.0
     if not (article.quotes and event.quote_codes):
         shared_quotes = []
@@ -731,6 +739,8 @@ class EventIndex:
         # statement code -> the first day (ordinal) a dated article carried it, 0 for none yet: an array by code
         # (4 bytes a statement; a dict took ~100), the index's own negative codes in a dict
         self._first_carried, self._first_carried_odd = array("i"), {}
+        # actor -> day (ordinal) -> events naming it with an article that day (`crowded`)
+        self._naming: dict[str, dict[int, int]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "_scratch"}
@@ -746,6 +756,10 @@ class EventIndex:
                     first = min(days).toordinal()
                     for code in event.quote_codes:
                         self._carried_on(code, first)
+        if "_naming" not in state:  # a state saved before ACTOR_EVENTS: counted from its events
+            self._naming = {}
+            for event in self.events.values():
+                self._count_naming(event, (), ())
 
     @property
     def df(self) -> dict[str, int]:
@@ -851,6 +865,7 @@ class EventIndex:
         article.terms = Counter(dict(zip(map(self.names.words.__getitem__, term_ids), term_counts)))
         codes = self._codes(article, create=True)
         evidence = self._distinctive(codes, article.day)  # the statements that can tell which event it reports
+        crowded = self.crowded(article.actors, article.day)  # and the actors that cannot by themselves
         self.documents += 1
         df = self._df
         for i in term_ids:
@@ -879,7 +894,7 @@ class EventIndex:
             dot = dots.get(key)
             cosine = cosines[key] = dot / (own * length) if dot else 0.0  # as `_cosine` divides
             score, _ = similarity(article, event, idf, candidates[key], explain=False, lengths=(own, length),
-                                  cosine=cosine, codes=evidence, gap=gaps[key])
+                                  cosine=cosine, codes=evidence, gap=gaps[key], crowded=crowded)
             # an event without a day cannot be ruled out by date as well: it needs the bar of its month, or the undated bar
             floor = JOIN if event.day_tally else (JOIN_PERIOD if event.periods else JOIN_UNDATED)
             if score > best_score and score >= max(bar, floor):
@@ -887,7 +902,7 @@ class EventIndex:
         if best is not None:
             event = self.events[best]
             _, why = similarity(article, event, idf, candidates[best], lengths=(own, self._length(event)),
-                                cosine=cosines[best], codes=evidence, gap=gaps[best])
+                                cosine=cosines[best], codes=evidence, gap=gaps[best], crowded=crowded)
         else:
             event, why = Event(_event_key(article.id), self.names, len(self._event_keys)), {"opened": True}
             self.events[event.key] = event
@@ -896,9 +911,35 @@ class EventIndex:
             why = {**why, "day_from_text": guessed.isoformat()}
         lacked = self._tally_terms(event, term_ids, term_counts)
         self._index(event, article, map(self.names.words.__getitem__, lacked), codes)
+        had_days, had_actors = event.day_tally[::2], event.actor_tally[::2]
         event.add(article, why, intern, codes)
+        self._count_naming(event, had_days, had_actors)
         self.event_of[article.id] = event.key
         return event.key, why
+
+    def crowded(self, actors: Iterable[str], day: date | None) -> frozenset[str]:
+        """Of these actors, those more than ACTOR_EVENTS events name within MAX_DAYS of `day` (an event
+        counted once a day it has there; none for an undated article)."""
+        if day is None:
+            return frozenset()
+        around = range(day.toordinal() - MAX_DAYS, day.toordinal() + MAX_DAYS + 1)
+        naming = self._naming
+        return frozenset(a for a in actors if a in naming and sum(map(naming[a].get, around, repeat(0))) > ACTOR_EVENTS)
+
+    def _count_naming(self, event: Event, had_days: tuple, had_actors: tuple) -> None:
+        """Count the (actor, day) pairs the event has now and lacked before the article joined
+        (`had_days`, `had_actors`: its days and actors then), in `_naming`."""
+        days, actors = event.day_tally[::2], event.actor_tally[::2]
+        if len(days) == len(had_days) and len(actors) == len(had_actors):
+            return  # nothing new: most joins
+        naming = self._naming
+        for actor in actors:
+            counts = naming.get(actor)
+            if counts is None:
+                counts = naming[actor] = {}
+            for day in (days if actor not in had_actors else days[len(had_days):]):  # new keys come last
+                ordinal = day.toordinal()
+                counts[ordinal] = counts.get(ordinal, 0) + 1
 
     def events_carrying(self, code: int) -> int:
         """How many events carry the statement of this code (`_code`), as its posting says."""
