@@ -15,6 +15,7 @@ baselines are flattered):
 
 Usage:
   .venv/bin/python bench/clustering.py            # add --errors to print every found event with its gold labels
+  .venv/bin/python bench/clustering.py --set ACTOR_COSINE=0.1   # with a constant of dossier.link.events set otherwise
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "bench"))
-from generated_quality import bcubed as bcubed_of_labels, pairwise as pairwise_of_labels  # noqa: E402
+from generated_quality import bcubed as bcubed_of_labels, pairwise as pairwise_of_labels, set_event_constants  # noqa: E402
 
 SAMPLE = REPO / "examples" / "sample"
 REAL = REPO.parent / "shared" / "data" / "real-corpus"
@@ -162,6 +163,9 @@ def report(name: str, document: dict, gold: dict[str, str], key_of_source, error
 
 def main() -> None:
     errors = "--errors" in sys.argv
+    settings = [arg for flag, arg in zip(sys.argv, sys.argv[1:]) if flag == "--set"]
+    if settings:  # the builds' linking processes are forked from this one: they link with these
+        print("events constants:", ", ".join(f"{k} = {v}" for k, v in set_event_constants(settings).items()))
     sample_gold = json.loads((SAMPLE / "gold.json").read_text(encoding="utf-8"))
     gold = {a["source"]: a["event"] for a in sample_gold["articles"] if a.get("event")}
     document = build_set(SAMPLE)

@@ -18,10 +18,13 @@ caches decide what is compared at all.
 
     .venv/bin/python bench/generated_quality.py STORE CORPUS_DIR [--json OUT]
     .venv/bin/python bench/generated_quality.py STORE CORPUS_DIR --first 40000   # events of the first N, linked here
+    .venv/bin/python bench/generated_quality.py STORE CORPUS_DIR --first 20000 --set ACTOR_COSINE=0.1   # a variant
 
 With --first N the store's first N articles (in linking order) are linked anew in this process with
 this checkout's code (no copy stage, nothing written) and only their events are scored: a quick
-comparison of two versions of the events' rules on part of a large store.
+comparison of two versions of the events' rules on part of a large store. `--set NAME=VALUE` (with
+--first) links them with a constant of `dossier.link.events` set otherwise: a variant of a rule tried
+without editing the code.
 
 The store is opened read-only. An article is known by the `story-N` of its URL (N: its place in the
 manifest).
@@ -98,8 +101,40 @@ def event_scores(predicted: list[Any], gold: list[Any]) -> dict[str, Any]:
             "pairwise": [round(x, 4) for x in pairwise(predicted, gold)]}
 
 
-def measure_first(store: Path, corpus: Path, first: int) -> dict[str, Any]:
-    """The events of the store's first `first` articles, linked anew here, against the planted ones."""
+def set_event_constants(settings: list[str]) -> dict[str, float | int]:
+    """Set constants of `dossier.link.events` from "NAME=VALUE" strings (for `measure_first`); an unknown
+    name or a value that is not a number is an error, not a silent no-op."""
+    from dossier.link import events
+
+    done = {}
+    for setting in settings:
+        name, _, value = setting.partition("=")
+        current = getattr(events, name, None)
+        if not name.isupper() or type(current) not in (int, float):
+            raise ValueError(f"{name!r} is not a numeric constant of dossier.link.events")
+        try:
+            done[name] = float(value) if type(current) is float else int(value)
+        except ValueError:
+            raise ValueError(f"{setting!r}: {value!r} is not a {type(current).__name__}") from None
+        setattr(events, name, done[name])
+    return done
+
+
+def measure_first(store: Path, corpus: Path, first: int, settings: list[str] = ()) -> dict[str, Any]:
+    """The events of the store's first `first` articles, linked anew here (with `settings`, constants of
+    `dossier.link.events` as `set_event_constants` takes them, put back afterwards), against the planted ones."""
+    from dossier.link import events
+
+    saved = {name: getattr(events, name) for name in (s.partition("=")[0] for s in settings) if hasattr(events, name)}
+    try:
+        changed = set_event_constants(list(settings))
+        return _first_linked(store, corpus, first) | ({"settings": changed} if changed else {})
+    finally:
+        for name, value in saved.items():
+            setattr(events, name, value)
+
+
+def _first_linked(store: Path, corpus: Path, first: int) -> dict[str, Any]:
     import gc
     import itertools
 
@@ -173,15 +208,25 @@ def main() -> None:
     parser.add_argument("corpus", type=Path, help="the corpus_gen folder the store was built from (its manifest.json)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--first", type=int, help="link the store's first N articles here and score their events only")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="with --first: link with this constant of dossier.link.events (ACTOR_COSINE=0.1); repeatable")
     args = parser.parse_args()
+    if args.set and not args.first:
+        parser.error("--set changes how articles are linked: it needs --first (a store's events are already linked)")
     if not (args.corpus / "manifest.json").exists():
         sys.exit(f"{args.corpus}: no manifest.json (a folder written by bench/corpus_gen.py)")
-    result = measure_first(args.store, args.corpus, args.first) if args.first else measure(args.store, args.corpus)
+    try:
+        result = (measure_first(args.store, args.corpus, args.first, args.set) if args.first
+                  else measure(args.store, args.corpus))
+    except ValueError as error:
+        sys.exit(f"--set: {error}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")
     ev = result["events"]
     if args.first:
-        print(f"the first {args.first:,} articles linked here; {result['scored']:,} generated articles scored")
+        print(f"the first {args.first:,} articles linked here"
+              + "".join(f", {k} = {v}" for k, v in result.get("settings", {}).items())
+              + f"; {result['scored']:,} generated articles scored")
     else:
         print(f"{result['scored']:,} of {result['articles']:,} generated articles scored ({result['not in the store']:,} not in the store)")
     print(f"events: {ev['found']:,} found for {ev['planted']:,} planted (largest {ev['largest found']:,}, planted "

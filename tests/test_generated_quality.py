@@ -82,3 +82,28 @@ def test_the_first_articles_linked_anew_score_as_the_stores_own_events(tmp_path)
     assert first["events"] == whole["events"]
     part = generated_quality.measure_first(store, tmp_path / "corpus", 50)
     assert part["scored"] < 200 and part["events"]["planted"] < whole["events"]["planted"]
+
+
+@needs_shared
+def test_set_links_the_first_articles_with_another_constant_and_puts_it_back(tmp_path):
+    """--set NAME=VALUE tries a variant of an events rule on part of a store without editing the code."""
+    import corpus_gen
+    from dossier.build import build
+    from dossier.link import events
+    from dossier.store.db import connect
+
+    corpus_gen.generate(tmp_path / "corpus", 200, seed=4)
+    store = tmp_path / "store.db"
+    conn = connect(store)
+    build([str(tmp_path / "corpus")], conn)
+    conn.close()
+    plain = generated_quality.measure_first(store, tmp_path / "corpus", 200)
+    apart = generated_quality.measure_first(store, tmp_path / "corpus", 200, ["JOIN=2.0", "MAX_DAYS=1"])
+    assert apart["settings"] == {"JOIN": 2.0, "MAX_DAYS": 1} and "settings" not in plain
+    # no similarity reaches 2.0 (a copy's is 1.0): every article is an event of its own
+    assert apart["events"]["found"] == apart["scored"] > plain["events"]["found"]
+    assert events.JOIN == 0.2 and events.MAX_DAYS == 2  # put back
+    with pytest.raises(ValueError, match="not a numeric constant"):
+        generated_quality.measure_first(store, tmp_path / "corpus", 10, ["NO_SUCH=1"])
+    with pytest.raises(ValueError, match="is not a float"):
+        generated_quality.measure_first(store, tmp_path / "corpus", 10, ["JOIN=high"])
