@@ -165,7 +165,11 @@ def main() -> None:
     errors = "--errors" in sys.argv
     settings = [arg for flag, arg in zip(sys.argv, sys.argv[1:]) if flag == "--set"]
     if settings:  # the builds' linking processes are forked from this one: they link with these
-        print("events constants:", ", ".join(f"{k} = {v}" for k, v in set_event_constants(settings).items()))
+        try:
+            changed = set_event_constants(settings)
+        except ValueError as error:
+            sys.exit(f"--set: {error}")
+        print("events constants:", ", ".join(f"{k} = {v}" for k, v in changed.items()))
     sample_gold = json.loads((SAMPLE / "gold.json").read_text(encoding="utf-8"))
     gold = {a["source"]: a["event"] for a in sample_gold["articles"] if a.get("event")}
     document = build_set(SAMPLE)
