@@ -760,7 +760,7 @@ class EventIndex:
         if "_naming" not in state:  # a state saved before ACTOR_EVENTS: counted from its events
             self._naming = {}
             for event in self.events.values():
-                self._count_naming(event, (), ())
+                self._count_naming(event)
 
     @property
     def df(self) -> dict[str, int]:
@@ -912,9 +912,9 @@ class EventIndex:
             why = {**why, "day_from_text": guessed.isoformat()}
         lacked = self._tally_terms(event, term_ids, term_counts)
         self._index(event, article, map(self.names.words.__getitem__, lacked), codes)
-        had_days, had_actors = event.day_tally[::2], event.actor_tally[::2]
+        had = len(event.day_tally) // 2, len(event.actor_tally) // 2  # its days and actors (flat tallies) before
         event.add(article, why, intern, codes)
-        self._count_naming(event, had_days, had_actors)
+        self._count_naming(event, *had)
         self.event_of[article.id] = event.key
         return event.key, why
 
@@ -927,18 +927,15 @@ class EventIndex:
         naming = self._naming
         return frozenset(a for a in actors if a in naming and sum(map(naming[a].get, around, repeat(0))) > ACTOR_EVENTS)
 
-    def _count_naming(self, event: Event, had_days: tuple, had_actors: tuple) -> None:
-        """Count the (actor, day) pairs the event has now and lacked before the article joined
-        (`had_days`, `had_actors`: its days and actors then), in `_naming`."""
-        days, actors = event.day_tally[::2], event.actor_tally[::2]
-        if len(days) == len(had_days) and len(actors) == len(had_actors):
+    def _count_naming(self, event: Event, had_days: int = 0, had_actors: int = 0) -> None:
+        """Count the (actor, day) pairs the event has now and lacked before the article joined, in `_naming`
+        (`had_days`, `had_actors`: how many days and actors it had then; a tally's new keys come last)."""
+        if 2 * had_days == len(event.day_tally) and 2 * had_actors == len(event.actor_tally):
             return  # nothing new: most joins
-        naming = self._naming
-        for actor in actors:
-            counts = naming.get(actor)
-            if counts is None:
-                counts = naming[actor] = {}
-            for day in (days if actor not in had_actors else days[len(had_days):]):  # new keys come last
+        days, naming = event.day_tally[::2], self._naming
+        for n, actor in enumerate(event.actor_tally[::2]):
+            counts = naming.setdefault(actor, {})
+            for day in (days if n >= had_actors else days[had_days:]):  # a new actor: every day
                 ordinal = day.toordinal()
                 counts[ordinal] = counts.get(ordinal, 0) + 1
 
