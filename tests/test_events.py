@@ -693,3 +693,81 @@ def test_events_naming_actors_by_day_come_back_with_the_state_and_from_an_older_
     # and it is what its events hold: each (actor, day) pair of an event counted once
     pairs = [(a, d.toordinal()) for e in index.events.values() for a in e.actor_tally[::2] for d in e.day_tally[::2]]
     assert sum(sum(days.values()) for days in index._naming.values()) == len(pairs)
+
+
+def _big_event_and_a_rare_one(index: EventIndex, day: date) -> tuple[str, str]:
+    """A large event of 30 reports that use a pool of 60 everyday words, and a small one of four rare words;
+    returns their keys."""
+    rng = random.Random(3)
+    pool = [f"word{chr(97 + n // 26)}{chr(97 + n % 26)}" for n in range(60)]
+    for n in range(30):
+        index.add(art(f"big{n}", day, "Market day", " ".join(rng.sample(pool, 30)) + ".", ["local:market"]))
+    index.add(art("rare", day, "Quarry flood", "quarry flooded kilns smelter near the valley town.", ["local:quarry"]))
+    big, rare = index.event_of["big0"], index.event_of["rare"]
+    assert len(index.events[big].articles) == 30 and big != rare
+    return big, rare
+
+
+def test_candidates_are_the_events_of_most_rare_evidence_for_their_size(monkeypatch):
+    """A large event shares some words with any article; the report of another happening shares its rare ones
+    with that happening's event. Ranked by shared evidence alone (idf, not weighed by the event's size), the
+    large event came first and, at 1,000,000's density, crowded the report's own event out of the candidates."""
+    from dossier.link import events
+
+    day = date(2025, 3, 4)
+    index = EventIndex()
+    big, rare = _big_event_and_a_rare_one(index, day)
+    pool_words = " ".join(f"worda{chr(97 + n)}" for n in range(12))
+    report = art("r", day, "Quarry flooded", f"The quarry flooded the kilns again. {pool_words}.", ["local:quarry"])
+    report.weekday = None
+    index.add(art("bare", day, "The", "The, and for this.", ["local:quarry", "local:a", "local:b"]))  # no terms: no length
+    assert not index.events[index.event_of["bare"]].term_ids
+    monkeypatch.setattr(events, "CANDIDATES", 1)
+    assert set(index.candidates(report)) == {rare}
+    key, _ = index.add(report)
+    assert key == rare
+
+
+def test_candidates_are_events_the_date_allows_and_the_events_of_copies_whatever_their_date(monkeypatch):
+    from dossier.link import events
+
+    day = date(2025, 3, 4)
+    index = EventIndex()
+    _, rare = _big_event_and_a_rare_one(index, day)
+    text = "quarry flooded kilns smelter near the valley town, and the kilns were shut."
+    index.add(art("undated", None, "Smelter pay", "Smelter workers at the valley town rallied for higher pay."))
+    index.add(art("later", day + timedelta(days=MAX_DAYS + 1), "Quarry flood", text, ["local:quarry"]))
+    far, dayless = index.event_of["later"], index.event_of["undated"]
+    assert len({far, dayless, rare}) == 3 and not index.events[dayless].day_tally
+    monkeypatch.setattr(events, "CANDIDATES", 2)
+    report = art("r", day, "Quarry flooded", text, ["local:quarry"])
+    found = index.candidates(report)
+    assert far not in found and set(found) == {rare, dayless}  # an event without days is not ruled out by date
+    report.copies = {"later"}  # ... nor is the event of an article it copies
+    assert far in index.candidates(report) and index.candidates(report)[far] == ["later"]
+
+
+def test_the_events_near_an_article_are_all_that_its_date_does_not_rule_out():
+    """`_near` (the day buckets around an article's day, and around the happening its lead dates) holds every
+    event with days that `_date_rules_out` keeps, whatever weekdays the leads name."""
+    from dossier.link.events import _date_rules_out
+
+    rng = random.Random(11)
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    index = EventIndex()
+    start = date(2025, 5, 1)
+    for n in range(300):
+        said = f" on {rng.choice(days)}" if rng.random() < 0.6 else ""
+        topic = " ".join(rng.sample(WORDS, 3))
+        index.add(art(f"a{n}", start + timedelta(days=rng.randrange(40)), topic, f"Officials said{said} that {topic}.",
+                      [f"local:actor-{rng.randrange(20)}"]))
+    assert any(e.happened_tally for e in index.events.values())
+    checked = 0
+    for n in range(200):
+        probe = art(f"p{n}", start + timedelta(days=rng.randrange(-3, 44)), "probe", "probe text")
+        probe.weekday = rng.choice([None, *range(7)])
+        near = index._near(probe)
+        kept = {k for k, e in index.events.items() if e.day_tally and not _date_rules_out(probe, e)}
+        assert kept <= near
+        checked += len(kept)
+    assert checked > 1000

@@ -64,8 +64,9 @@ QUOTE_DAYS = 7  # ... and that a dated article first carried at most this many d
 LEAD_TERM_CHARS = 1000  # the lead whose words are compared (page chrome skipped)
 STEM = 6  # words are cut to this many letters: a crude stemmer that also meets cognates (cartels, carteles)
 STORY_JOIN = 0.18
-CANDIDATES = 160  # events scored in full per article: the ones sharing the most rare evidence with it (at 1,000,000's
-# density 40 left out the event of a report's own happening for 93 % of the reports that opened an event beside it)
+CANDIDATES = 40  # events scored in full per article: of those its date allows, the ones sharing the most rare
+# evidence with it for their size (`EventIndex._ranked`)
+RANKED = 4  # ... found among the RANKED * CANDIDATES sharing the most evidence
 POSTING_CAP = 200  # a key carried by more events than this is too common to find candidates by
 TERMS_KEPT = 400  # an event keeps its heaviest terms (bounded memory and scoring cost at scale)
 STORY_SCAN = 30  # per actor or term, the most recent events sharing it that an event is compared with for its story
@@ -696,11 +697,12 @@ def _event_key(article_id: str) -> str:
 class EventIndex:
     """Articles assigned to events one at a time, in memory; the store persists what it returns.
 
-    Candidate events are found sublinearly: the events with an article within MAX_DAYS of a
-    dated article (day buckets), and for every article the events sharing a rare key with it
-    (an inverted index of lead terms, actors and quotes whose posting lists are short), plus
-    the events of the articles it copies. Only the CANDIDATES events sharing the most
-    idf-weighted evidence are scored in full.
+    Candidate events are found sublinearly: for every article the events sharing a rare key with it
+    (an inverted index of lead terms, actors and quotes whose posting lists are short), of a dated
+    article only those with an article on the days around its own (day buckets: `_near`), plus the
+    events of the articles it copies. Only the CANDIDATES events with the most shared evidence for
+    their size (idf squared over the event's tf-idf length, as the cosine weighs: `_ranked`) are
+    scored in full.
 
     What a store must keep to resume: `events` (each Event's fields), `event_of`, the term ids
     (`names`, `_term_id`) and their document frequencies (`_df`), and `documents`; the day buckets
@@ -801,7 +803,7 @@ class EventIndex:
             if other in self.event_of:
                 copied[self.event_of[other]].append(other)
         # shared rare evidence, accumulated from the postings (inverted-index scoring): terms by
-        # their idf, then actors, then statements
+        # their idf squared (as the cosine weighs them), then actors, then statements
         weight: dict[str, float] = {}
         get = weight.get
         one_event, event_keys, size = self._statement_event, self._event_keys, len(self._statement_event)
@@ -813,30 +815,61 @@ class EventIndex:
                     if gain != 10.0 or not 0 <= key < size or not one_event[key]:
                         continue
                     posting = event_keys[one_event[key] - 1]  # a statement of one event
-                gained = idf(key) if gain is None else gain
+                gained = idf(key) ** 2 if gain is None else gain
                 if type(posting) is str:
                     weight[posting] = get(posting, 0) + gained
                 elif type(posting) is list:  # not _Common: at most POSTING_CAP events
                     # (a loop: chaining map, zip and dict.update to do this in C measured slower)
                     for event_key in posting:
                         weight[event_key] = get(event_key, 0) + gained
-        for key in copied:
-            weight[key] = get(key, 0) + 1000
-        # The CANDIDATES events of smallest (-weight, key) (keys unique: no ties). Weights are
-        # positive, so with that many weighted events the others (weight 0, on the days around
-        # only) cannot be among them, and only weights up to the CANDIDATES-th largest are ranked.
-        if len(weight) >= CANDIDATES:
-            cut = heapq.nlargest(CANDIDATES, weight.values())[-1]
-            kept = compress(weight.items(), map(le, repeat(cut), weight.values()))  # w >= cut, in C
-            found = {k for _, k in heapq.nsmallest(CANDIDATES, [(-w, k) for k, w in kept])}
+        near = self._near(article) if article.day else None
+        if near is not None:  # the date rules the others out (an event without days only by its months)
+            events = self.events
+            weight = {k: w for k, w in weight.items() if k in near or not events[k].day_tally}
+        if len(weight) > CANDIDATES:
+            found = self._ranked(weight, CANDIDATES)
         else:
             found = set(weight)
-            if article.day:
-                for offset in range(-MAX_DAYS, MAX_DAYS + 1):
-                    found.update(self._by_day.get(article.day + timedelta(days=offset), ()))
-            if len(found) > CANDIDATES:
-                found = {k for _, k in heapq.nsmallest(CANDIDATES, [(-get(k, 0), k) for k in found])}
+            if near:
+                found.update(near)
+            if len(found) > CANDIDATES:  # events near in date sharing nothing weigh 0: the others first
+                found = self._ranked({k: weight.get(k, 0) for k in found}, CANDIDATES)
+        found.update(copied)
         return {key: copied.get(key, []) for key in found}
+
+    def _near(self, article: EventArticle) -> set[str]:
+        """The events with an article on a day near a dated article's: those within MAX_DAYS of its
+        day, and when its lead names the happening's weekday, those whose articles can tell of a
+        happening within MAX_DAYS of that one (published up to six days after it). Every event that
+        `_date_rules_out` keeps for the article is among them, or has no days."""
+        day = article.day
+        first, last = day - timedelta(days=MAX_DAYS), day + timedelta(days=MAX_DAYS)
+        if article.weekday is not None:
+            happened = happening_day(day, article.weekday)
+            first = min(first, happened - timedelta(days=MAX_DAYS))
+            last = max(last, happened + timedelta(days=6 + MAX_DAYS))
+        near: set[str] = set()
+        by_day = self._by_day
+        for offset in range((last - first).days + 1):
+            near.update(by_day.get(first + timedelta(days=offset), ()))
+        return near
+
+    def _ranked(self, weight: dict[str, float], n: int) -> set[str]:
+        """The n events of most evidence for their size: of the RANKED * n that share the most, those
+        whose shared evidence over their tf-idf length is largest, as the cosine divides (a large
+        event shares some words with every article; a report's own event shares its rare ones).
+        Ties go to the smaller key, so the choice does not depend on the order of `weight`."""
+        heavy = n * RANKED
+        if len(weight) > heavy:
+            cut = heapq.nlargest(heavy, weight.values())[-1]
+            kept = compress(weight.items(), map(le, repeat(cut), weight.values()))  # w >= cut, in C
+            weight = dict(heapq.nsmallest(heavy, kept, key=lambda kw: (-kw[1], kw[0])))
+        # an event's length as last computed (one that changed since is a few articles off, which does
+        # not matter to a ranking), computed only for an event that never had one; an event without lead
+        # terms (no length) after every event with some
+        events, length, never = self.events, self._length, math.inf
+        return {k for _, k in heapq.nsmallest(n, [(-w / (e.length or length(e) or never), k)
+                                                  for k, w, e in ((k, w, events[k]) for k, w in weight.items())])}
 
     def posting(self, kind: str, key: Any) -> list[str] | tuple[str, ...]:
         """The events that have this term ("w"), actor ("a") or statement ("q"), in the order they
