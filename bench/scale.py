@@ -11,7 +11,7 @@ reports:
 - peak memory: the sum of the resident sets of the build's whole process tree (driver and
   pool or Ray workers), sampled every 0.2 s (PSS every 2 s) (shared pages are counted in each process, so
   this overstates forked workers), and the sum of their proportional sets (PSS: each page
-  once, shared pages split among their sharers), the tree's real use;
+  once, shared pages split among their sharers), the tree's real use, with each process's share at its peak;
 - the store's size on disk, and the saved linking state's: stored (compressed) and resident once
   loaded in a fresh process (`bench/state_parts.py`, part by part);
 - incremental add latency: K single-article files, each built into the finished store with
@@ -100,6 +100,7 @@ class PeakMemory:
     def __init__(self, pid: int, every: float = 0.2) -> None:
         self.pid, self.every, self.peak, self.peak_pss = pid, every, 0, 0
         self.pss_samples: list[tuple[float, int]] = []  # (time, the tree's PSS): where in the build the peak is
+        self.peak_pss_parts: list[int] = []  # each process's PSS in the sample of `peak_pss`, largest first: which one it is
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -110,8 +111,10 @@ class PeakMemory:
             pids, rss = _tree(self.pid)
             self.peak = max(self.peak, sum(rss.get(pid, 0) for pid in pids))
             if samples % self.PSS_EVERY == 0:
-                pss = sum(_pss(pid) for pid in pids)
-                self.peak_pss = max(self.peak_pss, pss)
+                parts = [_pss(pid) for pid in pids]
+                pss = sum(parts)
+                if pss > self.peak_pss:
+                    self.peak_pss, self.peak_pss_parts = pss, sorted(parts, reverse=True)
                 self.pss_samples.append((time.time(), pss))
             samples += 1
             self._stop.wait(self.every)
@@ -235,7 +238,7 @@ def run_build(source: Path, db: Path, workers: int, engine: str, adds: int, add_
         lines.append(line)
         if line.startswith("STEP "):
             print(f"  {time.time() - started:,.0f} s: {line.split(maxsplit=2)[2].strip()} ended; peak PSS so far "
-                  f"{memory.peak_pss / 2**30:,.2f} GB", file=sys.stderr, flush=True)
+                  f"{memory.peak_pss / 2**30:,.2f} GB ({_by_process(memory.peak_pss_parts)})", file=sys.stderr, flush=True)
     process.wait()
     out = "".join(lines)
     peak = memory.stop()
@@ -243,10 +246,16 @@ def run_build(source: Path, db: Path, workers: int, engine: str, adds: int, add_
         raise SystemExit(f"build failed ({process.returncode}): {' '.join(command)}")
     result = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
     result["peak_pss_by_step"] = peaks_by_step(out, memory.pss_samples)
-    result.update(wall=time.time() - started, peak_rss=peak, peak_pss=memory.peak_pss, db_bytes=sum(
+    result.update(wall=time.time() - started, peak_rss=peak, peak_pss=memory.peak_pss,
+                  peak_pss_parts=memory.peak_pss_parts, db_bytes=sum(
         Path(str(db) + s).stat().st_size for s in ("", "-wal") if Path(str(db) + s).exists()))
     result["state"] = state_parts(db)
     return result
+
+
+def _by_process(parts: list[int]) -> str:
+    """The processes' shares of a PSS peak, in GB: "processes 1.40 + 0.85 + 0.03 GB"."""
+    return "processes " + " + ".join(f"{p / 2**30:,.2f}" for p in parts if p) + " GB" if any(parts) else "no sample yet"
 
 
 def peaks_by_step(out: str, samples: list[tuple[float, int]]) -> dict[str, float]:
@@ -294,7 +303,8 @@ def describe(label: str, result: dict) -> str:
             f"(shards: read, clean, analyse, then outlet boilerplate {stages.get('read', 0):,.1f} s {rate(stages.get('read'))}; "
             f"records redone after it {stages.get('analyse', 0):,.1f} s; link {stages.get('link', 0):,.1f} s "
             f"{rate(stages.get('link'))}); "
-            f"peak RSS {result['peak_rss'] / 2**30:,.2f} GB (PSS {result.get('peak_pss', 0) / 2**30:,.2f} GB); store {result['db_bytes'] / 2**20:,.0f} MB{add}; "
+            f"peak RSS {result['peak_rss'] / 2**30:,.2f} GB (PSS {result.get('peak_pss', 0) / 2**30:,.2f} GB: "
+            f"{_by_process(result.get('peak_pss_parts', []))}); store {result['db_bytes'] / 2**20:,.0f} MB{add}; "
             f"link steps (s): {json.dumps((result.get('linked') or {}).get('seconds', {}))}; "
             f"peak PSS by step (GB): {json.dumps(result.get('peak_pss_by_step', {}))}"
             + (f"; linking state {state['stored']:,.0f} MB stored, {state['resident']:,.0f} MB resident once loaded "
