@@ -867,9 +867,12 @@ class EventIndex:
         # an event's length as last computed (one that changed since is a few articles off, which does
         # not matter to a ranking), computed only for an event that never had one; an event without lead
         # terms (no length) after every event with some
-        events, length, never = self.events, self._length, math.inf
-        return {k for _, k in heapq.nsmallest(n, [(-w / (e.length or length(e) or never), k)
-                                                  for k, w, e in ((k, w, events[k]) for k, w in weight.items())])}
+        events, length = self.events, self._length
+
+        def size(event: Event) -> float:
+            return event.length or length(event) or math.inf
+
+        return {k for _, k in heapq.nsmallest(n, [(-w / size(events[k]), k) for k, w in weight.items()])}
 
     def posting(self, kind: str, key: Any) -> list[str] | tuple[str, ...]:
         """The events that have this term ("w"), actor ("a") or statement ("q"), in the order they
