@@ -43,19 +43,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("store", type=Path)
     parser.add_argument("--every", type=float, default=0.5, help="seconds between samples")
+    parser.add_argument("--samples", type=Path, help="write every sample here (JSON lines: time, step, each process's PSS)")
     args = parser.parse_args()
     process = subprocess.Popen([sys.executable, __file__, "--child", str(args.store)], stdout=subprocess.PIPE, text=True)
     samples: list[tuple[float, list[int]]] = []
+    marks: list[tuple[float, str]] = []
+    out = open(args.samples, "w") if args.samples else None
 
     def sample() -> None:
         while process.poll() is None:
             pids, _ = _tree(process.pid)
-            samples.append((time.time(), sorted((_pss(pid) for pid in pids), reverse=True)))
+            each = {pid: _pss(pid) for pid in pids}
+            samples.append((time.time(), sorted(each.values(), reverse=True)))
+            if out:  # the pids say which process is which: the link's is the oldest, its children after it
+                out.write(json.dumps({"at": round(samples[-1][0], 2), "after": marks[-1][1] if marks else None,
+                                      "pss": each}) + "\n")
+                out.flush()
             time.sleep(args.every)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    marks = []
     for line in process.stdout or ():
         if line.startswith("STEP "):
             _, at, step = line.rstrip("\n").split(" ", 2)

@@ -60,3 +60,39 @@ def test_the_buffer_an_array_is_read_from_is_emptied():
     data = bytearray(array("I", [1, 2, 3]).tobytes())
     assert pickling._array_from("I", data) == array("I", [1, 2, 3])
     assert data == bytearray()
+
+
+
+def test_a_large_buffer_is_compressed_a_slice_at_a_time():
+    """`_Deflating` (the state's and the copy stage's spooled indexes) must not hold LZ4's output of a
+    whole large array: at 1,000,000 articles the statements' columns are hundreds of MB each."""
+    import hashlib
+    import os
+
+    import lz4.frame
+
+    from dossier.link.linker import _Deflating
+
+    data = array("B", os.urandom(16 << 20))  # incompressible: LZ4's output is as large as its input
+    largest, inflater, digest = [0], lz4.frame.LZ4FrameDecompressor(), hashlib.sha256()
+
+    class Check:  # a file that keeps nothing: it checks what it is given decompresses to the data
+        def write(self, chunk: bytes) -> int:
+            largest[0] = max(largest[0], len(chunk))
+            digest.update(inflater.decompress(chunk))
+            return len(chunk)
+
+        def flush(self) -> None:
+            pass
+
+    stream = _Deflating(Check())
+    tracemalloc.start()
+    try:
+        stream.write(pickle.PickleBuffer(data))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    stream.close()
+    assert digest.digest() == hashlib.sha256(data).digest()
+    assert largest[0] < 2 * _Deflating.SLICE
+    assert peak < 8 * _Deflating.SLICE  # a slice compressed and checked at a time; the whole buffer: 16 MB twice

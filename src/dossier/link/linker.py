@@ -517,12 +517,19 @@ class _Deflating:
         self._sink = sink
         self._sink.write(self._compressor.begin())
 
+    # A buffer is compressed this many bytes at a time: compressed whole, a large one (the statements'
+    # columns, hundreds of MB at 1,000,000 articles) took as much again for LZ4's output, and the
+    # process that pickled an index held both at its peak.
+    SLICE = 1 << 20
+
     def write(self, data: Any) -> int:
         # bytes, or a pickle.PickleBuffer: protocol 5 hands large buffers (the numpy arrays of the
         # copy keys and statements) over as they are, and those have no len()
-        view = memoryview(data).cast("B")
-        self._sink.write(self._compressor.compress(view))
-        return view.nbytes
+        with memoryview(data) as whole, whole.cast("B") as view:
+            for start in range(0, view.nbytes, self.SLICE):
+                with view[start:start + self.SLICE] as part:
+                    self._sink.write(self._compressor.compress(part))
+            return view.nbytes
 
     def close(self) -> None:
         self._sink.write(self._compressor.flush())
