@@ -8,7 +8,7 @@ names it when it ends) the largest sum sampled and the largest processes at that
 PSS counts a page shared by forked processes once over them, so the sum is the memory the
 link holds. Run it with another checkout's `src` on PYTHONPATH to compare two versions:
 
-    .venv/bin/python bench/link_memory.py /tmp/x/copy.db [--every 0.5]
+    .venv/bin/python bench/link_memory.py /tmp/x/copy.db [--every 0.5] [--samples samples.jsonl]
 """
 
 from __future__ import annotations
@@ -53,11 +53,10 @@ def main() -> None:
     def sample() -> None:
         while process.poll() is None:
             pids, _ = _tree(process.pid)
-            each = {pid: _pss(pid) for pid in pids}
-            samples.append((time.time(), sorted(each.values(), reverse=True)))
+            at, each = time.time(), {pid: _pss(pid) for pid in pids}
+            samples.append((at, sorted(each.values(), reverse=True)))
             if out:  # the pids say which process is which: the link's is the oldest, its children after it
-                out.write(json.dumps({"at": round(samples[-1][0], 2), "after": marks[-1][1] if marks else None,
-                                      "pss": each}) + "\n")
+                out.write(json.dumps({"at": round(at, 2), "after": marks[-1][1] if marks else None, "pss": each}) + "\n")
                 out.flush()
             time.sleep(args.every)
 
@@ -72,6 +71,8 @@ def main() -> None:
     if process.wait() != 0:
         raise SystemExit(f"the link failed ({process.returncode})")
     sampler.join()
+    if out:
+        out.close()
     for (start, _), (end, step) in zip(marks, marks[1:]):
         inside = [s for s in samples if start <= s[0] <= end]
         if inside:

@@ -62,7 +62,6 @@ def test_the_buffer_an_array_is_read_from_is_emptied():
     assert data == bytearray()
 
 
-
 def test_a_large_buffer_is_compressed_a_slice_at_a_time():
     """`_Deflating` (the state's and the copy stage's spooled indexes) must not hold LZ4's output of a
     whole large array: at 1,000,000 articles the statements' columns are hundreds of MB each."""
