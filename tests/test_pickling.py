@@ -95,3 +95,58 @@ def test_a_large_buffer_is_compressed_a_slice_at_a_time():
     assert digest.digest() == hashlib.sha256(data).digest()
     assert largest[0] < 2 * _Deflating.SLICE
     assert peak < 8 * _Deflating.SLICE  # a slice compressed and checked at a time; the whole buffer: 16 MB twice
+
+
+class _ManyArrays:
+    """A value holding a dict of many small arrays (as the statements' postings), pickled apart."""
+
+    def __init__(self, items: dict) -> None:
+        self.items = items
+
+    def pickled_apart(self):
+        def write_rest(file) -> None:
+            pickling.dump(-(-len(self.items) // 1000), file)
+            pickling.dump_dict_in_chunks(self.items, file, 1000)
+        return {"name": "postings"}, write_rest
+
+    @classmethod
+    def unpickled_apart(cls, state, file):
+        assert state == {"name": "postings"}
+        return cls(pickling.load_dict_in_chunks(file, pickling.load(file)))
+
+
+def test_a_dict_of_many_arrays_pickled_apart_keeps_the_memo_small():
+    """Each array costs the memo a PickleBuffer and a tuple until the dump ends; in batches of 1,000
+    with a memo each, 50,000 small arrays take a fraction of the memory they took in one dump."""
+    value = _ManyArrays({f"w{n}": array("I", range(n % 7 + 1)) for n in range(50_000)})
+
+    def peak(dump) -> int:
+        tracemalloc.start()
+        try:
+            dump()
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    whole = peak(lambda: pickling._pickler(_Null()).dump(value.items))
+    apart = peak(lambda: pickling.dump(value, _Null()))
+    assert whole > 5_000_000 and apart < whole / 5, (whole, apart)
+    out = io.BytesIO()
+    pickling.dump(value, out)
+    out.seek(0)
+    assert pickling.load(out).items == value.items
+
+
+def test_bytes_are_read_back_whole_or_the_stream_is_said_to_be_short():
+    data = bytes(range(256)) * 5000
+    out = io.BytesIO()
+    pickling.write_bytes(bytearray(data), out, size=4096)
+    pickling.write_bytes(iter([b"ab", b"c"]), out)
+    out.seek(0)
+    assert pickling.read_bytes(out, len(data)) == data and pickling.read_bytes(out, 3) == b"abc"
+    try:
+        pickling.read_bytes(io.BytesIO(b"xy"), 3)
+    except EOFError as error:
+        assert "1 bytes missing of 3" in str(error)
+    else:
+        raise AssertionError("a short stream must raise")

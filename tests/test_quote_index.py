@@ -378,3 +378,53 @@ def test_a_statement_of_one_occurrence_is_merged_as_a_group_of_it_would_be():
         assert one.id == _quote_id(o.text) == _norm_id(o.norm)
     assert _merge_one(odd, names).kind == "fragment" and _merge_one(odd, names).first_seen is None
     assert _merge_one(given[0], names).speaker_name == "Mayor Ana Ruiz"
+
+
+def through_pickling(index):
+    """Saved and loaded as a full link spools and stores it: `pickling.dump` (the rows, postings and
+    members after the rest), then `pickling.load`."""
+    from dossier.link import pickling
+
+    out = io.BytesIO()
+    pickling.dump(index, out)
+    out.seek(0)
+    loaded = pickling.load(out)
+    assert out.read() == b""  # all of it read: what follows in a stream (the state's next part) is left as it was
+    return loaded
+
+
+def test_an_index_with_its_rows_in_a_file_is_the_index_with_them_in_memory():
+    """A full link's statements' child keeps the rows in a file (`spool_rows`); what it gives back,
+    saved and loaded or not, is the same, and a loaded one goes on as the one kept in memory."""
+    memory, spooled = QuoteIndex({"p:mayor": "Ana Ruiz"}), QuoteIndex({"p:mayor": "Ana Ruiz"}, spool_rows=True)
+    for article, published, quotes in ARTICLES[:-1]:
+        for index in (memory, spooled):
+            index.add(occurrences(article, published, quotes), merge=False)
+    assert type(spooled._blob) is not bytearray and len(spooled._blob) == len(memory._blob) > 0
+    assert dicts(spooled.all()) == dicts(memory.all())  # rows read back from the file
+    assert pickle.loads(pickle.dumps(spooled))._blob == memory._blob  # a plain pickle holds the rows too
+    loaded = through_pickling(spooled)
+    assert type(loaded._blob) is bytearray and loaded._blob == memory._blob
+    assert loaded.postings == memory.postings and loaded.members == memory.members and loaded.members
+    last = ARTICLES[-1]
+    assert dicts(loaded.add(occurrences(*last))[0]) == dicts(memory.add(occurrences(*last))[0])
+    assert dicts(loaded.all()) == dicts(memory.all())
+
+
+def test_an_index_pickled_apart_follows_the_next_pickle_in_a_stream(tmp_path):
+    """Pickled apart into a stream with other pickles after it (the state's parts), each comes back."""
+    from dossier.link import pickling
+
+    index = QuoteIndex({})
+    for article, published, quotes in ARTICLES:
+        index.add(occurrences(article, published, quotes), merge=False)
+    path = tmp_path / "parts.pickle"
+    with open(path, "wb") as file:
+        pickling.dump({"head": 1}, file)
+        pickling.dump(index, file)
+        pickling.dump(["next", array("I", [7])], file)
+    with open(path, "rb") as file:
+        assert pickling.load(file) == {"head": 1}
+        loaded = pickling.load(file)
+        assert pickling.load(file) == ["next", array("I", [7])]
+    assert dicts(loaded.all()) == dicts(index.all())

@@ -62,7 +62,9 @@ def children(articles: int, cores: int | None = None) -> tuple[tuple[str, ...], 
 def _finder(conn: Any, part: str) -> tuple[CopyIndex | QuoteIndex, Callable[[LinkInput], Any]]:
     """A part's index and what it finds of one article: its copy relations, or the keys of its statements."""
     if part == "statements":
-        quotes = QuoteIndex()  # the parent names the statements' speakers (it has the actors)
+        # the parent names the statements' speakers (it has the actors); the rows wait in a file until
+        # the index is pickled: the child never reads them
+        quotes = QuoteIndex(spool_rows=True)
         return quotes, lambda item: add_statements(quotes, item)[2]
     copies = CopyIndex()
     copies.texts = text_reader(conn)  # texts are read again from the store, not kept (CopyIndex.texts)

@@ -575,12 +575,13 @@ class SpooledIndex:
     def load(self) -> Any:
         """The index, unpickled as its file is read and decompressed; the file is removed."""
         try:
-            return pickle.load(self._pickle())
+            return pickling.load(self._pickle())
         finally:
             self.remove()
 
     def copy_pickle(self, out: Any) -> None:
-        """Its pickle's bytes, decompressed, into `out`: what pickling the index there would write."""
+        """Its pickle's bytes, decompressed, into `out`: what pickling the index there would write
+        (with what `pickling.dump` wrote after it, read back by `pickling.load`)."""
         stream = self._pickle()
         for block in iter(lambda: stream.read(1 << 20), b""):
             out.write(block)
@@ -635,9 +636,9 @@ def _pickle_part(part: Any, out: _Deflating) -> None:
 
 def _unpickle(stream: io.BufferedReader) -> Linker:
     """A state `_compressed_pickle` wrote."""
-    state = pickle.load(stream)
+    state = pickling.load(stream)
     for part in PARTS:
-        state[part] = pickle.load(stream)
+        state[part] = pickling.load(stream)
     linker = Linker.__new__(Linker)
     linker.__setstate__(state)
     return linker

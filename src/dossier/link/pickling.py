@@ -12,14 +12,21 @@ buffer it is read back from once copied, since the unpickler's memo would keep t
 
 The bytes are the machine's own order (the state is read back on the machine that wrote it,
 or one like it). A pickle written by `pickle.dump` still loads: it names its own reconstructor.
+
+The memo still keeps a `PickleBuffer` and a tuple for each array until the dump ends (~150 bytes):
+for a dict of hundreds of thousands of small arrays (the statements' postings at 1,000,000
+articles) that was ~100 MB more at the moment the index was pickled. So a value may write its
+largest parts after its pickle, each with a memo of its own (`pickled_apart`, and
+`unpickled_apart` to read them back): `dump` and `load` do that for the value they are given.
 """
 
 from __future__ import annotations
 
 import copyreg
+import itertools
 import pickle
 from array import array
-from typing import Any
+from typing import Any, Iterable
 
 _DISPATCH = copyreg.dispatch_table.copy()
 
@@ -40,9 +47,81 @@ def _reduce_array(items: array) -> tuple[Any, tuple[str, pickle.PickleBuffer]]:
 _DISPATCH[array] = _reduce_array
 
 
-def dump(value: Any, file: Any) -> None:
-    """`pickle.dump(value, file, protocol 5)`, its arrays written from their own memory."""
+def _pickler(file: Any) -> pickle.Pickler:
     pickler = pickle.Pickler(file, protocol=5)
     pickler.dispatch_table = _DISPATCH
-    pickler.dump(value)
+    return pickler
+
+
+class Apart:
+    """What `dump` pickles for a value with a `pickled_apart` method: its class and the state it
+    returned; what that method wrote after it is read back by the class's `unpickled_apart`."""
+
+    def __init__(self, cls: type, state: Any) -> None:
+        self.cls, self.state = cls, state
+
+
+def dump(value: Any, file: Any) -> None:
+    """`pickle.dump(value, file, protocol 5)`, its arrays written from their own memory. A value
+    with a `pickled_apart()` method (returning its state and a function that writes the rest into
+    `file`) is pickled as that state, the rest written after it; `load` reads it back."""
+    apart = getattr(value, "pickled_apart", None)
+    if apart is None:
+        _pickler(file).dump(value)
+        return
+    state, write_rest = apart()
+    _pickler(file).dump(Apart(type(value), state))
+    write_rest(file)
+
+
+def load(file: Any) -> Any:
+    """What `dump` wrote (or `pickle.dump`): a value pickled apart is made by its class's
+    `unpickled_apart(state, file)`, which reads the rest from `file`."""
+    value = pickle.load(file)
+    if isinstance(value, Apart):
+        return value.cls.unpickled_apart(value.state, file)
+    return value
+
+
+def dump_dict_in_chunks(items: dict[Any, Any], file: Any, size: int = 10_000) -> int:
+    """A dict pickled as consecutive dicts of at most `size` items, each by a pickler (and memo) of
+    its own; returns how many, for `load_dict_in_chunks`."""
+    chunks = 0
+    iterator = iter(items.items())
+    while chunk := dict(itertools.islice(iterator, size)):
+        _pickler(file).dump(chunk)
+        chunks += 1
+    return chunks
+
+
+def load_dict_in_chunks(file: Any, chunks: int) -> dict[Any, Any]:
+    items: dict[Any, Any] = {}
+    for _ in range(chunks):
+        items.update(pickle.load(file))
+    return items
+
+
+def write_bytes(data: bytes | bytearray | Iterable[bytes], file: Any, size: int = 1 << 20) -> None:
+    """Bytes written `size` at a time, as views of a buffer (no copy) or the blocks given."""
+    if isinstance(data, (bytes, bytearray)):
+        with memoryview(data) as view:
+            for start in range(0, len(view), size):
+                with view[start:start + size] as part:
+                    file.write(part)
+        return
+    for block in data:
+        file.write(block)
+
+
+def read_bytes(file: Any, size: int) -> bytearray:
+    """`size` bytes read from `file` into one bytearray (no intermediate copies); EOFError if fewer."""
+    data = bytearray(size)
+    with memoryview(data) as view:
+        at = 0
+        while at < size:
+            got = file.readinto(view[at:])
+            if not got:
+                raise EOFError(f"{size - at} bytes missing of {size}")
+            at += got
+    return data
 

@@ -17,8 +17,10 @@ import difflib
 from functools import lru_cache
 import hashlib
 import json
+import os
 import re
 import struct
+import tempfile
 from array import array
 from bisect import bisect_left
 import unicodedata
@@ -26,11 +28,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import islice
 from operator import itemgetter
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import lz4.block
 from rapidfuzz import fuzz, process
+
+from dossier.link import pickling
 
 SAME_WORDING = 88  # ratio at or above which two wordings are one statement
 SAME_SPEAKER_WORDING = 70  # looser bar when both occurrences name the same speaker
@@ -103,6 +107,7 @@ _HEAD = struct.Struct("<BH").pack  # both lengths, as most rows have them
 _OCCURRENCE_COLUMNS = ("_offsets", "_occ_article", "_occ_published", "_occ_speaker", "_occ_kind", "_occ_start", "_occ_length",
                        "_occ_next")
 _WIDER = {"B": "H", "H": "I", "I": "Q", "i": "q"}
+CHUNK_ITEMS = 10_000  # postings or members pickled at a time (`QuoteIndex.pickled_apart`)
 
 
 @lru_cache(maxsize=None)
@@ -183,6 +188,42 @@ class _Stored(Occurrence):
         return {key: getattr(self, key) if how == _IMPLIED else None if how == _NONE else next(kept) + start
                 if how == _AT else strings[next(kept)] if how == _NAMED else next(kept)
                 for key, how in self._index._plan(values[0])}
+
+
+class _SpooledRows:
+    """The occurrences' rows (`QuoteIndex._blob`) appended to an unnamed temporary file, not kept
+    in memory: ~37 bytes an occurrence, ~250 MB at 1,000,000 articles that a full link's
+    statements' child held until it pickled its index, though it never reads a row (it merges
+    nothing: `QuoteIndex.add(merge=False)`). A row is read back by `os.pread` (`_Stored._row`)."""
+
+    BLOCK = 1 << 20
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(buffering=self.BLOCK)
+        self._size = 0
+
+    def __iadd__(self, data: bytes) -> "_SpooledRows":
+        self._file.write(data)
+        self._size += len(data)
+        return self
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, part: slice) -> bytes:
+        self._file.flush()
+        start, stop, _ = part.indices(self._size)
+        return os.pread(self._file.fileno(), max(0, stop - start), start)
+
+    def blocks(self) -> Iterator[bytes]:
+        """The rows, a block at a time."""
+        self._file.flush()
+        for start in range(0, self._size, self.BLOCK):
+            yield os.pread(self._file.fileno(), self.BLOCK, start)
+
+    def __reduce__(self) -> tuple[Any, tuple[bytearray]]:
+        # pickled whole by a plain pickle (`pickling.dump` writes them a block at a time instead)
+        return bytearray, (bytearray(b"".join(self.blocks())),)
 
 
 class _Table:
@@ -572,9 +613,13 @@ class QuoteIndex:
     batches); a wording's number is found by a table of 4-byte slots (`_find`), not a dict.
     Integers sit in arrays; a list holds a 28-byte object for each. A statement of one wording
     (most) keeps no `members` entry.
+
+    With `spool_rows` the rows go to a temporary file as they are made (`_SpooledRows`): a full
+    link's statements' child never reads them back. `pickling.dump` writes the rows, the postings
+    and the members after the rest (`pickled_apart`), so its memo never holds them all.
     """
 
-    def __init__(self, actor_names: dict[str, str] | None = None) -> None:
+    def __init__(self, actor_names: dict[str, str] | None = None, spool_rows: bool = False) -> None:
         self.actor_names = actor_names if actor_names is not None else {}
         self.wordings = _Wordings()  # in one buffer
         self._table = _slots([], 1024)  # wording -> its number, by hash (`_find`; not pickled: made again on load)
@@ -582,7 +627,9 @@ class QuoteIndex:
         self.groups = _UnionFind(0)
         self.members: dict[int, array] = {}  # group root -> wordings, for statements of more than one
         self._first, self._last = array("I"), array("I")  # per wording: its first and last occurrence
-        self._quote_ids = array("Q")  # per group root: 1 + the hex of the id it was last returned under, or 0
+        # per group root: 1 + the hex of the id it was last returned under, or 0; only as long as the
+        # last root given one (a full link's statements' child never returns any: 8 bytes a wording saved)
+        self._quote_ids = array("Q")
         self._more_reps: dict[int, list[int]] = {}  # wording -> occurrences of its second, third... speaker
         self._dates, self._speakers, self._kinds, self._shapes = (_Table() for _ in range(4))
         self._packs = _Table()  # (shape, struct layout of its values, or None: JSON) of rows, by the number a row starts with
@@ -592,7 +639,7 @@ class QuoteIndex:
         self._occ_start, self._occ_length = array("H"), array("H")  # a span: its start, and its end less it
         self._occ_next = array("I")  # the next occurrence of the same wording, or 0
         self._offsets = array("I", [0])  # occurrence n's wording and record: _blob[_offsets[n]:_offsets[n + 1]]
-        self._blob = bytearray()
+        self._blob: bytearray | _SpooledRows = _SpooledRows() if spool_rows else bytearray()
         self._strings = _Strings()  # the short strings of records (cues, speakers' names), each kept once
         self._shape_of: dict[tuple, tuple] = {}  # (keys, implied) -> (keys a row keeps, {their types: (shape, hows)})
         self._plans: dict[int, list[tuple[str, int]]] = {}  # shape -> its keys and how a row keeps each (not pickled)
@@ -608,6 +655,35 @@ class QuoteIndex:
         self.__dict__.update(state)
         self._table = _slots(self.wordings, _table_size(len(self.wordings)))
         self._shape_of, self._plans, self._recent = {}, {}, {}
+
+    def pickled_apart(self) -> tuple[dict[str, Any], Callable[[Any], None]]:
+        """For `pickling.dump`: the state less its rows, postings and members, and what writes
+        those after it. The postings and members are dicts of arrays, hundreds of thousands at
+        1,000,000 articles, each of which the pickler's memo kept until the dump ended (~100 MB
+        at the moment the statements' child pickled its index): here they are pickled 10,000 at
+        a time, each batch with a memo of its own. The rows are written as they are, from memory or
+        from their file, a MiB at a time."""
+        state = self.__getstate__()
+        rows, postings, members = state.pop("_blob"), state.pop("postings"), state.pop("members")
+        state["_rows_size"] = len(rows)
+
+        def write_rest(file: Any) -> None:
+            pickling.write_bytes(rows if isinstance(rows, bytearray) else rows.blocks(), file)
+            for items in (postings, members):
+                pickling.dump(-(-len(items) // CHUNK_ITEMS), file)  # how many batches follow
+                pickling.dump_dict_in_chunks(items, file, CHUNK_ITEMS)
+
+        return state, write_rest
+
+    @classmethod
+    def unpickled_apart(cls, state: dict[str, Any], file: Any) -> "QuoteIndex":
+        """The index `pickled_apart` wrote, its rest read from `file`."""
+        state["_blob"] = pickling.read_bytes(file, state.pop("_rows_size"))
+        for name in ("postings", "members"):
+            state[name] = pickling.load_dict_in_chunks(file, pickling.load(file))
+        index = cls.__new__(cls)
+        index.__setstate__(state)
+        return index
 
     # -- occurrences as columns ------------------------------------------------------------
     def _store(self, o: Occurrence) -> int:
@@ -708,11 +784,17 @@ class QuoteIndex:
         return [self._first[i], *self._more_reps.get(i, ())]
 
     def _quote_id_of(self, root: int) -> str | None:
-        value = self._quote_ids[root]
+        ids = self._quote_ids
+        value = ids[root] if root < len(ids) else 0
         return None if not value else f"q{value - 1:012x}"
 
     def _set_quote_id(self, root: int, quote_id: str | None) -> None:
-        self._quote_ids[root] = 0 if quote_id is None else int(quote_id[1:], 16) + 1
+        ids = self._quote_ids
+        if root >= len(ids):
+            if quote_id is None:
+                return
+            ids.frombytes(bytes(ids.itemsize * (root + 1 - len(ids))))
+        ids[root] = 0 if quote_id is None else int(quote_id[1:], 16) + 1
 
     @property
     def quote_ids(self) -> dict[int, str]:
@@ -739,7 +821,6 @@ class QuoteIndex:
             self._table = _slots(self.wordings, 2 * len(self._table))
         self._first.append(0)
         self._last.append(0)
-        self._quote_ids.append(0)
         self.groups.parent.append(i)
         postings = self.postings
         for word in set(norm.split()) - _STOP:
