@@ -409,6 +409,11 @@ def test_an_index_with_its_rows_in_a_file_is_the_index_with_them_in_memory():
     last = ARTICLES[-1]
     assert dicts(loaded.add(occurrences(*last))[0]) == dicts(memory.add(occurrences(*last))[0])
     assert dicts(loaded.all()) == dicts(memory.all())
+    # rows read back between appends (an incremental add merges, reading its statements' rows)
+    kept, spooled = QuoteIndex({}), QuoteIndex({}, spool_rows=True)
+    for article in ARTICLES:
+        assert dicts(spooled.add(occurrences(*article))[0]) == dicts(kept.add(occurrences(*article))[0])
+    assert dicts(spooled.all()) == dicts(kept.all())
 
 
 def test_an_index_pickled_apart_follows_the_next_pickle_in_a_stream(tmp_path):

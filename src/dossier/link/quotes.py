@@ -194,7 +194,7 @@ class _SpooledRows:
     """The occurrences' rows (`QuoteIndex._blob`) appended to an unnamed temporary file, not kept
     in memory: ~37 bytes an occurrence, ~250 MB at 1,000,000 articles that a full link's
     statements' child held until it pickled its index, though it never reads a row (it merges
-    nothing: `QuoteIndex.add(merge=False)`). A row is read back by `os.pread` (`_Stored._row`)."""
+    nothing: `QuoteIndex.add(merge=False)`); a row asked for is read back from the file (`_Stored._row`)."""
 
     BLOCK = 1 << 20
 
@@ -210,16 +210,21 @@ class _SpooledRows:
     def __len__(self) -> int:
         return self._size
 
+    def _read(self, start: int, size: int) -> bytes:
+        """Bytes from `start`; the file is left at its end, where the next row is appended."""
+        self._file.seek(start)
+        data = self._file.read(size)
+        self._file.seek(0, os.SEEK_END)
+        return data
+
     def __getitem__(self, part: slice) -> bytes:
-        self._file.flush()
         start, stop, _ = part.indices(self._size)
-        return os.pread(self._file.fileno(), max(0, stop - start), start)
+        return self._read(start, max(0, stop - start))
 
     def blocks(self) -> Iterator[bytes]:
         """The rows, a block at a time."""
-        self._file.flush()
         for start in range(0, self._size, self.BLOCK):
-            yield os.pread(self._file.fileno(), self.BLOCK, start)
+            yield self._read(start, self.BLOCK)
 
     def __reduce__(self) -> tuple[Any, tuple[bytearray]]:
         # pickled whole by a plain pickle (`pickling.dump` writes them a block at a time instead)
