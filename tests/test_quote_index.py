@@ -401,6 +401,7 @@ def test_an_index_with_its_rows_in_a_file_is_the_index_with_them_in_memory():
         for index in (memory, spooled):
             index.add(occurrences(article, published, quotes), merge=False)
     assert type(spooled._blob) is not bytearray and len(spooled._blob) == len(memory._blob) > 0
+    assert len(spooled._quote_ids) == 0  # nothing returned yet: no room kept for the ids of its statements
     assert dicts(spooled.all()) == dicts(memory.all())  # rows read back from the file
     assert pickle.loads(pickle.dumps(spooled))._blob == memory._blob  # a plain pickle holds the rows too
     loaded = through_pickling(spooled)
