@@ -105,14 +105,13 @@ class _ManyArrays:
 
     def pickled_apart(self):
         def write_rest(file) -> None:
-            pickling.dump(-(-len(self.items) // 1000), file)
             pickling.dump_dict_in_chunks(self.items, file, 1000)
         return {"name": "postings"}, write_rest
 
     @classmethod
     def unpickled_apart(cls, state, file):
         assert state == {"name": "postings"}
-        return cls(pickling.load_dict_in_chunks(file, pickling.load(file)))
+        return cls(pickling.load_dict_in_chunks(file))
 
 
 def test_a_dict_of_many_arrays_pickled_apart_keeps_the_memo_small():

@@ -83,20 +83,19 @@ def load(file: Any) -> Any:
     return value
 
 
-def dump_dict_in_chunks(items: dict[Any, Any], file: Any, size: int = 10_000) -> int:
-    """A dict pickled as consecutive dicts of at most `size` items, each by a pickler (and memo) of
-    its own; returns how many, for `load_dict_in_chunks`."""
-    chunks = 0
+def dump_dict_in_chunks(items: dict[Any, Any], file: Any, size: int = 10_000) -> None:
+    """A dict pickled as how many chunks follow, then consecutive dicts of at most `size` of its
+    items, each by a pickler (and memo) of its own."""
+    _pickler(file).dump(-(-len(items) // size))
     iterator = iter(items.items())
     while chunk := dict(itertools.islice(iterator, size)):
         _pickler(file).dump(chunk)
-        chunks += 1
-    return chunks
 
 
-def load_dict_in_chunks(file: Any, chunks: int) -> dict[Any, Any]:
+def load_dict_in_chunks(file: Any) -> dict[Any, Any]:
+    """What `dump_dict_in_chunks` wrote."""
     items: dict[Any, Any] = {}
-    for _ in range(chunks):
+    for _ in range(pickle.load(file)):
         items.update(pickle.load(file))
     return items
 

@@ -675,7 +675,6 @@ class QuoteIndex:
         def write_rest(file: Any) -> None:
             pickling.write_bytes(rows if isinstance(rows, bytearray) else rows.blocks(), file)
             for items in (postings, members):
-                pickling.dump(-(-len(items) // CHUNK_ITEMS), file)  # how many batches follow
                 pickling.dump_dict_in_chunks(items, file, CHUNK_ITEMS)
 
         return state, write_rest
@@ -685,7 +684,7 @@ class QuoteIndex:
         """The index `pickled_apart` wrote, its rest read from `file`."""
         state["_blob"] = pickling.read_bytes(file, state.pop("_rows_size"))
         for name in ("postings", "members"):
-            state[name] = pickling.load_dict_in_chunks(file, pickling.load(file))
+            state[name] = pickling.load_dict_in_chunks(file)
         index = cls.__new__(cls)
         index.__setstate__(state)
         return index
