@@ -169,6 +169,12 @@ def test_copy_index_finds_a_copy_when_it_is_added_and_agrees_with_find_copies():
     (r,) = index.add(reprint)
     assert (r["article"], r["of"], r["kind"]) == ("paper", "wire", "syndicated")
     assert index.relations() == find_copies([reprint, other, wire])
+    # a linker's index finds the same, and keeps no relations of its own (the linker keeps them)
+    linkers = CopyIndex(keep_relations=False)
+    assert [linkers.add(a) for a in (wire, other, reprint)] == [[], [], [r]]
+    assert not len(linkers._found)
+    with pytest.raises(ValueError, match="does not keep its relations"):
+        linkers.relations()
 
 
 def test_a_copy_stitched_from_two_articles_keeps_both_sources():

@@ -182,7 +182,8 @@ def test_a_full_link_with_the_copy_stage_in_a_second_process_gives_the_same_tabl
         rest = pickle.load(saved)
         tables[copy_process]["state"] = [rest, saved.read()]
         state = load_state(conn, cached_kb(None), kb_fingerprint(None))
-        tables[copy_process]["relations kept"] = sorted(json.dumps(r, sort_keys=True) for r in state.copies.relations())
+        tables[copy_process]["relations kept"] = sorted(json.dumps(r, sort_keys=True) for r in state.each_copy_record())
+        assert len(state.copies) and not len(state.copies._found)  # the linker keeps the relations, not its index
         tables[copy_process]["statements"] = [q.to_dict() for q in state.quotes.all()]
     assert tables[True] == tables[False]
     assert tables[True]["copies"] and tables[True]["relations kept"] and tables[True]["state"][1]
@@ -194,7 +195,10 @@ def test_a_full_link_with_the_copy_stage_in_a_second_process_gives_the_same_tabl
     _link_full(conn, cached_kb(None), kb_fingerprint(None), resident=True, copy_process=True)
     resident = corpus._RESIDENT.pop("state")[1]
     assert isinstance(resident.copies, CopyIndex) and resident.copies.texts is not None
-    assert sorted(json.dumps(r, sort_keys=True) for r in resident.copies.relations()) == tables[True]["relations kept"]
+    # the index the child built, every article in it as in the saved one (the relations are the linker's)
+    assert len(resident.copies) == len(state.copies) > 0
+    assert [resident.copies._id(n) for n in range(len(state.copies))] == [state.copies._id(n) for n in range(len(state.copies))]
+    assert sorted(json.dumps(r, sort_keys=True) for r in resident.each_copy_record()) == tables[True]["relations kept"]
     assert not list(spool.iterdir())
     # statements that several articles carry, with their speakers named (the parent's actors)
     assert any(len(q["occurrences"]) > 1 and q["speaker_name"] for q in tables[True]["statements"])

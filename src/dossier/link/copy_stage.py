@@ -66,7 +66,7 @@ def _finder(conn: Any, part: str) -> tuple[CopyIndex | QuoteIndex, Callable[[Lin
         # the index is pickled: the child never reads them
         quotes = QuoteIndex(spool_rows=True)
         return quotes, lambda item: add_statements(quotes, item)[2]
-    copies = CopyIndex()
+    copies = CopyIndex(keep_relations=False)  # as the linker's (`Linker.__init__`): it sends them instead
     copies.texts = text_reader(conn)  # texts are read again from the store, not kept (CopyIndex.texts)
     return copies, lambda item: copies.add(ArticleText(item.id, item.text, item.published, item.outlets))
 

@@ -160,7 +160,7 @@ class Linker:
         self.kb_fingerprint = kb_fingerprint
         self.actors = ActorIndex(kb)
         self.quotes = QuoteIndex(_Names(self.actors))  # type: ignore[arg-type]
-        self.copies = CopyIndex()
+        self.copies = CopyIndex(keep_relations=False)  # the relations are kept here (`relations`, `kept`)
         self.events = EventIndex()
         self.linked = AnalysisKeys()  # article id -> the analysis key it was linked with
         self.relations = CopyRelations()  # copy id -> its candidate relations (packed JSON; link.linkstate)
