@@ -139,7 +139,7 @@ def test_a_dict_of_many_arrays_pickled_apart_keeps_the_memo_small():
 def test_bytes_are_read_back_whole_or_the_stream_is_said_to_be_short():
     data = bytes(range(256)) * 5000
     out = io.BytesIO()
-    pickling.write_bytes(bytearray(data), out, size=4096)
+    pickling.write_bytes(bytearray(data), out)
     pickling.write_bytes(iter([b"ab", b"c"]), out)
     out.seek(0)
     assert pickling.read_bytes(out, len(data)) == data and pickling.read_bytes(out, 3) == b"abc"

@@ -100,15 +100,10 @@ def load_dict_in_chunks(file: Any) -> dict[Any, Any]:
     return items
 
 
-def write_bytes(data: bytes | bytearray | Iterable[bytes], file: Any, size: int = 1 << 20) -> None:
-    """Bytes written `size` at a time, as views of a buffer (no copy) or the blocks given."""
-    if isinstance(data, (bytes, bytearray)):
-        with memoryview(data) as view:
-            for start in range(0, len(view), size):
-                with view[start:start + size] as part:
-                    file.write(part)
-        return
-    for block in data:
+def write_bytes(data: bytes | bytearray | Iterable[bytes], file: Any) -> None:
+    """A buffer written as it is (`link.linker._Deflating` compresses it a slice at a time), or the
+    blocks given, one at a time."""
+    for block in (data,) if isinstance(data, (bytes, bytearray)) else data:
         file.write(block)
 
 
