@@ -747,6 +747,79 @@ def test_candidates_are_events_the_date_allows_and_the_events_of_copies_whatever
     assert far in index.candidates(report) and index.candidates(report)[far] == ["later"]
 
 
+def test_candidates_weigh_the_evidence_of_the_events_the_date_allows_as_often_as_they_are_posted(monkeypatch):
+    """The shared evidence `candidates` ranks by: for each of the article's terms and actors, its weight for
+    every event of its posting, kept for an event the date allows (one with an article near the report's
+    day, or one without days). An event that dropped a term (`TERMS_KEPT`) and took it back is posted for it
+    twice and weighs it twice, as when every posted event was weighed before the date was looked at."""
+    from collections import Counter
+
+    from dossier.link import events
+
+    monkeypatch.setattr(events, "TERMS_KEPT", 4)  # terms dropped and taken back: postings that repeat an event
+    monkeypatch.setattr(events, "CANDIDATES", 3)  # `_ranked` sees the weights of almost every article
+    articles, _ = synthetic_corpus(150, seed=9)
+    index = EventIndex()
+    for n, article in enumerate(sorted(articles, key=lambda a: (a.day, a.id))):
+        index.add(replace(article, day=None) if n % 10 == 0 else article)  # some events without days
+    assert any(len(p) > len(set(p)) for p in index._postings_w.values() if type(p) is list)
+    assert index._undated
+    seen = []
+    ranked = EventIndex._ranked
+    monkeypatch.setattr(EventIndex, "_ranked", lambda self, weight, n: seen.append(dict(weight)) or ranked(self, weight, n))
+    compared = 0
+    for article in articles[:60]:
+        probe = replace(article, id="p-" + article.id, day=article.day + timedelta(days=5))
+        weight: Counter = Counter()
+        for postings, keys, kind in ((index._postings_w, probe.terms, "w"), (index._postings_a, probe.actors, "a")):
+            for key in keys:
+                posting = postings.get(key)
+                if posting is None or type(posting) is events._Common:  # a key too common finds no candidates
+                    continue
+                gain = index.idf(key) ** 2 if kind == "w" else 3.0
+                for event_key in [posting] if type(posting) is str else posting:
+                    weight[event_key] += gain
+        near = index._near(probe)
+        expected = {k: w for k, w in weight.items() if k in near or not index.events[k].day_tally}
+        seen.clear()
+        index.candidates(probe)
+        if len(expected) > 3:
+            assert seen == [expected]
+            compared += 1
+    assert compared > 40
+
+
+def test_the_events_without_days_are_known_as_events_gain_days_and_after_a_round_trip():
+    """`candidates` keeps the events without a dated article (`_undated`) whatever the article's date: an
+    event opened by an undated report leaves that set once a dated report joins it, and the set is made
+    again from the events when a state is loaded (it is not saved)."""
+    import pickle
+
+    articles, _ = synthetic_corpus(120, seed=5)
+    rng = random.Random(5)
+    # the first report of about a third of the events has no date (the lead names none), and comes first
+    first_of: dict[str, EventArticle] = {}
+    for article in sorted(articles, key=lambda a: a.id):
+        first_of.setdefault(article.id.split("-")[0], article)
+    undated = {a.id for a in first_of.values() if rng.random() < 0.35}
+    ordered = [replace(a, day=None) for a in articles if a.id in undated]
+    ordered += sorted((a for a in articles if a.id not in undated), key=lambda a: (a.day, a.id))
+    index = EventIndex()
+    for article in ordered:
+        index.add(article)
+    without_days = {k for k, e in index.events.items() if not e.day_tally}
+    gained = {index.event_of[a] for a in undated} - without_days  # opened undated, then given a day
+    assert without_days and gained
+    assert index._undated == without_days
+    loaded = pickle.loads(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
+    assert "_undated" not in index.__getstate__() and loaded._undated == without_days
+    far = date(2026, 1, 1)  # months after every dated report: only the events without days are left
+    for article in articles[:40]:
+        probe = replace(article, id="p-" + article.id, day=far)
+        found = set(index.candidates(probe))
+        assert found <= without_days and found == set(loaded.candidates(probe))
+
+
 def test_the_events_near_an_article_are_all_that_its_date_does_not_rule_out():
     """`_near` (the day buckets around an article's day, and around the happening its lead dates) holds every
     event with days that `_date_rules_out` keeps, whatever weekdays the leads name."""

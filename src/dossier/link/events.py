@@ -724,6 +724,7 @@ class EventIndex:
         self._df: list[int] = []  # term id -> lead-term document frequency, kept running
         self.documents = 0
         self._by_day: dict[date, list[str]] = defaultdict(list)  # day -> events with an article that day
+        self._undated: set[str] = set()  # the events with no dated article: no date rules them out
         # term / actor / statement code -> the events that have it, in the order they got it: one
         # event's key alone, or a list of keys (most keys are one event's, and a list costs ~90 bytes)
         self._postings_w: dict[str, str | list[str]] = {}
@@ -746,7 +747,8 @@ class EventIndex:
         self._naming: dict[str, dict[int, int]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "_scratch"}
+        # (`_undated` follows from the events, and a set's order would vary with the strings' hashes)
+        return {k: v for k, v in self.__dict__.items() if k not in ("_scratch", "_undated")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -763,6 +765,7 @@ class EventIndex:
             self._naming = {}
             for event in self.events.values():
                 self._count_naming(event)
+        self._undated = {key for key, event in self.events.items() if not event.day_tally}
 
     @property
     def df(self) -> dict[str, int]:
@@ -803,7 +806,11 @@ class EventIndex:
             if other in self.event_of:
                 copied[self.event_of[other]].append(other)
         # shared rare evidence, accumulated from the postings (inverted-index scoring): terms by
-        # their idf squared (as the cosine weighs them), then actors, then statements
+        # their idf squared (as the cosine weighs them), then actors, then statements; of a dated
+        # article only for the events the date allows: those near it (`_near`) and those without days
+        # (an event without days is ruled out only by its months)
+        near = self._near(article) if article.day else None
+        undated = self._undated
         weight: dict[str, float] = {}
         get = weight.get
         one_event, event_keys, size = self._statement_event, self._event_keys, len(self._statement_event)
@@ -817,15 +824,22 @@ class EventIndex:
                     posting = event_keys[one_event[key] - 1]  # a statement of one event
                 gained = idf(key) ** 2 if gain is None else gain
                 if type(posting) is str:
-                    weight[posting] = get(posting, 0) + gained
+                    if near is None or posting in near or posting in undated:
+                        weight[posting] = get(posting, 0) + gained
                 elif type(posting) is list:  # not _Common: at most POSTING_CAP events
+                    if near is not None:
+                        # the events the date allows, picked out in C: at a million articles' density
+                        # most events sharing a term are far in date (weighing them all, then dropping
+                        # them, took a third of the linking process's time). Not a set: an event is
+                        # posted again for a term it took back after `_tally_terms` let it go, and
+                        # weighs that term as often as it is posted
+                        allowed = list(filter(near.__contains__, posting))
+                        if undated:
+                            allowed += filter(undated.__contains__, posting)
+                        posting = allowed
                     # (a loop: chaining map, zip and dict.update to do this in C measured slower)
                     for event_key in posting:
                         weight[event_key] = get(event_key, 0) + gained
-        near = self._near(article) if article.day else None
-        if near is not None:  # the date rules the others out (an event without days only by its months)
-            events = self.events
-            weight = {k: w for k, w in weight.items() if k in near or not events[k].day_tally}
         if len(weight) > CANDIDATES:
             found = self._ranked(weight, CANDIDATES)
         else:
@@ -944,6 +958,7 @@ class EventIndex:
             event, why = Event(_event_key(article.id), self.names, len(self._event_keys)), {"opened": True}
             self.events[event.key] = event
             self._event_keys.append(event.key)
+            self._undated.add(event.key)  # until `_index` gives it the article's day
         if guessed:
             why = {**why, "day_from_text": guessed.isoformat()}
         lacked = self._tally_terms(event, term_ids, term_counts)
@@ -1130,6 +1145,7 @@ class EventIndex:
                             postings[key] = _Common(posting)
         if article.day and article.day not in event.day_tally[::2]:
             self._by_day[self._intern(article.day)].append(event.key)
+            self._undated.discard(event.key)
 
     def stories(self) -> list[list[str]]:
         """Events of one thread (keys, grouped): connected by shared actors or vocabulary
