@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import random
 from dataclasses import replace
 from datetime import date, timedelta
@@ -789,6 +790,32 @@ def test_candidates_weigh_the_evidence_of_the_events_the_date_allows_as_often_as
     assert compared > 40
 
 
+def test_ranking_the_events_near_in_date_that_share_nothing_picks_and_measures_what_weighing_each_at_0_did():
+    """When few events share evidence with an article, `candidates` fills up with events near in date that share
+    nothing (weight 0). `_ranked_with_none` does not weigh them all: it must choose the same events, and compute
+    the lengths of the same events (`_ranked` computes one for each event it keeps; when a length is computed
+    matters to its floats later)."""
+    import copy
+
+    articles, _ = synthetic_corpus(200, seed=12)
+    index = EventIndex()
+    for article in sorted(articles, key=lambda a: (a.day, a.id))[:500]:
+        index.add(article)
+    rng = random.Random(12)
+    keys = sorted(index.events)
+    for trial in range(60):
+        for event in rng.sample(list(index.events.values()), 40):
+            event.length = None  # lengths never computed: `_ranked` computes them
+        found = set(rng.sample(keys, min(len(keys), rng.choice([30, 90, 150, 170, 300]))))
+        weight = {k: rng.uniform(0.5, 40.0) for k in rng.sample(sorted(found), min(len(found), rng.randrange(0, 41)))}
+        n = rng.choice([5, 40])
+        weight = dict(list(weight.items())[:n])
+        old, new = copy.deepcopy(index), copy.deepcopy(index)
+        chosen = old._ranked({k: weight.get(k, 0) for k in found}, n)
+        assert new._ranked_with_none(weight, found, n) == chosen and len(chosen) == min(n, len(found))
+        assert {k: e.length for k, e in new.events.items()} == {k: e.length for k, e in old.events.items()}
+
+
 def test_the_events_without_days_are_known_as_events_gain_days_and_after_a_round_trip():
     """`candidates` keeps the events without a dated article (`_undated`) whatever the article's date: an
     event opened by an undated report leaves that set once a dated report joins it, and the set is made
@@ -818,6 +845,42 @@ def test_the_events_without_days_are_known_as_events_gain_days_and_after_a_round
         probe = replace(article, id="p-" + article.id, day=far)
         found = set(index.candidates(probe))
         assert found <= without_days and found == set(loaded.candidates(probe))
+
+
+def test_the_near_events_kept_for_a_span_of_days_are_those_of_its_days_as_events_take_new_days():
+    """`_near` keeps its latest sets (articles come in date order), and events that take a day a kept set spans
+    join it: after any add its answer is the day buckets' events, as made anew."""
+    from dossier.link import events
+
+    rng = random.Random(4)
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    start = date(2025, 5, 1)
+
+    def fresh(index, probe):
+        kept = {}
+        index._near_sets, kept = kept, index._near_sets
+        try:
+            return set(index._near(probe))
+        finally:
+            index._near_sets = kept
+
+    index = EventIndex()
+    reused = 0
+    for n in range(400):
+        said = f" on {rng.choice(days)}" if rng.random() < 0.5 else ""
+        topic = " ".join(rng.sample(WORDS, 3))
+        day = start + timedelta(days=n // 12 + rng.randrange(-2, 3))  # in date order, give or take
+        article = art(f"a{n}", day, topic, f"Officials said{said} that {topic}.", [f"local:actor-{rng.randrange(20)}"])
+        for probe_day in (day, day - timedelta(days=1)):
+            probe = art(f"p{n}", probe_day, "probe", "probe text")
+            probe.weekday = rng.choice([None, None, *range(7)])
+            spans = len(index._near_sets)
+            assert index._near(probe) == fresh(index, probe)
+            reused += len(index._near_sets) == spans
+        index.add(article)
+    assert reused > 200 and len(index._near_sets) <= events.NEAR_SETS
+    loaded = pickle.loads(pickle.dumps(index))
+    assert not loaded._near_sets and "_near_sets" not in index.__getstate__()
 
 
 def test_the_events_near_an_article_are_all_that_its_date_does_not_rule_out():
