@@ -10,7 +10,10 @@ day and weekday as `Linker.add` and `EventIndex.add` give them), and prints the 
 those calls and a digest of what they returned. Two checkouts compared on one state (run one with
 the other's `src` on PYTHONPATH): same digest, same candidates.
 
-    .venv/bin/python bench/event_candidates.py STORE [--probes 3000]
+    .venv/bin/python bench/event_candidates.py STORE [--probes 3000] [--add]
+
+With --add the probes are then added to the index one by one (each its own article, joining an
+event or opening one): the CPU seconds of the whole adds, and a digest of where each went and why.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("store", type=Path)
     parser.add_argument("--probes", type=int, default=3000)
+    parser.add_argument("--add", action="store_true", help="then add the probes to the index, timing each whole add")
     args = parser.parse_args()
     started = time.perf_counter()
     index = load_events(args.store)
@@ -84,6 +88,14 @@ def main() -> None:
     print(f"{len(index.events):,} events loaded in {loaded:.1f} s; {len(articles):,} probes: "
           f"candidates {cpu:.2f} s CPU ({1000 * cpu / max(len(articles), 1):.2f} ms each), "
           f"{found / max(len(articles), 1):.1f} each, digest {digest.hexdigest()}")
+    if args.add:  # the whole add (scoring, the event's terms and postings), the probes joining the events
+        digest, cpu = hashlib.blake2b(digest_size=8), 0.0
+        for article in articles:
+            before = time.process_time()
+            key, why = index.add(article)
+            cpu += time.process_time() - before
+            digest.update(repr((key, sorted(why.items()))).encode())
+        print(f"add {cpu:.2f} s CPU ({1000 * cpu / max(len(articles), 1):.2f} ms each), digest {digest.hexdigest()}")
 
 
 if __name__ == "__main__":
