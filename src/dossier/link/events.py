@@ -749,7 +749,8 @@ class EventIndex:
         self._naming: dict[str, dict[int, int]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
-        # (`_undated` follows from the events, and a set's order would vary with the strings' hashes)
+        # (`_undated` follows from the events, and a set's order would vary with the strings' hashes;
+        # `_near_sets` is a cache)
         return {k: v for k, v in self.__dict__.items() if k not in ("_scratch", "_undated", "_near_sets")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
