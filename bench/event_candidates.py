@@ -22,12 +22,11 @@ import argparse
 import gc
 import hashlib
 import io
+import pickle
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-
-import pickle
 
 from dossier.link.corpus import link_inputs, linking_order
 from dossier.link.events import LEAD_CHARS, EventArticle, EventIndex, lead_terms, period_of, weekday_in_lead
