@@ -413,16 +413,37 @@ def _quotes(conn: sqlite3.Connection, quote_ids: Iterable[str]) -> list[dict[str
     """These merged statements in export shape (`link.corpus.read_quotes`), every occurrence."""
     out = []
     for part in _chunks(quote_ids):
-        m = _marks(part)
         occurrences: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in conn.execute(f"SELECT quote_id, record FROM quote_occurrences WHERE quote_id IN ({m}) "
+        for row in conn.execute(f"SELECT quote_id, record FROM quote_occurrences WHERE quote_id IN ({_marks(part)}) "
                                 f"ORDER BY quote_id, article_id, start", part):
             occurrences[row[0]].append(json.loads(row[1]))
-        for row in conn.execute(f"SELECT * FROM quotes WHERE id IN ({m}) ORDER BY rowid", part):
-            out.append({"id": row["id"], "text": row["text"], "speaker": row["speaker"],
-                        "speaker_name": row["speaker_name"], "occurrences": occurrences.get(row["id"], []),
-                        "first_seen": row["first_seen"], "kind": row["kind"]})
+        out += _quote_rows(conn, part, occurrences)
     return out
+
+
+def _quotes_in(conn: sqlite3.Connection, articles: Iterable[str]) -> list[dict[str, Any]]:
+    """The statements these articles carry, as `_quotes` gives them (same order) but with their
+    occurrences in these articles only: what the detector of altered quotes within copies reads.
+    Every occurrence of a statement carried by thousands of articles held ~1.4 GiB in each worker
+    of a full derivation at 1,000,000 articles; these are read by article (the table's key)."""
+    occurrences: dict[str, list[tuple[tuple[str, int, int], dict[str, Any]]]] = defaultdict(list)
+    for part in _chunks(articles):
+        for row in conn.execute(f"SELECT quote_id, article_id, start, end, record FROM quote_occurrences "
+                                f"WHERE article_id IN ({_marks(part)})", part):
+            occurrences[row[0]].append(((row[1], row[2], row[3]), json.loads(row[4])))
+    ordered = {q: [record for _, record in sorted(found, key=lambda f: f[0])] for q, found in occurrences.items()}
+    out = []
+    for part in _chunks(ordered):
+        out += _quote_rows(conn, part, ordered)
+    return out
+
+
+def _quote_rows(conn: sqlite3.Connection, part: list[str],
+                occurrences: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The `quotes` rows of these ids (in rowid order) with the occurrences given."""
+    return [{"id": row["id"], "text": row["text"], "speaker": row["speaker"], "speaker_name": row["speaker_name"],
+             "occurrences": occurrences.get(row["id"], []), "first_seen": row["first_seen"], "kind": row["kind"]}
+            for row in conn.execute(f"SELECT * FROM quotes WHERE id IN ({_marks(part)}) ORDER BY rowid", part)]
 
 
 def _actors(conn: sqlite3.Connection, ids: Iterable[str]) -> list[dict[str, Any]]:
@@ -502,7 +523,7 @@ def _flags(conn: sqlite3.Connection, kb: Any, letter: str, keys: list[str]) -> l
         if letter == "c":
             found = _run(uncredited.detect, document, {}, kb)
         else:
-            document["quotes"] = _quotes(conn, _quote_ids_of(conn, ids))
+            document["quotes"] = _quotes_in(conn, ids)  # the detector reads no occurrence elsewhere
             document["actors"] = _actors(conn, _speakers(document["quotes"]))
             found = _run(lambda d, r, k: altered._within_copies(d, _by_id(d), _names(d)), document, {}, kb)
         out += [(letter + ":" + _copy_of(f), f) for f in found]
