@@ -122,3 +122,27 @@ def test_forked_workers_end_when_the_build_that_forked_them_is_killed(store, tmp
     while time.time() < deadline and not all(_gone(w) for w in workers):
         time.sleep(0.05)
     assert all(_gone(w) for w in workers)
+
+
+def test_the_copy_stage_children_collect_less_often(store, monkeypatch):
+    """The copy stage's children build the copy index and statements (millions of kept objects at
+    scale): their collector passes over new objects every YOUNG_PASS_EVERY allocations."""
+    import gc
+
+    from dossier.link import copy_stage
+    from dossier.link.pool import YOUNG_PASS_EVERY
+
+    def finder(conn, part):  # each child's finding for each article: its collector's threshold
+        return None, lambda item: (part, gc.get_threshold()[0])
+
+    monkeypatch.setattr(copy_stage, "_finder", finder)  # the children are forked: they run this one
+    path = store.execute("PRAGMA database_list").fetchone()[2]
+    order = [item.id for item in corpus.link_inputs(store)]
+    stage = copy_stage.CopyStage(path, len(order), groups=(("copies",), ("statements",)))
+    try:
+        found = [stage.found(article_id) for article_id in order]
+    finally:
+        stage.close()
+    assert len(found) > 10
+    assert set(found) == {(("copies", YOUNG_PASS_EVERY), ("statements", YOUNG_PASS_EVERY))}
+    assert gc.get_threshold()[0] != YOUNG_PASS_EVERY

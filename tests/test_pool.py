@@ -66,3 +66,33 @@ def test_a_result_that_cannot_be_sent_is_reported(tmp_path):
         with ForkPool(str(tmp_path / "s.db"), lambda conn, task: (lambda: task), 2, "test worker") as pool:
             list(pool.map(range(3)))
     assert not multiprocessing.active_children()
+
+
+def test_workers_collect_less_often_and_still_collect_garbage_in_cycles(tmp_path):
+    """A worker lets the cyclic collector pass over new objects every YOUNG_PASS_EVERY
+    allocations (its indexes are kept objects, not garbage), and garbage in reference cycles
+    is still collected on its own, without an explicit gc.collect()."""
+    import gc
+    import weakref
+
+    from dossier.link.pool import YOUNG_PASS_EVERY
+
+    connect(tmp_path / "s.db").close()
+
+    class Node:
+        pass
+
+    def work(conn, n):
+        threshold = gc.get_threshold()[0]
+        first, second = Node(), Node()
+        first.other, second.other = second, first  # a cycle: reference counts never free it
+        gone = weakref.ref(first)
+        del first, second
+        kept = [[k] for k in range(YOUNG_PASS_EVERY + 1000)]  # allocations enough for a pass
+        return threshold, gone() is None, len(kept)
+
+    before = gc.get_threshold()
+    with ForkPool(str(tmp_path / "s.db"), work, 2, "test worker") as pool:
+        got = [value for _, value in pool.map(range(4))]
+    assert got == [(YOUNG_PASS_EVERY, True, YOUNG_PASS_EVERY + 1000)] * 4
+    assert YOUNG_PASS_EVERY > 700 and gc.get_threshold() == before  # the parent's collector is left as it was

@@ -34,7 +34,7 @@ from typing import Any, Callable
 
 from dossier.link.copies import ArticleText, CopyIndex
 from dossier.link.linker import LinkInput, SpooledIndex, add_statements, text_reader
-from dossier.link.pool import die_with_parent
+from dossier.link.pool import collect_less, die_with_parent
 from dossier.link.quotes import QuoteIndex
 
 MIN_ARTICLES = 2000  # below this a second process costs more (~1 s to start) than it saves
@@ -78,6 +78,7 @@ def _work(path: str, parts: tuple[str, ...], out: Any, parent: int) -> None:
     from dossier.store.db import connect
 
     die_with_parent(parent)
+    collect_less()
     try:
         conn = connect(path, create=False)
         indexes, finds = zip(*(_finder(conn, part) for part in parts))
