@@ -261,6 +261,51 @@ def test_altered_quotes_within_copies_read_the_chunks_occurrences_only_and_flag_
     assert [f for k in keys for f in derived._flags(conn, kb, "k", [k])] == one_by_one
 
 
+def test_words_a_copy_shares_with_an_article_outside_its_chunk_are_not_new(tmp_path, monkeypatch):
+    """The detector of altered quotes within copies does not flag words another article carries
+    too. A `k:` chunk holds a thousand copies and their originals; another article anywhere in the
+    corpus carrying the copy's words in the same statement counts as well (`_carried_elsewhere`), as
+    it does for the detector run on the whole export."""
+    from dossier.analyze.record import cached_kb
+    from dossier.check import quotes as altered
+    from dossier.link import derived
+    from dossier.report.document import build_document
+
+    conn = connect(tmp_path / "s.db")
+    build([str(SAMPLE)], conn)
+    kb = cached_kb(None)
+    keys = [k for chunk in derived._full_plan(conn).keys["k"] for k in chunk]
+
+    def whole_corpus() -> list[tuple[str, str, int, str]]:  # the detector on the whole export
+        document = build_document(conn)
+        names = {a["id"]: a["name"] for a in document["actors"]}
+        return [(f["quote"], f["evidence"][0]["article"], f["evidence"][0]["start"], f["added"][0])
+                for f in altered._within_copies(document, altered.by_id(document), names)]
+
+    def scoped() -> list[tuple[str, str, int, str]]:
+        return [(f["quote"], f["evidence"][0]["article"], f["evidence"][0]["start"], f["added"][0])
+                for _, f in derived._flags(conn, kb, "k", keys)]
+
+    flagged = scoped()
+    assert flagged and flagged == whole_corpus()
+    flag = quote_id, copy_id, start, _ = flagged[0]
+    relations = derived._copies(conn, keys, originals=False)
+    chunk_articles = {c["article"] for c in relations} | {c["of"] for c in relations}
+    outside = conn.execute(f"SELECT id FROM articles WHERE id NOT IN ({derived._marks(sorted(chunk_articles))}) "
+                           f"ORDER BY id LIMIT 1", sorted(chunk_articles)).fetchone()[0]
+    record = json.loads(conn.execute("SELECT record FROM quote_occurrences WHERE article_id = ? AND start = ?",
+                                     (copy_id, start)).fetchone()[0])
+    # the outside article quotes the same words, as an occurrence of the same statement
+    record.update(article=outside, start=10 ** 6, end=10 ** 6 + record["end"] - record["start"])
+    conn.execute("INSERT INTO quote_occurrences (quote_id, article_id, start, end, record) VALUES (?, ?, ?, ?, ?)",
+                 (quote_id, outside, record["start"], record["end"], json.dumps(record)))
+    assert flag not in whole_corpus()
+    assert flag not in scoped()
+    # a chunk's articles alone do not see it: the flag was derived from the chunk before
+    monkeypatch.setattr(derived, "_carried_elsewhere", lambda conn: lambda quote_id, words, copy_id: False)
+    assert flag in scoped()
+
+
 def test_a_store_of_schema_10_gets_its_claim_scopes_on_the_next_batch(tmp_path):
     """Migration 11 drops the old claim groups (connected components); the first batch after it
     finds no scope rows and derives every scope, and the rows are those of a fresh derivation."""

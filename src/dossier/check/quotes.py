@@ -26,6 +26,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -287,9 +288,12 @@ def _context(text: str, start: int, end: int, quoted: list[tuple[int, int]]) -> 
     return {w for w in words("".join(chars)) if w not in _CONTEXT_STOP and not w.isdigit()}
 
 
-def _within_copies(document: dict[str, Any], articles: dict[str, dict[str, Any]],
-                   actor_names: dict[str, str]) -> list[dict[str, Any]]:
-    """A copy that puts new words in the mouth of the speaker its original quoted."""
+def _within_copies(document: dict[str, Any], articles: dict[str, dict[str, Any]], actor_names: dict[str, str],
+                   carried_elsewhere: Callable[[str, tuple[str, ...], str], bool] | None = None
+                   ) -> list[dict[str, Any]]:
+    """A copy that puts new words in the mouth of the speaker its original quoted. Words another
+    article carries too are not new: the document's articles are asked, and `carried_elsewhere`
+    (statement id, words, copy id) when the document holds only part of the corpus."""
     occurrences: dict[str, list[dict[str, Any]]] = defaultdict(list)
     carried_by: dict[tuple[str, ...], set[str]] = defaultdict(set)
     quote_of: dict[int, str] = {}
@@ -320,7 +324,8 @@ def _within_copies(document: dict[str, Any], articles: dict[str, dict[str, Any]]
         for o in occurrences[copy_id]:
             w = quote_words(o.get("text") or "")
             if (o.get("kind") not in QUOTED_KINDS or not o.get("speaker") or len(w) < 2
-                    or f" {' '.join(w)} " in norm_text(original_id) or carried_by[w] - {copy_id}):
+                    or f" {' '.join(w)} " in norm_text(original_id) or carried_by[w] - {copy_id}
+                    or (carried_elsewhere is not None and carried_elsewhere(quote_of[id(o)], w, copy_id))):
                 continue  # the original has these words, or another article quotes them too
             around = _context(copy["text"], o["start"], o["end"], quoted_copy)
             best, best_score = None, 0.0
