@@ -524,7 +524,7 @@ def _flags(conn: sqlite3.Connection, kb: Any, letter: str, keys: list[str]) -> l
         if letter == "c":
             found = _run(uncredited.detect, document, {}, kb)
         else:
-            document["quotes"] = _quotes_in(conn, ids)  # the detector reads no occurrence elsewhere
+            document["quotes"] = _quotes_in(conn, ids)  # of the rest of the corpus, `elsewhere` asks the store
             document["actors"] = _actors(conn, _speakers(document["quotes"]))
             elsewhere = _carried_elsewhere(conn)
             found = _run(lambda d, r, k: altered._within_copies(d, _by_id(d), _names(d), elsewhere), document, {}, kb)
