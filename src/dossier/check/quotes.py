@@ -324,8 +324,7 @@ def _within_copies(document: dict[str, Any], articles: dict[str, dict[str, Any]]
         for o in occurrences[copy_id]:
             w = quote_words(o.get("text") or "")
             if (o.get("kind") not in QUOTED_KINDS or not o.get("speaker") or len(w) < 2
-                    or f" {' '.join(w)} " in norm_text(original_id) or carried_by[w] - {copy_id}
-                    or (carried_elsewhere is not None and carried_elsewhere(quote_of[id(o)], w, copy_id))):
+                    or f" {' '.join(w)} " in norm_text(original_id) or carried_by[w] - {copy_id}):
                 continue  # the original has these words, or another article quotes them too
             around = _context(copy["text"], o["start"], o["end"], quoted_copy)
             best, best_score = None, 0.0
@@ -339,8 +338,8 @@ def _within_copies(document: dict[str, Any], articles: dict[str, dict[str, Any]]
                 score = len(shared) / (len(around | theirs) or 1)
                 if len(shared) >= MIN_CONTEXT_WORDS and score >= CONTEXT_JACCARD and score > best_score:
                     best, best_score = x, score
-            if best is None:
-                continue
+            if best is None or (carried_elsewhere is not None and carried_elsewhere(quote_of[id(o)], w, copy_id)):
+                continue  # asked last: it reads the store (most occurrences that get this far have no best)
             mine = copy["text"][o["start"]:o["end"]]
             theirs_text = original["text"][best["start"]:best["end"]]
             flags.append({

@@ -551,15 +551,17 @@ def _carried_elsewhere(conn: sqlite3.Connection) -> Callable[[str, tuple[str, ..
     in the corpus: the question the detector of altered quotes within copies asks of the whole
     corpus, which a chunk's articles answered only in part (at 100,000 articles, 17 of 116 `k:`
     flags of two chunks had their "new" words carried elsewhere). Asked only of an occurrence that
-    passed every other test (a few a chunk); its statement's rows are read one at a time, up to the
-    first that carries the words, so a statement carried by thousands costs no memory."""
-    from dossier.check.quotes import _spanned, quote_words
+    would be flagged (a few a chunk); its statement's rows are read one at a time, up to the first
+    that carries the words, and SQLite takes each one's text out of its record (`_spanned`: start
+    and end are integers), so a statement carried by thousands costs no memory."""
+    from dossier.check.quotes import quote_words
 
     def carried(quote_id: str, words: tuple[str, ...], copy_id: str) -> bool:
-        for (record,) in conn.execute("SELECT record FROM quote_occurrences WHERE quote_id = ? AND article_id != ?",
-                                      (quote_id, copy_id)):
-            occurrence = json.loads(record)
-            if _spanned(occurrence) and quote_words(occurrence.get("text") or "") == words:
+        for (text,) in conn.execute(
+                "SELECT json_extract(record, '$.text') FROM quote_occurrences WHERE quote_id = ? AND article_id != ? "
+                "AND json_type(record, '$.start') = 'integer' AND json_type(record, '$.end') = 'integer'",
+                (quote_id, copy_id)):
+            if quote_words(text or "") == words:
                 return True
         return False
 
