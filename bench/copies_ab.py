@@ -1,7 +1,7 @@
 """The CPU of `CopyIndex` adds, this checkout's against another's, in one process.
 
-As `bench/quotes_ab.py` for statements: the two versions of link/copies.py (this one, and OTHER,
-e.g. `git show REV:src/dossier/link/copies.py > /tmp/copies_old.py`) run one after the other, in
+As `bench/quotes_ab.py` for statements (both use `bench/ab.py`): the two versions of link/copies.py
+(this one, and OTHER, e.g. `git show REV:src/dossier/link/copies.py > /tmp/copies_old.py`) run one after the other, in
 alternating order, REPEATS times over the same first N articles of a store in linking order, added
 as the copy stage's child adds them (`CopyIndex(keep_relations=False)`, texts read back from the
 store when a candidate left the cache). Prints the CPU seconds (`time.process_time`) of each run,
@@ -17,12 +17,9 @@ from __future__ import annotations
 import argparse
 import gc
 import hashlib
-import importlib.util
 import itertools
 import json
 import sqlite3
-import statistics
-import sys
 import time
 from types import ModuleType
 from typing import Any
@@ -30,16 +27,9 @@ from typing import Any
 import dossier.link.copies as this
 from dossier.link.corpus import link_inputs, text_reader
 
+from ab import alternate, other_module, seconds  # bench/ab.py (bench/ is this script's folder)
+
 FREEZE_EVERY = 500  # as link.copy_stage
-
-
-def other_module(path: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location("other_copies", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["other_copies"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
 
 
 def run(module: ModuleType, articles: list[tuple[str, str, Any, list[str]]], texts: Any) -> tuple[float, str]:
@@ -71,16 +61,9 @@ def main() -> None:
     articles = [(item.id, item.text, item.published, list(item.outlets))
                 for item in itertools.islice(link_inputs(conn), args.articles)]
     texts = text_reader(conn)
-    versions = {"this": this, "other": other_module(args.other)}
-    seen: dict[str, list[tuple[float, str]]] = {name: [] for name in versions}
-    for repeat in range(args.repeats):
-        for name in (("this", "other") if repeat % 2 else ("other", "this")):
-            seen[name].append(run(versions[name], articles, texts))
-            print(f"  {name}: {seen[name][-1][0]:.2f} s", flush=True)
-    for name, runs in seen.items():
-        cpu = [r[0] for r in runs]
-        print(f"{name:>5}: {' '.join(f'{s:.2f}' for s in cpu)} (min {min(cpu):.2f}, median {statistics.median(cpu):.2f}) "
-              f"s CPU; digest {', '.join(sorted({r[1] for r in runs}))}")
+    versions = {"this": this, "other": other_module(args.other, "other_copies")}
+    for name, runs in alternate(versions, args.repeats, lambda module: run(module, articles, texts)).items():
+        print(f"{name:>5}: {seconds([r[0] for r in runs])} s CPU; digest {', '.join(sorted({r[1] for r in runs}))}")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import resource
 import sqlite3
@@ -41,10 +40,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-if not os.environ.get("PYTHONPATH"):  # else the checkout named there is measured
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from dossier.link import derived  # noqa: E402
+from dossier.link import derived
 
 
 def _count(conn: sqlite3.Connection, query: str, ids: list[str]) -> int:
@@ -118,7 +114,7 @@ def run_chunk(store: str, kind: str, chunk_file: str) -> None:
     from dossier.check import copies, dates, numbers, quotes, roles, speakers  # noqa: F401
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.process_time()
-    features, claims, _, flags = derived._compute(kb, conn, (kind, chunk))
+    _, claims, _, flags = derived._compute(kb, conn, (kind, chunk))
     seconds = time.process_time() - started
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"| {kind} | {seconds:.1f} | {before / 1024:.0f} | {(after - before) / 1024:.0f} | "

@@ -18,12 +18,9 @@ from __future__ import annotations
 import argparse
 import gc
 import hashlib
-import importlib.util
 import itertools
 import json
 import sqlite3
-import statistics
-import sys
 import time
 from types import ModuleType
 from typing import Any
@@ -31,16 +28,9 @@ from typing import Any
 import dossier.link.quotes as this
 from dossier.link.corpus import link_inputs
 
+from ab import alternate, other_module, seconds  # bench/ab.py (bench/ is this script's folder)
+
 FREEZE_EVERY = 500  # as link.corpus._link_full
-
-
-def other_module(path: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location("other_quotes", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["other_quotes"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
 
 
 def run(module: ModuleType, articles: list[list[tuple[Any, ...]]]) -> tuple[float, float, str]:
@@ -82,16 +72,10 @@ def main() -> None:
             wording = item.text[quote["start"]:quote["end"]]
             quotes.append((item.id, item.published, wording, this.normalize_quote(wording), quote))
         articles.append(quotes)
-    versions = {"this": this, "other": other_module(args.other)}
-    seen: dict[str, list[tuple[float, float, str]]] = {name: [] for name in versions}
-    for repeat in range(args.repeats):
-        for name in (("this", "other") if repeat % 2 else ("other", "this")):
-            seen[name].append(run(versions[name], articles))
-    for name, runs in seen.items():
-        adds, merging = [r[0] for r in runs], [r[1] for r in runs]
-        print(f"{name:>5}: adds {' '.join(f'{s:.2f}' for s in adds)} (min {min(adds):.2f}, median "
-              f"{statistics.median(adds):.2f}); merging {' '.join(f'{s:.2f}' for s in merging)} (min {min(merging):.2f}, "
-              f"median {statistics.median(merging):.2f}) s CPU; digest {', '.join(sorted({r[2] for r in runs}))}")
+    versions = {"this": this, "other": other_module(args.other, "other_quotes")}
+    for name, runs in alternate(versions, args.repeats, lambda module: run(module, articles)).items():
+        print(f"{name:>5}: adds {seconds([r[0] for r in runs])}; merging {seconds([r[1] for r in runs])} s CPU; "
+              f"digest {', '.join(sorted({r[2] for r in runs}))}")
 
 
 if __name__ == "__main__":
