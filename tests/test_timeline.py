@@ -126,3 +126,60 @@ def test_packed_lead_facts_date_events_exactly_as_the_plain_entries_do():
     assert packed == pickle.loads(pickle.dumps(packed))
     assert packed.pop("a") == plain["a"] and "a" not in packed and packed.pop("a") is None
     assert packed != pickle.loads(pickle.dumps(packed.__class__()))
+
+
+# Leads of our own, with every date form the patterns read, in the cases and spellings that test the
+# month-name check (`published_range.month_names_in`) and the patterns' first-character looks
+DATE_LEADS = [
+    "The State Department on Thursday, Feb. 20, designated eight cartels. Talks ended Feb. 19, 2025.",
+    "Officials met on 3rd of May, 2024 and again on 12 June; a report dated 2025-02-18 followed.",
+    "La presidenta dijo el martes 4 de marzo que no habrá tropas; el 5 de MARZO de 2025 volvió a hablar.",
+    "EL JUEVES 6 DE FEBRERO LA CANCILLERÍA RESPONDIÓ. SEPTEMBER 3, 2024: THE FIRST NOTE.",
+    "El gobierno habló el 9 de abr\u0131l de 2025 y el 10 de ABR\u0130L de 2025, dijo ayer la vocera.",
+    "Black Friday sales were down; the mayor said Friday that March 2023 was worse. Yesterday, more came.",
+    "Sen. Marco Martinez, a Junior member, spoke on Monday. Esta mañana, el lunes pasado, nada.",
+    "No dates at all in this lead, only 14 numbers and 3 percent.",
+]
+
+
+def test_lead_dates_skip_only_patterns_that_cannot_match(monkeypatch):
+    """The month-name check skips a pattern only where it finds nothing anyway: every lead gives the
+    same dates with the check made to let every pattern run."""
+    from dossier.link import timeline
+
+    published = date(2025, 3, 7)
+    checked = [lead_dates(text, published) for text in DATE_LEADS]
+    monkeypatch.setattr(timeline, "month_names_in", lambda text: (True, True))
+    assert [lead_dates(text, published) for text in DATE_LEADS] == checked
+    assert sum(map(len, checked)) >= 8  # the leads do give dates: the comparison is not of empty lists
+    assert [(d["date"], d["words"]) for d in checked[0]] == [("2025-02-20", "Thursday, Feb. 20")]
+    assert [(d["date"], d["words"]) for d in checked[2]] == [("2025-03-04", "martes 4 de marzo")]
+    # and the check itself: names in any case for Spanish (dotted and dotless i too), as spelled for English
+    from dossier.analyze.published_range import month_names_in
+
+    assert month_names_in("el 9 de ABR\u0130L") == (False, True)
+    assert month_names_in("el 9 de abr\u0131l") == (False, True)
+    assert month_names_in("On Sept. 9") == (True, False)
+    assert month_names_in("el 9 de OCTUBRE") == (False, True)
+    assert month_names_in("on sept. 9, in may") == (False, False)  # English names only capitalised; not Spanish ones
+
+
+def test_date_patterns_first_character_looks_change_no_match():
+    """Each date pattern opens with a look at its first character: without it, the same matches."""
+    import re
+
+    from dossier.analyze import published_range as pr
+    from dossier.link import timeline
+
+    opener = re.compile(r"^(?:\(\?i:\(\?=\[[a-z]+\]\)\)|\(\?=\[[^\]]+\]\)|\(\?=\\d\))")
+    patterns = pr._FULL + pr._MONTH_YEAR + pr._DAY_MONTH + pr._WEEKDAY_DATE + [timeline._RELATIVE]
+    texts = DATE_LEADS + [t.upper() for t in DATE_LEADS] + [t.lower() for t in DATE_LEADS]
+    for pattern in patterns:
+        assert opener.match(pattern.pattern), pattern.pattern[:40]
+        plain = re.compile(opener.sub("", pattern.pattern))
+        assert [[m.span() for m in pattern.finditer(t)] for t in texts] == [[m.span() for m in plain.finditer(t)] for t in texts]
+    weekday = timeline._WEEKDAY_ALONE.pattern
+    plain = re.compile(weekday.replace("(?=[FMSTW])", "").replace("(?=[Ee])", ""))
+    assert plain.pattern != weekday
+    assert [[m.span() for m in timeline._WEEKDAY_ALONE.finditer(t)] for t in texts] == \
+        [[m.span() for m in plain.finditer(t)] for t in texts]
