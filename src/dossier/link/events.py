@@ -189,7 +189,8 @@ def happening_day(published: date, weekday: int) -> date:
 
 
 # a number of things: "26 prisoners", "10,000 troops", "26 reos" (not a date's day, not a year, not a span of time)
-_COUNT = re.compile(rf"(?<![\d,.])(\d{{1,3}}(?:[,.]\d{{3}})+|\d+)(?![\d,.]?\d)\s+(?!(?:de\s+|of\s+)?(?:{_MONTH})\b)"
+# (it opens with a look for a digit, which `re` checks before the rest at every position: a third of the time)
+_COUNT = re.compile(rf"(?=\d)(?<![\d,.])(\d{{1,3}}(?:[,.]\d{{3}})+|\d+)(?![\d,.]?\d)\s+(?!(?:de\s+|of\s+)?(?:{_MONTH})\b)"
                     r"(?:(?:of|de)\s+(?:(?:the|its|their|los|las|sus)\s+)?)?"  # "48 of its buses", "26 de los reos"
                     r"(?!(?:years?|days?|hours?|minutes?|months?|weeks?|a[nñ]os?|d[ií]as?|horas?|minutos?|meses|mes|"
                     r"semanas?)\b)[^\W\d_]{3,}", re.I)
