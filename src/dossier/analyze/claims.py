@@ -403,46 +403,64 @@ _AND_BEFORE = re.compile(r"\d[^\S\n]+(?:and|y)[^\S\n]+$")
 _AGED_DE_BEFORE = re.compile(r"\baged\s+$|\bde\s+$(?<=edad de )", re.I)
 
 
+# _is_label_or_date's checks at the number and after it, compiled once (`re.match` with a pattern's text
+# looks it up in re's cache at each call: ~0.7 us, 76,000 calls over 1,500 articles)
+_YEAR_DIGITS = re.compile(r"\d{4}")
+_ORDINAL_AFTER = re.compile(r"^(?:st|nd|rd|th)\b", re.I)
+_RANGE_AFTER = re.compile(r"^[\-/–]\d")
+_LETTER_AFTER = re.compile(r"^-?[A-Za-z]")
+_UNIT_WORD_AFTER = re.compile(r"^-?(?:year|month|week|day|hour|mile|page|point|member|man|person|foot|meter|ton|km|kg|"
+                              r"percent)|^[mbk]\b", re.I)
+_LIST_MARK_BEFORE = re.compile(r"[^\S\n]*(?:[#(]?)")
+_LIST_MARK_AFTER = re.compile(r"^[.)][^\S\n]")
+_PUNCT_AFTER = re.compile(r"^[,.;)]")
+_TIMES_AFTER = re.compile(r"^[^\S\n]?[x×][^\S\n]?\d")
+_AND_AGE_AFTER = re.compile(r"^[^\S\n]+(?:and|y)[^\S\n]+\d{1,3}[^\S\n]+(?:years[^\S\n]+old|años)")
+_YEARS_OLD_AFTER = re.compile(r"^[^\S\n]+years[^\S\n]+old")
+_LOWER_WORD_AFTER = re.compile(r"^[^\S\n]+[a-z]")
+_PERCENT_AFTER = re.compile(r"^[^\S\n]?(?:%|percent|per[^\S\n]cent|por[^\S\n]ciento)")
+_ADDRESS_AFTER = re.compile(r"^[^\S\n]+(?:[A-Z][\w.]*[^\S\n]+){1,3}(?:Avenue|Ave\.?|Street|St\.|Road|Rd\.|Boulevard|"
+                            r"Blvd\.?|Drive|Dr\.|Lane|Place|Way|Parkway|Plaza)\b")
+_AGE_AFTER = re.compile(r"^[\-\s]?(?:year|años?)[\-\s]old\b|^\s+años\s+de\s+edad", re.I)
+
+
 def _is_label_or_date(text: str, start: int, end: int, digits: bool) -> bool:
     before = text[max(0, start - 40):start]
     after = text[end:end + 30]
     if digits:
         raw = text[start:end]
-        if re.fullmatch(r"\d{4}", raw) and 1800 <= int(raw) <= 2100:
+        if _YEAR_DIGITS.fullmatch(raw) and 1800 <= int(raw) <= 2100:
             return True  # a year
-        if re.match(r"^(?:st|nd|rd|th)\b", after, re.I):
+        if _ORDINAL_AFTER.match(after):
             return True  # ordinal
-        if re.match(r"^[\-/–]\d", after) or _RANGE_BEFORE.search(before, _last_words_start(before, 1)):
+        if _RANGE_AFTER.match(after) or _RANGE_BEFORE.search(before, _last_words_start(before, 1)):
             return True  # ranges of codes, scores, dates 10/12, phone pieces
         if _LETTER_BEFORE.search(before, _last_words_start(before, 1)) \
                 and not _COUNTRY_CODE_BEFORE.search(before, _last_words_start(before, 1)):
             return True  # MS-13, COVID-19, G20
-        if re.match(r"^-?[A-Za-z]", after) and not re.match(r"^-?(?:year|month|week|day|hour|mile|page|point|"
-                                                           r"member|man|person|foot|meter|ton|km|kg|percent)|"
-                                                           r"^[mbk]\b", after, re.I):
+        if _LETTER_AFTER.match(after) and not _UNIT_WORD_AFTER.match(after):
             return True  # 5G, F16 (letters glued to digits)
         line_start = text.rfind("\n", 0, start) + 1
-        if re.fullmatch(r"[^\S\n]*(?:[#(]?)", text[line_start:start]) and re.match(r"^[.)][^\S\n]", after):
+        if _LIST_MARK_BEFORE.fullmatch(text[line_start:start]) and _LIST_MARK_AFTER.match(after):
             return True  # list item "1. ..." / "2) ..."
         if _PERSON_COMMA_BEFORE.search(before, max(0, _last_words_start(before, 1) - 1)) \
-                and re.match(r"^[,.;)]", after) and len(raw) <= 3:
+                and _PUNCT_AFTER.match(after) and len(raw) <= 3:
             return True  # age after a name: "John Smith, 45," / "said Brown, 41."
-        if re.match(r"^[^\S\n]?[x×][^\S\n]?\d", after) or _TIMES_BEFORE.search(before, _last_words_start(before, 2)):
+        if _TIMES_AFTER.match(after) or _TIMES_BEFORE.search(before, _last_words_start(before, 2)):
             return True  # dimensions "17.5 x 5.2 x 12 inches"
         if _AGED_BEFORE.search(before, _last_words_start(before, 3)):
             return True  # "aged six to 17"
         if _TURNED_BEFORE.search(before, _last_words_start(before, 1)) \
-                or re.match(r"^[^\S\n]+(?:and|y)[^\S\n]+\d{1,3}[^\S\n]+(?:years[^\S\n]+old|años)", after):
+                or _AND_AGE_AFTER.match(after):
             return True  # "when they turned 18", "27 and 29 years old"
-        if re.match(r"^[^\S\n]+years[^\S\n]+old", after) and _AND_BEFORE.search(before, _last_words_start(before, 2)):
+        if _YEARS_OLD_AFTER.match(after) and _AND_BEFORE.search(before, _last_words_start(before, 2)):
             return True
-        if _after_name(before) and not re.match(r"^[^\S\n]+[a-z]", after) \
-                and not re.match(r"^[^\S\n]?(?:%|percent|per[^\S\n]cent|por[^\S\n]ciento)", after):
+        if _after_name(before) and not _LOWER_WORD_AFTER.match(after) \
+                and not _PERCENT_AFTER.match(after):
             return True  # a name with a number in it, mid-sentence: "the Ram 1500", "Big 12"
-        if re.match(r"^[^\S\n]+(?:[A-Z][\w.]*[^\S\n]+){1,3}(?:Avenue|Ave\.?|Street|St\.|Road|Rd\.|Boulevard|Blvd\.?|"
-                    r"Drive|Dr\.|Lane|Place|Way|Parkway|Plaza)\b", after):
+        if _ADDRESS_AFTER.match(after):
             return True  # an address: "1600 Pennsylvania Avenue"
-        if re.match(r"^[\-\s]?(?:year|años?)[\-\s]old\b|^\s+años\s+de\s+edad", after, re.I) or _AGED_DE_BEFORE.search(before, _last_words_start(before, 1)):
+        if _AGE_AFTER.match(after) or _AGED_DE_BEFORE.search(before, _last_words_start(before, 1)):
             return True  # ages
     if _label_before(before):
         return True
