@@ -132,7 +132,7 @@ def test_the_copy_stage_children_collect_less_often(store, monkeypatch):
     from dossier.link import copy_stage
     from dossier.link.pool import YOUNG_PASS_EVERY
 
-    def finder(conn, part):  # each child's finding for each article: its collector's threshold
+    def finder(conn, part, index=None):  # each child's finding for each article: its collector's threshold
         return None, lambda item: (part, gc.get_threshold()[0])
 
     monkeypatch.setattr(copy_stage, "_finder", finder)  # the children are forked: they run this one

@@ -104,6 +104,9 @@ def _print_summary(report: BuildReport, conn, verbose: bool) -> None:
         echo(f"{linked.get('events', 0)} events in {linked.get('stories', 0)} stories, {linked.get('copies', 0)} copy relations, "
              f"{linked.get('claims', 0)} claims, {linked.get('flags', 0)} flags"
              + (f" (linked {linked['linked_new']} new articles)." if "linked_new" in linked else "."))
+        resumed = (linked.get("cpu") or {}).get("resumed_from")
+        if resumed:
+            echo(f"The link went on from its checkpoint after {resumed} articles, where an earlier build was stopped.")
     for label, items in (("skipped", report.skipped), ("repaired", report.repaired)):
         if not items:
             continue

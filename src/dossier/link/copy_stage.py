@@ -32,6 +32,7 @@ import traceback
 from multiprocessing import get_all_start_methods, get_context
 from typing import Any, Callable
 
+from dossier.link.checkpoint import Checkpoints
 from dossier.link.copies import ArticleText, CopyIndex
 from dossier.link.linker import LinkInput, SpooledIndex, add_statements, text_reader
 from dossier.link.pool import collect_less, die_with_parent
@@ -59,21 +60,27 @@ def children(articles: int, cores: int | None = None) -> tuple[tuple[str, ...], 
     return (PARTS,)
 
 
-def _finder(conn: Any, part: str) -> tuple[CopyIndex | QuoteIndex, Callable[[LinkInput], Any]]:
-    """A part's index and what it finds of one article: its copy relations, or the keys of its statements."""
+def _finder(conn: Any, part: str, index: Any = None) -> tuple[CopyIndex | QuoteIndex, Callable[[LinkInput], Any]]:
+    """A part's index (`index`: the one a checkpoint kept, else a new one) and what it finds of one
+    article: its copy relations, or the keys of its statements."""
     if part == "statements":
         # the parent names the statements' speakers (it has the actors); the rows wait in a file until
         # the index is pickled: the child never reads them
-        quotes = QuoteIndex(spool_rows=True)
+        quotes = QuoteIndex(spool_rows=True) if index is None else index
+        quotes.spool_rows()
         return quotes, lambda item: add_statements(quotes, item)[2]
-    copies = CopyIndex(keep_relations=False)  # as the linker's (`Linker.__init__`): it sends them instead
+    # as the linker's (`Linker.__init__`): it sends the relations instead of keeping them
+    copies = CopyIndex(keep_relations=False) if index is None else index
     copies.texts = text_reader(conn)  # texts are read again from the store, not kept (CopyIndex.texts)
     return copies, lambda item: copies.add(ArticleText(item.id, item.text, item.published, item.outlets))
 
 
-def _work(path: str, parts: tuple[str, ...], out: Any, parent: int) -> None:
+def _work(path: str, parts: tuple[str, ...], out: Any, parent: int, checkpoints: Checkpoints | None = None,
+          start: int = 0) -> None:
     """A child: what its parts find of every analysed article in linking order (one value per part), then
-    their indexes (with, for reports, its CPU seconds and the time it was done)."""
+    their indexes (with, for reports, its CPU seconds and the time it was done). With `checkpoints`, its
+    indexes are pickled into each checkpoint before the findings of its last article are sent; a link
+    resumed from checkpoint `start` reads them back and goes on from the article after it."""
     from dossier.link.corpus import give_back_freed_memory, link_inputs  # not at import time: link.corpus imports this module
     from dossier.store.db import connect
 
@@ -81,11 +88,18 @@ def _work(path: str, parts: tuple[str, ...], out: Any, parent: int) -> None:
     collect_less()
     try:
         conn = connect(path, create=False)
-        indexes, finds = zip(*(_finder(conn, part) for part in parts))
+        kept = [checkpoints.read(part, start) if checkpoints and start else None for part in parts]
+        indexes, finds = zip(*(_finder(conn, part, index) for part, index in zip(parts, kept)))
+        del kept
         batch: list[tuple[str, Any]] = []
-        for n, item in enumerate(link_inputs(conn, records="statements" in parts), 1):
+        for n, item in enumerate(link_inputs(conn, records="statements" in parts, skip=start), start + 1):
             batch.append((item.id, tuple(find(item) for find in finds)))
-            if len(batch) >= BATCH:
+            if checkpoints is not None and checkpoints.due(n):  # kept before the parent can have article n
+                for part, index in zip(parts, indexes):
+                    checkpoints.write(part, n, index)
+                out.put(("found", batch))
+                batch = []
+            elif len(batch) >= BATCH:
                 out.put(("found", batch))
                 batch = []
             if n % FREEZE_EVERY == 0:
@@ -106,10 +120,12 @@ def _work(path: str, parts: tuple[str, ...], out: Any, parent: int) -> None:
 class _Child:
     """One child process (`_work` of its parts) and what it has sent, taken in linking order."""
 
-    def __init__(self, context: Any, path: str, parts: tuple[str, ...]) -> None:
+    def __init__(self, context: Any, path: str, parts: tuple[str, ...], checkpoints: Checkpoints | None = None,
+                 start: int = 0) -> None:
         self.parts = parts
         self._queue = context.Queue(AHEAD)
-        self._process = context.Process(target=_work, args=(path, parts, self._queue, os.getpid()), daemon=True)
+        self._process = context.Process(target=_work, args=(path, parts, self._queue, os.getpid(), checkpoints, start),
+                                        daemon=True)
         self._process.start()
         self._pending: list[tuple[str, Any]] = []
         self._next = 0
@@ -171,14 +187,18 @@ class _Child:
 
 class CopyStage:
     """The child processes and what they have sent of every analysed article of the store at
-    `path` (`articles` of them): `found(article_id)` in linking order, then `indexes()`."""
+    `path` (`articles` of them): `found(article_id)` in linking order, then `indexes()`. With
+    `checkpoints`, the children keep their indexes in each (`link.checkpoint`); from `start`, they
+    begin with those of that checkpoint, after its last article."""
 
-    def __init__(self, path: str, articles: int, groups: tuple[tuple[str, ...], ...] | None = None) -> None:
+    def __init__(self, path: str, articles: int, groups: tuple[tuple[str, ...], ...] | None = None,
+                 checkpoints: Checkpoints | None = None, start: int = 0) -> None:
         # fork, as the shard stage's pool (scale/local.py): spawn would import the caller's main
         # module again, which a script calling link() without a __main__ guard does not survive
         context = get_context("fork" if "fork" in get_all_start_methods() else "spawn")
         self.groups = groups or children(articles)
-        self._children = [_Child(context, path, parts) for parts in self.groups]
+        self.start = start  # articles linked before (a link resumed from a checkpoint)
+        self._children = [_Child(context, path, parts, checkpoints, start) for parts in self.groups]
         self.child_cpu = 0.0  # the children's CPU seconds, once `indexes` has them
         self.waited = 0.0  # seconds `indexes` waited for the children to finish their articles
         self.transfer = 0.0  # seconds from then (or the call) until the indexes' files were received

@@ -23,7 +23,9 @@ from typing import Any
 from collections.abc import Iterable, Iterator
 
 from dossier.analyze.record import cached_kb, kb_fingerprint
-from dossier.link.copy_stage import MIN_ARTICLES, CopyStage
+from dossier.link import checkpoint
+from dossier.link.checkpoint import Checkpoints
+from dossier.link.copy_stage import MIN_ARTICLES, CopyStage, children
 from dossier.link.events import Event
 from dossier.link.pool import ForkPool, can_fork, default_workers
 from dossier.link.timeline import DateTally, article_facts, event_date, lead_dates
@@ -216,6 +218,8 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
         laps("claims and flags")
         save_pickled_state(conn, pickled)
         laps("save state")
+        if path:
+            checkpoint.clear(path)  # the link is stored: its checkpoints are of no more use
     finally:
         pickled.close()
     return {**table_sizes(conn), "seconds": laps.seconds, "cpu": cpu}
@@ -234,6 +238,9 @@ def _link_resident(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_pro
         laps("claims and flags")
         save_state(conn, linker)
         laps("save state")
+        path = conn.execute("PRAGMA database_list").fetchone()[2]
+        if path:
+            checkpoint.clear(path)
         _keep_resident(conn, fingerprint, linker)
     finally:
         gc.unfreeze()  # the linker's state stays frozen until here: every step above keeps it
@@ -274,12 +281,21 @@ def _link_steps(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_proces
     path = conn.execute("PRAGMA database_list").fetchone()[2]
     if copy_process is None:
         copy_process = articles >= MIN_ARTICLES and (os.cpu_count() or 1) > 1
-    stage = CopyStage(path, articles) if copy_process and path else None
+    stage, checkpoints, start = None, None, 0
+    if copy_process and path:  # (a link in one process is a small store's, or a store in memory)
+        groups = children(articles)
+        checkpoints = Checkpoints(path, {"articles": articles, "analysis_seq": analysis_seq, "kb": fingerprint,
+                                         "children": [list(g) for g in groups]})
+        linker, start = _resumed(conn, kb, checkpoints, linker)
+        stage = CopyStage(path, articles, groups, checkpoints, start)
     cpu = time.process_time()
     try:
-        for n, item in enumerate(link_inputs(conn), 1):
+        for n, item in enumerate(link_inputs(conn, skip=start), start + 1):
             copies, statements = stage.found(item.id) if stage else (None, None)
             linker.add(item, merge=False, copies=copies, statements=statements)
+            if checkpoints is not None and checkpoints.due(n):  # the children kept theirs before sending n's findings
+                checkpoints.write("linker", n, linker)
+                checkpoints.complete(n, ["linker", *(part for group in stage.groups for part in group)])
             if n % FREEZE_EVERY == 0:
                 gc.freeze()  # the state built so far is kept: the collector's full passes need not rescan it
         spooled_statements = None
@@ -325,11 +341,28 @@ def _link_steps(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_proces
     return linker, stage, cpu
 
 
+def _resumed(conn: sqlite3.Connection, kb: Any, checkpoints: Checkpoints, linker: Linker) -> tuple[Linker, int]:
+    """The linker of the store's last checkpoint made for this link, and how many articles it
+    holds; else `linker` (new) and 0 (`link.checkpoint`)."""
+    start = checkpoints.resume_from()
+    if not start:
+        return linker, 0
+    try:
+        kept = checkpoints.read("linker", start)
+    except Exception:  # unreadable (another build of the code): the link starts again from its first article
+        checkpoints.clear()
+        return linker, 0
+    kept.attach(kb)
+    kept.copies.texts = text_reader(conn)
+    return kept, start
+
+
 def _cpu(cpu: float, stage: CopyStage | None) -> dict[str, Any]:
     """The linker's CPU seconds in each process; the seconds the parent waited for the stage's
     child to finish, and then to receive its indexes."""
     return {"linker": round(cpu, 3)} | ({"stage": round(stage.child_cpu, 3), "waited": round(stage.waited, 3),
-                                         "transfer": round(stage.transfer, 3), "children": len(stage.groups)}
+                                         "transfer": round(stage.transfer, 3), "children": len(stage.groups),
+                                         "resumed_from": stage.start}
                                         if stage else {})
 
 
@@ -349,10 +382,11 @@ def table_sizes(conn: sqlite3.Connection) -> dict[str, int]:
 
 
 def link_inputs(conn: sqlite3.Connection, ids: list[str] | None = None, chunk: int = 500,
-                records: bool = True) -> Iterator[LinkInput]:
+                records: bool = True, skip: int = 0) -> Iterator[LinkInput]:
     """What linking needs of these articles (None: every analysed article), earliest first
     (undated last), read in chunks (without their analysis records when `records` is false:
-    the copy stage reads texts only). Nothing is held per article of the corpus: the order
+    the copy stage reads texts only), less the first `skip` of them (a link resumed from a
+    checkpoint: only their ids are read). Nothing is held per article of the corpus: the order
     comes from SQLite a page at a time (`linking_order`), and each chunk's sources, texts and
     records are read by id. (Dicts of every article's title, outlets and date were ~1 KB an
     article in each of a full link's three processes: ~108 MB each at 100,000 articles.)"""
@@ -360,6 +394,8 @@ def link_inputs(conn: sqlite3.Connection, ids: list[str] | None = None, chunk: i
     ordered = None
     try:
         ordered = linking_order(conn, ids, table)
+        while skip > 0 and (passed := len(ordered.fetchmany(min(skip, 10_000)))):
+            skip -= passed
         while part := ordered.fetchmany(chunk):
             marks = ",".join("?" * len(part))
             part_ids = [article_id for article_id, _ in part]

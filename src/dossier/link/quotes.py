@@ -661,6 +661,14 @@ class QuoteIndex:
         self._table = _slots(self.wordings, _table_size(len(self.wordings)))
         self._shape_of, self._plans, self._recent = {}, {}, {}
 
+    def spool_rows(self) -> None:
+        """Keep the rows in a file from now on (`_SpooledRows`), as a full link's statements' child
+        does: an index unpickled (from a link's checkpoint) has them in memory."""
+        if isinstance(self._blob, bytearray):
+            rows = _SpooledRows()
+            rows += self._blob
+            self._blob = rows
+
     def pickled_apart(self) -> tuple[dict[str, Any], Callable[[Any], None]]:
         """For `pickling.dump`: the state less its rows, postings and members, and what writes
         those after it. The postings and members are dicts of arrays, hundreds of thousands at

@@ -1,0 +1,145 @@
+"""A full link's checkpoints: its linking state every EVERY articles, so that a link that was
+stopped (killed, the machine restarted) goes on from its last checkpoint instead of from its
+first article.
+
+A link writes nothing until it ends, and the linker step of 1,000,000 articles takes about two
+hours here: without checkpoints, a build stopped in it started that step again from nothing.
+Every EVERY articles of a full link with a copy stage (`link.copy_stage`), each of its processes
+pickles what it holds into the store's checkpoint folder (`<store>.link-checkpoint`): each
+copy-stage child its index (the copies; the statements) before it sends that article's findings,
+the linking process its `Linker` once it has linked the article. The linking process then marks
+the checkpoint whole (`checkpoint.json`, written last, by rename) and removes the one before.
+
+A full link that finds a whole checkpoint made for the same store contents (the analysis log's
+last number, the number of analysed articles, the knowledge base, the state's version and the
+copy stage's children) loads it and goes on from the article after it. The articles come in the
+same order (`link.corpus.link_inputs`), so the result is the one an uninterrupted link gives.
+Any other checkpoint is removed. The folder goes once the link has stored its state.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from dossier.link import pickling
+from dossier.link.linker import STATE_VERSION, Linker, _compressed_pickle, _Deflating, _Inflating, _unpickle
+
+# articles between checkpoints: at 1,000,000 articles each costs ~1 minute of pickling in each process
+# (the statements' child's index is ~1.2 GB by the end), so five of them add a few percent to a link of
+# about two hours, and a stopped link loses at most ~25 minutes. The environment's
+# DOSSIER_LINK_CHECKPOINT_EVERY overrides it (0: none).
+EVERY = 200_000
+META = "checkpoint.json"
+
+
+def every() -> int:
+    """Articles between checkpoints: EVERY, or what DOSSIER_LINK_CHECKPOINT_EVERY says."""
+    value = os.environ.get("DOSSIER_LINK_CHECKPOINT_EVERY")
+    return EVERY if value is None or not value.strip() else max(0, int(value))
+
+
+def folder_of(store_path: str) -> Path:
+    return Path(f"{store_path}.link-checkpoint")
+
+
+def _number(name: str) -> int:
+    """The checkpoint a part's file belongs to ("copies-200000.pickle.lz4": 200000)."""
+    try:
+        return int(name.split(".", 1)[0].rsplit("-", 1)[1])
+    except (IndexError, ValueError):
+        return -1
+
+
+def _blocks(file: BinaryIO) -> Iterator[bytes]:
+    yield from iter(lambda: file.read(1 << 20), b"")
+
+
+def _dump(value: Any, file: BinaryIO) -> None:
+    """A linker as the stored state is pickled (`linker._compressed_pickle`); an index as a copy
+    stage's child spools it (`linker.SpooledIndex`)."""
+    if isinstance(value, Linker):
+        _compressed_pickle(value, file)
+    else:
+        stream = _Deflating(file)
+        pickling.dump(value, stream)
+        stream.close()
+
+
+def _load(file: BinaryIO, linker: bool) -> Any:
+    stream = io.BufferedReader(_Inflating(_blocks(file)), 1 << 20)
+    return _unpickle(stream) if linker else pickling.load(stream)
+
+
+class Checkpoints:
+    """The checkpoints of one full link of the store at `store_path`, made for `key` (what the
+    store and the link must still be for a checkpoint to be used)."""
+
+    def __init__(self, store_path: str, key: dict[str, Any], interval: int | None = None) -> None:
+        self.folder = folder_of(store_path)
+        self.key = {**key, "state_version": STATE_VERSION}
+        self.interval = every() if interval is None else interval
+
+    def due(self, n: int) -> bool:
+        """Whether the link makes a checkpoint once it has its `n`th article (never after its last)."""
+        return self.interval > 0 and n % self.interval == 0 and n < self.key["articles"]
+
+    def _path(self, part: str, n: int) -> Path:
+        return self.folder / f"{part}-{n}.pickle.lz4"
+
+    def write(self, part: str, n: int, value: Any) -> None:
+        """One process's part of checkpoint `n`: in a file of another name until whole."""
+        self.folder.mkdir(exist_ok=True)
+        path = self._path(part, n)
+        partial = path.with_name(path.name + ".partial")
+        with open(partial, "wb") as file:
+            _dump(value, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(partial, path)
+
+    def complete(self, n: int, parts: list[str]) -> None:
+        """Mark checkpoint `n` whole (every part written), then remove the older ones."""
+        missing = [part for part in parts if not self._path(part, n).exists()]
+        if missing:
+            raise RuntimeError(f"checkpoint {n} of the link lacks {', '.join(missing)}")
+        meta = self.folder / META
+        with open(meta.with_name(META + ".partial"), "w") as file:
+            json.dump({**self.key, "articles_linked": n, "parts": parts}, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(meta.with_name(META + ".partial"), meta)
+        for path in self.folder.iterdir():  # the older ones' (the children may have written the next one's)
+            if path.name != META and _number(path.name) < n:
+                path.unlink(missing_ok=True)
+
+    def resume_from(self) -> int:
+        """The number of articles the last whole checkpoint holds, when it was made for this
+        store and link; else 0, and the folder's files are removed."""
+        try:
+            meta = json.loads((self.folder / META).read_text())
+        except (OSError, ValueError):
+            meta = None
+        if meta is not None and {k: meta.get(k) for k in self.key} == self.key and \
+                all(self._path(part, meta["articles_linked"]).exists() for part in meta.get("parts", [])):
+            return int(meta["articles_linked"])
+        self.clear()
+        return 0
+
+    def read(self, part: str, n: int) -> Any:
+        """One part of checkpoint `n` (its file is kept until a later checkpoint is whole)."""
+        with open(self._path(part, n), "rb") as file:
+            return _load(file, part == "linker")
+
+    def clear(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def clear(store_path: str) -> None:
+    """Remove the store's checkpoints (a link that has stored its state)."""
+    shutil.rmtree(folder_of(store_path), ignore_errors=True)

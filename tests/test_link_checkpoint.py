@@ -1,0 +1,113 @@
+"""A full link keeps checkpoints of its state (`link.checkpoint`): a link stopped part way goes on
+from its last checkpoint and gives what an uninterrupted link gives."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from conftest import SAMPLE
+from dossier.build import BuildOptions, build
+from dossier.link import checkpoint, corpus
+from dossier.link.checkpoint import Checkpoints
+from dossier.link.linker import Linker
+from dossier.store.db import connect
+from test_link_forked import _tables
+
+
+@pytest.fixture()
+def store(tmp_path):
+    conn = connect(tmp_path / "story.db")
+    build([str(SAMPLE)], conn, BuildOptions(workers=1))
+    return conn
+
+
+ADD = Linker.add  # (each recording wraps this one, not the one before it)
+
+
+def _path(conn) -> str:
+    return conn.execute("PRAGMA database_list").fetchone()[2]
+
+
+def _recording(monkeypatch, seen, stop_at: int | None = None) -> None:
+    """Linker.add notes each article it links in `seen` (the linking process is forked: a file);
+    with `stop_at`, the process dies on that article, as one the user or the machine killed."""
+    def noting(self, item, *args, **kwargs):
+        with open(seen, "a") as f:
+            f.write(item.id + "\n")
+        if stop_at is not None and len(seen.read_text().split()) == stop_at:
+            os._exit(9)
+        return ADD(self, item, *args, **kwargs)
+
+    monkeypatch.setattr(Linker, "add", noting)
+
+
+def test_a_stopped_link_goes_on_from_its_last_checkpoint(store, tmp_path, monkeypatch):
+    monkeypatch.setattr(corpus, "MIN_ARTICLES", 1)  # the copy stage, which checkpoints, even for the sample's articles
+    monkeypatch.setenv("DOSSIER_LINK_CHECKPOINT_EVERY", "10")
+    articles = store.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]
+    assert articles > 25
+    whole = corpus.link(store, full=True)
+    tables = _tables(store)
+    uninterrupted = connect(tmp_path / "uninterrupted.db")
+    store.backup(uninterrupted)
+    assert tables["events"] and tables["quotes"] and tables["copies"]
+    assert whole["cpu"]["resumed_from"] == 0
+    assert not checkpoint.folder_of(_path(store)).exists()  # gone once the link is stored
+
+    stopped = tmp_path / "stopped"
+    _recording(monkeypatch, stopped, stop_at=25)
+    with pytest.raises(RuntimeError, match=r"ended without its result \(exit code 9\)"):
+        corpus.link(store, full=True)
+    assert (checkpoint.folder_of(_path(store)) / checkpoint.META).exists()
+
+    again = tmp_path / "again"
+    _recording(monkeypatch, again)
+    resumed = corpus.link(store, full=True)
+    assert resumed["cpu"]["resumed_from"] == 20  # the last checkpoint before article 25
+    order = [item.id for item in corpus.link_inputs(store)]
+    assert stopped.read_text().split() == order[:25]
+    assert again.read_text().split() == order[20:]  # only the articles after the checkpoint were linked again
+    assert _tables(store) == tables
+    assert not checkpoint.folder_of(_path(store)).exists()
+
+    # and the same state to add to (its bytes differ only in which equal objects the pickle shares):
+    # an article added to each store links the same way
+    monkeypatch.setattr(Linker, "add", ADD)
+    new = tmp_path / "new" / "mayor-responds.txt"
+    new.parent.mkdir()
+    new.write_text("Mayor responds to cartel designation\n\nThe mayor of San Lázaro said on Tuesday that the city "
+                   "would not accept foreign troops. “We will defend our own streets,” she told reporters, "
+                   "echoing President Claudia Sheinbaum, who said Mexico rejects any U.S. military action.\n",
+                   encoding="utf-8")
+    for conn in (store, uninterrupted):
+        build([str(new)], conn, BuildOptions(workers=1))
+    assert _tables(store) == _tables(uninterrupted)
+    assert len(_tables(store)["event_articles"]) == len(tables["event_articles"]) + 1  # it was linked
+
+
+def test_a_checkpoint_is_used_only_by_the_link_it_was_made_for(tmp_path):
+    key = {"articles": 100, "analysis_seq": 7, "kb": "kb1", "children": [["copies"], ["statements"]]}
+    made = Checkpoints(str(tmp_path / "story.db"), key, interval=30)
+    assert [n for n in range(1, 101) if made.due(n)] == [30, 60, 90]
+    made.write("linker", 30, {"a": 1})
+    with pytest.raises(RuntimeError, match="lacks copies"):
+        made.complete(30, ["linker", "copies"])
+    made.write("copies", 30, [1, 2, 3])
+    made.complete(30, ["linker", "copies"])
+    made.write("linker", 60, {"a": 2})  # the next one, begun when the link stopped
+    assert Checkpoints(str(tmp_path / "story.db"), key).resume_from() == 30
+    assert made.read("copies", 30) == [1, 2, 3]
+
+    other = Checkpoints(str(tmp_path / "story.db"), {**key, "analysis_seq": 8})  # the store changed since
+    assert other.resume_from() == 0
+    assert not made.folder.exists()  # and the stale checkpoint is gone
+
+
+def test_checkpoints_every_so_many_articles_as_the_environment_says(monkeypatch):
+    monkeypatch.delenv("DOSSIER_LINK_CHECKPOINT_EVERY", raising=False)
+    assert checkpoint.every() == checkpoint.EVERY
+    monkeypatch.setenv("DOSSIER_LINK_CHECKPOINT_EVERY", "0")
+    assert checkpoint.every() == 0
+    assert not Checkpoints("x.db", {"articles": 10}).due(5)
