@@ -144,7 +144,7 @@ _DESCRIBED_PERSON = re.compile(rf"(?<![\w.])(?P<desc>{_DESCRIPTOR})[^\S\n]+(?P<n
 _REPORT_VERBS = (r"(?:said|says|told|added|wrote|warned|argued|insisted|noted|stated|explained|asked|replied|"
                  r"dijo|afirmó|señaló|aseguró|declaró|explicó|añadió|agregó|advirtió|sostuvo)")
 # Both scan the whole text: each opens with a look at its first character (a capital; a reporting verb's first
-# letter), which `re` checks before the rest at every position (the same matches, ~25 % less time)
+# letter), which `re` checks before the rest at every position (the same matches: 126 -> 91 and 68 -> 62 us a text)
 _NAME_BEFORE_VERB = re.compile(rf"(?=[A-ZÁÉÍÓÚÑÜ])(?<![\w'’\-])(?P<name>{_NAME_WORD}\s+{_NAME})(?:,[^,\n]{{1,80}},)?"
                                rf"\s+{_REPORT_VERBS}\b")
 # "said Mayor Elena Quintero", "said a cousin of the women, Kenny LeBarón"

@@ -69,7 +69,7 @@ _I = "(?i:{})"
 _EN_M = r"(?P<m>" + "|".join(sorted({w.capitalize() for w in _EN_MONTHS} | {w.upper() for w in _EN_MONTHS if len(w) > 3},
                                        key=len, reverse=True)) + r")\.?"
 # Each pattern opens with a look at its first character, which `re` checks before the word boundary and
-# the names' alternatives at every position it tries (the same matches, in a third of the time)
+# the names' alternatives at every position it tries (the same matches in about half the time)
 _AT_EN_M = "(?=[" + "".join(sorted({w[0].upper() for w in _EN_MONTHS})) + r"])\b" + _EN_M
 _AT_ES_M = "(?i:(?=[" + "".join(sorted({w[0] for w in _ES_MONTHS})) + r"]))\b" + _I.format(_ES_MONTH)
 _AT_WEEKDAY = "(?i:(?=[" + "".join(sorted({w[0] for w in _WEEKDAYS})) + r"]))\b" + _I.format(_WEEKDAY)
