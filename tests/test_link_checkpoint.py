@@ -91,11 +91,11 @@ def test_a_checkpoint_is_used_only_by_the_link_it_was_made_for(tmp_path):
     key = {"articles": 100, "analysis_seq": 7, "kb": "kb1", "children": [["copies"], ["statements"]]}
     made = Checkpoints(str(tmp_path / "story.db"), key, interval=30)
     assert [n for n in range(1, 101) if made.due(n)] == [30, 60, 90]
-    made.write("linker", 30, {"a": 1})
-    with pytest.raises(RuntimeError, match="lacks copies"):
-        made.complete(30, ["linker", "copies"])
-    made.write("copies", 30, [1, 2, 3])
-    made.complete(30, ["linker", "copies"])
+    assert made.write("linker", 30, {"a": 1})
+    assert not made.complete(30, ["linker", "copies"])  # the copies' part is not written yet
+    assert not (made.folder / checkpoint.META).exists()
+    assert made.write("copies", 30, [1, 2, 3])
+    assert made.complete(30, ["linker", "copies"])
     made.write("linker", 60, {"a": 2})  # the next one, begun when the link stopped
     assert Checkpoints(str(tmp_path / "story.db"), key).resume_from() == 30
     assert made.read("copies", 30) == [1, 2, 3]
@@ -111,3 +111,20 @@ def test_checkpoints_every_so_many_articles_as_the_environment_says(monkeypatch)
     monkeypatch.setenv("DOSSIER_LINK_CHECKPOINT_EVERY", "0")
     assert checkpoint.every() == 0
     assert not Checkpoints("x.db", {"articles": 10}).due(5)
+
+
+def test_a_checkpoint_that_cannot_be_written_is_left_out_and_the_last_whole_one_stays(tmp_path, monkeypatch, caplog):
+    key = {"articles": 100, "analysis_seq": 7, "kb": "kb1", "children": [["copies", "statements"]]}
+    made = Checkpoints(str(tmp_path / "story.db"), key, interval=30)
+    assert made.write("linker", 30, {"a": 1}) and made.complete(30, ["linker"])
+
+    def full(value, file):
+        file.write(b"half a pickle")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(checkpoint, "_dump", full)
+    assert not made.write("linker", 60, {"a": 2})
+    assert "not kept" in caplog.text and "No space left on device" in caplog.text
+    assert not made.complete(60, ["linker"])
+    assert sorted(p.name for p in made.folder.iterdir()) == [checkpoint.META, "linker-30.pickle.lz4"]  # no half file
+    assert Checkpoints(str(tmp_path / "story.db"), key).resume_from() == 30

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -36,6 +37,7 @@ from dossier.link.linker import STATE_VERSION, Linker, _compressed_pickle, _Defl
 # DOSSIER_LINK_CHECKPOINT_EVERY overrides it (0: none).
 EVERY = 200_000
 META = "checkpoint.json"
+log = logging.getLogger(__name__)
 
 
 def every() -> int:
@@ -92,31 +94,43 @@ class Checkpoints:
     def _path(self, part: str, n: int) -> Path:
         return self.folder / f"{part}-{n}.pickle.lz4"
 
-    def write(self, part: str, n: int, value: Any) -> None:
-        """One process's part of checkpoint `n`: in a file of another name until whole."""
-        self.folder.mkdir(exist_ok=True)
+    def write(self, part: str, n: int, value: Any) -> bool:
+        """One process's part of checkpoint `n`, in a file of another name until whole. A part that
+        cannot be written (a full disk) is left out, with a warning: the link goes on without that
+        checkpoint, and the one before stays the last whole one."""
         path = self._path(part, n)
         partial = path.with_name(path.name + ".partial")
-        with open(partial, "wb") as file:
-            _dump(value, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(partial, path)
+        try:
+            self.folder.mkdir(exist_ok=True)
+            with open(partial, "wb") as file:
+                _dump(value, file)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(partial, path)
+            return True
+        except OSError as error:
+            partial.unlink(missing_ok=True)
+            log.warning("the link's checkpoint at article %d was not kept (%s: %s): it goes on without it", n, part, error)
+            return False
 
-    def complete(self, n: int, parts: list[str]) -> None:
-        """Mark checkpoint `n` whole (every part written), then remove the older ones."""
-        missing = [part for part in parts if not self._path(part, n).exists()]
-        if missing:
-            raise RuntimeError(f"checkpoint {n} of the link lacks {', '.join(missing)}")
+    def complete(self, n: int, parts: list[str]) -> bool:
+        """Mark checkpoint `n` whole when every part of it was written, then remove the older ones."""
+        if not all(self._path(part, n).exists() for part in parts):
+            return False  # (a part could not be written: `write` said why)
         meta = self.folder / META
-        with open(meta.with_name(META + ".partial"), "w") as file:
-            json.dump({**self.key, "articles_linked": n, "parts": parts}, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(meta.with_name(META + ".partial"), meta)
+        try:
+            with open(meta.with_name(META + ".partial"), "w") as file:
+                json.dump({**self.key, "articles_linked": n, "parts": parts}, file)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(meta.with_name(META + ".partial"), meta)
+        except OSError as error:
+            log.warning("the link's checkpoint at article %d was not kept (%s): it goes on without it", n, error)
+            return False
         for path in self.folder.iterdir():  # the older ones' (the children may have written the next one's)
             if path.name != META and _number(path.name) < n:
                 path.unlink(missing_ok=True)
+        return True
 
     def resume_from(self) -> int:
         """The number of articles the last whole checkpoint holds, when it was made for this
