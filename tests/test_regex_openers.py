@@ -8,7 +8,7 @@ import re
 import pytest
 
 from conftest import SAMPLE
-from dossier.analyze import mentions, published_range
+from dossier.analyze import mentions, published_range, quotes
 from dossier.link import events, timeline
 from test_timeline import DATE_LEADS
 
@@ -23,6 +23,7 @@ PATTERNS = {
     "name before verb": mentions._NAME_BEFORE_VERB,
     "verb before name": mentions._VERB_BEFORE_NAME,
     "count in lead": events._COUNT,
+    "according to": quotes._ACCORDING_WORDS,
 }
 
 
@@ -30,6 +31,7 @@ PATTERNS = {
 # zero or a digit not ASCII, which the sample lacks
 OWN_LINES = [
     "Police moved 026 inmates and ٣٥ guards; 0,500 troops and 10,000 soldiers followed.",
+    "ACCORDING TO the mayor, and In The Words Of her aide; SEGÚN la alcaldesa, De Acuerdo Con y CONFORME A la ley.",
     "“We will not,” wrote Ángel Ruiz. Óscar Núñez warned reporters, and Úrsula Díaz insisted on it.",
     "Élodie Marchand, a lawyer, noted that Ñoño Pérez replied late; Ícaro Gómez explained, then Ümit Kaya asked.",
     "The plan failed, dijo Íñigo Ruiz; afirmó Álvaro Soto y añadió Elena Vidal. Ruiz stated it and Soto argued.",
@@ -58,5 +60,6 @@ def test_the_openers_are_tested_on_texts_they_match():
     corpus = texts()
     matched = {name for name, p in PATTERNS.items() if any(p.search(t) for t in corpus)}
     # all but the rarer date forms match somewhere: the comparison above is not of empty lists
-    assert {"relative day", "weekday alone", "name before verb", "verb before name", "date 0", "count in lead"} <= matched
+    assert {"relative day", "weekday alone", "name before verb", "verb before name", "date 0", "count in lead",
+            "according to"} <= matched
     assert len(matched) >= 8

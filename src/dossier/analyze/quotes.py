@@ -295,7 +295,10 @@ _PARTICLES = {"point": "out", "points": "out", "pointed": "out", "pointing": "ou
 _ACCORDING = re.compile(rf"(?<![\w’'\-])(?P<cue>{alternation(set(ACCORDING_EN) | set(ACCORDING_ES))})(?![\w’'\-])",
                         re.IGNORECASE)
 # The words of _ACCORDING anywhere, in any case: without them no sentence of the text has a match.
-_ACCORDING_WORDS = re.compile(alternation(set(ACCORDING_EN) | set(ACCORDING_ES)), re.IGNORECASE)
+# (opening with a look at the first letter, which `re` checks before the words at every position: 256 -> 149 us
+# over a PolNeAR text)
+_ACCORDING_WORDS = re.compile(f"(?=[{''.join(sorted({w[0] for w in ACCORDING_EN + ACCORDING_ES}))}])"
+                              f"(?:{alternation(set(ACCORDING_EN) | set(ACCORDING_ES))})", re.IGNORECASE)
 
 
 @lru_cache(maxsize=4)
