@@ -128,3 +128,22 @@ def test_a_checkpoint_that_cannot_be_written_is_left_out_and_the_last_whole_one_
     assert not made.complete(60, ["linker"])
     assert sorted(p.name for p in made.folder.iterdir()) == [checkpoint.META, "linker-30.pickle.lz4"]  # no half file
     assert Checkpoints(str(tmp_path / "story.db"), key).resume_from() == 30
+
+
+def test_a_checkpoint_left_by_a_stopped_relink_goes_when_the_store_is_linked_another_way(store, tmp_path, monkeypatch):
+    """A `build --relink` stopped in its link keeps the old state: a later build adds to that state
+    instead, and the checkpoint it left, of no more use, is removed."""
+    monkeypatch.setattr(corpus, "MIN_ARTICLES", 1)
+    monkeypatch.setenv("DOSSIER_LINK_CHECKPOINT_EVERY", "10")
+    _recording(monkeypatch, tmp_path / "stopped", stop_at=15)
+    with pytest.raises(RuntimeError, match="exit code 9"):
+        corpus.link(store, full=True)
+    assert (checkpoint.folder_of(_path(store)) / checkpoint.META).exists()
+    monkeypatch.setattr(Linker, "add", ADD)
+    new = tmp_path / "new" / "council-vote.txt"
+    new.parent.mkdir()
+    new.write_text("Council votes on security plan\n\nThe city council of Port Alder voted on Monday to fund a new "
+                   "security plan. “This is our answer,” the council president said after the vote.\n", encoding="utf-8")
+    build([str(new)], store, BuildOptions(workers=1))
+    assert store.execute("SELECT COUNT(*) FROM analyses").fetchone()[0] > 25
+    assert not checkpoint.folder_of(_path(store)).exists()

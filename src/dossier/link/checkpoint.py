@@ -19,6 +19,7 @@ Any other checkpoint is removed. The folder goes once the link has stored its st
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import logging
@@ -75,7 +76,14 @@ def _dump(value: Any, file: BinaryIO) -> None:
 
 def _load(file: BinaryIO, linker: bool) -> Any:
     stream = io.BufferedReader(_Inflating(_blocks(file)), 1 << 20)
-    return _unpickle(stream) if linker else pickling.load(stream)
+    # millions of objects, none of them garbage: unpickled with the collector off, as `load_state` does
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _unpickle(stream) if linker else pickling.load(stream)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class Checkpoints:

@@ -113,6 +113,9 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = Fals
             laps("claims and flags")
             save_state(conn, linker, added)
             laps("save state")
+            path = conn.execute("PRAGMA database_list").fetchone()[2]
+            if path:  # a full link stopped before (a --relink) left its checkpoints: this state is newer
+                checkpoint.clear(path)
         finally:
             gc.unfreeze()
     if resident:
@@ -354,6 +357,7 @@ def _resumed(conn: sqlite3.Connection, kb: Any, checkpoints: Checkpoints, linker
         return linker, 0
     kept.attach(kb)
     kept.copies.texts = text_reader(conn)
+    gc.freeze()  # kept, as the state the loop builds is: the collector's full passes need not rescan it
     return kept, start
 
 
