@@ -471,3 +471,21 @@ def test_every_gold_direct_quote_of_the_sample_texts_is_found():
                 missing.append((quote["key"], source, occurrence["text"]))
             assert offset > 0
     assert checked >= 10 and missing == []
+
+
+def test_quoted_regions_after_extract_quotes_are_those_found_afresh():
+    """`extract_quotes` keeps the last text's quoted regions for `quoted_regions`, which the analysis
+    asks next: the same regions as finding them again, interrupted and multi-paragraph quotes included."""
+    from dossier.analyze import quotes
+
+    texts = [path.read_text(encoding="utf-8") for path in sorted((SAMPLE / "txt").glob("*.txt"))]
+    texts.append("“We will,” she said, “keep talking to them.”\n\n“It is over.\n\n“We start again,” he said.")
+    kept = []
+    for text in texts:
+        quotes.extract_quotes(text)
+        kept.append(quotes.quoted_regions(text))
+        quotes._LAST_REGIONS.clear()
+        assert kept[-1] == quotes.quoted_regions(text)  # found afresh
+    assert sum(map(len, kept)) > 20 and len(kept[-1]) >= 3
+    quotes.extract_quotes(texts[0])
+    assert quotes.quoted_regions(texts[1]) == kept[1] != kept[0]  # another text's: not the kept ones

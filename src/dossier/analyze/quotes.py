@@ -216,10 +216,24 @@ def _quoted_stretches(text: str) -> list[_Quoted]:
     return stretches
 
 
+# The last text `extract_quotes` read, with its quoted regions: the analysis asks `quoted_regions` of
+# the same text right after (for a speaker named before a quotation), and finding the stretches again
+# was ~3 % of a real article's analysis
+_LAST_REGIONS: dict[str, list[Span]] = {}
+
+
 def quoted_regions(text: str) -> list[Span]:
     """Character ranges inside quotation marks: names there are quoted, not narrated, so
     they are no antecedent for a "he" or "she" outside (`"We disagree with Trump," he said`)."""
-    return [(s, e) for q in _quoted_stretches(text) for s, e in q.parts]
+    regions = _LAST_REGIONS.get(text)
+    if regions is None:
+        regions = _regions(_quoted_stretches(text))
+    return list(regions)
+
+
+def _regions(stretches: list[_Quoted]) -> list[Span]:
+    """The parts of these stretches, in order."""
+    return [(s, e) for q in stretches for s, e in q.parts]
 
 
 # --- sentences ---------------------------------------------------------------------------
@@ -1421,7 +1435,10 @@ def extract_quotes(text: str, lang: str | None = None) -> list[QuoteSpan]:
     if not text or not text.strip():
         return []
     paragraphs = _paragraphs(text)
-    stretches = _join_interrupted(text, _quoted_stretches(text))
+    stretches = _quoted_stretches(text)
+    _LAST_REGIONS.clear()
+    _LAST_REGIONS[text] = _regions(stretches)
+    stretches = _join_interrupted(text, stretches)
     quoted_index = _SpanIndex([(q.open_at, q.close_at) for q in stretches])
     sentences = [s for para in paragraphs for s in _sentence_bounds(text, para, quoted_index)]
     sentence_starts = [s for s, _ in sentences]
