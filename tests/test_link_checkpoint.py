@@ -111,6 +111,9 @@ def test_checkpoints_every_so_many_articles_as_the_environment_says(monkeypatch)
     monkeypatch.setenv("DOSSIER_LINK_CHECKPOINT_EVERY", "0")
     assert checkpoint.every() == 0
     assert not Checkpoints("x.db", {"articles": 10}).due(5)
+    monkeypatch.setenv("DOSSIER_LINK_CHECKPOINT_EVERY", "a lot")
+    with pytest.raises(ValueError, match="must be a number of articles"):
+        checkpoint.every()
 
 
 def test_a_checkpoint_that_cannot_be_written_is_left_out_and_the_last_whole_one_stays(tmp_path, monkeypatch, caplog):

@@ -32,10 +32,10 @@ from typing import Any, BinaryIO
 from dossier.link import pickling
 from dossier.link.linker import STATE_VERSION, Linker, _compressed_pickle, _Deflating, _Inflating, _unpickle
 
-# articles between checkpoints: at 1,000,000 articles each costs ~1 minute of pickling in each process
-# (the statements' child's index is ~1.2 GB by the end), so five of them add a few percent to a link of
-# about two hours, and a stopped link loses at most ~25 minutes. The environment's
-# DOSSIER_LINK_CHECKPOINT_EVERY overrides it (0: none).
+# articles between checkpoints. At 1,000,000 articles there are four, each (by estimate: the state takes
+# about a minute to pickle there) adding about a minute to a link of about two hours, and a stopped link
+# loses at most ~25 minutes; at 100,000, three made every 25,000 cost less than the machine's noise
+# (`bench/link_resume.py`). The environment's DOSSIER_LINK_CHECKPOINT_EVERY overrides it (0: none).
 EVERY = 200_000
 META = "checkpoint.json"
 log = logging.getLogger(__name__)
@@ -44,7 +44,13 @@ log = logging.getLogger(__name__)
 def every() -> int:
     """Articles between checkpoints: EVERY, or what DOSSIER_LINK_CHECKPOINT_EVERY says."""
     value = os.environ.get("DOSSIER_LINK_CHECKPOINT_EVERY")
-    return EVERY if value is None or not value.strip() else max(0, int(value))
+    if value is None or not value.strip():
+        return EVERY
+    try:
+        return max(0, int(value))
+    except ValueError:
+        raise ValueError(f"DOSSIER_LINK_CHECKPOINT_EVERY must be a number of articles (0 for no checkpoints), "
+                         f"not {value!r}") from None
 
 
 def folder_of(store_path: str) -> Path:
