@@ -223,7 +223,8 @@ def run_build(source: Path, db: Path, workers: int, engine: str, adds: int, add_
               resume: bool = False) -> dict:
     """Build `source` into `db` in a child process, watching its memory. The store is emptied first,
     unless `resume`: then an interrupted run's store is kept and the build redoes only what that run
-    had not finished (its unfinished shards, and the whole link if it had not ended), which is how a
+    had not finished (its unfinished shards, and the link from its last checkpoint if it had not ended:
+    `link.checkpoint`; the result's `linked.cpu.resumed_from` says from which article), which is how a
     build longer than one sitting is measured in parts."""
     if not resume:
         for suffix in ("", "-wal", "-shm"):
