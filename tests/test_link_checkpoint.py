@@ -9,7 +9,7 @@ import pytest
 
 from conftest import SAMPLE
 from dossier.build import BuildOptions, build
-from dossier.link import checkpoint, corpus
+from dossier.link import checkpoint, copy_stage, corpus
 from dossier.link.checkpoint import Checkpoints
 from dossier.link.linker import Linker
 from dossier.store.db import connect
@@ -85,6 +85,59 @@ def test_a_stopped_link_goes_on_from_its_last_checkpoint(store, tmp_path, monkey
         build([str(new)], conn, BuildOptions(workers=1))
     assert _tables(store) == _tables(uninterrupted)
     assert len(_tables(store)["event_articles"]) == len(tables["event_articles"]) + 1  # it was linked
+
+
+def test_a_resumed_link_starts_its_children_before_it_reads_its_own_part(store, tmp_path, monkeypatch):
+    """Children forked after the linking process read its part would share that state's pages, and
+    every page the link then changed would be copied: a resumed 1,000,000 link held ~1 GB twice."""
+    monkeypatch.setattr(corpus, "MIN_ARTICLES", 1)
+    monkeypatch.setenv("DOSSIER_LINK_CHECKPOINT_EVERY", "6")
+    _recording(monkeypatch, tmp_path / "stopped", stop_at=15)
+    with pytest.raises(RuntimeError, match="exit code 9"):
+        corpus.link(store, full=True)
+    monkeypatch.setattr(Linker, "add", ADD)
+    articles = store.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]
+
+    happened = tmp_path / "happened"  # (the linking process is forked: a file)
+    read, start = Checkpoints.read, copy_stage._Child.__init__
+
+    def reading(self, part, n):
+        if part == "linker":  # (the children read theirs in their own processes)
+            with open(happened, "a") as f:
+                f.write(f"read {part} {n} in {os.getpid()}\n")
+        return read(self, part, n)
+
+    def starting(self, *args, **kwargs):
+        start(self, *args, **kwargs)
+        with open(happened, "a") as f:
+            f.write(f"child started by {os.getpid()}\n")
+
+    monkeypatch.setattr(Checkpoints, "read", reading)
+    monkeypatch.setattr(copy_stage._Child, "__init__", starting)
+    assert corpus.link(store, full=True)["cpu"]["resumed_from"] == 12
+    events = happened.read_text().splitlines()
+    assert [event.split()[0] for event in events] == ["child"] * len(copy_stage.children(articles)) + ["read"]
+    assert events[-1].startswith("read linker 12 in ")
+    assert len({event.split()[-1] for event in events}) == 1  # all in the linking process
+
+
+def test_a_checkpoint_whose_linking_part_cannot_be_read_is_dropped_for_a_whole_link(store, tmp_path, monkeypatch):
+    monkeypatch.setattr(corpus, "MIN_ARTICLES", 1)
+    monkeypatch.setenv("DOSSIER_LINK_CHECKPOINT_EVERY", "6")
+    corpus.link(store, full=True)
+    tables = _tables(store)
+    _recording(monkeypatch, tmp_path / "stopped", stop_at=15)
+    with pytest.raises(RuntimeError, match="exit code 9"):
+        corpus.link(store, full=True)
+    part = checkpoint.folder_of(_path(store)) / "linker-12.pickle.lz4"
+    part.write_bytes(part.read_bytes()[:1000])  # cut short, as by a disk that filled after it was marked whole
+
+    again = tmp_path / "again"
+    _recording(monkeypatch, again)
+    assert corpus.link(store, full=True)["cpu"]["resumed_from"] == 0
+    assert again.read_text().split() == [item.id for item in corpus.link_inputs(store)]  # every article, once
+    assert _tables(store) == tables  # the children started again too: their parts were not used alone
+    assert not checkpoint.folder_of(_path(store)).exists()
 
 
 def test_a_checkpoint_is_used_only_by_the_link_it_was_made_for(tmp_path):

@@ -289,8 +289,18 @@ def _link_steps(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_proces
         groups = children(articles)
         checkpoints = Checkpoints(path, {"articles": articles, "analysis_seq": analysis_seq, "kb": fingerprint,
                                          "children": [list(g) for g in groups]})
-        linker, start = _resumed(conn, kb, checkpoints, linker)
+        start = checkpoints.resume_from()
+        # the children start before the linking process reads its part of the checkpoint: forked after, they
+        # would share the pages of its state, and each page the link then changed would be copied (at
+        # 1,000,000 articles, ~1 GB of the tree was such shared pages)
         stage = CopyStage(path, articles, groups, checkpoints, start)
+        if start:
+            linker, resumed = _resumed(conn, kb, checkpoints, linker, start)
+            if not resumed:  # its part unreadable: the whole link starts again from its first article
+                stage.close()
+                checkpoints.clear()
+                start = 0
+                stage = CopyStage(path, articles, groups, checkpoints, start)
     cpu = time.process_time()
     try:
         for n, item in enumerate(link_inputs(conn, skip=start), start + 1):
@@ -344,21 +354,18 @@ def _link_steps(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_proces
     return linker, stage, cpu
 
 
-def _resumed(conn: sqlite3.Connection, kb: Any, checkpoints: Checkpoints, linker: Linker) -> tuple[Linker, int]:
-    """The linker of the store's last checkpoint made for this link, and how many articles it
-    holds; else `linker` (new) and 0 (`link.checkpoint`)."""
-    start = checkpoints.resume_from()
-    if not start:
-        return linker, 0
+def _resumed(conn: sqlite3.Connection, kb: Any, checkpoints: Checkpoints, linker: Linker,
+             start: int) -> tuple[Linker, bool]:
+    """The linker of the store's checkpoint after `start` articles and True; else `linker` (new)
+    and False, when that part cannot be read (`link.checkpoint`)."""
     try:
         kept = checkpoints.read("linker", start)
-    except Exception:  # unreadable (another build of the code): the link starts again from its first article
-        checkpoints.clear()
-        return linker, 0
+    except Exception:  # unreadable (another build of the code): the caller starts the link again
+        return linker, False
     kept.attach(kb)
     kept.copies.texts = text_reader(conn)
     gc.freeze()  # kept, as the state the loop builds is: the collector's full passes need not rescan it
-    return kept, start
+    return kept, True
 
 
 def _cpu(cpu: float, stage: CopyStage | None) -> dict[str, Any]:
