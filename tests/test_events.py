@@ -442,19 +442,38 @@ def _postings(index):
                                ("q", {q for e in index.events.values() for q in e.quotes}))}
 
 
-def test_an_index_pickled_halfway_links_the_rest_as_one_that_never_was(monkeypatch):
+def _pickled_apart(index: EventIndex) -> EventIndex:
+    """The index through `link.pickling` (its events pickled in chunks, as the linking state is)."""
+    import io
+
+    from dossier.link import pickling
+
+    out = io.BytesIO()
+    pickling.dump(index, out)
+    out.seek(0)
+    return pickling.load(out)
+
+
+def _pickled_whole(index: EventIndex) -> EventIndex:
     import pickle
 
+    return pickle.loads(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+@pytest.mark.parametrize("round_trip", [_pickled_whole, _pickled_apart])
+def test_an_index_pickled_halfway_links_the_rest_as_one_that_never_was(monkeypatch, round_trip):
     from dossier.link import events as events_module
 
     monkeypatch.setattr(events_module, "POSTING_CAP", 40)  # common keys' postings (_Common) pickled too
+    monkeypatch.setattr(events_module, "CHUNK_EVENTS", 7)  # many chunks, each with a memo of its own
     articles = _quoted(synthetic_corpus(150, seed=3)[0])
     whole = EventIndex()
     whys = [whole.add(a) for a in articles]
     half = EventIndex()
     for article in articles[:len(articles) // 2]:
         half.add(article)
-    half = pickle.loads(pickle.dumps(half, protocol=pickle.HIGHEST_PROTOCOL))
+    half = round_trip(half)
+    assert len(half.events) > 3 * 7
     for article in articles[len(articles) // 2:]:
         half.add(article)
     assert whole.export() == half.export()
@@ -492,20 +511,29 @@ def test_postings_list_each_event_once_for_what_it_has_in_the_order_events_got_i
     assert index.posting("w", "nosuchterm") == ()
 
 
-def test_events_hold_one_object_per_term_and_day_and_keep_no_instance_dict():
-    import pickle
+def test_events_hold_one_object_per_term_and_day_and_keep_no_instance_dict(monkeypatch):
+    from dossier.link import events as events_module
 
+    monkeypatch.setattr(events_module, "CHUNK_EVENTS", 5)
     articles = _quoted(synthetic_corpus(80, seed=5)[0])
     index = EventIndex()
     for article in articles:
         index.add(article)
-    for current in (index, pickle.loads(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))):
+    for current in (index, _pickled_whole(index), _pickled_apart(index)):
         seen: dict = {}
         for event in current.events.values():
             assert not hasattr(event, "__dict__")
-            for value in [*event.terms, *event.actors, *event.days]:
+            for value in [*event.terms, *event.actors, *event.days, event.day_tally if len(event.day_tally) == 2 else ()]:
                 assert seen.setdefault(value, value) is value  # every event's copy is the same object
+            assert event.names is current.names
+            assert event.key is current._event_keys[event.number]
+            assert all(current.event_of[a] is event.key for a in event.articles)
         assert len(seen) > 100
+        assert current.event_of == index.event_of
+        assert [event.__getstate__()[1:6] for event in current.events.values()] == \
+            [event.__getstate__()[1:6] for event in index.events.values()]
+    keys = {id(k) for k in current.event_of}  # (apart: the articles' ids are event_of's, made from the events)
+    assert all(id(a) in keys for event in current.events.values() for a in event.articles)
 
 
 def test_an_events_actors_tally_counts_its_articles_and_one_key_tallies_are_shared():

@@ -149,3 +149,36 @@ def test_bytes_are_read_back_whole_or_the_stream_is_said_to_be_short():
         assert "1 bytes missing of 3" in str(error)
     else:
         raise AssertionError("a short stream must raise")
+
+
+def test_a_list_pickled_in_chunks_shares_what_it_shared_and_keeps_the_memo_small():
+    """`dump_list_in_chunks`: values that refer to objects pickled before them (a vocabulary, interned
+    words) get those very objects back; what they share among themselves is shared within a chunk;
+    and one memo no longer holds every value's arrays until the end."""
+    words = [f"word{n}" for n in range(100)]  # (pickled before the list: in the caller's state)
+    vocabulary = {"words": words}
+    values = [(vocabulary, words[n % 100], array("I", range(n % 9 + 1))) for n in range(30_000)]
+    shared = {id(w): n for n, w in enumerate(words)}
+    shared[id(vocabulary)] = -1
+
+    def peak(dump) -> int:
+        tracemalloc.start()
+        try:
+            dump()
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    whole = peak(lambda: pickling._pickler(_Null()).dump(values))
+    chunked = peak(lambda: pickling.dump_list_in_chunks(values, len(values), _Null(), shared, size=1000))
+    assert whole > 3_000_000 and chunked < whole / 5, (whole, chunked)
+
+    out = io.BytesIO()
+    pickling.dump_list_in_chunks(values, len(values), out, shared, size=1000)
+    out.seek(0)
+    chunks = list(pickling.load_list_in_chunks(out, lambda n: vocabulary if n == -1 else words[n]))
+    assert [len(c) for c in chunks] == [1000] * 30
+    back = [value for chunk in chunks for value in chunk]
+    assert back == values
+    assert all(v[0] is vocabulary and v[1] is words[n % 100] for n, v in enumerate(back))
+    assert pickling.dump_list_in_chunks([], 0, out, shared) is None

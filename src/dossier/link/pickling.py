@@ -26,7 +26,7 @@ import copyreg
 import itertools
 import pickle
 from array import array
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 _DISPATCH = copyreg.dispatch_table.copy()
 
@@ -98,6 +98,46 @@ def load_dict_in_chunks(file: Any) -> dict[Any, Any]:
     for _ in range(pickle.load(file)):
         items.update(pickle.load(file))
     return items
+
+
+class _SharingPickler(pickle.Pickler):
+    """A protocol-5 pickler (arrays from their own memory) that writes the objects of `shared` (their
+    `id` -> a reference) as those references, for an unpickler that has the objects already."""
+
+    def __init__(self, file: Any, shared: dict[int, Any]) -> None:
+        super().__init__(file, protocol=5)
+        self.dispatch_table = _DISPATCH
+        self._shared = shared
+
+    def persistent_id(self, obj: Any) -> Any:
+        return self._shared.get(id(obj))
+
+
+class _SharingUnpickler(pickle.Unpickler):
+    def __init__(self, file: Any, resolve: Callable[[Any], Any]) -> None:
+        super().__init__(file)
+        self._resolve = resolve
+
+    def persistent_load(self, reference: Any) -> Any:
+        return self._resolve(reference)
+
+
+def dump_list_in_chunks(values: Iterable[Any], count: int, file: Any, shared: dict[int, Any],
+                        size: int = 10_000) -> None:
+    """`count` values pickled as how many chunks follow, then lists of at most `size` of them, each
+    by a pickler (and memo) of its own. Objects they share with what was pickled before them (the
+    ids `shared` maps to references) are written as those references: `load_list_in_chunks`
+    gives them back as the objects the caller's `resolve` returns, so the values share them again."""
+    _pickler(file).dump(-(-count // size))
+    iterator = iter(values)
+    while chunk := list(itertools.islice(iterator, size)):
+        _SharingPickler(file, shared).dump(chunk)
+
+
+def load_list_in_chunks(file: Any, resolve: Callable[[Any], Any]) -> Iterator[list[Any]]:
+    """The chunks `dump_list_in_chunks` wrote, one at a time."""
+    for _ in range(pickle.load(file)):
+        yield _SharingUnpickler(file, resolve).load()
 
 
 def write_bytes(data: bytes | bytearray | Iterable[bytes], file: Any) -> None:
