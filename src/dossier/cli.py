@@ -155,9 +155,8 @@ def build_command(paths, db_path, max_bytes, workers, engine, address, shard_siz
     small files) on --workers processes, or on Ray with --engine ray [--address ADDR];
     each shard is stored with a completion marker, so a killed build redoes only the
     shards it had not finished, and the result is the same whatever the engine. A full
-    link of a large store keeps a checkpoint every 200,000 articles but in its last
-    40 % (environment: DOSSIER_LINK_CHECKPOINT_EVERY=N, 0 for none) and goes on from
-    the last one.
+    link of a large store keeps a checkpoint every 200,000 articles (environment:
+    DOSSIER_LINK_CHECKPOINT_EVERY=N, 0 for none) and goes on from the last one.
     """
     try:
         conn = connect(db_path)

@@ -37,10 +37,9 @@ from dossier.link.linker import STATE_VERSION, Linker, _compressed_pickle, _Defl
 # loses at most ~25 minutes; at 100,000, three made every 25,000 cost less than the machine's noise
 # (`bench/link_resume.py`). The environment's DOSSIER_LINK_CHECKPOINT_EVERY overrides it (0: none).
 EVERY = 200_000
-# no checkpoint in the last 40 % of a link: the linking process grows by about a third of its size while it
-# pickles its part (1,000,000 articles: 958 -> 1,292 MiB at 600,000), and near the end that brief rise
-# would take the link above its end-of-step peak, the largest of a build (~3.2 GiB there)
-LAST_PART = 0.4
+# (A checkpoint may come anywhere in a link: the linking process grows by ~4 % while it pickles its part, 56 MiB
+# at 800,000 articles, since its events are pickled a batch at a time (`EventIndex.pickled_apart`); it grew by
+# 45 % before, and checkpoints were then kept out of a link's last 40 %.)
 META = "checkpoint.json"
 log = logging.getLogger(__name__)
 
@@ -106,9 +105,8 @@ class Checkpoints:
         self.interval = every() if interval is None else interval
 
     def due(self, n: int) -> bool:
-        """Whether the link makes a checkpoint once it has its `n`th article: every `interval`
-        articles, but none in the link's last part (LAST_PART)."""
-        return self.interval > 0 and n % self.interval == 0 and n <= (1 - LAST_PART) * self.key["articles"]
+        """Whether the link makes a checkpoint once it has its `n`th article: every `interval` articles."""
+        return self.interval > 0 and n % self.interval == 0
 
     def _path(self, part: str, n: int) -> Path:
         return self.folder / f"{part}-{n}.pickle.lz4"
