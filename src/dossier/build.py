@@ -126,7 +126,7 @@ def build(
     report.stage_seconds["analyse"] = time.time() - started - report.stage_seconds["read"]
     notify("stage", "linking")
     report.linked = link(conn, options.kb_file, full=options.relink, resident=options.resident_state,
-                         counts=options.table_counts)
+                         counts=options.table_counts, progress=lambda step, done, total: notify("link", (step, done, total)))
     report.stage_seconds["link"] = time.time() - started - report.stage_seconds["read"] - report.stage_seconds["analyse"]
     input_names = {f.path if not f.is_stdin else "<stdin>" for f in files} | {p.source for p in arg_problems}
     report.problems = store.problems(conn, input_names)

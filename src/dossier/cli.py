@@ -42,12 +42,15 @@ def main() -> None:
 
 
 class _Progress:
-    """A progress bar on a terminal; silence otherwise."""
+    """Progress bars on a terminal (reading the inputs, then each step of the link); silence
+    otherwise. A link's steps may be told from its forked linking process: the bar is then that
+    process's, and goes with it (`link.corpus.Progress`)."""
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
         self.bar = None
         self.task = None
+        self.step = None
 
     def __call__(self, event: str, value: object) -> None:
         if not self.enabled:
@@ -65,10 +68,33 @@ class _Progress:
             self.bar.advance(self.task)
         elif self.bar is not None and event == "documents":
             self.bar.update(self.task, docs=value)
+        elif event == "stage":
+            self.close()  # the reading is over (and no bar's thread may run when the link forks)
+        elif event == "link":
+            step, done, total = value  # type: ignore[misc]
+            if step != self.step:
+                self.close()
+                if step:
+                    self._start(step, done, total)
+            if self.bar is not None:  # (a step not counted: a moving bar, and how many are done if any)
+                count = f"{done:,}/{total:,}" if total else f"{done:,}" if done else ""
+                self.bar.update(self.task, completed=done, total=total or None, count=count)
+
+    def _start(self, step: str, done: int, total: int) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        left = [TextColumn("·"), TimeRemainingColumn(), TextColumn("left")] if total else []
+        self.bar = Progress(TextColumn(step.replace("[", r"\[")), BarColumn(), TextColumn("{task.fields[count]}"),
+                            TimeElapsedColumn(), *left, transient=True, console=_stderr_console())
+        # (from where it is: a link resumed from a checkpoint estimates what is left from its own pace)
+        self.task = self.bar.add_task(step, total=total or None, completed=done, count="")
+        self.step = step
+        self.bar.start()
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.stop()
+        self.bar, self.task, self.step = None, None, None
 
 
 def _stderr_console():

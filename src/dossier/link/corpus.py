@@ -18,7 +18,7 @@ import sqlite3
 import time
 from contextlib import contextmanager, nullcontext
 from functools import partial
-from typing import Any
+from typing import Any, Callable
 
 from collections.abc import Iterable, Iterator
 
@@ -40,6 +40,16 @@ from dossier.store.marks import read_mark
 # A full link moves the linker's state out of the collector's sight every this many articles: its
 # full passes rescanned the growing state (~15 % of the linker's CPU at 10,000 articles).
 FREEZE_EVERY = 500
+# What a link tells of its steps as it goes (a build's progress bar): (step, done, total), with total 0 for a
+# step that is not counted; ("", 0, 0) once the process that told them has no more (a forked linking process).
+Progress = Callable[[str, int, int], None]
+PROGRESS_EVERY = 1000  # articles linked between two reports
+
+
+def _silent(step: str, done: int, total: int) -> None:
+    pass
+
+
 DATED = ("certain", "likely")  # event_date's certainties when the members' leads give the day
 
 
@@ -60,7 +70,7 @@ def occurrence_export(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = False, resident: bool = False,
-         counts: bool = True) -> dict[str, Any]:
+         counts: bool = True, progress: Progress | None = None) -> dict[str, Any]:
     """Bring the corpus-level tables up to date with the analysis records; return their sizes.
 
     With a saved linking state that matches the store, only the articles added since are
@@ -68,7 +78,9 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = Fals
     linked anew (see `link.linker`). With `resident`, the state this process saved last is
     kept in memory and used again while the store still holds it (a server's posts). Without
     `counts`, an incremental link does not count the tables' rows (a scan of each: 0.4 s at
-    100,000 articles), and says only what it linked."""
+    100,000 articles), and says only what it linked. `progress` is told of each step as it goes
+    (`Progress`)."""
+    progress = progress or _silent
     laps = Laps()
     kb = cached_kb(kb_file)
     fingerprint = kb_fingerprint(kb_file)
@@ -86,7 +98,7 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = Fals
         else:
             new = [a for a in since if a in current and a not in linker.linked]
     if linker is None:
-        sizes = _link_full(conn, kb, fingerprint, resident, analysis_seq=logged)
+        sizes = _link_full(conn, kb, fingerprint, resident, analysis_seq=logged, progress=progress)
         sizes["linked_new"] = sizes["articles"]
         sizes["seconds"] = {**laps.seconds, **sizes["seconds"]}
         return sizes
@@ -98,10 +110,13 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = Fals
         gc.freeze()
         try:
             changes, added = Changes(), []
-            for item in link_inputs(conn, new):
+            for n, item in enumerate(link_inputs(conn, new), 1):
                 changes.update(linker.add(item))
                 added.append(item)
+                if n % PROGRESS_EVERY == 0:
+                    progress("linking articles", n, len(new))
             laps("linker")
+            progress("writing", 0, 0)
             resourced = {r[0] for r in conn.execute("SELECT DISTINCT article_id FROM sources WHERE rowid > ?",
                                                     (linker.max_source_rowid,))}
             apply_changes(conn, linker, changes)
@@ -109,8 +124,9 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = Fals
             laps("write")
             claims_and_flags(conn, kb, {"articles": changes.articles | changes.copies | resourced,
                                         "events": set(changes.events),
-                                        "quotes": set(changes.quotes) | changes.retired_quotes})
+                                        "quotes": set(changes.quotes) | changes.retired_quotes}, progress=progress)
             laps("claims and flags")
+            progress("saving the linking state", 0, 0)
             save_state(conn, linker, added)
             laps("save state")
             path = conn.execute("PRAGMA database_list").fetchone()[2]
@@ -118,6 +134,7 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = Fals
                 checkpoint.clear(path)
         finally:
             gc.unfreeze()
+    progress("", 0, 0)
     if resident:
         _keep_resident(conn, fingerprint, linker)
     sizes: dict[str, Any] = table_sizes(conn) if counts else {}
@@ -189,7 +206,8 @@ def _analysis_keys(conn: sqlite3.Connection, ids: list[str], chunk: int = 500) -
 
 
 def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bool = False,
-               copy_process: bool | None = None, analysis_seq: int | None = None) -> dict[str, Any]:
+               copy_process: bool | None = None, analysis_seq: int | None = None,
+               progress: Progress = _silent) -> dict[str, Any]:
     """Link every article anew. The copy stage runs in a second process (`link.copy_stage`) for a
     large store of a file on a machine with more than one core, or when `copy_process` says so.
     The sizes returned carry the seconds of each step (`seconds`).
@@ -203,12 +221,12 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
     if analysis_seq is None:
         analysis_seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM analysis_log").fetchone()[0]
     if resident:  # a server keeps the state in memory anyway
-        return _link_resident(conn, kb, fingerprint, copy_process, analysis_seq)
+        return _link_resident(conn, kb, fingerprint, copy_process, analysis_seq, progress)
     laps = Laps()
     path = conn.execute("PRAGMA database_list").fetchone()[2]
     pickled = PickledState(fingerprint, analysis_seq)
     try:
-        work = partial(_linking_process, kb, fingerprint, copy_process, analysis_seq, pickled)
+        work = partial(_linking_process, kb, fingerprint, copy_process, analysis_seq, pickled, progress)
         if path and can_fork():
             with ForkPool(path, work, 1, "link", daemon=False) as pool:
                 (_, (seconds, cpu)), = pool.map([None])
@@ -217,28 +235,31 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
             give_back_freed_memory()  # the state was freed when they returned
         laps.seconds.update(seconds)
         laps.restart()
-        claims_and_flags(conn, kb)
+        claims_and_flags(conn, kb, progress=progress)
         laps("claims and flags")
+        progress("saving the linking state", 0, 0)
         save_pickled_state(conn, pickled)
         laps("save state")
         if path:
             checkpoint.clear(path)  # the link is stored: its checkpoints are of no more use
     finally:
         pickled.close()
+        progress("", 0, 0)
     return {**table_sizes(conn), "seconds": laps.seconds, "cpu": cpu}
 
 
 def _link_resident(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_process: bool | None,
-                   analysis_seq: int) -> dict[str, Any]:
+                   analysis_seq: int, progress: Progress = _silent) -> dict[str, Any]:
     """`_link_full` for a server: the state stays in this process and is kept resident."""
     laps = Laps()
-    linker, stage, cpu = _link_steps(conn, kb, fingerprint, copy_process, analysis_seq, laps)
+    linker, stage, cpu = _link_steps(conn, kb, fingerprint, copy_process, analysis_seq, laps, progress=progress)
     try:
         if isinstance(linker.copies, SpooledIndex):
             linker.copies = linker.copies.load()
             linker.copies.texts = text_reader(conn)
-        claims_and_flags(conn, kb)
+        claims_and_flags(conn, kb, progress=progress)
         laps("claims and flags")
+        progress("saving the linking state", 0, 0)
         save_state(conn, linker)
         laps("save state")
         path = conn.execute("PRAGMA database_list").fetchone()[2]
@@ -253,12 +274,16 @@ def _link_resident(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_pro
 
 
 def _linking_process(kb: Any, fingerprint: str, copy_process: bool | None, analysis_seq: int,
-                     pickled: PickledState, conn: sqlite3.Connection, _: Any) -> tuple[dict[str, float], dict[str, Any]]:
+                     pickled: PickledState, progress: Progress, conn: sqlite3.Connection,
+                     _: Any) -> tuple[dict[str, float], dict[str, Any]]:
     """The linking steps of `_link_full`, in its forked process (or in this one): link, write the
     tables, pickle the state into `pickled`'s file; return the seconds of each step and the
     linker's CPU. The state is dropped on return."""
     laps = Laps()
-    _, stage, cpu = _link_steps(conn, kb, fingerprint, copy_process, analysis_seq, laps, pickled)
+    try:
+        _, stage, cpu = _link_steps(conn, kb, fingerprint, copy_process, analysis_seq, laps, pickled, progress)
+    finally:
+        progress("", 0, 0)  # (in a forked process: what it showed goes with it)
     gc.unfreeze()  # frozen while the steps ran: the collector need not rescan it
     if stage:
         stage.close()
@@ -266,7 +291,8 @@ def _linking_process(kb: Any, fingerprint: str, copy_process: bool | None, analy
 
 
 def _link_steps(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_process: bool | None, analysis_seq: int,
-                laps: Laps, pickled: PickledState | None = None) -> tuple[Linker | None, CopyStage | None, float]:
+                laps: Laps, pickled: PickledState | None = None,
+                progress: Progress = _silent) -> tuple[Linker | None, CopyStage | None, float]:
     """Link every article, date the events, regroup the stories and write every corpus-level
     table. Returns the linker (its state frozen for the collector), the copy stage, still open
     (its children's indexes are files it removes when closed), and the linker's CPU seconds.
@@ -302,10 +328,13 @@ def _link_steps(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_proces
                 start = 0
                 stage = CopyStage(path, articles, groups, checkpoints, start)
     cpu = time.process_time()
+    progress("linking articles", start, articles)
     try:
         for n, item in enumerate(link_inputs(conn, skip=start), start + 1):
             copies, statements = stage.found(item.id) if stage else (None, None)
             linker.add(item, merge=False, copies=copies, statements=statements)
+            if n % PROGRESS_EVERY == 0 or n == articles:
+                progress("linking articles", n, articles)
             if checkpoints is not None and checkpoints.due(n):  # the children kept theirs before sending n's findings
                 checkpoints.write("linker", n, linker)
                 checkpoints.complete(n, ["linker", *(part for group in stage.groups for part in group)])
@@ -320,10 +349,12 @@ def _link_steps(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_proces
         linker.max_source_rowid = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM sources").fetchone()[0]
         # the event records are made one at a time as they are written (`dated_events_in_order`);
         # their leads are read here
+        progress("dating events", 0, 0)
         events = dated_events_in_order(conn, linker, workers=default_workers(articles))
         laps("event dates")
         stories = linker.regroup_stories()
         laps("stories")
+        progress("writing events, stories and copies", 0, 0)
         with _rewrite(conn):
             _write_linked(conn, linker.actors.all(), itertools.chain(duplicate_sources(conn), linker.each_copy_record()),
                           events, stories, linker.dated, linker.events.events)
@@ -341,6 +372,7 @@ def _link_steps(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_proces
                 if linker is not None:
                     linker.quotes = quotes
                 gc.freeze()
+            progress("writing statements", 0, 0)
             _write_statements(conn, quotes.each())  # merged one at a time as they are written
         laps("statements and write")
         if pickled is not None:
@@ -583,14 +615,14 @@ def dated_events_in_order(conn: sqlite3.Connection, linker: Linker, workers: int
 
 
 def claims_and_flags(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | None = None,
-                     workers: int | None = None) -> dict[str, Any]:
+                     workers: int | None = None, progress: Progress = _silent) -> dict[str, Any]:
     """Claims and flags, written in one transaction: for the whole corpus (`touched` None),
     or only for the scopes that a batch's touched articles, events and quotes reach
     (link/derived.py: each scope read from the store by id, never the whole document; a full
     derivation of a large store on `workers` processes, by default one per core)."""
     from dossier.link.derived import derive  # imports report.document, which imports this module
 
-    return derive(conn, kb, touched, workers)
+    return derive(conn, kb, touched, workers, progress)
 
 
 def duplicate_sources(conn: sqlite3.Connection, ids: list[str] | None = None) -> Iterator[dict[str, Any]]:

@@ -593,14 +593,15 @@ Rows = tuple[list[tuple], list[tuple], list[tuple], list[tuple]]  # claim featur
 
 
 def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | None = None,
-           workers: int | None = None) -> dict[str, Any]:
+           workers: int | None = None, progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
     """Bring claims and flags up to date: for every scope when `touched` is None (or the
     store's rows do not say their scope), else for the scopes that the touched articles,
     events and quotes (`{"articles", "events", "quotes"}`) reach. One transaction; rows are
     written a chunk of scopes at a time, in the plan's order. A full derivation computes its
     chunks on `workers` processes (`link.pool`; by default one per core when the store is
     large enough, `pool.MIN_ARTICLES`; 1 = in this process); a batch's, always here. Returns
-    how many scopes of each kind were redone, and the seconds each step took."""
+    how many scopes of each kind were redone, and the seconds each step took. `progress` is told
+    how many of the plan's chunks are written (`link.corpus.Progress`)."""
     started = time.perf_counter()
     unscoped = conn.execute("SELECT 1 FROM claims WHERE scope IS NULL UNION ALL "
                             "SELECT 1 FROM flags WHERE scope IS NULL LIMIT 1").fetchone()
@@ -636,10 +637,12 @@ def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | Non
             seconds.update((name, 0.0) for name in ("g", "p", "a", "e", "c+k", "q"))
             clock = time.perf_counter()
             results = pool.map(_tasks(plan)) if pool else ((task, _compute(kb, conn, task)) for task in _tasks(plan))
-            for (letter, chunk), rows in results:
+            for done, ((letter, chunk), rows) in enumerate(results, 1):
                 _write(conn, letter, rows)
                 counts[letter] += len(chunk)
                 lap("c+k" if letter in "ck" else letter)
+                if progress:  # (the plan's chunks are read as they go: not counted beforehand)
+                    progress("claims and flags: chunks of scopes written", done, 0)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
