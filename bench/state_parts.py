@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import gc
 import io
-import pickle
 import sys
 import time
 
+from dossier.link import pickling
 from dossier.link.linker import PARTS, STATE_VERSION, _Inflating, _stored_chunks, stored_state_size
 from dossier.store.db import connect
 
@@ -34,11 +34,11 @@ def main() -> None:
     gc.disable()
     stream = io.BufferedReader(_Inflating(_stored_chunks(conn)), 1 << 20)
     started, before = time.perf_counter(), rss_mb()
-    state = pickle.load(stream)
+    state = pickling.load(stream)
     print(f"rest (the Linker's own attributes): {rss_mb() - before:,.0f} MB")
     for part in PARTS:
         before = rss_mb()
-        state[part] = pickle.load(stream)
+        state[part] = pickling.load(stream)  # (a part pickled apart reads its rest too)
         print(f"{part}: {rss_mb() - before:,.0f} MB")
     print(f"total resident {rss_mb():,.0f} MB; unpickled in {time.perf_counter() - started:.1f} s")
     # the stream holds the chunk it read last (up to 32 MB compressed), which load_state lets go of

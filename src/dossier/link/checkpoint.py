@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from dossier.link import pickling
+from dossier.link.pool import give_back_freed_memory
 from dossier.link.linker import STATE_VERSION, Linker, _compressed_pickle, _Deflating, _Inflating, _unpickle
 
 # articles between checkpoints. At 1,000,000 articles there are four, each (by estimate: the state takes
@@ -93,6 +94,7 @@ def _load(file: BinaryIO, linker: bool) -> Any:
     finally:
         if collecting:
             gc.enable()
+        give_back_freed_memory()  # (as `load_state`)
 
 
 class Checkpoints:

@@ -36,6 +36,7 @@ from dossier.kb import KnowledgeBase
 from dossier.link.actors import ActorIndex
 from dossier.link.copies import ArticleText, CopyIndex, closest_originals
 from dossier.link import pickling
+from dossier.link.pool import give_back_freed_memory
 from dossier.link.linkstate import AnalysisKeys, CopyRelations, KeptRelations
 from dossier.link.events import LEAD_CHARS, Event, EventArticle, EventIndex, lead_terms, period_of
 from dossier.link.quotes import MergedQuote, Occurrence, QuoteIndex, normalize_quote
@@ -711,6 +712,9 @@ def load_state(conn: sqlite3.Connection, kb: KnowledgeBase, kb_fingerprint: str)
     finally:
         if collecting:
             gc.enable()
+    # the stream's chunks and the unpickling's memos were freed between the state's objects: given back
+    # (a state of 100,000 articles: 454 -> 400 MB resident)
+    give_back_freed_memory()
     linker.attach(kb)
     linker.copies.texts = text_reader(conn)
     return _replay(conn, linker)
