@@ -227,6 +227,10 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
     try:
         work = partial(_linking_process, kb, fingerprint, copy_process, analysis_seq, pickled, progress)
         if path and can_fork():
+            # what this process freed (a build's shard stage: 214 -> 170 MB resident at 100,000 articles) is given
+            # back before the fork: the linking process would inherit those pages, and its allocations into them
+            # would be copies beside this process's
+            give_back_freed_memory()
             with ForkPool(path, work, 1, "link", daemon=False) as pool:
                 (_, (seconds, cpu)), = pool.map([None])
         else:  # an in-memory store, or no fork here: the steps in this process
