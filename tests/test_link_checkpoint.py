@@ -50,6 +50,10 @@ def test_a_stopped_link_goes_on_from_its_last_checkpoint(store, tmp_path, monkey
     assert articles > 25
     whole = corpus.link(store, full=True)
     tables = _tables(store)
+    monkeypatch.setenv("DOSSIER_LINK_CHECKPOINT_EVERY", "0")  # the checkpoints change nothing in what a link gives
+    corpus.link(store, full=True)
+    assert _tables(store) == tables
+    monkeypatch.setenv("DOSSIER_LINK_CHECKPOINT_EVERY", "6")
     uninterrupted = connect(tmp_path / "uninterrupted.db")
     store.backup(uninterrupted)
     assert tables["events"] and tables["quotes"] and tables["copies"]
