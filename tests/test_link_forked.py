@@ -146,3 +146,34 @@ def test_the_copy_stage_children_collect_less_often(store, monkeypatch):
     assert len(found) > 10
     assert set(found) == {(("copies", YOUNG_PASS_EVERY), ("statements", YOUNG_PASS_EVERY))}
     assert gc.get_threshold()[0] != YOUNG_PASS_EVERY
+
+
+def test_the_copy_stage_children_finish_ahead_of_the_parent_and_hold_nothing(store, monkeypatch):
+    """A child writes its findings into a file, not a bounded queue: it runs to the end however far
+    behind the parent is, hands its indexes over in files and ends, its memory given back before the
+    parent's state is at its largest; the parent then reads every finding in order."""
+    import os
+    import time
+
+    from dossier.link import copy_stage
+
+    monkeypatch.setattr(copy_stage, "BATCH", 1)  # a batch an article: many more than a queue held ahead
+    path = store.execute("PRAGMA database_list").fetchone()[2]
+    order = [item.id for item in corpus.link_inputs(store)]
+    stage = copy_stage.CopyStage(path, len(order), groups=(("copies",), ("statements",)))
+    try:
+        children = [child._process for child in stage._children]
+        deadline = time.monotonic() + 120
+        while any(p.exitcode is None for p in children) and time.monotonic() < deadline:
+            time.sleep(0.1)  # the parent reads nothing meanwhile
+        assert [p.exitcode for p in children] == [0, 0]  # both done and gone before the parent read a thing
+        assert all(os.path.getsize(child._findings.path) > 0 for child in stage._children)  # on disk, not in memory
+        found = [stage.found(article_id) for article_id in order]  # all there, in order
+        assert any(copies for copies, _ in found) and any(keys for _, keys in found)
+        with pytest.raises(RuntimeError, match="ended before the link's last article"):
+            stage.found("an article the children never read")
+        assert not any(child._findings.path for child in stage._children)  # unlinked once read from
+        copies, statements = stage.indexes()
+        assert len(copies.load()) == len(order)
+    finally:
+        stage.close()

@@ -157,9 +157,7 @@ def test_a_full_link_with_the_copy_stage_in_a_second_process_gives_the_same_tabl
     from dossier.link.linker import _Inflating, _stored_chunks
 
     monkeypatch.setattr(copy_stage, "children", lambda articles: groups)
-    # a child may not run ahead of the parent by more than a batch of two articles: it waits (no deadlock)
-    monkeypatch.setattr(copy_stage, "AHEAD", 1)
-    monkeypatch.setattr(copy_stage, "BATCH", 2)
+    monkeypatch.setattr(copy_stage, "BATCH", 2)  # many batches in each child's file of findings
     spool = tmp_path / "spool"  # where the children spool their indexes for the parent (removed once read)
     spool.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(spool))

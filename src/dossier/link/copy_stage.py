@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 import queue
+import tempfile
 import time
 import traceback
 from multiprocessing import get_all_start_methods, get_context
@@ -39,11 +41,14 @@ from dossier.link.pool import collect_less, die_with_parent
 from dossier.link.quotes import QuoteIndex
 
 MIN_ARTICLES = 2000  # below this a second process costs more (~1 s to start) than it saves
-BATCH = 100  # articles' relations sent at a time
-# batches a child may have sent that the parent has not taken yet: a child is faster than the parent
-# and would otherwise run ahead by the whole corpus, its queue's data held in its memory until read
-# (at 1,000,000 articles the statements' child kept ~300 MB of it for the parent's last 12 minutes)
-AHEAD = 64
+BATCH = 100  # articles' findings written at a time
+# A child is faster than the parent. It writes what it finds into a file the parent reads as it goes
+# (`_Findings`), not into a queue, so it runs ahead as far as it can, finishes, hands its indexes over in
+# files and ends while the parent links on: its memory is the system's again before the parent's state is
+# at its largest. (A queue's data is held in the sender's memory until read: at 1,000,000 articles the
+# statements' child kept ~300 MB of it, so it was bounded to 64 batches ahead, and each child held its
+# whole index until the parent's last article, when the link's memory peaks.)
+WAIT_FOR_DATA = 0.01  # seconds between looks at a child's file when the parent has read all it wrote
 FREEZE_EVERY = 500  # the collector's full passes need not rescan the growing index (as link.corpus)
 WAIT = 5.0  # seconds between checks that the child is still alive while waiting for it
 
@@ -75,19 +80,21 @@ def _finder(conn: Any, part: str, index: Any = None) -> tuple[CopyIndex | QuoteI
     return copies, lambda item: copies.add(ArticleText(item.id, item.text, item.published, item.outlets))
 
 
-def _work(path: str, parts: tuple[str, ...], out: Any, parent: int, checkpoints: Checkpoints | None = None,
-          start: int = 0) -> None:
+def _work(path: str, parts: tuple[str, ...], out: Any, found_path: str, parent: int,
+          checkpoints: Checkpoints | None = None, start: int = 0) -> None:
     """A child: what its parts find of every analysed article in linking order (one value per part), then
     their indexes (with, for reports, its CPU seconds and the time it was done). With `checkpoints`, its
     indexes are pickled into each checkpoint before the findings of its last article are sent; a link
-    resumed from checkpoint `start` reads them back and goes on from the article after it."""
-    from dossier.link.corpus import give_back_freed_memory, link_inputs  # not at import time: link.corpus imports this module
+    resumed from checkpoint `start` reads them back and goes on from the article after it. The findings
+    go into the file `found_path` (`_Findings`), the indexes and any error into the queue `out`."""
+    from dossier.link.corpus import link_inputs  # not at import time: link.corpus imports this module
     from dossier.store.db import connect
 
     die_with_parent(parent)
     collect_less()
     try:
         conn = connect(path, create=False)
+        found = open(found_path, "ab", buffering=1 << 16)
         kept = [checkpoints.read(part, start) if checkpoints and start else None for part in parts]
         indexes, finds = zip(*(_finder(conn, part, index) for part, index in zip(parts, kept)))
         del kept
@@ -97,38 +104,91 @@ def _work(path: str, parts: tuple[str, ...], out: Any, parent: int, checkpoints:
             if checkpoints is not None and checkpoints.due(n):  # kept before the parent can have article n
                 for part, index in zip(parts, indexes):
                     checkpoints.write(part, n, index)
-                out.put(("found", batch))
+                _Findings.write(found, batch)
                 batch = []
             elif len(batch) >= BATCH:
-                out.put(("found", batch))
+                _Findings.write(found, batch)
                 batch = []
             if n % FREEZE_EVERY == 0:
                 gc.freeze()
-        out.put(("found", batch))
+        _Findings.write(found, batch)
+        found.close()
         spooled = tuple(SpooledIndex.write(index).path for index in indexes)  # each part in a file of its own
-        # The child lives on until the parent has read all it sent (a queue's data is flushed before its
-        # process ends), minutes at 200,000 articles with the parent behind: its indexes are freed now.
-        del indexes, finds
-        gc.unfreeze()
-        gc.collect()
-        give_back_freed_memory()
         out.put(("index", (spooled, time.process_time(), time.time())))
     except BaseException:  # reported to the parent, which raises it
         out.put(("error", traceback.format_exc()))
 
 
+class _Findings:
+    """A child's findings in a file, batch after batch (8 bytes of length, then the pickled batch):
+    the child appends, the parent reads each batch once the child has written it whole. The file
+    is unlinked once the parent has read from it (the child has it open by then), or when the
+    stage closes: at most ~300 bytes an article (~300 MB at 1,000,000) on disk, never in memory."""
+
+    def __init__(self) -> None:
+        handle, self.path = tempfile.mkstemp(prefix="dossier-found-")
+        os.close(handle)
+        self._file = open(self.path, "rb", buffering=0)
+        self._data = bytearray()
+
+    @staticmethod
+    def write(file: Any, batch: list[tuple[str, Any]]) -> None:
+        """In the child: one batch, whole, visible to the parent when this returns."""
+        data = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+        file.write(len(data).to_bytes(8, "little") + data)
+        file.flush()
+
+    def read(self, wait: Callable[[], None]) -> list[tuple[str, Any]]:
+        """The next batch, calling `wait` while the child has not written it yet."""
+        size = int.from_bytes(self._take(8, wait), "little")
+        self.unlink()
+        return pickle.loads(self._take(size, wait))
+
+    def _take(self, size: int, wait: Callable[[], None]) -> bytes:
+        while len(self._data) < size:
+            more = self._file.read(max(size - len(self._data), 1 << 16))
+            if more:
+                self._data += more
+            else:
+                wait()
+        taken = bytes(self._data[:size])
+        del self._data[:size]
+        return taken
+
+    def more(self) -> bool:
+        """Whether the file holds bytes not read yet (once the child is done: another batch)."""
+        if not self._data:
+            self._data += self._file.read(1 << 16)
+        return bool(self._data)
+
+    def unlink(self) -> None:
+        if self.path:
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+            self.path = ""
+
+    def close(self) -> None:
+        self.unlink()
+        self._file.close()
+
+
 class _Child:
-    """One child process (`_work` of its parts) and what it has sent, taken in linking order."""
+    """One child process (`_work` of its parts) and what it has found, taken in linking order."""
 
     def __init__(self, context: Any, path: str, parts: tuple[str, ...], checkpoints: Checkpoints | None = None,
                  start: int = 0) -> None:
         self.parts = parts
-        self._queue = context.Queue(AHEAD)
-        self._process = context.Process(target=_work, args=(path, parts, self._queue, os.getpid(), checkpoints, start),
-                                        daemon=True)
+        self._queue = context.Queue()
+        self._findings = _Findings()
+        self._process = context.Process(target=_work, args=(path, parts, self._queue, self._findings.path, os.getpid(),
+                                                            checkpoints, start), daemon=True)
         self._process.start()
         self._pending: list[tuple[str, Any]] = []
         self._next = 0
+        self._index: Any = None  # what the child sent once done (it may be done long before the parent)
+        self._taken = False  # (its indexes' files are then the caller's)
 
     @property
     def part(self) -> str:
@@ -148,12 +208,28 @@ class _Child:
                 raise RuntimeError(f"the copy stage failed ({self.part}):\n{value}")
             return kind, value
 
+    def _wait_for_findings(self) -> None:
+        """While the parent has read all the child wrote: what the child says (an error, or that it
+        is done), else a moment's wait; an error if it will write no more."""
+        if self._index is not None:  # done, and it wrote every finding before it said so
+            raise RuntimeError(f"the copy stage's {self.part} ended before the link's last article")
+        try:
+            kind, value = self._queue.get(timeout=WAIT_FOR_DATA)
+        except queue.Empty:
+            if self._process.exitcode is None:
+                return
+            try:  # ended: what it said last may still be on its way
+                kind, value = self._queue.get(timeout=1.0)
+            except queue.Empty:
+                raise RuntimeError(f"the copy stage's {self.part} process ended without its result (exit code "
+                                   f"{self._process.exitcode})") from None
+        if kind == "error":
+            raise RuntimeError(f"the copy stage failed ({self.part}):\n{value}")
+        self._index = value
+
     def found(self, article_id: str) -> Any:
         while self._next >= len(self._pending):
-            kind, value = self._receive()
-            if kind != "found":
-                raise RuntimeError(f"the copy stage's {self.part} ended before article {article_id}")
-            self._pending, self._next = value, 0
+            self._pending, self._next = self._findings.read(self._wait_for_findings), 0
         found_id, found = self._pending[self._next]
         self._next += 1
         if found_id != article_id:  # every process reads the same store in the same order
@@ -162,19 +238,26 @@ class _Child:
 
     def index(self) -> tuple[tuple[SpooledIndex, ...], float, float]:
         """The finished indexes of its parts (in their files), the child's CPU seconds and when it was done."""
-        while True:
-            kind, value = self._receive()
-            if kind == "index":
-                self._process.join()
-                paths, cpu, done = value
-                return tuple(SpooledIndex(path) for path in paths), cpu, done
-            if value:
-                raise RuntimeError(f"the copy stage's {self.part} sent findings of articles the link did not read")
+        if self._index is None:
+            _, self._index = self._receive()
+        # (its last batch may be empty: a checkpoint's, or the corpus a multiple of BATCH)
+        if self._next < len(self._pending) or any(self._findings.read(self._wait_for_findings)
+                                                  for _ in iter(self._findings.more, False)):
+            raise RuntimeError(f"the copy stage's {self.part} sent findings of articles the link did not read")
+        self._process.join()
+        self._findings.close()
+        self._taken = True
+        paths, cpu, done = self._index
+        return tuple(SpooledIndex(path) for path in paths), cpu, done
 
     def close(self) -> None:
         if self._process.is_alive():
             self._process.terminate()
         self._process.join()
+        self._findings.close()
+        if self._index is not None and not self._taken:  # a link that failed after the child was done
+            for path in self._index[0]:
+                SpooledIndex(path).remove()
         while True:  # a link that failed before taking the indexes: their spooled file is removed
             try:
                 kind, value = self._queue.get_nowait()
