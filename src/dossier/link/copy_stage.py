@@ -123,7 +123,8 @@ class _Findings:
     """A child's findings in a file, batch after batch (8 bytes of length, then the pickled batch):
     the child appends, the parent reads each batch once the child has written it whole. The file
     is unlinked once the parent has read from it (the child has it open by then), or when the
-    stage closes: at most ~300 bytes an article (~300 MB at 1,000,000) on disk, never in memory."""
+    stage closes. On disk, not in memory: at 20,000 articles 233 bytes an article for the copies' child,
+    98 for the statements' (a few hundred MB at 1,000,000)."""
 
     def __init__(self) -> None:
         handle, self.path = tempfile.mkstemp(prefix="dossier-found-")
