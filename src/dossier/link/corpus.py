@@ -367,6 +367,9 @@ def _link_steps(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_proces
             if pickled is not None:  # the state but its statements pickled, and dropped
                 pickled.write_head(linker)
                 linker = None
+                # what glibc can give back of it before the statements are loaded (most of it stays: the small
+                # objects' pools are the statements' arrays' no more; 20,000 articles: 153 -> 137 MB)
+                give_back_freed_memory()
                 laps("save state but statements")
             if spooled_statements:  # the stage's statements, their speakers named by this linker's actors
                 # (no other reference to them: they must go with the linker before claims and flags)
