@@ -70,8 +70,10 @@ def test_an_added_article_is_told_too(store, tmp_path):
     record = _recorder(told)
     build([str(new)], store, BuildOptions(workers=1),
           progress=lambda event, value: record(*value) if event == "link" else None)
-    assert _steps(_reports(told)) == ["writing", "claims and flags: chunks of scopes written",
-                                      "saving the linking state", ""]
+    reports = _reports(told)
+    assert _steps(reports) == ["linking articles", "writing", "claims and flags: chunks of scopes written",
+                               "saving the linking state", ""]
+    assert reports[0] == ("linking articles", 0, 1)
 
 
 def test_the_terminal_shows_a_bar_for_each_step(monkeypatch):

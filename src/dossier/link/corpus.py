@@ -109,6 +109,7 @@ def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = Fals
         gc.freeze()
         try:
             changes, added = Changes(), []
+            progress("linking articles", 0, len(new))
             for n, item in enumerate(link_inputs(conn, new), 1):
                 changes.update(linker.add(item))
                 added.append(item)
