@@ -309,7 +309,7 @@ def describe(label: str, result: dict) -> str:
             f"link steps (s): {json.dumps((result.get('linked') or {}).get('seconds', {}))}; "
             f"peak PSS by step (GB): {json.dumps(result.get('peak_pss_by_step', {}))}"
             + (f"; linking state {state['stored']:,.0f} MB stored, {state['resident']:,.0f} MB resident once loaded "
-               f"({1e3 * state['resident'] / n:,.1f} KB an article; parts {json.dumps({k: v for k, v in state.items() if k not in ('stored', 'resident', 'load_s')})}), "
+               f"({1e3 * state['resident'] / max(n, 1):,.1f} KB an article; parts {json.dumps({k: v for k, v in state.items() if k not in ('stored', 'resident', 'load_s')})}), "
                f"loaded in {state['load_s']:.1f} s" if (state := result.get("state") or {}).get("resident") else ""))
 
 
@@ -356,6 +356,8 @@ def main() -> None:
                 result.update(size=size, engine=engine, workers=workers, input="jsonl", days=args.days,
                               resumed=args.resume)
                 results.append(result)
+                if args.json:  # (kept as it goes: a run of hours is not lost to a report that fails)
+                    args.json.write_text(json.dumps(results, indent=1))
                 print(describe(f"{size:,} text · {engine} × {workers}" + (" (resumed)" if args.resume else ""), result),
                       flush=True)
         if args.warc:
