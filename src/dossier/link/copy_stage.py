@@ -15,11 +15,12 @@ copies ~250 s once weak candidates were limited by date): they need only the art
 quotations, and events need of them only the keys of the statements each article's
 occurrences are in as the index has them right after that article (`link.linker.add_statements`),
 which the child sends as it goes. The parent takes the finished statements at the end too.
-On more than two cores each process has its own. On two, the three share them, which pays only
-for a large store: at 10,000 articles the copies and statements took 24.5-25.6 s in one child
-against 28.6-33.2 s in two (the parent's load is then as large as theirs together, and a third
-process takes from its core), at 100,000 two children were faster. So on two cores a store of
-fewer than THREE_PROCESSES_FROM articles has copies and statements in one child (`children`).
+Each part has a process of its own, on two cores too: now that the children write what they find into
+files and run ahead of the parent (`_Findings`, session 20), three processes share two cores better than
+two did (session 21, `bench/link_stage.py --children one|two` on copies of generated stores: the linker
+phase 4.8 -> 4.3-4.5 s at 3,000 articles, 18.4 -> 16.5 s at 10,000, 40.4 -> 35.7 s at 20,000). Sessions
+6-7 had measured one child faster below ~50,000 articles, when a child waited on the parent to read
+its queue. `CopyStage` still takes a grouping (`groups`): the bench compares them.
 """
 
 from __future__ import annotations
@@ -53,16 +54,12 @@ FREEZE_EVERY = 500  # the collector's full passes need not rescan the growing in
 WAIT = 5.0  # seconds between checks that the child is still alive while waiting for it
 
 PARTS = ("copies", "statements")
-THREE_PROCESSES_FROM = 50_000  # articles: on two cores, a smaller store's parts share one child
 
 
-def children(articles: int, cores: int | None = None) -> tuple[tuple[str, ...], ...]:
-    """The parts each child links: each in its own process when there are cores for three
-    processes or the store is large, else both in one (see the module's docstring)."""
-    cores = cores or os.cpu_count() or 1
-    if cores > 2 or articles >= THREE_PROCESSES_FROM:
-        return tuple((part,) for part in PARTS)
-    return (PARTS,)
+def children(articles: int) -> tuple[tuple[str, ...], ...]:
+    """The parts each child links: each in a process of its own, whatever the store's size (see the
+    module's docstring)."""
+    return tuple((part,) for part in PARTS)
 
 
 def _finder(conn: Any, part: str, index: Any = None) -> tuple[CopyIndex | QuoteIndex, Callable[[LinkInput], Any]]:
