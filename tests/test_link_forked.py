@@ -132,8 +132,10 @@ def test_the_copy_stage_children_collect_less_often(store, monkeypatch):
     from dossier.link import copy_stage
     from dossier.link.pool import YOUNG_PASS_EVERY
 
+    from dossier.link.quotes import QuoteIndex
+
     def finder(conn, part, index=None):  # each child's finding for each article: its collector's threshold
-        return None, lambda item: (part, gc.get_threshold()[0])
+        return (QuoteIndex() if part == "statements" else None), lambda item: (part, gc.get_threshold()[0])
 
     monkeypatch.setattr(copy_stage, "_finder", finder)  # the children are forked: they run this one
     path = store.execute("PRAGMA database_list").fetchone()[2]
@@ -173,7 +175,7 @@ def test_the_copy_stage_children_finish_ahead_of_the_parent_and_hold_nothing(sto
         with pytest.raises(RuntimeError, match="ended before the link's last article"):
             stage.found("an article the children never read")
         assert not any(child._findings.path for child in stage._children)  # unlinked once read from
-        copies, statements = stage.indexes()
+        copies, statements, rows = stage.indexes()
         assert len(copies.load()) == len(order)
     finally:
         stage.close()
