@@ -177,5 +177,14 @@ def test_the_copy_stage_children_finish_ahead_of_the_parent_and_hold_nothing(sto
         assert not any(child._findings.path for child in stage._children)  # unlinked once read from
         copies, statements, rows = stage.indexes()
         assert len(copies.load()) == len(order)
+        # the statements merged by their child, in rows a batch at a time: every occurrence of every statement
+        merged = list(rows.batches())
+        assert not os.path.exists(rows.path)  # removed once read
+        quotes = [row for batch, _ in merged for row in batch]
+        occurrences = [row for _, batch in merged for row in batch]
+        assert len({row[0] for row in quotes}) == len(quotes) > 0
+        assert {row[0] for row in occurrences} == {row[0] for row in quotes} and len(occurrences) >= len(quotes)
+        assert statements.load().actor_names is None  # its speakers named by the loader (no actors in the child)
     finally:
         stage.close()
+    assert not os.path.exists(rows.path) and not os.path.exists(statements.path)
