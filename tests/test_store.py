@@ -230,6 +230,37 @@ def test_a_changed_text_is_analysed_again_and_an_unchanged_one_is_not_read(tmp_p
     assert [t.article_id for t in stale_tasks(conn, AnalysisOptions())] == [article_id]
 
 
+def test_the_analysis_step_after_the_shards_reads_only_the_texts_that_changed_there(tmp_path, monkeypatch):
+    """A new article is stored with its text's hash, so the records the shard stage made are found
+    current without reading and hashing every text again; a text the outlet boilerplate changed after
+    its shard (the trigger clears its hash) is hashed and analysed again."""
+    from dossier import build as build_module
+    from dossier.store import analysis
+    from dossier.store.analysis import AnalysisOptions, stale_tasks, text_hash
+
+    folder = synthetic_corpus(tmp_path / "in", 6)
+    records = []
+    for i, path in enumerate(sorted(folder.iterdir())):  # one outlet's footer on five: learned, then removed
+        if i < 5:
+            path.write_text(path.read_text(encoding="utf-8") + f"\n{FOOTER}\n", encoding="utf-8")
+        records.append({"file": path.name, "url": f"https://www.valleytribune.example/{i}"})
+    write_jsonl(folder / "meta.jsonl", records)
+    stopped = {}
+    monkeypatch.setattr(build_module, "analyze_articles", lambda conn, *a, **k: stopped.setdefault("conn", conn) and 0)
+    monkeypatch.setattr(build_module, "link", lambda *a, **k: {})
+    conn = connect(tmp_path / "store.db")
+    build([str(folder)], conn)  # the shards and the corpus steps, stopped before the analysis step
+    rows = conn.execute("SELECT text, base_text, text_hash FROM articles").fetchall()
+    changed = [r for r in rows if r[0] != r[1]]
+    assert all(r[2] == text_hash(r[0]) for r in rows if r[0] == r[1]) and len(rows) - len(changed) == 1
+    hashed = []
+    monkeypatch.setattr(analysis, "text_hash", lambda text: hashed.append(text) or text_hash(text))
+    tasks = stale_tasks(conn, AnalysisOptions())
+    assert sorted(hashed) == sorted(r[0] for r in changed)  # only those texts read and hashed
+    assert len(tasks) == len(changed) > 0
+    assert "conn" in stopped
+
+
 def test_the_corpus_steps_read_the_log_of_source_changes_and_end_where_a_full_pass_would(tmp_path, monkeypatch):
     """Outlet keys, outlet boilerplate and the analyses' freshness look only at what the source
     log names since their marks (a one-article build does not read every source); what they leave
