@@ -283,9 +283,6 @@ class _Child:
     def index(self) -> tuple[tuple[SpooledIndex, ...], StatementRows | None, float, float]:
         """The finished indexes of its parts (in their files), the rows of its statements (when it links
         them), the child's CPU seconds and when it was done."""
-        if self._taken:  # asked again, for its other part
-            paths, rows, cpu, done = self._index
-            return tuple(SpooledIndex(path) for path in paths), rows and StatementRows(rows), cpu, done
         if self._index is None:
             _, self._index = self._receive()
         # (its last batch may be empty: a checkpoint's, or the corpus a multiple of BATCH)
@@ -337,8 +334,8 @@ class CopyStage:
         self.groups = groups or children(articles)
         self.start = start  # articles linked before (a link resumed from a checkpoint)
         self._children = [_Child(context, path, parts, checkpoints, start) for parts in self.groups]
-        self.child_cpu = 0.0  # the children's CPU seconds, once `index` has taken theirs
-        self.waited = 0.0  # seconds `index` waited for the children to be done
+        self.child_cpu = 0.0  # the children's CPU seconds, once `indexes` has them
+        self.waited = 0.0  # seconds `indexes` waited for the children to finish their articles
         self.transfer = 0.0  # seconds from then (or the call) until the indexes' files were received
         self._spooled: list[SpooledIndex] = []
         self._rows: list[StatementRows] = []
@@ -349,30 +346,28 @@ class CopyStage:
         found = {part: value for child in self._children for part, value in zip(child.parts, child.found(article_id))}
         return found["copies"], found["statements"]
 
-    def index(self, part: str) -> tuple[SpooledIndex, StatementRows | None]:
-        """A part's finished index, once every article's findings have been taken, in its file (the
-        caller loads it when it needs it: a full link stores both as they are), and for the statements
-        their rows (`StatementRows`). The statements name no speakers: the caller gives them its actors'
-        names (and the rows, `link.corpus.name_speakers`). A full link takes the copies' right after its
-        last article and the statements' after its other tables: their child merges them meanwhile."""
-        child = next(c for c in self._children if part in c.parts)
-        started = time.time()
-        first = not child._taken
-        values, rows, cpu, done = child.index()
-        if first:
-            self._spooled.extend(values)
-            self._rows.extend([rows] if rows is not None else [])
-            self.child_cpu += cpu
-            self.waited += max(0.0, done - started)
-            self.transfer += time.time() - max(started, done)
-        return values[child.parts.index(part)], rows if part == "statements" else None
-
     def indexes(self) -> tuple[SpooledIndex, SpooledIndex, StatementRows]:
-        """`index` of the copies, then of the statements with their rows."""
-        copies, _ = self.index("copies")
-        statements, rows = self.index("statements")
+        """The finished copy index and statements, once every article's findings have been taken,
+        each in its file: the caller loads one when it needs it (a full link stores both as they
+        are), and the statements' rows (`StatementRows`). The statements name no speakers: the
+        caller gives them its actors' names (and the rows, `link.corpus.name_speakers`)."""
+        started = time.time()
+        indexes, done = {}, started
+        self.child_cpu = 0.0
+        rows = None
+        for child in self._children:
+            values, child_rows, cpu, child_done = child.index()
+            indexes.update(zip(child.parts, values))
+            self._spooled.extend(values)
+            if child_rows is not None:
+                rows = child_rows
+                self._rows.append(child_rows)
+            self.child_cpu += cpu
+            done = max(done, child_done)
+        self.waited = max(0.0, done - started)
+        self.transfer = time.time() - max(started, done)
         assert rows is not None, "the statements' child sends their rows"
-        return copies, statements, rows
+        return indexes["copies"], indexes["statements"], rows
 
     def close(self) -> None:
         for child in self._children:

@@ -344,8 +344,9 @@ def _link_steps(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_proces
                 checkpoints.complete(n, ["linker", *(part for group in stage.groups for part in group)])
             if n % FREEZE_EVERY == 0:
                 gc.freeze()  # the state built so far is kept: the collector's full passes need not rescan it
+        spooled_statements = statement_rows = None
         if stage:  # the stage's indexes stay in their files until needed: the copies' is stored as it is
-            linker.copies, _ = stage.index("copies")
+            linker.copies, spooled_statements, statement_rows = stage.indexes()
         gc.freeze()
         laps("linker")
         cpu = time.process_time() - cpu
@@ -372,8 +373,7 @@ def _link_steps(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_proces
                 give_back_freed_memory()
                 laps("save state but statements")
             progress("writing statements", 0, 0)
-            if stage:  # merged by the stage's child meanwhile, which wrote their rows: their speakers named
-                spooled_statements, statement_rows = stage.index("statements")
+            if spooled_statements:  # merged by the stage's child, which wrote their rows: their speakers named
                 _write_statements(conn, statement_rows.batches(), names)  # by this linker's actors
                 quotes = spooled_statements  # stored as it is: the statements are never loaded here,
                 if linker is not None:  # but for the state a server keeps in memory
