@@ -178,9 +178,10 @@ class _Findings:
 class StatementRows:
     """The rows of every statement, merged by the statements' child once it has read the last article
     (`QuoteIndex.each`, which also gives each statement its id in the index), in a file of pickled
-    batches (`link.corpus.quote_rows`), LZ4-compressed: the parent writes them as they are read, without
-    loading the statements (1.6 GB at 1,000,000 articles) to merge them itself after its last article: the child, which
-    finishes ahead of it, does. The child has no actors: the parent names the speakers (`name_speakers`)."""
+    batches (`link.corpus.quote_rows`), LZ4-compressed. The parent writes them as it reads them: it no
+    longer loads the statements (1.6 GB at 1,000,000 articles) to merge them itself after its last
+    article, and the child, which runs ahead of it, merges them while it links on. The child has no
+    actors: the parent names the speakers (`link.corpus.name_speakers`)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
