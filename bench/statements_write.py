@@ -39,7 +39,7 @@ def main() -> None:
     wall, cpu = time.perf_counter(), time.process_time()
     try:
         with rewrite(conn):
-            corpus._write_statements(conn, corpus.quote_rows(linker.quotes.each()))
+            corpus._write_statements(conn, linker.quotes.each())
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             raise _Undo
     except _Undo:

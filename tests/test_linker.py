@@ -197,8 +197,7 @@ def test_a_full_link_with_the_copy_stage_in_a_second_process_gives_the_same_tabl
     assert len(resident.copies) == len(state.copies) > 0
     assert [resident.copies._id(n) for n in range(len(state.copies))] == [state.copies._id(n) for n in range(len(state.copies))]
     assert sorted(json.dumps(r, sort_keys=True) for r in resident.each_copy_record()) == tables[True]["relations kept"]
-    # its statements, merged and written by the child (link.copy_stage.StatementRows), loaded with the ids and the
-    # speakers' names one process gives them
+    # its statements, from the child's file: the ids and the speakers' names one process gives them
     assert [q.to_dict() for q in resident.quotes.all()] == tables[True]["statements"]
     assert not list(spool.iterdir())
     # statements that several articles carry, with their speakers named (the parent's actors)

@@ -33,9 +33,7 @@ import tempfile
 import time
 import traceback
 from multiprocessing import get_all_start_methods, get_context
-from typing import Any, Callable, Iterator
-
-import lz4.frame
+from typing import Any, Callable
 
 from dossier.link.checkpoint import Checkpoints
 from dossier.link.copies import ArticleText, CopyIndex
@@ -112,9 +110,8 @@ def _work(path: str, parts: tuple[str, ...], out: Any, found_path: str, parent: 
                 gc.freeze()
         _Findings.write(found, batch)
         found.close()
-        rows = StatementRows.write(indexes[parts.index("statements")]) if "statements" in parts else None
         spooled = tuple(SpooledIndex.write(index).path for index in indexes)  # each part in a file of its own
-        out.put(("index", (spooled, rows and rows.path, time.process_time(), time.time())))
+        out.put(("index", (spooled, time.process_time(), time.time())))
     except BaseException:  # reported to the parent, which raises it
         out.put(("error", traceback.format_exc()))
 
@@ -173,50 +170,6 @@ class _Findings:
     def close(self) -> None:
         self.unlink()
         self._file.close()
-
-
-class StatementRows:
-    """The rows of every statement, merged by the statements' child once it has read the last article
-    (`QuoteIndex.each`, which also gives each statement its id in the index), in a file of pickled
-    batches (`link.corpus.quote_rows`), LZ4-compressed. The parent writes them as it reads them: it no
-    longer loads the statements (1.6 GB at 1,000,000 articles) to merge them itself after its last
-    article, and the child, which runs ahead of it, merges them while it links on. The child has no
-    actors: the parent names the speakers (`link.corpus.name_speakers`)."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    @classmethod
-    def write(cls, quotes: QuoteIndex) -> "StatementRows":
-        from dossier.link.corpus import quote_rows  # not at import time: link.corpus imports this module
-
-        handle, path = tempfile.mkstemp(prefix="dossier-statements-", suffix=".pickle.lz4")
-        os.close(handle)
-        try:
-            with lz4.frame.open(path, "wb") as file:
-                for batch in quote_rows(quotes.each()):
-                    pickle.dump(batch, file, protocol=pickle.HIGHEST_PROTOCOL)
-        except BaseException:
-            os.unlink(path)
-            raise
-        quotes.actor_names = None  # as the state keeps them (`link.linker._pickle_statements`): given on load
-        return cls(path)
-
-    def batches(self) -> Iterator[tuple[list[tuple], list[tuple]]]:
-        """The batches in their order; the file is removed once read to its end."""
-        with lz4.frame.open(self.path, "rb") as file:
-            while True:
-                try:
-                    yield pickle.load(file)
-                except EOFError:
-                    break
-        self.remove()
-
-    def remove(self) -> None:
-        try:
-            os.unlink(self.path)
-        except OSError:
-            pass
 
 
 class _Child:
@@ -281,9 +234,8 @@ class _Child:
             raise RuntimeError(f"the copy stage's {self.part} is out of step: {found_id} where {article_id} was expected")
         return found
 
-    def index(self) -> tuple[tuple[SpooledIndex, ...], StatementRows | None, float, float]:
-        """The finished indexes of its parts (in their files), the rows of its statements (when it links
-        them), the child's CPU seconds and when it was done."""
+    def index(self) -> tuple[tuple[SpooledIndex, ...], float, float]:
+        """The finished indexes of its parts (in their files), the child's CPU seconds and when it was done."""
         if self._index is None:
             _, self._index = self._receive()
         # (its last batch may be empty: a checkpoint's, or the corpus a multiple of BATCH)
@@ -293,8 +245,8 @@ class _Child:
         self._process.join()
         self._findings.close()
         self._taken = True
-        paths, rows, cpu, done = self._index
-        return tuple(SpooledIndex(path) for path in paths), rows and StatementRows(rows), cpu, done
+        paths, cpu, done = self._index
+        return tuple(SpooledIndex(path) for path in paths), cpu, done
 
     def close(self) -> None:
         if self._process.is_alive():
@@ -302,23 +254,16 @@ class _Child:
         self._process.join()
         self._findings.close()
         if self._index is not None and not self._taken:  # a link that failed after the child was done
-            _remove_files(self._index)
+            for path in self._index[0]:
+                SpooledIndex(path).remove()
         while True:  # a link that failed before taking the indexes: their spooled file is removed
             try:
                 kind, value = self._queue.get_nowait()
             except (queue.Empty, OSError, ValueError, EOFError):
                 return
             if kind == "index":
-                _remove_files(value)
-
-
-def _remove_files(index: tuple) -> None:
-    """The files of what a child sent when done (`_Child.index`), not taken."""
-    paths, rows = index[:2]
-    for path in paths:
-        SpooledIndex(path).remove()
-    if rows:
-        StatementRows(rows).remove()
+                for path in value[0]:
+                    SpooledIndex(path).remove()
 
 
 class CopyStage:
@@ -339,7 +284,6 @@ class CopyStage:
         self.waited = 0.0  # seconds `indexes` waited for the children to finish their articles
         self.transfer = 0.0  # seconds from then (or the call) until the indexes' files were received
         self._spooled: list[SpooledIndex] = []
-        self._rows: list[StatementRows] = []
 
     def found(self, article_id: str) -> tuple[list[dict[str, Any]], list[str | None]]:
         """The copy relations the article has with the articles before it, and the keys of the
@@ -347,33 +291,25 @@ class CopyStage:
         found = {part: value for child in self._children for part, value in zip(child.parts, child.found(article_id))}
         return found["copies"], found["statements"]
 
-    def indexes(self) -> tuple[SpooledIndex, SpooledIndex, StatementRows]:
+    def indexes(self) -> tuple[SpooledIndex, SpooledIndex]:
         """The finished copy index and statements, once every article's findings have been taken,
-        each in its file: the caller loads one when it needs it (a full link stores both as they
-        are), and the statements' rows (`StatementRows`). The statements name no speakers: the
-        caller gives them its actors' names (and the rows, `link.corpus.name_speakers`)."""
+        each in its file: the caller loads one when it needs it (a full link stores the copies'
+        as it is). The statements name no speakers yet: the caller gives them its actors' names."""
         started = time.time()
         indexes, done = {}, started
         self.child_cpu = 0.0
-        rows = None
         for child in self._children:
-            values, child_rows, cpu, child_done = child.index()
+            values, cpu, child_done = child.index()
             indexes.update(zip(child.parts, values))
             self._spooled.extend(values)
-            if child_rows is not None:
-                rows = child_rows
-                self._rows.append(child_rows)
             self.child_cpu += cpu
             done = max(done, child_done)
         self.waited = max(0.0, done - started)
         self.transfer = time.time() - max(started, done)
-        assert rows is not None, "the statements' child sends their rows"
-        return indexes["copies"], indexes["statements"], rows
+        return indexes["copies"], indexes["statements"]
 
     def close(self) -> None:
         for child in self._children:
             child.close()
         for spooled in self._spooled:  # those not loaded (a link that failed, or one that stored them as they were)
             spooled.remove()
-        for rows in self._rows:  # those not read to their end (a link that failed)
-            rows.remove()

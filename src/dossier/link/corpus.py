@@ -344,9 +344,9 @@ def _link_steps(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_proces
                 checkpoints.complete(n, ["linker", *(part for group in stage.groups for part in group)])
             if n % FREEZE_EVERY == 0:
                 gc.freeze()  # the state built so far is kept: the collector's full passes need not rescan it
-        spooled_statements = statement_rows = None
+        spooled_statements = None
         if stage:  # the stage's indexes stay in their files until needed: the copies' is stored as it is
-            linker.copies, spooled_statements, statement_rows = stage.indexes()
+            linker.copies, spooled_statements = stage.indexes()
         gc.freeze()
         laps("linker")
         cpu = time.process_time() - cpu
@@ -368,21 +368,19 @@ def _link_steps(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_proces
             if pickled is not None:  # the state but its statements pickled, and dropped
                 pickled.write_head(linker)
                 linker = None
-                # what glibc can give back of it before the statements are written (most of it stays: the small
+                # what glibc can give back of it before the statements are loaded (most of it stays: the small
                 # objects' pools are the statements' arrays' no more; 20,000 articles: 153 -> 137 MB)
                 give_back_freed_memory()
                 laps("save state but statements")
+            if spooled_statements:  # the stage's statements, their speakers named by this linker's actors
+                # (no other reference to them: they must go with the linker before claims and flags)
+                quotes = spooled_statements.load()
+                quotes.actor_names = names
+                if linker is not None:
+                    linker.quotes = quotes
+                gc.freeze()
             progress("writing statements", 0, 0)
-            if spooled_statements:  # merged by the stage's child, which wrote their rows: their speakers named
-                _write_statements(conn, statement_rows.batches(), names)  # by this linker's actors
-                quotes = spooled_statements  # stored as it is: the statements are never loaded here,
-                if linker is not None:  # but for the state a server keeps in memory
-                    # (no other reference to them: they must go with the linker before claims and flags)
-                    quotes = linker.quotes = spooled_statements.load()
-                    quotes.actor_names = names
-                    gc.freeze()
-            else:
-                _write_statements(conn, quote_rows(quotes.each()))  # merged one at a time as they are written
+            _write_statements(conn, quotes.each())  # merged one at a time as they are written
         laps("statements and write")
         if pickled is not None:
             pickled.write_statements(quotes)
@@ -674,14 +672,11 @@ def _write_linked(conn: sqlite3.Connection, actors: list[dict[str, Any]], copies
                      ((a["id"], a["name"], a["kind"], json.dumps(a, ensure_ascii=False, sort_keys=True)) for a in actors))
 
 
-def _write_statements(conn: sqlite3.Connection, batches: Iterable[QuoteRows], names: Any = None) -> None:
-    """The statements' tables anew, in the caller's transaction (`_rewrite`), from their rows a batch at
-    a time (`quote_rows` of statements merged as they are written, or those a full link's copy stage
-    wrote). `names`: the linker's actors' names, for statements merged without them (`name_speakers`)."""
+def _write_statements(conn: sqlite3.Connection, merged: Iterable[MergedQuote]) -> None:
+    """The statements' tables anew, in the caller's transaction (`_rewrite`), merged as they are written."""
     conn.execute("DELETE FROM quote_occurrences")
     conn.execute("DELETE FROM quotes")
-    for quotes, occurrences in batches:
-        _insert_quote_rows(conn, name_speakers(quotes, names) if names is not None else quotes, occurrences)
+    _insert_quotes(conn, merged)
 
 
 def _insert_stories(conn: sqlite3.Connection, stories: StoryRows) -> None:
@@ -730,12 +725,9 @@ def _insert_event_rows(conn: sqlite3.Connection, headers: list[tuple], members: 
                      "VALUES (?, ?, ?, ?, ?)", members)
 
 
-QuoteRows = tuple[list[tuple], list[tuple]]  # rows of `quotes` and of `quote_occurrences`
-
-
-def quote_rows(merged: Iterable[MergedQuote], batch: int = 2000) -> Iterator[QuoteRows]:
-    """Statement and occurrence rows, in the order given, a batch of statements at a time: one
-    `executemany` each (two calls per statement took ~1.4 million calls at 100,000 articles)."""
+def _insert_quotes(conn: sqlite3.Connection, merged: Iterable[MergedQuote], batch: int = 2000) -> None:
+    """Statement and occurrence rows, in the order given, a batch of statements per `executemany`
+    (two calls per statement took ~1.4 million calls at 100,000 articles)."""
     quotes: list[tuple] = []
     occurrences: list[tuple] = []
     for quote in merged:
@@ -744,22 +736,9 @@ def quote_rows(merged: Iterable[MergedQuote], batch: int = 2000) -> Iterator[Quo
         occurrences.extend((quote.id, o["article"], o["start"], o["end"], json.dumps(occurrence_export(o), ensure_ascii=False))
                            for o in quote.occurrences)
         if len(quotes) >= batch:
-            yield quotes, occurrences
+            _insert_quote_rows(conn, quotes, occurrences)
             quotes, occurrences = [], []
-    if quotes:
-        yield quotes, occurrences
-
-
-def name_speakers(quotes: list[tuple], names: Any) -> list[tuple]:
-    """`quote_rows` of statements merged without the actors' names (a full link's copy stage has no
-    actors): each speaker's name as `link.quotes._merge_group` gives it, the actor's name for a statement
-    with a speaker, else the name its quotations gave (which the row has already)."""
-    return [row if not row[3] else (*row[:4], names.get(row[3]), *row[5:]) for row in quotes]
-
-
-def _insert_quotes(conn: sqlite3.Connection, merged: Iterable[MergedQuote]) -> None:
-    for quotes, occurrences in quote_rows(merged):
-        _insert_quote_rows(conn, quotes, occurrences)
+    _insert_quote_rows(conn, quotes, occurrences)
 
 
 def _insert_quote_rows(conn: sqlite3.Connection, quotes: list[tuple], occurrences: list[tuple]) -> None:

@@ -211,11 +211,11 @@ class _SpooledRows:
         return self._size
 
     def _read(self, start: int, size: int) -> bytes:
-        """Bytes from `start`, read where they are (the file stays at its end, where the next row is
-        appended). Not a seek and a read: the buffered file then read a whole BLOCK for each row,
-        ~100 us a row when the statements' child merges them (`link.copy_stage.StatementRows`)."""
-        self._file.flush()  # (nothing to do unless rows were appended since)
-        return os.pread(self._file.fileno(), size, start)
+        """Bytes from `start`; the file is left at its end, where the next row is appended."""
+        self._file.seek(start)
+        data = self._file.read(size)
+        self._file.seek(0, os.SEEK_END)
+        return data
 
     def __getitem__(self, part: slice) -> bytes:
         start, stop, _ = part.indices(self._size)
