@@ -30,6 +30,17 @@ def built_sample(tmp_path_factory):
     return document, article_of
 
 
+@pytest.fixture()
+def store(tmp_path):
+    """The bundled sample built (and linked) into a fresh store of its own, by one worker: a test
+    may relink or change it."""
+    from dossier.build import BuildOptions, build
+
+    conn = connect(tmp_path / "story.db")
+    build([str(SAMPLE)], conn, BuildOptions(workers=1))
+    return conn
+
+
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"{SHARED} is absent (real evaluation data lives there)")
 
 # Our own short wire-style article (synthetic; not from any outlet).

@@ -7,20 +7,12 @@ import os
 
 import pytest
 
-from conftest import SAMPLE
 from dossier.build import BuildOptions, build
 from dossier.link import checkpoint, copy_stage, corpus
 from dossier.link.checkpoint import Checkpoints
 from dossier.link.linker import Linker
 from dossier.store.db import connect
 from test_link_forked import _tables
-
-
-@pytest.fixture()
-def store(tmp_path):
-    conn = connect(tmp_path / "story.db")
-    build([str(SAMPLE)], conn, BuildOptions(workers=1))
-    return conn
 
 
 ADD = Linker.add  # (each recording wraps this one, not the one before it)

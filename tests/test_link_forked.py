@@ -8,11 +8,8 @@ import os
 
 import pytest
 
-from conftest import SAMPLE
-from dossier.build import BuildOptions, build
 from dossier.link import corpus
 from dossier.link.linker import Linker, PickledState
-from dossier.store.db import connect
 from dossier.store.marks import read_mark
 
 TABLES = ("actors", "quotes", "quote_occurrences", "copies", "events", "event_articles", "stories", "story_events",
@@ -25,13 +22,6 @@ def _tables(conn) -> dict[str, list[tuple]]:
 
 def _state(conn) -> tuple:
     return list(conn.execute("SELECT seq, data FROM link_state_chunks ORDER BY seq")), read_mark(conn, "linking state")
-
-
-@pytest.fixture()
-def store(tmp_path):
-    conn = connect(tmp_path / "story.db")
-    build([str(SAMPLE)], conn, BuildOptions(workers=1))
-    return conn
 
 
 def test_the_linking_runs_in_another_process_and_writes_what_one_process_writes(store, tmp_path, monkeypatch):

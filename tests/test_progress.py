@@ -6,14 +6,11 @@ from __future__ import annotations
 import io
 import re
 
-import pytest
 from rich.console import Console
 
-from conftest import SAMPLE
 from dossier import cli
 from dossier.build import BuildOptions, build
 from dossier.link import corpus
-from dossier.store.db import connect
 
 
 def _recorder(path):
@@ -36,13 +33,6 @@ def _steps(reports) -> list[str]:
         if not steps or steps[-1] != step:
             steps.append(step)
     return steps
-
-
-@pytest.fixture()
-def store(tmp_path):
-    conn = connect(tmp_path / "story.db")
-    build([str(SAMPLE)], conn, BuildOptions(workers=1))
-    return conn
 
 
 def test_a_full_link_tells_its_steps_and_counts_its_articles(store, tmp_path, monkeypatch):
