@@ -40,7 +40,7 @@ def main() -> None:
         from dossier.link import copy_stage
 
         groups = (copy_stage.PARTS,) if args.children == "one" else tuple((p,) for p in copy_stage.PARTS)
-        copy_stage.children = lambda articles, cores=None: groups
+        copy_stage.children = lambda: groups  # (before link.corpus imports it)
     conn = connect(args.store)
     articles = conn.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]
     print(f"{platform.python_version()} on {os.cpu_count()} cores; {articles:,} articles; "

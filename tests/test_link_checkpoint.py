@@ -92,7 +92,6 @@ def test_a_resumed_link_starts_its_children_before_it_reads_its_own_part(store, 
     with pytest.raises(RuntimeError, match="exit code 9"):
         corpus.link(store, full=True)
     monkeypatch.setattr(Linker, "add", ADD)
-    articles = store.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]
 
     happened = tmp_path / "happened"  # (the linking process is forked: a file)
     read, start = Checkpoints.read, copy_stage._Child.__init__
@@ -112,7 +111,7 @@ def test_a_resumed_link_starts_its_children_before_it_reads_its_own_part(store, 
     monkeypatch.setattr(copy_stage._Child, "__init__", starting)
     assert corpus.link(store, full=True)["cpu"]["resumed_from"] == 12
     events = happened.read_text().splitlines()
-    assert [event.split()[0] for event in events] == ["child"] * len(copy_stage.children(articles)) + ["read"]
+    assert [event.split()[0] for event in events] == ["child"] * len(copy_stage.children()) + ["read"]
     assert events[-1].startswith("read linker 12 in ")
     assert len({event.split()[-1] for event in events}) == 1  # all in the linking process
 

@@ -128,7 +128,7 @@ def test_the_copy_stage_children_collect_less_often(store, monkeypatch):
     monkeypatch.setattr(copy_stage, "_finder", finder)  # the children are forked: they run this one
     path = store.execute("PRAGMA database_list").fetchone()[2]
     order = [item.id for item in corpus.link_inputs(store)]
-    stage = copy_stage.CopyStage(path, len(order), groups=(("copies",), ("statements",)))
+    stage = copy_stage.CopyStage(path, groups=(("copies",), ("statements",)))
     try:
         found = [stage.found(article_id) for article_id in order]
     finally:
@@ -150,7 +150,7 @@ def test_the_copy_stage_children_finish_ahead_of_the_parent_and_hold_nothing(sto
     monkeypatch.setattr(copy_stage, "BATCH", 1)  # a batch an article: many more than a queue held ahead
     path = store.execute("PRAGMA database_list").fetchone()[2]
     order = [item.id for item in corpus.link_inputs(store)]
-    stage = copy_stage.CopyStage(path, len(order), groups=(("copies",), ("statements",)))
+    stage = copy_stage.CopyStage(path, groups=(("copies",), ("statements",)))
     try:
         children = [child._process for child in stage._children]
         deadline = time.monotonic() + 120

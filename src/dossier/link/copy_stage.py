@@ -56,7 +56,7 @@ WAIT = 5.0  # seconds between checks that the child is still alive while waiting
 PARTS = ("copies", "statements")
 
 
-def children(articles: int) -> tuple[tuple[str, ...], ...]:
+def children() -> tuple[tuple[str, ...], ...]:
     """The parts each child links: each in a process of its own, whatever the store's size (see the
     module's docstring)."""
     return tuple((part,) for part in PARTS)
@@ -268,16 +268,16 @@ class _Child:
 
 class CopyStage:
     """The child processes and what they have sent of every analysed article of the store at
-    `path` (`articles` of them): `found(article_id)` in linking order, then `indexes()`. With
+    `path`: `found(article_id)` in linking order, then `indexes()`. With
     `checkpoints`, the children keep their indexes in each (`link.checkpoint`); from `start`, they
     begin with those of that checkpoint, after its last article."""
 
-    def __init__(self, path: str, articles: int, groups: tuple[tuple[str, ...], ...] | None = None,
+    def __init__(self, path: str, groups: tuple[tuple[str, ...], ...] | None = None,
                  checkpoints: Checkpoints | None = None, start: int = 0) -> None:
         # fork, as the shard stage's pool (scale/local.py): spawn would import the caller's main
         # module again, which a script calling link() without a __main__ guard does not survive
         context = get_context("fork" if "fork" in get_all_start_methods() else "spawn")
-        self.groups = groups or children(articles)
+        self.groups = groups or children()
         self.start = start  # articles linked before (a link resumed from a checkpoint)
         self._children = [_Child(context, path, parts, checkpoints, start) for parts in self.groups]
         self.child_cpu = 0.0  # the children's CPU seconds, once `indexes` has them

@@ -316,21 +316,21 @@ def _link_steps(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_proces
         copy_process = articles >= MIN_ARTICLES and (os.cpu_count() or 1) > 1
     stage, checkpoints, start = None, None, 0
     if copy_process and path:  # (a link in one process is a small store's, or a store in memory)
-        groups = children(articles)
+        groups = children()
         checkpoints = Checkpoints(path, {"articles": articles, "analysis_seq": analysis_seq, "kb": fingerprint,
                                          "children": [list(g) for g in groups]})
         start = checkpoints.resume_from()
         # the children start before the linking process reads its part of the checkpoint: forked after, they
         # would share the pages of its state, and each page the link then changed would be copied (at
         # 1,000,000 articles, ~1 GB of the tree was such shared pages)
-        stage = CopyStage(path, articles, groups, checkpoints, start)
+        stage = CopyStage(path, groups, checkpoints, start)
         if start:
             linker, resumed = _resumed(conn, kb, checkpoints, linker, start)
             if not resumed:  # its part unreadable: the whole link starts again from its first article
                 stage.close()
                 checkpoints.clear()
                 start = 0
-                stage = CopyStage(path, articles, groups, checkpoints, start)
+                stage = CopyStage(path, groups, checkpoints, start)
     cpu = time.process_time()
     progress("linking articles", start, articles)
     try:
