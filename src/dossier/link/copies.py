@@ -81,7 +81,8 @@ _WORD = re.compile(r"\w+")
 # paragraph is not closed, by convention, and a text cut short leaves its last quote open). Both
 # single-quote forms stop at 400 characters: past that, an opening mark is more likely a stray one.
 # The leading lookahead names every alternative's first character, so the scan skips other positions
-# without trying each alternative's lookbehind there: the same matches, 3.5 times faster.
+# without trying each alternative's lookbehind there: the same matches (the copy stage's child 43.9 -> 40.0 s
+# CPU at 20,000 articles, bench/link_stage.py).
 _QUOTED = re.compile(r"(?=[\"“«„'‘])(?:[\"“«„]([^\"”»“]{3,})[\"”»“]|(?<!\w)['‘](?=\w)([^\n]{3,400}?)(?<=[\w.,!?])['’](?!\w)"
                      r"|(?<!\w)[\"“«„'‘](?=\w)[^\n\"”»“]{3,400}$)", re.M)
 _NUMBER = re.compile(r"\d")
