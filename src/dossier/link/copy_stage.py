@@ -35,6 +35,7 @@ import traceback
 from multiprocessing import get_all_start_methods, get_context
 from typing import Any, Callable
 
+from dossier.link import scratch
 from dossier.link.checkpoint import Checkpoints
 from dossier.link.copies import ArticleText, CopyIndex
 from dossier.link.linker import LinkInput, SpooledIndex, add_statements, text_reader
@@ -78,12 +79,13 @@ def _finder(conn: Any, part: str, index: Any = None) -> tuple[CopyIndex | QuoteI
 
 
 def _work(path: str, parts: tuple[str, ...], out: Any, found_path: str, parent: int,
-          checkpoints: Checkpoints | None = None, start: int = 0) -> None:
+          checkpoints: Checkpoints | None = None, start: int = 0, folder: str | None = None) -> None:
     """A child: what its parts find of every analysed article in linking order (one value per part), then
     their indexes (with, for reports, its CPU seconds and the time it was done). With `checkpoints`, its
     indexes are pickled into each checkpoint before the findings of its last article are sent; a link
     resumed from checkpoint `start` reads them back and goes on from the article after it. The findings
-    go into the file `found_path` (`_Findings`), the indexes and any error into the queue `out`."""
+    go into the file `found_path` (`_Findings`), the indexes into files in `folder` (the stage's
+    `link.scratch` folder), and any error into the queue `out`."""
     from dossier.link.corpus import link_inputs  # not at import time: link.corpus imports this module
     from dossier.store.db import connect
 
@@ -110,7 +112,7 @@ def _work(path: str, parts: tuple[str, ...], out: Any, found_path: str, parent: 
                 gc.freeze()
         _Findings.write(found, batch)
         found.close()
-        spooled = tuple(SpooledIndex.write(index).path for index in indexes)  # each part in a file of its own
+        spooled = tuple(SpooledIndex.write(index, folder).path for index in indexes)  # each part in a file of its own
         out.put(("index", (spooled, time.process_time(), time.time())))
     except BaseException:  # reported to the parent, which raises it
         out.put(("error", traceback.format_exc()))
@@ -123,8 +125,8 @@ class _Findings:
     stage closes. On disk, not in memory: at 20,000 articles 233 bytes an article for the copies' child,
     98 for the statements' (a few hundred MB at 1,000,000)."""
 
-    def __init__(self) -> None:
-        handle, self.path = tempfile.mkstemp(prefix="dossier-found-")
+    def __init__(self, folder: str | None = None) -> None:
+        handle, self.path = tempfile.mkstemp(prefix="dossier-found-", dir=folder)
         os.close(handle)
         self._file = open(self.path, "rb", buffering=0)
         self._data = bytearray()
@@ -176,12 +178,12 @@ class _Child:
     """One child process (`_work` of its parts) and what it has found, taken in linking order."""
 
     def __init__(self, context: Any, path: str, parts: tuple[str, ...], checkpoints: Checkpoints | None = None,
-                 start: int = 0) -> None:
+                 start: int = 0, folder: str | None = None) -> None:
         self.parts = parts
         self._queue = context.Queue()
-        self._findings = _Findings()
+        self._findings = _Findings(folder)
         self._process = context.Process(target=_work, args=(path, parts, self._queue, self._findings.path, os.getpid(),
-                                                            checkpoints, start), daemon=True)
+                                                            checkpoints, start, folder), daemon=True)
         self._process.start()
         self._pending: list[tuple[str, Any]] = []
         self._next = 0
@@ -270,7 +272,9 @@ class CopyStage:
     """The child processes and what they have sent of every analysed article of the store at
     `path`: `found(article_id)` in linking order, then `indexes()`. With
     `checkpoints`, the children keep their indexes in each (`link.checkpoint`); from `start`, they
-    begin with those of that checkpoint, after its last article."""
+    begin with those of that checkpoint, after its last article. Their files are in a folder of the
+    stage's own (`link.scratch`), removed when the stage is closed, or by a later link if this one
+    is killed."""
 
     def __init__(self, path: str, groups: tuple[tuple[str, ...], ...] | None = None,
                  checkpoints: Checkpoints | None = None, start: int = 0) -> None:
@@ -279,7 +283,8 @@ class CopyStage:
         context = get_context("fork" if "fork" in get_all_start_methods() else "spawn")
         self.groups = groups or children()
         self.start = start  # articles linked before (a link resumed from a checkpoint)
-        self._children = [_Child(context, path, parts, checkpoints, start) for parts in self.groups]
+        self.folder = scratch.make()
+        self._children = [_Child(context, path, parts, checkpoints, start, self.folder) for parts in self.groups]
         self.child_cpu = 0.0  # the children's CPU seconds, once `indexes` has them
         self.waited = 0.0  # seconds `indexes` waited for the children to finish their articles
         self.transfer = 0.0  # seconds from then (or the call) until the indexes' files were received
@@ -313,3 +318,4 @@ class CopyStage:
             child.close()
         for spooled in self._spooled:  # those not loaded (a link that failed, or one that stored them as they were)
             spooled.remove()
+        scratch.remove(self.folder)

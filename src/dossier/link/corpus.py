@@ -22,7 +22,7 @@ from typing import Any, Callable
 from collections.abc import Iterable, Iterator
 
 from dossier.analyze.record import cached_kb, kb_fingerprint
-from dossier.link import checkpoint
+from dossier.link import checkpoint, scratch
 from dossier.link.checkpoint import Checkpoints
 from dossier.link.copy_stage import MIN_ARTICLES, CopyStage, children
 from dossier.link.events import Event
@@ -232,8 +232,12 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
             # back before the fork: the linking process would inherit those pages, and its allocations into them
             # would be copies beside this process's
             give_back_freed_memory()
-            with ForkPool(path, work, 1, "link", daemon=False) as pool:
-                (_, (seconds, cpu)), = pool.map([None])
+            try:
+                with ForkPool(path, work, 1, "link", daemon=False) as pool:
+                    (_, (seconds, cpu)), = pool.map([None])
+            except BaseException:
+                scratch.sweep()  # a linking process that was killed left its copy stage's files
+                raise
         else:  # an in-memory store, or no fork here: the steps in this process
             seconds, cpu = work(conn, None)
             give_back_freed_memory()  # the state was freed when they returned

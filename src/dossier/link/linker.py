@@ -553,10 +553,11 @@ class SpooledIndex:
         self.path = path
 
     @classmethod
-    def write(cls, index: Any) -> "SpooledIndex":
-        """The index pickled as it is written (sent whole through a queue, an index was one pickled
-        bytes object on each side, as large again as the index pickled)."""
-        handle, path = tempfile.mkstemp(prefix="dossier-link-", suffix=".pickle.lz4")
+    def write(cls, index: Any, folder: str | None = None) -> "SpooledIndex":
+        """The index pickled as it is written, into a new file in `folder` (else the temporary folder).
+        (Sent whole through a queue, an index was one pickled bytes object on each side, as large again
+        as the index pickled.)"""
+        handle, path = tempfile.mkstemp(prefix="dossier-link-", suffix=".pickle.lz4", dir=folder)
         try:
             with os.fdopen(handle, "wb") as file:
                 stream = _Deflating(file)
