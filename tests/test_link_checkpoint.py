@@ -54,7 +54,8 @@ def test_a_stopped_link_goes_on_from_its_last_checkpoint(store, tmp_path, monkey
 
     stopped = tmp_path / "stopped"
     _recording(monkeypatch, stopped, stop_at=15)
-    with pytest.raises(RuntimeError, match=r"ended without its result \(exit code 9\)"):
+    with pytest.raises(corpus.LinkFailed, match=r"its process ended \(exit code 9\)\. .* links them \(from its "
+                                                r"checkpoint after 12 articles, if the store is unchanged\)"):
         corpus.link(store, full=True)
     assert (checkpoint.folder_of(_path(store)) / checkpoint.META).exists()
 

@@ -62,8 +62,10 @@ def test_a_linking_process_that_fails_is_reported_and_changes_nothing(store, mon
         raise ValueError("no room left on the device")
 
     monkeypatch.setattr(corpus, "_write_statements", fail)  # after every other table is written in its transaction
-    with pytest.raises(RuntimeError, match=r"(?s)a link failed.*no room left on the device"):
+    with pytest.raises(corpus.LinkFailed, match=r"failed: ValueError: no room left on the device\. The articles read "
+                                                r"are stored; the same build again links them\.$") as failed:
         corpus.link(store, full=True)
+    assert "Traceback" in failed.value.detail and "_write_statements" in failed.value.detail  # for `build -v`
     assert _tables(store) == tables and _state(store) == state
     monkeypatch.undo()
     corpus.link(store, full=True)  # the store is still usable
@@ -75,7 +77,7 @@ def test_a_linking_process_that_fails_is_reported_and_changes_nothing(store, mon
 def test_a_linking_process_that_dies_is_reported_and_keeps_the_old_state(store, monkeypatch):
     state = _state(store)
     monkeypatch.setattr(PickledState, "write_statements", lambda self, quotes: os._exit(3))
-    with pytest.raises(RuntimeError, match=r"a link process ended without its result \(exit code 3\)"):
+    with pytest.raises(corpus.LinkFailed, match=r"the link of .*story\.db failed: its process ended \(exit code 3\)"):
         corpus.link(store, full=True)
     assert _state(store) == state
 

@@ -175,6 +175,35 @@ def test_worker_that_always_dies_is_reported_and_retried_next_build(tmp_path, re
     assert same(export(conn), reference)
 
 
+def test_a_full_disk_while_articles_are_analysed_fails_the_shard_and_the_next_build_redoes_it(tmp_path, reference,
+                                                                                              monkeypatch):
+    """Not an article's fault: its shard must not be stored as read with the article skipped (a build once
+    stored every article of a corpus as 'could not be analysed (OSError: No space left on device)', and the
+    builds after it read none of them again)."""
+    import errno
+
+    from dossier.scale import shards
+
+    victim = "borderbeat-six-cartels.txt"
+    analyse = shards.analyze_document
+
+    def full_disk(raw):
+        if raw.source.endswith(victim):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return analyse(raw)
+
+    monkeypatch.setattr(shards, "analyze_document", full_disk)  # one worker: the shards run in this process
+    _, report, conn = build_sample(tmp_path, "full", workers=1, shard_size=3)
+    failed = [p for p in report.problems if p["reason"].startswith(FAILED_PREFIX)]
+    assert [p["source"].rsplit("/", 1)[-1] for p in failed] == [victim]
+    assert "No space left on device" in failed[0]["reason"]
+    assert not [p for p in report.problems if "could not be analysed" in p["reason"]]
+    monkeypatch.setattr(shards, "analyze_document", analyse)
+    again = build([SOURCE], conn, BuildOptions(workers=1, shard_size=3, relink=True))
+    assert again.shards == 1 and again.shards_failed == 0 and again.documents == 1
+    assert same(export(conn), reference)
+
+
 def test_changed_container_replaces_its_old_records(tmp_path):
     path = tmp_path / "wire.jsonl"
     records = [{"text": wire_text(f"Wire Item {i} on the Crossings", [f"Item {i}: " + WIRE_BODY[0], *WIRE_BODY[1:]]),

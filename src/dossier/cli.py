@@ -12,6 +12,7 @@ from dossier import __version__
 from dossier.analyze.record import cached_kb
 from dossier.build import BuildOptions, BuildReport, build
 from dossier.corpus.readers import DEFAULT_MAX_BYTES
+from dossier.link.corpus import LinkFailed
 from dossier.scale.shards import SHARD_SIZE
 from dossier.report.writers import BINARY_FORMATS, FORMATS, WRITERS
 from dossier.store import corpus as store
@@ -201,6 +202,11 @@ def build_command(paths, db_path, max_bytes, workers, engine, address, shard_siz
     except ImportError as exc:
         raise click.ClickException(str(exc)) from exc
     except ValueError as exc:  # a user KB file that cannot be read
+        raise click.ClickException(str(exc)) from exc
+    except LinkFailed as exc:  # what the linking process said, with -v; what it means, always
+        progress.close()
+        if verbose:
+            click.echo(exc.detail, err=True)
         raise click.ClickException(str(exc)) from exc
     finally:
         progress.close()

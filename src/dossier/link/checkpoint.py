@@ -173,6 +173,14 @@ class Checkpoints:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def last_whole(store_path: str) -> int:
+    """The articles the store's last whole checkpoint holds (0: none), whatever link it was made for."""
+    try:
+        return int(json.loads((folder_of(store_path) / META).read_text())["articles_linked"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
 def clear(store_path: str) -> None:
     """Remove the store's checkpoints (a link that has stored its state)."""
     shutil.rmtree(folder_of(store_path), ignore_errors=True)

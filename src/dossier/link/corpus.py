@@ -13,7 +13,10 @@ import gc
 import itertools
 import json
 import os
+import re
+import signal
 import sqlite3
+import tempfile
 import time
 from contextlib import contextmanager, nullcontext
 from functools import partial
@@ -205,6 +208,37 @@ def _analysis_keys(conn: sqlite3.Connection, ids: list[str], chunk: int = 500) -
     return keys
 
 
+class LinkFailed(RuntimeError):
+    """A full link's process failed or was killed. What was stored before is intact: the articles the
+    build read and the tables and state of the last whole link. `detail` is what the process said
+    (a traceback, or its exit code); the message says what it means and what to do."""
+
+    def __init__(self, store_path: str, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"the link of {store_path} failed: {_failure_reason(detail)}. The articles read are "
+                         f"stored; the same build again links them{_resumes(store_path)}.")
+
+
+def _failure_reason(detail: str) -> str:
+    """What a linking process's failure (`ForkPool`'s words: a traceback, or an exit code) means to a user."""
+    killed = re.search(r"ended without its result \(exit code (-?\d+)\)", detail)
+    if "No space left on device" in detail or "Disk quota exceeded" in detail:
+        return (f"a disk is full. A link writes its temporary files (~1 KB an article) into {tempfile.gettempdir()} "
+                f"(set TMPDIR to a folder with more room) and its checkpoints and tables beside the store")
+    if "MemoryError" in detail or (killed and int(killed.group(1)) == -signal.SIGKILL):
+        return ("its process was killed (signal 9), most often by the system when memory runs out: "
+                "a full link of 1,000,000 articles needs about 4 GB")
+    if killed:
+        return f"its process ended (exit code {killed.group(1)})"
+    last = [line.strip() for line in detail.strip().splitlines() if line.strip()]
+    return last[-1] if last else "no reason given"
+
+
+def _resumes(store_path: str) -> str:
+    linked = checkpoint.last_whole(store_path)
+    return f" (from its checkpoint after {linked:,} articles, if the store is unchanged)" if linked else ""
+
+
 def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bool = False,
                copy_process: bool | None = None, analysis_seq: int | None = None,
                progress: Progress = _silent) -> dict[str, Any]:
@@ -235,8 +269,10 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
             try:
                 with ForkPool(path, work, 1, "link", daemon=False) as pool:
                     (_, (seconds, cpu)), = pool.map([None])
-            except BaseException:
+            except BaseException as error:
                 scratch.sweep()  # a linking process that was killed left its copy stage's files
+                if isinstance(error, RuntimeError):
+                    raise LinkFailed(path, str(error)) from error
                 raise
         else:  # an in-memory store, or no fork here: the steps in this process
             seconds, cpu = work(conn, None)

@@ -220,6 +220,10 @@ def run_shard(job: tuple[ShardContext, Shard]) -> ShardResult:
         if isinstance(item, RawDocument):
             try:
                 item = analyze_document(item)
+            except (OSError, MemoryError):
+                # the machine's trouble (a full disk, no memory), not the article's: the shard fails, is
+                # reported with the reason, and is redone by the next build (skipped, its articles were lost)
+                raise
             except Exception as exc:  # a bug on one hostile article must not stop the build
                 item = Skip(item.source, f"could not be analysed ({type(exc).__name__}: {str(exc)[:200]})")
         result.items.append((file, item))
