@@ -107,11 +107,13 @@ def _stderr_console():
 def _print_summary(report: BuildReport, conn, verbose: bool) -> None:
     counts = store.counts(conn)
     echo = click.echo
+    steps = ", ".join(f"{name} {report.stage_seconds[key]:.1f} s" for key, name in
+                      (("read", "reading and analysing"), ("analyse", "analyses redone"), ("link", "linking"))
+                      if report.stage_seconds.get(key, 0) >= 0.05 or (key != "analyse" and key in report.stage_seconds))
     echo(
-        f"Read {report.documents} documents from {report.files - report.files_unchanged} files "
-        f"in {report.elapsed:.1f} s"
+        f"Read {report.documents} documents from {report.files - report.files_unchanged} files"
         + (f" ({report.files_unchanged} unchanged files not read again)" if report.files_unchanged else "")
-        + "."
+        + f"; the build took {report.elapsed:.1f} s" + (f" ({steps})" if steps else "") + "."
     )
     if report.shards_finished_before or report.shards_failed:
         echo(f"Shards: {report.shards} written, {report.shards_finished_before} finished by an earlier build and not redone"
