@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import json
 import subprocess
 import sys
@@ -48,10 +50,14 @@ def test_build_prints_a_summary_with_skips_and_is_idempotent(corpus, tmp_path):
     first = run("build", str(corpus), "--db", db)
     assert first.exit_code == 0, first.output
     assert "Stored 2 articles (2 new)" in first.output
+    assert re.search(r"^Read 3 documents from 3 files; the build took [\d.]+ s \(reading and analysing [\d.]+ s, "
+                     r"linking [\d.]+ s\)\.$", first.output, re.M), first.output
     assert "Languages: en 1, es 1" in first.output
     assert "1 input skipped:" in first.output and f"{corpus}/empty.txt — empty file" in first.output
     second = run("build", str(corpus), "--db", db)
     assert "Stored 0 articles (0 new); the database now holds 2 articles." in second.output
+    assert re.search(r"^Read 0 documents from 0 files \(3 unchanged files not read again\); the build took", second.output,
+                     re.M), second.output
     assert "1 input skipped:" in second.output  # still reported, though not read again
     quiet = run("build", str(corpus), "--db", db, "-q")
     assert quiet.output == ""
