@@ -185,3 +185,48 @@ def test_html_report_shows_events_copies_and_quotes(tmp_path):
     assert '<section id="timeline">' in page and "Articles, by copy relation" in page and '<section id="statements">' in page
     assert '<span class="kind">credit removed</span> <del>MEXICO CITY (CP)</del> → <ins>MEXICO CITY</ins>' in page
     assert "built-in method" not in page
+
+
+def test_a_store_whose_disk_fills_says_so_and_the_next_build_goes_on(tmp_path, monkeypatch):
+    """SQLite rolls back by itself on a full disk: the build's own ROLLBACK then raised an error that hid
+    it, and the user saw a traceback. Now: one line, the store as it was, and the next build goes on."""
+    import dossier.cli as cli
+    from conftest import SAMPLE
+    from dossier.store.db import connect
+
+    reference = tmp_path / "reference.db"
+    assert run("build", str(SAMPLE), "--db", str(reference), "--workers", "1", "-q").exit_code == 0
+    whole = run("export", "--db", str(reference), "--format", "json").output
+
+    def small_disk(path, **kwargs):  # the disk fills once the store has grown by 30 pages of 4 KB
+        conn = connect(path, **kwargs)
+        conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0] + 30}")
+        return conn
+
+    db = tmp_path / "story.db"
+    monkeypatch.setattr(cli, "connect", small_disk)
+    full = CliRunner().invoke(main, ["build", str(SAMPLE), "--db", str(db), "--workers", "1", "--shard-size", "3"])
+    assert full.exit_code == 1
+    assert f"Error: the store {db} could not be written: database or disk is full. It keeps what it held" in full.output
+    assert "Traceback" not in full.output and isinstance(full.exception, SystemExit)
+    conn = connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    kept = conn.execute("SELECT COUNT(*) FROM shards").fetchone()[0]
+    assert 0 < kept
+    conn.close()
+
+    monkeypatch.undo()
+    again = run("build", str(SAMPLE), "--db", str(db), "--workers", "1", "--shard-size", "3")
+    assert again.exit_code == 0, again.output
+    read = re.search(r"^Read (\d+) documents from \d+ files \((\d+) unchanged files not read again\)", again.output, re.M)
+    assert read and int(read.group(2)) > 0 and 0 < int(read.group(1)) < 30  # the files stored before were not read
+    exported = run("export", "--db", str(db), "--format", "json").output
+    assert _without_build_details(exported) == _without_build_details(whole)
+
+
+def _without_build_details(export: str) -> dict:
+    """The export less what differs between two stores of the same articles (their paths and build times)."""
+    document = json.loads(export)
+    document.pop("generated_at", None)
+    document.pop("build", None)
+    return document

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -205,6 +206,8 @@ def build_command(paths, db_path, max_bytes, workers, engine, address, shard_siz
         raise click.ClickException(str(exc)) from exc
     except ValueError as exc:  # a user KB file that cannot be read
         raise click.ClickException(str(exc)) from exc
+    except sqlite3.OperationalError as exc:  # the store's disk is full, or another process holds the store
+        raise click.ClickException(_store_trouble(db_path, exc)) from exc
     except LinkFailed as exc:  # what the linking process said, with -v; what it means, always
         progress.close()
         if verbose:
@@ -220,6 +223,17 @@ def build_command(paths, db_path, max_bytes, workers, engine, address, shard_siz
     if strict and report.skipped:
         click.echo(f"error: {len(report.skipped)} inputs skipped (--strict)", err=True)
         sys.exit(1)
+
+
+def _store_trouble(db_path: str, error: sqlite3.OperationalError) -> str:
+    """What a store that could not be written means to the user, and what to do."""
+    if "full" in str(error):
+        return (f"the store {db_path} could not be written: {error}. It keeps what it held, with every shard stored "
+                "before this one: free space on its disk (or move it) and run the same build again; it goes on from there.")
+    if "locked" in str(error):
+        return (f"the store {db_path} is busy: another dossier build or server is writing it ({error}). Run this "
+                "build once it is done.")
+    return f"the store {db_path} could not be written ({error})"
 
 
 @main.command("export")

@@ -35,7 +35,7 @@ from dossier.link.linker import (STATE_VERSION, Changes, Linker, LinkInput, Pick
                                  event_seq, load_state, save_pickled_state, save_state, text_reader)
 from dossier.link.quotes import MergedQuote
 from dossier.store.corpus import PRIMARY_ORDER
-from dossier.store.db import bulk_cache
+from dossier.store.db import bulk_cache, rollback
 from dossier.store.marks import read_mark
 
 
@@ -222,7 +222,7 @@ class LinkFailed(RuntimeError):
 def _failure_reason(detail: str) -> str:
     """What a linking process's failure (`ForkPool`'s words: a traceback, or an exit code) means to a user."""
     killed = re.search(r"ended without its result \(exit code (-?\d+)\)", detail)
-    if "No space left on device" in detail or "Disk quota exceeded" in detail:
+    if any(full in detail for full in ("No space left on device", "Disk quota exceeded", "database or disk is full")):
         return (f"a disk is full. A link writes its temporary files (~1 KB an article) into {tempfile.gettempdir()} "
                 f"(set TMPDIR to a folder with more room) and its checkpoints and tables beside the store")
     if "MemoryError" in detail or (killed and int(killed.group(1)) == -signal.SIGKILL):
@@ -561,7 +561,7 @@ def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes) ->
             _insert_stories(conn, stories)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
 
 
@@ -686,7 +686,7 @@ def _rewrite(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         try:
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise
         conn.execute("COMMIT")
 
@@ -861,7 +861,7 @@ def write_claims_and_flags(conn: sqlite3.Connection, claims: list[dict[str, Any]
                           for n, f in enumerate(flags)])
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
 
 

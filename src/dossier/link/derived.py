@@ -47,6 +47,7 @@ from dossier.link.claims import (ClaimArticle, Features, article_features, claim
                                  pair_claims, pair_key)
 from dossier.link.pool import ForkPool, can_fork, default_workers
 from dossier.store.corpus import PRIMARY_ORDER, iter_articles
+from dossier.store.db import rollback
 
 CHUNK = 500
 SPAN = 2000  # articles per chunk of claim groups (and of events for the dates detector)
@@ -645,7 +646,7 @@ def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | Non
                     progress("claims and flags: chunks of scopes written", done, 0)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise
     finally:
         if pool:

@@ -43,6 +43,7 @@ from dossier.link.quotes import MergedQuote, Occurrence, QuoteIndex, normalize_q
 from dossier.link.timeline import DateTally, LeadFacts
 from dossier.model import Mention
 from dossier.store.marks import write_mark
+from dossier.store.db import rollback
 
 STATE_VERSION = "17"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies;
 # 5: events keep months and weekdays, Spanish lead words read in English; 6: compact statement occurrences, copy key counts;
@@ -395,7 +396,7 @@ def save_state(conn: sqlite3.Connection, linker: Linker, added: list[LinkInput] 
                             linker.analysis_seq)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
 
 
@@ -456,7 +457,7 @@ def save_pickled_state(conn: sqlite3.Connection, pickled: PickledState) -> None:
         _store_snapshot(conn, pickled.copy_to, pickled.kb_fingerprint, pickled.analysis_seq)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from dossier.analyze.record import RECORD_VERSION, analyze_text, cached_kb, kb_fingerprint
 from dossier.store.marks import log_seq, logged, since, write_mark
+from dossier.store.db import rollback
 
 BATCH = 200
 
@@ -120,7 +121,7 @@ def _stale(conn: sqlite3.Connection, options: AnalysisOptions) -> tuple[list[Tas
             conn.executemany("UPDATE articles SET text_hash = ? WHERE id = ?", hashes)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise
     return tasks, seq, config
 
@@ -185,7 +186,7 @@ def analyze_articles(conn: sqlite3.Connection, options: AnalysisOptions,
         write_mark(conn, "analyses", seq, config=config)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
     return done + len(pending)
 
@@ -202,7 +203,7 @@ def _save(conn: sqlite3.Connection, rows: list[tuple[str, str, str]]) -> None:
         )
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
 
 

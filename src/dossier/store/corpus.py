@@ -20,6 +20,7 @@ from dossier.corpus.outlet import name_key, outlet_key
 from dossier.model import Article, Skip
 from dossier.store.analysis import text_hash
 from dossier.store.marks import log_seq, logged, since, write_mark
+from dossier.store.db import rollback
 
 LEARNED_REASON_PREFIX = "repeated across outlet"
 
@@ -123,7 +124,7 @@ def save_batch(conn: sqlite3.Connection, batch: Batch) -> int:
             _finish_file(conn, done)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
     return new
 
@@ -173,7 +174,7 @@ def unify_outlet_keys(conn: sqlite3.Connection) -> int:
         write_mark(conn, "outlet keys", seq)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
     return changed
 
@@ -270,7 +271,7 @@ def learn_outlet_boilerplate(conn: sqlite3.Connection) -> int:
         write_mark(conn, "outlet boilerplate", seq)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
     return changed
 

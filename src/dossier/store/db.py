@@ -39,6 +39,13 @@ def connect(path: str | Path = DEFAULT_DB, *, create: bool = True, check_same_th
     return conn
 
 
+def rollback(conn: sqlite3.Connection) -> None:
+    """Undo the open transaction, if SQLite has not already: on a full disk ("database or disk is full")
+    or an I/O error it rolls back by itself, and a ROLLBACK then raised an error that hid the real one."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
 @contextmanager
 def bulk_cache(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """A page cache of BULK_CACHE_KB for the block (a whole table rewritten), the connection's own after:
@@ -69,7 +76,7 @@ def migrate(conn: sqlite3.Connection) -> int:
             conn.execute(f"PRAGMA user_version = {number + 1}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise
     return len(MIGRATIONS)
 

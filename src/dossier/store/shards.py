@@ -9,6 +9,7 @@ import sqlite3
 from dossier.scale.shards import FileStamp, Shard, ShardResult
 from dossier.model import Article
 from dossier.store.corpus import FileDone, _finish_file, _write_article, _write_problem
+from dossier.store.db import rollback
 
 FAILED_PREFIX = "not read, to retry in the next build: "  # the reason of a shard whose worker kept dying
 
@@ -52,7 +53,7 @@ def finish_container(conn: sqlite3.Connection, container: FileStamp) -> None:
         _mark_file_done(conn, container)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
 
 
@@ -104,7 +105,7 @@ def save_shard(conn: sqlite3.Connection, shard: Shard, result: ShardResult, fini
         )
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
     return new
 
@@ -117,5 +118,5 @@ def save_failure(conn: sqlite3.Connection, shard: Shard, reason: str) -> None:
             _write_problem(conn, source, shard.name if shard.container else source, "skipped", FAILED_PREFIX + reason)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise

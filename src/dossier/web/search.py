@@ -15,6 +15,8 @@ import re
 import sqlite3
 from typing import Any
 
+from dossier.store.db import rollback
+
 START, END = "\x02", "\x03"  # match markers for snippet(): never in clean text, easy to split on
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 12
@@ -60,7 +62,7 @@ def ensure_index(conn: sqlite3.Connection) -> bool:
         conn.execute("INSERT OR REPLACE INTO web_search_state (name, signature) VALUES ('fts', ?)", (current,))
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
     return True
 
