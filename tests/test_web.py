@@ -522,3 +522,22 @@ def test_dossier_serve_runs_on_loopback_and_stops_cleanly(built):
         server.send_signal(signal.SIGINT)
         output = server.communicate(timeout=30)[0].decode()
     assert f"Serving {built[0]} on http://127.0.0.1:{port}/" in output and "read-only" in output
+
+
+def test_a_post_while_a_build_writes_the_store_is_503_with_retry_after(writable, monkeypatch):
+    from dossier.web import ingest
+    from test_store_lock import _holder
+
+    c, path = writable
+    monkeypatch.setattr(ingest, "BUSY_WAIT", 0.3)
+    holder = _holder(path, 30)
+    try:
+        response = c.post("/api/articles", content=OWN_TEXT.encode(), headers=auth({"Content-Type": "text/plain"}))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert response.status_code == 503, response.text
+    assert response.headers["Retry-After"] == "60"
+    assert response.json()["error"].startswith(f"the store is busy: {path} is being written by a test's holder")
+    again = c.post("/api/articles", content=OWN_TEXT.encode(), headers=auth({"Content-Type": "text/plain"}))
+    assert again.status_code == 201, again.text  # the server goes on once the store is free

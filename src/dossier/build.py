@@ -18,6 +18,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -31,6 +32,7 @@ from dossier.link.corpus import link
 from dossier.store import corpus as store
 from dossier.store import shards as shard_store
 from dossier.store.analysis import AnalysisOptions, analysis_config, analyze_articles
+from dossier.store.lock import writing
 
 
 @dataclass
@@ -46,6 +48,8 @@ class BuildOptions:
     shard_size: int = SHARD_SIZE  # records (of a container) or files (of a group) per shard
     resident_state: bool = False  # keep the linking state in memory for this process's next build (a server)
     table_counts: bool = True  # count the linked tables' rows after an incremental link (the CLI prints them)
+    writer: str = "a dossier build"  # how the store's lock names this build to another writer (store/lock.py)
+    lock_wait: float = 10.0  # seconds to wait for another writer of the store before StoreBusy
 
 
 @dataclass
@@ -87,8 +91,16 @@ def build(
     options: BuildOptions | None = None,
     progress: Callable[[str, Any], None] | None = None,
 ) -> BuildReport:
-    """Read, analyse and store everything under PATHS; idempotent and resumable."""
+    """Read, analyse and store everything under PATHS; idempotent and resumable. A store in a file is
+    written by one build at a time (`store.lock`): StoreBusy if another holds it for `lock_wait` seconds."""
     options = options or BuildOptions()
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    with writing(path, options.writer, options.lock_wait) if path else nullcontext():
+        return _build(paths, conn, options, progress)
+
+
+def _build(paths: list[str], conn: sqlite3.Connection, options: BuildOptions,
+           progress: Callable[[str, Any], None] | None) -> BuildReport:
     notify = progress or (lambda event, value: None)
     started = time.time()
     report = BuildReport(inputs=list(paths))

@@ -206,6 +206,8 @@ def build_command(paths, db_path, max_bytes, workers, engine, address, shard_siz
         raise click.ClickException(str(exc)) from exc
     except ValueError as exc:  # a user KB file that cannot be read
         raise click.ClickException(str(exc)) from exc
+    except StoreError as exc:  # another build or server is writing the store (store.lock.StoreBusy)
+        raise click.ClickException(str(exc)) from exc
     except sqlite3.OperationalError as exc:  # the store's disk is full, or another process holds the store
         raise click.ClickException(_store_trouble(db_path, exc)) from exc
     except LinkFailed as exc:  # what the linking process said, with -v; what it means, always

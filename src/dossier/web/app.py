@@ -29,6 +29,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dossier import __version__
+from dossier.store.lock import StoreBusy
 from dossier.web import links
 from dossier.web import search as fts
 from dossier.web.data import SEVERITIES, Reader, filter_flags, flags_sorted
@@ -41,6 +42,7 @@ log = logging.getLogger("dossier.web")
 
 MAX_BODY = 10_000_000  # bytes in one POST
 WAIT_SECONDS = 30.0  # a POST waits this long for its build, then answers 202 with the job to ask later
+BUSY_RETRY_AFTER = 60  # seconds a POST refused while a build from the command line writes the store is told to wait
 MAX_LIMIT = 500
 STORIES_PER_PAGE = 100
 
@@ -161,6 +163,7 @@ class Job:
         self.status = "queued"
         self.result: dict[str, Any] | None = None
         self.error: str | None = None
+        self.busy = False  # failed because another process was writing the store: worth trying again
         self.future: asyncio.Future | None = None
 
     def view(self) -> dict[str, Any]:
@@ -185,6 +188,8 @@ class Jobs:
             try:
                 job.result = work()
                 job.status = "done"
+            except StoreBusy as exc:  # a build from the command line is writing the store: not a bug
+                job.error, job.status, job.busy = str(exc), "failed", True
             except Exception as exc:  # a bug, not bad input (input was checked before): say so, keep serving
                 log.exception("ingest %s failed", job.id)
                 job.error, job.status = f"{type(exc).__name__}: {exc}", "failed"
@@ -453,7 +458,9 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
                           "\"published\", \"author\", \"lang\"}`, a list of them or `{\"articles\": [...]}`; "
                           "`application/x-ndjson` (one record per line); `text/plain` or `text/html` (one article; "
                           "metadata from the query parameters). The articles go through the same reading, cleaning, "
-                          "analysis and linking as `dossier build`. Requires `Authorization: Bearer <DOSSIER_TOKEN>`.",
+                          "analysis and linking as `dossier build`. Requires `Authorization: Bearer <DOSSIER_TOKEN>`. "
+                          "While a `dossier build` from the command line writes the store, the answer is 503 with "
+                          "`Retry-After`.",
               openapi_extra={"requestBody": {"required": True, "content": {
                   "application/json": {"schema": {"type": "object", "properties": {
                       "text": {"type": "string"}, "html": {"type": "string"}, "url": {"type": "string"},
@@ -499,6 +506,8 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
 
     def job_answer(job: Job) -> Response:
         """A finished job as the POST would have answered it."""
+        if job.busy:
+            return _error(503, f"the store is busy: {job.error}", headers={"Retry-After": str(BUSY_RETRY_AFTER)})
         if job.error:
             return _error(500, f"the build failed: {job.error}")
         result = job.result or {}

@@ -31,6 +31,7 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 ACCEPTED = JSON_TYPES + JSONL_TYPES + TEXT_TYPES + HTML_TYPES
 
 _LOCK = threading.Lock()  # one ingest at a time: each links the whole store
+BUSY_WAIT = 5.0  # seconds an ingest waits for another writer of the store (a build from the CLI) before a 503
 
 
 class BadInput(Exception):
@@ -193,7 +194,8 @@ def ingest(db_path: str, upload: Upload, kb_file: str | None = None) -> dict[str
         try:
             # the linking state stays in memory between posts: each post links onto it, not onto a reload
             report = build([str(path)], conn, BuildOptions(workers=1, kb_file=kb_file, resident_state=True,
-                                                           table_counts=False))
+                                                           table_counts=False, writer="the dossier server's ingest",
+                                                           lock_wait=BUSY_WAIT))
             rows = conn.execute("SELECT source, article_id, title, url FROM sources WHERE file = ? ORDER BY source",
                                 (str(path),)).fetchall()
             new_ids = set()
