@@ -143,6 +143,34 @@ def test_killed_driver_resumes_without_redoing_finished_shards(tmp_path, referen
     assert same(export(conn), reference)
 
 
+def test_ctrl_c_says_what_is_kept_and_the_next_build_goes_on(tmp_path, reference):
+    db = tmp_path / "interrupted.db"
+    env = {**os.environ, TEST_HOOK_ENV: "sleep:0.3"}
+    process = subprocess.Popen([sys.executable, "-m", "dossier", "build", SOURCE, "--db", str(db), "--workers", "1",
+                                "--shard-size", "2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.time() + 60
+    stored = 0
+    while time.time() < deadline and stored < 2:  # once two shards are stored: as a user presses Ctrl-C
+        time.sleep(0.05)
+        try:
+            with sqlite3.connect(db, timeout=5) as probe:
+                stored = probe.execute("SELECT COUNT(*) FROM shards").fetchone()[0]
+        except sqlite3.OperationalError:
+            pass  # not there or not migrated yet
+    assert process.poll() is None, "the build ended before it could be interrupted"
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert err.strip().endswith(f"Interrupted. {db} keeps every shard stored so far and the last whole link; the same "
+                                "build again goes on from there.")
+    assert "Traceback" not in err
+    conn = connect(db)
+    report = build([SOURCE], conn, BuildOptions(workers=1, shard_size=2))
+    assert 0 < report.documents < reference["_documents_read"]  # what was stored was not read again
+    assert same(export(conn), reference)
+
+
 def test_worker_killed_once_is_retried(tmp_path, reference, monkeypatch):
     flag = tmp_path / "died-once"
     monkeypatch.setenv(TEST_HOOK_ENV, f"exit-once:{flag}")

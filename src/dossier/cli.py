@@ -206,6 +206,11 @@ def build_command(paths, db_path, max_bytes, workers, engine, address, shard_siz
         raise click.ClickException(str(exc)) from exc
     except ValueError as exc:  # a user KB file that cannot be read
         raise click.ClickException(str(exc)) from exc
+    except KeyboardInterrupt:
+        progress.close()
+        click.echo(f"Interrupted. {db_path} keeps every shard stored so far and the last whole link; the same build "
+                   "again goes on from there.", err=True)
+        sys.exit(130)
     except StoreError as exc:  # another build or server is writing the store (store.lock.StoreBusy)
         raise click.ClickException(str(exc)) from exc
     except sqlite3.OperationalError as exc:  # the store's disk is full, or another process holds the store
