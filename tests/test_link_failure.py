@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 
+import pytest
 from click.testing import CliRunner
 
 from conftest import SAMPLE
@@ -58,3 +59,22 @@ def test_a_build_whose_link_is_killed_says_so_and_the_next_build_links(tmp_path,
     assert again.exit_code == 0, again.output
     conn = connect(db)
     assert _tables(conn) == tables
+
+
+def test_a_claims_and_flags_worker_killed_is_a_link_failure_in_words_and_the_store_keeps_its_rows(store, monkeypatch):
+    from dossier.link import derived
+
+    tables = _tables(store)
+    compute = derived._compute
+
+    def killed(kb, conn, task):  # in a forked worker: as the system's OOM killer ends it
+        if task[0] == "e":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return compute(kb, conn, task)
+
+    monkeypatch.setattr(derived, "default_workers", lambda articles: 2)  # the pool, even for the sample
+    monkeypatch.setattr(derived, "_compute", killed)
+    with pytest.raises(corpus.LinkFailed, match=r"failed: its process was killed \(signal 9\)") as failed:
+        corpus.link(store, full=True)
+    assert failed.value.detail == "a claims-and-flags worker process ended without its result (exit code -9)"
+    assert _tables(store) == tables

@@ -39,7 +39,7 @@ from dossier.link import scratch
 from dossier.link.checkpoint import Checkpoints
 from dossier.link.copies import ArticleText, CopyIndex
 from dossier.link.linker import LinkInput, SpooledIndex, add_statements, text_reader
-from dossier.link.pool import collect_less, die_with_parent
+from dossier.link.pool import ProcessFailed, collect_less, die_with_parent
 from dossier.link.quotes import QuoteIndex
 
 MIN_ARTICLES = 2000  # below this a second process costs more (~1 s to start) than it saves
@@ -201,11 +201,11 @@ class _Child:
                 kind, value = self._queue.get(timeout=WAIT)
             except queue.Empty:
                 if not self._process.is_alive():
-                    raise RuntimeError(f"the copy stage's {self.part} process ended without its result (exit code "
+                    raise ProcessFailed(f"the copy stage's {self.part} process ended without its result (exit code "
                                        f"{self._process.exitcode})") from None
                 continue
             if kind == "error":
-                raise RuntimeError(f"the copy stage failed ({self.part}):\n{value}")
+                raise ProcessFailed(f"the copy stage failed ({self.part}):\n{value}")
             return kind, value
 
     def _wait_for_findings(self) -> None:
@@ -221,10 +221,10 @@ class _Child:
             try:  # ended: what it said last may still be on its way
                 kind, value = self._queue.get(timeout=1.0)
             except queue.Empty:
-                raise RuntimeError(f"the copy stage's {self.part} process ended without its result (exit code "
+                raise ProcessFailed(f"the copy stage's {self.part} process ended without its result (exit code "
                                    f"{self._process.exitcode})") from None
         if kind == "error":
-            raise RuntimeError(f"the copy stage failed ({self.part}):\n{value}")
+            raise ProcessFailed(f"the copy stage failed ({self.part}):\n{value}")
         self._index = value
 
     def found(self, article_id: str) -> Any:

@@ -29,7 +29,7 @@ from dossier.link import checkpoint, scratch
 from dossier.link.checkpoint import Checkpoints
 from dossier.link.copy_stage import MIN_ARTICLES, CopyStage, children
 from dossier.link.events import Event
-from dossier.link.pool import ForkPool, can_fork, default_workers, give_back_freed_memory
+from dossier.link.pool import ForkPool, ProcessFailed, can_fork, default_workers, give_back_freed_memory
 from dossier.link.timeline import DateTally, article_facts, event_date, lead_dates
 from dossier.link.linker import (STATE_VERSION, Changes, Linker, LinkInput, PickledState, SpooledIndex, StoryRows, day_of,
                                  event_seq, load_state, save_pickled_state, save_state, text_reader)
@@ -73,6 +73,18 @@ def occurrence_export(record: dict[str, Any]) -> dict[str, Any]:
 
 def link(conn: sqlite3.Connection, kb_file: str | None = None, full: bool = False, resident: bool = False,
          counts: bool = True, progress: Progress | None = None) -> dict[str, Any]:
+    """Bring the corpus-level tables up to date with the analysis records; return their sizes (`_link`).
+    A process of the link that fails or is killed is LinkFailed, which says what it means."""
+    try:
+        return _link(conn, kb_file, full, resident, counts, progress)
+    except ProcessFailed as error:
+        scratch.sweep()  # a linking process that was killed left its copy stage's files
+        path = conn.execute("PRAGMA database_list").fetchone()[2]
+        raise LinkFailed(path or "an in-memory store", str(error)) from error
+
+
+def _link(conn: sqlite3.Connection, kb_file: str | None, full: bool, resident: bool, counts: bool,
+          progress: Progress | None) -> dict[str, Any]:
     """Bring the corpus-level tables up to date with the analysis records; return their sizes.
 
     With a saved linking state that matches the store, only the articles added since are
@@ -266,14 +278,8 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
             # back before the fork: the linking process would inherit those pages, and its allocations into them
             # would be copies beside this process's
             give_back_freed_memory()
-            try:
-                with ForkPool(path, work, 1, "link", daemon=False) as pool:
-                    (_, (seconds, cpu)), = pool.map([None])
-            except BaseException as error:
-                scratch.sweep()  # a linking process that was killed left its copy stage's files
-                if isinstance(error, RuntimeError):
-                    raise LinkFailed(path, str(error)) from error
-                raise
+            with ForkPool(path, work, 1, "link", daemon=False) as pool:
+                (_, (seconds, cpu)), = pool.map([None])
         else:  # an in-memory store, or no fork here: the steps in this process
             seconds, cpu = work(conn, None)
             give_back_freed_memory()  # the state was freed when they returned

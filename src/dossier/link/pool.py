@@ -61,6 +61,11 @@ def give_back_freed_memory() -> None:
         pass
 
 
+class ProcessFailed(RuntimeError):
+    """A forked process failed (the message has its traceback) or ended without its result (killed: the
+    message has its exit code). `link.corpus.link` tells the user what it means (`LinkFailed`)."""
+
+
 def die_with_parent(parent: int) -> None:
     """In a forked worker: end when the process that forked it ends, however it ends. A build
     killed while its workers run would otherwise leave them running on (a linking process
@@ -147,11 +152,11 @@ class ForkPool:
             except queue.Empty:
                 dead = [p for p in self._processes if not p.is_alive()]
                 if dead:
-                    raise RuntimeError(f"a {self._what} process ended without its result (exit code "
+                    raise ProcessFailed(f"a {self._what} process ended without its result (exit code "
                                        f"{dead[0].exitcode})") from None
                 continue
             if kind == "error":
-                raise RuntimeError(f"a {self._what} failed:\n{value}")
+                raise ProcessFailed(f"a {self._what} failed:\n{value}")
             return seq, pickle.loads(value)
 
     def close(self) -> None:
