@@ -25,19 +25,22 @@ def _ended_pid() -> int:
 
 
 def test_sweep_removes_only_the_folders_of_processes_that_ended(tmp_path):
-    ended = tmp_path / f"{scratch.PREFIX}{_ended_pid()}-abc"
+    ns, pid = scratch.namespace(), _ended_pid()
+    ended = tmp_path / f"{scratch.PREFIX}{ns}-{pid}-abc"
     ended.mkdir()
     (ended / "dossier-link-x.pickle.lz4").write_bytes(b"spooled index")
-    mine = tmp_path / f"{scratch.PREFIX}{os.getpid()}-def"
+    mine = tmp_path / f"{scratch.PREFIX}{ns}-{os.getpid()}-def"
     mine.mkdir()
-    unnamed = tmp_path / f"{scratch.PREFIX}nobody-ghi"
+    elsewhere = tmp_path / f"{scratch.PREFIX}{ns}1-{pid}-jkl"  # a container's of another PID namespace
+    elsewhere.mkdir()
+    unnamed = tmp_path / f"{scratch.PREFIX}{ns}-nobody-ghi"
     unnamed.mkdir()
     loose = tmp_path / "dossier-link-old.pickle.lz4"
     loose.write_bytes(b"an older version's file")
 
     assert scratch.sweep(str(tmp_path)) == [str(ended)]
     assert not ended.exists()
-    assert mine.is_dir() and unnamed.is_dir() and loose.is_file()
+    assert mine.is_dir() and elsewhere.is_dir() and unnamed.is_dir() and loose.is_file()
 
 
 def _temporary_folder(tmp_path, monkeypatch):
@@ -89,7 +92,7 @@ def test_the_next_link_removes_what_a_killed_build_left(store, tmp_path, monkeyp
     monkeypatch.setattr(corpus, "MIN_ARTICLES", 1)
     monkeypatch.setenv("DOSSIER_LINK_CHECKPOINT_EVERY", "0")
     folder = _temporary_folder(tmp_path, monkeypatch)
-    left = folder / f"{scratch.PREFIX}{_ended_pid()}-xyz"  # as a build killed with its linking process leaves it
+    left = folder / f"{scratch.PREFIX}{scratch.namespace()}-{_ended_pid()}-xyz"  # as a killed build leaves it
     left.mkdir()
     (left / "dossier-link-abc.pickle.lz4").write_bytes(b"\0" * 4096)
     (left / "dossier-found-def").write_bytes(b"\0" * 512)
