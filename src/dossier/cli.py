@@ -108,9 +108,10 @@ def _stderr_console():
 def _print_summary(report: BuildReport, conn, verbose: bool) -> None:
     counts = store.counts(conn)
     echo = click.echo
-    steps = ", ".join(f"{name} {report.stage_seconds[key]:.1f} s" for key, name in
-                      (("read", "reading and analysing"), ("analyse", "analyses redone"), ("link", "linking"))
-                      if report.stage_seconds.get(key, 0) >= 0.05 or (key != "analyse" and key in report.stage_seconds))
+    shown = [("read", "reading and analysing"), ("link", "linking")]
+    if report.stage_seconds.get("analyse", 0) >= 0.05:  # analyses redone after the outlet steps changed texts
+        shown.insert(1, ("analyse", "analyses redone"))
+    steps = ", ".join(f"{name} {report.stage_seconds[key]:.1f} s" for key, name in shown if key in report.stage_seconds)
     echo(
         f"Read {report.documents} documents from {report.files - report.files_unchanged} files"
         + (f" ({report.files_unchanged} unchanged files not read again)" if report.files_unchanged else "")
