@@ -95,3 +95,39 @@ def test_the_command_line_says_the_store_is_busy_in_one_line(tmp_path, monkeypat
     assert result.exit_code == 1
     assert f"Error: {store} is being written by a test's holder (process {holder.pid}" in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_export_is_one_snapshot_and_notes_a_build_writing_the_store(tmp_path, monkeypatch):
+    """`dossier export` reads every table from one read transaction: a build that commits meanwhile (here: its
+    claims rewritten as the export reaches them) is not half in it. While a build holds the store, it says so."""
+    import json
+    import sqlite3
+
+    from dossier.report import document
+
+    store = tmp_path / "story.db"
+    conn = connect(store)
+    build([str(SAMPLE)], conn, BuildOptions(workers=1))
+    claims = conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0]
+    assert claims > 0
+    conn.close()
+
+    read_claims = document.read_claims
+
+    def a_build_commits_first(conn):  # another connection, as a build's
+        with sqlite3.connect(store) as other:
+            other.execute("DELETE FROM claims")
+        return read_claims(conn)
+
+    monkeypatch.setattr(document, "read_claims", a_build_commits_first)
+    holder = _holder(store, 30)
+    try:
+        result = CliRunner().invoke(main, ["export", "--db", str(store), "--format", "json"])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 0, result.output
+    assert f"note: a test's holder (process {holder.pid}" in result.stderr
+    assert len(json.loads(result.stdout)["claims"]) == claims  # the claims as they were when the export began
+    again = CliRunner().invoke(main, ["export", "--db", str(store), "--format", "json"])
+    assert "note:" not in again.stderr and json.loads(again.stdout)["claims"] == []

@@ -17,7 +17,8 @@ from dossier.link.corpus import LinkFailed
 from dossier.scale.shards import SHARD_SIZE
 from dossier.report.writers import BINARY_FORMATS, FORMATS, WRITERS
 from dossier.store import corpus as store
-from dossier.store.db import DEFAULT_DB, StoreError, connect
+from dossier.store.db import DEFAULT_DB, StoreError, connect, snapshot
+from dossier.store.lock import writer_of
 
 DB_OPTION = click.option(
     "--db",
@@ -260,7 +261,18 @@ def export_command(db_path, fmt, output) -> None:
 
 
 def write_export(conn, fmt: str, output: str) -> None:
-    """Write to a file atomically (a temporary file renamed into place), or to stdout."""
+    """Write to a file atomically (a temporary file renamed into place), or to stdout; from one snapshot of
+    the store (`store.db.snapshot`), and with a note when a build is writing it."""
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    writer = writer_of(path) if path else None
+    if writer:
+        click.echo(f"note: {writer} is writing {path}: this export is the store as it is now, which may be "
+                   "between two of the build's steps (its articles stored but not yet linked, say)", err=True)
+    with snapshot(conn):
+        _write_export(conn, fmt, output)
+
+
+def _write_export(conn, fmt: str, output: str) -> None:
     binary = fmt in BINARY_FORMATS
     if output == "-":
         if binary and sys.stdout.isatty():

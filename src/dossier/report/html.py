@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 
 from dossier import __version__
 from dossier.store import corpus as store
+from dossier.store.db import snapshot
 from dossier.web import links
 from dossier.web.data import SEVERITIES, Index, Reader, build_index, flags_sorted
 from dossier.web.highlight import article_spans, segment
@@ -137,8 +138,7 @@ def _actor(reader: Reader, index: Index, actor: dict[str, Any], rows: list[sqlit
 def iter_html(conn: sqlite3.Connection) -> Iterator[str]:
     """The page in pieces, section by section, so a big store is never one string in memory twice."""
     reader = _StoreReader(conn)
-    conn.execute("BEGIN")  # one snapshot of the store for the whole file
-    try:
+    with snapshot(conn):  # one snapshot of the store for the whole file
         index = reader.index()
         actors = [a for a in (reader.actor(row[0]) for row in conn.execute("SELECT id FROM actors ORDER BY id")) if a]
         report = _REPORT.get_template("dossier.html")
@@ -169,8 +169,6 @@ def iter_html(conn: sqlite3.Connection) -> Iterator[str]:
             if body is not None:
                 yield _section("article", article_id, body)
         yield tail
-    finally:
-        conn.execute("COMMIT")
 
 
 def write_html_file(conn: sqlite3.Connection, out: IO[str]) -> None:

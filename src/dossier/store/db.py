@@ -47,6 +47,21 @@ def rollback(conn: sqlite3.Connection) -> None:
 
 
 @contextmanager
+def snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """The store as it is when the block first reads it, for the whole block (one read transaction: a build
+    that commits meanwhile is not seen). Inside a transaction already, that one."""
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+
+
+@contextmanager
 def bulk_cache(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """A page cache of BULK_CACHE_KB for the block (a whole table rewritten), the connection's own after:
     it is memory only while pages fill it, but freed pages stay in the process's heap."""

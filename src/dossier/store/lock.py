@@ -74,6 +74,27 @@ def writing(store_path: str | Path, what: str, wait: float = 10.0) -> Iterator[N
         os.close(handle)
 
 
+def writer_of(store_path: str | Path) -> str | None:
+    """Who is writing the store now (as StoreBusy names them), or None: for a reader to say that what it
+    reads may be between two steps of a build. Takes no lock a writer would wait for."""
+    path = lock_path(store_path)
+    if fcntl is None:
+        return None
+    try:
+        handle = os.open(path, os.O_RDONLY)
+    except OSError:  # no lock file: no build is writing
+        return None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return _holder(path)
+    else:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(handle)
+
+
 def _holder(path: Path) -> str:
     try:
         holder = json.loads(path.read_text())
