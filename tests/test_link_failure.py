@@ -13,6 +13,7 @@ from conftest import SAMPLE
 from dossier.cli import main
 from dossier.link import corpus
 from dossier.link.linker import Linker
+from dossier.store.db import connect
 from test_link_forked import _tables
 
 ADD = Linker.add
@@ -35,7 +36,6 @@ def test_a_build_whose_link_is_killed_says_so_and_the_next_build_links(tmp_path,
     runner = CliRunner()
     done = runner.invoke(main, ["build", str(SAMPLE), "--db", str(db), "--workers", "1", "--quiet"])
     assert done.exit_code == 0, done.output
-    from dossier.store.db import connect
     conn = connect(db)
     tables = _tables(conn)
     conn.close()

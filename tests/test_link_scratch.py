@@ -99,3 +99,18 @@ def test_the_next_link_removes_what_a_killed_build_left(store, tmp_path, monkeyp
 
     corpus.link(store, full=True)
     assert _stage_files(folder) == []
+
+
+def test_a_link_that_fails_after_its_children_are_done_leaves_no_files(store, tmp_path, monkeypatch):
+    """The children's indexes, handed over but not loaded, go with the stage's folder."""
+    monkeypatch.setattr(corpus, "MIN_ARTICLES", 1)
+    monkeypatch.setenv("DOSSIER_LINK_CHECKPOINT_EVERY", "0")
+    folder = _temporary_folder(tmp_path, monkeypatch)
+
+    def fail(*args, **kwargs):  # after the copies' index was stored as it was and the statements' loaded
+        raise ValueError("no room left on the device")
+
+    monkeypatch.setattr(corpus, "_write_statements", fail)
+    with pytest.raises(corpus.LinkFailed, match="no room left"):
+        corpus.link(store, full=True)
+    assert _stage_files(folder) == []

@@ -154,10 +154,7 @@ class Checkpoints:
     def resume_from(self) -> int:
         """The number of articles the last whole checkpoint holds, when it was made for this
         store and link; else 0, and the folder's files are removed."""
-        try:
-            meta = json.loads((self.folder / META).read_text())
-        except (OSError, ValueError):
-            meta = None
+        meta = _meta(self.folder)
         if meta is not None and {k: meta.get(k) for k in self.key} == self.key and \
                 all(self._path(part, meta["articles_linked"]).exists() for part in meta.get("parts", [])):
             return int(meta["articles_linked"])
@@ -173,12 +170,19 @@ class Checkpoints:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def _meta(folder: Path) -> dict[str, Any] | None:
+    """What the folder's last whole checkpoint says of itself (None: no whole checkpoint)."""
+    try:
+        meta = json.loads((folder / META).read_text())
+    except (OSError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) and isinstance(meta.get("articles_linked"), int) else None
+
+
 def last_whole(store_path: str) -> int:
     """The articles the store's last whole checkpoint holds (0: none), whatever link it was made for."""
-    try:
-        return int(json.loads((folder_of(store_path) / META).read_text())["articles_linked"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return 0
+    meta = _meta(folder_of(store_path))
+    return meta["articles_linked"] if meta else 0
 
 
 def clear(store_path: str) -> None:

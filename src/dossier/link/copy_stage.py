@@ -78,8 +78,8 @@ def _finder(conn: Any, part: str, index: Any = None) -> tuple[CopyIndex | QuoteI
     return copies, lambda item: copies.add(ArticleText(item.id, item.text, item.published, item.outlets))
 
 
-def _work(path: str, parts: tuple[str, ...], out: Any, found_path: str, parent: int,
-          checkpoints: Checkpoints | None = None, start: int = 0, folder: str | None = None) -> None:
+def _work(path: str, parts: tuple[str, ...], out: Any, found_path: str, parent: int, folder: str,
+          checkpoints: Checkpoints | None = None, start: int = 0) -> None:
     """A child: what its parts find of every analysed article in linking order (one value per part), then
     their indexes (with, for reports, its CPU seconds and the time it was done). With `checkpoints`, its
     indexes are pickled into each checkpoint before the findings of its last article are sent; a link
@@ -125,7 +125,7 @@ class _Findings:
     stage closes. On disk, not in memory: at 20,000 articles 233 bytes an article for the copies' child,
     98 for the statements' (a few hundred MB at 1,000,000)."""
 
-    def __init__(self, folder: str | None = None) -> None:
+    def __init__(self, folder: str) -> None:
         handle, self.path = tempfile.mkstemp(prefix="dossier-found-", dir=folder)
         os.close(handle)
         self._file = open(self.path, "rb", buffering=0)
@@ -177,23 +177,29 @@ class _Findings:
 class _Child:
     """One child process (`_work` of its parts) and what it has found, taken in linking order."""
 
-    def __init__(self, context: Any, path: str, parts: tuple[str, ...], checkpoints: Checkpoints | None = None,
-                 start: int = 0, folder: str | None = None) -> None:
+    def __init__(self, context: Any, path: str, parts: tuple[str, ...], folder: str,
+                 checkpoints: Checkpoints | None = None, start: int = 0) -> None:
         self.parts = parts
         self._queue = context.Queue()
         self._findings = _Findings(folder)
         self._process = context.Process(target=_work, args=(path, parts, self._queue, self._findings.path, os.getpid(),
-                                                            checkpoints, start, folder), daemon=True)
+                                                            folder, checkpoints, start), daemon=True)
         self._process.start()
         self._pending: list[tuple[str, Any]] = []
         self._next = 0
         self._index: Any = None  # what the child sent once done (it may be done long before the parent)
-        self._taken = False  # (its indexes' files are then the caller's)
 
     @property
     def part(self) -> str:
         """How errors name the child."""
         return " and ".join(self.parts)
+
+    def _ended(self) -> ProcessFailed:
+        return ProcessFailed(f"the copy stage's {self.part} process ended without its result (exit code "
+                             f"{self._process.exitcode})")
+
+    def _failed(self, traceback_text: str) -> ProcessFailed:
+        return ProcessFailed(f"the copy stage failed ({self.part}):\n{traceback_text}")
 
     def _receive(self) -> tuple[str, Any]:
         while True:
@@ -201,11 +207,10 @@ class _Child:
                 kind, value = self._queue.get(timeout=WAIT)
             except queue.Empty:
                 if not self._process.is_alive():
-                    raise ProcessFailed(f"the copy stage's {self.part} process ended without its result (exit code "
-                                       f"{self._process.exitcode})") from None
+                    raise self._ended() from None
                 continue
             if kind == "error":
-                raise ProcessFailed(f"the copy stage failed ({self.part}):\n{value}")
+                raise self._failed(value)
             return kind, value
 
     def _wait_for_findings(self) -> None:
@@ -221,10 +226,9 @@ class _Child:
             try:  # ended: what it said last may still be on its way
                 kind, value = self._queue.get(timeout=1.0)
             except queue.Empty:
-                raise ProcessFailed(f"the copy stage's {self.part} process ended without its result (exit code "
-                                   f"{self._process.exitcode})") from None
+                raise self._ended() from None
         if kind == "error":
-            raise ProcessFailed(f"the copy stage failed ({self.part}):\n{value}")
+            raise self._failed(value)
         self._index = value
 
     def found(self, article_id: str) -> Any:
@@ -246,26 +250,15 @@ class _Child:
             raise RuntimeError(f"the copy stage's {self.part} sent findings of articles the link did not read")
         self._process.join()
         self._findings.close()
-        self._taken = True
         paths, cpu, done = self._index
         return tuple(SpooledIndex(path) for path in paths), cpu, done
 
     def close(self) -> None:
+        """End the child; its files go with the stage's folder (`CopyStage.close`)."""
         if self._process.is_alive():
             self._process.terminate()
         self._process.join()
         self._findings.close()
-        if self._index is not None and not self._taken:  # a link that failed after the child was done
-            for path in self._index[0]:
-                SpooledIndex(path).remove()
-        while True:  # a link that failed before taking the indexes: their spooled file is removed
-            try:
-                kind, value = self._queue.get_nowait()
-            except (queue.Empty, OSError, ValueError, EOFError):
-                return
-            if kind == "index":
-                for path in value[0]:
-                    SpooledIndex(path).remove()
 
 
 class CopyStage:
@@ -284,11 +277,10 @@ class CopyStage:
         self.groups = groups or children()
         self.start = start  # articles linked before (a link resumed from a checkpoint)
         self.folder = scratch.make()
-        self._children = [_Child(context, path, parts, checkpoints, start, self.folder) for parts in self.groups]
+        self._children = [_Child(context, path, parts, self.folder, checkpoints, start) for parts in self.groups]
         self.child_cpu = 0.0  # the children's CPU seconds, once `indexes` has them
         self.waited = 0.0  # seconds `indexes` waited for the children to finish their articles
         self.transfer = 0.0  # seconds from then (or the call) until the indexes' files were received
-        self._spooled: list[SpooledIndex] = []
 
     def found(self, article_id: str) -> tuple[list[dict[str, Any]], list[str | None]]:
         """The copy relations the article has with the articles before it, and the keys of the
@@ -306,7 +298,6 @@ class CopyStage:
         for child in self._children:
             values, cpu, child_done = child.index()
             indexes.update(zip(child.parts, values))
-            self._spooled.extend(values)
             self.child_cpu += cpu
             done = max(done, child_done)
         self.waited = max(0.0, done - started)
@@ -314,8 +305,8 @@ class CopyStage:
         return indexes["copies"], indexes["statements"]
 
     def close(self) -> None:
+        """End the children and remove the stage's folder: their findings and every index not loaded
+        (a link that failed, or one that stored an index as it was)."""
         for child in self._children:
             child.close()
-        for spooled in self._spooled:  # those not loaded (a link that failed, or one that stored them as they were)
-            spooled.remove()
         scratch.remove(self.folder)

@@ -42,8 +42,8 @@ from dossier.link.events import LEAD_CHARS, Event, EventArticle, EventIndex, lea
 from dossier.link.quotes import MergedQuote, Occurrence, QuoteIndex, normalize_quote
 from dossier.link.timeline import DateTally, LeadFacts
 from dossier.model import Mention
-from dossier.store.marks import write_mark
 from dossier.store.db import rollback
+from dossier.store.marks import write_mark
 
 STATE_VERSION = "17"  # 2: the lead-date cache; 3: event membership rows and the journal (schema 8); 4: date tallies;
 # 5: events keep months and weekdays, Spanish lead words read in English; 6: compact statement occurrences, copy key counts;

@@ -19,8 +19,8 @@ from multiprocessing import get_all_start_methods, get_context
 from typing import Any
 
 from dossier.analyze.record import RECORD_VERSION, analyze_text, cached_kb, kb_fingerprint
-from dossier.store.marks import log_seq, logged, since, write_mark
 from dossier.store.db import rollback
+from dossier.store.marks import log_seq, logged, since, write_mark
 
 BATCH = 200
 

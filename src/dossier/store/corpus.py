@@ -19,8 +19,8 @@ from dossier.corpus.clean import learn_repeated_lines, remove_learned_lines
 from dossier.corpus.outlet import name_key, outlet_key
 from dossier.model import Article, Skip
 from dossier.store.analysis import text_hash
-from dossier.store.marks import log_seq, logged, since, write_mark
 from dossier.store.db import rollback
+from dossier.store.marks import log_seq, logged, since, write_mark
 
 LEARNED_REASON_PREFIX = "repeated across outlet"
 
