@@ -51,11 +51,13 @@ def test_a_server_links_posts_onto_its_state_in_memory_and_reloads_when_another_
     """`dossier serve` keeps the state it saved last: the next post does not load it from the
     store, and gives what loading it would have given; a build by another process in between
     (here another connection) makes it load the store's state again."""
+    from dossier.link import adding
     from dossier.link import corpus as link_corpus
 
     loads = []
-    real_load = link_corpus.load_state
-    monkeypatch.setattr(link_corpus, "load_state", lambda *a: loads.append(1) or real_load(*a))
+    real_load, real_head = link_corpus.load_state, adding.read_head
+    monkeypatch.setattr(link_corpus, "load_state", lambda *a: loads.append("load") or real_load(*a))
+    monkeypatch.setattr(adding, "read_head", lambda *a: loads.append("head") or real_head(*a))  # (a build's: a part at a time)
     resident, reference = connect(tmp_path / "resident.db"), connect(tmp_path / "reference.db")
     for part in PARTS[:2]:
         build([str(SAMPLE / part)], resident, BuildOptions(workers=1, resident_state=True))

@@ -61,9 +61,10 @@ def test_an_added_article_is_told_too(store, tmp_path):
     build([str(new)], store, BuildOptions(workers=1),
           progress=lambda event, value: record(*value) if event == "link" else None)
     reports = _reports(told)
-    assert _steps(reports) == ["linking articles", "writing", "claims and flags: chunks of scopes written",
-                               "saving the linking state", ""]
-    assert reports[0] == ("linking articles", 0, 1)
+    # (an add reads the state a part at a time: a step of its own for each)
+    assert _steps(reports) == ["linking articles: statements", "linking articles: copies", "linking articles: events",
+                               "writing", "claims and flags: chunks of scopes written", "saving the linking state", ""]
+    assert reports[:2] == [("linking articles: statements", 0, 1), ("linking articles: statements", 1, 1)]
 
 
 def test_the_terminal_shows_a_bar_for_each_step(monkeypatch):

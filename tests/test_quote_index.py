@@ -115,7 +115,8 @@ def test_the_linking_state_pickle_keeps_the_statements():
         linker.quotes.add(occurrences(article, published, quotes), merge=False)
     before = dicts(linker.quotes.all())
     chunks: list[bytes] = []  # where the store's chunks would go (link.linker._Chunks)
-    sink = type("Sink", (), {"write": lambda self, data: chunks.append(data), "flush": lambda self: None})()
+    sink = type("Sink", (), {"write": lambda self, data: chunks.append(data), "flush": lambda self: None,
+                             "tell": lambda self: sum(map(len, chunks))})()
     _compressed_pickle(linker, sink)
     loaded = _unpickle(io.BufferedReader(_Inflating(iter(chunks))))
     assert dicts(loaded.quotes.all()) == before

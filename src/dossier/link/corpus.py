@@ -99,6 +99,13 @@ def _link(conn: sqlite3.Connection, kb_file: str | None, full: bool, resident: b
     kb = cached_kb(kb_file)
     fingerprint = kb_fingerprint(kb_file)
     logged = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM analysis_log").fetchone()[0]
+    if not full and not resident:  # a part of the saved state at a time (a server keeps it whole in memory)
+        from dossier.link.adding import FULL, link_added  # (it builds on this module's steps)
+
+        added = link_added(conn, kb, fingerprint, logged, laps, progress, counts)
+        if isinstance(added, dict):
+            return added
+        full = added == FULL
     linker = None if full else (resident and _resident_state(conn, fingerprint)) or load_state(conn, kb, fingerprint)
     laps("state")
     new: list[str] = []
@@ -279,9 +286,9 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
             # would be copies beside this process's
             give_back_freed_memory()
             with ForkPool(path, work, 1, "link", daemon=False) as pool:
-                (_, (seconds, cpu)), = pool.map([None])
+                (_, (seconds, cpu, pickled.parts)), = pool.map([None])  # (the parts' places: written there)
         else:  # an in-memory store, or no fork here: the steps in this process
-            seconds, cpu = work(conn, None)
+            seconds, cpu, _ = work(conn, None)
             give_back_freed_memory()  # the state was freed when they returned
         laps.seconds.update(seconds)
         laps.restart()
@@ -325,10 +332,10 @@ def _link_resident(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_pro
 
 def _linking_process(kb: Any, fingerprint: str, copy_process: bool | None, analysis_seq: int,
                      pickled: PickledState, progress: Progress, conn: sqlite3.Connection,
-                     _: Any) -> tuple[dict[str, float], dict[str, Any]]:
+                     _: Any) -> tuple[dict[str, float], dict[str, Any], list[int]]:
     """The linking steps of `_link_full`, in its forked process (or in this one): link, write the
-    tables, pickle the state into `pickled`'s file; return the seconds of each step and the
-    linker's CPU. The state is dropped on return."""
+    tables, pickle the state into `pickled`'s file; return the seconds of each step, the
+    linker's CPU and where the state's parts begin in the file. The state is dropped on return."""
     laps = Laps()
     try:
         _, stage, cpu = _link_steps(conn, kb, fingerprint, copy_process, analysis_seq, laps, pickled, progress)
@@ -337,7 +344,7 @@ def _linking_process(kb: Any, fingerprint: str, copy_process: bool | None, analy
     gc.unfreeze()  # frozen while the steps ran: the collector need not rescan it
     if stage:
         stage.close()
-    return laps.seconds, _cpu(cpu, stage)
+    return laps.seconds, _cpu(cpu, stage), pickled.parts
 
 
 def _link_steps(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_process: bool | None, analysis_seq: int,
