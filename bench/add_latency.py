@@ -5,7 +5,8 @@ the peak resident memory of the process and its children.
     .venv/bin/python bench/add_latency.py STORE --source /tmp/dossier-scale/corpus-1000000 [--adds 3]
 
 The articles are the first N records of the corpus's first shard (bench/corpus_gen.py's output)
-with a new url and a line added, as bench/scale.py's adds: new articles that copy stored ones.
+with a new url and a line added that names the time of the run, so each is a new article that
+copies a stored one (bench/scale.py's adds, run once on a store, add the same line each time).
 The store keeps them (it grows by N articles): use a copy to keep it as it was. bench/scale.py
 times its adds inside the build's process; this starts a process per add, so the state's load
 and the interpreter's start are in each number, as they are for a user.
@@ -39,7 +40,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for n, record in enumerate(records):
             stamp = time.strftime("%Y%m%d%H%M%S")
-            record = dict(record, url=f"{record['url']}-added-{stamp}-{n}", text=record["text"] + f"\n\nUpdate {n}: more to follow.")
+            # (the stamp in the text too: a text the store holds already would add a source, not an article)
+            record = dict(record, url=f"{record['url']}-added-{stamp}-{n}",
+                          text=record["text"] + f"\n\nUpdate {n} of {stamp}: more to follow.")
             path = Path(tmp) / f"add-{n}.jsonl"
             path.write_text(json.dumps(record) + "\n", encoding="utf-8")
             command = [sys.executable, "-m", "dossier", "build", str(path), "--db", args.store, "--workers", "1"]
