@@ -114,6 +114,7 @@ def _link_in_parts(conn: sqlite3.Connection, kb: KnowledgeBase, linker: Linker, 
     tables written, the claims and flags redone, the state saved (the journal appended, or a
     snapshot made of each part as its step ends)."""
     taken: list[_Taken | None] = []  # by the article's place in `_articles`
+    total = Changes()  # what the new articles changed, in their order (`Changes.update`)
     parts: dict[str, IO[bytes]] = {}  # a snapshot's parts, pickled as their steps end
     added = 0
     try:
@@ -132,7 +133,12 @@ def _link_in_parts(conn: sqlite3.Connection, kb: KnowledgeBase, linker: Linker, 
             step = _Taken(changes, lead_actors_of(item.record))
             step.statements = linker.add_statements_of(item, changes)
             taken.append(step)
-            added += n >= len(plan.journal)
+            if n >= len(plan.journal):  # a new article's changed statements, taken in order as they come
+                added += 1
+                total.update(changes)
+            # (each merged statement with all its occurrences: kept per article, those of a widely carried
+            # statement would be many copies of it; a journal's are not written again)
+            changes.quotes, changes.retired_quotes = {}, set()
             _tell(progress, "linking articles: statements", n, plan)
         snapshot = not journal_has_room(conn, linker, added)
         _let_go(conn, linker, "quotes", parts if snapshot else None)
@@ -155,7 +161,6 @@ def _link_in_parts(conn: sqlite3.Connection, kb: KnowledgeBase, linker: Linker, 
             if article_id in linker.events.event_of:
                 linker.tallies.pop(linker.events.event_of[article_id], None)
         batch: set[str] = set()  # a journal batch's events, whose stories were joined at its end
-        changes = Changes()
         for n, (item, after) in enumerate(_articles(conn, plan, records=False)):
             step = taken[n]
             if step is not None:
@@ -163,7 +168,7 @@ def _link_in_parts(conn: sqlite3.Connection, kb: KnowledgeBase, linker: Linker, 
                 _tell(progress, "linking articles: events", n, plan)
             if n >= len(plan.journal):
                 if step is not None:
-                    changes.update(step.changes)
+                    total.update(step.changes)  # (its copies and events; its statements were taken above)
                 continue
             if item is None:
                 linker.join_stories(batch)
@@ -175,13 +180,13 @@ def _link_in_parts(conn: sqlite3.Connection, kb: KnowledgeBase, linker: Linker, 
         progress("writing", 0, 0)
         resourced = {r[0] for r in conn.execute("SELECT DISTINCT article_id FROM sources WHERE rowid > ?",
                                                 (linker.max_source_rowid,))}
-        apply_changes(conn, linker, changes)
+        apply_changes(conn, linker, total)
         linker.max_source_rowid = max_source
         _let_go(conn, linker, "events", parts if snapshot else None)
         laps("write")
-        claims_and_flags(conn, kb, {"articles": changes.articles | changes.copies | resourced,
-                                    "events": set(changes.events),
-                                    "quotes": set(changes.quotes) | changes.retired_quotes}, progress=progress)
+        claims_and_flags(conn, kb, {"articles": total.articles | total.copies | resourced,
+                                    "events": set(total.events),
+                                    "quotes": set(total.quotes) | total.retired_quotes}, progress=progress)
         laps("claims and flags")
         progress("saving the linking state", 0, 0)
         if snapshot:
