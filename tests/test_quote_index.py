@@ -269,6 +269,9 @@ def test_wordings_in_one_buffer_read_back_as_they_were_given():
     assert list(again) == given and again.sizes(everyone).tolist() == [len(w) for w in given]
     odd = _Wordings(["a\x00b", "plain"])
     assert odd.many([1, 0]) == ["plain", "a\x00b"] and list(odd) == ["a\x00b", "plain"]
+    # read in order a run at a time (one decode and one split of a stretch of the buffer), across runs
+    many = [given[n % len(given)] + (f" {n}" if n % 5 else "") if n % 7 else "" for n in range(10_000)]
+    assert list(_Wordings(many)) == many
 
 
 def test_record_strings_numbered_in_a_buffer_keep_their_numbers_after_a_reload():

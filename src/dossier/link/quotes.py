@@ -294,8 +294,14 @@ class _Wordings:
 
     def __iter__(self) -> Iterator[str]:
         step = 1 << 12  # ~0.5 MB of str objects at a time (what a load holds besides the index while it hashes them)
+        starts, text = self._starts, self._text
         for first in range(0, len(self), step):
-            yield from self.many(range(first, min(first + step, len(self))))
+            last = min(first + step, len(self))
+            if self._plain:  # a run of wordings is one stretch of the buffer: one decode and one split
+                # (`many` of its numbers, a slice for each: 0.9 us a wording, 1.3 s for 200,000 articles')
+                yield from text[starts[first]:starts[last] - 1].decode("utf-8", "surrogatepass").split(_END)
+            else:
+                yield from self.many(range(first, last))
 
     def append(self, wording: str) -> None:
         self._plain = self._plain and _END not in wording
@@ -379,7 +385,7 @@ class _Runs(_Table):
         self._last = self.values[len(self.values) - 1] if len(self.values) else None
 
 
-_SLOTS_BATCH = 1 << 20  # wordings placed at a time by `_slots`
+_SLOTS_BATCH = 1 << 16  # wordings placed at a time by `_slots` (1 << 20 made a state's reading 72 MiB larger at 200,000 articles, no faster)
 
 
 def _slots(wordings: Sequence[str], size: int) -> array:
