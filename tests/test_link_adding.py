@@ -181,3 +181,23 @@ def test_a_part_that_cannot_be_read_makes_the_link_a_full_one(tmp_path):
     reference = connect(tmp_path / "reference.db")
     build([str(SAMPLE / "txt"), str(SAMPLE / "feeds")], reference, BuildOptions(workers=1))
     assert _export(conn) == _export(reference)
+
+
+def test_the_saved_state_is_read_from_any_place_a_piece_at_a_time_or_whole(tmp_path, monkeypatch):
+    """`_stored_chunks(conn, place)` gives the stored bytes from `place` on, across chunks: by
+    SQLite's blob I/O a MiB at a time (Python 3.11), or a chunk at a time where there is none."""
+    conn = connect(tmp_path / "store.db")
+    monkeypatch.setattr(linker_module._Chunks, "CHUNK", 4096)  # many chunks
+    build([str(SAMPLE / "txt")], conn, BuildOptions(workers=1))
+    stored = b"".join(r[0] for r in conn.execute("SELECT data FROM link_state_chunks ORDER BY seq"))
+    assert conn.execute("SELECT COUNT(*) FROM link_state_chunks").fetchone()[0] > 5
+
+    class Without:  # a connection without blob I/O (Python 3.10)
+        def execute(self, *args):
+            return conn.execute(*args)
+
+    for place in (0, 1, 4095, 4096, 10_000, len(stored) - 1, len(stored)):
+        pieces = list(linker_module._stored_chunks(conn, place))
+        assert b"".join(pieces) == stored[place:]
+        assert all(len(piece) <= 1 << 20 for piece in pieces)
+        assert b"".join(linker_module._stored_chunks(Without(), place)) == stored[place:]
