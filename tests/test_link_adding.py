@@ -201,3 +201,40 @@ def test_the_saved_state_is_read_from_any_place_a_piece_at_a_time_or_whole(tmp_p
         assert b"".join(pieces) == stored[place:]
         assert all(len(piece) <= 1 << 20 for piece in pieces)
         assert b"".join(linker_module._stored_chunks(Without(), place)) == stored[place:]
+
+
+KILLED_IN_A_STEP = """
+import os, signal, sys
+from dossier.build import BuildOptions, build
+from dossier.link import adding
+from dossier.store.db import connect
+
+real = adding.read_part
+def read_part(conn, linker, part):
+    if part == sys.argv[3]:
+        os.kill(os.getpid(), signal.SIGKILL)  # the statements (and copies) linked, nothing written yet
+    return real(conn, linker, part)
+adding.read_part = read_part
+build([sys.argv[2]], connect(sys.argv[1]), BuildOptions(workers=1))
+"""
+
+
+@pytest.mark.parametrize("part", ["copies", "events"])
+def test_an_add_killed_in_a_step_leaves_the_store_as_it_was_and_the_next_build_links_it(tmp_path, part):
+    import subprocess
+    import sys
+
+    conn, reference = connect(tmp_path / "killed.db"), connect(tmp_path / "reference.db")
+    for store in (conn, reference):
+        build([str(SAMPLE / "txt")], store, BuildOptions(workers=1))
+    before = _state(conn)
+    killed = subprocess.run([sys.executable, "-c", KILLED_IN_A_STEP, str(tmp_path / "killed.db"),
+                             str(SAMPLE / "feeds"), part], capture_output=True, text=True)
+    assert killed.returncode == -9, killed.stderr
+    conn = connect(tmp_path / "killed.db")
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert _state(conn) == before and conn.execute("SELECT COUNT(*) FROM link_journal").fetchone()[0] == 0
+    report = build([str(SAMPLE / "feeds")], conn, BuildOptions(workers=1))
+    assert 0 < report.linked["linked_new"] < report.linked["articles"]  # an add, not a full link
+    build([str(SAMPLE / "feeds")], reference, BuildOptions(workers=1))
+    assert _export(conn) == _export(reference)
