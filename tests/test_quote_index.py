@@ -438,3 +438,22 @@ def test_an_index_pickled_apart_follows_the_next_pickle_in_a_stream(tmp_path):
         loaded = pickling.load(file)
         assert pickling.load(file) == ["next", array("I", [7])]
     assert dicts(loaded.all()) == dicts(index.all())
+
+
+def test_ids_kept_without_merging_records_are_those_merging_gives():
+    """A journal's replay adds its articles with records=False: no statement is merged, but each
+    statement's id, what is retired and what `statement_of` answers must be those that merging
+    (records=True) gives, so the articles after it link alike."""
+    names = {"p:mayor": "Ana Ruiz"}
+    merging, replaying = QuoteIndex(names), QuoteIndex(names)
+    retiring = 0
+    for article, published, quotes in ARTICLES:
+        changed, retired = merging.add(occurrences(article, published, quotes))
+        none, retired_too = replaying.add(occurrences(article, published, quotes), records=False)
+        assert changed and none == [] and retired_too == retired
+        retiring += len(retired)
+        norms = [normalize_quote(w) for w, _, _ in quotes]
+        assert [replaying.statement_of(n) for n in norms] == [merging.statement_of(n) for n in norms]
+    assert retiring  # (an id changed as a statement grew)
+    assert dicts(replaying.all()) == dicts(merging.all())
+    assert [replaying._quote_id_of(r) for r in replaying._roots()] == [merging._quote_id_of(r) for r in merging._roots()]

@@ -131,13 +131,14 @@ def _link_in_parts(conn: sqlite3.Connection, kb: KnowledgeBase, linker: Linker, 
                 taken.append(None)
                 continue
             step = _Taken(changes, lead_actors_of(item.record))
-            step.statements = linker.add_statements_of(item, changes)
+            new = n >= len(plan.journal)  # (a journal's article: its statements' rows are written)
+            step.statements = linker.add_statements_of(item, changes, records=new)
             taken.append(step)
-            if n >= len(plan.journal):  # a new article's changed statements, taken in order as they come
+            if new:  # a new article's changed statements, taken in order as they come
                 added += 1
                 total.update(changes)
             # (each merged statement with all its occurrences: kept per article, those of a widely carried
-            # statement would be many copies of it; a journal's are not written again)
+            # statement would be many copies of it)
             changes.quotes, changes.retired_quotes = {}, set()
             _tell(progress, "linking articles: statements", n, plan)
         snapshot = not journal_has_room(conn, linker, added)

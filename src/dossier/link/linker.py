@@ -63,11 +63,14 @@ STATE_VERSION = "17"  # 2: the lead-date cache; 3: event membership rows and the
 # 16: an event's actors as a flat tally, its articles and whys as tuples, a tally of one key counted once shared;
 # arrays pickled from their own memory (link.pickling); 17: the statements pickled last (PARTS)
 # An incremental link appends its articles to a journal (link_journal) instead of saving the whole
-# state, while the journal holds at most this share of the linked articles (or JOURNAL_MIN): loading
-# replays it (an add is ~10-20 ms), so this keeps the replay near what a snapshot's save costs.
-JOURNAL_SHARE = 0.05
+# state, while the journal holds at most this share of the linked articles (or JOURNAL_MIN). Every
+# later add replays the journal, so it pays while replaying it costs less than a snapshot's save
+# (`bench/journal_cost.py`): at 20,000 articles a save took 0.77 s and a journaled article 5.5 ms
+# of every add (142 articles even), at 200,000 6.6 s and 20.5 ms (323 articles). (It was 5 %: a
+# snapshot's save was 4 s at 10,000 articles when it was set, and a replayed article ~13 ms.)
+JOURNAL_SHARE = 0.0015
 UNDATED = 10**7  # where undated events and stories sort: after every day's ordinal
-JOURNAL_MIN = 200
+JOURNAL_MIN = 150
 LEAD_ACTOR_KINDS = ("person", "organization", "group", "role")
 
 
@@ -119,8 +122,8 @@ class _Names:
         return self.actors.entry(actor_id)["name"]
 
 
-def add_statements(quotes: QuoteIndex, item: LinkInput,
-                   merge: bool = False) -> tuple[list[MergedQuote], list[str], list[str | None]]:
+def add_statements(quotes: QuoteIndex, item: LinkInput, merge: bool = False,
+                   records: bool = True) -> tuple[list[MergedQuote], list[str], list[str | None]]:
     """Add an article's quotations to the statements: the statements that changed and the ids
     retired (with `merge`, see `QuoteIndex.add`), and the keys of the statements its occurrences
     are in as the index has them right after (`statement_of`; fragments left out), in the
@@ -131,7 +134,7 @@ def add_statements(quotes: QuoteIndex, item: LinkInput,
         wording = item.text[quote["start"]:quote["end"]]
         occurrences.append(Occurrence(article=item.id, published=item.published, text=wording,
                                       norm=normalize_quote(wording), record=quote, speaker=quote.get("speaker")))
-    changed, retired = quotes.add(occurrences, merge=merge)
+    changed, retired = quotes.add(occurrences, merge=merge, records=records)
     keys = [quotes.statement_of(o.norm) for o in occurrences if o.norm and o.kind != "fragment"]
     return changed, retired, keys
 
@@ -211,12 +214,13 @@ class Linker:
 
     # -- adding articles -----------------------------------------------------------------
     def add(self, item: LinkInput, merge: bool = True, copies: list[dict[str, Any]] | None = None,
-            statements: list[str | None] | None = None) -> Changes:
+            statements: list[str | None] | None = None, replay: bool = False) -> Changes:
         """Link one article into the corpus; return what changed. A full link passes
         merge=False and takes every statement from `quotes.all()` at the end, and may pass what
         another process (`link.copy_stage`) found of the article: its copy relations as `copies`,
         and as `statements` the keys `add_statements` gave when it added the article's quotations
-        to that process's statements (which the link then takes as its own `quotes`).
+        to that process's statements (which the link then takes as its own `quotes`). A `replay`
+        of the journal gives no changed statements (`add_statements_of`).
 
         The add's three steps (`take` with `add_statements_of`, `add_copies_of`, `add_event_of`)
         each read one part of the state and hand the next what it needs, so an incremental link
@@ -225,7 +229,7 @@ class Linker:
         if not self.take(item, changes):
             return changes
         if statements is None:
-            statements = self.add_statements_of(item, changes, merge)
+            statements = self.add_statements_of(item, changes, merge, records=not replay)
         linked = self.add_copies_of(item, changes, copies)
         self.add_event_of(item, changes, statements, linked)
         return changes
@@ -243,10 +247,12 @@ class Linker:
         changes.actors |= self.actors.add(mentions + [Mention(0, 0, "", "person", actor=a) for a in sorted(missing)])
         return True
 
-    def add_statements_of(self, item: LinkInput, changes: Changes, merge: bool = True) -> list[str | None]:
+    def add_statements_of(self, item: LinkInput, changes: Changes, merge: bool = True,
+                          records: bool = True) -> list[str | None]:
         """The article's quotations into the statements (the `quotes` part); the keys of the
-        statements they are in, as its event compares them."""
-        changed, retired, statements = add_statements(self.quotes, item, merge)
+        statements they are in, as its event compares them. Without `records` (a journal's
+        replay, whose rows are written) the changed statements are not merged into `changes`."""
+        changed, retired, statements = add_statements(self.quotes, item, merge, records)
         changes.quotes = {q.id: q for q in changed}
         changes.retired_quotes = set(retired)
         return statements
@@ -973,7 +979,7 @@ def _replay(conn: sqlite3.Connection, linker: Linker, chunk: int = 500) -> Linke
             if current != key:
                 return None
             events |= linker.add(LinkInput(article_id, text, title, published, json.loads(outlets), json.loads(record),
-                                           key)).events
+                                           key), replay=True).events
         else:  # the end of a batch: its stories were joined here (link.corpus.apply_changes)
             linker.join_stories(events)
             events = set()

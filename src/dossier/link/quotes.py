@@ -1006,27 +1006,33 @@ class QuoteIndex:
                     self._set_quote_id(other, None)
                     self._retired.append(old)
 
-    def add(self, occurrences: list[Occurrence], merge: bool = True) -> tuple[list[MergedQuote], list[str]]:
+    def add(self, occurrences: list[Occurrence], merge: bool = True,
+            records: bool = True) -> tuple[list[MergedQuote], list[str]]:
         """Add one article's (or several articles') occurrences; return the statements that
         changed, and the ids of statements that no longer exist (merged into another).
         With merge=False nothing is merged or returned yet (a full link calls `all` once at
         the end: re-merging a statement carried by thousands of articles at every article
-        would be quadratic)."""
+        would be quadratic). With records=False the statements' ids are brought up to date as
+        merging would, but no statement is merged or returned (a journal's replay: its rows
+        are in the store already; merging them again was most of an add's time at 200,000)."""
         self._retired = []
         self._recent = {o.norm: self._add_occurrence(o) for o in sorted(occurrences, key=_position) if o.norm}
         touched = set(self._recent.values())
         if not merge:
             return [], []
         roots = sorted({self.groups.find(i) for i in touched})
-        changed = []
+        changed, ids = [], set()
         for root in roots:
-            merged = self.merged(root)
+            merged = self.merged(root) if records else None
+            quote_id = merged.id if merged is not None else self._merged_id(root)
             old = self._quote_id_of(root)
-            if old is not None and old != merged.id:
+            if old is not None and old != quote_id:
                 self._retired.append(old)
-            self._set_quote_id(root, merged.id)
-            changed.append(merged)
-        retired = sorted(set(self._retired) - {q.id for q in changed})
+            self._set_quote_id(root, quote_id)
+            ids.add(quote_id)
+            if merged is not None:
+                changed.append(merged)
+        retired = sorted(set(self._retired) - ids)
         return changed, retired
 
     def statement_of(self, norm: str) -> str | None:
@@ -1058,6 +1064,11 @@ class QuoteIndex:
     # -- merging ---------------------------------------------------------------------------
     def _group(self, root: int) -> list[_Stored]:
         return [o for i in self._wordings_of(root) for o in self._occurrences(i)]
+
+    def _merged_id(self, root: int) -> str:
+        """The id `merged(root)` gives (of its canonical wording's text), without merging."""
+        group = self._group(root)
+        return _quote_id((group[0] if len(group) == 1 else _canonical(group)).text)
 
     def _place(self, root: int) -> tuple[bool, str, str]:
         """A statement's place in the export: whether it is undated, its first article, the id of
@@ -1159,7 +1170,14 @@ def _merge_group(group: list[Occurrence], actor_names: dict[str, str], quote_id:
     speakers = Counter(o.speaker for o in group if o.speaker)
     speaker = None
     if speakers:
-        earliest = {s: min((o.published or "9999", o.article) for o in group if o.speaker == s) for s in speakers}
+        # each speaker's earliest occurrence, in one pass (a pass per speaker was quadratic: a statement carried
+        # by thousands of articles under hundreds of speakers took most of an add's time at 200,000 articles)
+        earliest: dict[str, tuple[str, str]] = {}
+        for o in group:
+            if o.speaker:
+                when = (o.published or "9999", o.article)
+                if o.speaker not in earliest or when < earliest[o.speaker]:
+                    earliest[o.speaker] = when
         speaker = min(speakers, key=lambda s: (-speakers[s], earliest[s], s))
     records = [o.record for o in group]
     names = Counter(r.get("speaker_name") for r in records if r.get("speaker_name"))
