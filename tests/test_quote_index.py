@@ -457,3 +457,20 @@ def test_ids_kept_without_merging_records_are_those_merging_gives():
     assert retiring  # (an id changed as a statement grew)
     assert dicts(replaying.all()) == dicts(merging.all())
     assert [replaying._quote_id_of(r) for r in replaying._roots()] == [merging._quote_id_of(r) for r in merging._roots()]
+
+
+def test_the_canonical_occurrence_from_the_columns_is_the_one_of_the_merged_statement():
+    """`_canonical_of` reads the columns where `_canonical` reads every occurrence as an object: the
+    same occurrence for every statement, and so the same id as merging gives."""
+    from dossier.link.quotes import _canonical
+
+    index = QuoteIndex({})
+    for article, published, quotes in ARTICLES * 3:  # (each wording carried again: counts that differ)
+        index.add(occurrences(article + str(len(index.wordings)), published, quotes), merge=False)
+    roots = list(index._roots())
+    assert any(len(index._group(r)) > 2 for r in roots)
+    for root in roots:
+        n, i = index._canonical_of(root)
+        chosen = _canonical(index._group(root))
+        assert (chosen._n, chosen.norm) == (n, index.wordings[i])
+        assert index._merged_id(root) == index.merged(root).id

@@ -1067,8 +1067,33 @@ class QuoteIndex:
 
     def _merged_id(self, root: int) -> str:
         """The id `merged(root)` gives (of its canonical wording's text), without merging."""
-        group = self._group(root)
-        return _quote_id((group[0] if len(group) == 1 else _canonical(group)).text)
+        n, i = self._canonical_of(root)
+        return _quote_id(_Stored(self, n, self.wordings[i]).text)
+
+    def _canonical_of(self, root: int) -> tuple[int, int]:
+        """The occurrence `_canonical` picks of the statement's (its number, and its wording's),
+        from the columns: `_group`'s objects for every occurrence of a statement carried by
+        thousands of articles were most of a journal's replay at 200,000 articles."""
+        kinds, dates, articles = self._kinds.values, self._dates.values, self._articles.values
+        occ_kind, occ_published, occ_article, occ_start, following = \
+            self._occ_kind, self._occ_published, self._occ_article, self._occ_start, self._occ_next
+        best: tuple | None = None
+        for i in self._wordings_of(root):
+            numbers, n = [], self._first[i]  # its occurrences, as `_occurrences` walks them
+            while True:
+                numbers.append(n)
+                n = following[n]
+                if not n:
+                    break
+            size = len(self.wordings[i])
+            for n in numbers:
+                published = dates[occ_published[n]]
+                key = (_KIND_RANK.get(kinds[occ_kind[n]], 3), -len(numbers), published is None, published or "", -size,
+                       articles[occ_article[n]], occ_start[n], n, i)
+                if best is None or key < best:
+                    best = key
+        assert best is not None
+        return best[-2], best[-1]
 
     def _place(self, root: int) -> tuple[bool, str, str]:
         """A statement's place in the export: whether it is undated, its first article, the id of
@@ -1153,11 +1178,14 @@ def _position(o: Occurrence) -> tuple:
     return o.article, o.start, o.end, o.norm, o.speaker or ""
 
 
+_KIND_RANK = {"direct": 0, "indirect": 1, "fragment": 2}
+
+
 def _canonical(group: list[Occurrence]) -> Occurrence:
-    """The wording most occurrences use, full statements before fragments, earliest first."""
-    kind_rank = {"direct": 0, "indirect": 1, "fragment": 2}
+    """The wording most occurrences use, full statements before fragments, earliest first
+    (`QuoteIndex._canonical_of` picks the same from the index's columns)."""
     counts = Counter(o.norm for o in group)
-    return min(group, key=lambda o: (kind_rank.get(o.kind, 3), -counts[o.norm], o.published is None,
+    return min(group, key=lambda o: (_KIND_RANK.get(o.kind, 3), -counts[o.norm], o.published is None,
                                      o.published or "", -len(o.norm), o.article, o.start))
 
 
