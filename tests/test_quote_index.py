@@ -474,3 +474,28 @@ def test_the_canonical_occurrence_from_the_columns_is_the_one_of_the_merged_stat
         chosen = _canonical(index._group(root))
         assert (chosen._n, chosen.norm) == (n, index.wordings[i])
         assert index._merged_id(root) == index.merged(root).id
+
+
+def test_a_batch_merged_once_at_its_end_changes_what_merging_at_every_article_does():
+    """An add of many articles merges the statements they touched once, at its end
+    (`Linker.merge_statements`), not at every article: the same statements to write and the same
+    ids retired as folding each article's merge into the link's changes (`Changes.update`)."""
+    from dossier.analyze.record import cached_kb
+    from dossier.link.linker import Changes, Linker
+
+    names = {"p:mayor": "Ana Ruiz"}
+    each, linker = QuoteIndex(names), Linker(cached_kb(None))
+    linker.quotes = QuoteIndex(names)
+    folded, batched = Changes(), Changes()
+    for article, published, quotes in ARTICLES * 2:
+        article += str(len(each.wordings))
+        changed, retired = each.add(occurrences(article, published, quotes))
+        folded.update(Changes(quotes={q.id: q for q in changed}, retired_quotes=set(retired)))
+        none, retired = linker.quotes.add(occurrences(article, published, quotes), records=False)
+        assert none == []
+        batched.update(Changes(retired_quotes=set(retired), touched=linker.quotes.touched()))
+    assert folded.retired_quotes  # (ids changed as statements grew)
+    linker.merge_statements(batched)
+    assert sorted(batched.quotes) == sorted(folded.quotes) and batched.retired_quotes == folded.retired_quotes
+    assert [batched.quotes[q].to_dict() for q in sorted(batched.quotes)] == \
+        [folded.quotes[q].to_dict() for q in sorted(folded.quotes)]

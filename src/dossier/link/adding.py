@@ -131,16 +131,16 @@ def _link_in_parts(conn: sqlite3.Connection, kb: KnowledgeBase, linker: Linker, 
                 taken.append(None)
                 continue
             step = _Taken(changes, lead_actors_of(item.record))
-            new = n >= len(plan.journal)  # (a journal's article: its statements' rows are written)
-            step.statements = linker.add_statements_of(item, changes, records=new)
+            # (no statement merged per article: a journal's rows are written, and what the new articles
+            # touched is merged once, below)
+            step.statements = linker.add_statements_of(item, changes, records=False)
             taken.append(step)
-            if new:  # a new article's changed statements, taken in order as they come
+            if n >= len(plan.journal):  # a new article: its retired statements and touched wordings, in order
                 added += 1
                 total.update(changes)
-            # (each merged statement with all its occurrences: kept per article, those of a widely carried
-            # statement would be many copies of it)
-            changes.quotes, changes.retired_quotes = {}, set()
+            changes.retired_quotes, changes.touched = set(), set()
             _tell(progress, "linking articles: statements", n, plan)
+        linker.merge_statements(total)
         snapshot = not journal_has_room(conn, linker, added)
         _let_go(conn, linker, "quotes", parts if snapshot else None)
         laps("statements")

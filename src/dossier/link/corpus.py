@@ -133,10 +133,11 @@ def _link(conn: sqlite3.Connection, kb_file: str | None, full: bool, resident: b
             changes, added = Changes(), []
             progress("linking articles", 0, len(new))
             for n, item in enumerate(link_inputs(conn, new), 1):
-                changes.update(linker.add(item))
+                changes.update(linker.add(item, records=False))  # (the statements merged once, below)
                 added.append(item)
                 if n % PROGRESS_EVERY == 0:
                     progress("linking articles", n, len(new))
+            linker.merge_statements(changes)
             laps("linker")
             progress("writing", 0, 0)
             resourced = {r[0] for r in conn.execute("SELECT DISTINCT article_id FROM sources WHERE rowid > ?",

@@ -97,9 +97,11 @@ class Changes:
     copies: set[str] = field(default_factory=set)  # copy article ids whose relations changed
     events: set[str] = field(default_factory=set)
     articles: set[str] = field(default_factory=set)
+    touched: set[int] = field(default_factory=set)  # wordings whose statements are merged into `quotes` later
 
     def update(self, other: "Changes") -> None:
         self.actors |= other.actors
+        self.touched |= other.touched
         for quote_id in other.retired_quotes:
             self.quotes.pop(quote_id, None)
         self.retired_quotes |= other.retired_quotes
@@ -214,13 +216,14 @@ class Linker:
 
     # -- adding articles -----------------------------------------------------------------
     def add(self, item: LinkInput, merge: bool = True, copies: list[dict[str, Any]] | None = None,
-            statements: list[str | None] | None = None, replay: bool = False) -> Changes:
+            statements: list[str | None] | None = None, records: bool = True) -> Changes:
         """Link one article into the corpus; return what changed. A full link passes
         merge=False and takes every statement from `quotes.all()` at the end, and may pass what
         another process (`link.copy_stage`) found of the article: its copy relations as `copies`,
         and as `statements` the keys `add_statements` gave when it added the article's quotations
-        to that process's statements (which the link then takes as its own `quotes`). A `replay`
-        of the journal gives no changed statements (`add_statements_of`).
+        to that process's statements (which the link then takes as its own `quotes`). Without
+        `records` the changed statements are not merged (`add_statements_of`): a journal's replay,
+        or a link of many articles, which merges them at its end (`merge_statements`).
 
         The add's three steps (`take` with `add_statements_of`, `add_copies_of`, `add_event_of`)
         each read one part of the state and hand the next what it needs, so an incremental link
@@ -229,7 +232,7 @@ class Linker:
         if not self.take(item, changes):
             return changes
         if statements is None:
-            statements = self.add_statements_of(item, changes, merge, records=not replay)
+            statements = self.add_statements_of(item, changes, merge, records)
         linked = self.add_copies_of(item, changes, copies)
         self.add_event_of(item, changes, statements, linked)
         return changes
@@ -250,12 +253,22 @@ class Linker:
     def add_statements_of(self, item: LinkInput, changes: Changes, merge: bool = True,
                           records: bool = True) -> list[str | None]:
         """The article's quotations into the statements (the `quotes` part); the keys of the
-        statements they are in, as its event compares them. Without `records` (a journal's
-        replay, whose rows are written) the changed statements are not merged into `changes`."""
+        statements they are in, as its event compares them. Without `records` the changed
+        statements are not merged: `changes` keeps the wordings they hold (`merge_statements`)."""
         changed, retired, statements = add_statements(self.quotes, item, merge, records)
         changes.quotes = {q.id: q for q in changed}
         changes.retired_quotes = set(retired)
+        if not records:
+            changes.touched = self.quotes.touched()
         return statements
+
+    def merge_statements(self, changes: Changes) -> None:
+        """The statements `changes` touched without merging them (`records` false), merged once each,
+        as they are now: its `quotes`, and its retired ids less theirs."""
+        merged = self.quotes.merge_touched(changes.touched)
+        changes.quotes.update((q.id, q) for q in merged)
+        changes.retired_quotes -= set(changes.quotes)
+        changes.touched = set()
 
     def add_copies_of(self, item: LinkInput, changes: Changes,
                       copies: list[dict[str, Any]] | None = None) -> set[str]:
@@ -979,7 +992,7 @@ def _replay(conn: sqlite3.Connection, linker: Linker, chunk: int = 500) -> Linke
             if current != key:
                 return None
             events |= linker.add(LinkInput(article_id, text, title, published, json.loads(outlets), json.loads(record),
-                                           key), replay=True).events
+                                           key), records=False).events
         else:  # the end of a batch: its stories were joined here (link.corpus.apply_changes)
             linker.join_stories(events)
             events = set()
