@@ -3,6 +3,7 @@ process per article (each loads the saved linking state, links the article, save
 the peak resident memory of the process and its children.
 
     .venv/bin/python bench/add_latency.py STORE --source /tmp/dossier-scale/corpus-1000000 [--adds 3]
+    .venv/bin/python bench/add_latency.py STORE --source CORPUS --batch 1000     # one build of 1,000 new articles
 
 The articles are the first N records of the corpus's first shard (bench/corpus_gen.py's output)
 with a new url and a line added that names the time of the run, so each is a new article that
@@ -32,7 +33,12 @@ def main() -> None:
     parser.add_argument("store")
     parser.add_argument("--source", required=True, help="a corpus directory of JSON Lines shards (bench/corpus_gen.py)")
     parser.add_argument("--adds", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=0,
+                        help="instead, one build of this many new articles (a day's batch), in this process, with its steps' seconds")
     args = parser.parse_args()
+    if args.batch:
+        batch(args.store, Path(args.source), args.batch)
+        return
     shard = sorted(Path(args.source).glob("*.jsonl"))[0]
     with open(shard, encoding="utf-8") as lines:
         records = [json.loads(next(lines)) for _ in range(args.adds)]
@@ -59,6 +65,27 @@ def main() -> None:
             print(f"add {n}: {wall:.1f} s, peak RSS {peak / 2**30:.2f} GiB", flush=True)
     print(f"{len(walls)} adds: wall p50 {statistics.median(walls):.1f} s, max {max(walls):.1f} s; "
           f"peak RSS max {max(peaks) / 2**30:.2f} GiB")
+
+
+def batch(store: str, source: Path, count: int) -> None:
+    """One build of `count` new articles (records of the corpus's middle shard, each with a line that
+    names the run added, so each is a new article copying a stored one, with its statements)."""
+    from dossier.build import BuildOptions, build
+    from dossier.store.db import connect
+
+    shards = sorted(source.glob("*.jsonl"))
+    stamp = time.strftime("%Y%m%d%H%M%S")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "batch.jsonl"
+        with open(shards[len(shards) // 2], encoding="utf-8") as lines, open(path, "w", encoding="utf-8") as out:
+            for n in range(count):
+                record = json.loads(next(lines))
+                out.write(json.dumps(dict(record, url=f"{record['url']}-batch-{stamp}-{n}",
+                                          text=record["text"] + f"\n\nBatch {n} of {stamp}.")) + "\n")
+        started = time.perf_counter()
+        report = build([str(path)], connect(store), BuildOptions(workers=1))
+    print(f"{count} new articles: {time.perf_counter() - started:.1f} s, {report.linked['linked_new']} linked; "
+          f"the link's steps (s): {json.dumps(report.linked['seconds'])}")
 
 
 if __name__ == "__main__":
