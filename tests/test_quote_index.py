@@ -461,9 +461,8 @@ def test_ids_kept_without_merging_records_are_those_merging_gives():
 
 def test_the_canonical_occurrence_from_the_columns_is_the_one_of_the_merged_statement():
     """`_canonical_of` reads the columns where `_canonical` reads every occurrence as an object: the
-    same occurrence for every statement, and so the same id as merging gives and the same place in
-    the export's order (`_place`)."""
-    from dossier.link.quotes import _canonical, _norm_id
+    same occurrence for every statement, and so the same id as merging gives."""
+    from dossier.link.quotes import _canonical
 
     index = QuoteIndex({})
     for article, published, quotes in ARTICLES * 3:  # (each wording carried again: counts that differ)
@@ -471,13 +470,10 @@ def test_the_canonical_occurrence_from_the_columns_is_the_one_of_the_merged_stat
     roots = list(index._roots())
     assert any(len(index._group(r)) > 2 for r in roots)
     for root in roots:
-        n, i, dated, first = index._canonical_of(root)
-        group = index._group(root)
-        chosen = _canonical(group)
+        n, i = index._canonical_of(root)
+        chosen = _canonical(index._group(root))
         assert (chosen._n, chosen.norm) == (n, index.wordings[i])
-        assert (dated, first) == (any(o.published for o in group), min(o.article for o in group))
         assert index._merged_id(root) == index.merged(root).id
-        assert index._place(root) == (not dated, first, _norm_id(chosen.norm))
 
 
 def test_a_batch_merged_once_at_its_end_changes_what_merging_at_every_article_does():

@@ -1079,19 +1079,17 @@ class QuoteIndex:
 
     def _merged_id(self, root: int) -> str:
         """The id `merged(root)` gives (of its canonical wording's text), without merging."""
-        n, i, _, _ = self._canonical_of(root)
+        n, i = self._canonical_of(root)
         return _quote_id(_Stored(self, n, self.wordings[i]).text)
 
-    def _canonical_of(self, root: int) -> tuple[int, int, bool, str]:
+    def _canonical_of(self, root: int) -> tuple[int, int]:
         """The occurrence `_canonical` picks of the statement's (its number, and its wording's),
-        whether any of its occurrences is dated, and its first article, from the columns: `_group`'s
-        objects for every occurrence of a statement carried by thousands of articles were most of a
-        journal's replay at 200,000 articles."""
+        from the columns: `_group`'s objects for every occurrence of a statement carried by
+        thousands of articles were most of a journal's replay at 200,000 articles."""
         kinds, dates, articles = self._kinds.values, self._dates.values, self._articles.values
         occ_kind, occ_published, occ_article, occ_start, following = \
             self._occ_kind, self._occ_published, self._occ_article, self._occ_start, self._occ_next
         best: tuple | None = None
-        dated, first = False, None
         for i in self._wordings_of(root):
             numbers, n = [], self._first[i]  # its occurrences, as `_occurrences` walks them
             while True:
@@ -1101,16 +1099,13 @@ class QuoteIndex:
                     break
             size = len(self.wordings[i])
             for n in numbers:
-                published, article = dates[occ_published[n]], articles[occ_article[n]]
-                dated = dated or bool(published)
-                if first is None or article < first:
-                    first = article
+                published = dates[occ_published[n]]
                 key = (_KIND_RANK.get(kinds[occ_kind[n]], 3), -len(numbers), published is None, published or "", -size,
-                       article, occ_start[n], n, i)
+                       articles[occ_article[n]], occ_start[n], n, i)
                 if best is None or key < best:
                     best = key
-        assert best is not None and first is not None
-        return best[-2], best[-1], dated, first
+        assert best is not None
+        return best[-2], best[-1]
 
     def _place(self, root: int) -> tuple[bool, str, str]:
         """A statement's place in the export: whether it is undated, its first article, the id of
@@ -1119,8 +1114,8 @@ class QuoteIndex:
         if root not in self.members and not self._occ_next[n]:  # one occurrence, as most statements: its own
             published = self._dates.values[self._occ_published[n]]
             return not published, self._articles.values[self._occ_article[n]], _norm_id(self.wordings[root])
-        _, i, dated, first = self._canonical_of(root)
-        return not dated, first, _norm_id(self.wordings[i])
+        group = self._group(root)
+        return not any(o.published for o in group), min(o.article for o in group), _norm_id(_canonical(group).norm)
 
     def merged(self, root: int) -> MergedQuote:
         return _merge_group(self._group(root), self.actor_names)
