@@ -14,6 +14,7 @@ import pytest
 
 from dossier.build import BuildOptions, build
 from dossier.link import adding
+from dossier.link import corpus as link_corpus
 from dossier.link import linker as linker_module
 from dossier.link import pickling
 from dossier.report.document import build_document
@@ -131,7 +132,7 @@ def test_one_part_is_in_memory_at_a_time_and_none_during_claims_and_flags(tmp_pa
     build([str(SAMPLE / "txt")], conn, BuildOptions(workers=1))
     loaded: list[tuple[str, list[str]]] = []
     linkers = []
-    real_read, real_claims = adding.read_part, adding.claims_and_flags
+    real_read, real_claims = adding.read_part, link_corpus.claims_and_flags
 
     def read_part(conn, linker, part):
         linkers.append(linker)
@@ -143,7 +144,7 @@ def test_one_part_is_in_memory_at_a_time_and_none_during_claims_and_flags(tmp_pa
         return real_claims(*args, **kwargs)
 
     monkeypatch.setattr(adding, "read_part", read_part)
-    monkeypatch.setattr(adding, "claims_and_flags", claims_and_flags)
+    monkeypatch.setattr(link_corpus, "claims_and_flags", claims_and_flags)  # (called by `derive_added`)
     build([str(SAMPLE / "feeds")], conn, BuildOptions(workers=1))
     assert loaded == [("quotes", []), ("copies", []), ("events", []), ("claims and flags", [])]
 
@@ -207,6 +208,7 @@ KILLED_IN_A_STEP = """
 import os, signal, sys
 from dossier.build import BuildOptions, build
 from dossier.link import adding
+from dossier.link import corpus as link_corpus
 from dossier.store.db import connect
 
 real = adding.read_part

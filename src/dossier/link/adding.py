@@ -28,8 +28,8 @@ from typing import IO, Any
 
 from dossier.kb import KnowledgeBase
 from dossier.link import checkpoint
-from dossier.link.corpus import (PROGRESS_EVERY, Laps, Progress, _analysis_keys, apply_changes, claims_and_flags,
-                                 link_inputs, table_sizes)
+from dossier.link.corpus import (PROGRESS_EVERY, Laps, Progress, _analysis_keys, added_sizes, derive_added,
+                                 link_inputs, write_added)
 from dossier.link.linker import (Changes, Linker, LinkInput, UnreadableState, drop_part, has_state, journal_has_room,
                                  lead_actors_of, part_places, pickle_part, read_head, read_part, save_journal,
                                  store_parts)
@@ -101,11 +101,7 @@ def link_added(conn: sqlite3.Connection, kb: KnowledgeBase, fingerprint: str, lo
         except UnreadableState:  # (read before anything is written)
             return FULL
     progress("", 0, 0)
-    sizes: dict[str, Any] = table_sizes(conn) if counts else {}
-    laps("sizes")
-    sizes["linked_new"] = len(new)
-    sizes["seconds"] = laps.seconds
-    return sizes
+    return added_sizes(conn, counts, len(new), laps)
 
 
 def _link_in_parts(conn: sqlite3.Connection, kb: KnowledgeBase, linker: Linker, plan: _Plan,
@@ -179,21 +175,16 @@ def _link_in_parts(conn: sqlite3.Connection, kb: KnowledgeBase, linker: Linker, 
             linker.max_source_rowid = after
         laps("events")
         progress("writing", 0, 0)
-        resourced = {r[0] for r in conn.execute("SELECT DISTINCT article_id FROM sources WHERE rowid > ?",
-                                                (linker.max_source_rowid,))}
-        apply_changes(conn, linker, total)
-        linker.max_source_rowid = max_source
+        resourced = write_added(conn, linker, total, max_source)
         _let_go(conn, linker, "events", parts if snapshot else None)
         laps("write")
-        claims_and_flags(conn, kb, {"articles": total.articles | total.copies | resourced,
-                                    "events": set(total.events),
-                                    "quotes": set(total.quotes) | total.retired_quotes}, progress=progress)
+        derive_added(conn, kb, total, resourced, progress)
         laps("claims and flags")
         progress("saving the linking state", 0, 0)
         if snapshot:
             store_parts(conn, linker, parts)
         else:
-            save_journal(conn, linker, _new_items(conn, plan))
+            save_journal(conn, linker, link_inputs(conn, plan.new, records=False))  # (titles, dates, outlets)
         laps("save state")
         path = conn.execute("PRAGMA database_list").fetchone()[2]
         if path:  # a full link stopped before (a --relink) left its checkpoints: this state is newer
@@ -222,7 +213,7 @@ def _articles(conn: sqlite3.Connection, plan: _Plan, records: bool,
         rows = plan.journal[start:start + chunk]
         ids = [r[0] for r in rows if r[0] is not None]
         stored = {r[0]: r[1:] for r in conn.execute(
-            f"SELECT a.id, a.text, an.record FROM articles a JOIN analyses an ON an.article_id = a.id "
+            f"SELECT a.id, a.text, {'an.record' if records else 'NULL'} FROM articles a JOIN analyses an ON an.article_id = a.id "
             f"WHERE a.id IN ({','.join('?' * len(ids))})", ids)} if ids else {}
         for article_id, key, title, published, outlets, max_source in rows:
             if article_id is None:
@@ -233,11 +224,6 @@ def _articles(conn: sqlite3.Connection, plan: _Plan, records: bool,
                              json.loads(record) if records else {}, key), max_source)
     for item in link_inputs(conn, plan.new, records=records):
         yield item, None
-
-
-def _new_items(conn: sqlite3.Connection, plan: _Plan) -> Iterator[LinkInput]:
-    """The new articles as the journal keeps them (their titles, dates and outlets)."""
-    return link_inputs(conn, plan.new, records=False)
 
 
 def _tell(progress: Progress, step: str, n: int, plan: _Plan) -> None:

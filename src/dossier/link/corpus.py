@@ -140,14 +140,9 @@ def _link(conn: sqlite3.Connection, kb_file: str | None, full: bool, resident: b
             linker.merge_statements(changes)
             laps("linker")
             progress("writing", 0, 0)
-            resourced = {r[0] for r in conn.execute("SELECT DISTINCT article_id FROM sources WHERE rowid > ?",
-                                                    (linker.max_source_rowid,))}
-            apply_changes(conn, linker, changes)
-            linker.max_source_rowid = max_source
+            resourced = write_added(conn, linker, changes, max_source)
             laps("write")
-            claims_and_flags(conn, kb, {"articles": changes.articles | changes.copies | resourced,
-                                        "events": set(changes.events),
-                                        "quotes": set(changes.quotes) | changes.retired_quotes}, progress=progress)
+            derive_added(conn, kb, changes, resourced, progress)
             laps("claims and flags")
             progress("saving the linking state", 0, 0)
             save_state(conn, linker, added)
@@ -160,9 +155,32 @@ def _link(conn: sqlite3.Connection, kb_file: str | None, full: bool, resident: b
     progress("", 0, 0)
     if resident:
         _keep_resident(conn, fingerprint, linker)
+    return added_sizes(conn, counts, len(new), laps)
+
+
+def write_added(conn: sqlite3.Connection, linker: Linker, changes: Changes, max_source: int) -> set[str]:
+    """The rows an incremental link changed written (`apply_changes`), the linker then up to date with the
+    sources; returned: the articles with sources added since it last was (their claims and flags are redone)."""
+    resourced = {r[0] for r in conn.execute("SELECT DISTINCT article_id FROM sources WHERE rowid > ?",
+                                            (linker.max_source_rowid,))}
+    apply_changes(conn, linker, changes)
+    linker.max_source_rowid = max_source
+    return resourced
+
+
+def derive_added(conn: sqlite3.Connection, kb: Any, changes: Changes, resourced: set[str], progress: Progress) -> None:
+    """The claims and flags of what an incremental link changed (`write_added`'s `resourced` too)."""
+    claims_and_flags(conn, kb, {"articles": changes.articles | changes.copies | resourced,
+                                "events": set(changes.events),
+                                "quotes": set(changes.quotes) | changes.retired_quotes}, progress=progress)
+
+
+def added_sizes(conn: sqlite3.Connection, counts: bool, linked_new: int, laps: Laps) -> dict[str, Any]:
+    """What an incremental link returns: the tables' sizes (unless not `counts`), how many articles it
+    linked and the seconds of its steps."""
     sizes: dict[str, Any] = table_sizes(conn) if counts else {}
     laps("sizes")
-    sizes["linked_new"] = len(new)
+    sizes["linked_new"] = linked_new
     sizes["seconds"] = laps.seconds
     return sizes
 

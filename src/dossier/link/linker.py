@@ -453,8 +453,7 @@ def journal_has_room(conn: sqlite3.Connection, linker: Linker, adding: int) -> b
     """Whether an incremental link that linked `adding` articles (after which the state has
     linked `linker.linked`) saves them into the journal; else it saves a snapshot."""
     journal = conn.execute("SELECT COUNT(*) FROM link_journal").fetchone()[0]
-    snapshot = conn.execute("SELECT version, kb FROM link_state WHERE id = 1").fetchone()
-    return (snapshot is not None and tuple(snapshot) == (STATE_VERSION, linker.kb_fingerprint)
+    return (has_state(conn, linker.kb_fingerprint)
             and journal + adding <= max(JOURNAL_MIN, JOURNAL_SHARE * len(linker.linked)))
 
 
@@ -490,14 +489,11 @@ def store_parts(conn: sqlite3.Connection, linker: Linker, parts: dict[str, IO[by
     """Save a snapshot of `linker` (its own attributes; its parts not loaded) and of its parts
     pickled apart into files (`pickle_part`): the bytes `save_state` stores for the whole state."""
     def write(sink: Any) -> list[int]:
-        state = linker.__getstate__()
-        _frame(sink, lambda out: pickling.dump({k: v for k, v in state.items() if k not in PARTS}, out))
+        _pickle_own(linker, sink)
         places = []
         for part in PARTS:
             places.append(sink.tell())
-            parts[part].seek(0)
-            for block in iter(lambda: parts[part].read(_Chunks.CHUNK), b""):  # noqa: B023  (called at once)
-                sink.write(block)
+            _copy_file(parts[part], sink)
         sink.flush()
         return places
 
@@ -553,9 +549,7 @@ class PickledState:
     def copy_to(self, sink: Any) -> list[int]:
         """The snapshot's bytes into `sink`; where its parts begin."""
         assert len(self.parts) == len(PARTS), "the snapshot is not whole"
-        self.file.seek(0)
-        for block in iter(lambda: self.file.read(_Chunks.CHUNK), b""):
-            sink.write(block)
+        _copy_file(self.file, sink)
         sink.flush()
         return self.parts
 
@@ -735,6 +729,20 @@ def _compressed_pickle(linker: Linker, sink: Any) -> list[int]:
     return parts
 
 
+def _pickle_own(linker: Linker, sink: Any) -> dict[str, Any]:
+    """The Linker's own attributes (its state less PARTS) as the snapshot's first frame; its whole state returned."""
+    state = linker.__getstate__()
+    _frame(sink, lambda out: pickling.dump({k: v for k, v in state.items() if k not in PARTS}, out))
+    return state
+
+
+def _copy_file(file: IO[bytes], sink: Any) -> None:
+    """A file's bytes from its start into `sink`, a chunk at a time."""
+    file.seek(0)
+    for block in iter(lambda: file.read(_Chunks.CHUNK), b""):
+        sink.write(block)
+
+
 def _frame(sink: Any, write: Callable[[_Deflating], None], last: bool = False) -> None:
     """What `write` writes, compressed as one LZ4 frame into `sink` (flushed after the last)."""
     out = _Deflating(sink)
@@ -745,8 +753,7 @@ def _frame(sink: Any, write: Callable[[_Deflating], None], last: bool = False) -
 def _pickle_head(linker: Linker, sink: Any) -> list[int]:
     """All of the state but its statements: the Linker's own attributes, then its other parts; where
     those parts begin."""
-    state = linker.__getstate__()
-    _frame(sink, lambda out: pickling.dump({k: v for k, v in state.items() if k not in PARTS}, out))
+    state = _pickle_own(linker, sink)
     parts = []
     for part in PARTS[:-1]:
         parts.append(sink.tell())
@@ -851,8 +858,7 @@ def stored_state_size(conn: sqlite3.Connection) -> int:
 def load_state(conn: sqlite3.Connection, kb: KnowledgeBase, kb_fingerprint: str) -> Linker | None:
     """The saved linking state, or None when there is none or it was made for another
     dossier version or knowledge base."""
-    row = conn.execute("SELECT version, kb FROM link_state WHERE id = 1").fetchone()
-    if row is None or row[0] != STATE_VERSION or row[1] != kb_fingerprint:
+    if not has_state(conn, kb_fingerprint):
         return None
     # Unpickling makes millions of objects, none of them garbage: with the collector off it takes a
     # quarter of the time (1.1 s instead of 4.2 s for the state of 10,000 articles).
