@@ -240,3 +240,111 @@ def test_an_add_killed_in_a_step_leaves_the_store_as_it_was_and_the_next_build_l
     assert 0 < report.linked["linked_new"] < report.linked["articles"]  # an add, not a full link
     build([str(SAMPLE / "feeds")], reference, BuildOptions(workers=1))
     assert _export(conn) == _export(reference)
+
+
+W1 = ("We will not accept any foreign soldiers on Mexican soil, and no government in Washington "
+      "will decide that for the people of this country")
+W2 = ("We will not accept any foreign soldiers on Mexican soil, and no government in Washington "
+      "will decide that for the people of our country")
+
+
+def _quoting(n: int, wording: str, day: int) -> dict:
+    """An article of our own writing that quotes the Mexican president in `wording`."""
+    text = (f"Mexico's president spoke in the capital on the {day}th. \"{wording},\" Claudia Sheinbaum said "
+            f"at her morning news conference, in the remarks numbered {n} in this test.\n\n"
+            f"Officials in the capital said talks on security would go on next week (note {n}).")
+    return {"text": text, "title": f"Sheinbaum rejects foreign troops ({n})", "url": f"https://outlet{n}.example/story-{n}",
+            "outlet": f"outlet{n}.example", "published": f"2025-03-{day:02d}"}
+
+
+@pytest.mark.parametrize("journal", [True, False])
+@pytest.mark.parametrize("state", ["parts", "whole"])
+def test_a_statement_whose_id_goes_and_comes_back_within_an_add_keeps_one_row(tmp_path, monkeypatch, journal, state):
+    """Two wordings of one statement: the stored articles use the first; the new ones, in the order
+    they are linked, first outnumber it with the second (the statement's id becomes the second's:
+    the first's is retired) and then the first outnumbers that again (its id comes back). The store
+    ends with one statement, under the first wording's id, as a full link of the same articles gives."""
+    old = [_quoting(1, W1, 1), _quoting(2, W1, 2)]
+    new = [_quoting(3, W2, 3), _quoting(4, W2, 4), _quoting(5, W2, 5), _quoting(6, W1, 6), _quoting(7, W1, 7)]
+    for name, records in (("old.jsonl", old), ("new.jsonl", new)):
+        (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    if not journal:
+        _no_journal(monkeypatch)
+    if state == "whole":  # the state loaded whole (`corpus._link`), as a state saved by earlier code is
+        monkeypatch.setattr(adding, "read_head", lambda *a: None)
+        monkeypatch.setattr(adding, "part_places", lambda conn: None)
+    conn = connect(tmp_path / "story.db")
+    build([str(tmp_path / "old.jsonl")], conn, BuildOptions(workers=1))
+    first = [q["id"] for q in build_document(conn)["quotes"] if "foreign soldiers" in q["text"]]
+    assert len(first) == 1
+    seen = []  # the statement's id after each new article (the batch's adds, in order)
+    real_add = linker_module.Linker.add_statements_of
+
+    def add_statements_of(self, item, changes, merge=True, records=True):
+        keys = real_add(self, item, changes, merge, records)
+        seen.append(sorted(set(self.quotes.quote_ids.values())))
+        return keys
+
+    monkeypatch.setattr(linker_module.Linker, "add_statements_of", add_statements_of)
+    report = build([str(tmp_path / "new.jsonl")], conn, BuildOptions(workers=1))
+    assert report.linked["linked_new"] == len(new)
+    others = set.intersection(*map(set, seen))  # the articles' other statement (their second paragraph's)
+    ids = [sorted(set(s) - others) for s in seen]
+    # the second wording outnumbers the first at the third new article; the first is back at the fourth (a tie: earliest)
+    assert ids == [first, first, [ids[2][0]], first, first] and ids[2] != first
+    rows = conn.execute("SELECT id FROM quotes WHERE text LIKE '%foreign soldiers%'").fetchall()
+    assert [r[0] for r in rows] == first
+    added = _export(conn)
+    link_corpus.link(conn, full=True)  # (the articles' dates rise in the order they were added: a full link's order)
+    assert _export(conn) == added
+
+
+def _lead(n: int, lead: str, published: str, url: str | None = None) -> dict:
+    """An article of our own writing on the president's rejection of foreign troops."""
+    text = (f"{lead} Mexican President Claudia Sheinbaum rejected any deployment of United States troops against "
+            f"the cartels, saying Mexico would cooperate on security but would not accept intervention.\n\n"
+            f"Sheinbaum told reporters that her government had sent the proposal back to Washington (item {n}).")
+    return {"text": text, "title": f"Sheinbaum rejects U.S. troops against cartels ({n})",
+            "url": url or f"https://outlet{n}.example/sheinbaum-{n}", "outlet": f"outlet{n}.example", "published": published}
+
+
+@pytest.mark.parametrize("state", ["parts", "whole"])
+def test_an_earlier_source_of_a_linked_article_dates_its_event_again(tmp_path, monkeypatch, state):
+    """An event's date tally is saved with a snapshot; a later build gives one of its articles an
+    earlier source, so its lead's "on Thursday" is another day. The article's analysis is redone
+    (its key holds its earliest date), so that build links in full and the event is dated from the
+    new day; a build after it adds to the event and keeps that date, as a full link dates it. (That
+    re-analysis is why no saved tally outlives a change of its articles' dates: the tallies dropped for
+    articles with new sources, in `apply_changes`, `_replay` and `link_added`, are a guard only.)"""
+    if state == "whole":
+        monkeypatch.setattr(adding, "read_head", lambda *a: None)
+        monkeypatch.setattr(adding, "part_places", lambda conn: None)
+    thursday = _lead(1, "On Thursday,", "2025-03-07")
+    batches = [
+        [thursday, _lead(2, "In Mexico City,", "2025-03-07")],
+        [_lead(3, "At her news conference,", "2025-03-08")],  # saved as a snapshot: the event's tally with it
+        [dict(thursday, url="https://early.example/sheinbaum-1", outlet="early.example", published="2025-03-01"),
+         _lead(4, "Separately,", "2025-03-20")],  # the first article's earliest source is now a week before
+        [_lead(5, "In a statement,", "2025-03-08")],  # adds to the event
+    ]
+    conn = connect(tmp_path / "story.db")
+    dates, linked = [], []
+    for n, batch in enumerate(batches):
+        path = tmp_path / f"batch-{n}.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in batch), encoding="utf-8")
+        with monkeypatch.context() as patched:
+            if n == 1:
+                _no_journal(patched)
+            report = build([str(path)], conn, BuildOptions(workers=1))
+        linked.append((report.linked["linked_new"], report.linked["articles"]))
+        first = conn.execute("SELECT event_id FROM event_articles WHERE article_id = "
+                             "(SELECT article_id FROM sources WHERE url = ?)", (thursday["url"],)).fetchone()[0]
+        dates.append(build_document(conn)["events"][[e["id"] for e in build_document(conn)["events"]].index(first)]["date"])
+    assert linked == [(2, 2), (1, 3), (4, 4), (1, 5)]  # the third build linked in full
+    assert dates == ["2025-03-06", "2025-03-06", "2025-02-27", "2025-02-27"]  # the Thursday before the earliest source
+
+    def dated(conn) -> list[tuple[list[str], str]]:  # (an add links in arrival order, a full link by date: the
+        return sorted((sorted(e["articles"]), e["date"]) for e in build_document(conn)["events"])  # same events)
+    added = dated(conn)
+    link_corpus.link(conn, full=True)
+    assert dated(conn) == added
