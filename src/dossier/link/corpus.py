@@ -820,41 +820,76 @@ def _insert_quote_rows(conn: sqlite3.Connection, quotes: list[tuple], occurrence
                      "VALUES (?, ?, ?, ?, ?)", occurrences)
 
 
-def read_quotes(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-    """The merged quotes in export shape, in a stable order."""
-    occurrences: dict[str, list[dict[str, Any]]] = {}
-    for row in conn.execute("SELECT quote_id, record FROM quote_occurrences ORDER BY quote_id, article_id, start"):
-        occurrences.setdefault(row[0], []).append(json.loads(row[1]))
-    quotes = []
-    for row in conn.execute("SELECT * FROM quotes ORDER BY rowid"):
-        quotes.append({"id": row["id"], "text": row["text"], "speaker": row["speaker"], "speaker_name": row["speaker_name"],
-                       "occurrences": occurrences.get(row["id"], []), "first_seen": row["first_seen"],
+def iter_quotes(conn: sqlite3.Connection, chunk: int = 500) -> Iterator[dict[str, Any]]:
+    """The merged quotes in export shape, in a stable order, each with the outlets that carried it
+    (every source of every article it is in), read `chunk` statements at a time."""
+    ordered = conn.cursor().execute("SELECT * FROM quotes ORDER BY rowid")
+    try:
+        while part := ordered.fetchmany(chunk):
+            ids = [row["id"] for row in part]
+            occurrences: dict[str, list[dict[str, Any]]] = {}
+            articles: set[str] = set()
+            for quote_id, record in conn.execute(f"SELECT quote_id, record FROM quote_occurrences WHERE quote_id IN "
+                                                 f"({','.join('?' * len(ids))}) ORDER BY quote_id, article_id, start", ids):
+                occurrence = json.loads(record)
+                occurrences.setdefault(quote_id, []).append(occurrence)
+                articles.add(occurrence["article"])
+            outlets = _outlets_of(conn, articles)
+            for row in part:
+                found = occurrences.get(row["id"], [])
+                yield {"id": row["id"], "text": row["text"], "speaker": row["speaker"], "speaker_name": row["speaker_name"],
+                       "occurrences": found, "first_seen": row["first_seen"],
                        # extensions
-                       "kind": row["kind"], "first_seen_candidates": json.loads(row["first_seen_candidates"])})
-    return quotes
+                       "kind": row["kind"], "first_seen_candidates": json.loads(row["first_seen_candidates"]),
+                       "outlets": sorted({o for occurrence in found for o in outlets.get(occurrence["article"], ())})}
+    finally:
+        ordered.close()
 
 
-def read_copies(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-    """Copy relations in export shape: DESIGN.md's fields first, then ours."""
-    out = []
-    for row in conn.execute("SELECT record FROM copies ORDER BY of, article, source"):
-        record = json.loads(row[0])
-        head = {k: record.pop(k) for k in ("article", "of", "kind", "similarity", "changes")}
-        out.append({**head, **record})
+def read_quotes(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    return list(iter_quotes(conn))
+
+
+def _outlets_of(conn: sqlite3.Connection, articles: Iterable[str], chunk: int = 500) -> dict[str, set[str]]:
+    """Each article's outlets: every source's name, or its outlet key when it has no name."""
+    ids = sorted(articles)
+    out: dict[str, set[str]] = {}
+    for start in range(0, len(ids), chunk):
+        part = ids[start:start + chunk]
+        for article_id, name, key in conn.execute(f"SELECT article_id, outlet_name, outlet FROM sources "
+                                                  f"WHERE article_id IN ({','.join('?' * len(part))})", part):
+            if name or key:
+                out.setdefault(article_id, set()).add(name or key)
     return out
 
 
-def read_events(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Events and stories in export shape, in the order linking made them."""
-    def shaped(record: dict[str, Any], first: tuple[str, ...]) -> dict[str, Any]:
-        return {**{k: record.pop(k) for k in first}, **record}
-
-    members: dict[str, list[tuple[str, str, str | None]]] = {}
-    for row in conn.execute("SELECT event_id, article_id, why, reason FROM event_articles ORDER BY event_id, position"):
-        members.setdefault(row[0], []).append((row[1], row[2], row[3]))
-    events = []
-    for (record,) in conn.execute("SELECT record FROM events ORDER BY seq, id"):
+def iter_copies(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    """Copy relations in export shape: DESIGN.md's fields first, then ours."""
+    for (record,) in conn.execute("SELECT record FROM copies ORDER BY of, article, source"):
         record = json.loads(record)
+        head = {k: record.pop(k) for k in ("article", "of", "kind", "similarity", "changes")}
+        yield {**head, **record}
+
+
+def read_copies(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    return list(iter_copies(conn))
+
+
+def _shaped(record: dict[str, Any], first: tuple[str, ...]) -> dict[str, Any]:
+    return {**{k: record.pop(k) for k in first}, **record}
+
+
+def _complete_events(conn: sqlite3.Connection, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """These stored event records in export shape: a header's members, their whys and (a dated
+    event's) date reasons put back from its member rows (schema 8)."""
+    headers = [r["id"] for r in records if "articles" not in r]
+    members: dict[str, list[tuple[str, str, str | None]]] = {}
+    if headers:
+        for row in conn.execute(f"SELECT event_id, article_id, why, reason FROM event_articles WHERE event_id IN "
+                                f"({','.join('?' * len(headers))}) ORDER BY event_id, position", headers):
+            members.setdefault(row[0], []).append((row[1], row[2], row[3]))
+    events = []
+    for record in records:
         if "articles" not in record:  # a header (schema 8): its members are rows
             rows = members.get(record["id"], [])
             record["articles"] = [a for a, _, _ in rows]
@@ -864,20 +899,64 @@ def read_events(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], list[di
                 record["date_reasons"] = ([r for r in reasons if r["date"] == record["date"]]
                                           + [r for r in reasons if r["date"] != record["date"]])
             record = dict(sorted(record.items()))
-        events.append(shaped(record, ("id", "title", "date", "date_range", "articles", "actors")))
-    story_events: dict[str, list[str]] = {}
-    for story, event in conn.execute("SELECT story, event FROM story_events ORDER BY story, place, event"):
-        story_events.setdefault(story, []).append(event)
-    stories = []
-    for root, record in conn.execute("SELECT root, record FROM stories ORDER BY seq, id"):
-        record = json.loads(record)
-        record["events"] = story_events.get(root, [])
-        stories.append(shaped(record, ("id", "title", "events")))
-    return events, stories
+        events.append(_shaped(record, ("id", "title", "date", "date_range", "articles", "actors")))
+    return events
+
+
+def iter_events(conn: sqlite3.Connection, chunk: int = 500) -> Iterator[dict[str, Any]]:
+    """Events in export shape, in the order linking made them, `chunk` at a time."""
+    ordered = conn.cursor().execute("SELECT record FROM events ORDER BY seq, id")
+    try:
+        while part := ordered.fetchmany(chunk):
+            yield from _complete_events(conn, [json.loads(row[0]) for row in part])
+    finally:
+        ordered.close()
+
+
+def events_by_id(conn: sqlite3.Connection, ids: list[str]) -> list[dict[str, Any]]:
+    """These events in export shape, in this order."""
+    found = {r["id"]: r for r in _complete_events(conn, [json.loads(row[0]) for row in conn.execute(
+        f"SELECT record FROM events WHERE id IN ({','.join('?' * len(ids))})", ids)])}
+    return [found[i] for i in ids]
+
+
+def iter_event_headers(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    """Each event's stored record, without what its member rows hold (articles, whys, a dated event's
+    date reasons): its id, title and dates."""
+    for (record,) in conn.execute("SELECT record FROM events ORDER BY seq, id"):
+        yield json.loads(record)
+
+
+def iter_stories(conn: sqlite3.Connection, chunk: int = 500) -> Iterator[dict[str, Any]]:
+    """Stories in export shape, in the order linking made them, `chunk` at a time."""
+    ordered = conn.cursor().execute("SELECT root, record FROM stories ORDER BY seq, id")
+    try:
+        while part := ordered.fetchmany(chunk):
+            roots = [row[0] for row in part]
+            story_events: dict[str, list[str]] = {}
+            for story, event in conn.execute(f"SELECT story, event FROM story_events WHERE story IN "
+                                             f"({','.join('?' * len(roots))}) ORDER BY story, place, event", roots):
+                story_events.setdefault(story, []).append(event)
+            for root, record in part:
+                record = json.loads(record)
+                record["events"] = story_events.get(root, [])
+                yield _shaped(record, ("id", "title", "events"))
+    finally:
+        ordered.close()
+
+
+def read_events(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Events and stories in export shape, in the order linking made them."""
+    return list(iter_events(conn)), list(iter_stories(conn))
+
+
+def iter_actors(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    for (record,) in conn.execute("SELECT record FROM actors ORDER BY id"):
+        yield json.loads(record)
 
 
 def read_actors(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-    return [json.loads(row[0]) for row in conn.execute("SELECT record FROM actors ORDER BY id")]
+    return list(iter_actors(conn))
 
 
 def write_claims_and_flags(conn: sqlite3.Connection, claims: list[dict[str, Any]], flags: list[dict[str, Any]]) -> None:
@@ -897,25 +976,54 @@ def write_claims_and_flags(conn: sqlite3.Connection, claims: list[dict[str, Any]
         raise
 
 
+def _claim_shaped(record: str) -> dict[str, Any]:
+    claim = json.loads(record)
+    return {**{k: claim.pop(k) for k in ("id", "text", "value", "unit", "occurrences") if k in claim}, **claim}
+
+
+def iter_claims(conn: sqlite3.Connection, chunk: int = 500) -> Iterator[dict[str, Any]]:
+    """Claims in export shape (DESIGN.md's fields first), the most widely reported first (by the
+    articles they occur in, then id: the order `link_claims` gives; rows are rewritten per group,
+    link/derived.py, so the table's own order is not it). SQLite sorts them, spilling to disk:
+    there are ~5 claims an article."""
+    ordered = conn.cursor().execute(
+        "SELECT c.rowid FROM claims c ORDER BY (SELECT COUNT(DISTINCT json_extract(o.value, '$.article')) "
+        "FROM json_each(c.record, '$.occurrences') o) DESC, c.id")
+    try:
+        while part := [row[0] for row in ordered.fetchmany(chunk)]:
+            found = dict(conn.execute(f"SELECT rowid, record FROM claims WHERE rowid IN ({','.join('?' * len(part))})",
+                                      part).fetchall())
+            yield from (_claim_shaped(found[rowid]) for rowid in part)
+    finally:
+        ordered.close()
+
+
 def read_claims(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Claims in export shape (DESIGN.md's fields first), in the order linking made them."""
-    out = []
-    for (record,) in conn.execute("SELECT record FROM claims ORDER BY seq, id"):
-        record = json.loads(record)
-        out.append({**{k: record.pop(k) for k in ("id", "text", "value", "unit", "occurrences") if k in record}, **record})
-    # rows are rewritten per group (link/derived.py): the order is the one link_claims gives
-    out.sort(key=lambda c: (-len({o["article"] for o in c["occurrences"]}), c["id"]))
-    return out
+    return list(iter_claims(conn))
+
+
+def iter_flags(conn: sqlite3.Connection, chunk: int = 500) -> Iterator[dict[str, Any]]:
+    """Flags in export shape (DESIGN.md's fields first), in the order `run_checks` gives (rows are
+    rewritten per scope, link/derived.py): their order found first from each flag's kind, severity
+    and first evidence, then the flags read `chunk` at a time in it (~0.25 flags an article)."""
+    from dossier.check import flag_order
+
+    places = []
+    for rowid, kind, severity, evidence, flag_id in conn.execute(
+            "SELECT rowid, kind, severity, json_extract(record, '$.evidence[0]'), id FROM flags"):
+        first = json.loads(evidence) if evidence else {}
+        places.append((flag_order({"kind": kind, "severity": severity, "evidence": [first], "id": flag_id}), rowid))
+    places.sort()
+    for start in range(0, len(places), chunk):
+        part = [rowid for _, rowid in places[start:start + chunk]]
+        found = dict(conn.execute(f"SELECT rowid, record FROM flags WHERE rowid IN ({','.join('?' * len(part))})",
+                                  part).fetchall())
+        for rowid in part:
+            flag = json.loads(found[rowid])
+            yield {**{k: flag.pop(k) for k in ("id", "kind", "severity", "message", "evidence") if k in flag}, **flag}
 
 
 def read_flags(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Flags in export shape (DESIGN.md's fields first), in the order linking made them."""
-    from dossier.check import flag_order
-
-    out = []
-    for (record,) in conn.execute("SELECT record FROM flags ORDER BY seq, id"):
-        record = json.loads(record)
-        out.append({**{k: record.pop(k) for k in ("id", "kind", "severity", "message", "evidence") if k in record}, **record})
-    # rows are rewritten per scope (link/derived.py): the order is the one run_checks gives
-    out.sort(key=flag_order)
-    return out
+    return list(iter_flags(conn))

@@ -13,7 +13,8 @@ from typing import Any
 
 from dossier import SCHEMA, __version__
 from dossier.analyze.published_range import published_range
-from dossier.link.corpus import read_actors, read_claims, read_copies, read_events, read_flags, read_quotes
+from dossier.link.corpus import (events_by_id, iter_actors, iter_claims, iter_copies, iter_event_headers, iter_events,
+                                 iter_flags, iter_quotes, iter_stories)
 from dossier.store import corpus as store
 
 def _published_range(record: dict[str, Any], inferred: dict[str, Any] | None = None) -> dict[str, Any] | None:
@@ -53,49 +54,69 @@ def export_article(record: dict[str, Any], inferred: dict[str, Any] | None = Non
     }
 
 
-def iter_export_articles(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+def iter_export_articles(conn: sqlite3.Connection, chunk: int = 500) -> Iterator[dict[str, Any]]:
+    """Every article in export shape, in the store's order (`store.iter_articles`), `chunk` at a time."""
+    part: list[dict[str, Any]] = []
+    for record in store.iter_articles(conn, chunk=chunk):
+        part.append(record)
+        if len(part) == chunk:
+            yield from _exported(conn, part)
+            part = []
+    yield from _exported(conn, part)
+
+
+def _exported(conn: sqlite3.Connection, records: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    if not records:
+        return
+    ids = [r["id"] for r in records]
     # only the inferred ranges of the analysis records, not their mentions and quotes
     inferred = {row[0]: json.loads(row[1]) for row in conn.execute(
-        "SELECT article_id, json_extract(record, '$.published_range') FROM analyses") if row[1]}
-    for record in store.iter_articles(conn):
+        f"SELECT article_id, json_extract(record, '$.published_range') FROM analyses "
+        f"WHERE article_id IN ({','.join('?' * len(ids))})", ids) if row[1]}
+    for record in records:
         yield export_article(record, inferred.get(record["id"]))
 
 
-def with_outlets(quotes: list[dict[str, Any]], articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Add to each quote the outlets that carried it (every source of every article it is in)."""
-    outlets = {a["id"]: sorted({s["outlet_name"] or s["outlet"] for s in a["sources"] if s["outlet_name"] or s["outlet"]})
-               for a in articles}
-    for quote in quotes:
-        quote["outlets"] = sorted({o for occ in quote["occurrences"] for o in outlets.get(occ["article"], [])})
-    return quotes
+def _timeline_row(event: dict[str, Any]) -> dict[str, Any]:
+    bounds = event.get("date_bounds") or {}
+    certainty = event.get("date_certainty", "unknown")
+    day = event["date"] if certainty in ("certain", "likely") else None
+    return {"event": event["id"], "title": event["title"], "date": day,
+            "earliest": bounds.get("earliest"), "latest": bounds.get("latest"), "certainty": certainty,
+            "uncertain": certainty != "certain", "reasons": event.get("date_reasons", [])}
 
 
-def timeline(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Events in the order they happened (an event known only by a range at the latest day it
-    can have been; undated last), the uncertain ones marked. Dates are set at linking."""
-    rows = []
-    for event in events:
-        bounds = event.get("date_bounds") or {}
-        certainty = event.get("date_certainty", "unknown")
-        day = event["date"] if certainty in ("certain", "likely") else None
-        rows.append({"event": event["id"], "title": event["title"], "date": day,
-                     "earliest": bounds.get("earliest"), "latest": bounds.get("latest"), "certainty": certainty,
-                     "uncertain": certainty != "certain", "reasons": event.get("date_reasons", [])})
-    rows.sort(key=lambda r: ((r["date"] or r["latest"] or r["earliest"]) is None,
-                             r["date"] or r["latest"] or r["earliest"] or "", r["event"]))
-    return rows
+def _timeline_place(row: dict[str, Any]) -> tuple:
+    when = row["date"] or row["latest"] or row["earliest"]
+    return (when is None, when or "", row["event"])
+
+
+def iter_timeline(conn: sqlite3.Connection, chunk: int = 500) -> Iterator[dict[str, Any]]:
+    """`timeline` read from the store: the order from the events' stored headers (their dates),
+    then the events `chunk` at a time in it, with the date reasons their member rows hold."""
+    places = sorted(_timeline_place(_timeline_row({**header, "date_reasons": []}))
+                    for header in iter_event_headers(conn))
+    for start in range(0, len(places), chunk):
+        yield from (_timeline_row(e) for e in events_by_id(conn, [place[2] for place in places[start:start + chunk]]))
+
+
+def document_parts(conn: sqlite3.Connection) -> Iterator[tuple[str, Any]]:
+    """The export's fields in order, each array an iterator that reads the store a chunk at a time,
+    so that a large store is written without holding it (`report.writers.write_json`)."""
+    yield "schema", SCHEMA
+    yield "generator", f"dossier {__version__}"
+    yield "articles", iter_export_articles(conn)
+    yield "actors", iter_actors(conn)
+    yield "quotes", iter_quotes(conn)
+    yield "copies", iter_copies(conn)
+    yield "events", iter_events(conn)
+    yield "stories", iter_stories(conn)
+    yield "timeline", iter_timeline(conn)
+    yield "claims", iter_claims(conn)
+    yield "flags", iter_flags(conn)
+    yield "problems", store.problems(conn)
 
 
 def build_document(conn: sqlite3.Connection) -> dict[str, Any]:
     """The whole dossier as one JSON-ready object."""
-    document: dict[str, Any] = {"schema": SCHEMA, "generator": f"dossier {__version__}"}
-    document["articles"] = list(iter_export_articles(conn))
-    document["actors"] = read_actors(conn)
-    document["quotes"] = with_outlets(read_quotes(conn), document["articles"])
-    document["copies"] = read_copies(conn)
-    document["events"], document["stories"] = read_events(conn)
-    document["timeline"] = timeline(document["events"])
-    document["claims"] = read_claims(conn)
-    document["flags"] = read_flags(conn)
-    document["problems"] = store.problems(conn)
-    return document
+    return {key: value if isinstance(value, (str, list)) else list(value) for key, value in document_parts(conn)}

@@ -6,15 +6,30 @@ import json
 import sqlite3
 from typing import IO, Any
 
-from dossier.report.document import build_document, iter_export_articles
+from dossier.report.document import build_document, document_parts, iter_export_articles
 
 FORMATS = ("json", "jsonl", "parquet", "md", "html")
 BINARY_FORMATS = ("parquet",)
 
 
 def write_json(conn: sqlite3.Connection, out: IO[str]) -> None:
-    json.dump(build_document(conn), out, ensure_ascii=False, indent=1)
-    out.write("\n")
+    """The document as `json.dump(build_document(conn), out, ensure_ascii=False, indent=1)` writes
+    it, byte for byte, an item at a time: the whole document of 1,000,000 articles would not fit in
+    memory (~1 GB resident for 20,000 articles)."""
+    out.write("{")
+    for n, (key, value) in enumerate(document_parts(conn)):
+        out.write(("\n " if n == 0 else ",\n ") + json.dumps(key) + ": ")
+        if isinstance(value, str):
+            out.write(json.dumps(value, ensure_ascii=False))
+            continue
+        empty = True
+        for item in value:
+            # an item at depth 2: json's own indentation of it, each of its lines moved in by two spaces
+            # (a newline inside a string is written escaped, so every newline here is json's)
+            out.write(("[\n  " if empty else ",\n  ") + json.dumps(item, ensure_ascii=False, indent=1).replace("\n", "\n  "))
+            empty = False
+        out.write("[]" if empty else "\n ]")
+    out.write("\n}\n")
 
 
 def write_jsonl(conn: sqlite3.Connection, out: IO[str]) -> None:
@@ -39,18 +54,24 @@ def _parquet_schema() -> Any:
     )
 
 
-def write_parquet(conn: sqlite3.Connection, out: IO[bytes]) -> None:
-    """Articles as a Parquet table (one row per article; `sources` lists source names)."""
+def write_parquet(conn: sqlite3.Connection, out: IO[bytes], batch: int = 10_000) -> None:
+    """Articles as a Parquet table (one row per article; `sources` lists source names), written
+    `batch` rows at a time (a row group each), not the whole corpus's rows at once."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema = _parquet_schema()
-    rows = []
-    for article in iter_export_articles(conn):
-        row = {name: article.get(name) for name in schema.names}
-        row["sources"] = [s["source"] for s in article["sources"]]
-        rows.append(row)
-    pq.write_table(pa.Table.from_pylist(rows, schema=schema), out)
+    rows: list[dict[str, Any]] = []
+    with pq.ParquetWriter(out, schema) as writer:
+        for article in iter_export_articles(conn):
+            row = {name: article.get(name) for name in schema.names}
+            row["sources"] = [s["source"] for s in article["sources"]]
+            rows.append(row)
+            if len(rows) == batch:
+                writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+                rows = []
+        if rows:
+            writer.write_table(pa.Table.from_pylist(rows, schema=schema))
 
 
 def write_markdown(conn: sqlite3.Connection, out: IO[str]) -> None:

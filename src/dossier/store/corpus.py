@@ -324,53 +324,65 @@ def _source_dict(row: sqlite3.Row) -> dict[str, Any]:
     }
 
 
-def iter_articles(conn: sqlite3.Connection, ids: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
+def iter_articles(conn: sqlite3.Connection, ids: Iterable[str] | None = None,
+                  chunk: int = 500) -> Iterator[dict[str, Any]]:
     """Every article (or these) with its primary source's metadata, all its sources and removals,
-    by date then id.
+    by date then id, read `chunk` articles at a time: nothing the size of the corpus is held (the
+    order of every article comes from SQLite, which spills its sort to disk when they are many;
+    a list of every article with its text was ~10 GB at 1,000,000 articles).
 
     The primary source is the earliest dated one (then the first by name), so the
     choice does not depend on the order in which sources arrived.
     """
-    if ids is None:
-        parts: list[list[str] | None] = [None]
-    else:
+    if ids is not None:
         wanted = sorted(set(ids))
-        parts = [wanted[i:i + 500] for i in range(0, len(wanted), 500)]
+        records = [r for i in range(0, len(wanted), chunk) for r in _read_articles(conn, wanted[i:i + chunk])]
+        records.sort(key=lambda r: (r["published"] is None, r["published"] or "", r["id"]))
+        yield from records
+        return
+    # the primary source's date is the earliest of the article's (PRIMARY_ORDER: dated first, earliest first)
+    ordered = conn.cursor().execute(
+        "SELECT article_id, MIN(published) AS published FROM sources WHERE article_id IS NOT NULL "
+        "GROUP BY article_id ORDER BY published IS NULL, published, article_id")
+    try:
+        while part := [row[0] for row in ordered.fetchmany(chunk)]:
+            found = {r["id"]: r for r in _read_articles(conn, part)}
+            yield from (found[a] for a in part if a in found)
+    finally:
+        ordered.close()
+
+
+def _read_articles(conn: sqlite3.Connection, part: list[str]) -> list[dict[str, Any]]:
+    """These articles' records (`iter_articles`), in no particular order."""
+    marks = ",".join("?" * len(part))
+    sources: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in conn.execute(f"SELECT s.* FROM sources s WHERE s.article_id IN ({marks}) "
+                            f"ORDER BY s.article_id, {PRIMARY_ORDER}", part):
+        sources[row["article_id"]].append(_source_dict(row))
+    removals: dict[str, list[dict[str, str]]] = defaultdict(list)
+    # by index: the sources' own removals, and what was learned for the articles (a row has one or the other)
+    names = [src["source"] for rows in sources.values() for src in rows]
+    queries = [(f"SELECT source, article_id, text, reason FROM removals WHERE source IN "
+                f"({','.join('?' * len(names_part))}) ORDER BY source, seq", names_part)
+               for names_part in (names[i:i + 500] for i in range(0, len(names), 500))]
+    queries.append((f"SELECT source, article_id, text, reason FROM removals WHERE article_id IN ({marks}) "
+                    f"ORDER BY article_id, seq", part))
+    for query, query_args in queries:
+        for row in conn.execute(query, query_args):
+            key = row["source"] or "article:" + row["article_id"]
+            removals[key].append({"text": row["text"], "reason": row["reason"]})
     records = []
-    for part in parts:
-        where, args = ("", []) if part is None else (f"WHERE {{}} IN ({','.join('?' * len(part))})", part)
-        sources: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in conn.execute(f"SELECT s.* FROM sources s {where.format('s.article_id')} "
-                                f"ORDER BY s.article_id, {PRIMARY_ORDER}", args):
-            sources[row["article_id"]].append(_source_dict(row))
-        removals: dict[str, list[dict[str, str]]] = defaultdict(list)
-        if part is None:
-            queries = [("SELECT source, article_id, text, reason FROM removals ORDER BY source, article_id, seq", [])]
-        else:  # by index: the sources' own removals, and what was learned for the articles
-            names = [src["source"] for rows in sources.values() for src in rows]
-            queries = [(f"SELECT source, article_id, text, reason FROM removals WHERE source IN "
-                        f"({','.join('?' * len(chunk))}) ORDER BY source, seq", chunk)
-                       for chunk in (names[i:i + 500] for i in range(0, len(names), 500))]
-            queries.append((f"SELECT source, article_id, text, reason FROM removals WHERE article_id IN "
-                            f"({','.join('?' * len(part))}) ORDER BY article_id, seq", part))
-        for query, query_args in queries:
-            for row in conn.execute(query, query_args):
-                key = row["source"] or "article:" + row["article_id"]
-                removals[key].append({"text": row["text"], "reason": row["reason"]})
-        for row in conn.execute(f"SELECT id, text, lang FROM articles {where.format('id')}", args):
-            article_sources = sources.get(row["id"], [])
-            if not article_sources:
-                continue
-            primary = article_sources[0]
-            removed = removals.get(primary["source"], []) + removals.get("article:" + row["id"], [])
-            for src in article_sources:
-                src["removed"] = removals.get(src["source"], [])
-            records.append((primary["published"] is None, primary["published"] or "", row["id"],
-                            {"id": row["id"], **primary, "lang": row["lang"], "text": row["text"], "removed": removed,
-                             "sources": article_sources}))
-    records.sort(key=lambda r: r[:3])
-    for *_, record in records:
-        yield record
+    for row in conn.execute(f"SELECT id, text, lang FROM articles WHERE id IN ({marks})", part):
+        article_sources = sources.get(row["id"], [])
+        if not article_sources:
+            continue
+        primary = article_sources[0]
+        removed = removals.get(primary["source"], []) + removals.get("article:" + row["id"], [])
+        for src in article_sources:
+            src["removed"] = removals.get(src["source"], [])
+        records.append({"id": row["id"], **primary, "lang": row["lang"], "text": row["text"], "removed": removed,
+                        "sources": article_sources})
+    return records
 
 
 def problems(conn: sqlite3.Connection, files: Iterable[str] | None = None) -> list[dict[str, str]]:
