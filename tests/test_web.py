@@ -541,3 +541,23 @@ def test_a_post_while_a_build_writes_the_store_is_503_with_retry_after(writable,
     assert response.json()["error"].startswith(f"the store is busy: {path} is being written by a test's holder")
     again = c.post("/api/articles", content=OWN_TEXT.encode(), headers=auth({"Content-Type": "text/plain"}))
     assert again.status_code == 201, again.text  # the server goes on once the store is free
+
+
+def test_claims_are_read_a_page_at_a_time_in_the_export_s_order(client, built):
+    """The server keeps each claim's id and place, not its record: pages of the claims, and each
+    article's claims, are read from the store when asked, and agree with the export."""
+    _, document = built
+    paged, url = [], "/api/claims?limit=3"
+    while url:
+        page = client.get(url).json()
+        assert page["total"] == len(document["claims"]) and len(page["items"]) <= 3
+        paged += page["items"]
+        url = page["next"]
+    assert paged == document["claims"] and len(paged) > 3
+    assert client.get(f"/api/claims?offset={len(paged) + 5}").json()["items"] == []
+    counted = 0
+    for article in document["articles"]:
+        mine = [c for c in document["claims"] if any(o["article"] == article["id"] for o in c["occurrences"])]
+        assert client.get(f"/api/articles/{article['id']}").json()["claims"] == mine
+        counted += bool(mine)
+    assert counted > 3

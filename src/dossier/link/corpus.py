@@ -976,7 +976,13 @@ def write_claims_and_flags(conn: sqlite3.Connection, claims: list[dict[str, Any]
         raise
 
 
-def _claim_shaped(record: str) -> dict[str, Any]:
+# the claims' export order: the most widely reported first (the articles they occur in), then by id
+CLAIM_ORDER = ("ORDER BY (SELECT COUNT(DISTINCT json_extract(o.value, '$.article')) "
+               "FROM json_each(c.record, '$.occurrences') o) DESC, c.id")
+
+
+def claim_shaped(record: str) -> dict[str, Any]:
+    """A stored claim in export shape (DESIGN.md's fields first)."""
     claim = json.loads(record)
     return {**{k: claim.pop(k) for k in ("id", "text", "value", "unit", "occurrences") if k in claim}, **claim}
 
@@ -986,14 +992,12 @@ def iter_claims(conn: sqlite3.Connection, chunk: int = 500) -> Iterator[dict[str
     articles they occur in, then id: the order `link_claims` gives; rows are rewritten per group,
     link/derived.py, so the table's own order is not it). SQLite sorts them, spilling to disk:
     there are ~5 claims an article."""
-    ordered = conn.cursor().execute(
-        "SELECT c.rowid FROM claims c ORDER BY (SELECT COUNT(DISTINCT json_extract(o.value, '$.article')) "
-        "FROM json_each(c.record, '$.occurrences') o) DESC, c.id")
+    ordered = conn.cursor().execute(f"SELECT c.rowid FROM claims c {CLAIM_ORDER}")
     try:
         while part := [row[0] for row in ordered.fetchmany(chunk)]:
             found = dict(conn.execute(f"SELECT rowid, record FROM claims WHERE rowid IN ({','.join('?' * len(part))})",
                                       part).fetchall())
-            yield from (_claim_shaped(found[rowid]) for rowid in part)
+            yield from (claim_shaped(found[rowid]) for rowid in part)
     finally:
         ordered.close()
 

@@ -96,7 +96,7 @@ def _story(reader: Reader, index: Index, story: dict[str, Any]) -> str:
     return _main("story.html", index=index, story=story, events=events, timeline=timeline(shown), columns=columns,
                  coverage=coverage(index, columns), quotes=quotes, total_quotes=total_quotes,
                  flags=evidence_items(reader, flags, "evidence"), total_flags=len(flags),
-                 claims=evidence_items(reader, claims[:LIST_MAX], "occurrences"), total_claims=len(claims),
+                 claims=evidence_items(reader, reader.claims(claims[:LIST_MAX]), "occurrences"), total_claims=len(claims),
                  list_max=max(LIST_MAX, len(flags)))
 
 
@@ -107,7 +107,7 @@ def _event(reader: Reader, index: Index, event: dict[str, Any]) -> str:
                  story=index.story_by_id.get(index.event_story.get(event["id"], "")),
                  groups=copy_groups(index, event["articles"]), quotes=quotes, total_quotes=total_quotes,
                  flags=evidence_items(reader, flags, "evidence"), total_flags=len(flags),
-                 claims=evidence_items(reader, claims[:LIST_MAX], "occurrences"), total_claims=len(claims),
+                 claims=evidence_items(reader, reader.claims(claims[:LIST_MAX]), "occurrences"), total_claims=len(claims),
                  list_max=max(LIST_MAX, len(flags)))
 
 
@@ -116,7 +116,7 @@ def _article(reader: Reader, index: Index, article_id: str) -> str | None:
     if article is None:
         return None
     occurrences = reader.occurrences_in(article_id)
-    claims = index.article_claims.get(article_id, [])
+    claims = reader.claims(index.article_claims.get(article_id, ()))
     flags = flags_sorted(index.article_flags.get(article_id, []))
     spans = article_spans(occurrences, claims, flags, article_id)
     event_id = index.article_event.get(article_id)

@@ -296,7 +296,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         response = render("story.html", story=story, events=events, timeline=timeline(shown), columns=columns,
                           coverage=coverage(index, columns), quotes=quotes, total_quotes=total_quotes,
                           flags=evidence_items(reader, flags[:LIST_MAX], "evidence"), total_flags=len(flags),
-                          claims=evidence_items(reader, claims[:LIST_MAX], "occurrences"), total_claims=len(claims),
+                          claims=evidence_items(reader, reader.claims(claims[:LIST_MAX]), "occurrences"), total_claims=len(claims),
                           list_max=LIST_MAX)
         if len(reader.cache) > 512:  # bound the memo; it empties on every store change anyway
             reader.cache.clear()
@@ -314,7 +314,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         return render("event.html", event=event, story=index.story_by_id.get(index.event_story.get(event_id, "")),
                       groups=copy_groups(index, event["articles"]), quotes=quotes, total_quotes=total_quotes,
                       flags=evidence_items(reader, flags[:LIST_MAX], "evidence"), total_flags=len(flags),
-                      claims=evidence_items(reader, claims[:LIST_MAX], "occurrences"), total_claims=len(claims),
+                      claims=evidence_items(reader, reader.claims(claims[:LIST_MAX]), "occurrences"), total_claims=len(claims),
                       list_max=LIST_MAX)
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -324,7 +324,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         if article is None:
             raise not_found("article", article_id)
         occurrences = reader.occurrences_in(article_id)
-        claims = index.article_claims.get(article_id, [])
+        claims = reader.claims(index.article_claims.get(article_id, ()))
         flags = flags_sorted(index.article_flags.get(article_id, []))
         spans = article_spans(occurrences, claims, flags, article_id)
         event_id = index.article_event.get(article_id)
@@ -450,7 +450,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
                              "story": index.story_of_article(article_id),
                              "quotations": reader.occurrences_in(article_id),
                              "copy_of": index.copied_from.get(article_id, []), "copied_by": index.copies_of.get(article_id, []),
-                             "claims": index.article_claims.get(article_id, []), "flags": index.article_flags.get(article_id, [])})
+                             "claims": reader.claims(index.article_claims.get(article_id, ())), "flags": index.article_flags.get(article_id, [])})
 
     @app.post("/api/articles", tags=["articles"], status_code=201,
               summary="Add articles: JSON record(s), JSON Lines, plain text or HTML; needs the bearer token",
@@ -554,8 +554,8 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
 
     @app.get("/api/claims", tags=["claims"], summary="Numeric claims with their occurrences")
     async def api_claims(request: Request, limit: int = Limit, offset: int = Offset) -> Response:
-        claims = reader.index().claims
-        return JSONResponse(_page(claims[offset:offset + limit], len(claims), limit, offset, request))
+        total = len(reader.index().claim_ids)
+        return JSONResponse(_page(reader.claims(range(offset, min(offset + limit, total))), total, limit, offset, request))
 
     @app.get("/api/flags", tags=["flags"], summary="Flags (where sources disagree or are wrong) with evidence")
     async def api_flags(request: Request, kind: str | None = None,

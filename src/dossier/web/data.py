@@ -10,14 +10,15 @@ another connection committed, and the index is then rebuilt on the next request.
 from __future__ import annotations
 
 import json
+from array import array
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
-from dossier.link.corpus import read_claims, read_copies, read_events, read_flags
+from dossier.link.corpus import CLAIM_ORDER, claim_shaped, read_copies, read_events, read_flags
 from dossier.report.document import export_article
 from dossier.store.corpus import PRIMARY_ORDER
 from dossier.store.db import connect
@@ -65,9 +66,9 @@ class Index:
     copies: list[dict[str, Any]]
     copies_of: dict[str, list[dict[str, Any]]]  # original id -> copy relations
     copied_from: dict[str, list[dict[str, Any]]]  # copy id -> relations to its originals
-    claims: list[dict[str, Any]]
+    claim_ids: list[str]  # in the export's order; their records are read when shown (`Reader.claims`)
     flags: list[dict[str, Any]]
-    article_claims: dict[str, list[dict[str, Any]]]
+    article_claims: dict[str, array]  # article -> the places in `claim_ids` of its claims, in order
     article_flags: dict[str, list[dict[str, Any]]]
     article_quotes: dict[str, set[str]]
     actor_names: dict[str, str]
@@ -101,6 +102,19 @@ def _date_key(value: str | None) -> str:
     return value or ""
 
 
+def _claim_places(conn: sqlite3.Connection) -> tuple[list[str], dict[str, array]]:
+    """The claims' ids in the export's order, and each article's claims as places in it."""
+    ids: list[str] = []
+    places: dict[str, array] = {}
+    for claim_id, articles in conn.execute(
+            "SELECT c.id, (SELECT json_group_array(DISTINCT json_extract(o.value, '$.article')) "
+            f"FROM json_each(c.record, '$.occurrences') o) FROM claims c {CLAIM_ORDER}"):
+        for article in json.loads(articles):
+            places.setdefault(article, array("I")).append(len(ids))
+        ids.append(claim_id)
+    return ids, places
+
+
 def build_index(conn: sqlite3.Connection) -> Index:
     """Read the corpus-level tables into memory (a second or so for 10,000 articles)."""
     articles = _primary_sources(conn)
@@ -114,11 +128,9 @@ def build_index(conn: sqlite3.Connection) -> Index:
     for c in copies:
         copies_of[c["of"]].append(c)
         copied_from[c["article"]].append(c)
-    claims, flags = read_claims(conn), read_flags(conn)
-    article_claims: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for claim in claims:
-        for article in {o.get("article") for o in claim.get("occurrences", [])}:
-            article_claims[article].append(claim)
+    # the claims by id and place only: their records were most of the index (~0.9 GB at 100,000 articles)
+    claim_ids, article_claims = _claim_places(conn)
+    flags = read_flags(conn)
     article_flags: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for flag in flags:
         for article in {e.get("article") for e in flag.get("evidence", [])}:
@@ -145,10 +157,10 @@ def build_index(conn: sqlite3.Connection) -> Index:
             event_story[e] = story["id"]
     stories.sort(key=lambda s: (_date_key(s["latest"]), s["counts"]["articles"], s["id"]), reverse=True)
     counts = {"articles": len(articles), "events": len(events), "stories": len(stories), "copies": len(copies),
-              "claims": len(claims), "flags": len(flags), "actors": len(actor_names),
+              "claims": len(claim_ids), "flags": len(flags), "actors": len(actor_names),
               "quotes": conn.execute("SELECT COUNT(*) FROM quotes").fetchone()[0]}
     return Index(articles, order, events, stories, {s["id"]: s for s in stories}, event_story, article_event, copies,
-                 dict(copies_of), dict(copied_from), claims, flags, dict(article_claims), dict(article_flags),
+                 dict(copies_of), dict(copied_from), claim_ids, flags, article_claims, dict(article_flags),
                  dict(article_quotes), actor_names, counts)
 
 
@@ -183,6 +195,21 @@ class Reader:
                 self.conn.execute("COMMIT")
             self.cache.clear()
         return self._index
+
+    # --- claims -----------------------------------------------------------------------
+
+    def claims(self, places: Iterable[int]) -> list[dict[str, Any]]:
+        """The claims at these places of `Index.claim_ids`, in export shape, in this order (one
+        removed since the index was read is left out). The places are the index the request read
+        (not read again here: a store changed since would renumber them)."""
+        ids = (self._index or self.index()).claim_ids
+        wanted = [ids[p] for p in places]
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(wanted), 500):
+            part = wanted[start:start + 500]
+            found.update((row[0], claim_shaped(row[1])) for row in self.conn.execute(
+                f"SELECT id, record FROM claims WHERE id IN ({','.join('?' * len(part))})", part))
+        return [found[i] for i in wanted if i in found]
 
     # --- articles ---------------------------------------------------------------------
 
