@@ -112,14 +112,14 @@ def test_an_export_is_one_snapshot_and_notes_a_build_writing_the_store(tmp_path,
     assert claims > 0
     conn.close()
 
-    read_claims = document.read_claims
+    iter_claims = document.iter_claims
 
     def a_build_commits_first(conn):  # another connection, as a build's
         with sqlite3.connect(store) as other:
             other.execute("DELETE FROM claims")
-        return read_claims(conn)
+        return iter_claims(conn)
 
-    monkeypatch.setattr(document, "read_claims", a_build_commits_first)
+    monkeypatch.setattr(document, "iter_claims", a_build_commits_first)
     holder = _holder(store, 30)
     try:
         result = CliRunner().invoke(main, ["export", "--db", str(store), "--format", "json"])
