@@ -561,3 +561,19 @@ def test_claims_are_read_a_page_at_a_time_in_the_export_s_order(client, built):
         assert client.get(f"/api/articles/{article['id']}").json()["claims"] == mine
         counted += bool(mine)
     assert counted > 3
+
+
+def test_events_are_answered_whole_though_the_index_keeps_them_light(client, built):
+    """The server's index keeps events without each member's why and date reason; the API reads
+    them from the store for the events it answers with, as the export has them."""
+    _, document = built
+    assert any(e["why"] for e in document["events"]) and any(e.get("date_reasons") for e in document["events"])
+    for event in document["events"]:
+        got = client.get(f"/api/events/{event['id']}").json()
+        assert {k: got[k] for k in event} == event
+    events = {e["id"]: e for e in document["events"]}
+    for story in document["stories"]:
+        assert client.get(f"/api/stories/{story['id']}").json()["events"] == [events[e] for e in story["events"]]
+    paged = client.get("/api/events?limit=2&offset=1").json()["items"]
+    assert paged == document["events"][1:3]
+    assert client.get("/api/events/nope").status_code == 404

@@ -879,45 +879,55 @@ def _shaped(record: dict[str, Any], first: tuple[str, ...]) -> dict[str, Any]:
     return {**{k: record.pop(k) for k in first}, **record}
 
 
-def _complete_events(conn: sqlite3.Connection, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _complete_events(conn: sqlite3.Connection, records: list[dict[str, Any]], light: bool = False) -> list[dict[str, Any]]:
     """These stored event records in export shape: a header's members, their whys and (a dated
-    event's) date reasons put back from its member rows (schema 8)."""
+    event's) date reasons put back from its member rows (schema 8). `light`: without the whys and
+    date reasons (what a server's index keeps: they were most of its events)."""
     headers = [r["id"] for r in records if "articles" not in r]
     members: dict[str, list[tuple[str, str, str | None]]] = {}
     if headers:
-        for row in conn.execute(f"SELECT event_id, article_id, why, reason FROM event_articles WHERE event_id IN "
-                                f"({','.join('?' * len(headers))}) ORDER BY event_id, position", headers):
+        for row in conn.execute(f"SELECT event_id, article_id, {'NULL, NULL' if light else 'why, reason'} FROM "
+                                f"event_articles WHERE event_id IN ({','.join('?' * len(headers))}) "
+                                f"ORDER BY event_id, position", headers):
             members.setdefault(row[0], []).append((row[1], row[2], row[3]))
     events = []
     for record in records:
         if "articles" not in record:  # a header (schema 8): its members are rows
             rows = members.get(record["id"], [])
             record["articles"] = [a for a, _, _ in rows]
-            record["why"] = {a: json.loads(why) for a, why, _ in sorted(rows)}
-            if "date_reasons" not in record:  # a dated event: its members' reasons, agreeing first
+            if not light:
+                record["why"] = {a: json.loads(why) for a, why, _ in sorted(rows)}
+            if "date_reasons" not in record and not light:  # a dated event: its members' reasons, agreeing first
                 reasons = [json.loads(r) for _, _, r in sorted(rows) if r]
                 record["date_reasons"] = ([r for r in reasons if r["date"] == record["date"]]
                                           + [r for r in reasons if r["date"] != record["date"]])
             record = dict(sorted(record.items()))
+        if light:
+            record.pop("why", None)
+            record.pop("date_reasons", None)
         events.append(_shaped(record, ("id", "title", "date", "date_range", "articles", "actors")))
     return events
 
 
-def iter_events(conn: sqlite3.Connection, chunk: int = 500) -> Iterator[dict[str, Any]]:
-    """Events in export shape, in the order linking made them, `chunk` at a time."""
+def iter_events(conn: sqlite3.Connection, chunk: int = 500, light: bool = False) -> Iterator[dict[str, Any]]:
+    """Events in export shape (`light`: without whys and date reasons), in the order linking made
+    them, `chunk` at a time."""
     ordered = conn.cursor().execute("SELECT record FROM events ORDER BY seq, id")
     try:
         while part := ordered.fetchmany(chunk):
-            yield from _complete_events(conn, [json.loads(row[0]) for row in part])
+            yield from _complete_events(conn, [json.loads(row[0]) for row in part], light)
     finally:
         ordered.close()
 
 
-def events_by_id(conn: sqlite3.Connection, ids: list[str]) -> list[dict[str, Any]]:
-    """These events in export shape, in this order."""
-    found = {r["id"]: r for r in _complete_events(conn, [json.loads(row[0]) for row in conn.execute(
-        f"SELECT record FROM events WHERE id IN ({','.join('?' * len(ids))})", ids)])}
-    return [found[i] for i in ids]
+def events_by_id(conn: sqlite3.Connection, ids: list[str], chunk: int = 500) -> list[dict[str, Any]]:
+    """These events in export shape, in this order (one not in the store left out)."""
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), chunk):
+        part = ids[start:start + chunk]
+        found.update((r["id"], r) for r in _complete_events(conn, [json.loads(row[0]) for row in conn.execute(
+            f"SELECT record FROM events WHERE id IN ({','.join('?' * len(part))})", part)]))
+    return [found[i] for i in ids if i in found]
 
 
 def iter_event_headers(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:

@@ -402,7 +402,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         story = index.story_by_id.get(story_id)
         if story is None:
             raise not_found("story", story_id)
-        return JSONResponse({**story_item(story), "events": [index.events[e] for e in story["events"] if e in index.events]})
+        return JSONResponse({**story_item(story), "events": reader.events([e for e in story["events"] if e in index.events])})
 
     @app.get("/api/events", tags=["events"], summary="Events in timeline order, optionally of one story")
     async def api_events(request: Request, story: str | None = None, limit: int = Limit, offset: int = Offset) -> Response:
@@ -410,17 +410,18 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         if story:
             if story not in index.story_by_id:
                 raise not_found("story", story)
-            events = [index.events[e] for e in index.story_by_id[story]["events"] if e in index.events]
+            ids = [e for e in index.story_by_id[story]["events"] if e in index.events]
         else:
-            events = list(index.events.values())
-        return JSONResponse(_page(events[offset:offset + limit], len(events), limit, offset, request))
+            ids = list(index.events)
+        return JSONResponse(_page(reader.events(ids[offset:offset + limit]), len(ids), limit, offset, request))
 
     @app.get("/api/events/{event_id}", tags=["events"], summary="One event, its story and its copy groups")
     async def api_event(event_id: str) -> Response:
         index = reader.index()
-        event = index.events.get(event_id)
-        if event is None:
+        found = reader.events([event_id]) if event_id in index.events else []
+        if not found:
             raise not_found("event", event_id)
+        event = found[0]
         return JSONResponse({**event, "story": index.event_story.get(event_id),
                              "copies": [c for a in event["articles"] for c in index.copied_from.get(a, [])]})
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from dossier.link.corpus import CLAIM_ORDER, claim_shaped, read_copies, read_events, read_flags
+from dossier.link.corpus import CLAIM_ORDER, claim_shaped, events_by_id, iter_events, iter_stories, read_copies, read_flags
 from dossier.report.document import export_article
 from dossier.store.corpus import PRIMARY_ORDER
 from dossier.store.db import connect
@@ -61,7 +61,7 @@ class Index:
 
     articles: dict[str, ArticleMeta]
     article_order: list[str]  # newest first
-    events: dict[str, dict[str, Any]]
+    events: dict[str, dict[str, Any]]  # without their members' whys and date reasons (`Reader.events`)
     stories: list[dict[str, Any]]  # newest first, each with "counts" and "latest"
     story_by_id: dict[str, dict[str, Any]]
     event_story: dict[str, str]
@@ -121,7 +121,8 @@ def build_index(conn: sqlite3.Connection) -> Index:
     """Read the corpus-level tables into memory (a second or so for 10,000 articles)."""
     articles = _primary_sources(conn)
     order = sorted(articles, key=lambda a: (_date_key(articles[a].published), a), reverse=True)
-    events_list, stories_list = read_events(conn)
+    # (without each member's why and date reason: `Reader.events` reads those for the events an answer shows)
+    events_list, stories_list = list(iter_events(conn, light=True)), list(iter_stories(conn))
     events = {e["id"]: e for e in events_list}
     article_event = {a: e["id"] for e in events_list for a in e["articles"]}
     copies = [c for c in read_copies(conn) if c["article"] != c["of"]]
@@ -205,7 +206,11 @@ class Reader:
             self.cache.clear()
         return self._index
 
-    # --- claims -----------------------------------------------------------------------
+    # --- events and claims ------------------------------------------------------------
+
+    def events(self, ids: list[str]) -> list[dict[str, Any]]:
+        """These events whole, in export shape (with each member's why and date reason), in this order."""
+        return events_by_id(self.conn, ids)
 
     def claims(self, places: Iterable[int]) -> list[dict[str, Any]]:
         """The claims at these places of `Index.claim_ids`, in export shape, in this order (one
