@@ -520,27 +520,15 @@ class PickledState:
         # (a full link's forked linking process returns them: `parts` is set from what it returned)
         self.parts: list[int] = []
 
-    @classmethod
-    def of(cls, linker: Linker) -> PickledState:
-        pickled = cls(linker.kb_fingerprint, linker.analysis_seq)
-        pickled.write(linker)
-        return pickled
-
-    def write(self, linker: Linker) -> None:
-        self.file.seek(0)
-        self.file.truncate()
-        self.parts = _compressed_pickle(linker, self.file)
-        self.file.flush()
-
     def write_head(self, linker: Linker) -> None:
-        """All of the state but its statements (`write` in two steps): the caller may then drop
-        the rest of the linker before it loads the statements, and gives them to `write_statements`."""
+        """All of the state but its statements: the caller may then drop the rest of the linker
+        before it loads the statements, and gives them to `write_statements`."""
         self.file.seek(0)
         self.file.truncate()
         self.parts = _pickle_head(linker, self.file)
 
     def write_statements(self, quotes: QuoteIndex | SpooledIndex) -> None:
-        """The statements after `write_head`: the snapshot is then whole, as `write` makes it."""
+        """The statements after `write_head`: the snapshot is then whole, as `save_state` stores it."""
         assert len(self.parts) == len(PARTS) - 1, "write_head first"
         self.parts.append(self.file.tell())
         _pickle_statements(quotes, self.file)
