@@ -577,3 +577,21 @@ def test_events_are_answered_whole_though_the_index_keeps_them_light(client, bui
     paged = client.get("/api/events?limit=2&offset=1").json()["items"]
     assert paged == document["events"][1:3]
     assert client.get("/api/events/nope").status_code == 404
+
+
+def test_copy_relations_are_answered_whole_though_the_index_keeps_them_light(client, built):
+    """The index keeps copy relations without their passages and changes; an article's and an
+    event's relations are read whole from the store, in the export's order."""
+    _, document = built
+    copies = [c for c in document["copies"] if c["article"] != c["of"]]
+    assert any(c["changes"] for c in copies)
+    for article in document["articles"]:
+        got = client.get(f"/api/articles/{article['id']}").json()
+        assert got["copy_of"] == [c for c in copies if c["article"] == article["id"]]
+        assert got["copied_by"] == [c for c in copies if c["of"] == article["id"]]
+    for event in document["events"]:
+        assert client.get(f"/api/events/{event['id']}").json()["copies"] == [
+            c for a in event["articles"] for c in copies if c["article"] == a]
+    event = next(e for e in document["events"] if any(c["changes"] and c["article"] in e["articles"]
+                                                      and c["of"] in e["articles"] for c in copies))
+    assert "change(s)</summary>" in client.get(f"/events/{event['id']}").text  # the tree shows a relation's changes

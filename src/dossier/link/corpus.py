@@ -863,12 +863,17 @@ def _outlets_of(conn: sqlite3.Connection, articles: Iterable[str], chunk: int = 
     return out
 
 
+def copy_shaped(record: str) -> dict[str, Any]:
+    """A stored copy relation in export shape: DESIGN.md's fields first, then ours."""
+    relation = json.loads(record)
+    head = {k: relation.pop(k) for k in ("article", "of", "kind", "similarity", "changes")}
+    return {**head, **relation}
+
+
 def iter_copies(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
-    """Copy relations in export shape: DESIGN.md's fields first, then ours."""
+    """Copy relations in export shape, in the export's order."""
     for (record,) in conn.execute("SELECT record FROM copies ORDER BY of, article, source"):
-        record = json.loads(record)
-        head = {k: record.pop(k) for k in ("article", "of", "kind", "similarity", "changes")}
-        yield {**head, **record}
+        yield copy_shaped(record)
 
 
 def read_copies(conn: sqlite3.Connection) -> list[dict[str, Any]]:

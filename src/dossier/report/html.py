@@ -105,7 +105,7 @@ def _event(reader: Reader, index: Index, event: dict[str, Any]) -> str:
     flags, claims = flags_and_claims(index, event["articles"])
     return _main("event.html", index=index, event=event,
                  story=index.story_by_id.get(index.event_story.get(event["id"], "")),
-                 groups=copy_groups(index, event["articles"]), quotes=quotes, total_quotes=total_quotes,
+                 groups=copy_groups(index, event["articles"], reader.copy_relations(event["articles"])), quotes=quotes, total_quotes=total_quotes,
                  flags=evidence_items(reader, flags, "evidence"), total_flags=len(flags),
                  claims=evidence_items(reader, reader.claims(claims[:LIST_MAX]), "occurrences"), total_claims=len(claims),
                  list_max=max(LIST_MAX, len(flags)))
@@ -122,7 +122,8 @@ def _article(reader: Reader, index: Index, article_id: str) -> str | None:
     event_id = index.article_event.get(article_id)
     return _main("article.html", index=index, article=article, paragraphs=segment(article["text"], spans),
                  occurrences=occurrences, claims=claims, flags=flags,
-                 copied_from=index.copied_from.get(article_id, []), copies=index.copies_of.get(article_id, []),
+                 copied_from=reader.copy_relations([article_id]).get(article_id, []),
+                 copies=reader.copy_relations([article_id], "of").get(article_id, []),
                  duplicates=article["sources"][1:], event=index.events.get(event_id or ""),
                  story=index.story_by_id.get(index.story_of_article(article_id) or ""))
 

@@ -312,7 +312,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         total_quotes, quotes = reader.quotes_in(event["articles"], LIST_MAX)
         flags, claims = flags_and_claims(index, event["articles"])
         return render("event.html", event=event, story=index.story_by_id.get(index.event_story.get(event_id, "")),
-                      groups=copy_groups(index, event["articles"]), quotes=quotes, total_quotes=total_quotes,
+                      groups=copy_groups(index, event["articles"], reader.copy_relations(event["articles"])), quotes=quotes, total_quotes=total_quotes,
                       flags=evidence_items(reader, flags[:LIST_MAX], "evidence"), total_flags=len(flags),
                       claims=evidence_items(reader, reader.claims(claims[:LIST_MAX]), "occurrences"), total_claims=len(claims),
                       list_max=LIST_MAX)
@@ -330,7 +330,8 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         event_id = index.article_event.get(article_id)
         return render("article.html", article=article, paragraphs=segment(article["text"], spans),
                       occurrences=occurrences, claims=claims, flags=flags,
-                      copied_from=index.copied_from.get(article_id, []), copies=index.copies_of.get(article_id, []),
+                      copied_from=reader.copy_relations([article_id]).get(article_id, []),
+                      copies=reader.copy_relations([article_id], "of").get(article_id, []),
                       duplicates=[s for s in article["sources"][1:]], event=index.events.get(event_id or ""),
                       story=index.story_by_id.get(index.story_of_article(article_id) or ""))
 
@@ -422,8 +423,9 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         if not found:
             raise not_found("event", event_id)
         event = found[0]
+        relations = reader.copy_relations(event["articles"])
         return JSONResponse({**event, "story": index.event_story.get(event_id),
-                             "copies": [c for a in event["articles"] for c in index.copied_from.get(a, [])]})
+                             "copies": [c for a in event["articles"] for c in relations.get(a, [])]})
 
     @app.get("/api/articles", tags=["articles"], summary="Articles (metadata), newest first")
     async def api_articles(request: Request, outlet: str | None = Query(None, description="outlet key or name"),
@@ -450,7 +452,8 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         return JSONResponse({**article, "event": index.article_event.get(article_id),
                              "story": index.story_of_article(article_id),
                              "quotations": reader.occurrences_in(article_id),
-                             "copy_of": index.copied_from.get(article_id, []), "copied_by": index.copies_of.get(article_id, []),
+                             "copy_of": reader.copy_relations([article_id]).get(article_id, []),
+                             "copied_by": reader.copy_relations([article_id], "of").get(article_id, []),
                              "claims": reader.claims(index.article_claims.get(article_id, ())), "flags": index.article_flags.get(article_id, [])})
 
     @app.post("/api/articles", tags=["articles"], status_code=201,

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from dossier.link.corpus import CLAIM_ORDER, claim_shaped, events_by_id, iter_events, iter_stories, read_copies, read_flags
+from dossier.link.corpus import (CLAIM_ORDER, claim_shaped, copy_shaped, events_by_id, iter_copies, iter_events, iter_stories,
+                                 read_flags)
 from dossier.report.document import export_article
 from dossier.store.corpus import PRIMARY_ORDER
 from dossier.store.db import connect
@@ -27,7 +28,8 @@ SEVERITIES = ("error", "warning", "info")
 # (article, statement) of every occurrence of a statement (not a quoted fragment), for some articles
 STATEMENTS_OF_ARTICLES = ("SELECT o.article_id, o.quote_id FROM quote_occurrences o JOIN quotes q ON q.id = o.quote_id "
                           "WHERE q.kind != 'fragment' {where}")
-QUOTE_MEMO = 50_000  # statements whose JSON a server keeps between requests
+QUOTE_MEMO = 50_000
+HEAVY_COPY_FIELDS = ("passages", "changes")  # what the index's copy relations leave out  # statements whose JSON a server keeps between requests
 
 
 def _js(value: str | None) -> str:
@@ -67,8 +69,8 @@ class Index:
     event_story: dict[str, str]
     article_event: dict[str, str]
     copies: list[dict[str, Any]]
-    copies_of: dict[str, list[dict[str, Any]]]  # original id -> copy relations
-    copied_from: dict[str, list[dict[str, Any]]]  # copy id -> relations to its originals
+    copies_of: dict[str, list[dict[str, Any]]]  # original id -> copy relations (without HEAVY_COPY_FIELDS)
+    copied_from: dict[str, list[dict[str, Any]]]  # copy id -> relations to its originals (the same)
     claim_ids: list[str]  # in the export's order; their records are read when shown (`Reader.claims`)
     flags: list[dict[str, Any]]
     article_claims: dict[str, array]  # article -> the places in `claim_ids` of its claims, in order
@@ -125,7 +127,8 @@ def build_index(conn: sqlite3.Connection) -> Index:
     events_list, stories_list = list(iter_events(conn, light=True)), list(iter_stories(conn))
     events = {e["id"]: e for e in events_list}
     article_event = {a: e["id"] for e in events_list for a in e["articles"]}
-    copies = [c for c in read_copies(conn) if c["article"] != c["of"]]
+    # (without their passages and changes, most of a relation: `Reader.copy_relations` reads them for a page)
+    copies = [{k: v for k, v in c.items() if k not in HEAVY_COPY_FIELDS} for c in iter_copies(conn) if c["article"] != c["of"]]
     copies_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
     copied_from: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for c in copies:
@@ -206,7 +209,22 @@ class Reader:
             self.cache.clear()
         return self._index
 
-    # --- events and claims ------------------------------------------------------------
+    # --- events, copies and claims -----------------------------------------------------
+
+    def copy_relations(self, ids: Iterable[str], side: str = "article") -> dict[str, list[dict[str, Any]]]:
+        """The copy relations of these articles whole, in export shape (with their passages and
+        changes): by copy (`side` "article": its relations to its originals) or by original
+        (`side` "of": its copies); each list in the export's order."""
+        assert side in ("article", "of")
+        wanted = sorted(set(ids))
+        found: dict[str, list[tuple[tuple[str, str, str], dict[str, Any]]]] = defaultdict(list)
+        for start in range(0, len(wanted), 500):
+            part = wanted[start:start + 500]
+            for of, article, source, record in self.conn.execute(
+                    f"SELECT of, article, source, record FROM copies WHERE {side} IN ({','.join('?' * len(part))}) "
+                    f"AND article != of", part):
+                found[article if side == "article" else of].append(((of, article, source or ""), copy_shaped(record)))
+        return {key: [relation for _, relation in sorted(rows, key=lambda row: row[0])] for key, rows in found.items()}
 
     def events(self, ids: list[str]) -> list[dict[str, Any]]:
         """These events whole, in export shape (with each member's why and date reason), in this order."""

@@ -81,13 +81,14 @@ def coverage(index: Index, events: list[dict[str, Any]]) -> dict[str, Any]:
             "copies": {a for e in events for a in e["articles"] if a in index.copied_from}}
 
 
-def copy_groups(index: Index, article_ids: list[str]) -> list[dict[str, Any]]:
+def copy_groups(index: Index, article_ids: list[str], copied_from: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """An event's articles as trees: each original with its syndicated copies, rewrites and
-    shared-source articles (and their own copies) beneath it."""
+    shared-source articles (and their own copies) beneath it; `copied_from` has the articles'
+    relations whole (`Reader.copy_relations`), as the tree shows their changes."""
     members = set(article_ids)
     parent_of: dict[str, dict[str, Any]] = {}
     for a in article_ids:
-        relations = [c for c in index.copied_from.get(a, []) if c["of"] in members]
+        relations = [c for c in copied_from.get(a, []) if c["of"] in members]
         if relations:
             parent_of[a] = max(relations, key=lambda c: c.get("similarity") or 0)
 
