@@ -28,8 +28,8 @@ SEVERITIES = ("error", "warning", "info")
 # (article, statement) of every occurrence of a statement (not a quoted fragment), for some articles
 STATEMENTS_OF_ARTICLES = ("SELECT o.article_id, o.quote_id FROM quote_occurrences o JOIN quotes q ON q.id = o.quote_id "
                           "WHERE q.kind != 'fragment' {where}")
-QUOTE_MEMO = 50_000
-HEAVY_COPY_FIELDS = ("passages", "changes")  # what the index's copy relations leave out  # statements whose JSON a server keeps between requests
+QUOTE_MEMO = 50_000  # statements whose JSON a server keeps between requests
+HEAVY_COPY_FIELDS = ("passages", "changes")  # what the index's copy relations leave out (`Reader.copy_relations`)
 
 
 def _js(value: str | None) -> str:
