@@ -107,3 +107,13 @@ def test_parquet_is_written_in_row_groups_with_every_article(sample, tmp_path):
     assert table.column("id").to_pylist() == [a["id"] for a in articles]
     assert table.column("text").to_pylist() == [a["text"] for a in articles]
     assert table.column("sources").to_pylist() == [[s["source"] for s in a["sources"]] for a in articles]
+
+
+def test_an_item_written_a_few_pieces_at_a_time_is_the_same(sample, monkeypatch):
+    """A statement carried by thousands of articles is written in batches of json's pieces, not one
+    string: at batches of 3 pieces the bytes are the same."""
+    whole = json.dumps(build_document(sample), ensure_ascii=False, indent=1) + "\n"
+    monkeypatch.setattr(writers, "_PIECES", 3)
+    out = io.StringIO()
+    writers.write_json(sample, out)
+    assert out.getvalue() == whole
