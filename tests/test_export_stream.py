@@ -117,3 +117,18 @@ def test_an_item_written_a_few_pieces_at_a_time_is_the_same(sample, monkeypatch)
     out = io.StringIO()
     writers.write_json(sample, out)
     assert out.getvalue() == whole
+
+
+def test_the_json_export_tells_its_progress_array_by_array(sample):
+    """Each array's step ends with how many items were written, out of what the store counts."""
+    told = []
+    writers.write_json(sample, io.StringIO(), progress=lambda event, value: told.append((event, value)))
+    document = build_document(sample)
+    last = {}
+    for event, (step, done, total) in told:
+        assert event == "link" and done <= total
+        if step:
+            last[step] = (done, total)
+    arrays = [k for k, v in document.items() if isinstance(v, list)]
+    assert last == {f"writing {k}": (len(document[k]), len(document[k])) for k in arrays}
+    assert told[-1] == ("link", (None, 0, 0))  # the last bar closed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+from functools import partial
 from pathlib import Path
 
 import click
@@ -15,7 +16,7 @@ from dossier.build import BuildOptions, BuildReport, build
 from dossier.corpus.readers import DEFAULT_MAX_BYTES
 from dossier.link.corpus import LinkFailed
 from dossier.scale.shards import SHARD_SIZE
-from dossier.report.writers import BINARY_FORMATS, FORMATS, WRITERS
+from dossier.report.writers import BINARY_FORMATS, FORMATS, WRITERS, write_json
 from dossier.store import corpus as store
 from dossier.store.db import DEFAULT_DB, StoreError, connect, snapshot
 from dossier.store.lock import writer_of
@@ -274,19 +275,25 @@ def write_export(conn, fmt: str, output: str) -> None:
 
 def _write_export(conn, fmt: str, output: str) -> None:
     binary = fmt in BINARY_FORMATS
-    if output == "-":
-        if binary and sys.stdout.isatty():
-            raise click.ClickException(f"{fmt} is binary: give a file with -o")
-        stream = sys.stdout.buffer if binary else sys.stdout
-        WRITERS[fmt](conn, stream)
-        stream.flush()
-        return
-    target = Path(output)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.tmp")
-    with open(temporary, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as stream:
-        WRITERS[fmt](conn, stream)
-    temporary.replace(target)
+    # the json export of a large store takes minutes (~2.5 at 100,000 articles): a bar for each array on a terminal
+    progress = _Progress(enabled=fmt == "json" and sys.stderr.isatty())
+    write = partial(write_json, progress=progress) if fmt == "json" else WRITERS[fmt]
+    try:
+        if output == "-":
+            if binary and sys.stdout.isatty():
+                raise click.ClickException(f"{fmt} is binary: give a file with -o")
+            stream = sys.stdout.buffer if binary else sys.stdout
+            write(conn, stream)
+            stream.flush()
+            return
+        target = Path(output)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.tmp")
+        with open(temporary, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as stream:
+            write(conn, stream)
+        temporary.replace(target)
+    finally:
+        progress.close()
 
 
 @main.command("demo")

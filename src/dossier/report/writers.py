@@ -4,30 +4,45 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import IO, Any
+from typing import IO, Any, Callable
 
 from dossier.report.document import build_document, document_parts, iter_export_articles
 
+Progress = Callable[[str, object], None]
 FORMATS = ("json", "jsonl", "parquet", "md", "html")
 BINARY_FORMATS = ("parquet",)
 
 
-def write_json(conn: sqlite3.Connection, out: IO[str]) -> None:
+# the tables whose rows each array of the document counts, for `write_json`'s progress
+_COUNTED = {"articles": "articles", "actors": "actors", "quotes": "quotes", "copies": "copies", "events": "events",
+            "stories": "stories", "timeline": "events", "claims": "claims", "flags": "flags"}
+
+
+def write_json(conn: sqlite3.Connection, out: IO[str], progress: Progress | None = None) -> None:
     """The document as `json.dump(build_document(conn), out, ensure_ascii=False, indent=1)` writes
     it, byte for byte, an item at a time: the whole document of 1,000,000 articles would not fit in
-    memory (~1 GB resident for 20,000 articles)."""
+    memory (~1 GB resident for 20,000 articles). `progress` is told ("link", (step, done, total))
+    as each array is written, as a build's link tells its steps."""
     out.write("{")
     for n, (key, value) in enumerate(document_parts(conn)):
         out.write(("\n " if n == 0 else ",\n ") + json.dumps(key) + ": ")
         if isinstance(value, str):
             out.write(json.dumps(value, ensure_ascii=False))
             continue
-        empty = True
+        step = f"writing {key}"
+        total = conn.execute(f"SELECT COUNT(*) FROM {_COUNTED[key]}").fetchone()[0] if progress and key in _COUNTED else 0
+        done = 0
         for item in value:
-            out.write("[\n  " if empty else ",\n  ")
+            out.write("[\n  " if done == 0 else ",\n  ")
             _write_item(out, item)
-            empty = False
-        out.write("[]" if empty else "\n ]")
+            done += 1
+            if progress is not None and done % 1000 == 0:
+                progress("link", (step, done, max(total, done)))
+        out.write("[]" if done == 0 else "\n ]")
+        if progress is not None:
+            progress("link", (step, done, max(total, done)))
+    if progress is not None:
+        progress("link", (None, 0, 0))
     out.write("\n}\n")
 
 
