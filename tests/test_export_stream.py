@@ -132,3 +132,18 @@ def test_the_json_export_tells_its_progress_array_by_array(sample):
     arrays = [k for k, v in document.items() if isinstance(v, list)]
     assert last == {f"writing {k}": (len(document[k]), len(document[k])) for k in arrays}
     assert told[-1] == ("link", (None, 0, 0))  # the last bar closed
+
+
+@pytest.mark.parametrize("over", [0, 1, 3])
+def test_statements_written_an_occurrence_at_a_time_are_the_same(sample, monkeypatch, over):
+    """A statement with more occurrences than `STREAM_OVER` has them written as they are read, and its
+    outlets from its articles' sources: the same bytes (at 0 every statement is written so)."""
+    whole = json.dumps(build_document(sample), ensure_ascii=False, indent=1) + "\n"
+    monkeypatch.setattr(writers, "STREAM_OVER", over)
+    streamed = [q for q in link_corpus.iter_quotes(sample, stream_over=over) if not isinstance(q["occurrences"], list)]
+    for quote in streamed:
+        list(quote["occurrences"])
+    assert len(streamed) > (0 if over else 5)
+    out = io.StringIO()
+    writers.write_json(sample, out)
+    assert out.getvalue() == whole

@@ -820,30 +820,57 @@ def _insert_quote_rows(conn: sqlite3.Connection, quotes: list[tuple], occurrence
                      "VALUES (?, ?, ?, ?, ?)", occurrences)
 
 
-def iter_quotes(conn: sqlite3.Connection, chunk: int = 500) -> Iterator[dict[str, Any]]:
+def iter_quotes(conn: sqlite3.Connection, chunk: int = 500, stream_over: int | None = None) -> Iterator[dict[str, Any]]:
     """The merged quotes in export shape, in a stable order, each with the outlets that carried it
-    (every source of every article it is in), read `chunk` statements at a time."""
+    (every source of every article it is in), read `chunk` statements at a time. With `stream_over`,
+    a statement with more occurrences than that has them as an iterator that reads them a page at a
+    time (the json export writes them as they come: one statement of 307,269 occurrences was most of
+    its memory at 1,000,000 articles), to be read before the next statement is asked for."""
     ordered = conn.cursor().execute("SELECT * FROM quotes ORDER BY rowid")
     try:
         while part := ordered.fetchmany(chunk):
             ids = [row["id"] for row in part]
+            marks = ",".join("?" * len(ids))
+            large = set() if stream_over is None else {quote_id for quote_id, n in conn.execute(
+                f"SELECT quote_id, COUNT(*) FROM quote_occurrences WHERE quote_id IN ({marks}) GROUP BY quote_id", ids)
+                if n > stream_over}
             occurrences: dict[str, list[dict[str, Any]]] = {}
             articles: set[str] = set()
             for quote_id, record in conn.execute(f"SELECT quote_id, record FROM quote_occurrences WHERE quote_id IN "
-                                                 f"({','.join('?' * len(ids))}) ORDER BY quote_id, article_id, start", ids):
+                                                 f"({marks}) ORDER BY quote_id, article_id, start", ids):
+                if quote_id in large:
+                    continue
                 occurrence = json.loads(record)
                 occurrences.setdefault(quote_id, []).append(occurrence)
                 articles.add(occurrence["article"])
             outlets = _outlets_of(conn, articles)
             for row in part:
-                found = occurrences.get(row["id"], [])
+                if row["id"] in large:
+                    found: Iterable[dict[str, Any]] = _occurrences_of(conn, row["id"])
+                    carried = _outlets_of(conn, [r[0] for r in conn.execute(
+                        "SELECT DISTINCT article_id FROM quote_occurrences WHERE quote_id = ?", (row["id"],))])
+                    names = sorted(set().union(*carried.values()))
+                else:
+                    found = occurrences.get(row["id"], [])
+                    names = sorted({o for occurrence in found for o in outlets.get(occurrence["article"], ())})
                 yield {"id": row["id"], "text": row["text"], "speaker": row["speaker"], "speaker_name": row["speaker_name"],
                        "occurrences": found, "first_seen": row["first_seen"],
                        # extensions
                        "kind": row["kind"], "first_seen_candidates": json.loads(row["first_seen_candidates"]),
-                       "outlets": sorted({o for occurrence in found for o in outlets.get(occurrence["article"], ())})}
+                       "outlets": names}
     finally:
         ordered.close()
+
+
+def _occurrences_of(conn: sqlite3.Connection, quote_id: str, page: int = 1000) -> Iterator[dict[str, Any]]:
+    """One statement's occurrences in export order, read `page` at a time."""
+    rows = conn.cursor().execute("SELECT record FROM quote_occurrences WHERE quote_id = ? ORDER BY article_id, start",
+                                 (quote_id,))
+    try:
+        while found := rows.fetchmany(page):
+            yield from (json.loads(row[0]) for row in found)
+    finally:
+        rows.close()
 
 
 def read_quotes(conn: sqlite3.Connection) -> list[dict[str, Any]]:

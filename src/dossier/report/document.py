@@ -100,14 +100,16 @@ def iter_timeline(conn: sqlite3.Connection, chunk: int = 500) -> Iterator[dict[s
         yield from (_timeline_row(e) for e in events_by_id(conn, [place[2] for place in places[start:start + chunk]]))
 
 
-def document_parts(conn: sqlite3.Connection) -> Iterator[tuple[str, Any]]:
+def document_parts(conn: sqlite3.Connection, stream_over: int | None = None) -> Iterator[tuple[str, Any]]:
     """The export's fields in order, each array an iterator that reads the store a chunk at a time,
-    so that a large store is written without holding it (`report.writers.write_json`)."""
+    so that a large store is written without holding it (`report.writers.write_json`); with
+    `stream_over`, a statement's occurrences are an iterator too when they are more than that
+    (`link.corpus.iter_quotes`)."""
     yield "schema", SCHEMA
     yield "generator", f"dossier {__version__}"
     yield "articles", iter_export_articles(conn)
     yield "actors", iter_actors(conn)
-    yield "quotes", iter_quotes(conn)
+    yield "quotes", iter_quotes(conn, stream_over=stream_over)
     yield "copies", iter_copies(conn)
     yield "events", iter_events(conn)
     yield "stories", iter_stories(conn)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from typing import IO, Any, Callable
 
 from dossier.report.document import build_document, document_parts, iter_export_articles
@@ -24,7 +25,7 @@ def write_json(conn: sqlite3.Connection, out: IO[str], progress: Progress | None
     memory (~1 GB resident for 20,000 articles). `progress` is told ("link", (step, done, total))
     as each array is written, as a build's link tells its steps."""
     out.write("{")
-    for n, (key, value) in enumerate(document_parts(conn)):
+    for n, (key, value) in enumerate(document_parts(conn, stream_over=STREAM_OVER)):
         out.write(("\n " if n == 0 else ",\n ") + json.dumps(key) + ": ")
         if isinstance(value, str):
             out.write(json.dumps(value, ensure_ascii=False))
@@ -48,19 +49,37 @@ def write_json(conn: sqlite3.Connection, out: IO[str], progress: Progress | None
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, indent=1)
 _PIECES = 8192  # json's pieces joined and written at once: a statement of 20,000 occurrences was a 100 MB string
+STREAM_OVER = 2000  # a statement with more occurrences than this is written as they are read (`iter_quotes`)
 
 
-def _write_item(out: IO[str], item: Any) -> None:
-    """An item at depth 2, as `json.dumps(item, ensure_ascii=False, indent=1)` gives it with each of
-    its lines moved in by two spaces (a newline inside a string is written escaped, so every newline
-    here is json's), written a few thousand of json's pieces at a time."""
+def _write_item(out: IO[str], item: Any, depth: int = 2) -> None:
+    """An item at `depth`, as `json.dumps(item, ensure_ascii=False, indent=1)` gives it with each of
+    its lines moved in by `depth` spaces (a newline inside a string is written escaped, so every
+    newline here is json's), written a few thousand of json's pieces at a time. A dict holding an
+    iterator (a statement's many occurrences) is written key by key, the iterator an item at a time."""
+    if isinstance(item, dict) and any(isinstance(v, Iterator) for v in item.values()):
+        inner = "\n" + " " * (depth + 1)
+        for n, (key, value) in enumerate(item.items()):
+            out.write(("{" if n == 0 else ",") + inner + json.dumps(key, ensure_ascii=False) + ": ")
+            if isinstance(value, Iterator):
+                empty = True
+                for element in value:
+                    out.write(("[" if empty else ",") + inner + " ")
+                    _write_item(out, element, depth + 2)
+                    empty = False
+                out.write("[]" if empty else inner + "]")
+            else:
+                _write_item(out, value, depth + 1)
+        out.write("{}" if not item else "\n" + " " * depth + "}")
+        return
+    indent = "\n" + " " * depth
     pieces: list[str] = []
     for piece in _ENCODER.iterencode(item):
         pieces.append(piece)
         if len(pieces) == _PIECES:
-            out.write("".join(pieces).replace("\n", "\n  "))
+            out.write("".join(pieces).replace("\n", indent))
             pieces.clear()
-    out.write("".join(pieces).replace("\n", "\n  "))
+    out.write("".join(pieces).replace("\n", indent))
 
 
 def write_jsonl(conn: sqlite3.Connection, out: IO[str]) -> None:
