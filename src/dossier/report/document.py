@@ -56,25 +56,14 @@ def export_article(record: dict[str, Any], inferred: dict[str, Any] | None = Non
 
 def iter_export_articles(conn: sqlite3.Connection, chunk: int = 500) -> Iterator[dict[str, Any]]:
     """Every article in export shape, in the store's order (`store.iter_articles`), `chunk` at a time."""
-    part: list[dict[str, Any]] = []
-    for record in store.iter_articles(conn, chunk=chunk):
-        part.append(record)
-        if len(part) == chunk:
-            yield from _exported(conn, part)
-            part = []
-    yield from _exported(conn, part)
-
-
-def _exported(conn: sqlite3.Connection, records: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    if not records:
-        return
-    ids = [r["id"] for r in records]
-    # only the inferred ranges of the analysis records, not their mentions and quotes
-    inferred = {row[0]: json.loads(row[1]) for row in conn.execute(
-        f"SELECT article_id, json_extract(record, '$.published_range') FROM analyses "
-        f"WHERE article_id IN ({','.join('?' * len(ids))})", ids) if row[1]}
-    for record in records:
-        yield export_article(record, inferred.get(record["id"]))
+    for records in store.article_chunks(conn, chunk):
+        ids = [r["id"] for r in records]
+        # only the inferred ranges of the analysis records, not their mentions and quotes
+        inferred = {row[0]: json.loads(row[1]) for row in conn.execute(
+            f"SELECT article_id, json_extract(record, '$.published_range') FROM analyses "
+            f"WHERE article_id IN ({','.join('?' * len(ids))})", ids) if row[1]} if ids else {}
+        for record in records:
+            yield export_article(record, inferred.get(record["id"]))
 
 
 def _timeline_row(event: dict[str, Any]) -> dict[str, Any]:
@@ -92,8 +81,10 @@ def _timeline_place(row: dict[str, Any]) -> tuple:
 
 
 def iter_timeline(conn: sqlite3.Connection, chunk: int = 500) -> Iterator[dict[str, Any]]:
-    """`timeline` read from the store: the order from the events' stored headers (their dates),
-    then the events `chunk` at a time in it, with the date reasons their member rows hold."""
+    """Events in the order they happened (an event known only by a range at the latest day it
+    can have been; undated last), the uncertain ones marked; dates are set at linking. The order
+    comes from the events' stored headers (their dates), then the events are read `chunk` at a time
+    in it, with the date reasons their member rows hold."""
     places = sorted(_timeline_place(_timeline_row({**header, "date_reasons": []}))
                     for header in iter_event_headers(conn))
     for start in range(0, len(places), chunk):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Any, Callable
 
 from dossier.report.document import build_document, document_parts, iter_export_articles
@@ -30,18 +30,12 @@ def write_json(conn: sqlite3.Connection, out: IO[str], progress: Progress | None
         if isinstance(value, str):
             out.write(json.dumps(value, ensure_ascii=False))
             continue
-        step = f"writing {key}"
-        total = conn.execute(f"SELECT COUNT(*) FROM {_COUNTED[key]}").fetchone()[0] if progress and key in _COUNTED else 0
-        done = 0
-        for item in value:
-            out.write("[\n  " if done == 0 else ",\n  ")
-            _write_item(out, item)
-            done += 1
-            if progress is not None and done % 1000 == 0:
-                progress("link", (step, done, max(total, done)))
-        out.write("[]" if done == 0 else "\n ]")
+        tell = None
         if progress is not None:
-            progress("link", (step, done, max(total, done)))
+            step = f"writing {key}"
+            total = conn.execute(f"SELECT COUNT(*) FROM {_COUNTED[key]}").fetchone()[0] if key in _COUNTED else 0
+            tell = lambda done, step=step, total=total: progress("link", (step, done, max(total, done)))  # noqa: E731
+        _write_array(out, value, 1, tell)
     if progress is not None:
         progress("link", (None, 0, 0))
     out.write("\n}\n")
@@ -52,7 +46,22 @@ _PIECES = 8192  # json's pieces joined and written at once: a statement of 20,00
 STREAM_OVER = 2000  # a statement with more occurrences than this is written as they are read (`iter_quotes`)
 
 
-def _write_item(out: IO[str], item: Any, depth: int = 2) -> None:
+def _write_array(out: IO[str], items: Iterable[Any], depth: int, tell: Callable[[int], None] | None = None) -> None:
+    """An array at `depth` (its brackets' indentation), its items written as they come; `tell` is
+    given how many were written every thousand and at the end."""
+    inner, done = "\n" + " " * (depth + 1), 0
+    for item in items:
+        out.write(("[" if done == 0 else ",") + inner)
+        _write_item(out, item, depth + 1)
+        done += 1
+        if tell is not None and done % 1000 == 0:
+            tell(done)
+    out.write("[]" if done == 0 else "\n" + " " * depth + "]")
+    if tell is not None:
+        tell(done)
+
+
+def _write_item(out: IO[str], item: Any, depth: int) -> None:
     """An item at `depth`, as `json.dumps(item, ensure_ascii=False, indent=1)` gives it with each of
     its lines moved in by `depth` spaces (a newline inside a string is written escaped, so every
     newline here is json's), written a few thousand of json's pieces at a time. A dict holding an
@@ -62,15 +71,10 @@ def _write_item(out: IO[str], item: Any, depth: int = 2) -> None:
         for n, (key, value) in enumerate(item.items()):
             out.write(("{" if n == 0 else ",") + inner + json.dumps(key, ensure_ascii=False) + ": ")
             if isinstance(value, Iterator):
-                empty = True
-                for element in value:
-                    out.write(("[" if empty else ",") + inner + " ")
-                    _write_item(out, element, depth + 2)
-                    empty = False
-                out.write("[]" if empty else inner + "]")
+                _write_array(out, value, depth + 1)
             else:
                 _write_item(out, value, depth + 1)
-        out.write("{}" if not item else "\n" + " " * depth + "}")
+        out.write("\n" + " " * depth + "}")
         return
     indent = "\n" + " " * depth
     pieces: list[str] = []

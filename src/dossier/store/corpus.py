@@ -340,6 +340,12 @@ def iter_articles(conn: sqlite3.Connection, ids: Iterable[str] | None = None,
         records.sort(key=lambda r: (r["published"] is None, r["published"] or "", r["id"]))
         yield from records
         return
+    for part in article_chunks(conn, chunk):
+        yield from part
+
+
+def article_chunks(conn: sqlite3.Connection, chunk: int = 500) -> Iterator[list[dict[str, Any]]]:
+    """Every article's record (`iter_articles`), in its order, `chunk` at a time."""
     # the primary source's date is the earliest of the article's (PRIMARY_ORDER: dated first, earliest first)
     ordered = conn.cursor().execute(
         "SELECT article_id, MIN(published) AS published FROM sources WHERE article_id IS NOT NULL "
@@ -347,7 +353,7 @@ def iter_articles(conn: sqlite3.Connection, ids: Iterable[str] | None = None,
     try:
         while part := [row[0] for row in ordered.fetchmany(chunk)]:
             found = {r["id"]: r for r in _read_articles(conn, part)}
-            yield from (found[a] for a in part if a in found)
+            yield [found[a] for a in part if a in found]
     finally:
         ordered.close()
 
