@@ -595,3 +595,96 @@ def test_copy_relations_are_answered_whole_though_the_index_keeps_them_light(cli
     event = next(e for e in document["events"] if any(c["changes"] and c["article"] in e["articles"]
                                                       and c["of"] in e["articles"] for c in copies))
     assert "change(s)</summary>" in client.get(f"/events/{event['id']}").text  # the tree shows a relation's changes
+
+
+# --- a large store's index rebuilt beside the served one --------------------------------------
+
+def _own_article_file(folder):
+    path = folder / "harbor.jsonl"
+    path.write_text(json.dumps({"text": OWN_TEXT, "url": "https://portquillon.example/news/dredging",
+                                "outlet": "Port Quillon Gazette", "title": "Port board approves channel dredging",
+                                "published": "2025-10-06"}) + "\n", encoding="utf-8")
+    return path
+
+
+def _newer_index(reader, than, seconds=60.0):
+    """The reader's index once it is no longer `than` (a rebuild in its thread), or fail."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while (index := reader.index()) is than:
+        assert time.monotonic() < deadline, "the index was not rebuilt"
+        time.sleep(0.05)
+    return index
+
+
+def test_a_large_store_s_index_is_rebuilt_in_a_thread_and_pages_read_one_version_meanwhile(built, tmp_path):
+    from dossier.web.data import Reader
+
+    path = tmp_path / "copy.db"
+    shutil.copy(built[0], path)
+    reader = Reader(path, background_after=0.0)  # every index counts as large
+    old = reader.index()
+    before = old.counts["articles"]
+    conn = connect(path)  # a `dossier build` beside the server
+    build([str(_own_article_file(tmp_path))], conn)
+    conn.close()
+    with reader._building:  # the rebuild waits: what is served meanwhile is the old version, whole
+        assert reader.index() is old and old.counts["articles"] == before
+        assert reader.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == before
+        assert reader.search_connection().execute("SELECT COUNT(*) FROM articles").fetchone()[0] == before + 1
+    new = _newer_index(reader, old)
+    assert new.counts["articles"] == before + 1
+    added = [a for a in new.articles if a not in old.articles]
+    assert len(added) == 1
+    assert reader.article(added[0])["title"] == "Port board approves channel dredging"
+    assert reader.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == before + 1
+    assert reader.index() is new  # nothing changed since: no more rebuilds
+
+
+def test_a_failed_rebuild_keeps_serving_the_old_index_and_is_not_retried_for_the_same_version(built, tmp_path,
+                                                                                              monkeypatch, caplog):
+    from dossier.web import data
+
+    path = tmp_path / "copy.db"
+    shutil.copy(built[0], path)
+    reader = data.Reader(path, background_after=0.0)
+    old = reader.index()
+    calls = []
+
+    def broken(conn):
+        calls.append(1)
+        raise RuntimeError("disk went away")
+
+    monkeypatch.setattr(data, "build_index", broken)
+    conn = connect(path)
+    build([str(_own_article_file(tmp_path))], conn)
+    conn.close()
+    import time
+
+    assert reader.index() is old
+    deadline = time.monotonic() + 30
+    while reader._failed_at is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    for _ in range(3):
+        assert reader.index() is old
+    time.sleep(0.2)
+    assert len(calls) == 1 and "rebuilding the index" in caplog.text
+    assert reader.article(next(iter(old.articles)))  # the old version's pages still read
+
+
+def test_a_finished_post_s_articles_are_served_though_the_index_is_rebuilt_in_a_thread(built, tmp_path):
+    path = tmp_path / "copy.db"
+    shutil.copy(built[0], path)
+    app = create_app(path, token=TOKEN, max_body=200_000)
+    app.state.reader.background_after = 0.0  # as on a large store: a request never rebuilds the index itself
+    with TestClient(app) as c:
+        before = c.get("/api/status").json()["counts"]["articles"]
+        response = c.post("/api/articles", json={"text": OWN_TEXT, "title": "Port board approves channel dredging",
+                                                 "published": "2025-10-06"}, headers=auth())
+        assert response.status_code == 201, response.text
+        new_id = response.json()["articles"][0]["id"]
+        # the job indexed what it wrote before it said it was done: the next request reads it
+        assert c.get(f"/api/articles/{new_id}").status_code == 200
+        assert c.get("/api/status").json()["counts"]["articles"] == before + 1

@@ -66,7 +66,6 @@ class _StoreReader(Reader):
     def __init__(self, conn: sqlite3.Connection):
         self.db_path = ""
         self.conn = conn
-        self._version = None
         self._index = None
         self.cache = {}
 

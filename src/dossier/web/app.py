@@ -265,7 +265,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         """The search index, rebuilt if the store changed since; checked once per store version."""
         reader.index()
         if "search-ready" not in reader.cache:
-            fts.ensure_index(reader.conn)
+            fts.ensure_index(reader.search_connection())
             reader.cache["search-ready"] = True
 
     def not_found(what: str, ident: str) -> StarletteHTTPException:
@@ -364,8 +364,8 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         if q.strip():
             try:
                 ensure_search()
-                total_a, articles = fts.search_articles(reader.conn, q, 50, 0)
-                total_s, statements = fts.search_quotes(reader.conn, q, 50, 0)
+                total_a, articles = fts.search_articles(reader.search_connection(), q, 50, 0)
+                total_s, statements = fts.search_quotes(reader.search_connection(), q, 50, 0)
                 totals = (total_a, total_s)
             except sqlite3.OperationalError as exc:
                 problem = f"search is unavailable on this store ({exc})"
@@ -501,12 +501,21 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         except BadInput as exc:
             headers = {"Accept-Post": ", ".join(ACCEPTED)} if exc.status == 415 else None
             return _error(exc.status, exc.message, exc.details, headers=headers)
-        job = jobs.submit(lambda: ingest(db_path, upload, kb_file), len(upload.records))
+        job = jobs.submit(lambda: ingest_and_index(upload), len(upload.records))
         try:
             await asyncio.wait_for(asyncio.shield(job.future), timeout=wait)
         except asyncio.TimeoutError:
             return JSONResponse(job.view(), status_code=202, headers={"Location": f"/api/jobs/{job.id}"})
         return job_answer(job)
+
+    def ingest_and_index(upload: Any) -> dict[str, Any]:
+        """The build, then the index of what it wrote: a job is done when its articles can be read."""
+        result = ingest(db_path, upload, kb_file)
+        try:
+            reader.refresh()
+        except Exception:  # the articles are stored: the next request tries the index again
+            log.exception("indexing the store after ingest failed")
+        return result
 
     def job_answer(job: Job) -> Response:
         """A finished job as the POST would have answered it."""
@@ -576,7 +585,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         try:
             ensure_search()
             find = fts.search_articles if scope == "articles" else fts.search_quotes
-            total, items = find(reader.conn, q, limit, offset)
+            total, items = find(reader.search_connection(), q, limit, offset)
         except sqlite3.OperationalError as exc:
             return _error(503, f"search is unavailable on this store ({exc})")
         for item in items:

@@ -4,12 +4,18 @@ only when the store changed, and direct SQL for the large ones (texts, quotes).
 
 The store changes under a running server (a `dossier build` in another process, or an
 ingest through the API); SQLite's `PRAGMA data_version` tells a connection cheaply when
-another connection committed, and the index is then rebuilt on the next request.
+another connection committed, and the index is then rebuilt. A small store's is rebuilt on the
+next request. A large store's (2 minutes at 1,000,000 articles) is rebuilt in a thread while the
+old one is served: the connection the pages read through keeps the read transaction its index
+was built in, so every page shows one version of the store until the new index takes over.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import threading
+import time
 from array import array
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 import sqlite3
@@ -30,6 +36,11 @@ STATEMENTS_OF_ARTICLES = ("SELECT o.article_id, o.quote_id FROM quote_occurrence
                           "WHERE q.kind != 'fragment' {where}")
 QUOTE_MEMO = 50_000  # statements whose JSON a server keeps between requests
 HEAVY_COPY_FIELDS = ("passages", "changes")  # what the index's copy relations leave out (`Reader.copy_relations`)
+# an index that took longer than this to build is rebuilt in a thread while the old one is served
+# (shorter ones on the request that finds the store changed: a second at 10,000 articles)
+BACKGROUND_AFTER = 2.0
+
+log = logging.getLogger("dossier.web")
 
 
 def _js(value: str | None) -> str:
@@ -177,37 +188,119 @@ def build_index(conn: sqlite3.Connection) -> Index:
                  actor_names, counts)
 
 
+@dataclass
+class _Served:
+    """An index with the connection (in the read transaction it was built in) that pages read through."""
+
+    conn: sqlite3.Connection
+    index: Index
+    version: int  # the watching connection's data_version when it was built
+    seconds: float  # how long it took to build
+
+
 class Reader:
-    """One read connection to the store and the index of its current version.
+    """The store as the server shows it: an index of one version of the store and a connection
+    that reads that same version.
 
-    Used from one thread (the server's event loop); writers use their own connections.
-    """
+    Pages run on one thread (the server's event loop) and call `index()` first; a new index is
+    built on that thread (small stores) or on another (`refresh`) and adopted by the next call.
+    Writers use their own connections."""
 
-    def __init__(self, db_path: str | Path):
+    def __init__(self, db_path: str | Path, background_after: float = BACKGROUND_AFTER):
         self.db_path = str(db_path)
         connect(db_path).close()  # create or migrate the schema as every command does
-        # the server's event loop may run in another thread than the one that made the app
-        self.conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None, check_same_thread=False)
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA foreign_keys=ON")
-        self._version: int | None = None
+        self.background_after = background_after
+        # only asked `PRAGMA data_version`, never in a transaction: it sees every other connection's commits
+        self._watch = self._connect()
+        self._watch_lock = threading.Lock()  # the watch is asked from the event loop and from refreshes
+        self._building = threading.Lock()  # one index built at a time
+        self._handover = threading.Lock()  # guards `_pending`
+        self._pending: _Served | None = None  # built, not yet adopted
+        self._served: _Served | None = None
+        self._failed_at: int | None = None  # the version a background refresh failed on (not tried again)
+        self.conn: sqlite3.Connection | None = None  # the served index's connection
         self._index: Index | None = None
         self.cache: dict[Any, Any] = {}  # per-version memo of derived results (counts, pages)
+        self._search: sqlite3.Connection | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        # the server's event loop may run in another thread than the one that made the app
+        conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
+    def _version(self) -> int:
+        with self._watch_lock:
+            return self._watch.execute("PRAGMA data_version").fetchone()[0]
 
     def changed(self) -> bool:
-        """True when another connection committed since the index was read."""
-        return self.conn.execute("PRAGMA data_version").fetchone()[0] != self._version
+        """True when another connection committed since the served index was read."""
+        return self._served is None or self._version() != self._served.version
+
+    def refresh(self) -> None:
+        """Build the index of the store as it is now, to be served from the next `index()` on.
+        Nothing is built when the served or waiting index is already of this version."""
+        with self._building:
+            # (read before the snapshot: a commit in between is in the snapshot, and only makes a later refresh)
+            version = self._version()
+            newest = self._pending or self._served
+            if newest is not None and newest.version == version:
+                return
+            started = time.perf_counter()
+            conn = self._connect()
+            try:
+                conn.execute("BEGIN")  # kept open: the pages read the version this index was built from
+                index = build_index(conn)
+            except BaseException:
+                conn.close()
+                raise
+            with self._handover:
+                replaced, self._pending = self._pending, _Served(conn, index, version, time.perf_counter() - started)
+            if replaced is not None:
+                replaced.conn.close()
+
+    def _refresh_beside(self, version: int) -> None:
+        try:
+            self.refresh()
+        except Exception:
+            self._failed_at = version
+            log.exception("rebuilding the index of %s failed; the previous version is still served", self.db_path)
+
+    def _adopt(self) -> None:
+        with self._handover:
+            pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        old, self._served = self._served, pending
+        self.conn, self._index = pending.conn, pending.index
+        self.cache.clear()
+        if old is not None:
+            old.conn.close()  # its read transaction ends with it
 
     def index(self) -> Index:
-        if self._index is None or self.changed():
-            self.conn.execute("BEGIN")  # one snapshot of every table, even while a build commits
-            try:
-                self._version = self.conn.execute("PRAGMA data_version").fetchone()[0]
-                self._index = build_index(self.conn)
-            finally:
-                self.conn.execute("COMMIT")
-            self.cache.clear()
+        """The index to answer this request from. A changed store's small index is rebuilt now; a
+        large one's in a thread, the old one answering meanwhile."""
+        self._adopt()
+        if self._served is None:
+            self.refresh()
+            self._adopt()
+        elif (version := self._version()) != self._served.version:
+            if self._served.seconds < self.background_after:
+                self.refresh()
+                self._adopt()
+            elif not self._building.locked() and version != self._failed_at:
+                threading.Thread(target=self._refresh_beside, args=(version,), name="dossier-index",
+                                 daemon=True).start()
+        assert self._index is not None
         return self._index
+
+    def search_connection(self) -> sqlite3.Connection:
+        """A connection outside the served version, for the full-text index: the store's own,
+        brought up to date by the first search after a change (`web.search.ensure_index`)."""
+        if self._search is None:
+            self._search = self._connect()
+        return self._search
 
     # --- events, copies and claims -----------------------------------------------------
 
