@@ -688,3 +688,24 @@ def test_a_finished_post_s_articles_are_served_though_the_index_is_rebuilt_in_a_
         # the job indexed what it wrote before it said it was done: the next request reads it
         assert c.get(f"/api/articles/{new_id}").status_code == 200
         assert c.get("/api/status").json()["counts"]["articles"] == before + 1
+
+
+def test_the_server_s_own_write_is_indexed_once_when_it_is_done_not_between_its_commits(built, tmp_path, monkeypatch):
+    from dossier.web import data
+
+    path = tmp_path / "copy.db"
+    shutil.copy(built[0], path)
+    reader = data.Reader(path, background_after=0.0)
+    old = reader.index()
+    builds = []
+    real = data.build_index
+    monkeypatch.setattr(data, "build_index", lambda conn: builds.append(1) or real(conn))
+    with reader.writing():  # as an ingest job: a build of several commits
+        conn = connect(path)
+        build([str(_own_article_file(tmp_path))], conn)
+        conn.close()
+        for _ in range(3):  # requests meanwhile: the old version, and no rebuild started
+            assert reader.index() is old
+        assert not builds
+    new = reader.index()  # rebuilt as the write ended, before `writing` returned
+    assert new is not old and new.counts["articles"] == old.counts["articles"] + 1 and len(builds) == 1

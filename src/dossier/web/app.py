@@ -510,12 +510,8 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
 
     def ingest_and_index(upload: Any) -> dict[str, Any]:
         """The build, then the index of what it wrote: a job is done when its articles can be read."""
-        result = ingest(db_path, upload, kb_file)
-        try:
-            reader.refresh()
-        except Exception:  # the articles are stored: the next request tries the index again
-            log.exception("indexing the store after ingest failed")
-        return result
+        with reader.writing():
+            return ingest(db_path, upload, kb_file)
 
     def job_answer(job: Job) -> Response:
         """A finished job as the POST would have answered it."""

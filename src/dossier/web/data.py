@@ -20,9 +20,10 @@ from array import array
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 import sqlite3
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from dossier.link.corpus import (CLAIM_ORDER, claim_shaped, copy_shaped, events_by_id, iter_copies, iter_events, iter_stories,
                                  read_flags)
@@ -218,6 +219,7 @@ class Reader:
         self._pending: _Served | None = None  # built, not yet adopted
         self._served: _Served | None = None
         self._failed_at: int | None = None  # the version a background refresh failed on (not tried again)
+        self._writers = 0  # this server's ingests running (`writing`): each refreshes the index when done
         self.conn: sqlite3.Connection | None = None  # the served index's connection
         self._index: Index | None = None
         self.cache: dict[Any, Any] = {}  # per-version memo of derived results (counts, pages)
@@ -260,6 +262,23 @@ class Reader:
             if replaced is not None:
                 replaced.conn.close()
 
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Around this server's own writes to the store: the version between their commits is not
+        indexed by a request meanwhile (it would be built, then built again), and when they are
+        done the index is rebuilt before this returns, so what they wrote can be read at once."""
+        with self._handover:
+            self._writers += 1
+        try:
+            yield
+        finally:
+            with self._handover:
+                self._writers -= 1
+        try:
+            self.refresh()
+        except Exception:  # what was written is stored: the next request tries the index again
+            log.exception("indexing %s after a write failed", self.db_path)
+
     def _refresh_beside(self, version: int) -> None:
         try:
             self.refresh()
@@ -289,7 +308,7 @@ class Reader:
             if self._served.seconds < self.background_after:
                 self.refresh()
                 self._adopt()
-            elif not self._building.locked() and version != self._failed_at:
+            elif not self._building.locked() and version != self._failed_at and not self._writers:
                 threading.Thread(target=self._refresh_beside, args=(version,), name="dossier-index",
                                  daemon=True).start()
         assert self._index is not None
