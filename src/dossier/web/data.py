@@ -219,7 +219,7 @@ class Reader:
         self._pending: _Served | None = None  # built, not yet adopted
         self._served: _Served | None = None
         self._failed_at: int | None = None  # the version a background refresh failed on (not tried again)
-        self._writers = 0  # this server's ingests running (`writing`): each refreshes the index when done
+        self._writers = 0  # this server's ingests running (`writing`)
         self.conn: sqlite3.Connection | None = None  # the served index's connection
         self._index: Index | None = None
         self.cache: dict[Any, Any] = {}  # per-version memo of derived results (counts, pages)
@@ -264,9 +264,11 @@ class Reader:
 
     @contextmanager
     def writing(self) -> Iterator[None]:
-        """Around this server's own writes to the store: the version between their commits is not
-        indexed by a request meanwhile (it would be built, then built again), and when they are
-        done the index is rebuilt before this returns, so what they wrote can be read at once."""
+        """Around this server's own writes to the store (an ingest: several commits): no request
+        starts a rebuild in the background meanwhile, which would index the version between two
+        of them and then be built again. The first request after the write rebuilds it. (The
+        write's caller is not kept waiting for the index: a post's articles are readable once it
+        is rebuilt, at once on a small store.)"""
         with self._handover:
             self._writers += 1
         try:
@@ -274,10 +276,6 @@ class Reader:
         finally:
             with self._handover:
                 self._writers -= 1
-        try:
-            self.refresh()
-        except Exception:  # what was written is stored: the next request tries the index again
-            log.exception("indexing %s after a write failed", self.db_path)
 
     def _refresh_beside(self, version: int) -> None:
         try:
