@@ -544,8 +544,9 @@ def test_a_post_while_a_build_writes_the_store_is_503_with_retry_after(writable,
 
 
 def test_claims_are_read_a_page_at_a_time_in_the_export_s_order(client, built):
-    """The server keeps each claim's id and place, not its record: pages of the claims, and each
-    article's claims, are read from the store when asked, and agree with the export."""
+    """The server keeps no claims: pages of the claims (in the export's order, read once per store
+    version) and each article's claims (by its claim scopes) are read from the store when asked,
+    and agree with the export."""
     _, document = built
     paged, url = [], "/api/claims?limit=3"
     while url:

@@ -91,7 +91,7 @@ def _story(reader: Reader, index: Index, story: dict[str, Any]) -> str:
     shown, columns = story_events(events)
     articles = [a for e in events for a in e["articles"]]
     total_quotes, quotes = reader.quotes_in(articles, LIST_MAX)
-    flags, claims = flags_and_claims(index, articles)
+    flags, claims = flags_and_claims(reader, index, articles)
     return _main("story.html", index=index, story=story, events=events, timeline=timeline(shown), columns=columns,
                  coverage=coverage(index, columns), quotes=quotes, total_quotes=total_quotes,
                  flags=evidence_items(reader, flags, "evidence"), total_flags=len(flags),
@@ -101,7 +101,7 @@ def _story(reader: Reader, index: Index, story: dict[str, Any]) -> str:
 
 def _event(reader: Reader, index: Index, event: dict[str, Any]) -> str:
     total_quotes, quotes = reader.quotes_in(event["articles"], LIST_MAX)
-    flags, claims = flags_and_claims(index, event["articles"])
+    flags, claims = flags_and_claims(reader, index, event["articles"])
     return _main("event.html", index=index, event=event,
                  story=index.story_by_id.get(index.event_story.get(event["id"], "")),
                  groups=copy_groups(index, event["articles"], reader.copy_relations(event["articles"])), quotes=quotes, total_quotes=total_quotes,
@@ -115,7 +115,7 @@ def _article(reader: Reader, index: Index, article_id: str) -> str | None:
     if article is None:
         return None
     occurrences = reader.occurrences_in(article_id)
-    claims = reader.claims(index.article_claims.get(article_id, ()))
+    claims = reader.claims(reader.claims_of([article_id]))
     flags = flags_sorted(index.article_flags.get(article_id, []))
     spans = article_spans(occurrences, claims, flags, article_id)
     event_id = index.article_event.get(article_id)

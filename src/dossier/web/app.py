@@ -292,7 +292,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         shown, columns = story_events(events)
         articles = [a for e in events for a in e["articles"]]
         total_quotes, quotes = reader.quotes_in(articles, LIST_MAX)
-        flags, claims = flags_and_claims(index, articles)
+        flags, claims = flags_and_claims(reader, index, articles)
         response = render("story.html", story=story, events=events, timeline=timeline(shown), columns=columns,
                           coverage=coverage(index, columns), quotes=quotes, total_quotes=total_quotes,
                           flags=evidence_items(reader, flags[:LIST_MAX], "evidence"), total_flags=len(flags),
@@ -310,7 +310,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         if event is None:
             raise not_found("event", event_id)
         total_quotes, quotes = reader.quotes_in(event["articles"], LIST_MAX)
-        flags, claims = flags_and_claims(index, event["articles"])
+        flags, claims = flags_and_claims(reader, index, event["articles"])
         return render("event.html", event=event, story=index.story_by_id.get(index.event_story.get(event_id, "")),
                       groups=copy_groups(index, event["articles"], reader.copy_relations(event["articles"])), quotes=quotes, total_quotes=total_quotes,
                       flags=evidence_items(reader, flags[:LIST_MAX], "evidence"), total_flags=len(flags),
@@ -324,7 +324,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         if article is None:
             raise not_found("article", article_id)
         occurrences = reader.occurrences_in(article_id)
-        claims = reader.claims(index.article_claims.get(article_id, ()))
+        claims = reader.claims(reader.claims_of([article_id]))
         flags = flags_sorted(index.article_flags.get(article_id, []))
         spans = article_spans(occurrences, claims, flags, article_id)
         event_id = index.article_event.get(article_id)
@@ -454,7 +454,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
                              "quotations": reader.occurrences_in(article_id),
                              "copy_of": reader.copy_relations([article_id]).get(article_id, []),
                              "copied_by": reader.copy_relations([article_id], "of").get(article_id, []),
-                             "claims": reader.claims(index.article_claims.get(article_id, ())), "flags": index.article_flags.get(article_id, [])})
+                             "claims": reader.claims(reader.claims_of([article_id])), "flags": index.article_flags.get(article_id, [])})
 
     @app.post("/api/articles", tags=["articles"], status_code=201,
               summary="Add articles: JSON record(s), JSON Lines, plain text or HTML; needs the bearer token",
@@ -565,8 +565,9 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
 
     @app.get("/api/claims", tags=["claims"], summary="Numeric claims with their occurrences")
     async def api_claims(request: Request, limit: int = Limit, offset: int = Offset) -> Response:
-        total = len(reader.index().claim_ids)
-        return JSONResponse(_page(reader.claims(range(offset, min(offset + limit, total))), total, limit, offset, request))
+        reader.index()
+        total, claims = reader.claim_page(limit, offset)
+        return JSONResponse(_page(claims, total, limit, offset, request))
 
     @app.get("/api/flags", tags=["flags"], summary="Flags (where sources disagree or are wrong) with evidence")
     async def api_flags(request: Request, kind: str | None = None,

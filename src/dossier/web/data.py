@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from dossier.link.corpus import (CLAIM_ORDER, claim_shaped, copy_shaped, events_by_id, iter_copies, iter_events, iter_stories,
+from dossier.link.corpus import (CLAIM_ORDER, claim_shaped, copy_shaped, events_by_id, iter_events, iter_stories,
                                  read_flags)
 from dossier.report.document import export_article
 from dossier.store.corpus import PRIMARY_ORDER
@@ -83,9 +83,7 @@ class Index:
     copies: list[dict[str, Any]]
     copies_of: dict[str, list[dict[str, Any]]]  # original id -> copy relations (without HEAVY_COPY_FIELDS)
     copied_from: dict[str, list[dict[str, Any]]]  # copy id -> relations to its originals (the same)
-    claim_ids: list[str]  # in the export's order; their records are read when shown (`Reader.claims`)
     flags: list[dict[str, Any]]
-    article_claims: dict[str, array]  # article -> the places in `claim_ids` of its claims, in order
     article_flags: dict[str, list[dict[str, Any]]]
     actor_names: dict[str, str]
     counts: dict[str, int]
@@ -118,17 +116,42 @@ def _date_key(value: str | None) -> str:
     return value or ""
 
 
-def _claim_places(conn: sqlite3.Connection) -> tuple[list[str], dict[str, array]]:
-    """The claims' ids in the export's order, and each article's claims as places in it."""
-    ids: list[str] = []
-    places: dict[str, array] = {}
-    for claim_id, articles in conn.execute(
-            "SELECT c.id, (SELECT json_group_array(DISTINCT json_extract(o.value, '$.article')) "
-            f"FROM json_each(c.record, '$.occurrences') o) FROM claims c {CLAIM_ORDER}"):
-        for article in json.loads(articles):
-            places.setdefault(article, array("I")).append(len(ids))
-        ids.append(claim_id)
-    return ids, places
+# each claim's id with its articles (a JSON list): what `Reader.claims_of` orders them by
+CLAIM_ARTICLES = ("SELECT c.id, (SELECT json_group_array(DISTINCT json_extract(o.value, '$.article')) "
+                  "FROM json_each(c.record, '$.occurrences') o) FROM claims c WHERE ")
+
+
+class IdList:
+    """Ids in one order, held as one string and their ends (a tenth of a list of strings: the
+    claims' export order at 1,000,000 articles is ~4.7 million ids)."""
+
+    __slots__ = ("_text", "_ends")
+
+    def __init__(self, ids: Iterable[str]) -> None:
+        parts, ends, end = [], array("Q"), 0
+        for i in ids:
+            parts.append(i)
+            end += len(i)
+            ends.append(end)
+        self._text, self._ends = "".join(parts), ends
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, place: slice) -> list[str]:
+        ends = self._ends
+        return [self._text[ends[k - 1] if k else 0:ends[k]] for k in range(*place.indices(len(ends)))]
+
+
+def _light_copies(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    """The copy relations between two articles in export shape and order, without HEAVY_COPY_FIELDS
+    (left out by SQLite: parsing them, to drop them, took 10 s and 1.5 GB at 1,000,000 articles)."""
+    heavy = ", ".join(f"'$.{field}'" for field in HEAVY_COPY_FIELDS)
+    for (record,) in conn.execute(f"SELECT json_remove(record, {heavy}) FROM copies WHERE article != of "
+                                  "ORDER BY of, article, source"):
+        relation = json.loads(record)
+        head = {k: relation.pop(k) for k in ("article", "of", "kind", "similarity")}  # as `copy_shaped` orders them
+        yield {**head, **relation}
 
 
 def build_index(conn: sqlite3.Connection) -> Index:
@@ -140,14 +163,15 @@ def build_index(conn: sqlite3.Connection) -> Index:
     events = {e["id"]: e for e in events_list}
     article_event = {a: e["id"] for e in events_list for a in e["articles"]}
     # (without their passages and changes, most of a relation: `Reader.copy_relations` reads them for a page)
-    copies = [{k: v for k, v in c.items() if k not in HEAVY_COPY_FIELDS} for c in iter_copies(conn) if c["article"] != c["of"]]
+    copies = list(_light_copies(conn))
     copies_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
     copied_from: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for c in copies:
         copies_of[c["of"]].append(c)
         copied_from[c["article"]].append(c)
-    # the claims by id and place only: their records were most of the index (~0.9 GB at 100,000 articles)
-    claim_ids, article_claims = _claim_places(conn)
+    # no claims: an article's are found by its claim scopes when shown (`Reader.claims_of`), the export's
+    # order of them all when the API pages through them (`Reader.claim_page`); their places were 48 s and
+    # 0.5 GB of the index at 1,000,000 articles
     flags = read_flags(conn)
     article_flags: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for flag in flags:
@@ -182,10 +206,11 @@ def build_index(conn: sqlite3.Connection) -> Index:
             event_story[e] = story["id"]
     stories.sort(key=lambda s: (_date_key(s["latest"]), s["counts"]["articles"], s["id"]), reverse=True)
     counts = {"articles": len(articles), "events": len(events), "stories": len(stories), "copies": len(copies),
-              "claims": len(claim_ids), "flags": len(flags), "actors": len(actor_names),
+              "claims": conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0], "flags": len(flags),
+              "actors": len(actor_names),
               "quotes": conn.execute("SELECT COUNT(*) FROM quotes").fetchone()[0]}
     return Index(articles, order, events, stories, {s["id"]: s for s in stories}, event_story, article_event, copies,
-                 dict(copies_of), dict(copied_from), claim_ids, flags, article_claims, dict(article_flags),
+                 dict(copies_of), dict(copied_from), flags, dict(article_flags),
                  actor_names, counts)
 
 
@@ -340,18 +365,49 @@ class Reader:
         """These events whole, in export shape (with each member's why and date reason), in this order."""
         return events_by_id(self.conn, ids)
 
-    def claims(self, places: Iterable[int]) -> list[dict[str, Any]]:
-        """The claims at these places of `Index.claim_ids`, in export shape, in this order (one
-        removed since the index was read is left out). The places are the index the request read
-        (not read again here: a store changed since would renumber them)."""
-        ids = (self._index or self.index()).claim_ids
-        wanted = [ids[p] for p in places]
+    def claims(self, ids: list[str]) -> list[dict[str, Any]]:
+        """These claims in export shape, in this order."""
         found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(wanted), 500):
-            part = wanted[start:start + 500]
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
             found.update((row[0], claim_shaped(row[1])) for row in self.conn.execute(
                 f"SELECT id, record FROM claims WHERE id IN ({','.join('?' * len(part))})", part))
-        return [found[i] for i in wanted if i in found]
+        return [found[i] for i in ids if i in found]
+
+    def claims_of(self, article_ids: Iterable[str]) -> list[str]:
+        """The ids of the claims with an occurrence in these articles, each once: each article's in
+        the export's order (most articles first, then by id), article by article. Found through the
+        articles' claim scopes (`claim_scopes`: an event, or a copy pair across events), and among
+        claims written without a scope."""
+        wanted = list(dict.fromkeys(article_ids))
+        scopes: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            part = wanted[start:start + 500]
+            scopes.update(row[0] for row in self.conn.execute(
+                f"SELECT DISTINCT scope FROM claim_scopes WHERE article_id IN ({','.join('?' * len(part))})", part))
+        scoped = sorted(scopes)
+        queries = [("c.scope IS NULL", [])] + [(f"c.scope IN ({','.join('?' * len(part))})", part) for part in
+                                               (scoped[k:k + 500] for k in range(0, len(scoped), 500))]
+        mine = set(wanted)
+        by_article: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for where, params in queries:
+            for claim_id, articles in self.conn.execute(CLAIM_ARTICLES + where, params):
+                articles = json.loads(articles)
+                for article in mine.intersection(articles):
+                    by_article[article].append((-len(articles), claim_id))
+        out: dict[str, None] = {}
+        for article in wanted:
+            out.update((claim_id, None) for _, claim_id in sorted(by_article.get(article, ())))
+        return list(out)
+
+    def claim_page(self, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+        """How many claims there are, and those of this page of the export's order (read whole once
+        per store version, when first asked)."""
+        order = self.cache.get("claim-order")
+        if order is None:
+            order = self.cache["claim-order"] = IdList(row[0] for row in self.conn.execute(
+                f"SELECT c.id FROM claims c {CLAIM_ORDER}"))
+        return len(order), self.claims(order[offset:offset + limit])
 
     # --- articles ---------------------------------------------------------------------
 

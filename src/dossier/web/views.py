@@ -17,12 +17,11 @@ COVERAGE_EVENTS = 24  # events (columns) in a story's coverage table
 LIST_MAX = 100  # statements, flags, claims listed on one page or section before "more"
 
 
-def flags_and_claims(index: Index, articles: list[str]) -> tuple[list[dict[str, Any]], list[int]]:
+def flags_and_claims(reader: Reader, index: Index, articles: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
     """The flags (most severe first) and claims with evidence in these articles, each once: the
-    claims as their places in `index.claim_ids` (`Reader.claims` reads the ones shown)."""
+    claims as their ids (`Reader.claims` reads the ones shown)."""
     flags = flags_sorted(list({f["id"]: f for a in articles for f in index.article_flags.get(a, [])}.values()))
-    claims = list(dict.fromkeys(p for a in articles for p in index.article_claims.get(a, ())))
-    return flags, claims
+    return flags, reader.claims_of(articles)
 
 
 def story_events(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
