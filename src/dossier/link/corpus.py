@@ -1049,25 +1049,36 @@ def read_claims(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return list(iter_claims(conn))
 
 
+# what a flag's place in the export's order is found from (`flag_sort_key`), read without its record
+FLAG_ORDER_COLUMNS = "kind, severity, json_extract(record, '$.evidence[0]'), id"
+
+
+def flag_sort_key(kind: str, severity: str, first_evidence: str | None, flag_id: str) -> Any:
+    """A flag's key in the order `run_checks` gives, from FLAG_ORDER_COLUMNS (its first evidence as JSON)."""
+    from dossier.check import flag_order
+
+    first = json.loads(first_evidence) if first_evidence else {}
+    return flag_order({"kind": kind, "severity": severity, "evidence": [first], "id": flag_id})
+
+
+def flag_shaped(record: str) -> dict[str, Any]:
+    """A stored flag in export shape: DESIGN.md's fields first."""
+    flag = json.loads(record)
+    return {**{k: flag.pop(k) for k in ("id", "kind", "severity", "message", "evidence") if k in flag}, **flag}
+
+
 def iter_flags(conn: sqlite3.Connection, chunk: int = 500) -> Iterator[dict[str, Any]]:
     """Flags in export shape (DESIGN.md's fields first), in the order `run_checks` gives (rows are
     rewritten per scope, link/derived.py): their order found first from each flag's kind, severity
     and first evidence, then the flags read `chunk` at a time in it (~0.25 flags an article)."""
-    from dossier.check import flag_order
-
-    places = []
-    for rowid, kind, severity, evidence, flag_id in conn.execute(
-            "SELECT rowid, kind, severity, json_extract(record, '$.evidence[0]'), id FROM flags"):
-        first = json.loads(evidence) if evidence else {}
-        places.append((flag_order({"kind": kind, "severity": severity, "evidence": [first], "id": flag_id}), rowid))
-    places.sort()
+    places = sorted((flag_sort_key(*row[1:]), row[0]) for row in conn.execute(
+        f"SELECT rowid, {FLAG_ORDER_COLUMNS} FROM flags"))
     for start in range(0, len(places), chunk):
         part = [rowid for _, rowid in places[start:start + chunk]]
         found = dict(conn.execute(f"SELECT rowid, record FROM flags WHERE rowid IN ({','.join('?' * len(part))})",
                                   part).fetchall())
         for rowid in part:
-            flag = json.loads(found[rowid])
-            yield {**{k: flag.pop(k) for k in ("id", "kind", "severity", "message", "evidence") if k in flag}, **flag}
+            yield flag_shaped(found[rowid])
 
 
 def read_flags(conn: sqlite3.Connection) -> list[dict[str, Any]]:

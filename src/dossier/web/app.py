@@ -32,7 +32,7 @@ from dossier import __version__
 from dossier.store.lock import StoreBusy
 from dossier.web import links
 from dossier.web import search as fts
-from dossier.web.data import SEVERITIES, Reader, filter_flags, flags_sorted
+from dossier.web.data import SEVERITIES, Reader
 from dossier.web.highlight import article_spans, segment
 from dossier.web.views import (LIST_MAX, copy_groups, coverage, evidence_items, flags_and_claims, story_events,
                                timeline)
@@ -325,7 +325,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
             raise not_found("article", article_id)
         occurrences = reader.occurrences_in(article_id)
         claims = reader.claims(reader.claims_of([article_id]))
-        flags = flags_sorted(index.article_flags.get(article_id, []))
+        flags = reader.flags(index.flags.most_severe_first(index.article_flags.get(article_id, ())))
         spans = article_spans(occurrences, claims, flags, article_id)
         event_id = index.article_event.get(article_id)
         return render("article.html", article=article, paragraphs=segment(article["text"], spans),
@@ -349,10 +349,10 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
     async def flags_page(kind: str | None = None, severity: str | None = None,
                          offset: int = Query(0, ge=0)) -> Response:
         index = reader.index()
-        chosen = flags_sorted(filter_flags(index.flags, kind or None, severity or None))
-        page = chosen[offset:offset + LIST_MAX]
+        chosen = index.flags.most_severe_first(index.flags.places(kind or None, severity or None))
+        page = reader.flags(chosen[offset:offset + LIST_MAX])
         return render("flags.html", flags=evidence_items(reader, page, "evidence"), total=len(chosen), offset=offset,
-                      kinds=sorted({f.get("kind") for f in index.flags if f.get("kind")}), severities=SEVERITIES,
+                      kinds=sorted(k for k in index.flags.kinds if k), severities=SEVERITIES,
                       kind=kind or "", severity=severity or "", list_max=LIST_MAX)
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
@@ -454,7 +454,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
                              "quotations": reader.occurrences_in(article_id),
                              "copy_of": reader.copy_relations([article_id]).get(article_id, []),
                              "copied_by": reader.copy_relations([article_id], "of").get(article_id, []),
-                             "claims": reader.claims(reader.claims_of([article_id])), "flags": index.article_flags.get(article_id, [])})
+                             "claims": reader.claims(reader.claims_of([article_id])), "flags": reader.flags(index.article_flags.get(article_id, ()))})
 
     @app.post("/api/articles", tags=["articles"], status_code=201,
               summary="Add articles: JSON record(s), JSON Lines, plain text or HTML; needs the bearer token",
@@ -573,8 +573,8 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
     async def api_flags(request: Request, kind: str | None = None,
                         severity: str | None = Query(None, pattern="^(info|warning|error)$"),
                         limit: int = Limit, offset: int = Offset) -> Response:
-        chosen = filter_flags(reader.index().flags, kind, severity)
-        return JSONResponse(_page(chosen[offset:offset + limit], len(chosen), limit, offset, request))
+        chosen = reader.index().flags.places(kind, severity)
+        return JSONResponse(_page(reader.flags(chosen[offset:offset + limit]), len(chosen), limit, offset, request))
 
     @app.get("/api/search", tags=["search"], summary="Full-text search over article texts and statements")
     async def api_search(request: Request, q: str = Query(..., min_length=1, max_length=500),

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from dossier.link.corpus import (CLAIM_ORDER, claim_shaped, copy_shaped, events_by_id, iter_events, iter_stories,
-                                 read_flags)
+from dossier.link.corpus import (CLAIM_ORDER, FLAG_ORDER_COLUMNS, claim_shaped, copy_shaped, events_by_id, flag_shaped,
+                                 flag_sort_key, iter_events, iter_stories)
 from dossier.report.document import export_article
 from dossier.store.corpus import PRIMARY_ORDER
 from dossier.store.db import connect
@@ -83,8 +83,8 @@ class Index:
     copies: list[dict[str, Any]]
     copies_of: dict[str, list[dict[str, Any]]]  # original id -> copy relations (without HEAVY_COPY_FIELDS)
     copied_from: dict[str, list[dict[str, Any]]]  # copy id -> relations to its originals (the same)
-    flags: list[dict[str, Any]]
-    article_flags: dict[str, list[dict[str, Any]]]
+    flags: "FlagPlaces"  # the flags' ids, kinds and severities in the export's order (`Reader.flags` reads them)
+    article_flags: dict[str, array]  # article -> the places in `flags` of its flags, in order
     actor_names: dict[str, str]
     counts: dict[str, int]
 
@@ -139,8 +139,58 @@ class IdList:
         return len(self._ends)
 
     def __getitem__(self, place: slice) -> list[str]:
+        return self.take(range(*place.indices(len(self._ends))))
+
+    def take(self, places: Iterable[int]) -> list[str]:
+        """The ids at these places, in this order."""
         ends = self._ends
-        return [self._text[ends[k - 1] if k else 0:ends[k]] for k in range(*place.indices(len(ends)))]
+        return [self._text[ends[k - 1] if k else 0:ends[k]] for k in places]
+
+
+@dataclass
+class FlagPlaces:
+    """Every flag by its place in the export's order: its id, kind and severity, not its record
+    (the records were 0.9 GB of the index at 1,000,000 articles)."""
+
+    ids: "IdList"
+    kinds: list[str]  # the kinds' names
+    kind: array  # each flag's kind, as a number in `kinds`
+    severity: array  # each flag's severity, as its rank in SEVERITIES (len(SEVERITIES): another)
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+    def places(self, kind: str | None = None, severity: str | None = None) -> list[int]:
+        """The flags of this kind and severity (None: any), in the export's order."""
+        k = self.kinds.index(kind) if kind in self.kinds else -1 if kind else None
+        rank = (SEVERITIES.index(severity) if severity in SEVERITIES else -1) if severity else None
+        return [p for p in range(len(self)) if (k is None or self.kind[p] == k) and (rank is None or self.severity[p] == rank)]
+
+    def most_severe_first(self, places: Iterable[int]) -> list[int]:
+        """These places, errors first, then warnings, then notes, otherwise in the order given."""
+        return sorted(places, key=self.severity.__getitem__)
+
+
+def _severity_rank(severity: str | None) -> int:
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
+
+
+def _flag_places(conn: sqlite3.Connection) -> tuple[FlagPlaces, dict[str, array]]:
+    """The flags in the export's order (as `link.corpus.iter_flags` gives them), and each article's."""
+    rows = sorted((flag_sort_key(*row[:4]), row[3], row[0], row[1], row[4]) for row in conn.execute(
+        f"SELECT {FLAG_ORDER_COLUMNS}, (SELECT json_group_array(DISTINCT json_extract(e.value, '$.article')) "
+        "FROM json_each(record, '$.evidence') e) FROM flags"))
+    kinds: list[str] = []
+    kind, severity, by_article = array("H"), array("B"), {}
+    for place, (_, _, flag_kind, flag_severity, articles) in enumerate(rows):
+        if flag_kind not in kinds:
+            kinds.append(flag_kind)
+        kind.append(kinds.index(flag_kind))
+        severity.append(_severity_rank(flag_severity))
+        for article in json.loads(articles):
+            if article is not None:
+                by_article.setdefault(article, array("I")).append(place)
+    return FlagPlaces(IdList(row[1] for row in rows), kinds, kind, severity), by_article
 
 
 def _light_copies(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
@@ -172,11 +222,7 @@ def build_index(conn: sqlite3.Connection) -> Index:
     # no claims: an article's are found by its claim scopes when shown (`Reader.claims_of`), the export's
     # order of them all when the API pages through them (`Reader.claim_page`); their places were 48 s and
     # 0.5 GB of the index at 1,000,000 articles
-    flags = read_flags(conn)
-    article_flags: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for flag in flags:
-        for article in {e.get("article") for e in flag.get("evidence", [])}:
-            article_flags[article].append(flag)
+    flags, article_flags = _flag_places(conn)
     # each story's statements counted in one pass over the occurrences, not kept: an index of every
     # article's statements was ~120 MB at 100,000 articles (`Reader.quotes_in` reads them from the store)
     stories_of: dict[str, list[str]] = defaultdict(list)
@@ -194,7 +240,7 @@ def build_index(conn: sqlite3.Connection) -> Index:
     for story in stories_list:
         member_articles = [a for e in story["events"] if e in events for a in events[e]["articles"]]
         quote_ids = story_quotes.get(story["id"], set())
-        story_flags = {f["id"] for a in member_articles for f in article_flags.get(a, [])}
+        story_flags = {p for a in member_articles for p in article_flags.get(a, ())}
         dates = [d for e in story["events"] if e in events and events[e].get("date_range")
                  for d in (events[e]["date_range"]["earliest"], events[e]["date_range"]["latest"])]
         counts = {"events": len(story["events"]), "articles": len(member_articles),
@@ -210,7 +256,7 @@ def build_index(conn: sqlite3.Connection) -> Index:
               "actors": len(actor_names),
               "quotes": conn.execute("SELECT COUNT(*) FROM quotes").fetchone()[0]}
     return Index(articles, order, events, stories, {s["id"]: s for s in stories}, event_story, article_event, copies,
-                 dict(copies_of), dict(copied_from), flags, dict(article_flags),
+                 dict(copies_of), dict(copied_from), flags, article_flags,
                  actor_names, counts)
 
 
@@ -372,6 +418,16 @@ class Reader:
             part = ids[start:start + 500]
             found.update((row[0], claim_shaped(row[1])) for row in self.conn.execute(
                 f"SELECT id, record FROM claims WHERE id IN ({','.join('?' * len(part))})", part))
+        return [found[i] for i in ids if i in found]
+
+    def flags(self, places: Iterable[int]) -> list[dict[str, Any]]:
+        """The flags at these places of the served index's `flags`, in export shape, in this order."""
+        ids = (self._index or self.index()).flags.ids.take(places)
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            found.update((row[0], flag_shaped(row[1])) for row in self.conn.execute(
+                f"SELECT id, record FROM flags WHERE id IN ({','.join('?' * len(part))})", part))
         return [found[i] for i in ids if i in found]
 
     def claims_of(self, article_ids: Iterable[str]) -> list[str]:
@@ -595,16 +651,6 @@ def _has_changes(record: str) -> bool:
     """Whether a stored occurrence record (JSON text) lists word changes, without parsing it."""
     at = record.find('"changes":')
     return at >= 0 and not record[at + 10:].lstrip().startswith("[]")
-
-
-def filter_flags(flags: list[dict[str, Any]], kind: str | None, severity: str | None) -> list[dict[str, Any]]:
-    return [f for f in flags if (not kind or f.get("kind") == kind) and (not severity or f.get("severity") == severity)]
-
-
-def flags_sorted(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Errors first, then warnings, then notes; otherwise in the order linking made them."""
-    rank = {s: n for n, s in enumerate(SEVERITIES)}
-    return sorted(flags, key=lambda f: rank.get(f.get("severity"), len(rank)))
 
 
 def _quote_filter(speaker: str | None, kind: str | None, article: str | None) -> tuple[str, list[str]]:

@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from datetime import date
 from typing import Any
 
-from dossier.web.data import Index, Reader, flags_sorted
+from dossier.web.data import Index, Reader
 from dossier.web.highlight import context
 
 TIMELINE_MAX = 150  # events drawn on a story's timeline (the most covered ones)
@@ -20,7 +20,8 @@ LIST_MAX = 100  # statements, flags, claims listed on one page or section before
 def flags_and_claims(reader: Reader, index: Index, articles: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
     """The flags (most severe first) and claims with evidence in these articles, each once: the
     claims as their ids (`Reader.claims` reads the ones shown)."""
-    flags = flags_sorted(list({f["id"]: f for a in articles for f in index.article_flags.get(a, [])}.values()))
+    places = dict.fromkeys(p for a in articles for p in index.article_flags.get(a, ()))  # each once, as first met
+    flags = reader.flags(index.flags.most_severe_first(places))
     return flags, reader.claims_of(articles)
 
 
