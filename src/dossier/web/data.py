@@ -32,6 +32,10 @@ from dossier.store.corpus import PRIMARY_ORDER
 from dossier.store.db import connect
 
 SEVERITIES = ("error", "warning", "info")
+# how many statements (not quoted fragments) the articles of one story carry
+STORY_STATEMENTS = ("SELECT COUNT(DISTINCT o.quote_id) FROM stories s JOIN story_events se ON se.story = s.root "
+                    "JOIN event_articles ea ON ea.event_id = se.event JOIN quote_occurrences o ON o.article_id = ea.article_id "
+                    "JOIN quotes q ON q.id = o.quote_id WHERE s.id = ? AND q.kind != 'fragment'")
 # (article, statement) of every occurrence of a statement (not a quoted fragment), for some articles
 STATEMENTS_OF_ARTICLES = ("SELECT o.article_id, o.quote_id FROM quote_occurrences o JOIN quotes q ON q.id = o.quote_id "
                           "WHERE q.kind != 'fragment' {where}")
@@ -76,7 +80,7 @@ class Index:
     articles: dict[str, ArticleMeta]
     article_order: list[str]  # newest first
     events: dict[str, dict[str, Any]]  # without their members' whys and date reasons (`Reader.events`)
-    stories: list[dict[str, Any]]  # newest first, each with "counts" and "latest"
+    stories: list[dict[str, Any]]  # newest first, each with "counts" ("quotes" None until `Reader.counted`) and "latest"
     story_by_id: dict[str, dict[str, Any]]
     event_story: dict[str, str]
     article_event: dict[str, str]
@@ -223,29 +227,19 @@ def build_index(conn: sqlite3.Connection) -> Index:
     # order of them all when the API pages through them (`Reader.claim_page`); their places were 48 s and
     # 0.5 GB of the index at 1,000,000 articles
     flags, article_flags = _flag_places(conn)
-    # each story's statements counted in one pass over the occurrences, not kept: an index of every
-    # article's statements was ~120 MB at 100,000 articles (`Reader.quotes_in` reads them from the store)
-    stories_of: dict[str, list[str]] = defaultdict(list)
-    for story in stories_list:
-        for a in (a for e in story["events"] if e in events for a in events[e]["articles"]):
-            stories_of[a].append(story["id"])
-    story_quotes: dict[str, set[str]] = defaultdict(set)
-    for article_id, quote_id in conn.execute(STATEMENTS_OF_ARTICLES.format(where="")):
-        for story_id in stories_of.get(article_id, ()):
-            story_quotes[story_id].add(quote_id)
-    del stories_of
+    # each story's statements are counted when it is shown (`Reader.counted`): counting them all here,
+    # in a pass over every occurrence, was 43 s of the index at 1,000,000 articles
     actor_names = {row[0]: row[1] for row in conn.execute("SELECT id, name FROM actors")}
     event_story: dict[str, str] = {}
     stories = []
     for story in stories_list:
         member_articles = [a for e in story["events"] if e in events for a in events[e]["articles"]]
-        quote_ids = story_quotes.get(story["id"], set())
         story_flags = {p for a in member_articles for p in article_flags.get(a, ())}
         dates = [d for e in story["events"] if e in events and events[e].get("date_range")
                  for d in (events[e]["date_range"]["earliest"], events[e]["date_range"]["latest"])]
         counts = {"events": len(story["events"]), "articles": len(member_articles),
                   "outlets": len({o for a in member_articles if a in articles for o in articles[a].outlets}),
-                  "quotes": len(quote_ids), "flags": len(story_flags)}
+                  "quotes": None, "flags": len(story_flags)}
         stories.append({**story, "counts": counts, "earliest": min(dates) if dates else None,
                         "latest": max(dates) if dates else None})
         for e in story["events"]:
@@ -410,6 +404,13 @@ class Reader:
     def events(self, ids: list[str]) -> list[dict[str, Any]]:
         """These events whole, in export shape (with each member's why and date reason), in this order."""
         return events_by_id(self.conn, ids)
+
+    def counted(self, stories: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """These stories of the served index, their statements counted (once per store version)."""
+        for story in stories:
+            if story["counts"]["quotes"] is None:
+                story["counts"]["quotes"] = self.conn.execute(STORY_STATEMENTS, (story["id"],)).fetchone()[0]
+        return stories
 
     def claims(self, ids: list[str]) -> list[dict[str, Any]]:
         """These claims in export shape, in this order."""
