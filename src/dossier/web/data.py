@@ -202,6 +202,18 @@ def _flag_places(conn: sqlite3.Connection) -> tuple[FlagPlaces, dict[str, array]
     return FlagPlaces(IdList(row[1] for row in rows), kinds, kind, severity), by_article
 
 
+def _pooled(value: Any, pool: dict[str, str], skip: str = "articles") -> Any:
+    """`value` (parsed JSON) with each of its strings the one `pool` holds, but the list under `skip`
+    (an event's articles: ids met once each)."""
+    if type(value) is str:
+        return pool.setdefault(value, value)
+    if type(value) is dict:
+        return {pool.setdefault(k, k): v if k == skip else _pooled(v, pool, skip) for k, v in value.items()}
+    if type(value) is list:
+        return [_pooled(v, pool, skip) for v in value]
+    return value
+
+
 def _light_copies(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
     """The copy relations between two articles in export shape and order, without HEAVY_COPY_FIELDS
     (left out by SQLite: parsing them, to drop them, took 10 s and 1.5 GB at 1,000,000 articles)."""
@@ -218,7 +230,11 @@ def build_index(conn: sqlite3.Connection) -> Index:
     articles = _primary_sources(conn)
     order = sorted(articles, key=lambda a: (_date_key(articles[a].published), a), reverse=True)
     # (without each member's why and date reason: `Reader.events` reads those for the events an answer shows)
-    events_list, stories_list = list(iter_events(conn, light=True)), list(iter_stories(conn))
+    # (the events' keys, days and actors held once each: 1,000,000 articles' events took 1.1 GB before)
+    pool: dict[str, str] = {}
+    events_list = [_pooled(event, pool) for event in iter_events(conn, light=True)]
+    stories_list = list(iter_stories(conn))
+    del pool
     events = {e["id"]: e for e in events_list}
     article_event = {a: e["id"] for e in events_list for a in e["articles"]}
     # (without their passages and changes, most of a relation: `Reader.copy_relations` reads them for a page)
