@@ -91,22 +91,22 @@ def _story(reader: Reader, index: Index, story: dict[str, Any]) -> str:
     shown, columns = story_events(events)
     articles = [a for e in events for a in e["articles"]]
     total_quotes, quotes = reader.quotes_in(articles, LIST_MAX)
-    flags, claims = flags_and_claims(reader, index, articles)
+    flags, total_flags, claims, total_claims = flags_and_claims(reader, index, articles, None, LIST_MAX)
     return _main("story.html", index=index, story=story, events=events, timeline=timeline(shown), columns=columns,
                  coverage=coverage(index, columns), quotes=quotes, total_quotes=total_quotes,
-                 flags=evidence_items(reader, flags, "evidence"), total_flags=len(flags),
-                 claims=evidence_items(reader, reader.claims(claims[:LIST_MAX]), "occurrences"), total_claims=len(claims),
+                 flags=evidence_items(reader, flags, "evidence"), total_flags=total_flags,
+                 claims=evidence_items(reader, reader.claims(claims), "occurrences"), total_claims=total_claims,
                  list_max=max(LIST_MAX, len(flags)))
 
 
 def _event(reader: Reader, index: Index, event: dict[str, Any]) -> str:
     total_quotes, quotes = reader.quotes_in(event["articles"], LIST_MAX)
-    flags, claims = flags_and_claims(reader, index, event["articles"])
+    flags, total_flags, claims, total_claims = flags_and_claims(reader, index, event["articles"], None, LIST_MAX)
     return _main("event.html", index=index, event=event,
                  story=index.story_by_id.get(index.event_story.get(event["id"], "")),
                  groups=copy_groups(index, event["articles"], reader.copy_relations(event["articles"])), quotes=quotes, total_quotes=total_quotes,
-                 flags=evidence_items(reader, flags, "evidence"), total_flags=len(flags),
-                 claims=evidence_items(reader, reader.claims(claims[:LIST_MAX]), "occurrences"), total_claims=len(claims),
+                 flags=evidence_items(reader, flags, "evidence"), total_flags=total_flags,
+                 claims=evidence_items(reader, reader.claims(claims), "occurrences"), total_claims=total_claims,
                  list_max=max(LIST_MAX, len(flags)))
 
 
@@ -115,7 +115,7 @@ def _article(reader: Reader, index: Index, article_id: str) -> str | None:
     if article is None:
         return None
     occurrences = reader.occurrences_in(article_id)
-    claims = reader.claims(reader.claims_of([article_id]))
+    claims = reader.claims(reader.claims_of([article_id])[1])
     flags = reader.flags(index.flags.most_severe_first(index.article_flags.get(article_id, ())))
     spans = article_spans(occurrences, claims, flags, article_id)
     event_id = index.article_event.get(article_id)

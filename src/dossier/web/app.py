@@ -293,11 +293,11 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         shown, columns = story_events(events)
         articles = [a for e in events for a in e["articles"]]
         total_quotes, quotes = reader.quotes_in(articles, LIST_MAX)
-        flags, claims = flags_and_claims(reader, index, articles)
+        flags, total_flags, claims, total_claims = flags_and_claims(reader, index, articles, LIST_MAX, LIST_MAX)
         response = render("story.html", story=story, events=events, timeline=timeline(shown), columns=columns,
                           coverage=coverage(index, columns), quotes=quotes, total_quotes=total_quotes,
-                          flags=evidence_items(reader, flags[:LIST_MAX], "evidence"), total_flags=len(flags),
-                          claims=evidence_items(reader, reader.claims(claims[:LIST_MAX]), "occurrences"), total_claims=len(claims),
+                          flags=evidence_items(reader, flags, "evidence"), total_flags=total_flags,
+                          claims=evidence_items(reader, reader.claims(claims), "occurrences"), total_claims=total_claims,
                           list_max=LIST_MAX)
         if len(reader.cache) > 512:  # bound the memo; it empties on every store change anyway
             reader.cache.clear()
@@ -311,11 +311,11 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         if event is None:
             raise not_found("event", event_id)
         total_quotes, quotes = reader.quotes_in(event["articles"], LIST_MAX)
-        flags, claims = flags_and_claims(reader, index, event["articles"])
+        flags, total_flags, claims, total_claims = flags_and_claims(reader, index, event["articles"], LIST_MAX, LIST_MAX)
         return render("event.html", event=event, story=index.story_by_id.get(index.event_story.get(event_id, "")),
                       groups=copy_groups(index, event["articles"], reader.copy_relations(event["articles"])), quotes=quotes, total_quotes=total_quotes,
-                      flags=evidence_items(reader, flags[:LIST_MAX], "evidence"), total_flags=len(flags),
-                      claims=evidence_items(reader, reader.claims(claims[:LIST_MAX]), "occurrences"), total_claims=len(claims),
+                      flags=evidence_items(reader, flags, "evidence"), total_flags=total_flags,
+                      claims=evidence_items(reader, reader.claims(claims), "occurrences"), total_claims=total_claims,
                       list_max=LIST_MAX)
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -325,7 +325,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         if article is None:
             raise not_found("article", article_id)
         occurrences = reader.occurrences_in(article_id)
-        claims = reader.claims(reader.claims_of([article_id]))
+        claims = reader.claims(reader.claims_of([article_id])[1])
         flags = reader.flags(index.flags.most_severe_first(index.article_flags.get(article_id, ())))
         spans = article_spans(occurrences, claims, flags, article_id)
         event_id = index.article_event.get(article_id)
@@ -456,7 +456,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
                              "quotations": reader.occurrences_in(article_id),
                              "copy_of": reader.copy_relations([article_id]).get(article_id, []),
                              "copied_by": reader.copy_relations([article_id], "of").get(article_id, []),
-                             "claims": reader.claims(reader.claims_of([article_id])), "flags": reader.flags(index.article_flags.get(article_id, ()))})
+                             "claims": reader.claims(reader.claims_of([article_id])[1]), "flags": reader.flags(index.article_flags.get(article_id, ()))})
 
     @app.post("/api/articles", tags=["articles"], status_code=201,
               summary="Add articles: JSON record(s), JSON Lines, plain text or HTML; needs the bearer token",

@@ -130,6 +130,15 @@ CLAIM_ARTICLES = ("SELECT c.id, (SELECT json_group_array(DISTINCT json_extract(o
                   "FROM json_each(c.record, '$.occurrences') o) FROM claims c WHERE ")
 
 
+# how many claims have an occurrence in the articles of {table}: those of the articles' claim scopes, and
+# those written without a scope
+_TOUCHING = ("EXISTS (SELECT 1 FROM json_each(c.record, '$.occurrences') o "
+             "WHERE json_extract(o.value, '$.article') IN (SELECT article_id FROM {table}))")
+CLAIMS_TOUCHING = ("SELECT COUNT(*) FROM claims c WHERE c.scope IN (SELECT DISTINCT s.scope FROM claim_scopes s "
+                   "JOIN {table} w ON w.article_id = s.article_id) AND " + _TOUCHING,
+                   "SELECT COUNT(*) FROM claims c WHERE c.scope IS NULL AND " + _TOUCHING)
+
+
 class IdList:
     """Ids in one order, held as one string and their ends (a tenth of a list of strings: the
     claims' export order at 1,000,000 articles is ~4.7 million ids)."""
@@ -452,12 +461,24 @@ class Reader:
                 f"SELECT id, record FROM flags WHERE id IN ({','.join('?' * len(part))})", part))
         return [found[i] for i in ids if i in found]
 
-    def claims_of(self, article_ids: Iterable[str]) -> list[str]:
-        """The ids of the claims with an occurrence in these articles, each once: each article's in
-        the export's order (most articles first, then by id), article by article. Found through the
-        articles' claim scopes (`claim_scopes`: an event, or a copy pair across events), and among
-        claims written without a scope."""
+    def claims_of(self, article_ids: Iterable[str], limit: int | None = None) -> tuple[int, list[str]]:
+        """How many claims have an occurrence in these articles, and the ids of the first `limit` of
+        them (None: all), each once: each article's in the export's order (most articles first,
+        then by id), article by article. A story of 900,000 articles is counted by SQLite and walked
+        only as far as its first claims."""
         wanted = list(dict.fromkeys(article_ids))
+        with self._articles_table(wanted) as table:
+            total = sum(self.conn.execute(query.format(table=table)).fetchone()[0] for query in CLAIMS_TOUCHING)
+        out: dict[str, None] = {}
+        for start in range(0, len(wanted), 100):
+            out.update(dict.fromkeys(self._claims_of_each(wanted[start:start + 100])))
+            if limit is not None and len(out) >= limit:
+                break
+        return total, list(out)[:limit]
+
+    def _claims_of_each(self, wanted: list[str]) -> list[str]:
+        """`claims_of` these few articles, all of them, found through the articles' claim scopes
+        (`claim_scopes`: an event, or a copy pair across events) and among claims written without one."""
         scopes: set[str] = set()
         for start in range(0, len(wanted), 500):
             part = wanted[start:start + 500]
@@ -477,6 +498,18 @@ class Reader:
         for article in wanted:
             out.update((claim_id, None) for _, claim_id in sorted(by_article.get(article, ())))
         return list(out)
+
+    @contextmanager
+    def _articles_table(self, article_ids: Iterable[str]) -> Iterator[str]:
+        """These articles in a temporary table of the served connection (its name), emptied after: a
+        story's hundreds of thousands of articles are joined there by SQLite, not listed in queries.
+        (A temporary table is written outside the store: the read transaction stays as it is.)"""
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS web_articles (article_id TEXT PRIMARY KEY) WITHOUT ROWID")
+        self.conn.executemany("INSERT OR IGNORE INTO temp.web_articles VALUES (?)", ((a,) for a in article_ids))
+        try:
+            yield "temp.web_articles"
+        finally:
+            self.conn.execute("DELETE FROM temp.web_articles")
 
     def claim_page(self, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
         """How many claims there are, and those of this page of the export's order (read whole once
@@ -626,24 +659,18 @@ class Reader:
 
     def quotes_in(self, article_ids: list[str], limit: int = 100) -> tuple[int, list[dict[str, Any]]]:
         """The statements (not quoted fragments) carried by any of these articles, earliest
-        first: how many there are, and the first `limit` with their occurrences."""
-        index = self.index()
-        wanted = sorted(set(article_ids))
-        quote_ids = sorted({row[1] for i in range(0, len(wanted), 500) for row in self.conn.execute(
-            STATEMENTS_OF_ARTICLES.format(where=f"AND o.article_id IN ({','.join('?' * len(wanted[i:i + 500]))})"),
-            wanted[i:i + 500])})
-        rows: list[sqlite3.Row] = []
-        for i in range(0, len(quote_ids), 500):
-            chunk = quote_ids[i:i + 500]
-            rows.extend(self.conn.execute(f"SELECT * FROM quotes WHERE id IN ({','.join('?' * len(chunk))})", chunk))
-
-        def first_date(row: sqlite3.Row) -> tuple:
-            meta = index.articles.get(row["first_seen"]) if row["first_seen"] else None
-            day = meta.published if meta else None
-            return (day is None, day or "", row["id"])
-
-        rows.sort(key=first_date)
-        return len(rows), self._with_occurrences(rows[:limit])
+        first (by their first article's date, then id): how many there are, and the first `limit`
+        with their occurrences. Counted and ordered by SQLite, so a story of 900,000 articles
+        reads only the statements it shows."""
+        with self._articles_table(article_ids) as table:
+            statements = (f"q.kind != 'fragment' AND q.id IN (SELECT o.quote_id FROM {table} w "
+                          "JOIN quote_occurrences o ON o.article_id = w.article_id)")
+            total = self.conn.execute(f"SELECT COUNT(*) FROM quotes q WHERE {statements}").fetchone()[0]
+            rows = self.conn.execute(
+                "SELECT q.*, (SELECT MIN(s.published) FROM sources s WHERE s.article_id = q.first_seen) AS day "
+                f"FROM quotes q WHERE {statements} ORDER BY day IS NULL, COALESCE(day, ''), q.id LIMIT ?",
+                (limit,)).fetchall()
+        return total, self._with_occurrences(rows)
 
     def occurrences_in(self, article_id: str) -> list[dict[str, Any]]:
         """Every quotation occurrence in one article, with its statement's id and kind."""

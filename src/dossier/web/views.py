@@ -17,12 +17,14 @@ COVERAGE_EVENTS = 24  # events (columns) in a story's coverage table
 LIST_MAX = 100  # statements, flags, claims listed on one page or section before "more"
 
 
-def flags_and_claims(reader: Reader, index: Index, articles: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
+def flags_and_claims(reader: Reader, index: Index, articles: list[str], flags_shown: int | None = None,
+                     claims_shown: int | None = None) -> tuple[list[dict[str, Any]], int, list[str], int]:
     """The flags (most severe first) and claims with evidence in these articles, each once: the
-    claims as their ids (`Reader.claims` reads the ones shown)."""
-    places = dict.fromkeys(p for a in articles for p in index.article_flags.get(a, ()))  # each once, as first met
-    flags = reader.flags(index.flags.most_severe_first(places))
-    return flags, reader.claims_of(articles)
+    first `flags_shown` flags (None: all) and how many there are, the ids of the first
+    `claims_shown` claims (`Reader.claims` reads them) and how many there are."""
+    places = index.flags.most_severe_first(dict.fromkeys(p for a in articles for p in index.article_flags.get(a, ())))
+    total_claims, claims = reader.claims_of(articles, claims_shown)
+    return reader.flags(places[:flags_shown]), len(places), claims, total_claims
 
 
 def story_events(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
