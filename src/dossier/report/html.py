@@ -90,7 +90,7 @@ def _story(reader: Reader, index: Index, story: dict[str, Any]) -> str:
     events = [index.events[e] for e in story["events"] if e in index.events]
     shown, columns = story_events(events)
     articles = [a for e in events for a in e["articles"]]
-    total_quotes, quotes = reader.quotes_in(articles, LIST_MAX)
+    total_quotes, quotes = reader.quotes_in(articles, LIST_MAX, story["counts"]["quotes"])
     flags, total_flags, claims, total_claims = flags_and_claims(reader, index, articles, None, LIST_MAX)
     return _main("story.html", index=index, story=story, events=events, timeline=timeline(shown), columns=columns,
                  coverage=coverage(index, columns), quotes=quotes, total_quotes=total_quotes,

@@ -292,7 +292,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         events = [index.events[e] for e in story["events"] if e in index.events]
         shown, columns = story_events(events)
         articles = [a for e in events for a in e["articles"]]
-        total_quotes, quotes = reader.quotes_in(articles, LIST_MAX)
+        total_quotes, quotes = reader.quotes_in(articles, LIST_MAX, story["counts"]["quotes"])
         flags, total_flags, claims, total_claims = flags_and_claims(reader, index, articles, LIST_MAX, LIST_MAX)
         response = render("story.html", story=story, events=events, timeline=timeline(shown), columns=columns,
                           coverage=coverage(index, columns), quotes=quotes, total_quotes=total_quotes,

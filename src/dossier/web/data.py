@@ -134,8 +134,8 @@ CLAIM_ARTICLES = ("SELECT c.id, (SELECT json_group_array(DISTINCT json_extract(o
 # those written without a scope
 _TOUCHING = ("EXISTS (SELECT 1 FROM json_each(c.record, '$.occurrences') o "
              "WHERE json_extract(o.value, '$.article') IN (SELECT article_id FROM {table}))")
-CLAIMS_TOUCHING = ("SELECT COUNT(*) FROM claims c WHERE c.scope IN (SELECT DISTINCT s.scope FROM claim_scopes s "
-                   "JOIN {table} w ON w.article_id = s.article_id) AND " + _TOUCHING,
+CLAIMS_TOUCHING = ("SELECT COUNT(*) FROM claims c WHERE c.scope IN (SELECT DISTINCT s.scope FROM {table} w "
+                   "CROSS JOIN claim_scopes s ON s.article_id = w.article_id) AND " + _TOUCHING,
                    "SELECT COUNT(*) FROM claims c WHERE c.scope IS NULL AND " + _TOUCHING)
 
 
@@ -657,19 +657,24 @@ class Reader:
         rows = self._quote_rows("SELECT * FROM quotes WHERE id = ?", (quote_id,))
         return rows[0] if rows else None
 
-    def quotes_in(self, article_ids: list[str], limit: int = 100) -> tuple[int, list[dict[str, Any]]]:
+    def quotes_in(self, article_ids: list[str], limit: int = 100, total: int | None = None
+                  ) -> tuple[int, list[dict[str, Any]]]:
         """The statements (not quoted fragments) carried by any of these articles, earliest
         first (by their first article's date, then id): how many there are, and the first `limit`
         with their occurrences. Counted and ordered by SQLite, so a story of 900,000 articles
         reads only the statements it shows."""
-        with self._articles_table(article_ids) as table:
-            statements = (f"q.kind != 'fragment' AND q.id IN (SELECT o.quote_id FROM {table} w "
-                          "JOIN quote_occurrences o ON o.article_id = w.article_id)")
-            total = self.conn.execute(f"SELECT COUNT(*) FROM quotes q WHERE {statements}").fetchone()[0]
+        with self._articles_table(article_ids) as table:  # (`total`: the caller counted them: a story, `counted`)
+            # (CROSS JOIN: from the articles to their occurrences, in that order; left to choose, SQLite
+            # read every occurrence in the store and looked each one's article up in the table)
+            statements = (f"(SELECT DISTINCT o.quote_id FROM {table} w CROSS JOIN quote_occurrences o "
+                          "ON o.article_id = w.article_id) x JOIN quotes q ON q.id = x.quote_id WHERE q.kind != 'fragment'")
+            if total is None:
+                total = self.conn.execute(f"SELECT COUNT(*) FROM {statements}").fetchone()[0]
+            # the first article's date (its primary source's: the earliest), undated last ('~' sorts after
+            # every date), computed once a statement
             rows = self.conn.execute(
-                "SELECT q.*, (SELECT MIN(s.published) FROM sources s WHERE s.article_id = q.first_seen) AS day "
-                f"FROM quotes q WHERE {statements} ORDER BY day IS NULL, COALESCE(day, ''), q.id LIMIT ?",
-                (limit,)).fetchall()
+                f"SELECT q.* FROM {statements} ORDER BY COALESCE((SELECT MIN(s.published) FROM sources s "
+                "WHERE s.article_id = q.first_seen), '~'), q.id LIMIT ?", (limit,)).fetchall()
         return total, self._with_occurrences(rows)
 
     def occurrences_in(self, article_id: str) -> list[dict[str, Any]]:
