@@ -717,3 +717,31 @@ def test_the_server_s_own_write_is_indexed_once_when_it_is_done_not_between_its_
         assert not builds and not reader._building.locked()
     new = _newer_index(reader, old)  # the first request after it starts the rebuild
     assert new.counts["articles"] == old.counts["articles"] + 1 and len(builds) == 1
+
+
+def test_other_pages_answer_while_a_search_rebuilds_the_search_index(built, tmp_path, monkeypatch):
+    import threading
+
+    from dossier.web import search
+
+    path = tmp_path / "copy.db"
+    shutil.copy(built[0], path)
+    started, release = threading.Event(), threading.Event()
+    real = search.ensure_index
+
+    def slow(conn):  # a rebuild as long as the test wants
+        started.set()
+        assert release.wait(30)
+        return real(conn)
+
+    monkeypatch.setattr(search, "ensure_index", slow)
+    with TestClient(create_app(path)) as c:
+        answers = {}
+        searching = threading.Thread(target=lambda: answers.update(search=c.get("/api/search", params={"q": "Sheinbaum"})))
+        searching.start()
+        assert started.wait(30)
+        status = c.get("/api/status")  # answered while the rebuild runs
+        assert status.status_code == 200 and searching.is_alive()
+        release.set()
+        searching.join(30)
+        assert answers["search"].status_code == 200 and answers["search"].json()["total"] > 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 from typing import Any
 
 from dossier.store.db import rollback
@@ -65,6 +66,23 @@ def ensure_index(conn: sqlite3.Connection) -> bool:
         rollback(conn)
         raise
     return True
+
+
+class SearchIndex:
+    """`ensure_index` for a server: on a connection of its own (it writes while the pages read) and
+    one at a time (a second search waits for the first's rebuild, then finds it current)."""
+
+    def __init__(self, db_path: str) -> None:
+        self.db_path = db_path
+        self._lock = threading.Lock()
+
+    def ensure(self) -> bool:
+        with self._lock:
+            conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
+            try:
+                return ensure_index(conn)
+            finally:
+                conn.close()
 
 
 def match_expression(query: str) -> str | None:
