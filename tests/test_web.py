@@ -745,3 +745,20 @@ def test_other_pages_answer_while_a_search_rebuilds_the_search_index(built, tmp_
         release.set()
         searching.join(30)
         assert answers["search"].status_code == 200 and answers["search"].json()["total"] > 0
+
+
+def test_a_widely_carried_statement_shows_the_same_though_only_its_shown_occurrences_are_read(built, monkeypatch):
+    """Story and event pages read, of a statement carried by more than SHOWN_OVER articles, only the
+    occurrences its row shows (altered ones, the first article's) and its outlets by SQL: the same page."""
+    from dossier.web import data
+
+    path, document = built
+    story = max(document["stories"], key=lambda s: len(s["events"]))
+    event = next(e for e in document["events"] if len(e["articles"]) > 1)
+    pages = [f"/stories/{story['id']}", f"/events/{event['id']}"]
+    with TestClient(create_app(path)) as c:
+        whole = [c.get(p).text for p in pages]
+    monkeypatch.setattr(data, "SHOWN_OVER", 0)  # every statement counts as widely carried
+    with TestClient(create_app(path)) as c:
+        assert [c.get(p).text for p in pages] == whole
+    assert "altered" in whole[0] or "altered" in whole[1]  # the pages show what the shortcut must keep

@@ -39,6 +39,7 @@ STORY_STATEMENTS = ("SELECT COUNT(DISTINCT o.quote_id) FROM stories s JOIN story
 # (article, statement) of every occurrence of a statement (not a quoted fragment), for some articles
 STATEMENTS_OF_ARTICLES = ("SELECT o.article_id, o.quote_id FROM quote_occurrences o JOIN quotes q ON q.id = o.quote_id "
                           "WHERE q.kind != 'fragment' {where}")
+SHOWN_OVER = 1000  # a statement of more occurrences than this gets only those its table row shows (`quotes_in`)
 QUOTE_MEMO = 50_000  # statements whose JSON a server keeps between requests
 HEAVY_COPY_FIELDS = ("passages", "changes")  # what the index's copy relations leave out (`Reader.copy_relations`)
 # an index that took longer than this to build is rebuilt in a thread while the old one is served
@@ -559,26 +560,45 @@ class Reader:
         rows = self.conn.execute(sql, params).fetchall()
         return self._with_occurrences(rows)
 
-    def _with_occurrences(self, rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
+    def _with_occurrences(self, rows: list[sqlite3.Row], shown_over: int | None = None) -> list[dict[str, Any]]:
+        """These statements with their occurrences and outlets. With `shown_over`, a statement of more
+        occurrences than that gets only those a statements table shows (the altered ones and the first
+        article's), its outlets found by SQLite: one statement of a 1,000,000-article corpus is carried
+        by 300,000 articles, and reading them all made an event's page take 5 s."""
         index = self.index()
         ids = [r["id"] for r in rows]
         occurrences: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        outlets: dict[str, set[str]] = {}
+        wide: set[str] = set()
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
             marks = ",".join("?" * len(chunk))
+            if shown_over is not None:
+                wide.update(row[0] for row in self.conn.execute(
+                    f"SELECT quote_id FROM quote_occurrences WHERE quote_id IN ({marks}) GROUP BY quote_id "
+                    "HAVING COUNT(*) > ?", (*chunk, shown_over)))
+            narrow = [q for q in chunk if q not in wide]
             for quote_id, record in self.conn.execute(
-                    f"SELECT quote_id, record FROM quote_occurrences WHERE quote_id IN ({marks}) ORDER BY quote_id, article_id, start",
-                    chunk):
+                    f"SELECT quote_id, record FROM quote_occurrences WHERE quote_id IN ({','.join('?' * len(narrow))}) "
+                    "ORDER BY quote_id, article_id, start", narrow):
                 occurrences[quote_id].append(json.loads(record))
+        for r in rows:
+            if r["id"] in wide:
+                occurrences[r["id"]] = [json.loads(row[0]) for row in self.conn.execute(
+                    "SELECT record FROM quote_occurrences WHERE quote_id = ? AND (article_id = ? OR "
+                    "json_array_length(record, '$.changes') > 0) ORDER BY article_id, start", (r["id"], r["first_seen"]))]
+                outlets[r["id"]] = {row[0] for row in self.conn.execute(
+                    "SELECT DISTINCT COALESCE(NULLIF(s.outlet_name, ''), s.outlet) FROM quote_occurrences o "
+                    "JOIN sources s ON s.article_id = o.article_id WHERE o.quote_id = ?", (r["id"],)) if row[0]}
         out = []
         for r in rows:
             occ = occurrences.get(r["id"], [])
-            articles = {o["article"] for o in occ}
+            carried = outlets[r["id"]] if r["id"] in outlets else index.outlets_of({o["article"] for o in occ})
             first = index.articles.get(r["first_seen"]) if r["first_seen"] else None
             out.append({"id": r["id"], "text": r["text"], "speaker": r["speaker"], "speaker_name": r["speaker_name"],
                         "occurrences": occ, "first_seen": r["first_seen"], "kind": r["kind"],
                         "first_seen_candidates": json.loads(r["first_seen_candidates"]),
-                        "outlets": sorted(index.outlets_of(articles)),
+                        "outlets": sorted(carried),
                         "first_seen_date": first.published if first else None,
                         "altered": any(o.get("changes") for o in occ)})
         return out
@@ -675,7 +695,7 @@ class Reader:
             rows = self.conn.execute(
                 f"SELECT q.* FROM {statements} ORDER BY COALESCE((SELECT MIN(s.published) FROM sources s "
                 "WHERE s.article_id = q.first_seen), '~'), q.id LIMIT ?", (limit,)).fetchall()
-        return total, self._with_occurrences(rows)
+        return total, self._with_occurrences(rows, SHOWN_OVER)
 
     def occurrences_in(self, article_id: str) -> list[dict[str, Any]]:
         """Every quotation occurrence in one article, with its statement's id and kind."""
