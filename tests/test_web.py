@@ -762,3 +762,19 @@ def test_a_widely_carried_statement_shows_the_same_though_only_its_shown_occurre
     with TestClient(create_app(path)) as c:
         assert [c.get(p).text for p in pages] == whole
     assert "altered" in whole[0] or "altered" in whole[1]  # the pages show what the shortcut must keep
+
+
+def test_a_statement_altered_in_many_articles_lists_the_first_and_counts_the_rest(built, monkeypatch):
+    from dossier.web import data
+
+    path, document = built
+    altered = [q for q in document["quotes"] if q["kind"] != "fragment" and any(o.get("changes") for o in q["occurrences"])]
+    assert altered, "the sample has a statement some article words differently"
+    quote = altered[0]
+    event = next(e for e in document["events"] if quote["occurrences"][0]["article"] in e["articles"])
+    count = sum(1 for o in quote["occurrences"] if o.get("changes"))
+    monkeypatch.setattr(data, "SHOWN_OVER", 0)
+    monkeypatch.setattr(data, "ALTERED_SHOWN", 0)  # none listed: all counted
+    with TestClient(create_app(path)) as c:
+        row = c.get(f"/events/{event['id']}").text.split(f'id="q-{quote["id"]}"')[1].split("</tr>")[0]
+    assert f"altered in {count} article(s)" in row and f"and {count} more" in row

@@ -40,6 +40,7 @@ STORY_STATEMENTS = ("SELECT COUNT(DISTINCT o.quote_id) FROM stories s JOIN story
 STATEMENTS_OF_ARTICLES = ("SELECT o.article_id, o.quote_id FROM quote_occurrences o JOIN quotes q ON q.id = o.quote_id "
                           "WHERE q.kind != 'fragment' {where}")
 SHOWN_OVER = 1000  # a statement of more occurrences than this gets only those its table row shows (`quotes_in`)
+ALTERED_SHOWN = 100  # the altered occurrences a statements table lists, at most
 QUOTE_MEMO = 50_000  # statements whose JSON a server keeps between requests
 HEAVY_COPY_FIELDS = ("passages", "changes")  # what the index's copy relations leave out (`Reader.copy_relations`)
 # an index that took longer than this to build is rebuilt in a thread while the old one is served
@@ -556,15 +557,16 @@ class Reader:
 
     # --- quotes -----------------------------------------------------------------------
 
-    def _quote_rows(self, sql: str, params: tuple) -> list[dict[str, Any]]:
+    def _quote_rows(self, sql: str, params: tuple, shown_over: int | None = None) -> list[dict[str, Any]]:
         rows = self.conn.execute(sql, params).fetchall()
-        return self._with_occurrences(rows)
+        return self._with_occurrences(rows, shown_over)
 
     def _with_occurrences(self, rows: list[sqlite3.Row], shown_over: int | None = None) -> list[dict[str, Any]]:
-        """These statements with their occurrences and outlets. With `shown_over`, a statement of more
-        occurrences than that gets only those a statements table shows (the altered ones and the first
-        article's), its outlets found by SQLite: one statement of a 1,000,000-article corpus is carried
-        by 300,000 articles, and reading them all made an event's page take 5 s."""
+        """These statements with their occurrences, outlets and how many occurrences are altered. With
+        `shown_over`, a statement of more occurrences than that gets only those a statements table shows
+        (its first ALTERED_SHOWN altered ones and its first article's), its outlets and count found by
+        SQLite: one statement of a 1,000,000-article corpus is carried by 307,269 articles, 306,112 of
+        them altered, and reading them all made an event's page take 6 s."""
         index = self.index()
         ids = [r["id"] for r in rows]
         occurrences: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -582,11 +584,17 @@ class Reader:
                     f"SELECT quote_id, record FROM quote_occurrences WHERE quote_id IN ({','.join('?' * len(narrow))}) "
                     "ORDER BY quote_id, article_id, start", narrow):
                 occurrences[quote_id].append(json.loads(record))
+        altered_count: dict[str, int] = {}
         for r in rows:
             if r["id"] in wide:
-                occurrences[r["id"]] = [json.loads(row[0]) for row in self.conn.execute(
-                    "SELECT record FROM quote_occurrences WHERE quote_id = ? AND (article_id = ? OR "
-                    "json_array_length(record, '$.changes') > 0) ORDER BY article_id, start", (r["id"], r["first_seen"]))]
+                altered = "FROM quote_occurrences WHERE quote_id = ? AND json_array_length(record, '$.changes') > 0"
+                records = dict(self.conn.execute(f"SELECT rowid, record {altered} ORDER BY article_id, start LIMIT ?",
+                                                 (r["id"], ALTERED_SHOWN)).fetchall())
+                records.update(self.conn.execute("SELECT rowid, record FROM quote_occurrences WHERE quote_id = ? AND "
+                                                 "article_id = ?", (r["id"], r["first_seen"])))
+                found = [json.loads(record) for record in records.values()]
+                occurrences[r["id"]] = sorted(found, key=lambda o: (o["article"], o["start"]))
+                altered_count[r["id"]] = self.conn.execute(f"SELECT COUNT(*) {altered}", (r["id"],)).fetchone()[0]
                 outlets[r["id"]] = {row[0] for row in self.conn.execute(
                     "SELECT DISTINCT COALESCE(NULLIF(s.outlet_name, ''), s.outlet) FROM quote_occurrences o "
                     "JOIN sources s ON s.article_id = o.article_id WHERE o.quote_id = ?", (r["id"],)) if row[0]}
@@ -595,23 +603,26 @@ class Reader:
             occ = occurrences.get(r["id"], [])
             carried = outlets[r["id"]] if r["id"] in outlets else index.outlets_of({o["article"] for o in occ})
             first = index.articles.get(r["first_seen"]) if r["first_seen"] else None
+            changed = altered_count.get(r["id"], sum(1 for o in occ if o.get("changes")))
             out.append({"id": r["id"], "text": r["text"], "speaker": r["speaker"], "speaker_name": r["speaker_name"],
                         "occurrences": occ, "first_seen": r["first_seen"], "kind": r["kind"],
                         "first_seen_candidates": json.loads(r["first_seen_candidates"]),
                         "outlets": sorted(carried),
                         "first_seen_date": first.published if first else None,
-                        "altered": any(o.get("changes") for o in occ)})
+                        "altered": changed > 0, "altered_count": changed})
         return out
 
     def quotes_page(self, limit: int, offset: int, speaker: str | None = None, article: str | None = None,
                     kind: str | None = None) -> tuple[int, list[dict[str, Any]]]:
-        """A page of statements in store order, with their total."""
+        """A page of statements in store order, with their total, as a statements table shows them
+        (`_with_occurrences`: a widely carried one without most of its occurrences)."""
         clause, params = _quote_filter(speaker, kind, article)
         self.index()  # refresh the cache on a new store version first
         key = ("quotes-total", clause, tuple(params))
         if key not in self.cache:
             self.cache[key] = self.conn.execute(f"SELECT COUNT(*) FROM quotes{clause}", params).fetchone()[0]
-        rows = self._quote_rows(f"SELECT * FROM quotes{clause} ORDER BY rowid LIMIT ? OFFSET ?", (*params, limit, offset))
+        rows = self._quote_rows(f"SELECT * FROM quotes{clause} ORDER BY rowid LIMIT ? OFFSET ?", (*params, limit, offset),
+                                SHOWN_OVER)  # (the actor page's table)
         return self.cache[key], rows
 
     def quotes_json(self, limit: int, offset: int, speaker: str | None = None, article: str | None = None,
