@@ -1,11 +1,12 @@
-"""What the pages and the API read from the store: an in-memory index of the small
-corpus-level tables (stories, events, copies, claims, flags, article metadata), rebuilt
-only when the store changed, and direct SQL for the large ones (texts, quotes).
+"""What the pages and the API read from the store: an in-memory index of the corpus-level
+tables that lists and counts need (stories, events, copy relations, article metadata, flags by
+id, kind and severity), rebuilt only when the store changed, and direct SQL for the rest (texts,
+statements, claims, flag records, each event's evidence, each copy's changes).
 
 The store changes under a running server (a `dossier build` in another process, or an
 ingest through the API); SQLite's `PRAGMA data_version` tells a connection cheaply when
 another connection committed, and the index is then rebuilt. A small store's is rebuilt on the
-next request. A large store's (2 minutes at 1,000,000 articles) is rebuilt in a thread while the
+next request. A large store's (37 s at 1,000,000 articles) is rebuilt in a thread while the
 old one is served: the connection the pages read through keeps the read transaction its index
 was built in, so every page shows one version of the store until the new index takes over.
 """
@@ -36,9 +37,6 @@ SEVERITIES = ("error", "warning", "info")
 STORY_STATEMENTS = ("SELECT COUNT(DISTINCT o.quote_id) FROM stories s JOIN story_events se ON se.story = s.root "
                     "JOIN event_articles ea ON ea.event_id = se.event JOIN quote_occurrences o ON o.article_id = ea.article_id "
                     "JOIN quotes q ON q.id = o.quote_id WHERE s.id = ? AND q.kind != 'fragment'")
-# (article, statement) of every occurrence of a statement (not a quoted fragment), for some articles
-STATEMENTS_OF_ARTICLES = ("SELECT o.article_id, o.quote_id FROM quote_occurrences o JOIN quotes q ON q.id = o.quote_id "
-                          "WHERE q.kind != 'fragment' {where}")
 SHOWN_OVER = 1000  # a statement of more occurrences than this gets only those its table row shows (`quotes_in`)
 ALTERED_SHOWN = 100  # the altered occurrences a statements table lists, at most
 QUOTE_MEMO = 50_000  # statements whose JSON a server keeps between requests
@@ -89,7 +87,7 @@ class Index:
     copies: list[dict[str, Any]]
     copies_of: dict[str, list[dict[str, Any]]]  # original id -> copy relations (without HEAVY_COPY_FIELDS)
     copied_from: dict[str, list[dict[str, Any]]]  # copy id -> relations to its originals (the same)
-    flags: "FlagPlaces"  # the flags' ids, kinds and severities in the export's order (`Reader.flags` reads them)
+    flags: FlagPlaces  # the flags' ids, kinds and severities in the export's order (`Reader.flags` reads them)
     article_flags: dict[str, array]  # article -> the places in `flags` of its flags, in order
     actor_names: dict[str, str]
     counts: dict[str, int]
@@ -172,7 +170,7 @@ class FlagPlaces:
     """Every flag by its place in the export's order: its id, kind and severity, not its record
     (the records were 0.9 GB of the index at 1,000,000 articles)."""
 
-    ids: "IdList"
+    ids: IdList
     kinds: list[str]  # the kinds' names
     kind: array  # each flag's kind, as a number in `kinds`
     severity: array  # each flag's severity, as its rank in SEVERITIES (len(SEVERITIES): another)
@@ -332,10 +330,6 @@ class Reader:
     def _version(self) -> int:
         with self._watch_lock:
             return self._watch.execute("PRAGMA data_version").fetchone()[0]
-
-    def changed(self) -> bool:
-        """True when another connection committed since the served index was read."""
-        return self._served is None or self._version() != self._served.version
 
     def refresh(self) -> None:
         """Build the index of the store as it is now, to be served from the next `index()` on.
