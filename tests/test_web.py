@@ -574,7 +574,11 @@ def test_events_are_answered_whole_though_the_index_keeps_them_light(client, bui
         assert {k: got[k] for k in event} == event
     events = {e["id"]: e for e in document["events"]}
     for story in document["stories"]:
-        assert client.get(f"/api/stories/{story['id']}").json()["events"] == [events[e] for e in story["events"]]
+        answer = client.get(f"/api/stories/{story['id']}")
+        assert answer.json()["events"] == [events[e] for e in story["events"]]
+        # (encoded a chunk of events at a time: the same compact JSON as the other answers)
+        assert answer.content == json.dumps(answer.json(), ensure_ascii=False, separators=(",", ":")).encode()
+        assert answer.headers["content-type"] == "application/json"
     paged = client.get("/api/events?limit=2&offset=1").json()["items"]
     assert paged == document["events"][1:3]
     assert client.get("/api/events/nope").status_code == 404
