@@ -146,7 +146,7 @@ def iter_html(conn: sqlite3.Connection) -> Iterator[str]:
         head, tail = report.render(index=index, style=Markup(STYLE.read_text(encoding="utf-8")),
                                    problems=store.problems(conn), body=Markup(_BODY)).split(_BODY, 1)
         yield head
-        yield _section("stories", "list", _main("index.html", index=index, stories=reader.counted(index.stories), offset=0,
+        yield _section("stories", "list", _main("index.html", index=index, stories=index.stories, offset=0,
                                                 total=len(index.stories), per_page=len(index.stories)))
         for story in index.stories:
             yield _section("story", story["id"], _story(reader, index, story))

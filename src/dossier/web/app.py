@@ -284,7 +284,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def home(offset: int = Query(0, ge=0)) -> Response:
         index = reader.index()
-        return render("index.html", stories=reader.counted(index.stories[offset:offset + STORIES_PER_PAGE]), offset=offset,
+        return render("index.html", stories=index.stories[offset:offset + STORIES_PER_PAGE], offset=offset,
                       total=len(index.stories), per_page=STORIES_PER_PAGE)
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -296,7 +296,6 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         key = ("story-page", story_id)
         if key in reader.cache:  # rendered once per store version
             return HTMLResponse(reader.cache[key])
-        reader.counted([story])
         events = [index.events[e] for e in story["events"] if e in index.events]
         shown, columns = story_events(events)
         articles = [a for e in events for a in e["articles"]]
@@ -402,7 +401,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         stories = reader.index().stories
         key = ("api-stories", limit, offset)
         if key not in reader.cache:  # the same page is the same bytes until the store changes
-            items = [story_item(s) for s in reader.counted(stories[offset:offset + limit])]
+            items = [story_item(s) for s in stories[offset:offset + limit]]
             reader.cache[key] = JSONResponse(_page(items, len(stories), limit, offset, request)).body
         return Response(reader.cache[key], media_type="application/json")
 
@@ -412,7 +411,6 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         story = index.story_by_id.get(story_id)
         if story is None:
             raise not_found("story", story_id)
-        reader.counted([story])
         # encoded 500 events at a time, as JSONResponse would (the 1,000,000 corpus's largest story has
         # 300,000: held whole as dicts, its answer of 475 MB took the server to 6.2 GB)
         ids = [e for e in story["events"] if e in index.events]

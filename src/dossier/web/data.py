@@ -33,10 +33,11 @@ from dossier.store.corpus import PRIMARY_ORDER
 from dossier.store.db import connect
 
 SEVERITIES = ("error", "warning", "info")
-# how many statements (not quoted fragments) the articles of one story carry
-STORY_STATEMENTS = ("SELECT COUNT(DISTINCT o.quote_id) FROM stories s JOIN story_events se ON se.story = s.root "
+# how many statements (not quoted fragments) the articles of each story carry
+# (by the story's root, its first event, as story_events names it; SQLite joined in a slower order from stories)
+STORY_STATEMENTS = ("SELECT se.story, COUNT(DISTINCT o.quote_id) FROM story_events se "
                     "JOIN event_articles ea ON ea.event_id = se.event JOIN quote_occurrences o ON o.article_id = ea.article_id "
-                    "JOIN quotes q ON q.id = o.quote_id WHERE s.id = ? AND q.kind != 'fragment'")
+                    "JOIN quotes q ON q.id = o.quote_id WHERE q.kind != 'fragment' GROUP BY se.story")
 SHOWN_OVER = 1000  # a statement of more occurrences than this gets only those its table row shows (`quotes_in`)
 ALTERED_SHOWN = 100  # the altered occurrences a statements table lists, at most
 QUOTE_MEMO = 50_000  # statements whose JSON a server keeps between requests
@@ -80,7 +81,7 @@ class Index:
     articles: dict[str, ArticleMeta]
     article_order: list[str]  # newest first
     events: dict[str, dict[str, Any]]  # without their members' whys and date reasons (`Reader.events`)
-    stories: list[dict[str, Any]]  # newest first, each with "counts" ("quotes" None until `Reader.counted`) and "latest"
+    stories: list[dict[str, Any]]  # newest first, each with "counts" and "latest"
     story_by_id: dict[str, dict[str, Any]]
     event_story: dict[str, str]
     article_event: dict[str, str]
@@ -257,8 +258,11 @@ def build_index(conn: sqlite3.Connection) -> Index:
     # order of them all when the API pages through them (`Reader.claim_page`); their places were 48 s and
     # 0.5 GB of the index at 1,000,000 articles
     flags, article_flags = _flag_places(conn)
-    # each story's statements are counted when it is shown (`Reader.counted`): counting them all here,
-    # in a pass over every occurrence, was 43 s of the index at 1,000,000 articles
+    # each story's statements counted by SQLite (the pass over every occurrence in Python was 43 s and, for
+    # a story of 900,000 articles, a set of 7 million ids; counted when a story was first shown, it held a
+    # server's requests for a minute at 1,000,000 articles: here it is in the rebuild's thread)
+    by_root = dict(conn.execute(STORY_STATEMENTS).fetchall())
+    story_quotes = {story_id: by_root.get(root, 0) for root, story_id in conn.execute("SELECT root, id FROM stories")}
     actor_names = {row[0]: row[1] for row in conn.execute("SELECT id, name FROM actors")}
     event_story: dict[str, str] = {}
     stories = []
@@ -269,7 +273,7 @@ def build_index(conn: sqlite3.Connection) -> Index:
                  for d in (events[e]["date_range"]["earliest"], events[e]["date_range"]["latest"])]
         counts = {"events": len(story["events"]), "articles": len(member_articles),
                   "outlets": len({o for a in member_articles if a in articles for o in articles[a].outlets}),
-                  "quotes": None, "flags": len(story_flags)}
+                  "quotes": story_quotes.get(story["id"], 0), "flags": len(story_flags)}
         stories.append({**story, "counts": counts, "earliest": min(dates) if dates else None,
                         "latest": max(dates) if dates else None})
         for e in story["events"]:
@@ -430,13 +434,6 @@ class Reader:
     def events(self, ids: list[str]) -> list[dict[str, Any]]:
         """These events whole, in export shape (with each member's why and date reason), in this order."""
         return events_by_id(self.conn, ids)
-
-    def counted(self, stories: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """These stories of the served index, their statements counted (once per store version)."""
-        for story in stories:
-            if story["counts"]["quotes"] is None:
-                story["counts"]["quotes"] = self.conn.execute(STORY_STATEMENTS, (story["id"],)).fetchone()[0]
-        return stories
 
     def claims(self, ids: list[str]) -> list[dict[str, Any]]:
         """These claims in export shape, in this order."""
@@ -688,7 +685,7 @@ class Reader:
         first (by their first article's date, then id): how many there are, and the first `limit`
         with their occurrences. Counted and ordered by SQLite, so a story of 900,000 articles
         reads only the statements it shows."""
-        with self._articles_table(article_ids) as table:  # (`total`: the caller counted them: a story, `counted`)
+        with self._articles_table(article_ids) as table:  # (`total`: the caller counted them: a story's counts)
             # (CROSS JOIN: from the articles to their occurrences, in that order; left to choose, SQLite
             # read every occurrence in the store and looked each one's article up in the table)
             statements = (f"(SELECT DISTINCT o.quote_id FROM {table} w CROSS JOIN quote_occurrences o "
