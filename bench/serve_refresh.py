@@ -31,7 +31,7 @@ TOKEN = "bench-token"
 # Our own words (synthetic), not an article from anywhere.
 TEXT = ("Harbor officials in Port Quillon approved a plan on Monday to dredge the north channel.\n\n"
         "\"We will finish the work before the storm season,\" said Mayor Tomasz Wiercioch, who chairs the port board.\n\n"
-        "The plan costs 14 million dollars, according to the board, and the work starts in {month}.")
+        "The plan costs {millions} million dollars, according to the board, and the work starts in {month}.")
 
 
 def free_port() -> int:
@@ -71,7 +71,9 @@ def main() -> None:
                     sys.exit(f"the server stopped: {server.stderr.read().decode()[-2000:]}")
                 time.sleep(0.5)
         first = time.perf_counter() - started
-        body = json.dumps({"text": TEXT.format(month=time.strftime("%B")), "title": "Port board approves dredging",
+        # (a text of its own each run: the same text twice is the same article, and adds nothing to link)
+        body = json.dumps({"text": TEXT.format(month=time.strftime("%B"), millions=int(time.time()) % 100_000),
+                           "title": "Port board approves dredging",
                            "outlet": "Port Quillon Gazette", "published": time.strftime("%Y-%m-%d")}).encode()
         request = urllib.request.Request(base + "/api/articles?wait=0", data=body, method="POST", headers={
             "Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})

@@ -6,7 +6,7 @@ statements, claims, flag records, each event's evidence, each copy's changes).
 The store changes under a running server (a `dossier build` in another process, or an
 ingest through the API); SQLite's `PRAGMA data_version` tells a connection cheaply when
 another connection committed, and the index is then rebuilt. A small store's is rebuilt on the
-next request. A large store's (37 s at 1,000,000 articles) is rebuilt in a thread while the
+next request. A large store's (97 s at 1,000,000 articles) is rebuilt in a thread while the
 old one is served: the connection the pages read through keeps the read transaction its index
 was built in, so every page shows one version of the store until the new index takes over.
 """
