@@ -372,8 +372,8 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         if q.strip():
             try:
                 await ensure_search()
-                total_a, articles = fts.search_articles(reader.search_connection(), q, 50, 0)
-                total_s, statements = fts.search_quotes(reader.search_connection(), q, 50, 0)
+                total_a, articles = fts.search_articles(reader.conn, q, 50, 0)
+                total_s, statements = fts.search_quotes(reader.conn, q, 50, 0)
                 totals = (total_a, total_s)
             except sqlite3.OperationalError as exc:
                 problem = f"search is unavailable on this store ({exc})"
@@ -598,7 +598,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
         try:
             await ensure_search()
             find = fts.search_articles if scope == "articles" else fts.search_quotes
-            total, items = find(reader.search_connection(), q, limit, offset)
+            total, items = find(reader.conn, q, limit, offset)
         except sqlite3.OperationalError as exc:
             return _error(503, f"search is unavailable on this store ({exc})")
         for item in items:

@@ -7,8 +7,10 @@ The store changes under a running server (a `dossier build` in another process, 
 ingest through the API); SQLite's `PRAGMA data_version` tells a connection cheaply when
 another connection committed, and the index is then rebuilt. A small store's is rebuilt on the
 next request. A large store's (97 s at 1,000,000 articles) is rebuilt in a thread while the
-old one is served: the connection the pages read through keeps the read transaction its index
-was built in, so every page shows one version of the store until the new index takes over.
+old one is served, and the pages' own reads see the store as it is meanwhile. (Holding the old
+index's read transaction open until the new one is ready would show every page one version of
+the store, but a reader that holds an old snapshot stops SQLite from restarting its write-ahead
+log: beside a build, the log would grow by everything the build writes.)
 """
 
 from __future__ import annotations
@@ -290,17 +292,16 @@ def build_index(conn: sqlite3.Connection) -> Index:
 
 @dataclass
 class _Served:
-    """An index with the connection (in the read transaction it was built in) that pages read through."""
+    """An index, with the version of the store it was built from."""
 
-    conn: sqlite3.Connection
     index: Index
     version: int  # the watching connection's data_version when it was built
     seconds: float  # how long it took to build
 
 
 class Reader:
-    """The store as the server shows it: an index of one version of the store and a connection
-    that reads that same version.
+    """The store as the server shows it: the index of one version of the store, and a connection
+    for the pages' own reads.
 
     Pages run on one thread (the server's event loop) and call `index()` first; a new index is
     built on that thread (small stores) or on another (`refresh`) and adopted by the next call.
@@ -319,10 +320,9 @@ class Reader:
         self._served: _Served | None = None
         self._failed_at: int | None = None  # the version a background refresh failed on (not tried again)
         self._writers = 0  # this server's ingests running (`writing`)
-        self.conn: sqlite3.Connection | None = None  # the served index's connection
+        self.conn = self._connect()  # the pages' reads (on the event loop's thread)
         self._index: Index | None = None
         self.cache: dict[Any, Any] = {}  # per-version memo of derived results (counts, pages)
-        self._search: sqlite3.Connection | None = None
 
     def _connect(self) -> sqlite3.Connection:
         # the server's event loop may run in another thread than the one that made the app
@@ -345,17 +345,14 @@ class Reader:
             if newest is not None and newest.version == version:
                 return
             started = time.perf_counter()
-            conn = self._connect()
+            conn = self._connect()  # (its own: this may run beside the pages' reads)
             try:
-                conn.execute("BEGIN")  # kept open: the pages read the version this index was built from
+                conn.execute("BEGIN")  # one snapshot of every table, even while a build commits
                 index = build_index(conn)
-            except BaseException:
+            finally:
                 conn.close()
-                raise
             with self._handover:
-                replaced, self._pending = self._pending, _Served(conn, index, version, time.perf_counter() - started)
-            if replaced is not None:
-                replaced.conn.close()
+                self._pending = _Served(index, version, time.perf_counter() - started)
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -384,11 +381,8 @@ class Reader:
             pending, self._pending = self._pending, None
         if pending is None:
             return
-        old, self._served = self._served, pending
-        self.conn, self._index = pending.conn, pending.index
+        self._served, self._index = pending, pending.index
         self.cache.clear()
-        if old is not None:
-            old.conn.close()  # its read transaction ends with it
 
     def index(self) -> Index:
         """The index to answer this request from. A changed store's small index is rebuilt now; a
@@ -407,12 +401,6 @@ class Reader:
         assert self._index is not None
         return self._index
 
-    def search_connection(self) -> sqlite3.Connection:
-        """A connection outside the served version, for the full-text index: the store's own,
-        brought up to date by the first search after a change (`web.search.ensure_index`)."""
-        if self._search is None:
-            self._search = self._connect()
-        return self._search
 
     # --- events, copies and claims -----------------------------------------------------
 
@@ -494,9 +482,8 @@ class Reader:
 
     @contextmanager
     def _articles_table(self, article_ids: Iterable[str]) -> Iterator[str]:
-        """These articles in a temporary table of the served connection (its name), emptied after: a
-        story's hundreds of thousands of articles are joined there by SQLite, not listed in queries.
-        (A temporary table is written outside the store: the read transaction stays as it is.)"""
+        """These articles in a temporary table of the pages' connection (its name), emptied after: a
+        story's hundreds of thousands of articles are joined there by SQLite, not listed in queries."""
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS web_articles (article_id TEXT PRIMARY KEY) WITHOUT ROWID")
         self.conn.executemany("INSERT OR IGNORE INTO temp.web_articles VALUES (?)", ((a,) for a in article_ids))
         try:
