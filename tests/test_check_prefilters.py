@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import pytest
 
 from conftest import SHARED
 from dossier.analyze import published_range

@@ -125,7 +125,7 @@ def test_story_sections_have_timeline_coverage_statements_and_flags(exported):
         assert f'href="#event-{event_id}"' in timeline
         rng = events[event_id]["date_range"]
         if rng["earliest"] != rng["latest"]:  # an uncertain range is shown as a range, not as one day
-            assert f'<span class="uncertain"' in timeline and f"{rng['earliest']} – {rng['latest']}" in timeline
+            assert '<span class="uncertain"' in timeline and f"{rng['earliest']} – {rng['latest']}" in timeline
     coverage = section[section.index('<table class="coverage">'):]
     coverage = coverage[:coverage.index("</table>")]
     members = {a for e in story["events"] for a in events[e]["articles"]}

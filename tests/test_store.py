@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import WIRE_BODY, wire_text, write_jsonl
+from conftest import wire_text, write_jsonl
 from dossier.build import BuildOptions, build
 from dossier.report.document import build_document
 from dossier.store.db import connect

@@ -20,7 +20,6 @@ import gc
 import io
 import json
 import os
-import pickle
 import secrets
 import sqlite3
 import tempfile
@@ -38,7 +37,7 @@ from dossier.link.copies import ArticleText, CopyIndex, closest_originals
 from dossier.link import pickling
 from dossier.link.pool import give_back_freed_memory
 from dossier.link.linkstate import AnalysisKeys, CopyRelations, KeptRelations
-from dossier.link.events import LEAD_CHARS, Event, EventArticle, EventIndex, lead_terms, period_of
+from dossier.link.events import LEAD_CHARS, EventArticle, EventIndex, lead_terms, period_of
 from dossier.link.quotes import MergedQuote, Occurrence, QuoteIndex, normalize_quote
 from dossier.link.timeline import DateTally, LeadFacts
 from dossier.model import Mention
