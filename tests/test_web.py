@@ -802,3 +802,47 @@ def test_a_statement_altered_in_many_articles_lists_the_first_and_counts_the_res
     with TestClient(create_app(path)) as c:
         row = c.get(f"/events/{event['id']}").text.split(f'id="q-{quote["id"]}"')[1].split("</tr>")[0]
     assert f"altered in {count} article(s)" in row and f"and {count} more" in row
+
+
+def test_the_search_index_is_built_in_batches_that_let_a_build_write_between_them(built, tmp_path):
+    """Rebuilt a batch of rows per transaction: the same index as at once; a build's commit between two
+    batches goes through (it waited for one batch, not the rebuild) and makes the next search rebuild."""
+    import sqlite3
+
+    from dossier.web import search
+
+    whole, batched = tmp_path / "whole.db", tmp_path / "batched.db"
+    for path in (whole, batched):
+        shutil.copy(built[0], path)
+    queries = ["cartels", "Sheinbaum", "military", "policemen", "sovereignty"]
+
+    def results(path, rows):
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("INSERT INTO builds (started_at, inputs) VALUES ('2026-12-05T09:00:00Z', '[]')")  # changed
+        assert search.ensure_index(conn, rows=rows) and not search.ensure_index(conn, rows=rows)  # then current
+        found = [(search.search_articles(conn, q, 500, 0), search.search_quotes(conn, q, 500, 0)) for q in queries]
+        conn.close()
+        return found
+
+    at_once = results(whole, 1_000_000)
+    assert results(batched, 1) == at_once and any(articles[0] for articles, _ in at_once)
+
+    writes, batches = [], []
+
+    class BuildBetweenBatches(sqlite3.Connection):
+        def execute(self, sql, *args):
+            if sql.startswith("SELECT MAX(rid)"):  # between two batches of articles (after the first)
+                batches.append(1)
+                if len(batches) == 2:
+                    other = sqlite3.connect(batched, isolation_level=None, timeout=0.5)  # a build's short wait
+                    other.execute("INSERT INTO builds (started_at, inputs) VALUES ('2026-12-05T10:00:00Z', '[]')")
+                    other.close()
+                    writes.append(1)
+            return super().execute(sql, *args)
+
+    conn = sqlite3.connect(batched, isolation_level=None, factory=BuildBetweenBatches)
+    conn.execute("INSERT INTO builds (started_at, inputs) VALUES ('2026-12-05T09:30:00Z', '[]')")  # the store changed
+    assert search.ensure_index(conn, rows=1) and writes  # the build wrote during the rebuild
+    assert search.ensure_index(conn, rows=1)  # what it wrote made the index not current: rebuilt again
+    assert not search.ensure_index(conn, rows=1)
+    conn.close()

@@ -5,18 +5,30 @@ tables (they index the text without keeping a copy of it) over a view of the art
 (text and title) and over the quotes table, created when missing and rebuilt whenever
 the store's content changed since the last rebuild (a signature of the builds and table
 sizes is kept beside them). Linking replaces the quotes table wholesale and outlet
-boilerplate learning rewrites texts, so a rebuild (seconds for 10,000 articles) is
-simpler and safer than tracking every change.
+boilerplate learning rewrites texts, so a rebuild (seconds for 10,000 articles, 17 s for
+100,000) is simpler and safer than tracking every change. It is written REBUILD_ROWS rows
+per transaction, so a build beside it waits for one batch, not for the whole rebuild; the
+signature recorded is the one it started from, so what a build wrote meanwhile makes the
+next search rebuild it again.
+Rebuilds in several server processes take turns (a lock file beside the store).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from dossier.store.db import rollback
+
+try:
+    import fcntl
+except ImportError:  # not a POSIX system: rebuilds in several processes are not kept apart
+    fcntl = None  # type: ignore[assignment]
 
 START, END = "\x02", "\x03"  # match markers for snippet(): never in clean text, easy to split on
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -44,27 +56,67 @@ def signature(conn: sqlite3.Connection) -> str:
     return f"{tuple(build)}|{tuple(articles)}|{tuple(quotes)}"
 
 
-def ensure_index(conn: sqlite3.Connection) -> bool:
-    """Create the search tables if missing and rebuild them if the store changed; True if rebuilt."""
-    current = signature(conn)
+REBUILD_ROWS = 5000  # rows indexed per transaction
+# each search table, what it indexes, that source's key (the table's rowid) and the columns indexed
+_SOURCES = (("web_fts_articles", "web_search_articles", "rid", "title, text"),
+            ("web_fts_quotes", "quotes", "rowid", "text, speaker_name"))
+
+
+def _current(conn: sqlite3.Connection, signature_now: str) -> bool:
     try:
         row = conn.execute("SELECT signature FROM web_search_state WHERE name = 'fts'").fetchone()
-        if row is not None and row[0] == current:
-            return False
     except sqlite3.OperationalError:  # no state table yet: first run on this store
-        pass
+        return False
+    return row is not None and row[0] == signature_now
+
+
+@contextmanager
+def _one_rebuild_at_a_time(conn: sqlite3.Connection) -> Iterator[None]:
+    """Across processes (a server's workers): a lock file beside the store, held for a rebuild."""
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    if not path or fcntl is None:  # a store in memory, or no flock here
+        yield
+        return
+    handle = os.open(f"{path}.search.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # waits for another process's rebuild to end
+        yield
+    finally:
+        os.close(handle)  # (closing releases the lock)
+
+
+def _in_transaction(conn: sqlite3.Connection, *statements: tuple[str, tuple]) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for statement in _SETUP:
-            conn.execute(statement)
-        current = signature(conn)  # again, inside the write lock
-        conn.execute("INSERT INTO web_fts_articles(web_fts_articles) VALUES ('rebuild')")
-        conn.execute("INSERT INTO web_fts_quotes(web_fts_quotes) VALUES ('rebuild')")
-        conn.execute("INSERT OR REPLACE INTO web_search_state (name, signature) VALUES ('fts', ?)", (current,))
+        for sql, params in statements:
+            conn.execute(sql, params)
         conn.execute("COMMIT")
     except BaseException:
         rollback(conn)
         raise
+
+
+def ensure_index(conn: sqlite3.Connection, rows: int = REBUILD_ROWS) -> bool:
+    """Create the search tables if missing and rebuild them if the store changed; True if rebuilt."""
+    if _current(conn, signature(conn)):
+        return False
+    with _one_rebuild_at_a_time(conn):
+        started = signature(conn)
+        if _current(conn, started):  # another process rebuilt it while this one waited
+            return False
+        # emptied, and not current until the last batch is in
+        _in_transaction(conn, *((statement, ()) for statement in _SETUP),
+                        ("DELETE FROM web_search_state WHERE name = 'fts'", ()),
+                        *((f"INSERT INTO {fts}({fts}) VALUES ('delete-all')", ()) for fts, _, _, _ in _SOURCES))
+        for fts, source, key, columns in _SOURCES:
+            last = 0
+            while (upper := conn.execute(f"SELECT MAX({key}) FROM (SELECT {key} FROM {source} WHERE {key} > ? "
+                                         f"ORDER BY {key} LIMIT ?)", (last, rows)).fetchone()[0]) is not None:
+                _in_transaction(conn, (f"INSERT INTO {fts}(rowid, {columns}) SELECT {key}, {columns} FROM {source} "
+                                       f"WHERE {key} > ? AND {key} <= ?", (last, upper)))
+                last = upper
+        # the signature it started from: if a build wrote meanwhile, the next search finds it changed and rebuilds
+        _in_transaction(conn, ("INSERT OR REPLACE INTO web_search_state (name, signature) VALUES ('fts', ?)", (started,)))
     return True
 
 
