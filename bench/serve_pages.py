@@ -31,13 +31,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def get(url: str) -> tuple[int, float, bytes]:
+def get(url: str, timeout: float = 3600.0) -> tuple[int, float, bytes]:
+    """(status, seconds, body) of a GET; a 404 is an answer too."""
     started = time.perf_counter()
     try:
-        with urllib.request.urlopen(url, timeout=3600) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status, time.perf_counter() - started, response.read()
     except urllib.error.HTTPError as error:
         return error.code, time.perf_counter() - started, error.read()
+
+
+def start_server(store: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str, float]:
+    """`dossier serve` on STORE on a free port: the process, its base URL and the seconds to its first
+    answer (it reads its index before it listens). Also used by bench/serve_refresh.py."""
+    base = f"http://127.0.0.1:{(port := free_port())}"
+    started = time.perf_counter()
+    server = subprocess.Popen([sys.executable, "-m", "dossier", "serve", "--db", str(store), "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    while True:
+        try:
+            get(base + "/api/status", timeout=5)
+            return server, base, time.perf_counter() - started
+        except OSError:
+            if server.poll() is not None:
+                sys.exit(f"the server stopped: {server.stderr.read().decode()[-2000:]}")
+            time.sleep(0.5)
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -51,22 +69,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("store", type=Path)
     args = parser.parse_args()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if k != "DOSSIER_TOKEN"}
-    started = time.perf_counter()
-    server = subprocess.Popen([sys.executable, "-m", "dossier", "serve", "--db", str(args.store), "--port", str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server, base, first = start_server(args.store, {k: v for k, v in os.environ.items() if k != "DOSSIER_TOKEN"})
     try:
-        while True:
-            try:
-                get(base + "/api/status")
-                break
-            except OSError:
-                if server.poll() is not None:
-                    sys.exit(f"the server stopped: {server.stderr.read().decode()[-2000:]}")
-                time.sleep(0.5)
-        first = time.perf_counter() - started
         stories = json.loads(get(base + "/api/stories?limit=500")[2])["items"]
         story = max(stories, key=lambda s: s["counts"]["articles"])
         event = json.loads(get(base + f"/api/events?story={story['id']}&limit=1")[2])["items"][0]

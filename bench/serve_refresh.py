@@ -18,14 +18,14 @@ import argparse
 import json
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from serve_pages import get, start_server  # noqa: E402  (bench/serve_pages.py: the server started, a GET timed)
 
 TOKEN = "bench-token"
 # Our own words (synthetic), not an article from anywhere.
@@ -34,43 +34,14 @@ TEXT = ("Harbor officials in Port Quillon approved a plan on Monday to dredge th
         "The plan costs {millions} million dollars, according to the board, and the work starts in {month}.")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url: str, timeout: float = 600.0) -> tuple[int, float, bytes]:
-    started = time.perf_counter()
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status, time.perf_counter() - started, response.read()
-    except urllib.error.HTTPError as error:  # a 404 is an answer too
-        return error.code, time.perf_counter() - started, error.read()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("store", type=Path)
     parser.add_argument("--every", type=float, default=0.5, help="seconds between page requests")
     parser.add_argument("--after", type=float, default=10.0, help="seconds of page requests after the job is done")
     args = parser.parse_args()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DOSSIER_TOKEN": TOKEN}
-    started = time.perf_counter()
-    server = subprocess.Popen([sys.executable, "-m", "dossier", "serve", "--db", str(args.store), "--port", str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server, base, first = start_server(args.store, {**os.environ, "DOSSIER_TOKEN": TOKEN})
     try:
-        while True:
-            try:
-                get(base + "/api/status", timeout=5)
-                break
-            except OSError:
-                if server.poll() is not None:
-                    sys.exit(f"the server stopped: {server.stderr.read().decode()[-2000:]}")
-                time.sleep(0.5)
-        first = time.perf_counter() - started
         # (a text of its own each run: the same text twice is the same article, and adds nothing to link)
         body = json.dumps({"text": TEXT.format(month=time.strftime("%B"), millions=int(time.time()) % 100_000),
                            "title": "Port board approves dredging",

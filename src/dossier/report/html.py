@@ -116,7 +116,7 @@ def _article(reader: Reader, index: Index, article_id: str) -> str | None:
         return None
     occurrences = reader.occurrences_in(article_id)
     claims = reader.claims(reader.claims_of([article_id])[1])
-    flags = reader.flags(index.flags.most_severe_first(index.article_flags.get(article_id, ())))
+    flags = reader.flags(index, index.flags.most_severe_first(index.article_flags.get(article_id, ())))
     spans = article_spans(occurrences, claims, flags, article_id)
     event_id = index.article_event.get(article_id)
     return _main("article.html", index=index, article=article, paragraphs=segment(article["text"], spans),
@@ -152,7 +152,7 @@ def iter_html(conn: sqlite3.Connection) -> Iterator[str]:
             yield _section("story", story["id"], _story(reader, index, story))
         for event_id in [e for s in index.stories for e in s["events"] if e in index.events]:
             yield _section("event", event_id, _event(reader, index, index.events[event_id]))
-        flags = reader.flags(index.flags.most_severe_first(range(len(index.flags))))
+        flags = reader.flags(index, index.flags.most_severe_first(range(len(index.flags))))
         yield ('<section class="page flags" id="all-flags">\n'
                + _main("flags.html", index=index, flags=evidence_items(reader, flags, "evidence"), total=len(flags),
                        offset=0, kinds=[], severities=SEVERITIES, kind="", severity="", list_max=len(flags))

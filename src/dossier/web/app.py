@@ -333,7 +333,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
             raise not_found("article", article_id)
         occurrences = reader.occurrences_in(article_id)
         claims = reader.claims(reader.claims_of([article_id])[1])
-        flags = reader.flags(index.flags.most_severe_first(index.article_flags.get(article_id, ())))
+        flags = reader.flags(index, index.flags.most_severe_first(index.article_flags.get(article_id, ())))
         spans = article_spans(occurrences, claims, flags, article_id)
         event_id = index.article_event.get(article_id)
         return render("article.html", article=article, paragraphs=segment(article["text"], spans),
@@ -358,7 +358,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
                          offset: int = Query(0, ge=0)) -> Response:
         index = reader.index()
         chosen = index.flags.most_severe_first(index.flags.places(kind or None, severity or None))
-        page = reader.flags(chosen[offset:offset + LIST_MAX])
+        page = reader.flags(index, chosen[offset:offset + LIST_MAX])
         return render("flags.html", flags=evidence_items(reader, page, "evidence"), total=len(chosen), offset=offset,
                       kinds=sorted(k for k in index.flags.kinds if k), severities=SEVERITIES,
                       kind=kind or "", severity=severity or "", list_max=LIST_MAX)
@@ -468,7 +468,7 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
                              "quotations": reader.occurrences_in(article_id),
                              "copy_of": reader.copy_relations([article_id]).get(article_id, []),
                              "copied_by": reader.copy_relations([article_id], "of").get(article_id, []),
-                             "claims": reader.claims(reader.claims_of([article_id])[1]), "flags": reader.flags(index.article_flags.get(article_id, ()))})
+                             "claims": reader.claims(reader.claims_of([article_id])[1]), "flags": reader.flags(index, index.article_flags.get(article_id, ()))})
 
     @app.post("/api/articles", tags=["articles"], status_code=201,
               summary="Add articles: JSON record(s), JSON Lines, plain text or HTML; needs the bearer token",
@@ -588,8 +588,9 @@ def create_app(db_path: str | Path, token: str | None = None, max_body: int = MA
     async def api_flags(request: Request, kind: str | None = None,
                         severity: str | None = Query(None, pattern="^(info|warning|error)$"),
                         limit: int = Limit, offset: int = Offset) -> Response:
-        chosen = reader.index().flags.places(kind, severity)
-        return JSONResponse(_page(reader.flags(chosen[offset:offset + limit]), len(chosen), limit, offset, request))
+        index = reader.index()
+        chosen = index.flags.places(kind, severity)
+        return JSONResponse(_page(reader.flags(index, chosen[offset:offset + limit]), len(chosen), limit, offset, request))
 
     @app.get("/api/search", tags=["search"], summary="Full-text search over article texts and statements")
     async def api_search(request: Request, q: str = Query(..., min_length=1, max_length=500),

@@ -321,7 +321,6 @@ class Reader:
         self._failed_at: int | None = None  # the version a background refresh failed on (not tried again)
         self._writers = 0  # this server's ingests running (`writing`)
         self.conn = self._connect()  # the pages' reads (on the event loop's thread)
-        self._index: Index | None = None
         self.cache: dict[Any, Any] = {}  # per-version memo of derived results (counts, pages)
 
     def _connect(self) -> sqlite3.Connection:
@@ -381,7 +380,7 @@ class Reader:
             pending, self._pending = self._pending, None
         if pending is None:
             return
-        self._served, self._index = pending, pending.index
+        self._served = pending
         self.cache.clear()
 
     def index(self) -> Index:
@@ -398,8 +397,8 @@ class Reader:
             elif not self._building.locked() and version != self._failed_at and not self._writers:
                 threading.Thread(target=self._refresh_beside, args=(version,), name="dossier-index",
                                  daemon=True).start()
-        assert self._index is not None
-        return self._index
+        assert self._served is not None
+        return self._served.index
 
 
     # --- events, copies and claims -----------------------------------------------------
@@ -425,21 +424,21 @@ class Reader:
 
     def claims(self, ids: list[str]) -> list[dict[str, Any]]:
         """These claims in export shape, in this order."""
-        found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(ids), 500):
-            part = ids[start:start + 500]
-            found.update((row[0], claim_shaped(row[1])) for row in self.conn.execute(
-                f"SELECT id, record FROM claims WHERE id IN ({','.join('?' * len(part))})", part))
-        return [found[i] for i in ids if i in found]
+        return self._records("claims", claim_shaped, ids)
 
-    def flags(self, places: Iterable[int]) -> list[dict[str, Any]]:
-        """The flags at these places of the served index's `flags`, in export shape, in this order."""
-        ids = (self._index or self.index()).flags.ids.take(places)
+    def flags(self, index: Index, places: Iterable[int]) -> list[dict[str, Any]]:
+        """The flags at these places of `index.flags` (the index the request read: a newer one would
+        number them otherwise), in export shape, in this order."""
+        return self._records("flags", flag_shaped, index.flags.ids.take(places))
+
+    def _records(self, table: str, shaped: Any, ids: list[str]) -> list[dict[str, Any]]:
+        """The records of these ids of a table of records (claims, flags), shaped, in this order; one
+        gone from the store is left out."""
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(ids), 500):
             part = ids[start:start + 500]
-            found.update((row[0], flag_shaped(row[1])) for row in self.conn.execute(
-                f"SELECT id, record FROM flags WHERE id IN ({','.join('?' * len(part))})", part))
+            found.update((row[0], shaped(row[1])) for row in self.conn.execute(
+                f"SELECT id, record FROM {table} WHERE id IN ({','.join('?' * len(part))})", part))
         return [found[i] for i in ids if i in found]
 
     def claims_of(self, article_ids: Iterable[str], limit: int | None = None) -> tuple[int, list[str]]:

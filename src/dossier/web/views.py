@@ -24,7 +24,7 @@ def flags_and_claims(reader: Reader, index: Index, articles: list[str], flags_sh
     `claims_shown` claims (`Reader.claims` reads them) and how many there are."""
     places = index.flags.most_severe_first(dict.fromkeys(p for a in articles for p in index.article_flags.get(a, ())))
     total_claims, claims = reader.claims_of(articles, claims_shown)
-    return reader.flags(places[:flags_shown]), len(places), claims, total_claims
+    return reader.flags(index, places[:flags_shown]), len(places), claims, total_claims
 
 
 def story_events(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
