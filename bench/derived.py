@@ -60,11 +60,17 @@ def digest(conn) -> str:
 def tables_digest(conn) -> str:
     """A digest of every row, rowid included, of the tables a full derivation writes: equal
     digests mean the same rows written in the same order (claim_scopes has no rowid: its rows
-    are kept in key order, whatever the order they were written in)."""
+    are kept in key order, whatever the order they were written in). A JSON column counts by
+    its value, not its spelling (`dossier.fastjson` writes no spaces where json.dumps wrote them)."""
     h = hashlib.sha256()
     for table, query in (("claims", "rowid, *"), ("flags", "rowid, *"), ("claim_scopes", "*"),
                          ("claim_features", "rowid, *")):
-        for row in conn.execute(f"SELECT {query} FROM {table} ORDER BY 1, 2"):
+        rows = conn.execute(f"SELECT {query} FROM {table} ORDER BY 1, 2")
+        json_at = [i for i, column in enumerate(rows.description) if column[0] in ("record", "features")]
+        for row in rows:
+            row = list(row)
+            for i in json_at:
+                row[i] = json.dumps(json.loads(row[i]), sort_keys=True)
             h.update("\x1f".join(map(str, row)).encode() + b"\x1e")
     return h.hexdigest()
 

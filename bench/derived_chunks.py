@@ -114,7 +114,7 @@ def run_chunk(store: str, kind: str, chunk_file: str) -> None:
     from dossier.check import copies, dates, numbers, quotes, roles, speakers  # noqa: F401
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.process_time()
-    _, claims, _, flags = derived._compute(kb, conn, (kind, chunk))
+    _, claims, _, flags = derived._compute(kb, derived.Carriers(), conn, (kind, chunk))
     seconds = time.process_time() - started
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"| {kind} | {seconds:.1f} | {before / 1024:.0f} | {(after - before) / 1024:.0f} | "

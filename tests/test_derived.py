@@ -8,6 +8,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from conftest import SAMPLE, needs_shared
 from dossier.build import build
 from dossier.link.corpus import read_claims, read_flags
@@ -302,7 +304,7 @@ def test_words_a_copy_shares_with_an_article_outside_its_chunk_are_not_new(tmp_p
     assert flag not in whole_corpus()
     assert flag not in scoped()
     # a chunk's articles alone do not see it: the flag was derived from the chunk before
-    monkeypatch.setattr(derived, "_carried_elsewhere", lambda conn: lambda quote_id, words, copy_id: False)
+    monkeypatch.setattr(derived, "_carried_elsewhere", lambda conn, carriers=None: lambda quote_id, words, copy_id: False)
     assert flag in scoped()
 
 
@@ -342,3 +344,47 @@ def test_migration_11_replaces_the_claim_groups_of_schema_10(tmp_path):
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "claim_groups" not in tables and "claim_scopes" in tables
     assert conn.execute("SELECT COUNT(*) FROM claim_scopes").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("big, kept", [(1000, 10 ** 6), (0, 10 ** 6), (0, 5)])
+def test_carriers_answer_as_reading_the_statements_rows_does(tmp_path, monkeypatch, big, kept):
+    """`Carriers` answers whether an article other than the copy carries some words in the same
+    statement exactly as reading every row of the statement does: by reading rows until one does
+    (statements of at most BIG_STATEMENT occurrences, as all of the sample's), or from a map of its
+    wordings read once per derivation (every statement, with BIG_STATEMENT 0), however few of the
+    maps are kept (KEPT_WORDINGS 5: most are dropped and read again)."""
+    from dossier.check.quotes import quote_words
+    from dossier.link import derived
+
+    monkeypatch.setattr(derived, "BIG_STATEMENT", big)
+    monkeypatch.setattr(derived, "KEPT_WORDINGS", kept)
+    conn = connect(tmp_path / "s.db")
+    build([str(SAMPLE)], conn)
+    rows: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for quote_id, article_id, record in conn.execute("SELECT quote_id, article_id, record FROM quote_occurrences"):
+        o = json.loads(record)
+        if isinstance(o.get("start"), int) and isinstance(o.get("end"), int):
+            rows.setdefault(quote_id, []).append((article_id, quote_words(o.get("text") or "")))
+    reads = []
+    conn.set_trace_callback(lambda sql: reads.append(sql) if "json_extract(record, '$.text')" in sql else None)
+    carriers = derived.Carriers()
+    articles = sorted({a for found in rows.values() for a, _ in found})
+    asked = 0
+    for quote_id, found in sorted(rows.items()):
+        carried = derived._carried_elsewhere(conn, carriers)  # a chunk's, sharing the derivation's carriers
+        for words in sorted({w for _, w in found} | {("words", "nobody", "said")}):
+            for copy_id in articles[:3] + sorted({a for a, _ in found}):
+                expected = any(a != copy_id and w == words for a, w in found)
+                assert carried(quote_id, words, copy_id) == expected, (quote_id, words, copy_id)
+                asked += 1
+    assert asked > 300 and len(rows) > 20
+    first = len(reads)
+    carried = derived._carried_elsewhere(conn, carriers)
+    for quote_id, found in sorted(rows.items()):  # each statement asked about again, in a later chunk
+        assert carried(quote_id, found[0][1], "no such article")
+    if big == 0 and kept > 100:
+        assert first == len(reads) == len(rows)  # each statement read once, however often it was asked about
+    elif big == 0:
+        assert first == len(rows) < len(reads)  # most maps dropped, and read again
+    else:
+        assert first == asked  # a scan each time

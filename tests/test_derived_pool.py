@@ -81,16 +81,16 @@ def test_the_pool_is_used_by_default_only_for_a_large_store(sample_store, tmp_pa
     assert batch["workers"] == 1 and batch["a"] == 1  # a batch is derived in process
 
 
-def _fails(kb, conn, task):
+def _fails(kb, carriers, conn, task):
     if task[0] == "q":
         raise ValueError("a detector broke on this chunk")
-    return _real_compute(kb, conn, task)
+    return _real_compute(kb, carriers, conn, task)
 
 
-def _dies(kb, conn, task):
+def _dies(kb, carriers, conn, task):
     if task[0] == "e":
         os._exit(7)  # as a worker killed by the system (out of memory) ends: no exception, no report
-    return _real_compute(kb, conn, task)
+    return _real_compute(kb, carriers, conn, task)
 
 
 _real_compute = derived._compute

@@ -67,10 +67,10 @@ def test_a_claims_and_flags_worker_killed_is_a_link_failure_in_words_and_the_sto
     tables = _tables(store)
     compute = derived._compute
 
-    def killed(kb, conn, task):  # in a forked worker: as the system's OOM killer ends it
+    def killed(kb, carriers, conn, task):  # in a forked worker: as the system's OOM killer ends it
         if task[0] == "e":
             os.kill(os.getpid(), signal.SIGKILL)
-        return compute(kb, conn, task)
+        return compute(kb, carriers, conn, task)
 
     monkeypatch.setattr(derived, "default_workers", lambda articles: 2)  # the pool, even for the sample
     monkeypatch.setattr(derived, "_compute", killed)

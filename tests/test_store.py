@@ -237,6 +237,7 @@ def test_the_analysis_step_after_the_shards_reads_only_the_texts_that_changed_th
     from dossier import build as build_module
     from dossier.store import analysis
     from dossier.store.analysis import AnalysisOptions, stale_tasks, text_hash
+    from dossier.store.corpus import BASE_TEXT
 
     folder = synthetic_corpus(tmp_path / "in", 6)
     records = []
@@ -250,7 +251,7 @@ def test_the_analysis_step_after_the_shards_reads_only_the_texts_that_changed_th
     monkeypatch.setattr(build_module, "link", lambda *a, **k: {})
     conn = connect(tmp_path / "store.db")
     build([str(folder)], conn)  # the shards and the corpus steps, stopped before the analysis step
-    rows = conn.execute("SELECT text, base_text, text_hash FROM articles").fetchall()
+    rows = conn.execute(f"SELECT a.text, {BASE_TEXT}, a.text_hash FROM articles a").fetchall()
     changed = [r for r in rows if r[0] != r[1]]
     assert all(r[2] == text_hash(r[0]) for r in rows if r[0] == r[1]) and len(rows) - len(changed) == 1
     hashed = []
@@ -369,3 +370,35 @@ def test_a_full_rewrite_has_a_large_page_cache_and_gives_the_connection_its_own_
     assert conn.execute("PRAGMA cache_size").fetchone()[0] == own
     assert [tuple(row) for row in conn.execute("SELECT x FROM kept")] == [(1,)]
     assert not conn.in_transaction
+
+
+def test_a_base_text_is_stored_only_while_the_learned_boilerplate_changes_the_text(tmp_path):
+    """An article's text before the outlet boilerplate learned across articles comes out is kept
+    (the next learning starts from it) but stored only while it differs from the text: one footer
+    on five of an outlet's six articles is learned, and those five keep their text with the footer;
+    the sixth stores one copy. When the lines no longer apply, the text is its base again and one copy."""
+    from dossier.store.corpus import BASE_TEXT
+
+    folder = synthetic_corpus(tmp_path / "in", 6)
+    records = []
+    for i, path in enumerate(sorted(folder.iterdir())):
+        if i < 5:
+            path.write_text(path.read_text(encoding="utf-8") + f"\n{FOOTER}\n", encoding="utf-8")
+        records.append({"file": path.name, "url": f"https://www.valleytribune.example/{i}"})
+    write_jsonl(folder / "meta.jsonl", records)
+    conn = connect(tmp_path / "store.db")
+    build([str(folder)], conn, BuildOptions(workers=1))
+    rows = conn.execute(f"SELECT a.text, a.base_text, {BASE_TEXT} FROM articles a").fetchall()
+    learned = [r for r in rows if r[1]]
+    assert len(rows) == 6 and len(learned) == 5
+    assert all(FOOTER in base and FOOTER not in text and base == stored for text, stored, base in learned)
+    unlearned = [(text, base) for text, stored, base in rows if not stored]
+    assert len(unlearned) == 1 and unlearned[0][0] == unlearned[0][1] and FOOTER not in unlearned[0][0]
+    # learned lines that no longer apply (as after the outlet's articles change): the text is its base again
+    from dossier.store.corpus import _apply_outlet_lines
+
+    article_id = conn.execute("SELECT id FROM articles WHERE base_text != '' ORDER BY id LIMIT 1").fetchone()[0]
+    with conn:
+        assert _apply_outlet_lines(conn, article_id, {})
+    text, stored = conn.execute("SELECT text, base_text FROM articles WHERE id = ?", (article_id,)).fetchone()
+    assert FOOTER in text and stored == ""

@@ -19,13 +19,13 @@ A state saved before the parts had frames of their own is read whole, as before.
 from __future__ import annotations
 
 import gc
-import json
 import sqlite3
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from dossier import fastjson
 from dossier.kb import KnowledgeBase
 from dossier.link import checkpoint
 from dossier.link.corpus import (PROGRESS_EVERY, Laps, Progress, _analysis_keys, added_sizes, derive_added,
@@ -220,8 +220,8 @@ def _articles(conn: sqlite3.Connection, plan: _Plan, records: bool,
                 yield None, max_source
                 continue
             text, record = stored[article_id]
-            yield (LinkInput(article_id, text, title, published, json.loads(outlets),
-                             json.loads(record) if records else {}, key), max_source)
+            yield (LinkInput(article_id, text, title, published, fastjson.loads(outlets),
+                             fastjson.loads(record) if records else {}, key), max_source)
     for item in link_inputs(conn, plan.new, records=records):
         yield item, None
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 import difflib
 import heapq
 from bisect import bisect_left
-import json
 import hashlib
 import re
 import struct
@@ -49,6 +48,7 @@ from typing import Any, Callable
 import numpy as np
 from rensa import RMinHash
 
+from dossier import fastjson
 from dossier.link.events import period_of
 
 MINHASH_SEED = 7
@@ -796,14 +796,14 @@ class CopyIndex:
             self._kept.append(article)
         self._holders.add(keys, index)
         if self._keep_relations:
-            self._found.extend(json.dumps(r, ensure_ascii=False) for r in found)
+            self._found.extend(fastjson.dumps(r) for r in found)
         return found
 
     def relations(self) -> list[dict[str, Any]]:
         """Every relation found so far, each copy with its closest original(s)."""
         if not self._keep_relations:
             raise ValueError("this copy index does not keep its relations (a linker's: see Linker.relations)")
-        return closest_originals([json.loads(r) for r in self._found])
+        return closest_originals([fastjson.loads(r) for r in self._found])
 
 
 def find_copies(articles: list[ArticleText]) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 from collections.abc import Iterable, Iterator
 
+from dossier import fastjson
 from dossier.analyze.record import cached_kb, kb_fingerprint
 from dossier.link import checkpoint, scratch
 from dossier.link.checkpoint import Checkpoints
@@ -526,7 +527,7 @@ def link_inputs(conn: sqlite3.Connection, ids: list[str] | None = None, chunk: i
                 if row is None:
                     continue
                 yield LinkInput(article_id, row[1], primary.get(article_id), published,
-                                sorted(outlets.get(article_id, ())), json.loads(row[3]) if records else {}, row[2])
+                                sorted(outlets.get(article_id, ())), fastjson.loads(row[3]) if records else {}, row[2])
     finally:
         if ordered is not None:
             ordered.close()
@@ -563,7 +564,7 @@ def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes) ->
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.executemany("INSERT OR REPLACE INTO actors (id, name, kind, record) VALUES (?, ?, ?, ?)",
-                         [(e["id"], e["name"], e["kind"], json.dumps(e, ensure_ascii=False, sort_keys=True))
+                         [(e["id"], e["name"], e["kind"], fastjson.dumps(e, sort_keys=True))
                           for e in (linker.actors.entry(a) for a in sorted(changes.actors))])
         gone = sorted(changes.retired_quotes | set(changes.quotes))
         conn.executemany("DELETE FROM quote_occurrences WHERE quote_id = ?", [(q,) for q in gone])
@@ -572,7 +573,7 @@ def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes) ->
         conn.executemany("DELETE FROM copies WHERE article = ? AND of != article", [(c,) for c in sorted(changes.copies)])
         conn.executemany("INSERT OR REPLACE INTO copies (article, of, source, kind, similarity, record) VALUES (?, ?, ?, ?, ?, ?)",
                          [(c["article"], c["of"], c.get("source", ""), c["kind"], c["similarity"],
-                           json.dumps(c, ensure_ascii=False, sort_keys=True)) for c in linker.copy_records(changes.copies)])
+                           fastjson.dumps(c, sort_keys=True)) for c in linker.copy_records(changes.copies)])
         new_sources = conn.execute("SELECT DISTINCT article_id FROM sources WHERE rowid > ?",
                                    (linker.max_source_rowid,)).fetchall()
         for (article_id,) in new_sources:
@@ -583,7 +584,7 @@ def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes) ->
         duplicates = duplicate_sources(conn, [r[0] for r in new_sources])
         conn.executemany("INSERT OR REPLACE INTO copies (article, of, source, kind, similarity, record) VALUES (?, ?, ?, ?, ?, ?)",
                          [(c["article"], c["of"], c.get("source", ""), c["kind"], c["similarity"],
-                           json.dumps(c, ensure_ascii=False, sort_keys=True)) for c in duplicates])
+                           fastjson.dumps(c, sort_keys=True)) for c in duplicates])
         events = date_events(conn, [linker.event_record(key) for key in sorted(changes.events | redated)], linker.dated,
                              tallies=linker.tallies)
         _write_events(conn, events, linker.dated, changes.articles | {a for (a,) in new_sources})
@@ -605,7 +606,7 @@ def lead_entries(conn: sqlite3.Connection, ids: list[str]) -> list[dict[str, Any
             f"json_extract(an.record, '$.published_range') FROM articles a LEFT JOIN analyses an "
             f"ON an.article_id = a.id WHERE a.id IN ({','.join('?' * len(ids))})", ids):
         day = day_of(row[2])
-        entry = {"id": row[0], "published": row[2], "published_range": json.loads(row[3]) if row[3] else None,
+        entry = {"id": row[0], "published": row[2], "published_range": fastjson.loads(row[3]) if row[3] else None,
                  "lead_dates": lead_dates(row[1] or "", day) if day else []}
         entry["facts"] = article_facts(row[0], entry)  # what event_date reads, done once per article
         out.append(entry)
@@ -738,10 +739,10 @@ def _write_linked(conn: sqlite3.Connection, actors: list[dict[str, Any]], copies
     conn.execute("DELETE FROM copies")
     conn.executemany("INSERT OR REPLACE INTO copies (article, of, source, kind, similarity, record) VALUES (?, ?, ?, ?, ?, ?)",
                      ((c["article"], c["of"], c.get("source", ""), c["kind"], c["similarity"],
-                       json.dumps(c, ensure_ascii=False, sort_keys=True)) for c in copies))
+                       fastjson.dumps(c, sort_keys=True)) for c in copies))
     conn.execute("DELETE FROM actors")
     conn.executemany("INSERT INTO actors (id, name, kind, record) VALUES (?, ?, ?, ?)",
-                     ((a["id"], a["name"], a["kind"], json.dumps(a, ensure_ascii=False, sort_keys=True)) for a in actors))
+                     ((a["id"], a["name"], a["kind"], fastjson.dumps(a, sort_keys=True)) for a in actors))
 
 
 def _write_statements(conn: sqlite3.Connection, merged: Iterable[MergedQuote]) -> None:
@@ -775,16 +776,16 @@ def _write_events(conn: sqlite3.Connection, events: Iterable[dict[str, Any]], kn
         header = {k: v for k, v in event.items() if k not in ("articles", "why")}
         if event.get("date_certainty") in DATED:
             del header["date_reasons"]  # read_events puts them back from the member rows
-        headers.append((event["id"], event_seq(event), json.dumps(header, ensure_ascii=False, sort_keys=True)))
+        headers.append((event["id"], event_seq(event), fastjson.dumps(header, sort_keys=True)))
         whys = index[event["id"]].whys if "why" not in event and index is not None else None
         for position, article_id in enumerate(event["articles"]):
             if only is not None and article_id not in only:
                 continue
             entry = known.get(article_id)
             reason = (entry.get("facts") or article_facts(article_id, entry))[2] if entry else None
-            why = event["why"].get(article_id, {}) if whys is None else json.loads(whys[position])
-            members.append((article_id, event["id"], position, json.dumps(why, ensure_ascii=False, sort_keys=True),
-                            json.dumps(reason, ensure_ascii=False, sort_keys=True) if reason else None))
+            why = event["why"].get(article_id, {}) if whys is None else fastjson.loads(whys[position])
+            members.append((article_id, event["id"], position, fastjson.dumps(why, sort_keys=True),
+                            fastjson.dumps(reason, sort_keys=True) if reason else None))
         if len(members) >= batch or len(headers) >= batch:
             _insert_event_rows(conn, headers, members)
             headers, members = [], []
@@ -804,8 +805,8 @@ def _insert_quotes(conn: sqlite3.Connection, merged: Iterable[MergedQuote], batc
     occurrences: list[tuple] = []
     for quote in merged:
         quotes.append((quote.id, quote.text, quote.kind, quote.speaker, quote.speaker_name, quote.first_seen,
-                       json.dumps(quote.first_seen_candidates)))
-        occurrences.extend((quote.id, o["article"], o["start"], o["end"], json.dumps(occurrence_export(o), ensure_ascii=False))
+                       fastjson.dumps(quote.first_seen_candidates)))
+        occurrences.extend((quote.id, o["article"], o["start"], o["end"], fastjson.dumps(occurrence_export(o)))
                            for o in quote.occurrences)
         if len(quotes) >= batch:
             _insert_quote_rows(conn, quotes, occurrences)
@@ -840,7 +841,7 @@ def iter_quotes(conn: sqlite3.Connection, chunk: int = 500, stream_over: int | N
                                                  f"({marks}) ORDER BY quote_id, article_id, start", ids):
                 if quote_id in large:
                     continue
-                occurrence = json.loads(record)
+                occurrence = fastjson.loads(record)
                 occurrences.setdefault(quote_id, []).append(occurrence)
                 articles.add(occurrence["article"])
             outlets = _outlets_of(conn, articles)
@@ -856,7 +857,7 @@ def iter_quotes(conn: sqlite3.Connection, chunk: int = 500, stream_over: int | N
                 yield {"id": row["id"], "text": row["text"], "speaker": row["speaker"], "speaker_name": row["speaker_name"],
                        "occurrences": found, "first_seen": row["first_seen"],
                        # extensions
-                       "kind": row["kind"], "first_seen_candidates": json.loads(row["first_seen_candidates"]),
+                       "kind": row["kind"], "first_seen_candidates": fastjson.loads(row["first_seen_candidates"]),
                        "outlets": names}
     finally:
         ordered.close()
@@ -868,7 +869,7 @@ def _occurrences_of(conn: sqlite3.Connection, quote_id: str, page: int = 1000) -
                                  (quote_id,))
     try:
         while found := rows.fetchmany(page):
-            yield from (json.loads(row[0]) for row in found)
+            yield from (fastjson.loads(row[0]) for row in found)
     finally:
         rows.close()
 
@@ -892,7 +893,7 @@ def _outlets_of(conn: sqlite3.Connection, articles: Iterable[str], chunk: int = 
 
 def copy_shaped(record: str) -> dict[str, Any]:
     """A stored copy relation in export shape: DESIGN.md's fields first, then ours."""
-    relation = json.loads(record)
+    relation = fastjson.loads(record)
     head = {k: relation.pop(k) for k in ("article", "of", "kind", "similarity", "changes")}
     return {**head, **relation}
 
@@ -928,9 +929,9 @@ def _complete_events(conn: sqlite3.Connection, records: list[dict[str, Any]], li
             rows = members.get(record["id"], [])
             record["articles"] = [a for a, _, _ in rows]
             if not light:
-                record["why"] = {a: json.loads(why) for a, why, _ in sorted(rows)}
+                record["why"] = {a: fastjson.loads(why) for a, why, _ in sorted(rows)}
             if "date_reasons" not in record and not light:  # a dated event: its members' reasons, agreeing first
-                reasons = [json.loads(r) for _, _, r in sorted(rows) if r]
+                reasons = [fastjson.loads(r) for _, _, r in sorted(rows) if r]
                 record["date_reasons"] = ([r for r in reasons if r["date"] == record["date"]]
                                           + [r for r in reasons if r["date"] != record["date"]])
             record = dict(sorted(record.items()))
@@ -947,7 +948,7 @@ def iter_events(conn: sqlite3.Connection, chunk: int = 500, light: bool = False)
     ordered = conn.cursor().execute("SELECT record FROM events ORDER BY seq, id")
     try:
         while part := ordered.fetchmany(chunk):
-            yield from _complete_events(conn, [json.loads(row[0]) for row in part], light)
+            yield from _complete_events(conn, [fastjson.loads(row[0]) for row in part], light)
     finally:
         ordered.close()
 
@@ -957,7 +958,7 @@ def events_by_id(conn: sqlite3.Connection, ids: list[str], chunk: int = 500) -> 
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(ids), chunk):
         part = ids[start:start + chunk]
-        found.update((r["id"], r) for r in _complete_events(conn, [json.loads(row[0]) for row in conn.execute(
+        found.update((r["id"], r) for r in _complete_events(conn, [fastjson.loads(row[0]) for row in conn.execute(
             f"SELECT record FROM events WHERE id IN ({','.join('?' * len(part))})", part)]))
     return [found[i] for i in ids if i in found]
 
@@ -966,7 +967,7 @@ def iter_event_headers(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
     """Each event's stored record, without what its member rows hold (articles, whys, a dated event's
     date reasons): its id, title and dates."""
     for (record,) in conn.execute("SELECT record FROM events ORDER BY seq, id"):
-        yield json.loads(record)
+        yield fastjson.loads(record)
 
 
 def iter_stories(conn: sqlite3.Connection, chunk: int = 500) -> Iterator[dict[str, Any]]:
@@ -980,7 +981,7 @@ def iter_stories(conn: sqlite3.Connection, chunk: int = 500) -> Iterator[dict[st
                                              f"({','.join('?' * len(roots))}) ORDER BY story, place, event", roots):
                 story_events.setdefault(story, []).append(event)
             for root, record in part:
-                record = json.loads(record)
+                record = fastjson.loads(record)
                 record["events"] = story_events.get(root, [])
                 yield _shaped(record, ("id", "title", "events"))
     finally:
@@ -994,7 +995,7 @@ def read_events(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], list[di
 
 def iter_actors(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
     for (record,) in conn.execute("SELECT record FROM actors ORDER BY id"):
-        yield json.loads(record)
+        yield fastjson.loads(record)
 
 
 def read_actors(conn: sqlite3.Connection) -> list[dict[str, Any]]:
@@ -1008,9 +1009,9 @@ def write_claims_and_flags(conn: sqlite3.Connection, claims: list[dict[str, Any]
         conn.execute("DELETE FROM claims")
         conn.execute("DELETE FROM flags")
         conn.executemany("INSERT INTO claims (id, seq, record) VALUES (?, ?, ?)",
-                         [(c["id"], n, json.dumps(c, ensure_ascii=False, sort_keys=True)) for n, c in enumerate(claims)])
+                         [(c["id"], n, fastjson.dumps(c, sort_keys=True)) for n, c in enumerate(claims)])
         conn.executemany("INSERT INTO flags (id, seq, kind, severity, record) VALUES (?, ?, ?, ?, ?)",
-                         [(f["id"], n, f["kind"], f["severity"], json.dumps(f, ensure_ascii=False, sort_keys=True))
+                         [(f["id"], n, f["kind"], f["severity"], fastjson.dumps(f, sort_keys=True))
                           for n, f in enumerate(flags)])
         conn.execute("COMMIT")
     except BaseException:
@@ -1025,7 +1026,7 @@ CLAIM_ORDER = ("ORDER BY (SELECT COUNT(DISTINCT json_extract(o.value, '$.article
 
 def claim_shaped(record: str) -> dict[str, Any]:
     """A stored claim in export shape (DESIGN.md's fields first)."""
-    claim = json.loads(record)
+    claim = fastjson.loads(record)
     return {**{k: claim.pop(k) for k in ("id", "text", "value", "unit", "occurrences") if k in claim}, **claim}
 
 
@@ -1057,13 +1058,13 @@ def flag_sort_key(kind: str, severity: str, first_evidence: str | None, flag_id:
     """A flag's key in the order `run_checks` gives, from FLAG_ORDER_COLUMNS (its first evidence as JSON)."""
     from dossier.check import flag_order
 
-    first = json.loads(first_evidence) if first_evidence else {}
+    first = fastjson.loads(first_evidence) if first_evidence else {}
     return flag_order({"kind": kind, "severity": severity, "evidence": [first], "id": flag_id})
 
 
 def flag_shaped(record: str) -> dict[str, Any]:
     """A stored flag in export shape: DESIGN.md's fields first."""
-    flag = json.loads(record)
+    flag = fastjson.loads(record)
     return {**{k: flag.pop(k) for k in ("id", "kind", "severity", "message", "evidence") if k in flag}, **flag}
 
 

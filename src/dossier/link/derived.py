@@ -34,15 +34,16 @@ scope is touched again.
 
 from __future__ import annotations
 
-import json
+import hashlib
 import sqlite3
 import time
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from dossier import fastjson
 from dossier.link.claims import (ClaimArticle, Features, article_features, claims_for, group_claims, group_key,
                                  pair_claims, pair_key)
 from dossier.link.pool import ForkPool, can_fork, default_workers
@@ -52,6 +53,9 @@ from dossier.store.db import rollback
 CHUNK = 500
 SPAN = 2000  # articles per chunk of claim groups (and of events for the dates detector)
 OCCURRENCES = 4000  # occurrences per chunk of statements (`_bounded`)
+BIG_STATEMENT = 1000  # occurrences past which a statement's carriers are read once and kept (`Carriers`)
+KEPT_WORDINGS = 1_000_000  # wordings of such statements kept together (~100 MB)
+_NOBODY = object()
 
 
 def _chunks(ids: Iterable[Any], size: int | None = None) -> Iterator[list[Any]]:
@@ -299,7 +303,7 @@ def claim_inputs(conn: sqlite3.Connection, ids: Iterable[str],
             f"SELECT article_id, key, json_extract(record, '$.claims') FROM analyses WHERE article_id IN ({m})", part)}
         for row in conn.execute(f"SELECT f.article_id, f.features FROM claim_features f JOIN analyses an "
                                 f"ON an.article_id = f.article_id AND an.key = f.key WHERE f.article_id IN ({m})", part):
-            features[row[0]] = json.loads(row[1])
+            features[row[0]] = fastjson.loads(row[1])
         known = [a for a in part if a in features]
         rows = [(r[0], "", r[1]) for r in conn.execute(
             f"SELECT id, lang FROM articles WHERE id IN ({_marks(known)})", known)] if known else []
@@ -310,7 +314,7 @@ def claim_inputs(conn: sqlite3.Connection, ids: Iterable[str],
             article = ClaimArticle(article_id, text, lang, *meta.get(article_id, (None, None)))
             out.articles[article_id] = article
             key, claims = records.get(article_id, (None, None))
-            out.claims.update(claims_for([article], {article_id: {"claims": json.loads(claims)} if claims else {}}))
+            out.claims.update(claims_for([article], {article_id: {"claims": fastjson.loads(claims)} if claims else {}}))
             if article_id not in features:
                 features[article_id] = article_features(article, out.claims[article_id])
                 if key is not None and new_features is not None:
@@ -359,7 +363,7 @@ def _copies(conn: sqlite3.Connection, ids: Iterable[str], both: bool = False,
             if rowid in seen:
                 continue
             seen.add(rowid)
-            c = json.loads(record)
+            c = fastjson.loads(record)
             if both and not (c["article"] in wanted and c["of"] in wanted):
                 continue
             out.append(c)
@@ -376,7 +380,7 @@ def export_articles(conn: sqlite3.Connection, ids: Iterable[str], ranges: bool =
     wanted = list(ids)
     inferred = {}
     for part in _chunks(wanted) if ranges else ():
-        inferred.update((row[0], json.loads(row[1])) for row in conn.execute(
+        inferred.update((row[0], fastjson.loads(row[1])) for row in conn.execute(
             f"SELECT article_id, json_extract(record, '$.published_range') FROM analyses "
             f"WHERE article_id IN ({_marks(part)})", part) if row[1])
     out = [export_article(record, inferred.get(record["id"])) for record in iter_articles(conn, wanted)]
@@ -407,7 +411,7 @@ def _mentions(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, dict[st
     for part in _chunks(ids):
         for row in conn.execute(f"SELECT article_id, json_extract(record, '$.mentions') FROM analyses "
                                 f"WHERE article_id IN ({_marks(part)})", part):
-            out[row[0]] = {"mentions": json.loads(row[1])} if row[1] is not None else {}
+            out[row[0]] = {"mentions": fastjson.loads(row[1])} if row[1] is not None else {}
     return out
 
 
@@ -418,7 +422,7 @@ def _quotes(conn: sqlite3.Connection, quote_ids: Iterable[str]) -> list[dict[str
         occurrences: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in conn.execute(f"SELECT quote_id, record FROM quote_occurrences WHERE quote_id IN ({_marks(part)}) "
                                 f"ORDER BY quote_id, article_id, start", part):
-            occurrences[row[0]].append(json.loads(row[1]))
+            occurrences[row[0]].append(fastjson.loads(row[1]))
         out += _quote_rows(conn, part, occurrences)
     return out
 
@@ -432,7 +436,7 @@ def _quotes_in(conn: sqlite3.Connection, articles: Iterable[str]) -> list[dict[s
     for part in _chunks(articles):
         for row in conn.execute(f"SELECT quote_id, article_id, start, end, record FROM quote_occurrences "
                                 f"WHERE article_id IN ({_marks(part)})", part):
-            occurrences[row[0]].append(((row[1], row[2], row[3]), json.loads(row[4])))
+            occurrences[row[0]].append(((row[1], row[2], row[3]), fastjson.loads(row[4])))
     ordered = {q: [record for _, record in sorted(found, key=lambda f: f[0])] for q, found in occurrences.items()}
     out = []
     for part in _chunks(ordered):
@@ -451,7 +455,7 @@ def _quote_rows(conn: sqlite3.Connection, part: list[str],
 def _actors(conn: sqlite3.Connection, ids: Iterable[str]) -> list[dict[str, Any]]:
     out = []
     for part in _chunks(i for i in ids if i):
-        out += [json.loads(r[0]) for r in conn.execute(f"SELECT record FROM actors WHERE id IN ({_marks(part)})", part)]
+        out += [fastjson.loads(r[0]) for r in conn.execute(f"SELECT record FROM actors WHERE id IN ({_marks(part)})", part)]
     return out
 
 
@@ -496,8 +500,10 @@ def _number_flags(conn: sqlite3.Connection, kb: Any, scopes: list[tuple[str, lis
     return out
 
 
-def _flags(conn: sqlite3.Connection, kb: Any, letter: str, keys: list[str]) -> list[tuple[str, dict[str, Any]]]:
-    """(scope, flag) of these keys of one kind of flag scope (`a`, `e`, `c`, `k` or `q`)."""
+def _flags(conn: sqlite3.Connection, kb: Any, letter: str, keys: list[str], carriers: Carriers | None = None
+           ) -> list[tuple[str, dict[str, Any]]]:
+    """(scope, flag) of these keys of one kind of flag scope (`a`, `e`, `c`, `k` or `q`); `carriers`:
+    the derivation's, kept from chunk to chunk."""
     from dossier.check import MODULES, quotes as altered
     from dossier.check import copies as uncredited, dates, roles, speakers
 
@@ -527,7 +533,7 @@ def _flags(conn: sqlite3.Connection, kb: Any, letter: str, keys: list[str]) -> l
         else:
             document["quotes"] = _quotes_in(conn, ids)  # of the rest of the corpus, `elsewhere` asks the store
             document["actors"] = _actors(conn, _speakers(document["quotes"]))
-            elsewhere = _carried_elsewhere(conn)
+            elsewhere = _carried_elsewhere(conn, carriers)
             found = _run(lambda d, r, k: altered._within_copies(d, _by_id(d), _names(d), elsewhere), document, {}, kb)
         out += [(letter + ":" + _copy_of(f), f) for f in found]
     elif letter == "q":  # speaker conflicts and altered quotes within a statement, per statement
@@ -547,26 +553,86 @@ def _flags(conn: sqlite3.Connection, kb: Any, letter: str, keys: list[str]) -> l
     return out
 
 
-def _carried_elsewhere(conn: sqlite3.Connection) -> Callable[[str, tuple[str, ...], str], bool]:
+class Carriers:
+    """Whether an article other than a copy carries some words in the same statement, for one
+    derivation (each forked worker fills a copy of its own).
+
+    The detector of altered quotes within copies asks this of each occurrence it would flag
+    (`_carried_elsewhere`). A statement's rows are read one at a time until one carries the words,
+    which for most statements is a few rows. A statement carried by hundreds of thousands of
+    articles was read whole each time it was asked about, though: at 1,000,000 generated articles one
+    has 307,269 occurrences in 165,262 wordings, and those reads were ~29 % of the time of the flags
+    of copies (py-spy). A statement of more than BIG_STATEMENT occurrences (23 at 1,000,000, with
+    427,335 occurrences together) is read once instead, into a map of each wording's words (by
+    their digest) to the one article carrying them, or None for two or more; the maps are kept while
+    they hold at most KEPT_WORDINGS wordings together (the least recently asked go first). Reading
+    every statement whole into such a map, however small, made the flags of copies slower (337 ->
+    420 s at 1,000,000): most of them answer within their first rows."""
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[str, dict[bytes, str | None]] = OrderedDict()
+        self._wordings = 0  # in the kept maps together
+        self._small: set[str] = set()  # statements known to be at most BIG_STATEMENT occurrences
+
+    def carried(self, conn: sqlite3.Connection, quote_id: str, words: tuple[str, ...], copy_id: str) -> bool:
+        found = self._map(conn, quote_id)
+        if found is not None:
+            first = found.get(_words_digest(words), _NOBODY)
+            return first is not _NOBODY and first != copy_id  # None: two articles, one of them not the copy
+        from dossier.check.quotes import quote_words
+
+        return any(quote_words(text or "") == words for (text,) in conn.execute(
+            f"SELECT json_extract(record, '$.text') FROM quote_occurrences WHERE quote_id = ? AND article_id != ? "
+            f"AND {_SPANNED}", (quote_id, copy_id)))
+
+    def _map(self, conn: sqlite3.Connection, quote_id: str) -> dict[bytes, str | None] | None:
+        found = self._kept.get(quote_id)
+        if found is not None:
+            self._kept.move_to_end(quote_id)
+            return found
+        if quote_id in self._small:
+            return None
+        big = conn.execute("SELECT COUNT(*) FROM (SELECT 1 FROM quote_occurrences WHERE quote_id = ? LIMIT ?)",
+                           (quote_id, BIG_STATEMENT + 1)).fetchone()[0] > BIG_STATEMENT
+        if not big:
+            self._small.add(quote_id)
+            return None
+        from dossier.check.quotes import spelled_out_words  # not the cached quote_words: each wording read once
+
+        found = {}
+        for article_id, text in conn.execute(
+                f"SELECT article_id, json_extract(record, '$.text') FROM quote_occurrences WHERE quote_id = ? "
+                f"AND {_SPANNED}", (quote_id,)):
+            key = _words_digest(spelled_out_words(text or ""))
+            first = found.get(key, _NOBODY)
+            if first is _NOBODY:
+                found[key] = article_id
+            elif first is not None and first != article_id:
+                found[key] = None  # two articles or more
+        self._kept[quote_id] = found
+        self._wordings += len(found)
+        while self._wordings > KEPT_WORDINGS and len(self._kept) > 1:
+            self._wordings -= len(self._kept.popitem(last=False)[1])
+        return found
+
+
+# SQLite takes each text out of its record, of the occurrences with a span (`_spanned`: start and end integers)
+_SPANNED = "json_type(record, '$.start') = 'integer' AND json_type(record, '$.end') = 'integer'"
+
+
+def _words_digest(words: tuple[str, ...]) -> bytes:
+    return hashlib.blake2b("\x1f".join(words).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _carried_elsewhere(conn: sqlite3.Connection, carriers: Carriers | None = None
+                       ) -> Callable[[str, tuple[str, ...], str], bool]:
     """Whether an article other than the copy carries these words in the same statement, anywhere
     in the corpus: the question the detector of altered quotes within copies asks of the whole
     corpus, which a chunk's articles answered only in part (at 100,000 articles, 17 of 116 `k:`
     flags of two chunks had their "new" words carried elsewhere). Asked only of an occurrence that
-    would be flagged (a few a chunk); its statement's rows are read one at a time, up to the first
-    that carries the words, and SQLite takes each one's text out of its record (`_spanned`: start
-    and end are integers), so a statement carried by thousands costs no memory."""
-    from dossier.check.quotes import quote_words
-
-    def carried(quote_id: str, words: tuple[str, ...], copy_id: str) -> bool:
-        for (text,) in conn.execute(
-                "SELECT json_extract(record, '$.text') FROM quote_occurrences WHERE quote_id = ? AND article_id != ? "
-                "AND json_type(record, '$.start') = 'integer' AND json_type(record, '$.end') = 'integer'",
-                (quote_id, copy_id)):
-            if quote_words(text or "") == words:
-                return True
-        return False
-
-    return carried
+    would be flagged (a few a chunk), of `carriers` (the derivation's)."""
+    carriers = carriers or Carriers()
+    return partial(carriers.carried, conn)
 
 
 def _copy_of(flag: dict[str, Any]) -> str:
@@ -622,7 +688,8 @@ def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | Non
     if workers is None:
         workers = default_workers(conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]) if full and path else 1
     # forked before the transaction begins: a connection that holds locks must not cross a fork
-    pool = ForkPool(path, partial(_compute, kb), workers, "claims-and-flags worker") if (
+    carriers = Carriers()  # each forked worker fills a copy of its own
+    pool = ForkPool(path, partial(_compute, kb, carriers), workers, "claims-and-flags worker") if (
         full and path and workers > 1 and can_fork()) else None
     try:
         conn.execute("BEGIN IMMEDIATE")
@@ -637,7 +704,7 @@ def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | Non
             seconds["find"] = round(time.perf_counter() - started, 2)
             seconds.update((name, 0.0) for name in ("g", "p", "a", "e", "c+k", "q"))
             clock = time.perf_counter()
-            results = pool.map(_tasks(plan)) if pool else ((task, _compute(kb, conn, task)) for task in _tasks(plan))
+            results = pool.map(_tasks(plan)) if pool else ((task, _compute(kb, carriers, conn, task)) for task in _tasks(plan))
             for done, ((letter, chunk), rows) in enumerate(results, 1):
                 _write(conn, letter, rows)
                 counts[letter] += len(chunk)
@@ -666,7 +733,7 @@ def _tasks(plan: Plan) -> Iterator[Task]:
             yield letter, keys
 
 
-def _compute(kb: Any, conn: sqlite3.Connection, task: Task) -> Rows:
+def _compute(kb: Any, carriers: Carriers, conn: sqlite3.Connection, task: Task) -> Rows:
     """The rows of one chunk of scopes, ready to write. It reads only what the link wrote
     before the derivation (so a worker's connection, which does not see this derivation's
     uncommitted rows, gives the same), except kept claim features: a pair chunk in a worker
@@ -676,23 +743,23 @@ def _compute(kb: Any, conn: sqlite3.Connection, task: Task) -> Rows:
         new_features: dict[str, tuple[str, Features]] = {}
         done = (_group_chunk if letter == "g" else _pair_chunk)(conn, chunk, new_features)
         return (*_claim_rows(letter, done, new_features), _flag_rows(_number_flags(conn, kb, done)))
-    return [], [], [], _flag_rows(_flags(conn, kb, letter, chunk))
+    return [], [], [], _flag_rows(_flags(conn, kb, letter, chunk, carriers))
 
 
 def _claim_rows(letter: str, done: list[tuple[str, list[str], list[dict[str, Any]]]],
                 new_features: dict[str, tuple[str, Features]]) -> tuple[list[tuple], list[tuple], list[tuple]]:
     """A chunk's claim features computed for it, its claims (of a pair, only those both
     articles state), and which scopes hold each article."""
-    features = [(a, key, json.dumps(f, ensure_ascii=False)) for a, (key, f) in sorted(new_features.items())]
+    features = [(a, key, fastjson.dumps(f)) for a, (key, f) in sorted(new_features.items())]
     claims = []
     for scope, _, found in done:
-        claims += [(c["id"], json.dumps(c, ensure_ascii=False, sort_keys=True), scope) for c in found
+        claims += [(c["id"], fastjson.dumps(c, sort_keys=True), scope) for c in found
                    if letter == "g" or len({o["article"] for o in c["occurrences"]}) > 1]
     return features, claims, [(a, scope) for scope, members, _ in done for a in members]
 
 
 def _flag_rows(flags: list[tuple[str, dict[str, Any]]]) -> list[tuple]:
-    return [(f["id"], f["kind"], f["severity"], json.dumps(f, ensure_ascii=False, sort_keys=True), scope)
+    return [(f["id"], f["kind"], f["severity"], fastjson.dumps(f, sort_keys=True), scope)
             for scope, f in flags]
 
 

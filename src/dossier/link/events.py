@@ -44,6 +44,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from dossier import fastjson
 from dossier.link import pickling
 from dossier.link.crosslang import to_english
 
@@ -398,7 +399,7 @@ class Event:
     @property
     def why(self) -> dict[str, dict[str, Any]]:
         """Why each article joined, by article id (decoded from `whys`)."""
-        return {article_id: json.loads(why) for article_id, why in zip(self.articles, self.whys)}
+        return {article_id: fastjson.loads(why) for article_id, why in zip(self.articles, self.whys)}
 
     def add(self, article: EventArticle, why: dict[str, Any], canon: Callable[[Any], Any] = lambda x: x,
             quote_codes: Iterable[int] = ()) -> None:
@@ -965,7 +966,7 @@ class EventIndex:
         if article.id in self.event_of:
             key = self.event_of[article.id]
             event = self.events[key]
-            return key, json.loads(event.whys[event.articles.index(article.id)])
+            return key, fastjson.loads(event.whys[event.articles.index(article.id)])
         guessed = None if article.day else day_in_text(article.text, article.period)
         counts = frozenset(counts_in_lead(article.title, article.text)) if article.day or guessed else frozenset()
         article = replace(article, day=article.day or guessed, weekday=weekday_in_lead(article.text), counts=counts)

@@ -31,6 +31,7 @@ from typing import IO, Any, Callable
 
 import lz4.frame
 
+from dossier import fastjson
 from dossier.kb import KnowledgeBase
 from dossier.link.actors import ActorIndex
 from dossier.link.copies import ArticleText, CopyIndex, closest_originals
@@ -984,7 +985,7 @@ def _replay(conn: sqlite3.Connection, linker: Linker, chunk: int = 500) -> Linke
             text, current, record = stored.get(article_id, (None, None, None))
             if current != key:
                 return None
-            events |= linker.add(LinkInput(article_id, text, title, published, json.loads(outlets), json.loads(record),
+            events |= linker.add(LinkInput(article_id, text, title, published, fastjson.loads(outlets), fastjson.loads(record),
                                            key), records=False).events
         else:  # the end of a batch: its stories were joined here (link.corpus.apply_changes)
             linker.join_stories(events)

@@ -9,7 +9,6 @@ a killed build resumes with the records already written.
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -18,6 +17,7 @@ from datetime import date
 from multiprocessing import get_all_start_methods, get_context
 from typing import Any
 
+from dossier import fastjson
 from dossier.analyze.record import RECORD_VERSION, analyze_text, cached_kb, kb_fingerprint
 from dossier.store.db import rollback
 from dossier.store.marks import log_seq, logged, since, write_mark
@@ -142,7 +142,7 @@ def run_task(task: Task, options: AnalysisOptions) -> tuple[str, str, str]:
         raise  # a missing optional dependency is the user's to fix, not one article's problem
     except Exception as exc:  # one hostile article must not stop the build
         record = {"mentions": [], "quotes": [], "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
-    return task.article_id, task.key, json.dumps(record, ensure_ascii=False, sort_keys=True)
+    return task.article_id, task.key, fastjson.dumps(record, sort_keys=True)
 
 
 def _run_chunk(args: tuple[list[Task], AnalysisOptions]) -> list[tuple[str, str, str]]:
@@ -210,4 +210,4 @@ def _save(conn: sqlite3.Connection, rows: list[tuple[str, str, str]]) -> None:
 def iter_records(conn: sqlite3.Connection) -> Iterator[tuple[str, dict[str, Any]]]:
     """(article id, analysis record) for every analysed article, by id."""
     for row in conn.execute("SELECT article_id, record FROM analyses ORDER BY article_id"):
-        yield row["article_id"], json.loads(row["record"])
+        yield row["article_id"], fastjson.loads(row["record"])
