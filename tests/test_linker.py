@@ -286,3 +286,25 @@ def test_an_incremental_link_rewrites_only_the_stories_its_events_are_in(tmp_pat
     assert [s["events"] for s in incremental] == [s["events"] for s in full]  # the same events, in the same order
     assert [s["id"] for s in incremental] == [s["id"] for s in full]
     assert [s["title"] for s in incremental] == [s["title"] for s in full]
+
+
+def test_a_few_events_joining_a_large_story_take_the_places_a_sort_gives_them():
+    """`linker._merged` puts a small story's events into a large one's one at a time; the order is
+    the sort's, for small stories (put in) and like-sized ones (sorted), dated or not."""
+    import random
+    from datetime import date, timedelta
+
+    from dossier.link.linker import SMALL_MERGE, _merged
+
+    rng = random.Random(7)
+    places = {}
+    for n in range(5000):
+        key = f"e{rng.getrandbits(48):012x}"
+        day = None if rng.random() < 0.05 else date(2025, 1, 1) + timedelta(days=rng.randrange(400))
+        places[key] = (day is None, day or date.min, key)  # as Linker._first_day gives them
+    keys = list(places)
+    for big_size, small_size in [(4000, 1), (4000, SMALL_MERGE), (4000, SMALL_MERGE + 1), (100, 90), (40, 3)]:
+        chosen = rng.sample(keys, big_size + small_size)
+        big = sorted(chosen[:big_size], key=places.__getitem__)
+        small = sorted(chosen[big_size:], key=places.__getitem__)
+        assert _merged(list(big), small, places.__getitem__) == sorted(chosen, key=places.__getitem__)

@@ -499,3 +499,38 @@ def test_a_batch_merged_once_at_its_end_changes_what_merging_at_every_article_do
     assert sorted(batched.quotes) == sorted(folded.quotes) and batched.retired_quotes == folded.retired_quotes
     assert [batched.quotes[q].to_dict() for q in sorted(batched.quotes)] == \
         [folded.quotes[q].to_dict() for q in sorted(folded.quotes)]
+
+
+def test_canonical_keys_kept_from_add_to_add_are_those_found_from_every_occurrence():
+    """A batch add asks each touched statement's id after every article (`records=False`); the
+    canonical occurrence's key is kept and brought up to date as occurrences come and statements
+    join (`QuoteIndex._best`), not found again from all of a statement's occurrences. After
+    every add it equals the key found from every occurrence, for every statement kept, and each
+    statement's id is the one merging gives."""
+    import random
+
+    rng = random.Random(3)
+    names = {"p:mayor": "Ana Ruiz"}
+    index = QuoteIndex(names)
+    plan = [(f"{article}-{n}", None if published is None or rng.random() < 0.1 else f"2025-03-{rng.randrange(1, 28):02d}",
+             quotes) for n in range(12) for article, published, quotes in ARTICLES]
+    rng.shuffle(plan)
+    # then quotations that hold two statements' words each: statements already kept join
+    plan += [(f"bridge{n}", "2025-03-05", [(wording, speaker, "direct")]) for n, (wording, speaker) in enumerate([
+        ("The depot will reopen on Friday after the talks and the depot reopens on Friday after talks end", "p:manager"),
+        ("The depot will reopen on Friday after the talks and the depot reopens on Friday after talks end", "p:union"),
+        ("Nadie cruzará el puente antes del lunes, según la alcaldía, and we will not negotiate with the strikers "
+         "under threat", "p:mayor")])]
+    kept_before = 0
+    for article, published, quotes in plan:
+        kept_before = max(kept_before, len(index._best))
+        index.add(occurrences(article, published, quotes), records=False)
+        assert index._best  # (the adds ask for ids: keys are kept)
+        for root, key in index._best.items():
+            assert index.groups.find(root) == root  # kept for roots only
+            assert key == index._best_of(index._wordings_of(root))
+    assert kept_before > 3 and len(list(index._roots())) < kept_before  # (kept statements joined)
+    merged = {q.id for q in index.all()}
+    assert {index._quote_id_of(r) for r in index._roots()} == merged
+    again = reloaded(index)  # not saved: found again when next asked
+    assert again._best == {} and [again._merged_id(r) for r in again._roots()] == [index._merged_id(r) for r in index._roots()]
