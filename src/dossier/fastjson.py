@@ -2,8 +2,8 @@
 
 Analysis records, claims, flags, statements' occurrences and the rest are encoded once and
 decoded several times in a build (by the linker, its children and the claims-and-flags
-workers); orjson encodes them about six times as fast as the standard library and decodes
-them a fifth to three times as fast (`bench/json_codec.py`). Parsing either's text gives equal
+workers); orjson encodes them five to six times as fast as the standard library and decodes
+them 1.1 to 1.6 times as fast (`bench/json_codec.py`). Parsing either's text gives equal
 values. The text differs in spacing (orjson writes no space after `,` and `:`), in how some
 floats are spelled (`1e-7` for `1e-07`), and in NaN and infinities, which orjson writes as
 null (the standard library writes `NaN`, which is not JSON and which SQLite's JSON functions
