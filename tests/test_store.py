@@ -94,13 +94,20 @@ def test_a_changed_file_replaces_what_it_gave_before(tmp_path, db):
     assert db.execute("SELECT COUNT(*) FROM problems").fetchone()[0] == 0
 
 
-def test_lines_repeated_across_an_outlet_are_learned_and_removed(tmp_path, db):
-    folder = synthetic_corpus(tmp_path / "in", 6)
+def footed_corpus(folder: Path, footed: int) -> Path:
+    """Six articles of one outlet (Valley Tribune, by their urls), the first `footed` ending with its footer."""
+    synthetic_corpus(folder, 6)
     records = []
     for i, path in enumerate(sorted(folder.iterdir())):
-        path.write_text(path.read_text(encoding="utf-8") + f"\n{FOOTER}\n", encoding="utf-8")
+        if i < footed:
+            path.write_text(path.read_text(encoding="utf-8") + f"\n{FOOTER}\n", encoding="utf-8")
         records.append({"file": path.name, "url": f"https://www.valleytribune.example/{i}"})
     write_jsonl(folder / "meta.jsonl", records)
+    return folder
+
+
+def test_lines_repeated_across_an_outlet_are_learned_and_removed(tmp_path, db):
+    folder = footed_corpus(tmp_path / "in", footed=6)
     build([str(folder)], db)
     articles = build_document(db)["articles"]
     assert len(articles) == 6
@@ -239,13 +246,7 @@ def test_the_analysis_step_after_the_shards_reads_only_the_texts_that_changed_th
     from dossier.store.analysis import AnalysisOptions, stale_tasks, text_hash
     from dossier.store.corpus import BASE_TEXT
 
-    folder = synthetic_corpus(tmp_path / "in", 6)
-    records = []
-    for i, path in enumerate(sorted(folder.iterdir())):  # one outlet's footer on five: learned, then removed
-        if i < 5:
-            path.write_text(path.read_text(encoding="utf-8") + f"\n{FOOTER}\n", encoding="utf-8")
-        records.append({"file": path.name, "url": f"https://www.valleytribune.example/{i}"})
-    write_jsonl(folder / "meta.jsonl", records)
+    folder = footed_corpus(tmp_path / "in", footed=5)  # one outlet's footer on five: learned, then removed
     stopped = {}
     monkeypatch.setattr(build_module, "analyze_articles", lambda conn, *a, **k: stopped.setdefault("conn", conn) and 0)
     monkeypatch.setattr(build_module, "link", lambda *a, **k: {})
@@ -379,13 +380,7 @@ def test_a_base_text_is_stored_only_while_the_learned_boilerplate_changes_the_te
     the sixth stores one copy. When the lines no longer apply, the text is its base again and one copy."""
     from dossier.store.corpus import BASE_TEXT
 
-    folder = synthetic_corpus(tmp_path / "in", 6)
-    records = []
-    for i, path in enumerate(sorted(folder.iterdir())):
-        if i < 5:
-            path.write_text(path.read_text(encoding="utf-8") + f"\n{FOOTER}\n", encoding="utf-8")
-        records.append({"file": path.name, "url": f"https://www.valleytribune.example/{i}"})
-    write_jsonl(folder / "meta.jsonl", records)
+    folder = footed_corpus(tmp_path / "in", footed=5)
     conn = connect(tmp_path / "store.db")
     build([str(folder)], conn, BuildOptions(workers=1))
     rows = conn.execute(f"SELECT a.text, a.base_text, {BASE_TEXT} FROM articles a").fetchall()

@@ -36,7 +36,7 @@ def dumps(value: Any, sort_keys: bool = False) -> str:
     surrogate) goes through the standard library, so what encoded before still does."""
     try:
         return orjson.dumps(value, option=_SORTED if sort_keys else _AS_GIVEN).decode("utf-8")
-    except (TypeError, orjson.JSONEncodeError):
+    except TypeError:  # orjson.JSONEncodeError is one
         return json.dumps(value, ensure_ascii=False, sort_keys=sort_keys, separators=(",", ":"))
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import itertools
-import json
 import os
 import re
 import signal
@@ -758,8 +757,8 @@ def _insert_stories(conn: sqlite3.Connection, stories: StoryRows) -> None:
     joined, moved or changed story are written."""
     conn.executemany("INSERT OR REPLACE INTO stories (id, seq, root, record) VALUES (?, ?, ?, ?)",
                      [(s["id"], s["seq"], s["root"],
-                       json.dumps({k: v for k, v in s.items() if k not in ("seq", "root")}, ensure_ascii=False,
-                                  sort_keys=True)) for s in stories.records])
+                       fastjson.dumps({k: v for k, v in s.items() if k not in ("seq", "root")}, sort_keys=True))
+                      for s in stories.records])
     conn.executemany("INSERT OR REPLACE INTO story_events (event, story, place) VALUES (?, ?, ?)", stories.members)
 
 

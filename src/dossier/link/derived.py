@@ -561,7 +561,7 @@ class Carriers:
     (`_carried_elsewhere`). A statement's rows are read one at a time until one carries the words,
     which for most statements is a few rows. A statement carried by hundreds of thousands of
     articles was read whole each time it was asked about, though: at 1,000,000 generated articles one
-    has 307,269 occurrences in 165,262 wordings, and those reads were ~29 % of the time of the flags
+    has 307,269 occurrences in 165,262 wordings, and those reads were 32 % of the time of the flags
     of copies (py-spy). A statement of more than BIG_STATEMENT occurrences (23 at 1,000,000, with
     427,335 occurrences together) is read once instead, into a map of each wording's words (by
     their digest) to the one article carrying them, or None for two or more; the maps are kept while

@@ -30,7 +30,6 @@ from __future__ import annotations
 import hashlib
 import heapq
 from array import array
-import json
 import math
 import re
 import unicodedata
@@ -410,7 +409,7 @@ class Event:
         if type(self.articles) is tuple and len(self.articles) >= TUPLE_ARTICLES:
             self.articles, self.whys = list(self.articles), list(self.whys)
         self.articles += (article.id,)  # a list is extended in place
-        packed = json.dumps(why, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        packed = fastjson.dumps(why).encode("utf-8")
         self.whys += (_OPENED if packed == _OPENED else packed,)  # the why of every first article: one object
         if not self.titled and article.title:
             self.title, self.titled = article.title, True

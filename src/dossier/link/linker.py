@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import gc
 import io
-import json
 import os
 import secrets
 import sqlite3
@@ -475,7 +474,7 @@ def journal_has_room(conn: sqlite3.Connection, linker: Linker, adding: int) -> b
 
 def _append_journal(conn: sqlite3.Connection, linker: Linker, added: Iterable[LinkInput]) -> None:
     # the batch's articles, then a row without one that closes the batch (where its stories were joined)
-    rows = [(i.id, i.key, i.title, i.published, json.dumps(i.outlets), linker.max_source_rowid) for i in added]
+    rows = [(i.id, i.key, i.title, i.published, fastjson.dumps(i.outlets), linker.max_source_rowid) for i in added]
     conn.executemany("INSERT INTO link_journal (article_id, key, title, published, outlets, max_source) "
                      "VALUES (?, ?, ?, ?, ?, ?)", rows + [(None, None, None, None, None, linker.max_source_rowid)])
 

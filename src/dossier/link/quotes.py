@@ -1099,7 +1099,7 @@ class QuoteIndex:
         Its key is kept (`_best`) and brought up to date as occurrences come and groups join
         (`_add_occurrence`, `_joined_best`), not found again from every occurrence at each add: adding
         2,000 articles to the 1,000,000 store, each of the many that quote its statement of 307,269
-        occurrences scanned them all, 44 % of the batch's time (py-spy). A key only gets smaller
+        occurrences scanned them all, 45 % of the batch's time (py-spy). A key only gets smaller
         as occurrences are added (its wording's count is in it), so the least of the kept key and
         the keys of the wording that grew is the least of all."""
         best = self._best.get(root)
