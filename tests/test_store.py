@@ -211,6 +211,14 @@ def test_a_build_into_one_outlet_does_not_relearn_the_others(tmp_path, monkeypat
     learned = []
     real = store_corpus.learn_repeated_lines
     monkeypatch.setattr(store_corpus, "learn_repeated_lines", lambda pairs: learned.append(list(pairs)) or real(iter(learned[-1])))
+    applied = []
+    real_apply = store_corpus._apply_outlet_lines
+
+    def apply(conn, article_id, lines_of):
+        applied.extend(r[0].rsplit("/", 1)[-1] for r in conn.execute("SELECT source FROM sources WHERE article_id = ?", (article_id,)))
+        return real_apply(conn, article_id, lines_of)
+
+    monkeypatch.setattr(store_corpus, "_apply_outlet_lines", apply)
     extra = tmp_path / "extra"
     extra.mkdir()
     (extra / "late.txt").write_text(wire_text("A Late Report From Nogales", ["Officials in Nogales counted 999 crossings late on Friday, the city said.",
@@ -220,8 +228,38 @@ def test_a_build_into_one_outlet_does_not_relearn_the_others(tmp_path, monkeypat
     build([str(extra)], conn)
     assert [{outlet for outlet, _ in pairs} for pairs in learned] == [{"valleytribune.example"}]
     assert len(learned[0]) == 7  # the outlet's six earlier articles and the new one, read again; the other outlet not at all
+    assert applied == ["late.txt"]  # the outlet's lines did not change: only the new article's text is derived
     late = conn.execute("SELECT a.text FROM articles a JOIN sources s ON s.article_id = a.id WHERE s.source LIKE '%late.txt'").fetchone()[0]
     assert FOOTER not in late and "999 crossings" in late
+
+
+def test_an_added_article_that_makes_a_line_boilerplate_takes_it_out_of_the_earlier_articles(tmp_path):
+    """Two of five articles end with the footer (too few to learn); a sixth with it makes three,
+    and the footer comes out of all three, as when the six are built at once. The three without
+    it are derived again too (their outlet's lines changed) and keep their text."""
+    folder = footed_corpus(tmp_path / "in", footed=3)
+    late = sorted(folder.glob("report-*.txt"))[0]
+    first = tmp_path / "first"
+    first.mkdir()
+    for path in sorted(folder.glob("report-*.txt"))[1:]:
+        path.rename(first / path.name)
+    records = [json.loads(line) for line in (folder / "meta.jsonl").read_text(encoding="utf-8").splitlines()]
+    write_jsonl(first / "meta.jsonl", [r for r in records if r["file"] != late.name])
+    write_jsonl(folder / "meta.jsonl", [r for r in records if r["file"] == late.name])
+    batches = connect(tmp_path / "batches.db")
+    build([str(first)], batches, BuildOptions(workers=1))
+    assert sum(FOOTER in text for text, _ in _texts(batches).values()) == 2
+    build([str(folder)], batches, BuildOptions(workers=1))
+    texts = _texts(batches)
+    assert len(texts) == 6 and not any(FOOTER in text for text, _ in texts.values())
+    assert sum((FOOTER, "repeated across outlet") in removed for _, removed in texts.values()) == 3
+
+    once = connect(tmp_path / "once.db")
+    for path in sorted(first.glob("report-*.txt")):
+        path.rename(folder / path.name)
+    write_jsonl(folder / "meta.jsonl", records)
+    build([str(folder)], once, BuildOptions(workers=1))
+    assert _texts(once) == texts
 
 
 def test_a_changed_text_is_analysed_again_and_an_unchanged_one_is_not_read(tmp_path):

@@ -265,13 +265,17 @@ def learn_outlet_boilerplate(conn: sqlite3.Connection) -> int:
         dirty = sorted(o for o in signatures if stored.get(o) != signatures[o])
         conn.executemany("DELETE FROM outlet_boilerplate WHERE outlet = ?", [(o,) for o in stored if o not in signatures])
         lines_of = _StoredLines(conn)
-        affected: set[str] = set()
+        # The articles whose sources changed; every article when there is no mark. An article
+        # whose sources and outlets' lines are unchanged keeps its text, so it is not read again.
+        affected: set[str] = set() if after is None else logged(conn, "article_id", after)
         for outlet in dirty:  # one outlet's texts in memory at a time
             texts = {row[0]: row[1] for row in conn.execute(
                 f"SELECT DISTINCT a.id, {BASE_TEXT} FROM sources s JOIN articles a ON a.id = s.article_id WHERE s.outlet = ?",
                 (outlet,))}
+            before = lines_of[outlet] if outlet in stored else None
             lines_of[outlet] = learn_repeated_lines((outlet, t) for t in texts.values()).get(outlet, set())
-            affected |= texts.keys()
+            if after is None or lines_of[outlet] != before:
+                affected |= texts.keys()
             conn.execute("INSERT OR REPLACE INTO outlet_boilerplate (outlet, signature, lines) VALUES (?, ?, ?)",
                          (outlet, signatures[outlet], fastjson.dumps(sorted(lines_of[outlet]))))
         changed = sum(_apply_outlet_lines(conn, aid, lines_of) for aid in sorted(affected))
