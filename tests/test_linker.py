@@ -308,3 +308,30 @@ def test_a_few_events_joining_a_large_story_take_the_places_a_sort_gives_them():
         big = sorted(chosen[:big_size], key=places.__getitem__)
         small = sorted(chosen[big_size:], key=places.__getitem__)
         assert _merged(list(big), small, places.__getitem__) == sorted(chosen, key=places.__getitem__)
+
+
+def test_changes_folded_one_after_another_keep_a_statement_changed_or_retired_by_its_last_change():
+    """`Changes.update` takes only the later change's statements out of the retired ones; folding
+    random changes (each with no statement both changed and retired, as `add_statements_of` and
+    `merge_statements` give them) ends as taking every changed statement out of the retired at each step."""
+    import random
+
+    from dossier.link.linker import Changes
+
+    rng = random.Random(7)
+    ids = [f"q{n}" for n in range(12)]
+    for _ in range(200):
+        folded, reference_quotes, reference_retired = Changes(), {}, set()
+        for _ in range(rng.randint(1, 8)):
+            chosen = rng.sample(ids, rng.randint(0, 6))
+            cut = rng.randint(0, len(chosen))
+            quotes = {q: f"{q}@{rng.random()}" for q in chosen[:cut]}
+            retired = set(chosen[cut:])
+            folded.update(Changes(quotes=dict(quotes), retired_quotes=set(retired)))
+            for q in retired:
+                reference_quotes.pop(q, None)
+            reference_retired |= retired
+            reference_quotes.update(quotes)
+            reference_retired -= set(reference_quotes)
+        assert folded.quotes == reference_quotes and folded.retired_quotes == reference_retired
+        assert not folded.retired_quotes & set(folded.quotes)

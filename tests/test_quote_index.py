@@ -490,6 +490,7 @@ def test_a_batch_merged_once_at_its_end_changes_what_merging_at_every_article_do
     for article, published, quotes in ARTICLES * 2:
         article += str(len(each.wordings))
         changed, retired = each.add(occurrences(article, published, quotes))
+        assert not set(retired) & {q.id for q in changed}  # (what `Changes.update` relies on)
         folded.update(Changes(quotes={q.id: q for q in changed}, retired_quotes=set(retired)))
         none, retired = linker.quotes.add(occurrences(article, published, quotes), records=False)
         assert none == []
