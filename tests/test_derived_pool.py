@@ -78,7 +78,36 @@ def test_the_pool_is_used_by_default_only_for_a_large_store(sample_store, tmp_pa
     assert derived.derive(conn, kb)["workers"] == (os.cpu_count() or 1)
     one = conn.execute("SELECT id FROM articles ORDER BY id LIMIT 1").fetchone()[0]
     batch = derived.derive(conn, kb, {"articles": {one}, "events": set(), "quotes": set()}, workers=2)
-    assert batch["workers"] == 1 and batch["a"] == 1  # a batch is derived in process
+    assert batch["workers"] == 1 and batch["a"] == 1  # a small batch is derived in process
+
+
+def test_a_batch_that_reaches_many_scopes_is_derived_on_workers_with_the_same_rows(sample_store, tmp_path, monkeypatch):
+    """A batch whose plan has BATCH_POOL_CHUNKS chunks or more (here: every article and statement of
+    the sample touched, in small chunks) forks workers; the rows and their order are those the same
+    batch writes in process, and those a full derivation gives."""
+    conn = _copy(sample_store, tmp_path)
+    monkeypatch.setattr(derived, "SPAN", 3)
+    monkeypatch.setattr(derived, "CHUNK", 2)
+    monkeypatch.setattr(derived, "BATCH_POOL_CHUNKS", 8)
+    kb = cached_kb(None)
+    full = _tables(conn)
+    touched = {"articles": {r[0] for r in conn.execute("SELECT id FROM articles")},
+               "events": {r[0] for r in conn.execute("SELECT DISTINCT event_id FROM event_articles")},
+               "quotes": {r[0] for r in conn.execute("SELECT id FROM quotes")}}
+    tables, redone = {}, {}
+    for workers in (1, 2):
+        redone[workers] = derived.derive(conn, kb, touched, workers)
+        tables[workers] = _tables(conn)
+    assert redone[2]["workers"] == 2 and redone[1]["workers"] == 1
+    assert redone[2]["a"] == len(touched["articles"]) and redone[2]["q"] == len(touched["quotes"])
+    assert tables[2] == tables[1]
+    assert {t: sorted(r[1:] for r in rows) for t, rows in tables[2].items() if t != "claim_scopes"} == \
+        {t: sorted(r[1:] for r in rows) for t, rows in full.items() if t != "claim_scopes"}
+    assert tables[2]["claim_scopes"] == full["claim_scopes"]
+    # a batch of one article stays in process, whatever the workers asked for
+    one = sorted(touched["articles"])[0]
+    assert derived.derive(conn, kb, {"articles": {one}, "events": set(), "quotes": set()}, workers=2)["workers"] == 1
+    assert not multiprocessing.active_children()
 
 
 def _fails(kb, carriers, conn, task):

@@ -55,6 +55,7 @@ SPAN = 2000  # articles per chunk of claim groups (and of events for the dates d
 OCCURRENCES = 4000  # occurrences per chunk of statements (`_bounded`)
 BIG_STATEMENT = 1000  # occurrences past which a statement's carriers are read once and kept (`Carriers`)
 KEPT_WORDINGS = 1_000_000  # wordings of such statements kept together (~100 MB)
+BATCH_POOL_CHUNKS = 16  # a batch's derivation forks workers from this many chunks of scopes
 _NOBODY = object()
 
 
@@ -666,7 +667,8 @@ def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | Non
     events and quotes (`{"articles", "events", "quotes"}`) reach. One transaction; rows are
     written a chunk of scopes at a time, in the plan's order. A full derivation computes its
     chunks on `workers` processes (`link.pool`; by default one per core when the store is
-    large enough, `pool.MIN_ARTICLES`; 1 = in this process); a batch's, always here. Returns
+    large enough, `pool.MIN_ARTICLES`; 1 = in this process); a batch's too when its plan has
+    BATCH_POOL_CHUNKS chunks or more, else here. Returns
     how many scopes of each kind were redone, and the seconds each step took. `progress` is told
     how many of the plan's chunks are written (`link.corpus.Progress`)."""
     started = time.perf_counter()
@@ -686,20 +688,25 @@ def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | Non
 
     path = conn.execute("PRAGMA database_list").fetchone()[2]  # "" for an in-memory store
     if workers is None:
-        workers = default_workers(conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]) if full and path else 1
+        workers = default_workers(conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]) if path else 1
+    # A batch's plan is found before its transaction (the build's lock, `store.lock`, keeps other
+    # writers out), so that its size can decide the pool: a batch that reaches a statement carried
+    # by 300,000 articles redoes the flags of every copy among them, minutes on one core.
+    plan = None if full else _listed(_batch_plan(conn, touched))
+    if plan is not None and _chunk_count(plan) < BATCH_POOL_CHUNKS:
+        workers = 1
     # forked before the transaction begins: a connection that holds locks must not cross a fork
     carriers = Carriers()  # each forked worker fills a copy of its own
     pool = ForkPool(path, partial(_compute, kb, carriers), workers, "claims-and-flags worker") if (
-        full and path and workers > 1 and can_fork()) else None
+        path and workers > 1 and can_fork()) else None
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if full:
+            if plan is None:
                 for table in ("claims", "flags", "claim_scopes"):
                     conn.execute(f"DELETE FROM {table}")
                 plan = _full_plan(conn)
             else:
-                plan = _batch_plan(conn, touched)
                 _forget(conn, plan)
             seconds["find"] = round(time.perf_counter() - started, 2)
             seconds.update((name, 0.0) for name in ("g", "p", "a", "e", "c+k", "q"))
@@ -720,6 +727,16 @@ def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | Non
             pool.close()
     lap("write")
     return {**counts, "workers": pool.size if pool else 1, "seconds": seconds}
+
+
+def _listed(plan: Plan) -> Plan:
+    """The plan with its chunks read (a batch's are bounded by what it touched)."""
+    return Plan(list(plan.groups), list(plan.pairs), {k: list(v) for k, v in plan.keys.items()},
+                plan.forget_scopes, plan.forget_articles)
+
+
+def _chunk_count(plan: Plan) -> int:
+    return len(plan.groups) + len(plan.pairs) + sum(len(v) for v in plan.keys.values())  # type: ignore[arg-type]
 
 
 def _tasks(plan: Plan) -> Iterator[Task]:
