@@ -388,3 +388,60 @@ def test_carriers_answer_as_reading_the_statements_rows_does(tmp_path, monkeypat
         assert first == len(rows) < len(reads)  # most maps dropped, and read again
     else:
         assert first == asked  # a scan each time
+
+
+LATE_ARTICLE = """Sheinbaum Repeats Her Answer on Troops
+
+MEXICO CITY (Lakeside Ledger) — President Claudia Sheinbaum on Friday repeated at her morning news conference that any U.S. military action in Mexico was "completely off the table" and said cooperation with Washington would continue.
+
+The president spoke for nearly an hour about security, trade and the coming visit of a U.S. delegation.
+"""
+
+
+def test_a_batch_carrying_a_copys_new_words_clears_its_flag_though_the_statement_only_grew(tmp_path):
+    """The sample's rewrite puts "completely off the table" in Sheinbaum's mouth where its original
+    says "absolutely ruled out" (a `k:` flag). A later article quoting those words joins the same
+    statement, which keeps its id (not regrouped), so the batch reaches only the articles carrying
+    those words in it, the copy among them: its flag goes, as a full derivation says."""
+    from dossier.analyze.record import cached_kb
+    from dossier.link.corpus import claims_and_flags
+
+    conn = connect(tmp_path / "s.db")
+    build([str(SAMPLE)], conn)
+    flags = [json.loads(r[0]) for r in conn.execute("SELECT record FROM flags WHERE scope LIKE 'k:%'")]
+    flagged = [f for f in flags if f["added"] == ["completely off the table"]]
+    assert len(flagged) == 1
+    quote_id = flagged[0]["quote"]
+    carriers = {r[0] for r in conn.execute("SELECT article_id FROM quote_occurrences WHERE quote_id = ?", (quote_id,))}
+    late = tmp_path / "late"
+    late.mkdir()
+    (late / "lakeside-sheinbaum-repeats.txt").write_text(LATE_ARTICLE, encoding="utf-8")
+    build([str(late)], conn)
+    now = {r[0] for r in conn.execute("SELECT article_id FROM quote_occurrences WHERE quote_id = ?", (quote_id,))}
+    assert len(now - carriers) == 1  # the late article's words joined the statement, whose id stayed
+    assert not any(json.loads(r[0])["added"] == ["completely off the table"]
+                   for r in conn.execute("SELECT record FROM flags WHERE scope LIKE 'k:%'"))
+    got = _derived(conn)
+    claims_and_flags(conn, cached_kb(None))  # every scope
+    assert got == _derived(conn)
+
+
+def test_a_statement_that_only_grew_reaches_the_carriers_of_the_words_the_batch_brought(tmp_path):
+    """`_carriers_of_touched`: a statement regrouped by the batch reaches all its carriers; one that
+    only grew, those carrying the words the batch's articles carry in it (spelled out, so "won't"
+    is "will not"); when an article left the store, all carriers again."""
+    from dossier.link.derived import _carriers_of_touched
+
+    conn = connect(tmp_path / "s.db")
+    conn.execute("PRAGMA foreign_keys = OFF")  # occurrences alone: the articles and statements they name are not read
+    texts = {"a1": "We will not allow it", "a2": "we won't allow it!", "a3": "We will never allow it",
+             "a4": "Not on our soil", "new": "We will not allow it"}
+    rows = [("q1" if a != "a4" else "q2", a, 0, len(t), json.dumps({"text": t, "start": 0, "end": len(t)}))
+            for a, t in texts.items()]
+    conn.executemany("INSERT INTO quote_occurrences (quote_id, article_id, start, end, record) VALUES (?, ?, ?, ?, ?)", rows)
+    touched = {"quotes": {"q1", "q2"}, "regrouped": set()}
+    assert _carriers_of_touched(conn, touched, {"new"}, set()) == {"a1", "a2", "new"}
+    assert _carriers_of_touched(conn, {**touched, "regrouped": {"q1"}}, {"new"}, set()) == {"a1", "a2", "a3", "new"}
+    assert _carriers_of_touched(conn, {**touched, "regrouped": {"q2"}}, {"new"}, set()) == {"a1", "a2", "a4", "new"}
+    assert _carriers_of_touched(conn, {"quotes": {"q1", "q2"}}, {"new"}, set()) == set(texts)
+    assert _carriers_of_touched(conn, touched, {"new"}, {"gone"}) == set(texts)

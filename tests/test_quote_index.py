@@ -535,3 +535,41 @@ def test_canonical_keys_kept_from_add_to_add_are_those_found_from_every_occurren
     assert {index._quote_id_of(r) for r in index._roots()} == merged
     again = reloaded(index)  # not saved: found again when next asked
     assert again._best == {} and [again._merged_id(r) for r in again._roots()] == [index._merged_id(r) for r in index._roots()]
+
+
+def test_regrouped_names_the_statements_an_add_gave_a_new_id_or_joined_and_no_other():
+    """`QuoteIndex.regrouped` after each add (`records=False`, as a batch adds): a statement it names
+    holds wordings that had another id before it (its own, changed; or another statement's, joined);
+    every statement the add touched and did not name kept its id and every wording it had, and took
+    in none from another (new wordings aside) (what `derived._carriers_of_touched` relies on to redo less)."""
+    import random
+
+    rng = random.Random(5)
+    articles = [(f"{a}-{n}", p, q) for n in range(3) for a, p, q in ARTICLES]
+    extra = [("c1", "2025-03-05", [("We will not negotiate", "p:mayor", "fragment")]),
+             ("c2", "2025-02-28", [("The depot will reopen on Friday after the talks", "p:manager", "direct")]),
+             ("c3", "2025-03-06", [("Nadie cruzará el puente antes del lunes, según la alcaldía", "p:mayor", "indirect")])]
+    articles += extra * 2
+    rng.shuffle(articles)
+    # then quotations that hold two statements' words each: statements with ids join
+    articles += [(f"bridge{n}", "2025-03-05", [(wording, speaker, "direct")]) for n, (wording, speaker) in enumerate([
+        ("The depot will reopen on Friday after the talks and the depot reopens on Friday after talks end", "p:manager"),
+        ("Nadie cruzará el puente antes del lunes, según la alcaldía, and we will not negotiate with the strikers "
+         "under threat", "p:mayor")])]
+    index = QuoteIndex({"p:mayor": "Ana Ruiz"})
+    named = 0
+    for article, published, quotes in articles:
+        before = {i: index._quote_id_of(index.groups.find(i)) for i in range(len(index.wordings))}
+        index.add(occurrences(article, published, quotes), records=False)
+        after = {i: index._quote_id_of(index.groups.find(i)) for i in range(len(index.wordings))}
+        touched_ids = index.ids_of(index.touched())
+        truly = set()
+        for quote_id in touched_ids:
+            mine = {i for i, q in after.items() if q == quote_id}
+            had = {i for i, q in before.items() if q == quote_id}
+            assert had <= mine  # (a statement's wordings stay in it)
+            if {before[i] for i in mine if before.get(i) is not None} - {quote_id}:  # another id's wordings in it
+                truly.add(quote_id)
+        assert index.ids_of(index.regrouped()) == truly, article
+        named += len(truly)
+    assert named  # (statements were regrouped along the way)

@@ -170,9 +170,11 @@ def write_added(conn: sqlite3.Connection, linker: Linker, changes: Changes, max_
 
 def derive_added(conn: sqlite3.Connection, kb: Any, changes: Changes, resourced: set[str], progress: Progress) -> None:
     """The claims and flags of what an incremental link changed (`write_added`'s `resourced` too)."""
-    claims_and_flags(conn, kb, {"articles": changes.articles | changes.copies | resourced,
-                                "events": set(changes.events),
-                                "quotes": set(changes.quotes) | changes.retired_quotes}, progress=progress)
+    touched = {"articles": changes.articles | changes.copies | resourced, "events": set(changes.events),
+               "quotes": set(changes.quotes) | changes.retired_quotes}
+    if changes.regrouped_quotes is not None:
+        touched["regrouped"] = changes.regrouped_quotes
+    claims_and_flags(conn, kb, touched, progress=progress)
 
 
 def added_sizes(conn: sqlite3.Connection, counts: bool, linked_new: int, laps: Laps) -> dict[str, Any]:

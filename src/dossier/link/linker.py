@@ -98,6 +98,8 @@ class Changes:
     events: set[str] = field(default_factory=set)
     articles: set[str] = field(default_factory=set)
     touched: set[int] = field(default_factory=set)  # wordings whose statements are merged into `quotes` later
+    regrouped: set[int] = field(default_factory=set)  # wordings of statements given a new id or joined (`QuoteIndex.regrouped`)
+    regrouped_quotes: set[str] | None = None  # their ids once merged (`merge_statements`); None: not known
 
     def update(self, other: "Changes") -> None:
         """Take `other`'s changes as coming after these. A statement is never both changed and
@@ -106,6 +108,7 @@ class Changes:
         batch of n articles cost n times the statements it touched."""
         self.actors |= other.actors
         self.touched |= other.touched
+        self.regrouped |= other.regrouped
         for quote_id in other.retired_quotes:
             self.quotes.pop(quote_id, None)
         self.retired_quotes |= other.retired_quotes
@@ -264,6 +267,7 @@ class Linker:
         changes.retired_quotes = set(retired).difference(changes.quotes)
         if not records:
             changes.touched = self.quotes.touched()
+        changes.regrouped = self.quotes.regrouped()
         return statements
 
     def merge_statements(self, changes: Changes) -> None:
@@ -272,6 +276,7 @@ class Linker:
         merged = self.quotes.merge_touched(changes.touched)
         changes.quotes.update((q.id, q) for q in merged)
         changes.retired_quotes -= set(changes.quotes)
+        changes.regrouped_quotes = self.quotes.ids_of(changes.regrouped)
         changes.touched = set()
 
     def add_copies_of(self, item: LinkInput, changes: Changes,

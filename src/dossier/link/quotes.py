@@ -655,6 +655,7 @@ class QuoteIndex:
         self._shape_of: dict[tuple, tuple] = {}  # (keys, implied) -> (keys a row keeps, {their types: (shape, hows)})
         self._plans: dict[int, list[tuple[str, int]]] = {}  # shape -> its keys and how a row keeps each (not pickled)
         self._retired: list[str] = []
+        self._regrouped: list[int] = []  # the groups the last `add`'s retired ids went into (not pickled)
         self._recent: dict[str, int] = {}  # the last `add`'s wordings (what `statement_of` is asked next)
         self._best: dict[int, tuple] = {}  # group root -> its canonical occurrence's key, once asked (`_canonical_of`)
 
@@ -662,12 +663,14 @@ class QuoteIndex:
         state = dict(self.__dict__)
         del state["_table"], state["_shape_of"], state["_plans"], state["_recent"]
         state.pop("_best", None)
+        state.pop("_regrouped", None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._table = _slots(self.wordings, _table_size(len(self.wordings)))
         self._shape_of, self._plans, self._recent, self._best = {}, {}, {}, {}
+        self._regrouped = []
 
     def spool_rows(self) -> None:
         """Keep the rows in a file from now on (`_SpooledRows`), as a full link's statements' child
@@ -1009,6 +1012,7 @@ class QuoteIndex:
                 if old is not None:
                     self._set_quote_id(other, None)
                     self._retired.append(old)
+                    self._regrouped.append(root)
 
     def add(self, occurrences: list[Occurrence], merge: bool = True,
             records: bool = True) -> tuple[list[MergedQuote], list[str]]:
@@ -1020,7 +1024,7 @@ class QuoteIndex:
         merging would, but no statement is merged or returned: a journal's replay (its rows are
         in the store already: merging them again was most of an add's time at 200,000), or an add
         of many articles, which merges what they touched once at its end (`merge_touched`)."""
-        self._retired = []
+        self._retired, self._regrouped = [], []
         self._recent = {o.norm: self._add_occurrence(o) for o in sorted(occurrences, key=_position) if o.norm}
         touched = set(self._recent.values())
         if not merge:
@@ -1033,6 +1037,7 @@ class QuoteIndex:
             old = self._quote_id_of(root)
             if old is not None and old != quote_id:
                 self._retired.append(old)
+                self._regrouped.append(root)
             self._set_quote_id(root, quote_id)
             ids.add(quote_id)
             if merged is not None:
@@ -1085,6 +1090,16 @@ class QuoteIndex:
     def touched(self) -> set[int]:
         """The wordings the last `add` put occurrences into."""
         return set(self._recent.values())
+
+    def regrouped(self) -> set[int]:
+        """A wording of each statement the last `add` gave a new id or joined another to (the
+        statements its retired ids went into). Every other statement it touched kept its id and
+        its occurrences, and gained some: `derived._batch_plan` redoes less for those."""
+        return set(self._regrouped)
+
+    def ids_of(self, wordings: Iterable[int]) -> set[str]:
+        """The ids of the statements holding these wordings, as they are now."""
+        return {quote_id for w in wordings if (quote_id := self._quote_id_of(self.groups.find(w))) is not None}
 
     def _merged_id(self, root: int) -> str:
         """The id `merged(root)` gives (of its canonical wording's text), without merging."""
