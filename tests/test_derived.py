@@ -401,7 +401,7 @@ The president spoke for nearly an hour about security, trade and the coming visi
 def test_a_batch_carrying_a_copys_new_words_clears_its_flag_though_the_statement_only_grew(tmp_path):
     """The sample's rewrite puts "completely off the table" in Sheinbaum's mouth where its original
     says "absolutely ruled out" (a `k:` flag). A later article quoting those words joins the same
-    statement, which keeps its id (not regrouped), so the batch reaches only the articles carrying
+    statement, which keeps its id (not renamed), so the batch reaches only the articles carrying
     those words in it, the copy among them: its flag goes, as a full derivation says."""
     from dossier.analyze.record import cached_kb
     from dossier.link.corpus import claims_and_flags
@@ -426,22 +426,27 @@ def test_a_batch_carrying_a_copys_new_words_clears_its_flag_though_the_statement
     assert got == _derived(conn)
 
 
-def test_a_statement_that_only_grew_reaches_the_carriers_of_the_words_the_batch_brought(tmp_path):
-    """`_carriers_of_touched`: a statement regrouped by the batch reaches all its carriers; one that
-    only grew, those carrying the words the batch's articles carry in it (spelled out, so "won't"
-    is "will not"); when an article left the store, all carriers again."""
+def test_a_statement_that_kept_its_id_reaches_the_lone_carriers_of_the_words_brought_to_it(tmp_path):
+    """`_carriers_of_touched`: a statement the batch renamed reaches all its carriers. One that kept
+    its id reaches the batch's articles and the carriers of what it took in from another statement;
+    of the rest, an article that alone carried in it words so brought (spelled out: "won't" is "will
+    not"), since another article carries them now. Words two articles had already change nothing.
+    When an article left the store, or the caller does not say what was renamed, every carrier of
+    every touched statement."""
     from dossier.link.derived import _carriers_of_touched
 
     conn = connect(tmp_path / "s.db")
     conn.execute("PRAGMA foreign_keys = OFF")  # occurrences alone: the articles and statements they name are not read
-    texts = {"a1": "We will not allow it", "a2": "we won't allow it!", "a3": "We will never allow it",
-             "a4": "Not on our soil", "new": "We will not allow it"}
-    rows = [("q1" if a != "a4" else "q2", a, 0, len(t), json.dumps({"text": t, "start": 0, "end": len(t)}))
-            for a, t in texts.items()]
-    conn.executemany("INSERT INTO quote_occurrences (quote_id, article_id, start, end, record) VALUES (?, ?, ?, ?, ?)", rows)
-    touched = {"quotes": {"q1", "q2"}, "regrouped": set()}
-    assert _carriers_of_touched(conn, touched, {"new"}, set()) == {"a1", "a2", "new"}
-    assert _carriers_of_touched(conn, {**touched, "regrouped": {"q1"}}, {"new"}, set()) == {"a1", "a2", "a3", "new"}
-    assert _carriers_of_touched(conn, {**touched, "regrouped": {"q2"}}, {"new"}, set()) == {"a1", "a2", "a4", "new"}
-    assert _carriers_of_touched(conn, {"quotes": {"q1", "q2"}}, {"new"}, set()) == set(texts)
-    assert _carriers_of_touched(conn, touched, {"new"}, {"gone"}) == set(texts)
+    texts = {"a1": ("q1", "We will not allow it"), "a2": ("q1", "we won't allow it!"), "a3": ("q1", "We will never allow it"),
+             "a5": ("q1", "we will NEVER allow it"), "a6": ("q1", "Not here, not ever"), "a7": ("q1", "Never on our watch"),
+             "a4": ("q2", "Not on our soil"), "new": ("q1", "We will not allow it"), "new2": ("q1", "never, on our watch")}
+    conn.executemany("INSERT INTO quote_occurrences (quote_id, article_id, start, end, record) VALUES (?, ?, ?, ?, ?)",
+                     [(q, a, 0, len(t), json.dumps({"text": t, "start": 0, "end": len(t)})) for a, (q, t) in texts.items()])
+    touched = {"quotes": {"q1", "q2"}, "renamed": set(), "absorbed": {}}
+    batch = {"new", "new2"}
+    assert _carriers_of_touched(conn, touched, batch, set()) == batch | {"a7"}
+    assert _carriers_of_touched(conn, {**touched, "absorbed": {"q1": {"a3"}}}, batch, set()) == batch | {"a7", "a3", "a5"}
+    assert _carriers_of_touched(conn, {**touched, "renamed": {"q1"}}, batch, set()) == set(texts) - {"a4"}
+    assert _carriers_of_touched(conn, {**touched, "renamed": {"q2"}}, batch, set()) == batch | {"a7", "a4"}
+    assert _carriers_of_touched(conn, {"quotes": {"q1", "q2"}}, batch, set()) == set(texts)
+    assert _carriers_of_touched(conn, touched, batch, {"gone"}) == set(texts)

@@ -537,11 +537,11 @@ def test_canonical_keys_kept_from_add_to_add_are_those_found_from_every_occurren
     assert again._best == {} and [again._merged_id(r) for r in again._roots()] == [index._merged_id(r) for r in index._roots()]
 
 
-def test_regrouped_names_the_statements_an_add_gave_a_new_id_or_joined_and_no_other():
-    """`QuoteIndex.regrouped` after each add (`records=False`, as a batch adds): a statement it names
-    holds wordings that had another id before it (its own, changed; or another statement's, joined);
-    every statement the add touched and did not name kept its id and every wording it had, and took
-    in none from another (new wordings aside) (what `derived._carriers_of_touched` relies on to redo less)."""
+def test_renamed_and_absorbed_say_how_the_statements_an_add_touched_changed():
+    """After each add (`records=False`, as a batch adds): `renamed` names the statements whose id
+    changed, and `absorbed` the wordings moved into a statement from another that had an id (and
+    perhaps wordings new with the add). Every other wording of a statement the add touched and did
+    not rename was in it before, under its id (what `derived._carriers_of_touched` relies on)."""
     import random
 
     rng = random.Random(5)
@@ -557,19 +557,19 @@ def test_regrouped_names_the_statements_an_add_gave_a_new_id_or_joined_and_no_ot
         ("Nadie cruzará el puente antes del lunes, según la alcaldía, and we will not negotiate with the strikers "
          "under threat", "p:mayor")])]
     index = QuoteIndex({"p:mayor": "Ana Ruiz"})
-    named = 0
+    seen = {"renamed": 0, "absorbed": 0}
     for article, published, quotes in articles:
         before = {i: index._quote_id_of(index.groups.find(i)) for i in range(len(index.wordings))}
         index.add(occurrences(article, published, quotes), records=False)
-        after = {i: index._quote_id_of(index.groups.find(i)) for i in range(len(index.wordings))}
-        touched_ids = index.ids_of(index.touched())
-        truly = set()
-        for quote_id in touched_ids:
-            mine = {i for i, q in after.items() if q == quote_id}
-            had = {i for i, q in before.items() if q == quote_id}
-            assert had <= mine  # (a statement's wordings stay in it)
-            if {before[i] for i in mine if before.get(i) is not None} - {quote_id}:  # another id's wordings in it
-                truly.add(quote_id)
-        assert index.ids_of(index.regrouped()) == truly, article
-        named += len(truly)
-    assert named  # (statements were regrouped along the way)
+        renamed, absorbed = index.ids_of(index.renamed()), index.absorbed()
+        for root in {index.groups.find(w) for w in index.touched()}:
+            quote_id = index._quote_id_of(root)
+            mine = [i for i in range(len(index.wordings)) if index.groups.find(i) == root]
+            assert (quote_id in renamed) == (before.get(root) is not None and before[root] != quote_id), article
+            if quote_id in renamed:
+                continue
+            moved = {i for i in mine if before.get(i) is not None and before[i] != quote_id}
+            assert moved <= absorbed and all(before.get(i) is None for i in absorbed & set(mine) - moved), article
+        seen["renamed"] += len(renamed)
+        seen["absorbed"] += len(absorbed)
+    assert seen["renamed"] and seen["absorbed"]  # (both happened along the way)

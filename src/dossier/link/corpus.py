@@ -172,8 +172,9 @@ def derive_added(conn: sqlite3.Connection, kb: Any, changes: Changes, resourced:
     """The claims and flags of what an incremental link changed (`write_added`'s `resourced` too)."""
     touched = {"articles": changes.articles | changes.copies | resourced, "events": set(changes.events),
                "quotes": set(changes.quotes) | changes.retired_quotes}
-    if changes.regrouped_quotes is not None:
-        touched["regrouped"] = changes.regrouped_quotes
+    if changes.renamed_quotes is not None:
+        touched["renamed"] = changes.renamed_quotes
+        touched["absorbed"] = changes.absorbed_articles  # type: ignore[assignment]
     claims_and_flags(conn, kb, touched, progress=progress)
 
 

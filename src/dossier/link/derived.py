@@ -273,34 +273,45 @@ def _carriers_of_touched(conn: sqlite3.Connection, touched: dict[str, set[str]],
     """The articles whose copies' `k:` flags the batch's statements can change.
 
     A copy's flags read its statements' ids and ask whether another article carries its words
-    in the same statement (`_carried_elsewhere`). A statement the batch regrouped (gave a new id,
-    or joined to another: `touched["regrouped"]`, `QuoteIndex.regrouped`) reaches every article
-    carrying it. One that only gained occurrences kept its id and its other occurrences, so the
-    answers change only for the words the batch's articles carry in it: the articles carrying
-    those words in it are reached, not all of its carriers (a statement of 307,269 occurrences
-    redid the flags of every copy among them, ~45,000, when a batch of 2,000 quoted it). When the
-    caller does not say which were regrouped, or an article left the store (its words may have
-    been another's only company), every carrier of every touched statement is reached."""
+    in the same statement (`_carried_elsewhere`). A statement the batch gave a new id
+    (`touched["renamed"]`, `QuoteIndex.renamed`) reaches every article carrying it. Any other
+    it touched kept its id and the occurrences it had, and gained some: the batch's articles',
+    and those of statements it took in (`touched["absorbed"]`: their carriers, whose ids changed,
+    are reached). The answers change only for the words so brought, and only for an article that
+    alone carried them in it before (another already had them for two or more): that article is
+    reached, not all of its carriers (a statement of 307,269 occurrences redid the flags of every
+    copy among them, ~45,000, when a batch of 2,000 quoted it). When the caller
+    does not say which were renamed, or an article left the store (its words may have been
+    another's only company), every carrier of every touched statement is reached."""
     from dossier.check.quotes import spelled_out_words  # (not the cached quote_words: most are read once)
 
     quotes = set(touched.get("quotes", ()))
-    regrouped = touched.get("regrouped")
-    whole = quotes if regrouped is None or gone else quotes & set(regrouped)
+    renamed = touched.get("renamed")
+    whole = quotes if renamed is None or gone else quotes & set(renamed)
     reached: set[str] = set()
     for part in _chunks(whole):
         reached |= {r[0] for r in conn.execute(
             f"SELECT DISTINCT article_id FROM quote_occurrences WHERE quote_id IN ({_marks(part)})", part)}
-    grown: dict[str, set[tuple[str, ...]]] = defaultdict(set)  # statement -> the words the batch's articles carry in it
-    for part in _chunks(articles):
-        for quote_id, text in conn.execute(f"SELECT quote_id, json_extract(record, '$.text') FROM quote_occurrences "
-                                           f"WHERE article_id IN ({_marks(part)})", part):
-            if quote_id in quotes and quote_id not in whole:
+    absorbed = {q: set(a) for q, a in (touched.get("absorbed") or {}).items() if q in quotes and q not in whole}
+    bringers = set(articles).union(*absorbed.values())
+    reached |= bringers
+    grown: dict[str, set[tuple[str, ...]]] = defaultdict(set)  # statement -> the words brought to it
+    for part in _chunks(bringers):
+        for quote_id, article_id, text in conn.execute(
+                f"SELECT quote_id, article_id, json_extract(record, '$.text') FROM quote_occurrences "
+                f"WHERE article_id IN ({_marks(part)})", part):
+            if quote_id in quotes and quote_id not in whole and (article_id in articles or article_id in absorbed.get(quote_id, ())):
                 grown[quote_id].add(spelled_out_words(text or ""))
     for quote_id in sorted(grown):
         words = grown[quote_id]
-        reached |= {article_id for article_id, text in conn.execute(
-            "SELECT article_id, json_extract(record, '$.text') FROM quote_occurrences WHERE quote_id = ?", (quote_id,))
-            if spelled_out_words(text or "") in words}
+        alone: dict[tuple[str, ...], str | None] = {}  # brought words -> the one article that had them, None: two or more
+        for article_id, text in conn.execute(
+                "SELECT article_id, json_extract(record, '$.text') FROM quote_occurrences WHERE quote_id = ?", (quote_id,)):
+            if article_id in bringers or (said := spelled_out_words(text or "")) not in words:
+                continue
+            if alone.setdefault(said, article_id) != article_id:
+                alone[said] = None
+        reached |= {article_id for article_id in alone.values() if article_id is not None}
     return reached
 
 

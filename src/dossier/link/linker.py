@@ -98,8 +98,12 @@ class Changes:
     events: set[str] = field(default_factory=set)
     articles: set[str] = field(default_factory=set)
     touched: set[int] = field(default_factory=set)  # wordings whose statements are merged into `quotes` later
-    regrouped: set[int] = field(default_factory=set)  # wordings of statements given a new id or joined (`QuoteIndex.regrouped`)
-    regrouped_quotes: set[str] | None = None  # their ids once merged (`merge_statements`); None: not known
+    renamed: set[int] = field(default_factory=set)  # wordings of statements given a new id (`QuoteIndex.renamed`)
+    absorbed: set[int] = field(default_factory=set)  # wordings moved into another statement (`QuoteIndex.absorbed`)
+    # once merged (`merge_statements`): the ids of the renamed, and the articles carrying the absorbed
+    # wordings by the statement now holding them, less the renamed (None: not known)
+    renamed_quotes: set[str] | None = None
+    absorbed_articles: dict[str, set[str]] = field(default_factory=dict)
 
     def update(self, other: "Changes") -> None:
         """Take `other`'s changes as coming after these. A statement is never both changed and
@@ -108,7 +112,8 @@ class Changes:
         batch of n articles cost n times the statements it touched."""
         self.actors |= other.actors
         self.touched |= other.touched
-        self.regrouped |= other.regrouped
+        self.renamed |= other.renamed
+        self.absorbed |= other.absorbed
         for quote_id in other.retired_quotes:
             self.quotes.pop(quote_id, None)
         self.retired_quotes |= other.retired_quotes
@@ -267,7 +272,7 @@ class Linker:
         changes.retired_quotes = set(retired).difference(changes.quotes)
         if not records:
             changes.touched = self.quotes.touched()
-        changes.regrouped = self.quotes.regrouped()
+        changes.renamed, changes.absorbed = self.quotes.renamed(), self.quotes.absorbed()
         return statements
 
     def merge_statements(self, changes: Changes) -> None:
@@ -276,7 +281,8 @@ class Linker:
         merged = self.quotes.merge_touched(changes.touched)
         changes.quotes.update((q.id, q) for q in merged)
         changes.retired_quotes -= set(changes.quotes)
-        changes.regrouped_quotes = self.quotes.ids_of(changes.regrouped)
+        changes.renamed_quotes = self.quotes.ids_of(changes.renamed)
+        changes.absorbed_articles = self.quotes.articles_of(changes.absorbed, changes.renamed_quotes)
         changes.touched = set()
 
     def add_copies_of(self, item: LinkInput, changes: Changes,
