@@ -105,7 +105,7 @@ def test_a_batch_that_reaches_many_scopes_is_derived_on_workers_with_the_same_ro
         {t: sorted(r[1:] for r in rows) for t, rows in full.items() if t != "claim_scopes"}
     assert tables[2]["claim_scopes"] == full["claim_scopes"]
     # a batch of one article stays in process, whatever the workers asked for
-    one = sorted(touched["articles"])[0]
+    one = min(touched["articles"])
     assert derived.derive(conn, kb, {"articles": {one}, "events": set(), "quotes": set()}, workers=2)["workers"] == 1
     assert not multiprocessing.active_children()
 

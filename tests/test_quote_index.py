@@ -554,8 +554,8 @@ def test_renamed_and_absorbed_say_how_the_statements_an_add_touched_changed():
     # then quotations that hold two statements' words each: statements with ids join
     articles += [(f"bridge{n}", "2025-03-05", [(wording, speaker, "direct")]) for n, (wording, speaker) in enumerate([
         ("The depot will reopen on Friday after the talks and the depot reopens on Friday after talks end", "p:manager"),
-        ("Nadie cruzará el puente antes del lunes, según la alcaldía, and we will not negotiate with the strikers "
-         "under threat", "p:mayor")])]
+        ("Nadie cruzará el puente antes del lunes, según la alcaldía, and we will not negotiate with the strikers under threat",
+         "p:mayor")])]
     index = QuoteIndex({"p:mayor": "Ana Ruiz"})
     seen = {"renamed": 0, "absorbed": 0}
     for article, published, quotes in articles:

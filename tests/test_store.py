@@ -238,7 +238,7 @@ def test_an_added_article_that_makes_a_line_boilerplate_takes_it_out_of_the_earl
     and the footer comes out of all three, as when the six are built at once. The three without
     it are derived again too (their outlet's lines changed) and keep their text."""
     folder = footed_corpus(tmp_path / "in", footed=3)
-    late = sorted(folder.glob("report-*.txt"))[0]
+    late = min(folder.glob("report-*.txt"))
     first = tmp_path / "first"
     first.mkdir()
     for path in sorted(folder.glob("report-*.txt"))[1:]:

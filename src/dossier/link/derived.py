@@ -283,7 +283,8 @@ def _carriers_of_touched(conn: sqlite3.Connection, touched: dict[str, set[str]],
     copy among them, ~45,000, when a batch of 2,000 quoted it). When the caller
     does not say which were renamed, or an article left the store (its words may have been
     another's only company), every carrier of every touched statement is reached."""
-    from dossier.check.quotes import spelled_out_words  # (not the cached quote_words: most are read once)
+    # (spelled_out_words, not the cached quote_words: most of these are read once)
+    from dossier.check.quotes import spelled_out_words
 
     quotes = set(touched.get("quotes", ()))
     renamed = touched.get("renamed")
