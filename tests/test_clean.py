@@ -5,6 +5,7 @@ Fixtures are invented wire-copy-style texts; the seed tests read ../shared/seeds
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from pathlib import Path
@@ -526,3 +527,96 @@ def test_seed_004_nothing_removed():
     raw = _seed("004")
     result = clean_article(raw)
     assert result.removed == []
+
+
+def _learned_from_texts(texts: set[str], min_articles: int = 3, min_share: float = 0.1) -> set[str]:
+    """The outlet learner as it read whole texts before line profiles (`LineProfile`): the reference
+    the profiles must reproduce."""
+    from collections import Counter, defaultdict
+
+    from dossier.corpus.clean import MAX_EDGE_BLOCK, _boilerplate_shape
+
+    articles = [[p for p in t.split("\n\n") if p] for t in texts]
+    needed = max(min_articles, min_share * len(articles))
+    counts = Counter(p for paras in articles for p in set(paras))
+    candidates = {p for p, n in counts.items() if n >= needed and _boilerplate_shape(p)}
+    if not candidates:
+        return set()
+    bodies = defaultdict(set)
+    for paras in articles:
+        own = [p for p in paras if p not in candidates]
+        if not own:
+            continue
+        body = max(own, key=lambda p: (len(p), p))
+        for run in (paras, paras[::-1]):
+            block = []
+            for p in run:
+                if p not in candidates:
+                    break
+                block.append(p)
+            if len(block) <= MAX_EDGE_BLOCK and len(block) < len(paras):
+                for p in block:
+                    bodies[p].add(body)
+    return {p for p, keys in bodies.items() if len(keys) >= needed}
+
+
+def _random_outlet(rng: random.Random, n: int) -> list[str]:
+    """n texts of one outlet drawn so that every branch of the learner is taken: footers and promos
+    at either end in runs up to eight long, shared body lines, quoted and reported lines, texts all of
+    footer lines, short texts, versions of one article, and own paragraphs as short as the footers
+    (equal lengths, so the longest paragraph's tie is broken by its text)."""
+    edges = ["Follow us on every platform.", "Subscribe for more.", "© The Valley Tribune", "Zone: Southwest",
+             "Border | Politics | Opinion", "Read more at our site.", "Tips? Write to us.", "Photo: staff"]
+    quoted = ["“We will not back down,” she said.", "He said the talks would resume.", "“No.”"]
+    texts = []
+    for _ in range(n):
+        own = [" ".join(rng.choice(["water", "river", "trucks", "mayor", "vote", "gate"]) for _ in range(rng.randint(2, 40)))
+               for _ in range(rng.randint(0, 4))]
+        own += rng.sample(quoted, rng.randint(0, 2)) + rng.sample(["Zone: Northwest", "Subscribe for less."], rng.randint(0, 1))
+        rng.shuffle(own)
+        head = rng.sample(edges, rng.choice([0, 0, 1, 2, 7, 8]))
+        tail = rng.sample(edges, rng.choice([0, 1, 2, 3, 6, 7]))
+        texts.append("\n\n".join(head + own + tail))
+    texts += [texts[0] + "\n\nUpdate: more soon."] * rng.randint(0, 2) + texts[:rng.randint(0, 3)]
+    return texts
+
+
+def test_line_profiles_learn_what_the_whole_texts_teach():
+    """`learn_repeated_lines` (from each text's `LineProfile`) against the learner that read whole
+    texts, on 300 random outlets of 1 to 60 articles: the same lines, with shares from 0 to 0.5."""
+    from dossier.corpus.clean import LineProfile, learn_from_profiles, line_profile
+
+    rng = random.Random(3)
+    learned_any = 0
+    for _ in range(300):
+        texts = _random_outlet(rng, rng.randint(1, 60))
+        share = rng.choice([0.0, 0.1, 0.25, 0.5])
+        expected = _learned_from_texts(set(texts), 3, share)
+        assert learn_repeated_lines([("o", t) for t in texts], 3, share).get("o", set()) == expected
+        stored = [LineProfile.from_json(json.loads(json.dumps(line_profile(t).to_json()))) for t in texts]
+        assert learn_from_profiles(stored, 3, share) == expected
+        learned_any += bool(expected)
+    assert 50 < learned_any < 300  # (both outcomes, many times)
+
+
+@pytest.mark.skipif(not (SHARED / "data").is_dir(), reason=f"{SHARED}/data is absent (real evaluation data lives there)")
+def test_line_profiles_learn_what_the_whole_texts_teach_on_real_bodies():
+    """The real bodies of the Zyte and NAEB gold sets, dealt into outlets of 3 to 40 articles, some
+    with a footer or a promo added at an end: the profiles learn what the whole texts teach."""
+    items = []
+    for name in ("article-extraction/ground-truth.json", "article-extraction-naeb/articles.json"):
+        data = json.loads((SHARED / "data" / name).read_text(encoding="utf-8"))
+        items += [item["articleBody"] for _, item in sorted(data.items()) if item.get("articleBody")]
+    rng = random.Random(8)
+    rng.shuffle(items)
+    at, learned_any = 0, 0
+    while at < len(items):
+        size = rng.randint(3, 40)
+        texts = items[at:at + size]
+        at += size
+        footer = rng.choice(["", "Read more from us every morning.", "© 2025 Example News. All rights reserved."])
+        texts = [t + f"\n\n{footer}" if footer and rng.random() < 0.8 else t for t in texts]
+        expected = _learned_from_texts(set(texts))
+        assert learn_repeated_lines([("o", t) for t in texts]).get("o", set()) == expected
+        learned_any += bool(expected)
+    assert learned_any

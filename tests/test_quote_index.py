@@ -561,7 +561,7 @@ def test_renamed_and_absorbed_say_how_the_statements_an_add_touched_changed():
     for article, published, quotes in articles:
         before = {i: index._quote_id_of(index.groups.find(i)) for i in range(len(index.wordings))}
         index.add(occurrences(article, published, quotes), records=False)
-        renamed, absorbed = index.ids_of(index.renamed()), index.absorbed()
+        renamed, absorbed = index.renamed_since(index.renamed()), index.absorbed()
         for root in {index.groups.find(w) for w in index.touched()}:
             quote_id = index._quote_id_of(root)
             mine = [i for i in range(len(index.wordings)) if index.groups.find(i) == root]
@@ -573,3 +573,45 @@ def test_renamed_and_absorbed_say_how_the_statements_an_add_touched_changed():
         seen["renamed"] += len(renamed)
         seen["absorbed"] += len(absorbed)
     assert seen["renamed"] and seen["absorbed"]  # (both happened along the way)
+
+
+def test_a_batch_renames_only_the_statements_whose_id_at_its_end_is_not_the_one_they_had_at_its_start():
+    """Folded over a batch (`Changes.update`, then `Linker.merge_statements`): an id that changes and
+    changes back is not renamed (a shorter wording outnumbers the statement's canonical one, then is
+    caught up); every statement whose id differs from the one its wordings had when the batch began
+    is, and any other named is new with the batch or took in another statement's wordings (either
+    way all its carriers are reached)."""
+    import random
+
+    from dossier.analyze.record import cached_kb
+    from dossier.link.linker import Changes, Linker
+
+    whole, short = "We will not negotiate with the strikers under threat", "We will not negotiate with the strikers"
+    said = [(f"x{n}", "2025-03-01", [(whole, "p:mayor", "direct")]) for n in range(2)]
+    said += [(f"y{n}", f"2025-03-0{n + 2}", [(short, "p:mayor", "direct")]) for n in range(3)]
+    said += [("x2", "2025-03-06", [(whole, "p:mayor", "direct")])]
+    rng = random.Random(11)
+    rest = [(f"{a}-{n}", p, q) for n in range(4) for a, p, q in ARTICLES]
+    rng.shuffle(rest)
+    batches = [said[:3], said[3:]] + [rest[n:n + 5] for n in range(0, len(rest), 5)]
+    linker = Linker(cached_kb(None))
+    linker.quotes = index = QuoteIndex({"p:mayor": "Ana Ruiz"})
+    flipped = 0
+    for batch in batches:
+        at_start = {i: index._quote_id_of(index.groups.find(i)) for i in range(len(index.wordings))}
+        total, seen = Changes(), {}
+        for article, published, quotes in batch:
+            index.add(occurrences(article, published, quotes), records=False)
+            for root, old in index.renamed().items():
+                seen.setdefault(root, set()).add(old)
+            total.update(Changes(touched=index.touched(), renamed=index.renamed(), absorbed=index.absorbed()))
+        linker.merge_statements(total)
+        for root in {index.groups.find(w) for w in total.renamed} | {index.groups.find(w) for w in total.absorbed}:
+            now = index._quote_id_of(root)
+            if at_start.get(root) is not None and at_start[root] != now:
+                assert now in total.renamed_quotes
+            elif now in total.renamed_quotes:  # new with the batch, or it took in another's wordings
+                mine = [i for i in range(len(index.wordings)) if index.groups.find(i) == root]
+                assert all(at_start.get(i) is None for i in mine) or any(index.groups.find(w) == root for w in total.absorbed)
+        flipped += sum(1 for root, olds in seen.items() if index._quote_id_of(index.groups.find(root)) in olds)
+    assert flipped  # (an id changed and changed back within a batch)

@@ -208,9 +208,11 @@ def test_a_build_into_one_outlet_does_not_relearn_the_others(tmp_path, monkeypat
     folder = _two_outlet_corpus(tmp_path / "in", 12)
     conn = connect(tmp_path / "store.db")
     build([str(folder)], conn)
-    learned = []
-    real = store_corpus.learn_repeated_lines
-    monkeypatch.setattr(store_corpus, "learn_repeated_lines", lambda pairs: learned.append(list(pairs)) or real(iter(learned[-1])))
+    learned, profiled = [], []
+    real = store_corpus.learn_from_profiles
+    monkeypatch.setattr(store_corpus, "learn_from_profiles", lambda profiles: learned.append(list(profiles)) or real(learned[-1]))
+    real_profile = store_corpus.line_profile
+    monkeypatch.setattr(store_corpus, "line_profile", lambda text: profiled.append(text) or real_profile(text))
     applied = []
     real_apply = store_corpus._apply_outlet_lines
 
@@ -226,8 +228,8 @@ def test_a_build_into_one_outlet_does_not_relearn_the_others(tmp_path, monkeypat
                                     + f"\n{FOOTER}\n", encoding="utf-8")
     write_jsonl(extra / "meta.jsonl", [{"file": "late.txt", "url": "https://www.valleytribune.example/late"}])
     build([str(extra)], conn)
-    assert [{outlet for outlet, _ in pairs} for pairs in learned] == [{"valleytribune.example"}]
-    assert len(learned[0]) == 7  # the outlet's six earlier articles and the new one, read again; the other outlet not at all
+    assert len(learned) == 1 and len(learned[0]) == 7  # the outlet's six earlier articles and the new one; not the other outlet
+    assert len(profiled) == 1 and "999 crossings" in profiled[0]  # of the texts, only the new one is read
     assert applied == ["late.txt"]  # the outlet's lines did not change: only the new article's text is derived
     late = conn.execute("SELECT a.text FROM articles a JOIN sources s ON s.article_id = a.id WHERE s.source LIKE '%late.txt'").fetchone()[0]
     assert FOOTER not in late and "999 crossings" in late
@@ -355,6 +357,8 @@ def test_migration_14_keeps_each_storys_events_in_order(tmp_path):
     conn.execute("DROP INDEX articles_lang")  # and schema 15's indexes
     conn.execute("DROP INDEX sources_outlet")
     conn.execute("CREATE INDEX sources_outlet ON sources(outlet)")
+    conn.execute("DROP TABLE article_lines")  # and schema 16's
+    conn.execute("DROP TRIGGER article_lines_base_changed")
     conn.execute("PRAGMA user_version = 13")
     conn.close()
     again = connect(tmp_path / "old.db")
@@ -435,3 +439,34 @@ def test_a_base_text_is_stored_only_while_the_learned_boilerplate_changes_the_te
         assert _apply_outlet_lines(conn, article_id, {})
     text, stored = conn.execute("SELECT text, base_text FROM articles WHERE id = ?", (article_id,)).fetchone()
     assert FOOTER in text and stored == ""
+
+
+def test_line_profiles_are_kept_per_article_and_dropped_when_its_base_text_changes(tmp_path):
+    """Each article's `LineProfile` is stored when its outlet is first learned; taking learned lines
+    out of its text keeps it (the base text is the same), a new base text drops it, and the next
+    build makes it again from that text."""
+    from dossier.corpus.clean import LineProfile, line_profile
+    from dossier.store.corpus import BASE_TEXT, _apply_outlet_lines, learn_outlet_boilerplate
+
+    folder = footed_corpus(tmp_path / "in", footed=5)
+    conn = connect(tmp_path / "store.db")
+    build([str(folder)], conn, BuildOptions(workers=1))
+    rows = {r[0]: LineProfile.from_json(json.loads(r[1])) for r in conn.execute("SELECT article_id, profile FROM article_lines")}
+    bases = {r[0]: r[1] for r in conn.execute(f"SELECT a.id, {BASE_TEXT} FROM articles a")}
+    assert rows.keys() == bases.keys() and len(rows) == 6
+    assert all(rows[a] == line_profile(bases[a]) for a in rows)
+    footed = conn.execute("SELECT id FROM articles WHERE base_text != '' ORDER BY id LIMIT 1").fetchone()[0]
+    with conn:
+        assert _apply_outlet_lines(conn, footed, {})  # the text changes; the base does not
+    assert conn.execute("SELECT COUNT(*) FROM article_lines").fetchone()[0] == 6
+    plain = conn.execute("SELECT id FROM articles WHERE base_text = '' ORDER BY id LIMIT 1").fetchone()[0]
+    with conn:
+        conn.execute("UPDATE articles SET text = text || '\n\nCorrected.' WHERE id = ?", (plain,))  # its base with it
+    assert conn.execute("SELECT COUNT(*) FROM article_lines WHERE article_id = ?", (plain,)).fetchone()[0] == 0
+    conn.execute("DELETE FROM outlet_boilerplate")  # learn every outlet again
+    conn.execute("DELETE FROM marks WHERE name = 'outlet boilerplate'")
+    conn.commit()
+    learn_outlet_boilerplate(conn)
+    text = conn.execute(f"SELECT {BASE_TEXT} FROM articles a WHERE a.id = ?", (plain,)).fetchone()[0]
+    profile = conn.execute("SELECT profile FROM article_lines WHERE article_id = ?", (plain,)).fetchone()[0]
+    assert "Corrected." in text and LineProfile.from_json(json.loads(profile)) == line_profile(text)

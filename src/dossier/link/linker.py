@@ -98,7 +98,7 @@ class Changes:
     events: set[str] = field(default_factory=set)
     articles: set[str] = field(default_factory=set)
     touched: set[int] = field(default_factory=set)  # wordings whose statements are merged into `quotes` later
-    renamed: set[int] = field(default_factory=set)  # wordings of statements given a new id (`QuoteIndex.renamed`)
+    renamed: dict[int, str] = field(default_factory=dict)  # wordings of statements given a new id -> the first id they had
     absorbed: set[int] = field(default_factory=set)  # wordings moved into another statement (`QuoteIndex.absorbed`)
     # once merged (`merge_statements`): the ids of the renamed, and the articles carrying the absorbed
     # wordings by the statement now holding them, less the renamed (None: not known)
@@ -112,7 +112,8 @@ class Changes:
         batch of n articles cost n times the statements it touched."""
         self.actors |= other.actors
         self.touched |= other.touched
-        self.renamed |= other.renamed
+        for wording, old in other.renamed.items():
+            self.renamed.setdefault(wording, old)
         self.absorbed |= other.absorbed
         for quote_id in other.retired_quotes:
             self.quotes.pop(quote_id, None)
@@ -281,7 +282,7 @@ class Linker:
         merged = self.quotes.merge_touched(changes.touched)
         changes.quotes.update((q.id, q) for q in merged)
         changes.retired_quotes -= set(changes.quotes)
-        changes.renamed_quotes = self.quotes.ids_of(changes.renamed)
+        changes.renamed_quotes = self.quotes.renamed_since(changes.renamed)
         changes.absorbed_articles = self.quotes.articles_of(changes.absorbed, changes.renamed_quotes)
         changes.touched = set()
 

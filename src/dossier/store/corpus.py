@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dossier import fastjson
-from dossier.corpus.clean import learn_repeated_lines, remove_learned_lines
+from dossier.corpus.clean import LineProfile, learn_from_profiles, line_profile, remove_learned_lines
 from dossier.corpus.outlet import name_key, outlet_key
 from dossier.model import Article, Skip
 from dossier.store.analysis import text_hash
@@ -268,14 +268,12 @@ def learn_outlet_boilerplate(conn: sqlite3.Connection) -> int:
         # The articles whose sources changed; every article when there is no mark. An article
         # whose sources and outlets' lines are unchanged keeps its text, so it is not read again.
         affected: set[str] = set() if after is None else logged(conn, "article_id", after)
-        for outlet in dirty:  # one outlet's texts in memory at a time
-            texts = {row[0]: row[1] for row in conn.execute(
-                f"SELECT DISTINCT a.id, {BASE_TEXT} FROM sources s JOIN articles a ON a.id = s.article_id WHERE s.outlet = ?",
-                (outlet,))}
+        for outlet in dirty:  # one outlet's profiles in memory at a time
+            profiles = _line_profiles(conn, outlet)
             before = lines_of[outlet] if outlet in stored else None
-            lines_of[outlet] = learn_repeated_lines((outlet, t) for t in texts.values()).get(outlet, set())
+            lines_of[outlet] = learn_from_profiles(profiles.values())
             if after is None or lines_of[outlet] != before:
-                affected |= texts.keys()
+                affected |= profiles.keys()
             conn.execute("INSERT OR REPLACE INTO outlet_boilerplate (outlet, signature, lines) VALUES (?, ?, ?)",
                          (outlet, signatures[outlet], fastjson.dumps(sorted(lines_of[outlet]))))
         changed = sum(_apply_outlet_lines(conn, aid, lines_of) for aid in sorted(affected))
@@ -285,6 +283,28 @@ def learn_outlet_boilerplate(conn: sqlite3.Connection) -> int:
         rollback(conn)
         raise
     return changed
+
+
+def _line_profiles(conn: sqlite3.Connection, outlet: str) -> dict[str, LineProfile]:
+    """The line profiles of an outlet's articles: those stored, and those missing made from the
+    base texts and stored (every article's, the first time; then the new ones')."""
+    profiles: dict[str, LineProfile] = {}
+    missing = []
+    for article_id, profile in conn.execute(
+            "SELECT DISTINCT s.article_id, l.profile FROM sources s LEFT JOIN article_lines l ON l.article_id = s.article_id "
+            "WHERE s.outlet = ?", (outlet,)):
+        if profile is None:
+            missing.append(article_id)
+        else:
+            profiles[article_id] = LineProfile.from_json(fastjson.loads(profile))
+    for start in range(0, len(missing), 500):
+        part = missing[start:start + 500]
+        made = [(row[0], line_profile(row[1])) for row in conn.execute(
+            f"SELECT a.id, {BASE_TEXT} FROM articles a WHERE a.id IN ({','.join('?' * len(part))})", part)]
+        conn.executemany("INSERT OR REPLACE INTO article_lines (article_id, profile) VALUES (?, ?)",
+                         [(article_id, fastjson.dumps(profile.to_json())) for article_id, profile in made])
+        profiles.update(made)
+    return profiles
 
 
 def _apply_outlet_lines(conn: sqlite3.Connection, article_id: str, lines_of: dict[str, set[str]]) -> bool:
