@@ -367,3 +367,33 @@ def test_real_coverage_raises_few_warnings(tmp_path):
     warnings = [f for f in doc["flags"] if f["severity"] != "info"]
     assert len(doc["articles"]) >= 100
     assert 100 * len(warnings) / len(doc["articles"]) < 5, [f["message"] for f in warnings]
+
+
+def test_an_altered_quote_in_a_copy_is_matched_the_same_whatever_order_the_statements_come_in():
+    """Two quotations of one speaker in one paragraph of the original have the same context, so the
+    copy's altered quotation matches both equally; the flag names the first by place, not by the
+    order the document lists the statements in (a batch reads them in the store's row order, which
+    rewriting a statement changes)."""
+    original = ('The mayor spoke at the harbor on Monday about the storm damage and the repairs. '
+                '"We will rebuild the pier before summer," Ana Ruiz said, and "the ferries will run again by June," she added.')
+    copy = ('The mayor spoke at the harbor on Monday about the storm damage and the repairs. '
+            '"We shall restore the old dock quickly," Ana Ruiz said, and "boats come back whenever they can," she added.')
+
+    def occurrence(article, text, words, n):
+        start = text.index(words)
+        return {"id": f"q{n}", "text": words, "speaker": "p:ruiz", "occurrences": [
+            {"article": article, "start": start, "end": start + len(words), "text": words, "kind": "direct", "speaker": "p:ruiz"}]}
+
+    quotes = [occurrence("orig", original, "We will rebuild the pier before summer", 1),
+              occurrence("orig", original, "the ferries will run again by June", 2),
+              occurrence("copy", copy, "We shall restore the old dock quickly", 3),
+              occurrence("copy", copy, "boats come back whenever they can", 4)]
+    found = []
+    for order in (quotes, quotes[::-1], [quotes[1], quotes[3], quotes[0], quotes[2]]):
+        document = {"articles": [{"id": "orig", "text": original, "lang": "en", "outlet": "Harbor Daily"},
+                                 {"id": "copy", "text": copy, "lang": "en", "outlet": "Coast Wire"}],
+                    "copies": [{"article": "copy", "of": "orig", "kind": "rewrite"}], "quotes": order}
+        flags = quotes_check._within_copies(document, {a["id"]: a for a in document["articles"]}, {"p:ruiz": "Ana Ruiz"})
+        found.append(sorted((f["added"][0], f["removed"][0]) for f in flags))
+    assert found[0] and found[0] == found[1] == found[2]
+    assert ("we shall restore the old dock quickly", "we will rebuild the pier before summer") in found[0]

@@ -304,6 +304,8 @@ def _within_copies(document: dict[str, Any], articles: dict[str, dict[str, Any]]
             occurrences[o["article"]].append(o)
             quote_of[id(o)] = quote["id"]
             carried_by[quote_words(o.get("text") or "")].add(o["article"])
+    for found in occurrences.values():  # by place, not by the statements' order: a tie in `best` below
+        found.sort(key=lambda o: (o["start"], o["end"]))  # goes the same way whatever order the store reads them in
     normalized = {}
 
     def norm_text(article_id: str) -> str:
