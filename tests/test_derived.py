@@ -398,12 +398,14 @@ The president spoke for nearly an hour about security, trade and the coming visi
 """
 
 
-def test_a_batch_carrying_a_copys_new_words_clears_its_flag_though_the_statement_only_grew(tmp_path):
+def test_a_batch_carrying_a_copys_new_words_clears_its_flag_though_the_statement_only_grew(tmp_path, monkeypatch):
     """The sample's rewrite puts "completely off the table" in Sheinbaum's mouth where its original
     says "absolutely ruled out" (a `k:` flag). A later article quoting those words joins the same
-    statement, which keeps its id (not renamed), so the batch reaches only the articles carrying
-    those words in it, the copy among them: its flag goes, as a full derivation says."""
+    statement, which keeps its id and its rows (kept: only the late article's row is written), so
+    the batch reaches the articles that alone carried those words in it, the copy: its flag goes,
+    as a full derivation says."""
     from dossier.analyze.record import cached_kb
+    from dossier.link import adding, corpus
     from dossier.link.corpus import claims_and_flags
 
     conn = connect(tmp_path / "s.db")
@@ -412,13 +414,21 @@ def test_a_batch_carrying_a_copys_new_words_clears_its_flag_though_the_statement
     flagged = [f for f in flags if f["added"] == ["completely off the table"]]
     assert len(flagged) == 1
     quote_id = flagged[0]["quote"]
-    carriers = {r[0] for r in conn.execute("SELECT article_id FROM quote_occurrences WHERE quote_id = ?", (quote_id,))}
+    rows = {tuple(r) for r in conn.execute("SELECT rowid, article_id FROM quote_occurrences WHERE quote_id = ?", (quote_id,))}
     late = tmp_path / "late"
     late.mkdir()
     (late / "lakeside-sheinbaum-repeats.txt").write_text(LATE_ARTICLE, encoding="utf-8")
+    seen = {}
+    real = corpus.derive_added
+    spy = lambda conn, kb, changes, *rest: seen.update(
+        kept=set(changes.kept_quotes), brought=dict(changes.brought)) or real(conn, kb, changes, *rest)
+    monkeypatch.setattr(corpus, "derive_added", spy)
+    monkeypatch.setattr(adding, "derive_added", spy)
     build([str(late)], conn)
-    now = {r[0] for r in conn.execute("SELECT article_id FROM quote_occurrences WHERE quote_id = ?", (quote_id,))}
-    assert len(now - carriers) == 1  # the late article's words joined the statement, whose id stayed
+    now = {tuple(r) for r in conn.execute("SELECT rowid, article_id FROM quote_occurrences WHERE quote_id = ?", (quote_id,))}
+    assert rows < now and len(now - rows) == 1  # its rows kept as they were, the late article's beside them
+    late_id = (now - rows).pop()[1]
+    assert quote_id in seen["kept"] and seen["brought"][quote_id] == {late_id}
     assert not any(json.loads(r[0])["added"] == ["completely off the table"]
                    for r in conn.execute("SELECT record FROM flags WHERE scope LIKE 'k:%'"))
     got = _derived(conn)
@@ -427,12 +437,12 @@ def test_a_batch_carrying_a_copys_new_words_clears_its_flag_though_the_statement
 
 
 def test_a_statement_that_kept_its_id_reaches_the_lone_carriers_of_the_words_brought_to_it(tmp_path):
-    """`_carriers_of_touched`: a statement the batch renamed reaches all its carriers. One that kept
-    its id reaches the batch's articles and the carriers of what it took in from another statement;
-    of the rest, an article that alone carried in it words so brought (spelled out: "won't" is "will
-    not"), since another article carries them now. Words two articles had already change nothing.
-    When an article left the store, or the caller does not say what was renamed, every carrier of
-    every touched statement."""
+    """`_carriers_of_touched`: a statement with a new id reaches all its carriers. One kept (stored
+    under the same id before) reaches the articles that brought it occurrences (the batch's, or
+    those of a statement it took in) and, of the rest, an article that alone carried in it words
+    so brought (spelled out: "won't" is "will not"), since another article carries them now; words
+    two articles had already change nothing. When an article left the store, or the caller does
+    not say what was kept, every carrier of every touched statement."""
     from dossier.link.derived import _carriers_of_touched
 
     conn = connect(tmp_path / "s.db")
@@ -442,11 +452,11 @@ def test_a_statement_that_kept_its_id_reaches_the_lone_carriers_of_the_words_bro
              "a4": ("q2", "Not on our soil"), "new": ("q1", "We will not allow it"), "new2": ("q1", "never, on our watch")}
     conn.executemany("INSERT INTO quote_occurrences (quote_id, article_id, start, end, record) VALUES (?, ?, ?, ?, ?)",
                      [(q, a, 0, len(t), json.dumps({"text": t, "start": 0, "end": len(t)})) for a, (q, t) in texts.items()])
-    touched = {"quotes": {"q1", "q2"}, "renamed": set(), "absorbed": {}}
     batch = {"new", "new2"}
-    assert _carriers_of_touched(conn, touched, batch, set()) == batch | {"a7"}
-    assert _carriers_of_touched(conn, {**touched, "absorbed": {"q1": {"a3"}}}, batch, set()) == batch | {"a7", "a3", "a5"}
-    assert _carriers_of_touched(conn, {**touched, "renamed": {"q1"}}, batch, set()) == set(texts) - {"a4"}
-    assert _carriers_of_touched(conn, {**touched, "renamed": {"q2"}}, batch, set()) == batch | {"a7", "a4"}
+    kept = {"quotes": {"q1", "q2"}, "kept": {"q1", "q2"}, "brought": {"q1": batch}}
+    assert _carriers_of_touched(conn, kept, batch, set()) == batch | {"a7"}
+    assert _carriers_of_touched(conn, {**kept, "brought": {"q1": batch | {"a3"}}}, batch, set()) == batch | {"a7", "a3", "a5"}
+    assert _carriers_of_touched(conn, {**kept, "kept": {"q2"}}, batch, set()) == set(texts) - {"a4"}
+    assert _carriers_of_touched(conn, {**kept, "kept": {"q1"}}, batch, set()) == batch | {"a7", "a4"}
     assert _carriers_of_touched(conn, {"quotes": {"q1", "q2"}}, batch, set()) == set(texts)
-    assert _carriers_of_touched(conn, touched, batch, {"gone"}) == set(texts)
+    assert _carriers_of_touched(conn, kept, batch, {"gone"}) == set(texts)

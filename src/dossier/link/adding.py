@@ -134,7 +134,7 @@ def _link_in_parts(conn: sqlite3.Connection, kb: KnowledgeBase, linker: Linker, 
             if n >= len(plan.journal):  # a new article: its retired statements and touched wordings, in order
                 added += 1
                 total.update(changes)
-            changes.retired_quotes, changes.touched, changes.renamed, changes.absorbed = set(), set(), {}, set()
+            changes.retired_quotes, changes.touched = set(), set()
             _tell(progress, "linking articles: statements", n, plan)
         linker.merge_statements(total)
         snapshot = not journal_has_room(conn, linker, added)

@@ -273,44 +273,35 @@ def _carriers_of_touched(conn: sqlite3.Connection, touched: dict[str, set[str]],
     """The articles whose copies' `k:` flags the batch's statements can change.
 
     A copy's flags read its statements' ids and ask whether another article carries its words
-    in the same statement (`_carried_elsewhere`). A statement the batch gave a new id
-    (`touched["renamed"]`, `QuoteIndex.renamed`) reaches every article carrying it. Any other
-    it touched kept its id and the occurrences it had, and gained some: the batch's articles',
-    and those of statements it took in (`touched["absorbed"]`: their carriers, whose ids changed,
-    are reached). The answers change only for the words so brought, and only for an article that
-    alone carried them in it before (another already had them for two or more): that article is
-    reached, not all of its carriers (a statement of 307,269 occurrences redid the flags of every
-    copy among them, ~45,000, when a batch of 2,000 quoted it). When the caller
-    does not say which were renamed, or an article left the store (its words may have been
-    another's only company), every carrier of every touched statement is reached."""
+    in the same statement (`_carried_elsewhere`). A statement with a new id reaches every article
+    carrying it. One stored under the same id before the batch (`touched["kept"]`,
+    `link.corpus._find_kept`) kept every occurrence it had and gained some: those of the articles
+    in `touched["brought"]` (the batch's, and the carriers of statements it took in, whose ids
+    changed), which are reached. For the rest, the answer changes only for the words so brought,
+    and only for an article that alone carried them in it before (for two or more it was yes
+    already): that article is reached, not every carrier (a statement of 307,269 occurrences redid
+    the flags of every copy among them, ~45,000, when a batch of 2,000 quoted it). When the caller
+    does not say which were kept, or an article left the store (its words may have been another's
+    only company), every carrier of every touched statement is reached."""
     # (spelled_out_words, not the cached quote_words: most of these are read once)
     from dossier.check.quotes import spelled_out_words
 
     quotes = set(touched.get("quotes", ()))
-    renamed = touched.get("renamed")
-    whole = quotes if renamed is None or gone else quotes & set(renamed)
+    kept = set() if touched.get("kept") is None or gone else quotes & set(touched["kept"])
     reached: set[str] = set()
-    for part in _chunks(whole):
+    for part in _chunks(quotes - kept):
         reached |= {r[0] for r in conn.execute(
             f"SELECT DISTINCT article_id FROM quote_occurrences WHERE quote_id IN ({_marks(part)})", part)}
-    absorbed = {q: set(a) for q, a in (touched.get("absorbed") or {}).items() if q in quotes and q not in whole}
-    bringers = set(articles).union(*absorbed.values())
-    reached |= bringers
-    grown: dict[str, set[tuple[str, ...]]] = defaultdict(set)  # statement -> the words brought to it
-    for part in _chunks(bringers):
-        for quote_id, article_id, text in conn.execute(
-                f"SELECT quote_id, article_id, json_extract(record, '$.text') FROM quote_occurrences "
-                f"WHERE article_id IN ({_marks(part)})", part):
-            if quote_id in quotes and quote_id not in whole and (article_id in articles or article_id in absorbed.get(quote_id, ())):
-                grown[quote_id].add(spelled_out_words(text or ""))
-    for quote_id in sorted(grown):
-        words = grown[quote_id]
+    brought = {q: set(a) for q, a in (touched.get("brought") or {}).items() if q in kept}
+    for quote_id in sorted(brought):
+        bringers = brought[quote_id]
+        reached |= bringers
+        rows = [(r[0], spelled_out_words(r[1] or "")) for r in conn.execute(
+            "SELECT article_id, json_extract(record, '$.text') FROM quote_occurrences WHERE quote_id = ?", (quote_id,))]
+        words = {said for article_id, said in rows if article_id in bringers}
         alone: dict[tuple[str, ...], str | None] = {}  # brought words -> the one article that had them, None: two or more
-        for article_id, text in conn.execute(
-                "SELECT article_id, json_extract(record, '$.text') FROM quote_occurrences WHERE quote_id = ?", (quote_id,)):
-            if article_id in bringers or (said := spelled_out_words(text or "")) not in words:
-                continue
-            if alone.setdefault(said, article_id) != article_id:
+        for article_id, said in rows:
+            if article_id not in bringers and said in words and alone.setdefault(said, article_id) != article_id:
                 alone[said] = None
         reached |= {article_id for article_id in alone.values() if article_id is not None}
     return reached

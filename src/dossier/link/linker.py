@@ -98,12 +98,10 @@ class Changes:
     events: set[str] = field(default_factory=set)
     articles: set[str] = field(default_factory=set)
     touched: set[int] = field(default_factory=set)  # wordings whose statements are merged into `quotes` later
-    renamed: dict[int, str] = field(default_factory=dict)  # wordings of statements given a new id -> the first id they had
-    absorbed: set[int] = field(default_factory=set)  # wordings moved into another statement (`QuoteIndex.absorbed`)
-    # once merged (`merge_statements`): the ids of the renamed, and the articles carrying the absorbed
-    # wordings by the statement now holding them, less the renamed (None: not known)
-    renamed_quotes: set[str] | None = None
-    absorbed_articles: dict[str, set[str]] = field(default_factory=dict)
+    # once written (`link.corpus.apply_changes`): the changed statements stored under the same id
+    # before (None: not known), and the articles each of those gained occurrences from
+    kept_quotes: set[str] | None = None
+    brought: dict[str, set[str]] = field(default_factory=dict)
 
     def update(self, other: "Changes") -> None:
         """Take `other`'s changes as coming after these. A statement is never both changed and
@@ -112,9 +110,6 @@ class Changes:
         batch of n articles cost n times the statements it touched."""
         self.actors |= other.actors
         self.touched |= other.touched
-        for wording, old in other.renamed.items():
-            self.renamed.setdefault(wording, old)
-        self.absorbed |= other.absorbed
         for quote_id in other.retired_quotes:
             self.quotes.pop(quote_id, None)
         self.retired_quotes |= other.retired_quotes
@@ -273,7 +268,6 @@ class Linker:
         changes.retired_quotes = set(retired).difference(changes.quotes)
         if not records:
             changes.touched = self.quotes.touched()
-        changes.renamed, changes.absorbed = self.quotes.renamed(), self.quotes.absorbed()
         return statements
 
     def merge_statements(self, changes: Changes) -> None:
@@ -282,8 +276,6 @@ class Linker:
         merged = self.quotes.merge_touched(changes.touched)
         changes.quotes.update((q.id, q) for q in merged)
         changes.retired_quotes -= set(changes.quotes)
-        changes.renamed_quotes = self.quotes.renamed_since(changes.renamed)
-        changes.absorbed_articles = self.quotes.articles_of(changes.absorbed, changes.renamed_quotes)
         changes.touched = set()
 
     def add_copies_of(self, item: LinkInput, changes: Changes,

@@ -655,8 +655,6 @@ class QuoteIndex:
         self._shape_of: dict[tuple, tuple] = {}  # (keys, implied) -> (keys a row keeps, {their types: (shape, hows)})
         self._plans: dict[int, list[tuple[str, int]]] = {}  # shape -> its keys and how a row keeps each (not pickled)
         self._retired: list[str] = []
-        self._renamed: dict[int, str] = {}  # groups the last `add` gave a new id -> the id they had (not pickled)
-        self._absorbed: list[int] = []  # wordings it moved from a statement with an id into another (not pickled)
         self._recent: dict[str, int] = {}  # the last `add`'s wordings (what `statement_of` is asked next)
         self._best: dict[int, tuple] = {}  # group root -> its canonical occurrence's key, once asked (`_canonical_of`)
 
@@ -664,15 +662,12 @@ class QuoteIndex:
         state = dict(self.__dict__)
         del state["_table"], state["_shape_of"], state["_plans"], state["_recent"]
         state.pop("_best", None)
-        state.pop("_renamed", None)
-        state.pop("_absorbed", None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._table = _slots(self.wordings, _table_size(len(self.wordings)))
         self._shape_of, self._plans, self._recent, self._best = {}, {}, {}, {}
-        self._renamed, self._absorbed = {}, []
 
     def spool_rows(self) -> None:
         """Keep the rows in a file from now on (`_SpooledRows`), as a full link's statements' child
@@ -1009,13 +1004,11 @@ class QuoteIndex:
                 if self._best:
                     self._joined_best(root, other)
                 members = self.members  # arrays: 4 bytes a wording, where a list held a 36-byte int object
-                theirs = members.pop(other, array("I", (other,)))
-                members[root] = members.pop(root, array("I", (root,))) + theirs
+                members[root] = members.pop(root, array("I", (root,))) + members.pop(other, array("I", (other,)))
                 old = self._quote_id_of(other)
                 if old is not None:
                     self._set_quote_id(other, None)
                     self._retired.append(old)
-                    self._absorbed.extend(theirs)
 
     def add(self, occurrences: list[Occurrence], merge: bool = True,
             records: bool = True) -> tuple[list[MergedQuote], list[str]]:
@@ -1027,7 +1020,7 @@ class QuoteIndex:
         merging would, but no statement is merged or returned: a journal's replay (its rows are
         in the store already: merging them again was most of an add's time at 200,000), or an add
         of many articles, which merges what they touched once at its end (`merge_touched`)."""
-        self._retired, self._renamed, self._absorbed = [], {}, []
+        self._retired = []
         self._recent = {o.norm: self._add_occurrence(o) for o in sorted(occurrences, key=_position) if o.norm}
         touched = set(self._recent.values())
         if not merge:
@@ -1040,7 +1033,6 @@ class QuoteIndex:
             old = self._quote_id_of(root)
             if old is not None and old != quote_id:
                 self._retired.append(old)
-                self._renamed[root] = old
             self._set_quote_id(root, quote_id)
             ids.add(quote_id)
             if merged is not None:
@@ -1093,43 +1085,6 @@ class QuoteIndex:
     def touched(self) -> set[int]:
         """The wordings the last `add` put occurrences into."""
         return set(self._recent.values())
-
-    def renamed(self) -> dict[int, str]:
-        """A wording of each statement the last `add` gave a new id, with the id it had."""
-        return dict(self._renamed)
-
-    def absorbed(self) -> set[int]:
-        """The wordings the last `add` moved out of a statement with an id into another. Every
-        other wording of the statements it touched stays where it was, under the same id, unless
-        its statement was `renamed`: `derived._carriers_of_touched` redoes less for those."""
-        return set(self._absorbed)
-
-    def ids_of(self, wordings: Iterable[int]) -> set[str]:
-        """The ids of the statements holding these wordings, as they are now."""
-        return {quote_id for w in wordings if (quote_id := self._quote_id_of(self.groups.find(w))) is not None}
-
-    def renamed_since(self, renamed: dict[int, str]) -> set[str]:
-        """The ids, as they are now, of the statements holding these wordings that no longer have
-        the id given with each (an id can change and change back within a batch)."""
-        return {quote_id for w, old in renamed.items()
-                if (quote_id := self._quote_id_of(self.groups.find(w))) is not None and quote_id != old}
-
-    def articles_of(self, wordings: Iterable[int], leaving: set[str] = frozenset()) -> dict[str, set[str]]:
-        """The articles carrying each of these wordings, by the id of the statement holding it now
-        (those of statements in `leaving` not asked)."""
-        out: dict[str, set[str]] = defaultdict(set)
-        articles, first, following, article_of = self._articles.values, self._first, self._occ_next, self._occ_article
-        for w in wordings:
-            quote_id = self._quote_id_of(self.groups.find(w))
-            if quote_id is None or quote_id in leaving:
-                continue
-            n = first[w]
-            while True:
-                out[quote_id].add(articles[article_of[n]])
-                n = following[n]
-                if not n:
-                    break
-        return dict(out)
 
     def _merged_id(self, root: int) -> str:
         """The id `merged(root)` gives (of its canonical wording's text), without merging."""
