@@ -572,7 +572,9 @@ def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes) ->
         gone = sorted(changes.retired_quotes | (set(changes.quotes) - changes.kept_quotes))
         conn.executemany("DELETE FROM quote_occurrences WHERE quote_id = ?", [(q,) for q in gone])
         conn.executemany("DELETE FROM quotes WHERE id = ?", [(q,) for q in gone])
-        _insert_quotes(conn, [changes.quotes[q] for q in sorted(changes.quotes)])  # a kept one's rows: its new ones
+        # a kept statement's rows: those of the articles that brought it occurrences (the rest are stored)
+        _insert_quotes(conn, [changes.quotes[q] for q in sorted(changes.quotes)],
+                       only={q: changes.brought.get(q, set()) for q in changes.kept_quotes})
         conn.executemany("DELETE FROM copies WHERE article = ? AND of != article", [(c,) for c in sorted(changes.copies)])
         conn.executemany("INSERT OR REPLACE INTO copies (article, of, source, kind, similarity, record) VALUES (?, ?, ?, ?, ?, ?)",
                          [(c["article"], c["of"], c.get("source", ""), c["kind"], c["similarity"],
@@ -826,16 +828,19 @@ def _insert_event_rows(conn: sqlite3.Connection, headers: list[tuple], members: 
                      "VALUES (?, ?, ?, ?, ?)", members)
 
 
-def _insert_quotes(conn: sqlite3.Connection, merged: Iterable[MergedQuote], batch: int = 2000) -> None:
+def _insert_quotes(conn: sqlite3.Connection, merged: Iterable[MergedQuote], batch: int = 2000,
+                   only: dict[str, set[str]] | None = None) -> None:
     """Statement and occurrence rows, in the order given, a batch of statements per `executemany`
-    (two calls per statement took ~1.4 million calls at 100,000 articles)."""
+    (two calls per statement took ~1.4 million calls at 100,000 articles). A statement in `only`
+    has the occurrences of those articles written, no others (`_find_kept`: the rest are stored)."""
     quotes: list[tuple] = []
     occurrences: list[tuple] = []
     for quote in merged:
         quotes.append((quote.id, quote.text, quote.kind, quote.speaker, quote.speaker_name, quote.first_seen,
                        fastjson.dumps(quote.first_seen_candidates)))
+        wanted = None if only is None else only.get(quote.id)
         occurrences.extend((quote.id, o["article"], o["start"], o["end"], fastjson.dumps(occurrence_export(o)))
-                           for o in quote.occurrences)
+                           for o in quote.occurrences if wanted is None or o["article"] in wanted)
         if len(quotes) >= batch:
             _insert_quote_rows(conn, quotes, occurrences)
             quotes, occurrences = [], []
