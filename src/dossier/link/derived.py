@@ -723,14 +723,14 @@ def derive(conn: sqlite3.Connection, kb: Any, touched: dict[str, set[str]] | Non
         clock = time.perf_counter()
 
     path = conn.execute("PRAGMA database_list").fetchone()[2]  # "" for an in-memory store
-    if workers is None:
-        workers = default_workers(conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]) if path else 1
     # A batch's plan is found before its transaction (the build's lock, `store.lock`, keeps other
     # writers out), so that its size can decide the pool: a batch that reaches a statement carried
     # by 300,000 articles redoes the flags of every copy among them, minutes on one core.
     plan = None if full else _listed(_batch_plan(conn, touched))
     if plan is not None and _chunk_count(plan) < BATCH_POOL_CHUNKS:
         workers = 1
+    elif workers is None:
+        workers = default_workers(conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]) if path else 1
     # forked before the transaction begins: a connection that holds locks must not cross a fork
     carriers = Carriers()  # each forked worker fills a copy of its own
     pool = ForkPool(path, partial(_compute, kb, carriers), workers, "claims-and-flags worker") if (
