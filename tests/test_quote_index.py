@@ -535,3 +535,28 @@ def test_canonical_keys_kept_from_add_to_add_are_those_found_from_every_occurren
     assert {index._quote_id_of(r) for r in index._roots()} == merged
     again = reloaded(index)  # not saved: found again when next asked
     assert again._best == {} and [again._merged_id(r) for r in again._roots()] == [index._merged_id(r) for r in index._roots()]
+
+
+def test_a_statement_merged_with_its_stored_places_gives_its_other_occurrences_and_the_same_fields():
+    """`QuoteIndex.merged(root, stored)`: a statement stored under its id comes with the occurrences
+    not stored only, each as merging them all gives it, and every other field as merging them all
+    gives; a statement not stored (None), or of one occurrence, comes whole."""
+    index = QuoteIndex({"p:mayor": "Ana Ruiz"})
+    for n in range(3):
+        for article, published, quotes in ARTICLES:
+            index.add(occurrences(f"{article}-{n}", published, quotes), records=False)
+    checked = 0
+    for root in sorted({index.groups.find(i) for i in range(len(index.wordings))}):
+        whole = index.merged(root)
+        places = [(o["article"], o["start"], o["end"]) for o in whole.occurrences]
+        kept = set(places[::2])
+        part = index.merged(root, lambda quote_id: kept if quote_id == whole.id else None)
+        fields = {k: v for k, v in whole.to_dict().items() if k != "occurrences"}
+        assert {k: v for k, v in part.to_dict().items() if k != "occurrences"} == fields
+        if len(whole.occurrences) > 1:
+            assert part.occurrences == [o for o in whole.occurrences if (o["article"], o["start"], o["end"]) not in kept]
+            checked += 1
+        else:
+            assert part.occurrences == whole.occurrences
+        assert index.merged(root, lambda quote_id: None).to_dict() == whole.to_dict()
+    assert checked > 3

@@ -23,13 +23,14 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import IO, Any
 
 from dossier import fastjson
 from dossier.kb import KnowledgeBase
 from dossier.link import checkpoint
 from dossier.link.corpus import (PROGRESS_EVERY, Laps, Progress, _analysis_keys, added_sizes, derive_added,
-                                 link_inputs, write_added)
+                                 link_inputs, stored_places, write_added)
 from dossier.link.linker import (Changes, Linker, LinkInput, UnreadableState, drop_part, has_state, journal_has_room,
                                  lead_actors_of, part_places, pickle_part, read_head, read_part, save_journal,
                                  store_parts)
@@ -136,7 +137,7 @@ def _link_in_parts(conn: sqlite3.Connection, kb: KnowledgeBase, linker: Linker, 
                 total.update(changes)
             changes.retired_quotes, changes.touched = set(), set()
             _tell(progress, "linking articles: statements", n, plan)
-        linker.merge_statements(total)
+        linker.merge_statements(total, partial(stored_places, conn))
         snapshot = not journal_has_room(conn, linker, added)
         _let_go(conn, linker, "quotes", parts if snapshot else None)
         laps("statements")

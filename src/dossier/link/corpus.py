@@ -137,7 +137,7 @@ def _link(conn: sqlite3.Connection, kb_file: str | None, full: bool, resident: b
                 added.append(item)
                 if n % PROGRESS_EVERY == 0:
                     progress("linking articles", n, len(new))
-            linker.merge_statements(changes)
+            linker.merge_statements(changes, partial(stored_places, conn))
             laps("linker")
             progress("writing", 0, 0)
             resourced = write_added(conn, linker, changes, max_source)
@@ -601,6 +601,15 @@ def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes) ->
     except BaseException:
         rollback(conn)
         raise
+
+
+def stored_places(conn: sqlite3.Connection, quote_id: str) -> set[tuple[str, int, int]] | None:
+    """The places (article, start, end) of a statement's stored occurrences; None when no statement
+    is stored under that id."""
+    if conn.execute("SELECT 1 FROM quotes WHERE id = ?", (quote_id,)).fetchone() is None:
+        return None
+    return {(r[0], r[1], r[2]) for r in conn.execute(
+        "SELECT article_id, start, end FROM quote_occurrences WHERE quote_id = ?", (quote_id,))}
 
 
 def _find_kept(conn: sqlite3.Connection, changes: Changes) -> None:

@@ -270,10 +270,13 @@ class Linker:
             changes.touched = self.quotes.touched()
         return statements
 
-    def merge_statements(self, changes: Changes) -> None:
+    def merge_statements(self, changes: Changes,
+                         stored: Callable[[str], set[tuple[str, int, int]] | None] | None = None) -> None:
         """The statements `changes` touched without merging them (`records` false), merged once each,
-        as they are now: its `quotes`, and its retired ids less theirs."""
-        merged = self.quotes.merge_touched(changes.touched)
+        as they are now: its `quotes`, and its retired ids less theirs. With `stored` (the places a
+        statement id has in the store, `link.corpus.stored_places`), a statement stored under its id
+        comes with its new occurrences only (`QuoteIndex.merged`)."""
+        merged = self.quotes.merge_touched(changes.touched, stored)
         changes.quotes.update((q.id, q) for q in merged)
         changes.retired_quotes -= set(changes.quotes)
         changes.touched = set()
