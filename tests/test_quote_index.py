@@ -550,7 +550,7 @@ def test_a_statement_merged_with_its_stored_places_gives_its_other_occurrences_a
         whole = index.merged(root)
         places = [(o["article"], o["start"], o["end"]) for o in whole.occurrences]
         kept = set(places[::2])
-        part = index.merged(root, lambda quote_id: kept if quote_id == whole.id else None)
+        part = index.merged(root, lambda quote_id, kept=kept, whole=whole: kept if quote_id == whole.id else None)
         fields = {k: v for k, v in whole.to_dict().items() if k != "occurrences"}
         assert {k: v for k, v in part.to_dict().items() if k != "occurrences"} == fields
         if len(whole.occurrences) > 1:
