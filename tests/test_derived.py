@@ -454,9 +454,9 @@ def test_a_statement_that_kept_its_id_reaches_the_lone_carriers_of_the_words_bro
                      [(q, a, 0, len(t), json.dumps({"text": t, "start": 0, "end": len(t)})) for a, (q, t) in texts.items()])
     batch = {"new", "new2"}
     kept = {"quotes": {"q1", "q2"}, "kept": {"q1", "q2"}, "brought": {"q1": batch}}
-    assert _carriers_of_touched(conn, kept, batch, set()) == batch | {"a7"}
-    assert _carriers_of_touched(conn, {**kept, "brought": {"q1": batch | {"a3"}}}, batch, set()) == batch | {"a7", "a3", "a5"}
-    assert _carriers_of_touched(conn, {**kept, "kept": {"q2"}}, batch, set()) == set(texts) - {"a4"}
-    assert _carriers_of_touched(conn, {**kept, "kept": {"q1"}}, batch, set()) == batch | {"a7", "a4"}
-    assert _carriers_of_touched(conn, {"quotes": {"q1", "q2"}}, batch, set()) == set(texts)
-    assert _carriers_of_touched(conn, kept, batch, {"gone"}) == set(texts)
+    assert _carriers_of_touched(conn, kept, set()) == batch | {"a7"}
+    assert _carriers_of_touched(conn, {**kept, "brought": {"q1": batch | {"a3"}}}, set()) == batch | {"a7", "a3", "a5"}
+    assert _carriers_of_touched(conn, {**kept, "kept": {"q2"}}, set()) == set(texts) - {"a4"}
+    assert _carriers_of_touched(conn, {**kept, "kept": {"q1"}}, set()) == batch | {"a7", "a4"}
+    assert _carriers_of_touched(conn, {"quotes": {"q1", "q2"}}, set()) == set(texts)
+    assert _carriers_of_touched(conn, kept, {"gone"}) == set(texts)

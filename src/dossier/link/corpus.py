@@ -568,13 +568,11 @@ def apply_changes(conn: sqlite3.Connection, linker: Linker, changes: Changes) ->
         conn.executemany("INSERT OR REPLACE INTO actors (id, name, kind, record) VALUES (?, ?, ?, ?)",
                          [(e["id"], e["name"], e["kind"], fastjson.dumps(e, sort_keys=True))
                           for e in (linker.actors.entry(a) for a in sorted(changes.actors))])
-        _find_kept(conn, changes)
-        gone = sorted(changes.retired_quotes | (set(changes.quotes) - changes.kept_quotes))
+        kept = changes.kept_quotes or set()  # (`Linker.merge_statements`: their stored rows stay)
+        gone = sorted(changes.retired_quotes | (set(changes.quotes) - kept))
         conn.executemany("DELETE FROM quote_occurrences WHERE quote_id = ?", [(q,) for q in gone])
         conn.executemany("DELETE FROM quotes WHERE id = ?", [(q,) for q in gone])
-        # a kept statement's rows: those of the articles that brought it occurrences (the rest are stored)
-        _insert_quotes(conn, [changes.quotes[q] for q in sorted(changes.quotes)],
-                       only={q: changes.brought.get(q, set()) for q in changes.kept_quotes})
+        _insert_quotes(conn, [changes.quotes[q] for q in sorted(changes.quotes)])  # a kept one's: its new occurrences
         conn.executemany("DELETE FROM copies WHERE article = ? AND of != article", [(c,) for c in sorted(changes.copies)])
         conn.executemany("INSERT OR REPLACE INTO copies (article, of, source, kind, similarity, record) VALUES (?, ?, ?, ?, ?, ?)",
                          [(c["article"], c["of"], c.get("source", ""), c["kind"], c["similarity"],
@@ -610,31 +608,6 @@ def stored_places(conn: sqlite3.Connection, quote_id: str) -> set[tuple[str, int
         return None
     return {(r[0], r[1], r[2]) for r in conn.execute(
         "SELECT article_id, start, end FROM quote_occurrences WHERE quote_id = ?", (quote_id,))}
-
-
-def _find_kept(conn: sqlite3.Connection, changes: Changes) -> None:
-    """Before the rows are written: which changed statements are stored under the same id
-    (`changes.kept_quotes`), and, for each, the articles of its occurrences not stored under it
-    (`changes.brought`: the batch's, and those of statements it took in).
-
-    A kept statement's id is its canonical wording's, so every occurrence it had keeps its record
-    (its words' changes are from that wording) and stays in it: its rows stay, and only its new
-    ones are written (a statement carried by 309,259 articles had every row deleted and written
-    again when a batch of 2,000 quoted it: 50 s). The claims and flags redo less for it
-    (`derived._carriers_of_touched`)."""
-    changes.kept_quotes, changes.brought = set(), {}
-    asked = sorted(changes.quotes)
-    for start in range(0, len(asked), 500):
-        part = asked[start:start + 500]
-        changes.kept_quotes |= {r[0] for r in conn.execute(
-            f"SELECT id FROM quotes WHERE id IN ({','.join('?' * len(part))})", part)}
-    for quote_id in sorted(changes.kept_quotes):
-        stored = {(r[0], r[1], r[2]) for r in conn.execute(
-            "SELECT article_id, start, end FROM quote_occurrences WHERE quote_id = ?", (quote_id,))}
-        brought = {o["article"] for o in changes.quotes[quote_id].occurrences
-                   if (o["article"], o["start"], o["end"]) not in stored}
-        if brought:
-            changes.brought[quote_id] = brought
 
 
 def lead_entries(conn: sqlite3.Connection, ids: list[str]) -> list[dict[str, Any]]:
@@ -837,19 +810,16 @@ def _insert_event_rows(conn: sqlite3.Connection, headers: list[tuple], members: 
                      "VALUES (?, ?, ?, ?, ?)", members)
 
 
-def _insert_quotes(conn: sqlite3.Connection, merged: Iterable[MergedQuote], batch: int = 2000,
-                   only: dict[str, set[str]] | None = None) -> None:
+def _insert_quotes(conn: sqlite3.Connection, merged: Iterable[MergedQuote], batch: int = 2000) -> None:
     """Statement and occurrence rows, in the order given, a batch of statements per `executemany`
-    (two calls per statement took ~1.4 million calls at 100,000 articles). A statement in `only`
-    has the occurrences of those articles written, no others (`_find_kept`: the rest are stored)."""
+    (two calls per statement took ~1.4 million calls at 100,000 articles)."""
     quotes: list[tuple] = []
     occurrences: list[tuple] = []
     for quote in merged:
         quotes.append((quote.id, quote.text, quote.kind, quote.speaker, quote.speaker_name, quote.first_seen,
                        fastjson.dumps(quote.first_seen_candidates)))
-        wanted = None if only is None else only.get(quote.id)
         occurrences.extend((quote.id, o["article"], o["start"], o["end"], fastjson.dumps(occurrence_export(o)))
-                           for o in quote.occurrences if wanted is None or o["article"] in wanted)
+                           for o in quote.occurrences)
         if len(quotes) >= batch:
             _insert_quote_rows(conn, quotes, occurrences)
             quotes, occurrences = [], []

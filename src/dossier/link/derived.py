@@ -243,7 +243,7 @@ def _batch_plan(conn: sqlite3.Connection, touched: dict[str, set[str]]) -> Plan:
     old_events = {g[2:] for a in moved | gone if (g := old_group(a)) and g[2:] != a}
     dirty_events = events | {now[a] for a in reach if a in now} | old_events
     quotes = set(touched.get("quotes", ())) | _quote_ids_of(conn, reach)
-    reached = set(articles) | _carriers_of_touched(conn, touched, articles, gone)
+    reached = set(articles) | _carriers_of_touched(conn, touched, gone)
     copy_articles = {c["article"] for c in _copies(conn, articles) if c["article"] != c["of"]}
     within = copy_articles | {c["article"] for c in _copies(conn, reached) if c["article"] != c["of"]}
 
@@ -268,14 +268,13 @@ def _batch_plan(conn: sqlite3.Connection, touched: dict[str, set[str]]) -> Plan:
                 forget, reach | gone)
 
 
-def _carriers_of_touched(conn: sqlite3.Connection, touched: dict[str, set[str]], articles: set[str],
-                         gone: set[str]) -> set[str]:
+def _carriers_of_touched(conn: sqlite3.Connection, touched: dict[str, set[str]], gone: set[str]) -> set[str]:
     """The articles whose copies' `k:` flags the batch's statements can change.
 
     A copy's flags read its statements' ids and ask whether another article carries its words
     in the same statement (`_carried_elsewhere`). A statement with a new id reaches every article
     carrying it. One stored under the same id before the batch (`touched["kept"]`,
-    `link.corpus._find_kept`) kept every occurrence it had and gained some: those of the articles
+    `Linker.merge_statements`) kept every occurrence it had and gained some: those of the articles
     in `touched["brought"]` (the batch's, and the carriers of statements it took in, whose ids
     changed), which are reached. For the rest, the answer changes only for the words so brought,
     and only for an article that alone carried them in it before (for two or more it was yes
