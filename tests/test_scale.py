@@ -96,6 +96,27 @@ def test_same_export_with_one_or_two_workers_and_any_shard_size(tmp_path, refere
     assert same(two, reference)
 
 
+def test_each_article_comes_with_its_line_profile_from_its_shard(tmp_path, monkeypatch):
+    """The workers make each article's line profile (what learning its outlets' boilerplate reads),
+    so the build's process reads no text to learn the outlets after the shards; the profiles
+    stored are those of the articles' base texts."""
+    from dossier.corpus.clean import LineProfile, line_profile
+    from dossier.store import corpus as store_corpus
+
+    made_by_the_build = []
+    real = store_corpus.line_profile
+    monkeypatch.setattr(store_corpus, "line_profile", lambda text: made_by_the_build.append(text) or real(text))
+    _, report, conn = build_sample(tmp_path, "profiles", workers=2, shard_size=3)
+    assert report.shards > 5 and report.shards_failed == 0
+    assert made_by_the_build == []
+    stored = {r[0]: LineProfile.from_json(json.loads(r[1])) for r in conn.execute("SELECT article_id, profile FROM article_lines")}
+    bases = {r[0]: r[1] for r in conn.execute(f"SELECT a.id, {store_corpus.BASE_TEXT} FROM articles a")}
+    assert stored.keys() == bases.keys() and len(stored) > 20
+    assert all(stored[a] == line_profile(bases[a]) for a in stored)
+    # the sample plants outlet boilerplate: some base texts are not the texts the articles show
+    assert conn.execute("SELECT COUNT(*) FROM articles WHERE base_text != ''").fetchone()[0] > 0
+
+
 def test_rebuild_redoes_nothing(tmp_path):
     _, first, conn = build_sample(tmp_path, "again", workers=1, shard_size=4)
     markers = shard_rows(conn)

@@ -229,7 +229,7 @@ def test_a_build_into_one_outlet_does_not_relearn_the_others(tmp_path, monkeypat
     write_jsonl(extra / "meta.jsonl", [{"file": "late.txt", "url": "https://www.valleytribune.example/late"}])
     build([str(extra)], conn)
     assert len(learned) == 1 and len(learned[0]) == 7  # the outlet's six earlier articles and the new one; not the other outlet
-    assert len(profiled) == 1 and "999 crossings" in profiled[0]  # of the texts, only the new one is read
+    assert profiled == []  # no text is read: the earlier profiles are stored, the new one came with its shard
     assert applied == ["late.txt"]  # the outlet's lines did not change: only the new article's text is derived
     late = conn.execute("SELECT a.text FROM articles a JOIN sources s ON s.article_id = a.id WHERE s.source LIKE '%late.txt'").fetchone()[0]
     assert FOOTER not in late and "999 crossings" in late

@@ -33,7 +33,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
+from dossier import fastjson
 from dossier.analyze.article import analyze_document
+from dossier.corpus.clean import line_profile
 from dossier.corpus.inputs import InputFile, format_from_name
 from dossier.corpus.readers import read_input
 from dossier.model import Article, RawDocument, Skip
@@ -104,10 +106,14 @@ class ShardContext:
 @dataclass
 class ShardResult:
     """What the driver writes for a shard: (file, Article or Skip) in input order, and
-    one analysis record (article id, key, JSON) per distinct article."""
+    per distinct article one analysis record (article id, key, JSON) and one line profile
+    (article id, JSON of `corpus.clean.LineProfile`: what learning its outlets' boilerplate
+    reads of its text, made here so that the build's process does not make it alone after
+    the shards)."""
 
     items: list[tuple[str, Article | Skip]] = field(default_factory=list)
     records: list[tuple[str, str, str]] = field(default_factory=list)
+    profiles: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _digest(*parts: object) -> str:
@@ -244,6 +250,8 @@ def run_shard(job: tuple[ShardContext, Shard]) -> ShardResult:
         latest = None if on else fetched
         key = analysis_key(article.text, on, latest, context.config)
         result.records.append(run_task(Task(aid, key, article.text, article.lang, on, latest), context.analysis))
+        # an article's id is its text's hash, so the stored base text is this text
+        result.profiles.append((aid, fastjson.dumps(line_profile(article.text).to_json())))
     return result
 
 

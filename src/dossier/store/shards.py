@@ -92,6 +92,8 @@ def save_shard(conn: sqlite3.Connection, shard: Shard, result: ShardResult, fini
         # a record already there stays: it may be the one on the finalized text (store.analysis redoes stale ones)
         conn.executemany("INSERT INTO analyses (article_id, key, record) VALUES (?, ?, ?) ON CONFLICT (article_id) DO NOTHING",
                          result.records)
+        # a profile already there stays: it is of the same text (an article's id is its text's hash)
+        conn.executemany("INSERT OR IGNORE INTO article_lines (article_id, profile) VALUES (?, ?)", result.profiles)
         for file_done in done.values():
             if file_done.file != "<stdin>":
                 _finish_file(conn, file_done)
