@@ -212,6 +212,32 @@ def test_the_copy_stage_gives_each_part_a_process_of_its_own():
     assert children() == tuple((part,) for part in PARTS) == (("copies",), ("statements",))
 
 
+def test_the_copy_stage_children_run_below_the_linking_process(tmp_path, monkeypatch):
+    """The children yield the CPU to the linking process, which reads what they find: on two
+    cores it would otherwise fall behind them and finish alone (session 28)."""
+    import os
+
+    from dossier.analyze.record import cached_kb, kb_fingerprint
+    from dossier.link import corpus
+    from dossier.link.copy_stage import CHILD_NICENESS
+
+    conn = connect(tmp_path / "story.db")
+    build([str(SAMPLE)], conn, BuildOptions(workers=1))
+    seen = tmp_path / "niceness"
+    real = corpus.link_inputs
+
+    def reading(*args, **kwargs):  # runs in whichever process reads the articles: each notes its niceness
+        with open(seen, "a", encoding="utf-8") as out:
+            out.write(f"{'child' if 'records' in kwargs else 'linking'} {os.nice(0)}\n")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(corpus, "link_inputs", reading)
+    corpus._link_full(conn, cached_kb(None), kb_fingerprint(None), copy_process=True)
+    lines = sorted(seen.read_text(encoding="utf-8").split("\n")[:-1])
+    ours = os.nice(0)
+    assert lines == [f"child {min(19, ours + CHILD_NICENESS)}"] * 2 + [f"linking {ours}"]
+
+
 def test_the_copy_stage_reports_a_child_that_fails(tmp_path):
     """A copy stage whose child cannot read the store says so; it does not hang."""
     import pytest
