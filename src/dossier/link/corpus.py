@@ -29,6 +29,7 @@ from dossier.link import checkpoint, scratch
 from dossier.link.checkpoint import Checkpoints
 from dossier.link.copy_stage import MIN_ARTICLES, CopyStage, children
 from dossier.link.events import Event
+from dossier.link.features_ahead import FeaturesAhead
 from dossier.link.pool import ForkPool, ProcessFailed, can_fork, default_workers, give_back_freed_memory
 from dossier.link.timeline import DateTally, article_facts, event_date, lead_dates
 from dossier.link.linker import (STATE_VERSION, Changes, Linker, LinkInput, PickledState, SpooledIndex, StoryRows, day_of,
@@ -300,8 +301,14 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
     laps = Laps()
     path = conn.execute("PRAGMA database_list").fetchone()[2]
     pickled = PickledState(fingerprint, analysis_seq)
+    ahead = None
     try:
-        work = partial(_linking_process, kb, fingerprint, copy_process, analysis_seq, pickled, progress)
+        if path and can_fork() and (copy_process if copy_process is not None else
+                                    (os.cpu_count() or 1) > 1 and
+                                    conn.execute("SELECT COUNT(*) FROM analyses").fetchone()[0] >= MIN_ARTICLES):
+            ahead = FeaturesAhead(path)  # claim features made on the core the link leaves idle
+        work = partial(_linking_process, kb, fingerprint, copy_process, analysis_seq, pickled, progress,
+                       ahead.begin if ahead is not None else None)
         if path and can_fork():
             # what this process freed (a build's shard stage: 214 -> 170 MB resident at 100,000 articles) is given
             # back before the fork: the linking process would inherit those pages, and its allocations into them
@@ -314,6 +321,8 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
             give_back_freed_memory()  # the state was freed when they returned
         laps.seconds.update(seconds)
         laps.restart()
+        if ahead is not None:  # before claims and flags, which then find them kept
+            cpu = {**cpu, "features_ahead": ahead.store(conn)}  # (how many articles' features it made)
         claims_and_flags(conn, kb, progress=progress)
         laps("claims and flags")
         progress("saving the linking state", 0, 0)
@@ -322,6 +331,8 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
         if path:
             checkpoint.clear(path)  # the link is stored: its checkpoints are of no more use
     finally:
+        if ahead is not None:
+            ahead.close()
         pickled.close()
         progress("", 0, 0)
     return {**table_sizes(conn), "seconds": laps.seconds, "cpu": cpu}
@@ -353,14 +364,14 @@ def _link_resident(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_pro
 
 
 def _linking_process(kb: Any, fingerprint: str, copy_process: bool | None, analysis_seq: int,
-                     pickled: PickledState, progress: Progress, conn: sqlite3.Connection,
-                     _: Any) -> tuple[dict[str, float], dict[str, Any], list[int]]:
+                     pickled: PickledState, progress: Progress, linked: Callable[[], None] | None,
+                     conn: sqlite3.Connection, _: Any) -> tuple[dict[str, float], dict[str, Any], list[int]]:
     """The linking steps of `_link_full`, in its forked process (or in this one): link, write the
     tables, pickle the state into `pickled`'s file; return the seconds of each step, the
     linker's CPU and where the state's parts begin in the file. The state is dropped on return."""
     laps = Laps()
     try:
-        _, stage, cpu = _link_steps(conn, kb, fingerprint, copy_process, analysis_seq, laps, pickled, progress)
+        _, stage, cpu = _link_steps(conn, kb, fingerprint, copy_process, analysis_seq, laps, pickled, progress, linked)
     finally:
         progress("", 0, 0)  # (in a forked process: what it showed goes with it)
     gc.unfreeze()  # frozen while the steps ran: the collector need not rescan it
@@ -370,8 +381,8 @@ def _linking_process(kb: Any, fingerprint: str, copy_process: bool | None, analy
 
 
 def _link_steps(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_process: bool | None, analysis_seq: int,
-                laps: Laps, pickled: PickledState | None = None,
-                progress: Progress = _silent) -> tuple[Linker | None, CopyStage | None, float]:
+                laps: Laps, pickled: PickledState | None = None, progress: Progress = _silent,
+                linked: Callable[[], None] | None = None) -> tuple[Linker | None, CopyStage | None, float]:
     """Link every article, date the events, regroup the stories and write every corpus-level
     table. Returns the linker (its state frozen for the collector), the copy stage, still open
     (its children's indexes are files it removes when closed), and the linker's CPU seconds.
@@ -424,6 +435,8 @@ def _link_steps(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_proces
             linker.copies, spooled_statements = stage.indexes()
         gc.freeze()
         laps("linker")
+        if linked is not None:
+            linked()  # (`link.features_ahead`: what follows leaves a core idle)
         cpu = time.process_time() - cpu
         linker.max_source_rowid = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM sources").fetchone()[0]
         # the event records are made one at a time as they are written (`dated_events_in_order`);
