@@ -8,7 +8,8 @@ stretch (stories, the tables' write, the statements' merge and write: ~8 s at 20
 ~42 s at 100,000). So a full link starts this process with the link, waiting; the linking process
 lets it begin once its linker step is done (`begin`), and it runs at the lowest priority (niceness
 19), so that it takes the core the link leaves idle and little else. (Begun with the link, it
-slowed the linker step's three processes by more than it saved: 33.4 -> 41.2 s at 20,000.) It
+slowed the linker step's three processes by more than it saved: 41.2 s at 20,000, against 36.7–37.4 s
+in runs of the same hour without it.) It
 writes the features it makes into a file; when the link is done, `FeaturesAhead.store` stops it
 and keeps what it made in `claim_features`, where claims and flags find them as a relink does.
 What it did not reach, claims and flags compute as before: the result is the same either way.
