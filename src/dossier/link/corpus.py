@@ -303,9 +303,7 @@ def _link_full(conn: sqlite3.Connection, kb: Any, fingerprint: str, resident: bo
     pickled = PickledState(fingerprint, analysis_seq)
     ahead = None
     try:
-        if path and can_fork() and (copy_process if copy_process is not None else
-                                    (os.cpu_count() or 1) > 1 and
-                                    conn.execute("SELECT COUNT(*) FROM analyses").fetchone()[0] >= MIN_ARTICLES):
+        if path and can_fork() and _with_copy_stage(conn, copy_process):
             ahead = FeaturesAhead(path)  # claim features made on the core the link leaves idle
         work = partial(_linking_process, kb, fingerprint, copy_process, analysis_seq, pickled, progress,
                        ahead.begin if ahead is not None else None)
@@ -363,6 +361,16 @@ def _link_resident(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_pro
     return {**table_sizes(conn), "seconds": laps.seconds, "cpu": _cpu(cpu, stage)}
 
 
+def _with_copy_stage(conn: sqlite3.Connection, copy_process: bool | None, articles: int | None = None) -> bool:
+    """Whether a full link runs the copy stage: as `copy_process` says, else for a store of
+    MIN_ARTICLES analysed articles or more on a machine with more than one core."""
+    if copy_process is not None:
+        return copy_process
+    if articles is None:
+        articles = conn.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]
+    return articles >= MIN_ARTICLES and (os.cpu_count() or 1) > 1
+
+
 def _linking_process(kb: Any, fingerprint: str, copy_process: bool | None, analysis_seq: int,
                      pickled: PickledState, progress: Progress, linked: Callable[[], None] | None,
                      conn: sqlite3.Connection, _: Any) -> tuple[dict[str, float], dict[str, Any], list[int]]:
@@ -398,8 +406,7 @@ def _link_steps(conn: sqlite3.Connection, kb: Any, fingerprint: str, copy_proces
     # articles each of the link's processes would hold ~90 MB of it)
     articles = conn.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]
     path = conn.execute("PRAGMA database_list").fetchone()[2]
-    if copy_process is None:
-        copy_process = articles >= MIN_ARTICLES and (os.cpu_count() or 1) > 1
+    copy_process = _with_copy_stage(conn, copy_process, articles)
     stage, checkpoints, start = None, None, 0
     if copy_process and path:  # (a link in one process is a small store's, or a store in memory)
         groups = children()

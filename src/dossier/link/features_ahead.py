@@ -61,7 +61,9 @@ def _make(path: str, out_path: str, go: Any, stop: Any, parent: int) -> None:
 
 
 class FeaturesAhead:
-    """The process making claim features while a full link runs (`start`), then what it made (`store`)."""
+    """The process making claim features beside a full link: started with the link, waiting; let
+    begin once the linker step is done (`begin`); stopped, and what it made kept, before claims and
+    flags (`store`)."""
 
     def __init__(self, path: str) -> None:
         context = get_context("fork")
@@ -104,7 +106,7 @@ class FeaturesAhead:
         return len(rows)
 
     def close(self) -> None:
-        """End the process (if it runs) and remove its file (again: nothing)."""
+        """End the process (if it runs) and remove its folder; called again, it does nothing more."""
         if self._process.is_alive():
             self._process.kill()
         self._process.join()
