@@ -470,3 +470,19 @@ def test_line_profiles_are_kept_per_article_and_dropped_when_its_base_text_chang
     text = conn.execute(f"SELECT {BASE_TEXT} FROM articles a WHERE a.id = ?", (plain,)).fetchone()[0]
     profile = conn.execute("SELECT profile FROM article_lines WHERE article_id = ?", (plain,)).fetchone()[0]
     assert "Corrected." in text and LineProfile.from_json(json.loads(profile)) == line_profile(text)
+
+
+def test_an_immediate_block_commits_what_it_wrote_or_rolls_it_back_when_it_raises(tmp_path):
+    import pytest
+
+    from dossier.store.db import immediate
+
+    conn = connect(tmp_path / "store.db")
+    conn.execute("CREATE TABLE scratch (n INTEGER)")
+    with immediate(conn):
+        conn.execute("INSERT INTO scratch VALUES (1)")
+    with pytest.raises(ZeroDivisionError), immediate(conn):
+        conn.execute("INSERT INTO scratch VALUES (2)")
+        1 / 0
+    assert not conn.in_transaction
+    assert [r[0] for r in connect(tmp_path / "store.db").execute("SELECT n FROM scratch")] == [1]

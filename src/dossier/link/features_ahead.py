@@ -26,7 +26,7 @@ from dossier import fastjson
 from dossier.link import scratch
 from dossier.link.derived import _keyset, claim_inputs
 from dossier.link.pool import die_with_parent
-from dossier.store.db import connect, rollback
+from dossier.store.db import connect, immediate
 
 NICENESS = 19  # the lowest priority: the CPU no other process wants
 CHUNK = 500  # articles between looks at the stop signal (~0.15 s of work at most)
@@ -54,7 +54,8 @@ def _make(path: str, out_path: str, go: Any, stop: Any, parent: int) -> None:
                     return
                 made: dict[str, tuple[str, Any]] = {}
                 claim_inputs(conn, chunk, made)
-                out.write(fastjson.dumps([[a, key, f] for a, (key, f) in sorted(made.items())]) + "\n")
+                # each row as `claim_features` keeps it (the features as JSON, as claims and flags write them)
+                out.write(fastjson.dumps([[a, key, fastjson.dumps(f)] for a, (key, f) in sorted(made.items())]) + "\n")
                 out.flush()
     finally:
         conn.close()
@@ -86,24 +87,22 @@ class FeaturesAhead:
         if self._process.is_alive():
             self._process.kill()
             self._process.join()
-        rows = []
+        kept = 0
         try:
-            with open(self.path, encoding="utf-8") as made:
+            # a chunk at a time: at 1,000,000 articles the whole file as rows would be hundreds of MB in the
+            # build's process, whose heap the claims and flags workers are forked from
+            with open(self.path, encoding="utf-8") as made, immediate(conn):
                 for line in made:
                     if line.endswith("\n"):
-                        rows += [(a, key, fastjson.dumps(f)) for a, key, f in fastjson.loads(line)]
+                        rows = fastjson.loads(line)
+                        conn.executemany("INSERT OR REPLACE INTO claim_features (article_id, key, features) "
+                                         "VALUES (?, ?, ?)", rows)
+                        kept += len(rows)
         except FileNotFoundError:  # it ended before it began (an unreadable store: the link says why)
             pass
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.executemany("INSERT OR REPLACE INTO claim_features (article_id, key, features) VALUES (?, ?, ?)", rows)
-            conn.execute("COMMIT")
-        except BaseException:
-            rollback(conn)
-            raise
         finally:
             self.close()
-        return len(rows)
+        return kept
 
     def close(self) -> None:
         """End the process (if it runs) and remove its folder; called again, it does nothing more."""

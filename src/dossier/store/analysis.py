@@ -19,7 +19,7 @@ from typing import Any
 
 from dossier import fastjson
 from dossier.analyze.record import RECORD_VERSION, analyze_text, cached_kb, kb_fingerprint
-from dossier.store.db import rollback
+from dossier.store.db import immediate, rollback
 from dossier.store.marks import log_seq, logged, since, write_mark
 
 BATCH = 200
@@ -116,13 +116,8 @@ def _stale(conn: sqlite3.Connection, options: AnalysisOptions) -> tuple[list[Tas
         if row["key"] != key:
             tasks.append(Task(row["id"], key, text, row["lang"], on, latest))
     if hashes:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(conn):
             conn.executemany("UPDATE articles SET text_hash = ? WHERE id = ?", hashes)
-            conn.execute("COMMIT")
-        except BaseException:
-            rollback(conn)
-            raise
     return tasks, seq, config
 
 

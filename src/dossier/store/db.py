@@ -62,6 +62,19 @@ def snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 @contextmanager
+def immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction for the block (BEGIN IMMEDIATE: the write lock taken at once), committed
+    when it ends, rolled back (`rollback`) when it raises."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        rollback(conn)
+        raise
+
+
+@contextmanager
 def bulk_cache(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """A page cache of BULK_CACHE_KB for the block (a whole table rewritten), the connection's own after:
     it is memory only while pages fill it, but freed pages stay in the process's heap."""
